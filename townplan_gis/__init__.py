@@ -1,0 +1,54 @@
+"""townplan_gis: small-town planning indicators, standard scorecards and five-control-line review.
+
+>>> import townplan_gis as tp
+>>> town = tp.sample_town()
+>>> town.name
+'蒲州镇'
+"""
+
+from townplan_gis.crs import analysis_crs, gcj02_to_wgs84, gk3_epsg, utm_epsg, wgs84_to_gcj02
+from townplan_gis.errors import (
+    CRSError,
+    DataFileError,
+    EmptyLayerError,
+    EncodingError,
+    GeometryTypeError,
+    MissingColumnError,
+    MissingLayerError,
+    SchemaError,
+    TownPlanError,
+    UnknownValueError,
+)
+from townplan_gis.io import read_layer, read_town, write_town
+from townplan_gis.sample import sample_path, sample_town
+from townplan_gis.schema import LAYERS, normalize_layer
+from townplan_gis.town import Town
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LAYERS",
+    "CRSError",
+    "DataFileError",
+    "EmptyLayerError",
+    "EncodingError",
+    "GeometryTypeError",
+    "MissingColumnError",
+    "MissingLayerError",
+    "SchemaError",
+    "Town",
+    "TownPlanError",
+    "UnknownValueError",
+    "__version__",
+    "analysis_crs",
+    "gcj02_to_wgs84",
+    "gk3_epsg",
+    "normalize_layer",
+    "read_layer",
+    "read_town",
+    "sample_path",
+    "sample_town",
+    "utm_epsg",
+    "wgs84_to_gcj02",
+    "write_town",
+]

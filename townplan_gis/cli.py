@@ -1,0 +1,131 @@
+"""The ``townplan`` command: a thin shell over the townplan_gis API.
+
+Exit codes: 0 success (and, for ``review``, every project passes); 2 bad input (a TownPlanError, message
+on stderr); 3 ``review`` found at least one rejected project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from townplan_gis.errors import TownPlanError
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 2, 3
+
+
+def _print_frame(df: pd.DataFrame, fmt: str = "table") -> None:
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    else:
+        with pd.option_context(
+            "display.max_rows",
+            None,
+            "display.max_columns",
+            None,
+            "display.width",
+            200,
+            "display.max_colwidth",
+            60,
+        ):
+            sys.stdout.write(df.to_string(index=False) + "\n")
+
+
+def _load_town(path: str, args: argparse.Namespace):
+    from townplan_gis.io import read_town
+
+    return read_town(
+        path, assume_crs=getattr(args, "assume_crs", None), encoding=getattr(args, "encoding", None)
+    )
+
+
+# --- info ------------------------------------------------------------------------------------------------
+def cmd_info(args: argparse.Namespace) -> int:
+    town = _load_town(args.path, args)
+    epsg = town.crs.to_epsg() if town.crs is not None else None
+    pop = "unknown" if town.population is None else f"{town.population:,.0f}"
+    print(
+        f"{town.name}  population {pop}  analysis CRS EPSG:{epsg} ({town.crs.name if town.crs else '-'})"
+    )
+    _print_frame(town.summary())
+    if town.statistics:
+        print("\nreported statistics:")
+        for k, v in town.statistics.items():
+            print(f"  {k} = {v:g}")
+    rep = town.repairs
+    print(f"\nrepairs and changes ({len(rep)}):" if len(rep) else "\nno repairs")
+    if len(rep):
+        _print_frame(rep[["layer", "action", "count", "detail"]])
+    return EXIT_OK
+
+
+# --- demo ------------------------------------------------------------------------------------------------
+# Each later capability adds one step: a function (town, out_dir) -> None that prints and writes.
+def _demo_info(town, out: Path) -> None:
+    print(f"== {town.name} (sample, illustrative geometry) ==")
+    print(town)
+    _print_frame(town.summary()[["layer", "label_zh", "features", "geometry"]])
+
+
+DEMO_STEPS: list[Callable] = [_demo_info]
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from townplan_gis.sample import sample_town
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    town = sample_town()
+    for step in DEMO_STEPS:
+        step(town, out)
+        print()
+    print(f"outputs in {out}")
+    return EXIT_OK
+
+
+# --- parser --------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="townplan",
+        description="Small-town planning: indicators, scorecards, five-control-line review, offline maps.",
+        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log repairs and progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("info", help="layers, feature counts, CRS and repairs of a town")
+    p.add_argument("path", help="a .gpkg or a folder of layer files")
+    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("demo", help="run the main job on the bundled sample town (蒲州镇)")
+    p.add_argument(
+        "--out", default="townplan_output", help="output folder (default: ./townplan_output)"
+    )
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    try:
+        return int(args.func(args) or 0)
+    except TownPlanError as exc:
+        print(f"townplan: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

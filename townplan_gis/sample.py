@@ -1,0 +1,34 @@
+"""The embedded sample data: 蒲州镇 (Puzhou) and, later, a multi-town county set.
+
+The geometry is illustrative, modelled on the 2017 Puzhou programme (domain brief §1 A); it is not
+surveyed. The files live in the repository's ``layers/`` folder, built by ``layers/build_puzhou.py``;
+wheels carry them as ``townplan_gis/_layers``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from townplan_gis.errors import DataFileError
+
+__all__ = ["sample_path", "sample_town"]
+
+_HERE = Path(__file__).resolve().parent
+
+
+def sample_path(name: str = "puzhou.gpkg") -> Path:
+    """Path of a bundled sample file or folder (``puzhou.gpkg``, ``weicheng`` …)."""
+    for base in (_HERE / "_layers", _HERE.parent / "layers"):
+        if (base / name).exists():
+            return base / name
+    raise DataFileError(
+        f"sample '{name}' not found in {_HERE / '_layers'} or {_HERE.parent / 'layers'}. "
+        f"Fix: reinstall townplan-gis, or run layers/build_puzhou.py in a source checkout."
+    )
+
+
+def sample_town(name: str = "puzhou.gpkg"):
+    """The bundled sample town (default 蒲州镇, Puzhou), read with :func:`townplan_gis.read_town`."""
+    from townplan_gis.io import read_town
+
+    return read_town(sample_path(name))

@@ -1,0 +1,479 @@
+"""Layer kinds, canonical columns, value domains and the Chinese/English alias table.
+
+A planner's file says 道路等级 = 主干路; townplan_gis works with ``road_class = "arterial"``.
+:func:`normalize_layer` maps one to the other through ``data/aliases.toml``, checks the value domains and
+coerces types, and records every change it makes. It never modifies the caller's GeoDataFrame.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from townplan_gis._toml import load_toml_text
+from townplan_gis.errors import (
+    EmptyLayerError,
+    GeometryTypeError,
+    MissingColumnError,
+    SchemaError,
+    UnknownValueError,
+)
+from townplan_gis.repairs import Repair
+
+__all__ = [
+    "LAYERS",
+    "STATISTICS",
+    "Column",
+    "LayerSpec",
+    "aliases",
+    "layer_kind",
+    "normalize_layer",
+]
+
+POLYGON = ("Polygon", "MultiPolygon")
+LINE = ("LineString", "MultiLineString")
+POINT = ("Point", "MultiPoint")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A canonical column: its name, type, whether it is required, and its value domain."""
+
+    name: str
+    dtype: str  # "str", "float", "int", "bool"
+    required: bool = False
+    domain: tuple[str, ...] | None = None
+    label_zh: str = ""
+    label_en: str = ""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer kind: allowed geometry types and canonical columns."""
+
+    kind: str
+    geometry: tuple[str, ...]
+    label_zh: str
+    label_en: str
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+ROAD_CLASSES = ("arterial", "secondary", "branch", "lane")
+GREEN_CLASSES = ("G1", "G2", "G3", "XG", "EG")
+LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
+ZONES = ("core", "control", "harmony")
+SURFACES = ("paved", "unpaved")
+
+
+@lru_cache(maxsize=1)
+def aliases() -> dict[str, Any]:
+    """The packaged alias table (``townplan_gis/data/aliases.toml``) as a dict."""
+    text = resources.files("townplan_gis.data").joinpath("aliases.toml").read_text("utf-8")
+    return load_toml_text(text, source="townplan_gis/data/aliases.toml")
+
+
+def _domain(column: str) -> tuple[str, ...]:
+    return tuple(aliases()["values"][column])
+
+
+_NAME = Column("name", "str", label_zh="名称", label_en="Name")
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.kind: spec
+    for spec in (
+        LayerSpec("boundary", POLYGON, "镇域边界", "Town boundary", (_NAME,)),
+        LayerSpec("builtup", POLYGON, "建成区", "Built-up area", (_NAME,)),
+        LayerSpec(
+            "roads",
+            LINE,
+            "道路",
+            "Roads",
+            (
+                Column("road_class", "str", True, ROAD_CLASSES, "道路等级", "Road class"),
+                Column(
+                    "redline_width_m",
+                    "float",
+                    label_zh="红线宽度(m)",
+                    label_en="Red-line width (m)",
+                ),
+                Column(
+                    "carriageway_width_m",
+                    "float",
+                    label_zh="车行道宽度(m)",
+                    label_en="Carriageway width (m)",
+                ),
+                Column("surface", "str", False, SURFACES, "路面", "Surface"),
+                Column("lit", "bool", label_zh="路灯", label_en="Lit"),
+                _NAME,
+            ),
+        ),
+        LayerSpec(
+            "green",
+            POLYGON,
+            "绿地",
+            "Green land",
+            (Column("green_class", "str", True, GREEN_CLASSES, "绿地类型", "Green class"), _NAME),
+        ),
+        LayerSpec(
+            "canopy",
+            POLYGON + POINT,
+            "绿化覆盖(树冠)",
+            "Tree canopy",
+            (
+                Column(
+                    "crown_diameter_m", "float", label_zh="冠幅(m)", label_en="Crown diameter (m)"
+                ),
+                _NAME,
+            ),
+        ),
+        LayerSpec("water", POLYGON, "水域", "Water", (_NAME,)),
+        LayerSpec(
+            "heritage",
+            POLYGON + POINT,
+            "文物古迹",
+            "Heritage",
+            (_NAME, Column("grade", "str", label_zh="保护级别", label_en="Protection grade")),
+        ),
+        LayerSpec(
+            "facilities",
+            POINT + POLYGON,
+            "公共设施",
+            "Facilities",
+            (Column("facility_type", "str", True, None, "设施类型", "Facility type"), _NAME),
+        ),
+        LayerSpec(
+            "streetlights",
+            POINT,
+            "路灯",
+            "Street lights",
+            (Column("kind", "str", label_zh="类型", label_en="Kind"),),
+        ),
+        LayerSpec(
+            "residential",
+            POLYGON,
+            "居住小区",
+            "Residential quarters",
+            (Column("households", "float", True, None, "户数", "Households"), _NAME),
+        ),
+        LayerSpec(
+            "control_lines",
+            POLYGON,
+            "五线",
+            "Control lines",
+            (
+                Column("line_type", "str", True, LINE_TYPES, "控制线", "Control line"),
+                Column("zone", "str", False, ZONES, "管控分区", "Zone"),
+                _NAME,
+                Column("code", "str", label_zh="编号", label_en="Code"),
+                Column("source", "str", label_zh="来源", label_en="Source"),
+            ),
+        ),
+        LayerSpec(
+            "projects",
+            POLYGON + LINE + POINT,
+            "建设项目",
+            "Projects",
+            (
+                Column("project_id", "str", label_zh="项目编号", label_en="Project ID"),
+                _NAME,
+                Column("project_type", "str", True, None, "项目类型", "Project type"),
+                Column(
+                    "investment_wan_yuan",
+                    "float",
+                    label_zh="投资(万元)",
+                    label_en="Investment (10k CNY)",
+                ),
+                Column("status", "str", label_zh="状态", label_en="Status"),
+            ),
+        ),
+    )
+}
+
+# Reported (non-spatial) statistics a town may carry, with their Chinese labels.
+STATISTICS: dict[str, tuple[str, str]] = {
+    "water_supply_coverage_pct": ("供水普及率", "Water supply coverage"),
+    "tap_water_coverage_pct": ("自来水普及率", "Tap-water coverage"),
+    "safe_drinking_water_pct": ("安全饮水率", "Safe drinking water"),
+    "gas_coverage_pct": ("燃气普及率", "Gas coverage"),
+    "garbage_treatment_pct": ("垃圾处理率", "Garbage treatment rate"),
+    "sewage_treatment_pct": ("污水处理率", "Sewage treatment rate"),
+    "permit_rate_pct": ("一书两证办理率", "Planning permit rate"),
+    "flush_toilet_pct": ("水冲式公厕比例", "Flush-type public toilets"),
+    "population_growth_pct": ("建成区人口增长率", "Built-up population growth"),
+}
+
+
+def _key(value: object) -> str:
+    return re.sub(r"\s+", " ", str(value).strip()).casefold()
+
+
+@lru_cache(maxsize=None)
+def _value_lookup(column: str) -> dict[str, str]:
+    table = aliases()["values"].get(column, {})
+    lookup: dict[str, str] = {}
+    for canonical, names in table.items():
+        lookup[_key(canonical)] = canonical
+        for n in names:
+            lookup[_key(n)] = canonical
+    return lookup
+
+
+def layer_kind(name: str) -> str | None:
+    """The canonical layer kind for a file or layer name (``"道路"`` → ``"roads"``), or None."""
+    key = _key(name)
+    for kind, names in aliases()["layers"].items():
+        if key == kind or key in {_key(n) for n in names}:
+            return kind
+    return None
+
+
+def _rename_columns(gdf: gpd.GeoDataFrame, kind: str) -> tuple[dict[str, str], list[str]]:
+    """Map present columns to canonical names; return (renames, canonical names taken)."""
+    table = {**aliases()["columns"].get("common", {}), **aliases()["columns"].get(kind, {})}
+    present = {_key(c): c for c in gdf.columns if c != gdf.geometry.name}
+    renames: dict[str, str] = {}
+    for canonical, names in table.items():
+        if canonical in gdf.columns:
+            continue
+        for n in (canonical, *names):
+            col = present.get(_key(n))
+            if col is not None and col not in renames and col not in table:
+                renames[col] = canonical
+                break
+    return renames, list(table)
+
+
+_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(m|米|户|万元|万)?\s*$")
+
+
+def _to_float(series: pd.Series, layer: str, column: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype("float64")
+    text = series.astype("string")
+    parsed = text.str.extract(_NUMBER, expand=True)[0]
+    bad = series.notna() & parsed.isna()
+    if bad.any():
+        raise SchemaError(
+            f"layer '{layer}', column '{column}': values {list(series[bad].unique()[:5])} in rows "
+            f"{list(series.index[bad][:10])} are not numbers. Fix: write plain numbers "
+            f"(a unit suffix such as 'm' or '米' is accepted)."
+        )
+    return pd.to_numeric(parsed, errors="coerce").astype("float64")
+
+
+def _map_domain(series: pd.Series, layer: str, col: Column) -> pd.Series:
+    lookup = _value_lookup(col.name)
+    present = series.notna()
+    mapped = series.where(
+        ~present, series.map(lambda v: lookup.get(_key(v)) if pd.notna(v) else None)
+    )
+    bad = present & mapped.isna()
+    if col.required:
+        bad |= ~present
+    if bad.any():
+        accepted = col.domain or tuple(aliases()["values"].get(col.name, {}))
+        raise UnknownValueError(
+            layer,
+            col.name,
+            values=series[bad].tolist(),
+            rows=series.index[bad].tolist(),
+            accepted=accepted,
+        )
+    return mapped.astype("object").where(mapped.notna(), None)
+
+
+def _to_bool(series: pd.Series, layer: str, column: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean")
+    if pd.api.types.is_numeric_dtype(series):
+        # GeoPackage stores a nullable boolean as 0/1/NULL.
+        bad = series.notna() & ~series.isin([0, 1])
+        if bad.any():
+            raise UnknownValueError(
+                layer,
+                column,
+                values=series[bad].tolist(),
+                rows=series.index[bad].tolist(),
+                accepted=("0", "1", "true", "false"),
+            )
+        return series.map({1: True, 0: False}).astype("boolean")
+    lookup = _value_lookup(column)
+    present = series.notna()
+    keys = series.map(lambda v: lookup.get(_key(v)) if pd.notna(v) else None)
+    bad = present & keys.isna()
+    if bad.any():
+        raise UnknownValueError(
+            layer,
+            column,
+            values=series[bad].tolist(),
+            rows=series.index[bad].tolist(),
+            accepted=("true", "false", "是", "否"),
+        )
+    return keys.map({"true": True, "false": False}).astype("boolean")
+
+
+def _empty_column(dtype: str, index: pd.Index) -> pd.Series:
+    if dtype == "bool":
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    if dtype == "float":
+        return pd.Series(np.nan, index=index, dtype="float64")
+    return pd.Series([None] * len(index), index=index, dtype="object")
+
+
+def _coerce(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> None:
+    """Coerce canonical columns in place on a copy that normalize_layer owns."""
+    for col in spec.columns:
+        if col.name not in gdf.columns:
+            gdf[col.name] = _empty_column(col.dtype, gdf.index)
+            continue
+        s = gdf[col.name]
+        if col.dtype == "float":
+            gdf[col.name] = _to_float(s, spec.kind, col.name)
+        elif col.dtype == "bool":
+            gdf[col.name] = _to_bool(s, spec.kind, col.name)
+        elif col.dtype == "str":
+            if col.required and col.domain is None:
+                missing = s.isna() | (s.astype("string").str.strip() == "")
+                if missing.any():
+                    raise UnknownValueError(
+                        spec.kind,
+                        col.name,
+                        values=s[missing].tolist(),
+                        rows=s.index[missing].tolist(),
+                        accepted=_value_lookup(col.name).values() or ["non-empty"],
+                    )
+            if col.name in aliases()["values"]:
+                gdf[col.name] = _map_domain(s, spec.kind, col)
+            else:
+                as_text = s.map(
+                    lambda v: (
+                        None
+                        if pd.isna(v)
+                        else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                    )
+                )
+                gdf[col.name] = as_text.astype("object")
+
+
+def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Repair]) -> None:
+    geoms = gdf.geometry.array
+    if shapely.has_z(geoms).any():
+        rows = gdf.index[shapely.has_z(geoms)].tolist()
+        gdf[gdf.geometry.name] = shapely.force_2d(geoms)
+        repairs.append(
+            Repair(spec.kind, "dropped_z", rows, "Z coordinates dropped (analysis is 2-D)")
+        )
+    if spec.geometry[0] == "Polygon":
+        # CAD exports carry closed polylines where a polygon is meant (domain brief §6).
+        geoms = np.asarray(gdf.geometry.array)
+        closed_line = (
+            np.isin(shapely.get_type_id(geoms), [1, 2])
+            & shapely.is_closed(geoms)
+            & (shapely.get_num_coordinates(geoms) >= 4)
+        )
+        if closed_line.any():
+            coords, idx = shapely.get_coordinates(geoms[closed_line], return_index=True)
+            fixed = geoms.copy()
+            fixed[closed_line] = shapely.polygons(shapely.linearrings(coords, indices=idx))
+            gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
+            repairs.append(
+                Repair(
+                    spec.kind,
+                    "polygonized",
+                    gdf.index[closed_line].tolist(),
+                    "closed lines turned into polygons (CAD export)",
+                )
+            )
+    types = gdf.geometry.geom_type
+    bad = types.notna() & ~types.isin(spec.geometry + ("GeometryCollection",))
+    if bad.any():
+        raise GeometryTypeError(
+            f"layer '{spec.kind}': geometry types {sorted(set(types[bad]))} in rows "
+            f"{gdf.index[bad].tolist()[:10]} are not allowed; accepted: {list(spec.geometry)}. "
+            f"Fix: convert the geometries, or load them as the right layer kind."
+        )
+
+
+def normalize_layer(
+    gdf: gpd.GeoDataFrame,
+    kind: str,
+    *,
+    allow_empty: bool = False,
+) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+    """Bring one layer to its canonical schema.
+
+    Columns named by an alias (``道路等级``, ``红线宽度`` …) are renamed, values mapped to their canonical
+    codes (``主干路`` → ``arterial``), numbers parsed (``"24m"`` → 24.0), and missing optional columns
+    added as nulls. Extra columns are kept.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer as read. Not modified.
+    kind : str
+        Layer kind, one of :data:`LAYERS`.
+    allow_empty : bool, default False
+        Accept a layer with no features instead of raising :class:`EmptyLayerError`.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of Repair)
+        The normalised copy, and what was changed.
+
+    Raises
+    ------
+    MissingColumnError, UnknownValueError, GeometryTypeError, EmptyLayerError
+    """
+    if kind not in LAYERS:
+        raise SchemaError(f"unknown layer kind '{kind}'. Accepted kinds: {list(LAYERS)}.")
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SchemaError(f"layer '{kind}' must be a GeoDataFrame, got {type(gdf).__name__}.")
+    spec = LAYERS[kind]
+    if len(gdf) == 0 and not allow_empty:
+        raise EmptyLayerError(kind)
+    repairs: list[Repair] = []
+    out = gdf.copy()
+    renames, _ = _rename_columns(out, kind)
+    if renames:
+        out = out.rename(columns=renames)
+        repairs.append(
+            Repair(kind, "renamed_columns", [], ", ".join(f"{a}→{b}" for a, b in renames.items()))
+        )
+    for col in spec.columns:
+        if col.required and col.name not in out.columns:
+            table = {**aliases()["columns"].get("common", {}), **aliases()["columns"].get(kind, {})}
+            raise MissingColumnError(
+                kind,
+                col.name,
+                available=[c for c in out.columns if c != out.geometry.name],
+                aliases=table.get(col.name, []),
+            )
+    _coerce(out, spec)
+    _fix_geometry_types(out, spec, repairs)
+    geom = out.geometry.name
+    canonical = [c.name for c in spec.columns]
+    order = canonical + [c for c in out.columns if c not in canonical and c != geom] + [geom]
+    return out[order], repairs
+
+
+def canonical_columns(kind: str) -> list[str]:
+    """Names of the canonical columns of a layer kind, in schema order."""
+    return [c.name for c in LAYERS[kind].columns]
+
+
+def describe(kind: str) -> Mapping[str, str]:
+    """Chinese and English labels of a layer kind."""
+    spec = LAYERS[kind]
+    return {"kind": kind, "label_zh": spec.label_zh, "label_en": spec.label_en}

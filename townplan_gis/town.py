@@ -1,0 +1,228 @@
+"""The Town: a named set of planning layers in one metric CRS, with population and reported statistics."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from townplan_gis.crs import analysis_crs
+from townplan_gis.errors import CRSError, DataFileError, MissingLayerError
+from townplan_gis.geometry import repair_geometry
+from townplan_gis.repairs import Repair, repairs_frame
+from townplan_gis.schema import LAYERS, STATISTICS, canonical_columns, normalize_layer
+
+__all__ = ["Town"]
+
+log = logging.getLogger(__name__)
+
+
+def _check_population(population: Any) -> float | None:
+    if population is None or (isinstance(population, float) and math.isnan(population)):
+        return None
+    try:
+        value = float(population)
+    except (TypeError, ValueError) as exc:
+        raise DataFileError(
+            f"population must be a number of residents, got {population!r}."
+        ) from exc
+    if value < 0:
+        raise DataFileError(f"population must not be negative, got {value}.")
+    return value
+
+
+def _check_statistics(statistics: Mapping[str, Any] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in (statistics or {}).items():
+        try:
+            out[key] = float(value)
+        except (TypeError, ValueError) as exc:
+            raise DataFileError(
+                f"statistics '{key}' must be a number, got {value!r}. Known statistics: {list(STATISTICS)}."
+            ) from exc
+        if key.endswith("_pct") and not 0 <= out[key] <= 100 and key != "population_growth_pct":
+            raise DataFileError(
+                f"statistics '{key}' = {out[key]} is not a percentage between 0 and 100."
+            )
+    return out
+
+
+class Town:
+    """A town's planning layers, all in one metric analysis CRS.
+
+    Parameters
+    ----------
+    name : str
+        Town name, e.g. ``"蒲州镇"``.
+    layers : mapping of str to GeoDataFrame, optional
+        Layers by kind (``boundary``, ``builtup``, ``roads``, ``green``, ``canopy``, ``water``,
+        ``heritage``, ``facilities``, ``streetlights``, ``residential``, ``control_lines``,
+        ``projects``). Chinese column names and values are understood through the alias table.
+        The caller's frames are never modified.
+    population : float, optional
+        Resident (常住) population, in the same statistical scope as the built-up area.
+    statistics : mapping, optional
+        Reported figures such as ``water_supply_coverage_pct`` (see :data:`schema.STATISTICS`).
+    crs : CRS-like, optional
+        Metric analysis CRS. Default: CGCS2000 3-degree GK zone in China, UTM elsewhere.
+    assume_crs : CRS-like, optional
+        CRS to assume for layers that carry none; without it such layers are refused.
+    allow_empty : bool, default False
+        Keep layers that have no features instead of raising.
+    metadata : mapping, optional
+        Free-form provenance (data sources, ``illustrative`` flag …), kept through read/write.
+
+    Attributes
+    ----------
+    repairs : pandas.DataFrame
+        Every change made to the data (alias renames, CRS assumed, reprojection, make_valid, empty
+        geometries), one row per action with the layer and the affected row labels.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+        population: float | None = None,
+        statistics: Mapping[str, Any] | None = None,
+        crs: Any = None,
+        assume_crs: Any = None,
+        allow_empty: bool = False,
+        metadata: Mapping[str, Any] | None = None,
+        _repairs: list[Repair] | None = None,
+    ) -> None:
+        self.name = str(name)
+        self.population = _check_population(population)
+        self.statistics = _check_statistics(statistics)
+        self.metadata = dict(metadata or {})
+        repairs: list[Repair] = list(_repairs or [])
+        prepared: dict[str, gpd.GeoDataFrame] = {}
+        for kind, gdf in (layers or {}).items():
+            if kind not in LAYERS:
+                raise MissingLayerError(
+                    f"unknown layer kind '{kind}'. Accepted kinds: {list(LAYERS)}."
+                )
+            norm, rep = normalize_layer(gdf, kind, allow_empty=allow_empty)
+            repairs += rep
+            if norm.crs is None:
+                if assume_crs is None:
+                    raise CRSError(
+                        f"layer '{kind}' has no CRS (a shapefile without .prj?). Fix: pass "
+                        f"assume_crs='EPSG:4490' (or the CRS the data really is in), or add a .prj."
+                    )
+                norm = norm.set_crs(assume_crs)
+                repairs.append(
+                    Repair(kind, "assumed_crs", [], f"no CRS in the data; assumed {assume_crs}")
+                )
+            prepared[kind] = norm
+        self.crs: pyproj.CRS = (
+            analysis_crs(*prepared.values(), crs=crs) if prepared or crs else None
+        )
+        self.layers: dict[str, gpd.GeoDataFrame] = {}
+        for kind, gdf in prepared.items():
+            if not gdf.crs.equals(self.crs):
+                repairs.append(
+                    Repair(
+                        kind, "reprojected", [], f"{gdf.crs.to_string()} → {self.crs.to_string()}"
+                    )
+                )
+                gdf = gdf.to_crs(self.crs)
+            gdf, rep = repair_geometry(gdf, kind)
+            repairs += rep
+            self.layers[kind] = gdf
+        self._repairs = repairs
+        for r in repairs:
+            if r.action in ("make_valid", "collapsed", "empty_geometry", "assumed_crs"):
+                log.info("%s: %s %s (%d rows)", r.layer, r.action, r.detail, len(r.rows))
+
+    # -- access -------------------------------------------------------------------------------------
+    def __getattr__(self, kind: str) -> gpd.GeoDataFrame:
+        if kind in LAYERS:
+            layers = self.__dict__.get("layers", {})
+            if kind in layers:
+                return layers[kind]
+            raise MissingLayerError(
+                f"town '{self.__dict__.get('name')}' has no '{kind}' layer. Layers present: "
+                f"{list(layers)}. Fix: add it with town.with_layer('{kind}', gdf)."
+            )
+        raise AttributeError(kind)
+
+    def has(self, kind: str) -> bool:
+        """Whether the town has a layer of this kind with at least one feature."""
+        return kind in self.layers and len(self.layers[kind]) > 0
+
+    def layer(self, kind: str, *, empty_ok: bool = False) -> gpd.GeoDataFrame:
+        """The layer of this kind; with ``empty_ok`` an empty canonical frame when the town lacks it."""
+        if kind in self.layers or not empty_ok:
+            return getattr(self, kind)
+        cols = canonical_columns(kind)
+        return gpd.GeoDataFrame(
+            {c: pd.Series(dtype="object") for c in cols}, geometry=gpd.GeoSeries(crs=self.crs)
+        )
+
+    @property
+    def repairs(self) -> pd.DataFrame:
+        """What was changed in the data, one row per action (see class docstring)."""
+        return repairs_frame(self._repairs)
+
+    def with_layer(self, kind: str, gdf: gpd.GeoDataFrame, *, assume_crs: Any = None) -> Town:
+        """A new Town with one layer added or replaced (this town is unchanged)."""
+        layers = {**self.layers, kind: gdf}
+        return Town(
+            self.name,
+            layers=layers,
+            population=self.population,
+            statistics=self.statistics,
+            crs=self.crs,
+            assume_crs=assume_crs,
+            allow_empty=True,
+            metadata=self.metadata,
+            _repairs=[r for r in self._repairs if r.layer != kind],
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per layer: kind, Chinese and English label, features, geometry types, CRS."""
+        rows = []
+        for kind, gdf in self.layers.items():
+            spec = LAYERS[kind]
+            types = sorted(set(gdf.geom_type.dropna()))
+            rows.append(
+                {
+                    "layer": kind,
+                    "label_zh": spec.label_zh,
+                    "label_en": spec.label_en,
+                    "features": len(gdf),
+                    "geometry": ", ".join(types),
+                    "crs": f"EPSG:{self.crs.to_epsg()}",
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["layer", "label_zh", "label_en", "features", "geometry", "crs"]
+        )
+
+    # -- io -------------------------------------------------------------------------------------------
+    @classmethod
+    def read(cls, path: str | Path, **kwargs: Any) -> Town:
+        """Read a town from a GeoPackage or a folder; see :func:`townplan_gis.io.read_town`."""
+        from townplan_gis.io import read_town
+
+        return read_town(path, **kwargs)
+
+    def write(self, path: str | Path, **kwargs: Any) -> Path:
+        """Write the town to a GeoPackage or a folder; see :func:`townplan_gis.io.write_town`."""
+        from townplan_gis.io import write_town
+
+        return write_town(self, path, **kwargs)
+
+    def __repr__(self) -> str:
+        pop = "unknown" if self.population is None else f"{self.population:,.0f}"
+        layers = ", ".join(f"{k}={len(v)}" for k, v in self.layers.items())
+        epsg = self.crs.to_epsg() if self.crs is not None else None
+        return f"<Town {self.name!r}: population {pop}, EPSG:{epsg}, layers [{layers}]>"
