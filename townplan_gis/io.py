@@ -94,8 +94,7 @@ def _read_shapefile(
         c
         for c in gdf.columns
         if c != gdf.geometry.name
-        and gdf[c].dtype.kind in "OSU"
-        or str(gdf[c].dtype) in ("string", "str")
+        and (gdf[c].dtype.kind in "OSU" or str(gdf[c].dtype) in ("string", "str"))
     ]
     raw = [str(c).encode("latin-1") for c in gdf.columns]
     for c in text_cols:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -27,6 +27,7 @@ from townplan_gis.errors import (
     SchemaError,
     UnknownValueError,
 )
+from townplan_gis.geometry import keep_dimension
 from townplan_gis.repairs import Repair
 
 __all__ = [
@@ -219,7 +220,7 @@ def _key(value: object) -> str:
     return re.sub(r"\s+", " ", str(value).strip()).casefold()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _value_lookup(column: str) -> dict[str, str]:
     table = aliases()["values"].get(column, {})
     lookup: dict[str, str] = {}
@@ -397,7 +398,22 @@ def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Re
                 )
             )
     types = gdf.geometry.geom_type
-    bad = types.notna() & ~types.isin(spec.geometry + ("GeometryCollection",))
+    collections = (types == "GeometryCollection").to_numpy()
+    if collections.any() and len(spec.geometry) == 2:
+        dim = {"Polygon": 2, "LineString": 1, "Point": 0}[spec.geometry[0]]
+        geoms = np.asarray(gdf.geometry.array, dtype=object)
+        geoms[collections] = keep_dimension(geoms[collections], dim)
+        gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+        repairs.append(
+            Repair(
+                spec.kind,
+                "extracted_parts",
+                gdf.index[collections].tolist(),
+                f"geometry collections reduced to their {spec.geometry[0]} parts",
+            )
+        )
+        types = gdf.geometry.geom_type
+    bad = types.notna() & ~types.isin((*spec.geometry, "GeometryCollection"))
     if bad.any():
         raise GeometryTypeError(
             f"layer '{spec.kind}': geometry types {sorted(set(types[bad]))} in rows "
