@@ -230,6 +230,11 @@ def read_town(
     -------
     Town
     """
+    if _is_db(path):  # postgresql://… : a PostGIS schema (schema=, tables=), see townplan_gis.postgis
+        from townplan_gis import postgis
+
+        opts = {"name": name, "crs": crs, "assume_crs": assume_crs, "allow_empty": allow_empty}
+        return postgis.read_town(path, **{k: v for k, v in opts.items() if v is not None}, **kwargs)
     path = Path(path)
     opts = {
         "name": name,
@@ -354,15 +359,41 @@ def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str | None) -> None:
         ) from exc
 
 
-def write_town(town: Town, path: str | Path, *, overwrite: bool = True) -> Path:
+def _is_db(path: Any) -> bool:
+    """A PostgreSQL URL, or a SQLAlchemy URL/Engine/Connection (handled by townplan_gis.postgis)."""
+    if isinstance(path, str):
+        return path.startswith(("postgresql://", "postgres://", "postgresql+"))
+    return type(path).__module__.startswith("sqlalchemy")
+
+
+def write_town(
+    town: Town, path: str | Path, *, crs: Any = None, overwrite: bool = True, **kwargs: Any
+) -> Path:
     """Write a town to a GeoPackage (``*.gpkg``) or a folder of GeoPackages with ``town.toml``.
 
     GeoPackage is the default container: shapefiles cut UTF-8 Chinese field names at 10 bytes and cannot
     be read back (tech notes). Reading the result back gives an equal town (layers, CRS, index, name,
     population, statistics, metadata).
+
+    Parameters
+    ----------
+    town : Town
+    path : str or Path
+        ``*.gpkg`` for one GeoPackage, a ``postgresql://`` URL for PostGIS, any other path a folder.
+    crs : CRS-like, optional
+        Store the layers in this CRS (e.g. ``"EPSG:4490"``, CGCS2000 geographic, as data is exchanged in
+        China) instead of the analysis CRS. The analysis CRS is kept in the metadata, so reading back
+        measures in the same zone; coordinates then round-trip to floating-point precision only.
+    overwrite : bool, default True
     """
     import tomli_w
 
+    if _is_db(path):  # postgresql://… : a PostGIS schema (schema=), see townplan_gis.postgis
+        from townplan_gis import postgis
+
+        return postgis.write_town(town, path, overwrite=overwrite, **kwargs)
+    if kwargs:
+        raise TypeError(f"write_town: {sorted(kwargs)} apply to PostGIS URLs only.")
     path = Path(path)
     if path.exists() and not overwrite:
         raise DataFileError(f"{path} exists. Pass overwrite=True or choose another path.")
@@ -371,7 +402,7 @@ def write_town(town: Town, path: str | Path, *, overwrite: bool = True) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         for kind, gdf in town.layers.items():
-            _write_layer(gdf, path, kind)
+            _write_layer(gdf if crs is None else gdf.to_crs(crs), path, kind)
         table = pd.DataFrame(
             {"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}
         )
@@ -381,7 +412,7 @@ def write_town(town: Town, path: str | Path, *, overwrite: bool = True) -> Path:
         shutil.rmtree(path)
     path.mkdir(parents=True)
     for kind, gdf in town.layers.items():
-        _write_layer(gdf, path / f"{kind}.gpkg", kind)
+        _write_layer(gdf if crs is None else gdf.to_crs(crs), path / f"{kind}.gpkg", kind)
     toml_meta = {k: v for k, v in meta.items() if v not in (None, {}, [])}
     (path / "town.toml").write_text(tomli_w.dumps(toml_meta), encoding="utf-8")
     return path
