@@ -20,6 +20,7 @@ from townplan_gis.errors import (
     UnknownValueError,
 )
 from townplan_gis.io import read_layer, read_town, write_town
+from townplan_gis.postgis import read_projects
 from townplan_gis.sample import sample_path, sample_town
 from townplan_gis.schema import LAYERS, normalize_layer
 from townplan_gis.town import Town
@@ -45,6 +46,7 @@ __all__ = [
     "gk3_epsg",
     "normalize_layer",
     "read_layer",
+    "read_projects",
     "read_town",
     "sample_path",
     "sample_town",

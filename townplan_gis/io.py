@@ -89,7 +89,7 @@ def _read_shapefile(
         gdf = pyogrio.read_dataframe(path, encoding=encoding, **kwargs)
         return gdf, {"encoding": encoding, "declared": cpg, "detected": False}
     # Latin-1 maps every byte to one code point, so the raw bytes can be recovered exactly.
-    gdf = pyogrio.read_dataframe(path, encoding="latin-1", **kwargs)
+    gdf = pyogrio.read_dataframe(path, encoding="ISO-8859-1", **kwargs)
     text_cols = [
         c
         for c in gdf.columns
@@ -114,10 +114,10 @@ def _read_shapefile(
     ]
     out = out.set_geometry(gdf.geometry.name)
     note = None
-    if cpg and declared != enc:
-        note = f".cpg says {cpg!r} but the text decodes as {enc}"
-    elif not cpg and any(any(b > 127 for b in r) for r in raw):
-        note = f"no .cpg; non-ASCII text detected as {enc}"
+    if any(any(b > 127 for b in r) for r in raw):
+        note = f"text decoded as {enc} (.cpg: {cpg or 'none'})"
+        if cpg and declared != enc:
+            note += f"; the .cpg is wrong: the text is not {cpg}"
     return out, {"encoding": enc, "declared": cpg, "detected": True, "note": note}
 
 
@@ -391,7 +391,7 @@ def write_town(
     if _is_db(path):  # postgresql://… : a PostGIS schema (schema=), see townplan_gis.postgis
         from townplan_gis import postgis
 
-        return postgis.write_town(town, path, overwrite=overwrite, **kwargs)
+        return postgis.write_town(town, path, crs=crs, overwrite=overwrite, **kwargs)
     if kwargs:
         raise TypeError(f"write_town: {sorted(kwargs)} apply to PostGIS URLs only.")
     path = Path(path)
