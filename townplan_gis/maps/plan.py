@@ -1,0 +1,433 @@
+"""Plan maps of a Town and its Review, and quick single-layer ``explore`` maps.
+
+A plan map has one toggleable overlay per layer kind, styled as planners draw them (see
+:mod:`townplan_gis.maps.styles`), the review's conflict overlaps by grade and projects by verdict,
+lazy popups and tooltips with every user string HTML-escaped, a zh/en legend, layer control, scale bar,
+fullscreen and measure controls, and a view fitted to the town. Export it with
+:func:`townplan_gis.save_map` for a self-contained offline HTML file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from folium.plugins import Fullscreen, MeasureControl
+
+from townplan_gis.errors import MissingLayerError, TownPlanError
+from townplan_gis.maps.basemaps import add_basemap
+from townplan_gis.maps.layers import (
+    FieldSpec,
+    LeafletGeoJson,
+    ReadyFlag,
+    add_assets,
+    display_frame,
+    feature_collection,
+    to_display,
+)
+from townplan_gis.maps.legend import Legend, LegendGroup
+from townplan_gis.maps.styles import classify, field_label, layer_label, load_styles, value_labels
+
+__all__ = ["explore", "plan_map"]
+
+log = logging.getLogger(__name__)
+
+_LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
+
+
+def _values(kind: str, lang: str) -> dict[str, str]:
+    return value_labels(kind, lang)
+
+
+def _coded(key: str, lang: str) -> dict[str, str]:
+    table = load_styles().get("values", {}).get(lang, {})
+    return dict(table.get(key, {}))
+
+
+def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
+    """Popup fields and tooltip columns of a layer kind."""
+    f = lambda col, fmt="text", label=None: (col, field_label(label or col, lang), fmt)  # noqa: E731
+    lines = {**_values("control_lines", lang)}
+    specs: dict[str, tuple[list[FieldSpec], list[str]]] = {
+        "roads": (
+            [
+                f("name"),
+                f("road_class", _values("roads", lang)),
+                f("redline_width_m", "num1"),
+                f("carriageway_width_m", "num1"),
+                f("surface", _coded("surface", lang)),
+                f("lit", "bool"),
+            ],
+            ["name", "road_class"],
+        ),
+        "green": ([f("name"), f("green_class", _values("green", lang))], ["name", "green_class"]),
+        "canopy": ([f("name"), f("crown_diameter_m", "num1")], ["name"]),
+        "heritage": ([f("name"), f("grade")], ["name", "grade"]),
+        "facilities": (
+            [f("name"), f("facility_type", _values("facilities", lang))],
+            ["name", "facility_type"],
+        ),
+        "streetlights": ([f("kind")], ["kind"]),
+        "residential": ([f("name"), f("households", "int")], ["name"]),
+        "control_lines": (
+            [
+                f("name"),
+                f("line_type", {k: v for k, v in lines.items() if k in _LINE_TYPES}),
+                f("zone", _coded("zone", lang)),
+                f("code"),
+                f("source"),
+            ],
+            ["name", "line_type", "zone"],
+        ),
+        "projects": (
+            [
+                f("project_id"),
+                f("name"),
+                f("project_type"),
+                f("investment_wan_yuan", "num1"),
+                f("status"),
+            ],
+            ["project_id", "name"],
+        ),
+        "verdicts": (
+            [
+                f("project_id"),
+                f("project_name"),
+                f("project_type"),
+                f("verdict", _values("verdicts", lang)),
+                f("worst_grade", _values("conflicts", lang)),
+                f("n_conflicts", "int"),
+                f("reason"),
+            ]
+            + [
+                (
+                    f"{t}_overlap_m2",
+                    f"{lines.get(t, t)} {field_label('overlap', lang)}",
+                    "area",
+                )
+                for t in _LINE_TYPES
+            ],
+            ["project_id", "project_name", "verdict"],
+        ),
+        "conflicts": (
+            [
+                f("project_id"),
+                f("project_name"),
+                f("line_type", {k: v for k, v in lines.items() if k in _LINE_TYPES}),
+                f("line_name"),
+                f("line_id"),
+                f("zone", _coded("zone", lang)),
+                f("overlap_area_m2", "area", "overlap"),
+                f("overlap_length_m", "num1"),
+                f("pct_of_project", "pct"),
+                f("pct_of_line", "pct"),
+                f("distance_m", "num1"),
+                f("grade", _values("conflicts", lang), "conflict_grade"),
+                f("clause"),
+                f("procedure"),
+                f("ignored", "bool"),
+                f("reason"),
+            ],
+            ["project_name", "line_type", "grade"],
+        ),
+    }
+    default = ([f("name")], ["name"])
+    return specs.get(kind, default)
+
+
+def _geom_kind(geoms: gpd.GeoSeries) -> str:
+    types = set(geoms.geom_type.dropna())
+    if types and types <= {"Point", "MultiPoint"}:
+        return "point"
+    if types and types <= {"LineString", "MultiLineString", "LinearRing"}:
+        return "line"
+    return "polygon"
+
+
+def _overlay(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    kind: str,
+    *,
+    name: str,
+    lang: str,
+    fields: Sequence[FieldSpec],
+    tooltip: Sequence[str],
+    gcj02: bool,
+    precision: int,
+    simplify_m: float | None,
+    canvas_threshold: int,
+    show: bool = True,
+) -> tuple[LegendGroup | None, np.ndarray | None]:
+    """Add one styled layer; return its legend group and the bounds of what was drawn."""
+    geoms = to_display(gdf, simplify_m=simplify_m, precision=precision, gcj02=gcj02)
+    if len(geoms) == 0:
+        log.info("map layer %s: no non-empty geometry, not drawn", kind)
+        return None, None
+    rows = gdf.loc[geoms.index]
+    codes, classes = classify(kind, rows, lang=lang)
+    values = display_frame(rows, fields, lang=lang)
+    text = feature_collection(geoms, codes, values)
+    columns = [c for c, _l, _f in fields]
+    layer = LeafletGeoJson(
+        text,
+        name=name,
+        classes=classes,
+        fields=[label for _c, label, _f in fields],
+        tooltip=[columns.index(c) for c in tooltip if c in columns],
+        canvas=len(geoms) > canvas_threshold,
+        n_features=len(geoms),
+        show=show,
+        layer_id=kind,
+    )
+    layer.add_to(m)
+    used = sorted(set(codes.tolist()))
+    group = LegendGroup(name, _geom_kind(geoms), [classes[i] for i in used])
+    return group, geoms.total_bounds
+
+
+def _review_frames(review: Any) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    conflicts = getattr(review, "conflicts", None)
+    projects = getattr(review, "projects", None)
+    if conflicts is None and projects is None:
+        raise TownPlanError(
+            "review= must be a Review (from tp.review) with .conflicts and .projects GeoDataFrames; "
+            f"got {type(review).__name__}."
+        )
+    return conflicts, projects
+
+
+def _controls(m: folium.Map, lang: str) -> None:
+    zh = lang == "zh"
+    Fullscreen(
+        position="topleft",
+        title="全屏" if zh else "Full screen",
+        title_cancel="退出全屏" if zh else "Exit full screen",
+    ).add_to(m)
+    MeasureControl(
+        position="topleft",
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="sqmeters",
+        secondary_area_unit="mu",
+        # 1 亩 = 10000/15 m² exactly (domain brief §2): factor from m² is 15/10000.
+        units={"mu": {"factor": 0.0015, "display": "亩" if zh else "mu", "decimals": 2}},
+        localization="cn" if zh else "en",
+    ).add_to(m)
+
+
+def _new_map(basemap: str, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
+    m = folium.Map(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, zoom_snap=0.25)
+    datum = add_basemap(m, basemap, lang=lang, **kw)
+    add_assets(m)
+    return m, datum == "gcj02"
+
+
+def _finish(m: folium.Map, groups: list, bounds: list, *, lang: str, legend: bool) -> folium.Map:
+    if legend and groups:
+        Legend([g for g in groups if g is not None], title=layer_label("legend", lang)).add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    boxes = np.array([b for b in bounds if b is not None and np.all(np.isfinite(b))])
+    if len(boxes):
+        w, s = boxes[:, 0].min(), boxes[:, 1].min()
+        e, n = boxes[:, 2].max(), boxes[:, 3].max()
+        m.location = [(s + n) / 2, (w + e) / 2]
+        m.fit_bounds([[s, w], [n, e]], padding=(12, 12))
+    ReadyFlag().add_to(m)
+    return m
+
+
+def plan_map(
+    town: Any,
+    *,
+    review: Any = None,
+    basemap: str | None = "osm",
+    lang: str = "zh",
+    layers: Iterable[str] | None = None,
+    precision: int = 6,
+    simplify_m: float | None = None,
+    canvas_threshold: int = 2000,
+    controls: bool = True,
+    legend: bool = True,
+    tianditu_key: str | None = None,
+    tianditu_url: str | None = None,
+) -> folium.Map:
+    """Plan map of a town: its layers, the five control lines and, optionally, a review.
+
+    Parameters
+    ----------
+    town : Town
+        The town; its layers are read, never modified.
+    review : Review, optional
+        Result of :func:`townplan_gis.review`: projects are coloured by verdict (pass / review /
+        reject / invalid) instead of plainly, and each conflict overlap is drawn by grade
+        (forbidden / review / notice; ignored slivers greyed) with its area in m² and 亩, shares,
+        clause and procedure in the popup.
+    basemap : str, default "osm"
+        ``osm``, ``cartodb``, ``esri-imagery``, ``tianditu-vec``, ``tianditu-img``, ``gaode``,
+        ``gaode-satellite``, ``none``, or a tile URL template. Over ``gaode*`` every overlay vertex,
+        the centre and the bounds are shifted WGS84→GCJ-02.
+    lang : {"zh", "en"}
+        Language of legend, layer names and popup labels.
+    layers : iterable of str, optional
+        Layer kinds to draw (default every layer the town has, in the style file's order).
+    precision : int, default 6
+        Decimals kept in longitude/latitude (6 ≈ 0.1 m).
+    simplify_m : float, optional
+        Topology-preserving simplification tolerance in metres, applied before reprojection.
+    canvas_threshold : int, default 2000
+        Layers with more features than this are drawn on a Canvas renderer.
+    controls, legend : bool, default True
+        Add the fullscreen and measure controls; add the legend.
+    tianditu_key, tianditu_url : str, optional
+        Tianditu key and node base URL (default: ``TIANDITU_KEY`` / ``TIANDITU_URL`` environment).
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`townplan_gis.save_map` (offline by default).
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> m = tp.plan_map(tp.sample_town(), basemap="none", lang="en")  # doctest: +SKIP
+    >>> tp.save_map(m, "puzhou_map.html")  # doctest: +SKIP
+    """
+    m, gcj = _new_map(basemap, lang, tianditu_key=tianditu_key, tianditu_url=tianditu_url)
+    order = load_styles()["layers"]["order"]
+    wanted = list(town.layers) if layers is None else list(layers)
+    for kind in wanted:
+        if kind not in town.layers:
+            raise MissingLayerError(
+                f"plan_map: town '{town.name}' has no '{kind}' layer. Layers present: "
+                f"{list(town.layers)}."
+            )
+    conflicts = verdicts = None
+    if review is not None:
+        conflicts, verdicts = _review_frames(review)
+    common = dict(
+        gcj02=gcj, precision=precision, simplify_m=simplify_m, canvas_threshold=canvas_threshold
+    )
+    groups, bounds = [], []
+    for kind in sorted(wanted, key=lambda k: order.index(k) if k in order else len(order)):
+        gdf = town.layers[kind]
+        style_kind = kind
+        if kind == "projects" and verdicts is not None:
+            gdf, style_kind = verdicts, "verdicts"
+        fields, tip = _fields(style_kind, lang)
+        name = layer_label(kind if style_kind != "verdicts" else "verdicts", lang)
+        group, box = _overlay(
+            m, gdf, style_kind, name=name, lang=lang, fields=fields, tooltip=tip, **common
+        )
+        groups.append(group)
+        bounds.append(box)
+    if verdicts is not None and "projects" not in wanted:
+        fields, tip = _fields("verdicts", lang)
+        group, box = _overlay(
+            m,
+            verdicts,
+            "verdicts",
+            name=layer_label("verdicts", lang),
+            lang=lang,
+            fields=fields,
+            tooltip=tip,
+            **common,
+        )
+        groups.append(group)
+        bounds.append(box)
+    if conflicts is not None and len(conflicts):
+        fields, tip = _fields("conflicts", lang)
+        group, _box = _overlay(
+            m,
+            conflicts,
+            "conflicts",
+            name=layer_label("conflicts", lang),
+            lang=lang,
+            fields=fields,
+            tooltip=tip,
+            **common,
+        )
+        groups.append(group)
+    if controls:
+        _controls(m, lang)
+    # The view fits the town itself when it has a boundary, else everything drawn.
+    if "boundary" in wanted and town.has("boundary"):
+        box = to_display(town.layers["boundary"], precision=precision, gcj02=gcj).total_bounds
+        bounds = [box]
+    return _finish(m, groups, bounds, lang=lang, legend=legend)
+
+
+def explore(
+    data: gpd.GeoDataFrame,
+    *,
+    kind: str | None = None,
+    name: str | None = None,
+    basemap: str | None = "osm",
+    lang: str = "zh",
+    columns: Sequence[str] | None = None,
+    precision: int = 6,
+    simplify_m: float | None = None,
+    canvas_threshold: int = 2000,
+    legend: bool = True,
+    tianditu_key: str | None = None,
+    tianditu_url: str | None = None,
+) -> folium.Map:
+    """Quick map of one layer, like ``GeoDataFrame.explore()`` but fast, escaped and offline-ready.
+
+    Parameters
+    ----------
+    data : GeoDataFrame
+        Any layer with a CRS.
+    kind : str, optional
+        Layer kind whose planners' style and popup fields to use (``roads``, ``control_lines``…);
+        default: generic style with every non-geometry column in the popup.
+    name : str, optional
+        Layer name in the layer control and legend (escaped).
+    columns : sequence of str, optional
+        Popup columns (default: the kind's fields, or all columns); the first two make the tooltip.
+    Other parameters are those of :func:`plan_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    if not isinstance(data, gpd.GeoDataFrame):
+        raise TownPlanError(f"explore needs a GeoDataFrame, got {type(data).__name__}.")
+    kind = kind or "generic"
+    if columns is None and kind != "generic":
+        fields, tip = _fields(kind, lang)
+    else:
+        cols = [c for c in (columns or data.columns) if c != data.geometry.name]
+        fields = [(c, field_label(str(c), lang), _auto_format(data[c])) for c in cols]
+        tip = cols[:2]
+    m, gcj = _new_map(basemap, lang, tianditu_key=tianditu_key, tianditu_url=tianditu_url)
+    label = name or (layer_label(kind, lang) if kind != "generic" else "layer")
+    group, box = _overlay(
+        m,
+        data,
+        kind,
+        name=label,
+        lang=lang,
+        fields=fields,
+        tooltip=tip,
+        gcj02=gcj,
+        precision=precision,
+        simplify_m=simplify_m,
+        canvas_threshold=canvas_threshold,
+    )
+    return _finish(m, [group], [box], lang=lang, legend=legend)
+
+
+def _auto_format(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "bool"
+    if pd.api.types.is_integer_dtype(s):
+        return "int"
+    if pd.api.types.is_float_dtype(s):
+        return "num2"
+    return "text"
