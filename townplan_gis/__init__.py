@@ -20,6 +20,7 @@ from townplan_gis.errors import (
     UnknownValueError,
 )
 from townplan_gis.io import read_layer, read_town, write_town
+from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
 from townplan_gis.postgis import read_projects
 from townplan_gis.sample import sample_path, sample_town
 from townplan_gis.schema import LAYERS, normalize_layer
@@ -28,6 +29,7 @@ from townplan_gis.town import Town
 __version__ = "0.1.0"
 
 __all__ = [
+    "BASEMAPS",
     "LAYERS",
     "CRSError",
     "DataFileError",
@@ -42,13 +44,16 @@ __all__ = [
     "UnknownValueError",
     "__version__",
     "analysis_crs",
+    "explore",
     "gcj02_to_wgs84",
     "gk3_epsg",
     "normalize_layer",
+    "plan_map",
     "read_layer",
     "read_projects",
     "read_town",
     "sample_path",
+    "save_map",
     "sample_town",
     "utm_epsg",
     "wgs84_to_gcj02",

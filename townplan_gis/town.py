@@ -207,6 +207,12 @@ class Town:
             rows, columns=["layer", "label_zh", "label_en", "features", "geometry", "crs"]
         )
 
+    def explore(self, kind: str, **kwargs: Any):
+        """Quick interactive map of one layer; see :func:`townplan_gis.explore` (returns a folium.Map)."""
+        from townplan_gis.maps import explore
+
+        return explore(getattr(self, kind), kind=kind, **kwargs)
+
     # -- io -------------------------------------------------------------------------------------------
     @classmethod
     def read(cls, path: str | Path, **kwargs: Any) -> Town:
