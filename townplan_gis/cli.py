@@ -77,6 +77,57 @@ def _demo_info(town, out: Path) -> None:
 DEMO_STEPS: list[Callable] = [_demo_info]
 
 
+# --- map -------------------------------------------------------------------------------------------------
+def _map_review(town):
+    """The town's review for the map, or None when the review engine or the layers are absent."""
+    import townplan_gis as tp
+
+    if not hasattr(tp, "review"):
+        logging.getLogger(__name__).warning("review engine not available; map drawn without review")
+        return None
+    if not (town.has("projects") and town.has("control_lines")):
+        raise TownPlanError(
+            f"--review needs 'projects' and 'control_lines' layers; town '{town.name}' has "
+            f"{list(town.layers)}."
+        )
+    return tp.review(town.projects, town.control_lines)
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from townplan_gis.maps import plan_map, save_map
+
+    town = _load_town(args.path, args)
+    review = _map_review(town) if args.review else None
+    m = plan_map(
+        town,
+        review=review,
+        basemap=args.basemap,
+        lang=args.lang,
+        simplify_m=args.simplify_m,
+        tianditu_key=args.tianditu_key,
+    )
+    out = Path(args.out or f"{Path(args.path).stem}_map.html")
+    save_map(m, out, offline=not args.online)
+    size = out.stat().st_size / 1e6
+    mode = "online (CDN assets)" if args.online else "offline, self-contained"
+    print(f"map of {town.name} written to {out} ({size:.1f} MB, {mode}, basemap {args.basemap})")
+    return EXIT_OK
+
+
+def _demo_map(town, out: Path) -> None:
+    from townplan_gis.maps import plan_map, save_map
+
+    review = _map_review(town) if town.has("projects") and town.has("control_lines") else None
+    m = plan_map(town, review=review, basemap="osm", lang="zh")
+    path = save_map(m, out / "map.html")
+    what = "with its review" if review is not None else "without review (engine not available)"
+    print(f"== plan map, {what} ==")
+    print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, self-contained; opens offline)")
+
+
+DEMO_STEPS.append(_demo_map)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from townplan_gis.sample import sample_town
 
@@ -105,6 +156,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("map", help="plan map of a town (and its review) as one offline HTML file")
+    p.add_argument("path", help="a .gpkg or a folder of layer files")
+    p.add_argument("--review", action="store_true", help="review the projects; colour by verdict")
+    p.add_argument(
+        "--basemap",
+        default="osm",
+        help="osm, cartodb, esri-imagery, tianditu-vec, tianditu-img, gaode, gaode-satellite, "
+        "none, or a tile URL template (default: osm)",
+    )
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="legend language")
+    p.add_argument("--out", help="output HTML file (default: <name>_map.html)")
+    p.add_argument("--online", action="store_true", help="load Leaflet from CDNs (smaller file)")
+    p.add_argument("--simplify-m", type=float, help="simplification tolerance in metres")
+    p.add_argument("--tianditu-key", help="Tianditu key (default: $TIANDITU_KEY)")
+    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    p.set_defaults(func=cmd_map)
 
     p = sub.add_parser("demo", help="run the main job on the bundled sample town (蒲州镇)")
     p.add_argument(
