@@ -230,7 +230,9 @@ def read_town(
     -------
     Town
     """
-    if _is_db(path):  # postgresql://… : a PostGIS schema (schema=, tables=), see townplan_gis.postgis
+    if _is_db(
+        path
+    ):  # postgresql://… : a PostGIS schema (schema=, tables=), see townplan_gis.postgis
         from townplan_gis import postgis
 
         opts = {"name": name, "crs": crs, "assume_crs": assume_crs, "allow_empty": allow_empty}
