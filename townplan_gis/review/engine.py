@@ -1,0 +1,280 @@
+"""``review()``: prepare the inputs once, run the kernel over project chunks, assemble the Review.
+
+Engines
+-------
+``"threads"`` (default)
+    Projects are cut into chunks of ``chunk_size`` and reviewed by ``n_jobs`` threads; shapely 2
+    releases the GIL in its vectorised calls, so both cores of a small office machine work (tech notes:
+    intersection 16–18 s on one thread, 8.8 s on two). Intermediate pair arrays exist for one chunk per
+    thread at a time, so memory stays bounded at 10⁶ projects.
+``"serial"``
+    The same chunks, one after the other in this thread (debugging, profiling).
+``"dask"``
+    Dispatched to ``townplan_gis.review.dask_engine.run(projects, lines, rules, settings, *,
+    chunk_size, n_jobs, progress)``, which must return the concatenated output of
+    :func:`~townplan_gis.review.kernel.review_chunk` over all chunks; totals are computed here with
+    :func:`~townplan_gis.review.kernel.type_totals`. Pays only on a real cluster (tech notes).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from townplan_gis.errors import TownPlanError
+from townplan_gis.repairs import repairs_frame
+from townplan_gis.review.kernel import _empty_conflicts, prepare_lines, review_chunk, type_totals
+from townplan_gis.review.projects import choose_crs, prepare_lines_frame, prepare_projects
+from townplan_gis.review.result import Review, build_review
+from townplan_gis.review.rules import Rules, load_rules
+
+__all__ = ["review", "review_town"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], Any]
+
+
+def _progress(progress: bool | Progress | None, total: int) -> tuple[Progress | None, Callable]:
+    if progress is True:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            return None, lambda: None
+        bar = tqdm(total=total, unit="projects", desc="review")
+        return (lambda done, _total: bar.update(done - bar.n)), bar.close
+    return (progress or None), lambda: None
+
+
+def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine, progress):
+    n = len(prepared)
+    starts = list(range(0, n, chunk_size)) or [0]
+    report, close = _progress(progress, n)
+
+    def work(start: int):
+        chunk = prepared.iloc[start : start + chunk_size]
+        rows = review_chunk(chunk, lines, rules, settings)
+        return rows, type_totals(rows), len(chunk)
+
+    results, done = [], 0
+    try:
+        if engine == "serial" or n_jobs <= 1 or len(starts) == 1:
+            mapped = map(work, starts)
+            pool = None
+        else:
+            pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="townplan-review")
+            mapped = pool.map(work, starts)
+        for rows, totals, k in mapped:
+            results.append((rows, totals))
+            done += k
+            if report:
+                report(done, n)
+        if pool is not None:
+            pool.shutdown()
+    finally:
+        close()
+    frames = [r for r, _ in results if len(r)]
+    conflicts = (
+        gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=lines.crs)
+        if frames
+        else _empty_conflicts(lines.crs)
+    )
+    tot = [t for _, t in results if len(t)]
+    totals = pd.concat(tot) if tot else type_totals(conflicts)
+    return conflicts, totals
+
+
+def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress):
+    try:
+        mod = importlib.import_module("townplan_gis.review.dask_engine")
+    except ImportError as exc:
+        raise TownPlanError(
+            f"engine='dask' is not available ({exc}). Fix: install dask-geopandas and a townplan_gis "
+            f"with townplan_gis/review/dask_engine.py, or use engine='threads'."
+        ) from exc
+    conflicts = mod.run(
+        prepared, lines, rules, settings, chunk_size=chunk_size, n_jobs=n_jobs, progress=progress
+    )
+    if not len(conflicts):
+        conflicts = _empty_conflicts(lines.crs)
+    return conflicts, type_totals(conflicts)
+
+
+def review(
+    projects: gpd.GeoDataFrame,
+    control_lines: gpd.GeoDataFrame,
+    *,
+    rules: str | Path | Rules | None = None,
+    crs: Any = None,
+    tolerance: Mapping[str, Any] | None = None,
+    setback_m: Mapping[str, float] | None = None,
+    setback_types: Sequence[str] | None = None,
+    setbacks: bool = True,
+    max_vertices: int = 256,
+    engine: Literal["threads", "serial", "dask"] = "threads",
+    chunk_size: int = 20_000,
+    n_jobs: int = 2,
+    progress: bool | Progress | None = None,
+) -> Review:
+    """Check every project against the five control lines and grade it by the rule file.
+
+    For each project × control-line feature the overlap is measured — area for polygon projects,
+    length for line projects, inside-or-not for points — and graded ``forbidden`` / ``review`` /
+    ``notice`` by the most specific rule for (line type, zone tier, project type). Buildings closer
+    than the setback distance to a red or blue line get a setback finding with the measured distance.
+    Overlaps below the sliver tolerance are kept, marked ``ignored``, graded notice:
+
+    .. math:: A < \\max(A_{min},\\ p_{min} \\cdot A_{project}) \\ \\lor\\ \\operatorname{buffer}(O, -r) = \\emptyset
+
+    (defaults :math:`A_{min}` = 1 m², :math:`p_{min}` = 0.1 %, r = 0.5 m; never in purple core zones
+    or blue lines). Edge-only contact is no overlap. Sources: domain brief §4; the regulations cited
+    in ``townplan_gis/data/rules/default.toml``.
+
+    Parameters
+    ----------
+    projects : geopandas.GeoDataFrame
+        Construction projects with ``project_type`` (Chinese aliases accepted: 项目类型 = 道路 …),
+        optional ``project_id`` and ``name``; polygons, lines or points. Not modified.
+    control_lines : geopandas.GeoDataFrame
+        Control-line polygons with ``line_type`` (red/green/purple/blue/yellow or 红线 …), optional
+        ``zone`` (core/control/harmony), ``name``, ``code``, ``road_class`` and ``setback_m``.
+        Not modified. See :func:`derive_control_lines` to build them from town layers.
+    rules : path or Rules, optional
+        A user rule file overriding the packaged default (``townplan_gis/data/rules/default.toml``).
+    crs : CRS-like, optional
+        Metric analysis CRS; default the control lines' CRS if metric, else CGCS2000 3° GK / UTM.
+    tolerance : mapping, optional
+        Overrides of ``[tolerance]``: ``min_area_m2``, ``min_pct_of_project``, ``inward_buffer_m``,
+        ``min_length_m``, ``noise_m2``, ``never_ignore``.
+    setback_m : mapping, optional
+        Overrides of ``[setbacks.distance_m]`` in metres: ``arterial``, ``secondary``, ``branch``,
+        ``lane``, ``red_default``, ``blue``.
+    setback_types : sequence of str, optional
+        Project types subject to setbacks (default ``["building"]``).
+    setbacks : bool, default True
+        Report setback findings.
+    max_vertices : int, default 256
+        Control polygons with more vertices are subdivided for speed (results are identical).
+    engine : {"threads", "serial", "dask"}, default "threads"
+    chunk_size : int, default 20000
+        Projects per chunk.
+    n_jobs : int, default 2
+        Threads (or dask workers).
+    progress : bool or callable, optional
+        ``True`` for a tqdm bar, or a function ``(done, total)`` called after each chunk.
+
+    Returns
+    -------
+    Review
+        ``.conflicts``, ``.projects`` (aligned to ``projects.index``), ``.summary``, ``.settings``,
+        ``.repairs``.
+
+    Raises
+    ------
+    SchemaError, MissingColumnError, UnknownValueError, GeometryTypeError
+        A control-line layer that does not follow its schema, projects without ``project_type``.
+    CRSError
+        A layer without CRS.
+    DataFileError
+        A malformed rule file, or an unknown override key.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> lines = gpd.GeoDataFrame({"line_type": ["green"], "name": ["河滨公园"]},
+    ...                          geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:4546")
+    >>> sites = gpd.GeoDataFrame({"project_type": ["building", "park"]},
+    ...                          geometry=[shapely.box(90, 0, 110, 10), shapely.box(10, 10, 20, 20)],
+    ...                          crs="EPSG:4546")
+    >>> r = review(sites, lines)
+    >>> r.projects["verdict"].tolist()
+    ['reject', 'review']
+    >>> float(r.conflicts["overlap_area_m2"].iloc[0])
+    100.0
+    """
+    if engine not in ("threads", "serial", "dask"):
+        raise TownPlanError(f"unknown engine {engine!r}; use 'threads', 'serial' or 'dask'.")
+    if int(chunk_size) < 1 or int(n_jobs) < 1:
+        raise TownPlanError("chunk_size and n_jobs must be positive integers.")
+    base = load_rules(rules)
+    active = base.with_overrides(
+        tolerance=tolerance,
+        setback_m=setback_m,
+        setback_types=list(setback_types) if setback_types is not None else None,
+    )
+    analysis = choose_crs(projects, control_lines, crs)
+    lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
+    prepared, rep_projects = prepare_projects(projects, analysis)
+    need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
+    lines = prepare_lines(lines_frame, active, max_vertices=max_vertices, setbacks=bool(need_sb))
+    settings = {"setbacks": bool(need_sb)}
+    kw = {"chunk_size": int(chunk_size), "n_jobs": int(n_jobs), "progress": progress}
+    if engine == "dask":
+        conflicts, totals = _run_dask(prepared, lines, active, settings, **kw)
+    else:
+        conflicts, totals = _run_chunks(prepared, lines, active, settings, engine=engine, **kw)
+    from townplan_gis import __version__
+
+    epsg = analysis.to_epsg()
+    record = {
+        "crs": f"EPSG:{epsg}" if epsg else analysis.to_string(),
+        "tolerance": dict(active.tolerance),
+        "setbacks": {
+            "enabled": bool(setbacks),
+            "project_types": list(active.setbacks["project_types"]),
+            "distance_m": dict(active.setbacks["distance_m"]),
+        },
+        "rules": active.source,
+        "rules_version": active.version,
+        "engine": engine,
+        "chunk_size": int(chunk_size),
+        "n_jobs": int(n_jobs),
+        "max_vertices": int(max_vertices),
+        "n_projects": len(prepared),
+        "n_control_lines": len(lines),
+        "townplan_gis_version": __version__,
+    }
+    log.info(
+        "review: %d projects × %d control lines, %d conflict rows",
+        len(prepared),
+        len(lines),
+        len(conflicts),
+    )
+    return build_review(
+        prepared, conflicts, totals, record, repairs_frame(rep_lines + rep_projects)
+    )
+
+
+def review_town(town, *, derive: bool | Sequence[str] = False, **kwargs: Any) -> Review:
+    """Review a Town's ``projects`` against its ``control_lines``.
+
+    Parameters
+    ----------
+    town : Town
+    derive : bool or sequence of line types, default False
+        Add control lines derived from the town's layers (:func:`derive_control_lines`) for the line
+        types the ``control_lines`` layer lacks (``True``: all five), flagged ``derived=True``.
+    **kwargs
+        Passed to :func:`review`.
+    """
+    from townplan_gis.review.derive import derive_control_lines
+
+    lines = town.layer("control_lines", empty_ok=True)
+    if lines.crs is None:
+        lines = lines.set_crs(town.crs)
+    if derive:
+        want = {"red", "green", "purple", "blue", "yellow"} if derive is True else set(derive)
+        missing = want - set(lines["line_type"].dropna())
+        if missing:
+            extra = derive_control_lines(
+                town, line_types=sorted(missing), rules=kwargs.get("rules")
+            )
+            lines = gpd.GeoDataFrame(pd.concat([lines, extra], ignore_index=True), crs=town.crs)
+    return review(town.projects, lines, **{"crs": town.crs, **kwargs})

@@ -1,0 +1,555 @@
+"""The vectorised overlap kernel: projects × control lines, one chunk of projects at a time.
+
+Design (tech notes, "Spatial joins and overlaps on 2 cores"):
+
+* control polygons with more than ``max_vertices`` vertices (rivers, long green belts) are cut into
+  pieces by recursive halving of their bounding box (``ST_Subdivide`` style), so that each
+  intersection works on a small geometry; piece results are re-aggregated to their original feature;
+* one ``STRtree`` bulk query with a predicate per geometry family finds the candidate pairs;
+* a project wholly inside a piece (``contains_properly`` on prepared pieces) *is* its overlap, so no
+  intersection is computed for it;
+* every other step (intersection, area, sliver test, grading) runs on whole arrays — no Python loop per
+  pair. shapely 2 releases the GIL in these calls, so chunks run in parallel threads.
+
+:func:`review_chunk` is the unit of work for every engine (threads here, dask in
+``townplan_gis.review.dask_engine``): it takes a chunk of *prepared* projects (see
+:func:`townplan_gis.review.projects.prepare_projects`) and the :class:`PreparedLines`, and returns the
+chunk's conflict rows. Projects never span chunks, so per-project totals (:func:`type_totals`) can be
+computed per chunk too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from townplan_gis.geometry import keep_dimension
+from townplan_gis.review import setbacks as _setbacks
+from townplan_gis.review.rules import Rules
+from townplan_gis.schema import LINE_TYPES
+
+__all__ = [
+    "CONFLICT_COLUMNS",
+    "MU_M2",
+    "PreparedLines",
+    "grouped_union",
+    "prepare_lines",
+    "review_chunk",
+    "subdivide",
+    "type_totals",
+]
+
+MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (domain brief §2)
+
+CONFLICT_COLUMNS = [
+    "project_id",
+    "project_name",
+    "project_type",
+    "line_type",
+    "line_id",
+    "line_name",
+    "zone",
+    "check",
+    "overlap_area_m2",
+    "overlap_area_mu",
+    "overlap_length_m",
+    "pct_of_project",
+    "pct_of_line",
+    "distance_m",
+    "grade",
+    "clause",
+    "procedure",
+    "clause_en",
+    "procedure_en",
+    "ignored",
+    "reason",
+]
+
+LINE_ZH = {"red": "红线", "green": "绿线", "purple": "紫线", "blue": "蓝线", "yellow": "黄线"}
+
+
+@dataclass
+class PreparedLines:
+    """Control lines ready for many chunks: attributes, original geometries, pieces and trees.
+
+    Attributes
+    ----------
+    attrs : pandas.DataFrame
+        Positional (0..n-1): ``line_id, line_name, line_type, zone, road_class, area_m2, setback_m,
+        sliver_exempt``.
+    geoms : ndarray of shapely geometries
+        The original (repaired) polygons, prepared; ``tree`` indexes them.
+    pieces, piece_line : ndarray
+        Subdivided pieces and the position of the line each belongs to; ``piece_tree`` indexes them.
+    bands, band_line : ndarray
+        Setback bands (``buffer(line, d) − line``) of red and blue lines; empty when not needed.
+    """
+
+    attrs: pd.DataFrame
+    geoms: np.ndarray
+    tree: shapely.STRtree
+    pieces: np.ndarray
+    piece_line: np.ndarray
+    piece_tree: shapely.STRtree
+    bands: np.ndarray
+    band_line: np.ndarray
+    band_tree: shapely.STRtree
+    max_setback_m: float
+    crs: Any = None
+
+    def __len__(self) -> int:
+        return len(self.attrs)
+
+
+def subdivide(geoms: np.ndarray, *, max_vertices: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Cut polygons with more than ``max_vertices`` vertices into pieces, ``ST_Subdivide`` style.
+
+    Each over-sized geometry is halved across the longer side of its bounding box, level by level,
+    all geometries of a level in one vectorised intersection. Pieces tile their polygon: their areas
+    sum to its area, and their interiors are disjoint.
+
+    Returns
+    -------
+    (pieces, owner)
+        The pieces, and the position in ``geoms`` of the polygon each came from.
+    """
+    todo = np.asarray(geoms, dtype=object)
+    owner = np.arange(len(todo))
+    done_g, done_o = [], []
+    for _ in range(40):
+        small = shapely.get_num_coordinates(todo) <= max_vertices
+        done_g.append(todo[small])
+        done_o.append(owner[small])
+        todo, owner = todo[~small], owner[~small]
+        if len(todo) == 0:
+            break
+        x0, y0, x1, y1 = shapely.bounds(todo).T
+        split_x = (x1 - x0) >= (y1 - y0)
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        first = shapely.box(x0, y0, np.where(split_x, xm, x1), np.where(split_x, y1, ym))
+        second = shapely.box(np.where(split_x, xm, x0), np.where(split_x, y0, ym), x1, y1)
+        halves = shapely.intersection(np.concatenate([todo, todo]), np.concatenate([first, second]))
+        halves = keep_dimension(halves, 2)
+        owner = np.concatenate([owner, owner])
+        keep = ~shapely.is_empty(halves)
+        todo, owner = halves[keep], owner[keep]
+    done_g.append(todo)
+    done_o.append(owner)
+    return np.concatenate(done_g), np.concatenate(done_o)
+
+
+def _setback_distance(attrs: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """Required setback per line (NaN where none): per-line ``setback_m``, else the rule table."""
+    table = rules.setbacks["distance_m"]
+    lt = attrs["line_type"].to_numpy()
+    by_class = attrs["road_class"].map(table).astype("float64").to_numpy()
+    red = np.where(np.isnan(by_class), table.get("red_default", np.nan), by_class)
+    dist = np.where(lt == "red", red, np.where(lt == "blue", table.get("blue", np.nan), np.nan))
+    own = pd.to_numeric(attrs["setback_m"], errors="coerce").to_numpy(dtype="float64")
+    dist = np.where(np.isfinite(own) & np.isin(lt, ["red", "blue"]), own, dist)
+    return np.where(dist > 0, dist, np.nan)
+
+
+def prepare_lines(
+    lines: gpd.GeoDataFrame,
+    rules: Rules,
+    *,
+    max_vertices: int = 256,
+    setbacks: bool = True,
+) -> PreparedLines:
+    """Index normalised control lines for :func:`review_chunk`.
+
+    Parameters
+    ----------
+    lines : geopandas.GeoDataFrame
+        Control lines after :func:`townplan_gis.normalize_layer` (``line_type``, ``zone``, ``name``,
+        ``code``; optional ``road_class`` and ``setback_m``), in the analysis CRS.
+    rules : Rules
+    max_vertices : int, default 256
+        Polygons with more vertices are subdivided.
+    setbacks : bool, default True
+        Build setback bands for red and blue lines.
+    """
+    geoms = np.asarray(lines.geometry.array, dtype=object)
+    n = len(geoms)
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    code = lines["code"] if "code" in lines else pd.Series(None, index=lines.index)
+    labels = pd.Series([str(i) for i in lines.index], index=lines.index)
+    attrs = pd.DataFrame(
+        {
+            "line_id": code.where(code.notna(), labels).astype(str).to_numpy(),
+            "line_name": lines["name"].to_numpy() if "name" in lines else None,
+            "line_type": lines["line_type"].to_numpy(),
+            "zone": lines["zone"].to_numpy() if "zone" in lines else None,
+            "road_class": lines["road_class"].to_numpy() if "road_class" in lines else None,
+            "setback_m": lines["setback_m"].to_numpy() if "setback_m" in lines else np.nan,
+            "area_m2": shapely.area(geoms),
+        },
+        index=pd.RangeIndex(n),
+    )
+    attrs["sliver_exempt"] = [
+        rules.sliver_exempt(lt, z if isinstance(z, str) else None)
+        for lt, z in zip(attrs["line_type"], attrs["zone"], strict=True)
+    ]
+    attrs["setback_m"] = _setback_distance(attrs, rules)
+    pieces, owner = subdivide(geoms[usable], max_vertices=max_vertices)
+    piece_line = np.flatnonzero(usable)[owner]
+    shapely.prepare(pieces)
+    shapely.prepare(geoms[usable])
+    bands = np.empty(0, dtype=object)
+    band_line = np.empty(0, dtype=np.int64)
+    max_sb = 0.0
+    if setbacks:
+        sel = usable & np.isfinite(attrs["setback_m"].to_numpy())
+        if sel.any():
+            d = attrs["setback_m"].to_numpy()[sel]
+            max_sb = float(d.max())
+            band = shapely.difference(shapely.buffer(geoms[sel], d), geoms[sel])
+            bands, band_owner = subdivide(keep_dimension(band, 2), max_vertices=max_vertices)
+            band_line = np.flatnonzero(sel)[band_owner]
+            shapely.prepare(bands)
+    return PreparedLines(
+        attrs=attrs,
+        geoms=geoms,
+        tree=shapely.STRtree(np.where(usable, geoms, None)),
+        pieces=pieces,
+        piece_line=piece_line,
+        piece_tree=shapely.STRtree(pieces),
+        bands=bands,
+        band_line=band_line,
+        band_tree=shapely.STRtree(bands),
+        max_setback_m=max_sb,
+        crs=lines.crs,
+    )
+
+
+def grouped_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Union of ``geoms`` per group label (0..n_groups-1), vectorised.
+
+    Groups of one are passed through; larger groups are padded into 2-D arrays bucketed by size
+    (so one huge group does not inflate the others) and reduced with ``union_all(axis=1)``.
+    """
+    out = np.full(n_groups, None, dtype=object)
+    if len(geoms) == 0:
+        return out
+    order = np.argsort(group, kind="stable")
+    g_sorted, geo_sorted = group[order], geoms[order]
+    counts = np.bincount(group, minlength=n_groups)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(order)) - start[g_sorted]
+    single = counts[g_sorted] == 1
+    out[g_sorted[single]] = geo_sorted[single]
+    multi = ~single
+    if multi.any():
+        sizes = counts[g_sorted[multi]]
+        bucket = np.ceil(np.log2(sizes)).astype(int)
+        for b in np.unique(bucket):
+            sel = np.flatnonzero(multi)[bucket == b]
+            groups, row = np.unique(g_sorted[sel], return_inverse=True)
+            pad = np.full((len(groups), int(counts[groups].max())), None, dtype=object)
+            pad[row, rank[sel]] = geo_sorted[sel]
+            out[groups] = shapely.union_all(pad, axis=1)
+    return out
+
+
+def _aggregate(left, line, geom, measure, n_lines):
+    """Re-aggregate piece-level rows to one row per (project, line)."""
+    key = left.astype(np.int64) * n_lines + line
+    uniq, inv = np.unique(key, return_inverse=True)
+    total = np.bincount(inv, weights=measure, minlength=len(uniq))
+    merged = grouped_union(geom, inv, len(uniq))
+    return (uniq // n_lines).astype(np.int64), (uniq % n_lines).astype(np.int64), merged, total
+
+
+def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
+    left, right = lines.piece_tree.query(geoms, predicate="intersects")
+    g, p = geoms[left], lines.pieces[right]
+    inside = shapely.contains_properly(p, g)
+    inter = g.copy()
+    cut = ~inside
+    if cut.any():
+        inter[cut] = keep_dimension(shapely.intersection(g[cut], p[cut]), 2)
+    area = shapely.area(inter)
+    # Edge-touching pairs intersect in a line (area 0) or in float noise; neither is an overlap.
+    ok = area > noise_m2
+    left, line = left[ok], lines.piece_line[right[ok]]
+    pos, line, merged, area = _aggregate(left, line, inter[ok], area[ok], len(lines))
+    return pos, line, merged, area, shapely.length(merged) * 0.0
+
+
+def _line_overlaps(geoms, lines: PreparedLines):
+    left, right = lines.tree.query(geoms, predicate="intersects")
+    g, L = geoms[left], lines.geoms[right]
+    keep = ~shapely.touches(g, L)
+    left, right, g, L = left[keep], right[keep], g[keep], L[keep]
+    inside = shapely.contains_properly(L, g)
+    inter = g.copy()
+    cut = ~inside
+    if cut.any():
+        part = keep_dimension(shapely.intersection(g[cut], L[cut]), 1)
+        # A stretch running along the polygon's edge is edge contact, not overlap.
+        boundary = shapely.boundary(L[cut])
+        on_edge = keep_dimension(shapely.intersection(part, boundary), 1)
+        along = shapely.length(on_edge) > 0
+        if along.any():
+            part[along] = keep_dimension(shapely.difference(part[along], boundary[along]), 1)
+        inter[cut] = part
+    length = shapely.length(inter)
+    ok = length > 0
+    return left[ok], right[ok], inter[ok], np.zeros(ok.sum()), length[ok]
+
+
+def _point_overlaps(geoms, lines: PreparedLines):
+    # "within": the point lies in the polygon's interior; a point on the boundary is edge contact.
+    left, right = lines.tree.query(geoms, predicate="within")
+    n = len(left)
+    return left, right, geoms[left], np.zeros(n), np.zeros(n)
+
+
+def _grade(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Attach grade, clause and procedure by resolving each distinct (line, zone, project type)."""
+    keys = frame[["line_type", "zone", "project_type"]].astype(object)
+    keys = keys.where(keys.notna(), None)
+    uniq = keys.drop_duplicates()
+    resolved = [
+        rules.resolve(lt, z, pt)
+        for lt, z, pt in zip(uniq["line_type"], uniq["zone"], uniq["project_type"], strict=True)
+    ]
+    table = uniq.assign(
+        grade=[r.grade for r in resolved],
+        clause=[r.clause_zh for r in resolved],
+        procedure=[r.procedure_zh for r in resolved],
+        clause_en=[r.clause_en for r in resolved],
+        procedure_en=[r.procedure_en for r in resolved],
+    )
+    merged = keys.merge(table, on=["line_type", "zone", "project_type"], how="left")
+    return merged.drop(columns=["line_type", "zone", "project_type"]).set_axis(frame.index)
+
+
+def _fmt(values: np.ndarray, digits: int) -> np.ndarray:
+    """Numbers as text, an object array (so that ``+`` concatenates element-wise)."""
+    return np.array([f"{v:,.{digits}f}" for v in np.asarray(values, dtype=float)], dtype=object)
+
+
+def _slivers(frame: pd.DataFrame, size: np.ndarray, dim: np.ndarray, rules: Rules):
+    """Sliver flags and their reasons (domain brief §4 tolerance)."""
+    tol = rules.tolerance
+    r = tol["inward_buffer_m"]
+    area, length = frame["overlap_area_m2"].to_numpy(), frame["overlap_length_m"].to_numpy()
+    share = tol["min_pct_of_project"] / 100.0 * size
+    thresh = np.where(
+        dim == 2, np.maximum(tol["min_area_m2"], share), np.maximum(tol["min_length_m"], share)
+    )
+    measure = np.where(dim == 2, area, length)
+    small = (dim >= 1) & (measure < thresh)
+    thin = np.zeros(len(frame), dtype=bool)
+    geom = np.asarray(frame.geometry.array, dtype=object)
+    if r > 0:
+        # Every point of a shape that vanishes under an inward buffer r lies within r of its boundary,
+        # whose r-neighbourhood has area ≤ 2rP + πr² per ring: larger overlaps need no buffer.
+        rings = shapely.get_num_coordinates(geom)
+        bound = 2 * r * shapely.length(geom) + np.pi * r * r * rings
+        cand = np.flatnonzero((dim == 2) & ~small & (area <= bound))
+        if len(cand):
+            thin[cand] = shapely.is_empty(shapely.buffer(geom[cand], -r))
+    sliver = small | thin
+    unit = np.where(dim == 2, " m²", " m").astype(object)
+    why = pd.Series("", index=frame.index, dtype=object)
+    s = pd.Series(small, index=frame.index)
+    why[s] = (
+        "sliver: "
+        + _fmt(measure[small], 2)
+        + unit[small]
+        + " < tolerance "
+        + _fmt(thresh[small], 2)
+        + unit[small]
+        + f" (max({tol['min_area_m2']:g} m², {tol['min_pct_of_project']:g} % of project))"
+    )
+    why[pd.Series(thin & ~small, index=frame.index)] = (
+        f"sliver: narrower than {2 * r:g} m (vanishes under a {r:g} m inward buffer)"
+    )
+    return sliver, why
+
+
+def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> pd.DataFrame:
+    geoms = np.asarray(chunk.geometry.array, dtype=object)
+    dim = chunk["_dim"].to_numpy()
+    parts = []
+    for d, func in ((2, _polygon_overlaps), (1, _line_overlaps), (0, _point_overlaps)):
+        idx = np.flatnonzero(dim == d)
+        if not len(idx) or not len(lines.pieces):
+            continue
+        args = (geoms[idx], lines, rules.tolerance["noise_m2"]) if d == 2 else (geoms[idx], lines)
+        left, line, geom, area, length = func(*args)
+        parts.append((idx[left], line, geom, area, length))
+    if not parts:
+        return pd.DataFrame()
+    pos, line, geom, area, length = (np.concatenate(x) for x in zip(*parts, strict=True))
+    out = gpd.GeoDataFrame(
+        {"_row": pos, "_line": line, "overlap_area_m2": area, "overlap_length_m": length},
+        geometry=gpd.GeoSeries(geom, crs=lines.crs),
+    )
+    out["check"] = "overlap"
+    out["distance_m"] = 0.0
+    return out
+
+
+def _finish(rows: gpd.GeoDataFrame, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules):
+    """Attach project and line attributes, shares, grades, slivers and reasons."""
+    r, li = rows["_row"].to_numpy(), rows["_line"].to_numpy()
+    p = chunk.iloc[r]
+    la = lines.attrs.iloc[li]
+    size, dim = p["_size"].to_numpy(), p["_dim"].to_numpy()
+    rows["_pos"] = p["_pos"].to_numpy()
+    for col in ("project_id", "project_name", "project_type"):
+        rows[col] = p[col].to_numpy()
+    for col in ("line_type", "line_id", "line_name", "zone"):
+        rows[col] = la[col].to_numpy()
+    area, length = rows["overlap_area_m2"].to_numpy(), rows["overlap_length_m"].to_numpy()
+    rows["overlap_area_mu"] = area / MU_M2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rows["pct_of_project"] = np.where(
+            dim == 2, area / size * 100, np.where(dim == 1, length / size * 100, 100.0)
+        )
+        rows["pct_of_line"] = np.where(dim == 2, area / la["area_m2"].to_numpy() * 100, np.nan)
+    is_ov = rows["check"].to_numpy() == "overlap"
+    rows.loc[~is_ov, "pct_of_line"] = np.nan
+    graded = _grade(rows, rules)
+    for col in graded.columns:
+        own = rows[col].to_numpy() if col in rows else np.full(len(rows), None, dtype=object)
+        rows[col] = np.where(is_ov, graded[col].to_numpy(), own)
+    sliver, why = _slivers(rows, size, dim, rules)
+    sliver &= is_ov
+    exempt = la["sliver_exempt"].to_numpy()
+    ignored = sliver & ~exempt
+    rows["ignored"] = ignored
+    rows.loc[ignored, "grade"] = "notice"
+    zone = la["zone"].fillna("").to_numpy().astype(str)
+    zone_txt = np.where(zone == "", "", " (" + zone.astype(object) + ")").astype(object)
+    what = (
+        pd.Series([LINE_ZH.get(t, t) for t in la["line_type"]], index=rows.index)
+        + zone_txt
+        + " '"
+        + la["line_name"].fillna(la["line_id"]).astype(str).to_numpy()
+        + "'"
+    )
+    amount = np.where(
+        dim == 2, _fmt(area, 1) + " m²", np.where(dim == 1, _fmt(length, 1) + " m", "point")
+    ).astype(object)
+    base = (
+        "inside "
+        + what
+        + ": "
+        + amount
+        + " ("
+        + _fmt(rows["pct_of_project"].to_numpy(), 1)
+        + " % of project)"
+    )
+    reason = np.where(is_ov, base.to_numpy(), rows["reason"].to_numpy() if "reason" in rows else "")
+    reason = np.where(ignored, why.to_numpy() + "; ignored", reason)
+    kept = sliver & exempt
+    reason = np.where(
+        kept, reason + "; below the sliver tolerance, which is never applied here", reason
+    )
+    rows["reason"] = reason
+    return rows
+
+
+def review_chunk(
+    projects: pd.DataFrame,
+    lines: PreparedLines,
+    rules: Rules,
+    settings: Mapping[str, Any] | None = None,
+) -> gpd.GeoDataFrame:
+    """Review one chunk of prepared projects against prepared control lines.
+
+    Parameters
+    ----------
+    projects : geopandas.GeoDataFrame
+        Output of :func:`townplan_gis.review.projects.prepare_projects` (or a slice of it): columns
+        ``project_id, project_name, project_type, _pos`` (position in the full input), ``_dim``
+        (0 point, 1 line, 2 polygon, −1 invalid: skipped) and ``_size`` (m² or m), in the lines' CRS.
+    lines : PreparedLines
+        From :func:`prepare_lines`, shared read-only by every chunk.
+    rules : Rules
+    settings : mapping, optional
+        ``{"setbacks": bool}`` (default True).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per project × line feature (``check = "overlap"``) and per setback finding
+        (``check = "setback"``), with :data:`CONFLICT_COLUMNS` plus ``_pos`` and ``_line``
+        (positions of the project and the line), geometry = the overlap or the part of the
+        project inside the setback band.
+    """
+    settings = dict(settings or {})
+    chunk = projects.reset_index(drop=True)
+    rows = _overlap_rows(chunk, lines, rules)
+    if settings.get("setbacks", True) and len(lines.bands):
+        sb = _setbacks.setback_rows(chunk, lines, rules)
+        if len(sb):
+            rows = pd.concat([rows, sb], ignore_index=True) if len(rows) else sb
+    if not len(rows):
+        return _empty_conflicts(lines.crs)
+    rows = _finish(gpd.GeoDataFrame(rows, geometry="geometry", crs=lines.crs), chunk, lines, rules)
+    if settings.get("setbacks", True) and len(lines.bands):
+        rows = _setbacks.drop_covered(rows)
+    return rows[[*CONFLICT_COLUMNS, "_pos", "_line", "geometry"]].reset_index(drop=True)
+
+
+def _empty_conflicts(crs) -> gpd.GeoDataFrame:
+    cols = {c: pd.Series(dtype="object") for c in CONFLICT_COLUMNS}
+    for c in (
+        "overlap_area_m2",
+        "overlap_area_mu",
+        "overlap_length_m",
+        "pct_of_project",
+        "pct_of_line",
+        "distance_m",
+    ):
+        cols[c] = pd.Series(dtype="float64")
+    cols["ignored"] = pd.Series(dtype="bool")
+    cols["_pos"] = pd.Series(dtype="int64")
+    cols["_line"] = pd.Series(dtype="int64")
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(crs=crs))
+
+
+def type_totals(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """Per project position and line type: overlap area (m²) and length (m), overlaps counted once.
+
+    Overlapping control polygons of one type (QGIS "overlap analysis" semantics, domain brief §4)
+    are unioned per project before measuring. Ignored slivers count: they are real overlap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``_pos``, columns ``<line>_overlap_m2`` and ``<line>_overlap_length_m``.
+    """
+    ov = conflicts[conflicts["check"] == "overlap"]
+    cols = [f"{lt}_overlap_m2" for lt in LINE_TYPES] + [
+        f"{lt}_overlap_length_m" for lt in LINE_TYPES
+    ]
+    if not len(ov):
+        return pd.DataFrame(columns=cols, dtype="float64")
+    key = pd.MultiIndex.from_arrays([ov["_pos"].to_numpy(), ov["line_type"].to_numpy()])
+    codes, uniq = pd.factorize(key)
+    union = grouped_union(np.asarray(ov.geometry.array, dtype=object), codes, len(uniq))
+    df = pd.DataFrame({"_pos": uniq.get_level_values(0), "lt": uniq.get_level_values(1)}).assign(
+        area=shapely.area(union), length=shapely.length(union)
+    )
+    dims = shapely.get_dimensions(union)
+    df.loc[dims != 2, "area"] = 0.0
+    df.loc[dims != 1, "length"] = 0.0
+    wide = df.pivot_table(index="_pos", columns="lt", values=["area", "length"], aggfunc="sum")
+    out = pd.DataFrame(index=wide.index)
+    for lt in LINE_TYPES:
+        out[f"{lt}_overlap_m2"] = wide["area"][lt] if lt in wide["area"] else 0.0
+        out[f"{lt}_overlap_length_m"] = wide["length"][lt] if lt in wide["length"] else 0.0
+    return out.fillna(0.0)

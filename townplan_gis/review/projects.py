@@ -1,0 +1,180 @@
+"""Preparing the inputs of a review: projects (kept row for row) and control lines (normalised).
+
+Nothing is dropped: a project with no geometry, a geometry that collapses on repair, or an unknown
+project type is kept with ``_dim = -1`` and its reason, and gets the verdict ``invalid``. Invalid
+geometries are repaired with ``make_valid`` (keeping the original dimension) and the repair is recorded.
+The caller's frames are never modified.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from townplan_gis.crs import analysis_crs
+from townplan_gis.errors import CRSError, MissingColumnError, SchemaError
+from townplan_gis.geometry import keep_dimension, repair_geometry
+from townplan_gis.repairs import Repair
+from townplan_gis.schema import _key, _rename_columns, _value_lookup, aliases, normalize_layer
+
+__all__ = ["choose_crs", "prepare_lines_frame", "prepare_projects"]
+
+log = logging.getLogger(__name__)
+
+
+def choose_crs(projects: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, crs: Any = None) -> pyproj.CRS:
+    """The analysis CRS: ``crs`` if given, else the control lines' CRS when metric, else GK/UTM."""
+    for name, gdf in (("projects", projects), ("control_lines", lines)):
+        if gdf.crs is None:
+            raise CRSError(
+                f"layer '{name}' has no CRS. Fix: set it (gdf.set_crs('EPSG:4490')) or read the "
+                f"data with assume_crs=."
+            )
+    if crs is not None:
+        return analysis_crs(crs=crs)
+    for gdf in (lines, projects):
+        c = gdf.crs
+        unit = c.axis_info[0].unit_name if c.axis_info else ""
+        if c.is_projected and unit in ("metre", "meter"):
+            return c
+    return analysis_crs(projects, lines)
+
+
+def prepare_lines_frame(
+    lines: gpd.GeoDataFrame, crs: pyproj.CRS
+) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+    """Normalise control lines (Chinese aliases, line_type/zone domains), reproject and repair them."""
+    if not isinstance(lines, gpd.GeoDataFrame):
+        raise SchemaError(f"control lines must be a GeoDataFrame, got {type(lines).__name__}.")
+    norm, repairs = normalize_layer(lines, "control_lines", allow_empty=True)
+    if not norm.crs.equals(crs):
+        norm = norm.to_crs(crs)
+    norm, rep = repair_geometry(norm, "control_lines")
+    return norm, repairs + rep
+
+
+def _project_type(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    lookup = _value_lookup("project_type")
+    mapped = series.map(lambda v: lookup.get(_key(v)) if pd.notna(v) else None)
+    accepted = list(aliases()["values"]["project_type"])
+    why = pd.Series("", index=series.index, dtype=object)
+    missing = series.isna() | (series.astype("string").str.strip() == "")
+    why[missing.fillna(True).to_numpy()] = "project_type missing"
+    bad = mapped.isna() & ~missing
+    why[bad.to_numpy()] = (
+        "unknown project_type '" + series[bad].astype(str) + f"' (accepted: {', '.join(accepted)})"
+    )
+    return mapped.astype(object), why
+
+
+def prepare_projects(
+    projects: gpd.GeoDataFrame, crs: pyproj.CRS
+) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+    """Projects ready for :func:`townplan_gis.review.kernel.review_chunk`, one row per input row.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of Repair)
+        Columns ``project_id`` (the input's, else the index label), ``project_name``,
+        ``project_type`` (canonical, None if unknown), ``_pos`` (0..n-1), ``_dim`` (0/1/2, −1 when
+        invalid), ``_size`` (area m² for polygons, length m for lines, 1 for points), ``_invalid``
+        (reason or "") and ``_repaired`` (note or ""); index = the input's index.
+
+    Raises
+    ------
+    SchemaError, MissingColumnError, CRSError
+        Not a GeoDataFrame, no ``project_type`` column (after aliases), or no CRS.
+    """
+    if not isinstance(projects, gpd.GeoDataFrame):
+        raise SchemaError(f"projects must be a GeoDataFrame, got {type(projects).__name__}.")
+    renames, _ = _rename_columns(projects, "projects")
+    df = projects.rename(columns=renames)
+    if "project_type" not in df:
+        table = aliases()["columns"].get("projects", {})
+        raise MissingColumnError(
+            "projects",
+            "project_type",
+            available=[c for c in projects.columns if c != projects.geometry.name],
+            aliases=table.get("project_type", []),
+        )
+    n = len(df)
+    labels = pd.Series([str(i) for i in df.index], index=df.index)
+    pid = df["project_id"] if "project_id" in df else pd.Series(None, index=df.index)
+    pid = pid.map(
+        lambda v: (
+            None
+            if pd.isna(v)
+            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        )
+    )
+    ptype, why = _project_type(df["project_type"])
+    geo = df.geometry if df.crs is None or df.crs.equals(crs) else df.geometry.to_crs(crs)
+    geoms = shapely.force_2d(np.asarray(geo.array, dtype=object))
+    dims = shapely.get_dimensions(geoms)  # -1 for None/empty collections
+    colls = shapely.get_type_id(geoms) == 7
+    if colls.any():
+        # A mixed collection is reviewed by its highest-dimension part (a site plus its label point).
+        parts, idx = shapely.get_parts(geoms[colls], return_index=True)
+        top = np.full(colls.sum(), -1)
+        np.maximum.at(top, idx, shapely.get_dimensions(parts))
+        sub = geoms[colls]
+        for d in (2, 1, 0):
+            if (top == d).any():
+                sub[top == d] = keep_dimension(sub[top == d], d)
+        geoms[colls] = sub
+        dims[colls] = top
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    repaired = pd.Series("", index=df.index, dtype=object)
+    repairs: list[Repair] = []
+    invalid = ~empty & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        fixed = shapely.make_valid(geoms[invalid])
+        for d in (2, 1):
+            sel = dims[invalid] == d
+            if sel.any():
+                fixed[sel] = keep_dimension(fixed[sel], d)
+        geoms[invalid] = fixed
+        repaired[invalid] = ["geometry repaired (" + str(r) + ")" for r in reasons]
+        repairs.append(
+            Repair(
+                "projects",
+                "make_valid",
+                df.index[invalid].tolist(),
+                "invalid project geometry repaired",
+            )
+        )
+        collapsed = np.zeros(n, dtype=bool)
+        collapsed[invalid] = shapely.is_empty(fixed)
+        why[collapsed & (why == "").to_numpy()] = "geometry collapsed when repaired"
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    why[empty & (why == "").to_numpy()] = "empty or missing geometry"
+    if empty.any():
+        repairs.append(
+            Repair("projects", "empty_geometry", df.index[empty].tolist(), "kept; verdict invalid")
+        )
+    bad = (why != "").to_numpy()
+    dims = np.where(bad, -1, shapely.get_dimensions(geoms))
+    size = np.where(dims == 2, shapely.area(geoms), np.where(dims == 1, shapely.length(geoms), 1.0))
+    name = df["name"] if "name" in df else pd.Series(None, index=df.index)
+    out = gpd.GeoDataFrame(
+        {
+            "project_id": pid.where(pid.notna(), labels).to_numpy(),
+            "project_name": name.to_numpy(dtype=object),
+            "project_type": ptype.to_numpy(),
+            "_pos": np.arange(n),
+            "_dim": dims.astype(np.int64),
+            "_size": size.astype(float),
+            "_invalid": why.to_numpy(),
+            "_repaired": repaired.to_numpy(),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=crs),
+        index=df.index,
+    )
+    return out, repairs

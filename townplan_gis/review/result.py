@@ -1,0 +1,237 @@
+"""The Review result: conflicts, per-project verdicts, a summary, and the settings used.
+
+Verdicts (domain brief §4, the Review contract): a project is ``reject`` if any non-ignored conflict is
+``forbidden``, ``review`` if any is ``review``, else ``pass`` (notice-only projects pass, with the notices
+listed); unusable input gives ``invalid``. Grades rank forbidden > review > notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from townplan_gis.review.kernel import CONFLICT_COLUMNS
+from townplan_gis.review.rules import GRADE_RANK, GRADES
+from townplan_gis.schema import LINE_TYPES
+
+__all__ = ["PROJECT_COLUMNS", "VERDICTS", "Review", "build_review"]
+
+log = logging.getLogger(__name__)
+
+VERDICTS = ("pass", "review", "reject", "invalid")
+PROJECT_COLUMNS = [
+    "project_id",
+    "project_name",
+    "project_type",
+    "verdict",
+    "worst_grade",
+    "n_conflicts",
+    "n_ignored",
+    "reason",
+    *[f"{lt}_overlap_m2" for lt in LINE_TYPES],
+    *[f"{lt}_overlap_length_m" for lt in LINE_TYPES],
+]
+_RANK_GRADE = {v: k for k, v in GRADE_RANK.items()}
+
+
+class Review:
+    """The outcome of :func:`townplan_gis.review`.
+
+    Attributes
+    ----------
+    conflicts : geopandas.GeoDataFrame
+        One row per project × control-line feature (``check = "overlap"``) and per setback finding
+        (``check = "setback"``): ``project_id, project_name, project_type, line_type, line_id,
+        line_name, zone, overlap_area_m2, overlap_area_mu, overlap_length_m, pct_of_project,
+        pct_of_line, distance_m, grade, clause, procedure, clause_en, procedure_en, ignored,
+        reason``; geometry = the overlap (setback: the part of the project inside the band).
+    projects : geopandas.GeoDataFrame
+        Aligned to the input projects' index, none dropped: ``verdict`` (pass/review/reject/invalid),
+        ``worst_grade``, ``n_conflicts`` (not ignored), ``n_ignored``, ``reason``, and per line type
+        ``<line>_overlap_m2`` (area, overlapping lines of one type counted once) and
+        ``<line>_overlap_length_m`` (for line projects); geometry = the project.
+    summary : pandas.DataFrame
+        Counts per verdict (``table = "verdict"``) and per line type × grade (``table = "conflicts"``),
+        with ignored counts and the overlap area.
+    settings : dict
+        ``crs``, ``tolerance``, ``setbacks``, ``rules``, ``rules_version``, ``engine`` …,
+        ``townplan_gis_version``.
+    repairs : pandas.DataFrame
+        What was changed in the inputs (aliases, reprojection, make_valid), as in ``Town.repairs``.
+    """
+
+    def __init__(self, conflicts, projects, summary, settings, repairs):
+        self.conflicts = conflicts
+        self.projects = projects
+        self.summary = summary
+        self.settings = settings
+        self.repairs = repairs
+
+    def verdict_counts(self) -> pd.Series:
+        """Number of projects per verdict (all four verdicts, zeros included)."""
+        return self.projects["verdict"].value_counts().reindex(VERDICTS, fill_value=0)
+
+    @property
+    def any_rejected(self) -> bool:
+        return bool((self.projects["verdict"] == "reject").any())
+
+    @property
+    def all_pass(self) -> bool:
+        return bool((self.projects["verdict"] == "pass").all())
+
+    def for_project(self, project_id: str) -> gpd.GeoDataFrame:
+        """The conflict rows of one project (by ``project_id``)."""
+        return self.conflicts[self.conflicts["project_id"] == str(project_id)]
+
+    def to_files(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``conflicts.gpkg``, ``conflicts.csv`` and ``projects.csv`` into ``out_dir``.
+
+        The CSV files are UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly;
+        they carry no geometry (the GeoPackage does, with ``conflicts`` and ``projects`` layers).
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        gpkg = out / "conflicts.gpkg"
+        if gpkg.exists():
+            gpkg.unlink()
+        conflicts = self.conflicts
+        if len(conflicts):
+            conflicts.to_file(gpkg, layer="conflicts", driver="GPKG", geometry_type="Unknown")
+        else:
+            conflicts.set_geometry(gpd.GeoSeries([], crs=conflicts.crs)).to_file(
+                gpkg, layer="conflicts", driver="GPKG", geometry_type="Unknown"
+            )
+        self.projects.to_file(gpkg, layer="projects", driver="GPKG", geometry_type="Unknown")
+        paths = {"conflicts.gpkg": gpkg}
+        for name, frame in (("conflicts.csv", conflicts), ("projects.csv", self.projects)):
+            path = out / name
+            pd.DataFrame(frame.drop(columns=frame.geometry.name)).to_csv(
+                path, index=False, encoding="utf-8-sig"
+            )
+            paths[name] = path
+        log.info("review written to %s", out)
+        return paths
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in self.verdict_counts().items())
+        return (
+            f"<Review: {len(self.projects)} projects ({counts}); {len(self.conflicts)} conflict rows; "
+            f"rules {self.settings.get('rules')}; {self.settings.get('crs')}>"
+        )
+
+
+def _project_reasons(conflicts: pd.DataFrame, n: int) -> np.ndarray:
+    """Per project: the non-ignored findings, worst grade first, as one line of text."""
+    out = np.full(n, "", dtype=object)
+    real = conflicts[~conflicts["ignored"].astype(bool)]
+    if len(real):
+        rank = real["grade"].map(GRADE_RANK)
+        text = (
+            (real["grade"] + ": " + real["reason"])
+            .to_frame("t")
+            .assign(_pos=real["_pos"].to_numpy(), _r=-rank.to_numpy())
+        )
+        text = text.sort_values(["_pos", "_r"], kind="stable")
+        joined = text.groupby("_pos")["t"].agg("; ".join)
+        out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def build_review(
+    prepared: gpd.GeoDataFrame,
+    conflicts: gpd.GeoDataFrame,
+    totals: pd.DataFrame,
+    settings: dict[str, Any],
+    repairs: pd.DataFrame,
+) -> Review:
+    """Assemble a :class:`Review` from the prepared projects, all conflict rows and type totals."""
+    n = len(prepared)
+    pos = conflicts["_pos"].to_numpy(dtype=np.int64)
+    rank = conflicts["grade"].map(GRADE_RANK).fillna(0).to_numpy(dtype=np.int64)
+    ignored = conflicts["ignored"].to_numpy(dtype=bool)
+    worst_all = np.zeros(n, dtype=np.int64)
+    np.maximum.at(worst_all, pos, rank)
+    worst_real = np.zeros(n, dtype=np.int64)
+    np.maximum.at(worst_real, pos[~ignored], rank[~ignored])
+    n_real = np.bincount(pos[~ignored], minlength=n)
+    n_ign = np.bincount(pos[ignored], minlength=n)
+    verdict = np.select(
+        [worst_real == GRADE_RANK["forbidden"], worst_real == GRADE_RANK["review"]],
+        ["reject", "review"],
+        "pass",
+    ).astype(object)
+    invalid = prepared["_invalid"].to_numpy() != ""
+    verdict[invalid] = "invalid"
+    worst = np.array([_RANK_GRADE.get(int(r)) for r in worst_all], dtype=object)
+    reason = _project_reasons(conflicts, n)
+    reason = np.where(
+        invalid,
+        prepared["_invalid"].to_numpy(),
+        np.where(
+            reason == "",
+            np.where(n_ign > 0, "no conflict (slivers ignored)", "no conflict"),
+            reason,
+        ),
+    )
+    note = prepared["_repaired"].to_numpy()
+    reason = np.where(note != "", reason + "; " + note, reason)
+    out = gpd.GeoDataFrame(
+        {
+            "project_id": prepared["project_id"].to_numpy(),
+            "project_name": prepared["project_name"].to_numpy(),
+            "project_type": prepared["project_type"].to_numpy(),
+            "verdict": verdict,
+            "worst_grade": worst,
+            "n_conflicts": n_real,
+            "n_ignored": n_ign,
+            "reason": reason,
+        },
+        geometry=prepared.geometry.to_numpy(),
+        crs=prepared.crs,
+        index=prepared.index,
+    )
+    tot = totals.reindex(np.arange(n)).fillna(0.0)
+    for col in PROJECT_COLUMNS[8:]:
+        out[col] = tot[col].to_numpy() if col in tot else 0.0
+    conflicts_out = conflicts.drop(columns=["_pos", "_line"]).reset_index(drop=True)
+    conflicts_out = conflicts_out[[*CONFLICT_COLUMNS, "geometry"]]
+    return Review(conflicts_out, out, _summary(out, conflicts_out), settings, repairs)
+
+
+def _summary(projects: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
+    v = projects["verdict"].value_counts().reindex(VERDICTS, fill_value=0)
+    rows = [
+        {
+            "table": "verdict",
+            "line_type": None,
+            "grade": None,
+            "verdict": k,
+            "count": int(c),
+            "ignored": 0,
+            "overlap_area_m2": np.nan,
+        }
+        for k, c in v.items()
+    ]
+    for lt in LINE_TYPES:
+        for g in GRADES:
+            sel = conflicts[(conflicts["line_type"] == lt) & (conflicts["grade"] == g)]
+            ign = sel["ignored"].astype(bool)
+            rows.append(
+                {
+                    "table": "conflicts",
+                    "line_type": lt,
+                    "grade": g,
+                    "verdict": None,
+                    "count": int((~ign).sum()),
+                    "ignored": int(ign.sum()),
+                    "overlap_area_m2": float(
+                        sel.loc[sel["check"] == "overlap", "overlap_area_m2"].sum()
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
