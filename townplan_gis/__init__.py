@@ -22,6 +22,14 @@ from townplan_gis.errors import (
 from townplan_gis.io import read_layer, read_town, write_town
 from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
 from townplan_gis.postgis import read_projects
+from townplan_gis.review import (
+    Review,
+    Rules,
+    derive_control_lines,
+    derive_red_lines,
+    load_rules,
+    review,
+)
 from townplan_gis.sample import sample_path, sample_town
 from townplan_gis.schema import LAYERS, normalize_layer
 from townplan_gis.town import Town
@@ -38,23 +46,29 @@ __all__ = [
     "GeometryTypeError",
     "MissingColumnError",
     "MissingLayerError",
+    "Review",
+    "Rules",
     "SchemaError",
     "Town",
     "TownPlanError",
     "UnknownValueError",
     "__version__",
     "analysis_crs",
+    "derive_control_lines",
+    "derive_red_lines",
     "explore",
     "gcj02_to_wgs84",
     "gk3_epsg",
+    "load_rules",
     "normalize_layer",
     "plan_map",
     "read_layer",
     "read_projects",
     "read_town",
+    "review",
     "sample_path",
-    "save_map",
     "sample_town",
+    "save_map",
     "utm_epsg",
     "wgs84_to_gcj02",
     "write_town",

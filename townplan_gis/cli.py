@@ -128,6 +128,90 @@ def _demo_map(town, out: Path) -> None:
 DEMO_STEPS.append(_demo_map)
 
 
+# --- review ----------------------------------------------------------------------------------------------
+_REVIEW_COLUMNS = [
+    "project_id",
+    "project_name",
+    "project_type",
+    "verdict",
+    "worst_grade",
+    "n_conflicts",
+]
+
+
+def _review_table(result) -> pd.DataFrame:
+    table = pd.DataFrame(result.projects[[*_REVIEW_COLUMNS, "reason"]])
+    table["reason"] = table["reason"].str.slice(0, 110)
+    return table
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import json
+
+    from townplan_gis.errors import MissingLayerError
+    from townplan_gis.io import read_layer
+
+    town = _load_town(args.path, args)
+    if args.projects:
+        gdf, _ = read_layer(args.projects, layer=args.projects_layer, encoding=args.encoding)
+        town = town.with_layer("projects", gdf, assume_crs=args.assume_crs)
+    if not town.has("projects"):
+        raise MissingLayerError(
+            f"town '{town.name}' has no projects to review. Fix: add a 'projects' layer or pass "
+            f"--projects FILE."
+        )
+    if not town.has("control_lines") and not args.derive:
+        raise MissingLayerError(
+            f"town '{town.name}' has no 'control_lines' layer. Fix: add one, or pass --derive to "
+            f"derive the lines from roads, water, heritage, green land and facilities."
+        )
+    result = town.review(rules=args.rules, derive=args.derive)
+    paths = result.to_files(args.out)
+    counts = result.verdict_counts()
+    if args.format == "json":
+        payload = {
+            "town": town.name,
+            "verdicts": {k: int(v) for k, v in counts.items()},
+            "projects": json.loads(
+                _review_table(result).to_json(orient="records", force_ascii=False)
+            ),
+            "settings": result.settings,
+            "files": {k: str(v) for k, v in paths.items()},
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
+    else:
+        print(
+            f"{town.name}: {len(result.projects)} projects reviewed, rules {result.settings['rules']} "
+            f"{result.settings['rules_version']}, {result.settings['crs']}"
+        )
+        _print_frame(_review_table(result))
+        print("verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        print("written: " + ", ".join(str(p) for p in paths.values()))
+    return EXIT_REJECTED if result.any_rejected else EXIT_OK
+
+
+def _demo_review(town, out: Path) -> None:
+    result = town.review()
+    print("== five-line review of the projects (五线审查) ==")
+    _print_frame(_review_table(result))
+    counts = result.verdict_counts()
+    print("verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    real = result.conflicts[~result.conflicts["ignored"].astype(bool)]
+    print(
+        "conflicts by grade: "
+        + ", ".join(
+            f"{g} {int((real['grade'] == g).sum())}" for g in ("forbidden", "review", "notice")
+        )
+        + f"; slivers ignored {int(result.conflicts['ignored'].sum())}"
+    )
+    paths = result.to_files(out / "review")
+    print("written: " + ", ".join(str(p) for p in paths.values()))
+
+
+if not any(getattr(step, "__name__", "") == "_demo_review" for step in DEMO_STEPS):
+    DEMO_STEPS.append(_demo_review)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from townplan_gis.sample import sample_town
 
@@ -174,6 +258,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
     p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser(
+        "review",
+        help="check every project against the five control lines (五线审查)",
+        description="Check every project against the red, green, purple, blue and yellow lines, grade "
+        "each overlap by the rule file, and write conflicts.gpkg, conflicts.csv and projects.csv "
+        "(UTF-8 with BOM, opens in Excel) into --out.",
+        epilog="Exit codes: 0 no project rejected (projects needing review are listed); 3 at least "
+        "one project rejected (a forbidden overlap); 2 bad input (missing layer, bad rule file, no CRS).",
+    )
+    p.add_argument("path", help="a .gpkg or a folder of layer files (the town)")
+    p.add_argument(
+        "--projects", help="read the projects from this file instead of the town's layer"
+    )
+    p.add_argument("--projects-layer", help="layer name inside --projects (multi-layer files)")
+    p.add_argument("--rules", help="a rule file (TOML) overriding the packaged default rules")
+    p.add_argument(
+        "--derive",
+        action="store_true",
+        help="add control lines derived from roads, water, heritage, green, facilities "
+        "for line types the town's control_lines lack",
+    )
+    p.add_argument(
+        "--out", default="townplan_review", help="output folder (default: ./townplan_review)"
+    )
+    p.add_argument("--format", choices=["table", "json"], default="table", help="console output")
+    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("demo", help="run the main job on the bundled sample town (蒲州镇)")
     p.add_argument(

@@ -213,6 +213,16 @@ class Town:
 
         return explore(getattr(self, kind), kind=kind, **kwargs)
 
+    # -- review --------------------------------------------------------------------------------------
+    def review(self, **kwargs: Any):
+        """Review the town's projects against its control lines; returns a
+        :class:`townplan_gis.review.Review`. See :func:`townplan_gis.review.review_town` (``derive=``
+        adds lines derived from roads, water, heritage, green and facilities) and
+        :func:`townplan_gis.review` for the options."""
+        from townplan_gis.review import review_town
+
+        return review_town(self, **kwargs)
+
     # -- io -------------------------------------------------------------------------------------------
     @classmethod
     def read(cls, path: str | Path, **kwargs: Any) -> Town:
