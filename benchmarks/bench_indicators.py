@@ -1,0 +1,164 @@
+"""Benchmark: every indicator of one synthetic town with 10,000 road segments and 5,000 green polygons.
+
+Goal (issue 3): ``town.indicators()`` under 1 s on this machine. The baseline run side by side is the
+straightforward formulation — one ``union_all`` per indicator over the whole layer, no tiling, no shared
+intermediate results — so the ratio shows what the tiled, nested-union kernel buys. Also times 200 small
+towns (a county) to keep the per-call overhead visible.
+
+Run: ``python benchmarks/bench_indicators.py [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+import townplan_gis as tp
+
+CRS = "EPSG:4545"  # CGCS2000 3-degree GK CM 108E (Xianyang)
+X0, Y0 = 500_000.0, 3_800_000.0
+
+
+def synthetic_town(
+    n_roads: int = 10_000, n_green: int = 5_000, *, seed: int = 0, name: str = "synthetic"
+) -> tp.Town:
+    """A grid town: streets split at every crossing into ``n_roads`` segments, ``n_green`` parks."""
+    rng = np.random.default_rng(seed)
+    k = int(np.ceil(np.sqrt(n_roads / 2))) + 1  # k lines each way, k-1 segments per line
+    spacing = 100.0
+    coords = []
+    for i in range(k):
+        for j in range(k - 1):
+            coords.append([(j * spacing, i * spacing), ((j + 1) * spacing, i * spacing)])
+            coords.append([(i * spacing, j * spacing), (i * spacing, (j + 1) * spacing)])
+    coords = np.asarray(coords[:n_roads]) + rng.normal(0, 0.2, (n_roads, 2, 2))
+    coords += (X0, Y0)
+    lines = shapely.linestrings(coords)
+    street = np.arange(n_roads) // (2 * (k - 1))
+    cls = np.where(street % 10 == 0, "arterial", np.where(street % 3 == 0, "secondary", "branch"))
+    width = np.select([cls == "arterial", cls == "secondary"], [24.0, 16.0], 10.0)
+    roads = gpd.GeoDataFrame(
+        {
+            "road_class": cls,
+            "redline_width_m": width,
+            "carriageway_width_m": width * 0.6,
+            "surface": np.where(rng.random(n_roads) < 0.9, "paved", "unpaved"),
+            "lit": rng.random(n_roads) < 0.7,
+        },
+        geometry=lines,
+        crs=CRS,
+    )
+    extent = (k - 1) * spacing
+    cx = X0 + rng.uniform(0, extent, n_green)
+    cy = Y0 + rng.uniform(0, extent, n_green)
+    green = gpd.GeoDataFrame(
+        {"green_class": rng.choice(["G1", "G2", "XG", "EG"], n_green)},
+        geometry=shapely.buffer(shapely.points(cx, cy), rng.uniform(5, 35, n_green), quad_segs=4),
+        crs=CRS,
+    )
+    builtup = gpd.GeoDataFrame(
+        geometry=[shapely.box(X0 + 50, Y0 + 50, X0 + extent - 50, Y0 + extent - 50)], crs=CRS
+    )
+    trees = gpd.GeoDataFrame(
+        {"crown_diameter_m": rng.uniform(4, 8, 2_000)},
+        geometry=shapely.points(
+            X0 + rng.uniform(0, extent, 2_000), Y0 + rng.uniform(0, extent, 2_000)
+        ),
+        crs=CRS,
+    )
+    quarters = gpd.GeoDataFrame(
+        {"households": rng.integers(50, 400, 100).astype(float)},
+        geometry=[
+            shapely.box(X0 + x + 10, Y0 + y + 10, X0 + x + 90, Y0 + y + 90)
+            for x, y in rng.integers(0, k - 1, (100, 2)) * spacing
+        ],
+        crs=CRS,
+    )
+    facilities = gpd.GeoDataFrame(
+        {"facility_type": rng.choice(["public_toilet", "garbage_point", "market"], 300)},
+        geometry=shapely.points(X0 + rng.uniform(0, extent, 300), Y0 + rng.uniform(0, extent, 300)),
+        crs=CRS,
+    )
+    return tp.Town(
+        name,
+        layers={
+            "builtup": builtup,
+            "roads": roads,
+            "green": green,
+            "canopy": trees,
+            "residential": quarters,
+            "facilities": facilities,
+        },
+        population=extent**2 / 100.0,
+        statistics={"water_supply_coverage_pct": 96.0},
+        crs=CRS,
+    )
+
+
+def baseline(town: tp.Town) -> dict[str, float]:
+    """The naive formulation: one full union per indicator, nothing shared."""
+    bu = shapely.union_all(town.builtup.geometry.array)
+    r, g = town.roads, town.green
+    lines = np.asarray(r.geometry.array)
+    out = {"length": shapely.intersection(shapely.union_all(lines), bu).length}
+    red = shapely.buffer(lines, r["redline_width_m"].to_numpy() / 2, cap_style="flat")
+    out["road_area"] = shapely.intersection(shapely.union_all(red), bu).area
+    paved = (r["surface"] == "paved").to_numpy()
+    out["paved_area"] = shapely.intersection(shapely.union_all(red[paved]), bu).area
+    cw = shapely.buffer(
+        lines[paved], r["carriageway_width_m"].to_numpy()[paved] / 2, cap_style="flat"
+    )
+    out["carriageway"] = shapely.intersection(shapely.union_all(cw), bu).area
+    out["coverage"] = shapely.intersection(
+        shapely.union_all(shapely.buffer(lines, 150, quad_segs=4)), bu
+    ).area
+    gg = np.asarray(g.geometry.array)
+    land = g["green_class"].isin(["G1", "G2", "G3", "XG"]).to_numpy()
+    trees = shapely.buffer(
+        np.asarray(town.canopy.geometry.array), town.canopy["crown_diameter_m"].to_numpy() / 2
+    )
+    out["coverage_green"] = shapely.intersection(
+        shapely.union_all(np.concatenate([gg, trees])), bu
+    ).area
+    out["green_land"] = shapely.intersection(shapely.union_all(gg[land]), bu).area
+    out["park"] = shapely.intersection(
+        shapely.union_all(gg[(g["green_class"] == "G1").to_numpy()]), bu
+    ).area
+    return out
+
+
+def _time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--towns", type=int, default=200)
+    args = parser.parse_args()
+    town = synthetic_town()
+    print(f"{town}")
+    t_ind = _time(town.indicators, args.repeat)
+    t_base = _time(lambda: baseline(town), args.repeat)
+    print(f"town.indicators() (all {len(town.indicators())} keys): {t_ind:.3f} s  [goal < 1 s]")
+    print(f"baseline (naive unions, 8 quantities only):      {t_base:.3f} s")
+    print(f"ratio baseline / indicators: {t_base / t_ind:.2f}x")
+    county = [synthetic_town(400, 150, seed=i, name=f"town {i}") for i in range(args.towns)]
+    t_county = _time(
+        lambda: tp.assess_many(county, "ezhou-2017", progress=False), max(1, args.repeat // 2)
+    )
+    print(f"assess_many: {args.towns} towns of 400 roads / 150 green: {t_county:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

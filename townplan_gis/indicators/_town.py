@@ -1,0 +1,358 @@
+"""All indicators of one Town as a table: ``key, name_zh, name_en, value, unit, definition, note``.
+
+The families compute from the town's layers; intermediate geometry (the dissolved built-up area, the public
+roads, the red-line union) is computed once per call and shared. A value that cannot be computed is NaN
+with the reason in ``note`` — never a fake zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from townplan_gis.errors import TownPlanError
+from townplan_gis.indicators import facilities as fac
+from townplan_gis.indicators import green as grn
+from townplan_gis.indicators import land, roads
+from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
+from townplan_gis.indicators.registry import INDICATORS, indicator_info, reported_info
+from townplan_gis.schema import STATISTICS
+
+__all__ = ["INDICATOR_COLUMNS", "IndicatorOptions", "town_indicators"]
+
+INDICATOR_COLUMNS = ["key", "name_zh", "name_en", "value", "unit", "definition", "note"]
+
+
+@dataclass(frozen=True)
+class IndicatorOptions:
+    """Options of :func:`town_indicators` (all keyword arguments of ``town.indicators()``).
+
+    Attributes
+    ----------
+    exclude_internal_roads : bool, default True
+        Leave roads internal to residential quarters out of the road indicators (GB 50220 practice).
+    coverage_distance_m : float, default 150
+        Distance d of the tool-defined road coverage.
+    redline_default_widths, carriageway_default_widths : mapping, optional
+        Widths per road class for roads without one (defaults in :mod:`.roads`); ``{}`` for none.
+    trunk_classes : sequence of str, default ("arterial", "secondary")
+        Road classes counted as main roads for the lighting rate.
+    light_reach_m : float, default 25
+        A trunk road within this distance of a street light counts as lit.
+    service_radius_m : mapping, optional
+        Facility type → service radius in metres, merged over :data:`.facilities.DEFAULT_SERVICE_RADIUS_M`.
+    default_crown_diameter_m : float, optional
+        Crown diameter for tree points without one (default: such points are left out).
+    min_households, min_green_pct : float, default 100 and 30
+        The model residential quarter test.
+    """
+
+    exclude_internal_roads: bool = True
+    coverage_distance_m: float = 150.0
+    redline_default_widths: Mapping[str, float] | None = None
+    carriageway_default_widths: Mapping[str, float] | None = None
+    trunk_classes: Sequence[str] = roads.TRUNK_CLASSES
+    light_reach_m: float = 25.0
+    service_radius_m: Mapping[str, float] = field(default_factory=dict)
+    default_crown_diameter_m: float | None = None
+    min_households: float = 100.0
+    min_green_pct: float = 30.0
+
+    @classmethod
+    def from_kwargs(cls, options: Mapping[str, Any]) -> IndicatorOptions:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - names)
+        if unknown:
+            raise TownPlanError(
+                f"unknown indicator option(s) {unknown}. Accepted options: {sorted(names)}."
+            )
+        opts = cls(**options)
+        bad = sorted(set(opts.service_radius_m) - set(fac.facility_types()))
+        if bad:
+            raise TownPlanError(
+                f"service_radius_m: unknown facility type(s) {bad}. Known: {list(fac.facility_types())}."
+            )
+        for name in ("coverage_distance_m", "light_reach_m"):
+            if not getattr(opts, name) > 0:
+                raise TownPlanError(
+                    f"indicator option {name} must be > 0, got {getattr(opts, name)!r}."
+                )
+        return opts
+
+
+def _per_capita(total: Result, population: float | None) -> Result:
+    if population is None or population <= 0:
+        return nan("population unknown: the town metadata gives no population")
+    if math.isnan(total.value):
+        return total
+    return Result(total.value / population, total.note)
+
+
+def _land(town: Any, clip: Any) -> list[tuple[str, Result]]:
+    pop = town.population
+    rows: list[tuple[str, Result]] = []
+    if clip is None:
+        rows.append(("built_up_area_km2", nan("no built-up area layer (builtup)")))
+    else:
+        rows.append(("built_up_area_km2", Result(clip.area / 1e6)))
+    rows.append(
+        (
+            "population",
+            Result(pop) if pop is not None else nan("population not in the town metadata"),
+        )
+    )
+    if clip is None:
+        per = nan("no built-up area layer (builtup)")
+    else:
+        per = _per_capita(
+            Result(clip.area, "construction land taken as the built-up area (no land-use layer)"),
+            pop,
+        )
+    rows.append(("construction_land_per_capita_m2", per))
+    grade = land.construction_land_grade(per.value)
+    if math.isnan(per.value):
+        g = nan(per.note)
+    elif math.isnan(grade):
+        side = "below" if per.value <= land.GB50188_GRADES[0][0] else "above"
+        g = nan(f"{per.value:.1f} m²/person is {side} the GB 50188-2007 table (60–140)")
+    else:
+        g = Result(grade)
+    rows.append(("construction_land_grade", g))
+    return rows
+
+
+def _roads(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+    keys = [
+        "road_length_km",
+        "road_network_density_km_per_km2",
+        "road_area_m2",
+        "road_area_per_capita_m2",
+        "carriageway_area_m2",
+        "road_area_per_capita_carriageway_m2",
+        "road_area_ratio_pct",
+        "paving_rate_pct",
+        "paving_rate_area_pct",
+        "road_coverage_pct",
+        "main_road_lighting_pct",
+    ]
+    r = town.layers.get("roads")
+    if r is None:
+        return [(k, nan("no roads layer")) for k in keys]
+    residential = town.layers.get("residential")
+    public, excl = roads._public(r, residential, o.exclude_internal_roads)
+    scope = "" if clip is not None else "no built-up area layer: measured over the whole network"
+    length = roads._road_length_result(public, clip)
+    length = Result(length.value, join_notes(length.note, excl, scope))
+    density = roads._density_result(length, clip)
+    areas, area_note, any_width = roads._redline_chain(public, clip, o.redline_default_widths)
+    if any_width:
+        road_area = Result(areas[2], join_notes(area_note, scope))
+        surface_known = areas[1] > 0
+        paving_area = (
+            Result(ratio_pct(areas[0], areas[1]), area_note)
+            if surface_known
+            else nan("no road of known surface with a red-line width")
+        )
+    else:
+        road_area = nan("no road has a red-line width (redline_width_m) or a class default")
+        paving_area = road_area
+    carriage = roads._carriageway_result(public, clip, o.carriageway_default_widths)
+    ratio = (
+        nan("no built-up area layer (builtup)")
+        if clip is None
+        else (
+            Result(ratio_pct(road_area.value, clip.area), road_area.note)
+            if not math.isnan(road_area.value)
+            else road_area
+        )
+    )
+    paving = roads._paving_length_result(public, clip)
+    coverage = roads._coverage_result(public, clip, o.coverage_distance_m)
+    lighting = roads._lighting_result(
+        public,
+        town.layers.get("streetlights"),
+        clip,
+        reach_m=o.light_reach_m,
+        trunk_classes=o.trunk_classes,
+    )
+    values = [
+        length,
+        density,
+        road_area,
+        _per_capita(road_area, town.population),
+        carriage,
+        _per_capita(carriage, town.population),
+        ratio,
+        Result(paving.value, join_notes(paving.note, scope)),
+        paving_area,
+        coverage,
+        Result(lighting.value, join_notes(lighting.note, scope if lighting.note else "")),
+    ]
+    return list(zip(keys, values, strict=True))
+
+
+def _green(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+    green, canopy = town.layers.get("green"), town.layers.get("canopy")
+    areas, note = grn._green_chain(green, canopy, clip, o.default_crown_diameter_m)
+    coverage = grn._coverage_result(areas, note, clip, green is not None or canopy is not None)
+    if green is None:
+        no = nan("no green layer")
+        return [
+            ("green_coverage_pct", coverage),
+            ("green_land_ratio_pct", no),
+            ("park_green_area_m2", no),
+            ("park_green_per_capita_m2", no),
+            ("park_count", no),
+        ]
+    scope = "" if clip is not None else "no built-up area layer: all G1 land counted"
+    ratio = (
+        nan("no built-up area layer (builtup)")
+        if clip is None
+        else Result(ratio_pct(areas[1], clip.area))
+    )
+    park = Result(areas[0], scope)
+    return [
+        ("green_coverage_pct", coverage),
+        ("green_land_ratio_pct", ratio),
+        ("park_green_area_m2", park),
+        ("park_green_per_capita_m2", _per_capita(park, town.population)),
+        ("park_count", Result(float(grn.park_count(green)))),
+    ]
+
+
+def _facilities(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+    f = town.layers.get("facilities")
+    radii = {**fac.DEFAULT_SERVICE_RADIUS_M, **dict(o.service_radius_m)}
+    rows: list[tuple[str, Result]] = []
+    types = list(fac.facility_types())
+    if f is None:
+        no = nan("no facilities layer")
+        rows += [(f"facility_count_{t}", no) for t in types]
+        rows += [("market_or_commercial_street_count", no), ("culture_fitness_venue_count", no)]
+    else:
+        counts = fac.facility_counts(f)
+        rows += [(f"facility_count_{t}", Result(float(counts.get(t, 0)))) for t in types]
+        rows.append(
+            (
+                "market_or_commercial_street_count",
+                Result(float(counts.get("market", 0) + counts.get("commercial_street", 0))),
+            )
+        )
+        rows.append(
+            (
+                "culture_fitness_venue_count",
+                Result(float(counts.get("culture", 0) + counts.get("fitness", 0))),
+            )
+        )
+    residential = town.layers.get("residential")
+    for t, radius in radii.items():
+        rows.append((f"household_coverage_{t}_pct", fac._service_result(residential, f, t, radius)))
+    return rows
+
+
+def _residential(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+    res = town.layers.get("residential")
+    keys = ["residential_households", "qualifying_quarters_count", "best_quarter_green_ratio_pct"]
+    if res is None:
+        return [(k, nan("no residential layer")) for k in keys]
+    q = land.residential_quarters(
+        res,
+        town.layers.get("green"),
+        min_households=o.min_households,
+        min_green_pct=o.min_green_pct,
+    )
+    unknown = int(q["households"].isna().sum())
+    note = f"{unknown} quarter(s) without households left out" if unknown else ""
+    green_note = (
+        "" if town.layers.get("green") is not None else "no green layer: 0 m² green assumed"
+    )
+    big = q[q["households"] >= o.min_households]
+    hh = q["households"].sum() if unknown < len(q) else math.nan
+    best = (
+        Result(float(big["green_ratio_pct"].max()), green_note)
+        if len(big)
+        else nan(f"no quarter has ≥ {o.min_households:g} households")
+    )
+    return [
+        ("residential_households", Result(float(hh), note) if not math.isnan(hh) else nan(note)),
+        (
+            "qualifying_quarters_count",
+            Result(float(q["qualifies"].sum()), join_notes(note, green_note)),
+        ),
+        ("best_quarter_green_ratio_pct", best),
+    ]
+
+
+def _reported(town: Any) -> list[tuple[str, Result]]:
+    stats = town.statistics
+    rows = []
+    for key in list(STATISTICS) + [k for k in stats if k not in STATISTICS]:
+        if key in stats:
+            rows.append((key, Result(float(stats[key]), "reported")))
+        else:
+            rows.append((key, nan("not reported in the town metadata (statistics)")))
+    return rows
+
+
+def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
+    """Every indicator of a town, one row per key.
+
+    Parameters
+    ----------
+    town : Town
+    **options
+        See :class:`IndicatorOptions` (``coverage_distance_m=150``, ``light_reach_m=25``,
+        ``exclude_internal_roads=True``, ``service_radius_m={...}`` …).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key, name_zh, name_en, value, unit, definition, note``; ``value`` is float, NaN with
+        the reason in ``note`` when it cannot be computed.
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> df = tp.sample_town().indicators()
+    >>> list(df.columns)
+    ['key', 'name_zh', 'name_en', 'value', 'unit', 'definition', 'note']
+    """
+    o = IndicatorOptions.from_kwargs(options)
+    builtup = town.layers.get("builtup")
+    clip = builtup_geometry(builtup) if builtup is not None else None
+    rows = [
+        *_land(town, clip),
+        *_roads(town, clip, o),
+        *_green(town, clip, o),
+        *_facilities(town, o),
+        *_residential(town, o),
+        *_reported(town),
+    ]
+    records = []
+    for key, res in rows:
+        info = INDICATORS.get(key) or (
+            indicator_info(key)
+            if key.startswith(("facility_count_", "household_coverage_"))
+            else reported_info(key)
+        )
+        records.append(
+            (
+                key,
+                info.name_zh,
+                info.name_en,
+                float(res.value),
+                info.unit,
+                info.definition,
+                res.note,
+            )
+        )
+    return pd.DataFrame.from_records(records, columns=INDICATOR_COLUMNS)
+
+
+def indicator_values(frame: pd.DataFrame) -> dict[str, float]:
+    """``{key: value}`` of an indicator table."""
+    return dict(zip(frame["key"], frame["value"], strict=True))

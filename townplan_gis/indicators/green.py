@@ -1,0 +1,176 @@
+"""Green indicators: green coverage, green land ratio, park green per capita — kept separate.
+
+* 绿化覆盖率 green coverage: the vertical projection of all vegetation — green land of every class plus tree
+  canopy (points buffered by their crown radius) — overlaps counted once, inside the built-up area.
+* 绿地率 green land ratio: green **land** G1+G2+G3+XG (CJJ/T 85-2017), never above the coverage.
+* 人均公园绿地 park green per capita: G1 park green ÷ population.
+
+Sources: domain brief §3 (CJJ/T 85-2017 classes; coverage definition [S]; Ezhou/Weicheng ≥ 30 % and
+≥ 4 m²/person).
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import Geometry
+
+from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
+from townplan_gis.indicators._geom import nested_union_areas
+
+__all__ = [
+    "GREEN_LAND_CLASSES",
+    "canopy_geometries",
+    "green_coverage_pct",
+    "green_land_ratio_pct",
+    "park_count",
+    "park_green_area_m2",
+    "park_green_per_capita_m2",
+]
+
+GREEN_LAND_CLASSES: tuple[str, ...] = ("G1", "G2", "G3", "XG")
+
+
+def canopy_geometries(
+    canopy: gpd.GeoDataFrame, *, default_crown_diameter_m: float | None = None
+) -> gpd.GeoSeries:
+    """Canopy as polygons: tree points buffered by half their crown diameter; polygons kept as drawn.
+
+    Parameters
+    ----------
+    canopy : GeoDataFrame
+        Tree points with ``crown_diameter_m`` and/or canopy polygons.
+    default_crown_diameter_m : float, optional
+        Crown diameter for points without one; without it such points are left out (empty polygon).
+
+    Returns
+    -------
+    GeoSeries
+        Aligned to ``canopy.index``.
+    """
+    geoms = np.asarray(canopy.geometry.array, dtype=object)
+    is_point = np.isin(shapely.get_type_id(geoms), [0, 4])
+    if "crown_diameter_m" in canopy.columns:
+        crown = pd.to_numeric(canopy["crown_diameter_m"], errors="coerce").to_numpy(dtype=float)
+    else:
+        crown = np.full(len(canopy), np.nan)
+    if default_crown_diameter_m is not None:
+        crown = np.where(np.isnan(crown) | (crown <= 0), default_crown_diameter_m, crown)
+    usable = is_point & (crown > 0)
+    out = geoms.copy()
+    out[is_point] = shapely.Polygon()
+    if usable.any():
+        out[usable] = shapely.buffer(geoms[usable], crown[usable] / 2.0, quad_segs=4)
+    return gpd.GeoSeries(out, index=canopy.index, crs=canopy.crs)
+
+
+def _green_chain(
+    green: gpd.GeoDataFrame | None,
+    canopy: gpd.GeoDataFrame | None,
+    clip: Geometry | None,
+    default_crown_diameter_m: float | None,
+) -> tuple[list[float], str]:
+    """Areas [G1, green land, green land + EG + canopy] inside ``clip``, and a note."""
+    parts, levels, notes = [], [], []
+    if green is not None and len(green):
+        cls = green["green_class"].to_numpy(dtype=object)
+        lv = np.where(cls == "G1", 0, np.where(np.isin(cls, GREEN_LAND_CLASSES), 1, 2))
+        parts.append(np.asarray(green.geometry.array, dtype=object))
+        levels.append(lv)
+    if canopy is not None and len(canopy):
+        geoms = canopy_geometries(canopy, default_crown_diameter_m=default_crown_diameter_m)
+        pts = np.isin(shapely.get_type_id(np.asarray(canopy.geometry.array, dtype=object)), [0, 4])
+        dropped = int((pts & shapely.is_empty(np.asarray(geoms.array, dtype=object))).sum())
+        if dropped:
+            notes.append(f"{dropped} tree point(s) without crown_diameter_m left out of the canopy")
+        parts.append(np.asarray(geoms.array, dtype=object))
+        levels.append(np.full(len(geoms), 2))
+    if not parts:
+        return [0.0, 0.0, 0.0], ""
+    areas = nested_union_areas(np.concatenate(parts), np.concatenate(levels), 3, clip=clip)
+    return areas, join_notes(*notes)
+
+
+def _coverage_result(areas: list[float], note: str, clip: Geometry | None, have: bool) -> Result:
+    if clip is None:
+        return nan("no built-up area layer: green coverage is a share of the built-up area")
+    if not have:
+        return nan("no green or canopy layer")
+    return Result(ratio_pct(areas[2], clip.area), note)
+
+
+def green_coverage_pct(
+    green: gpd.GeoDataFrame | None,
+    builtup: gpd.GeoDataFrame,
+    canopy: gpd.GeoDataFrame | None = None,
+    *,
+    default_crown_diameter_m: float | None = None,
+) -> float:
+    """Green coverage 绿化覆盖率: built-up share under green land or tree canopy, %.
+
+    .. math:: C_g = 100 \\cdot A\\left(B \\cap \\left(\\bigcup_i g_i \\cup \\bigcup_j c_j\\right)\\right) / A(B)
+
+    Overlapping polygons (a tree over a park, two overlapping parks) count once.
+    Source: domain brief §3 [S]; Ezhou/Weicheng ≥ 30 %.
+
+    Returns
+    -------
+    float
+        %; NaN without a built-up area or without green and canopy layers.
+    """
+    clip = builtup_geometry(builtup)
+    if clip is None:
+        return math.nan
+    areas, note = _green_chain(green, canopy, clip, default_crown_diameter_m)
+    have = green is not None or canopy is not None
+    return _coverage_result(areas, note, clip, have).value
+
+
+def green_land_ratio_pct(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame) -> float:
+    """Green land ratio 绿地率: G1+G2+G3+XG land inside the built-up area ÷ built-up area, %.
+
+    .. math:: R_g = 100 \\cdot A\\left(B \\cap \\bigcup_{class \\in \\{G1,G2,G3,XG\\}} g_i\\right) / A(B)
+
+    Source: CJJ/T 85-2017 via domain brief §3. Always ≤ :func:`green_coverage_pct`.
+    """
+    clip = builtup_geometry(builtup)
+    if clip is None:
+        return math.nan
+    areas, _ = _green_chain(green, None, clip, None)
+    return ratio_pct(areas[1], clip.area)
+
+
+def park_green_area_m2(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame | None = None) -> float:
+    """Area of G1 park green (union), inside the built-up area when given, in m²."""
+    areas, _ = _green_chain(green, None, builtup_geometry(builtup), None)
+    return areas[0]
+
+
+def park_green_per_capita_m2(
+    green: gpd.GeoDataFrame, population: float | None, builtup: gpd.GeoDataFrame | None = None
+) -> float:
+    """Park green per capita 人均公园绿地面积, m²/person.
+
+    .. math:: g = A\\left(B \\cap \\bigcup_{class = G1} g_i\\right) / P
+
+    Source: domain brief §3 [S~]; Ezhou/Weicheng ≥ 4 m²/person (GB 50137 ≥ 8 for cities [R]).
+
+    Returns
+    -------
+    float
+        NaN when the population is unknown or zero.
+    """
+    if not population:
+        return math.nan
+    return park_green_area_m2(green, builtup) / float(population)
+
+
+def park_count(green: gpd.GeoDataFrame) -> int:
+    """Number of G1 park green features with a geometry (public green leisure places)."""
+    geoms = np.asarray(green.geometry.array, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return int(((green["green_class"] == "G1").to_numpy() & ok).sum())

@@ -1,0 +1,356 @@
+"""The registry of indicator keys: Chinese and English names, unit and definition of every key.
+
+Standards (``data/standards/*.toml``) refer to indicators by these keys, and the unit a standard writes must
+match the unit here, so a threshold in m² is never compared with a value in km². Facility counts and
+household service coverage exist for every facility type, as the pattern keys
+``facility_count_<type>`` and ``household_coverage_<type>_pct``.
+
+Sources of the definitions: domain brief §1 and §3 (鄂州/渭城 2017 implementation plans; GB 50220 and
+GB 50188-2007 via secondary copies; CJJ/T 85-2017 green-land classes; the 2016 若干意见 §16).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from townplan_gis.errors import DataFileError
+from townplan_gis.schema import STATISTICS, aliases
+
+__all__ = ["INDICATORS", "Indicator", "indicator_info", "is_known"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator key with its names, unit and definition."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    unit: str
+    definition: str
+    family: str
+
+
+def _i(key: str, zh: str, en: str, unit: str, definition: str, family: str) -> Indicator:
+    return Indicator(key, zh, en, unit, definition, family)
+
+
+_FIXED = [
+    _i(
+        "built_up_area_km2",
+        "建成区面积",
+        "Built-up area",
+        "km2",
+        "Area of the dissolved built-up (建成区) polygons in the metric analysis CRS.",
+        "land",
+    ),
+    _i("population", "人口", "Population", "persons", "Resident population of the town.", "land"),
+    _i(
+        "construction_land_per_capita_m2",
+        "人均建设用地",
+        "Construction land per capita",
+        "m2/person",
+        "Construction land (the built-up area when no land-use layer exists) ÷ population "
+        "(GB 50188-2007 Table 5.2.1).",
+        "land",
+    ),
+    _i(
+        "construction_land_grade",
+        "人均建设用地级别",
+        "Construction land per capita grade",
+        "grade",
+        "GB 50188-2007 Table 5.2.1 grade: I >60–80, II >80–100, III >100–120, IV >120–140 m²/person; "
+        "NaN outside the table.",
+        "land",
+    ),
+    _i(
+        "road_length_km",
+        "道路长度",
+        "Road centreline length",
+        "km",
+        "Centreline length inside the built-up area, each road once (coincident duplicates merged), "
+        "roads internal to residential quarters excluded by option.",
+        "roads",
+    ),
+    _i(
+        "road_network_density_km_per_km2",
+        "路网密度",
+        "Road network density",
+        "km/km2",
+        "Σ centreline length inside the built-up area (each road once, residential-internal roads "
+        "excluded by option) ÷ built-up area (GB 50220).",
+        "roads",
+    ),
+    _i(
+        "road_area_m2",
+        "道路用地面积",
+        "Road land area",
+        "m2",
+        "Union of red-line road surfaces (centreline buffered by half the red-line width, flat ends; "
+        "crossings counted once) inside the built-up area.",
+        "roads",
+    ),
+    _i(
+        "road_area_per_capita_m2",
+        "人均道路面积",
+        "Road area per capita (red-line land)",
+        "m2/person",
+        "Road land area (red-line variant) ÷ population.",
+        "roads",
+    ),
+    _i(
+        "carriageway_area_m2",
+        "铺装车行道面积",
+        "Paved carriageway area",
+        "m2",
+        "Union of paved carriageways (centreline buffered by half the carriageway width, flat ends) "
+        "inside the built-up area.",
+        "roads",
+    ),
+    _i(
+        "road_area_per_capita_carriageway_m2",
+        "人均道路面积(车行道)",
+        "Road area per capita (paved carriageway)",
+        "m2/person",
+        "Paved carriageway area ÷ population (yearbook convention).",
+        "roads",
+    ),
+    _i(
+        "road_area_ratio_pct",
+        "道路面积率",
+        "Road area ratio",
+        "%",
+        "Road land area (red-line variant) ÷ built-up area × 100.",
+        "roads",
+    ),
+    _i(
+        "paving_rate_pct",
+        "道路硬化率",
+        "Paving rate (length)",
+        "%",
+        "Paved centreline length ÷ centreline length of roads with a known surface, inside the "
+        "built-up area, × 100.",
+        "roads",
+    ),
+    _i(
+        "paving_rate_area_pct",
+        "道路硬化率(面积)",
+        "Paving rate (area)",
+        "%",
+        "Union of paved red-line surfaces ÷ union of all red-line surfaces (known surface), × 100.",
+        "roads",
+    ),
+    _i(
+        "road_coverage_pct",
+        "路网覆盖率",
+        "Road network coverage (tool-defined)",
+        "%",
+        "Tool-defined (no standard definition exists): share of the built-up area within d m "
+        "(default 150) of a public road centreline, × 100.",
+        "roads",
+    ),
+    _i(
+        "main_road_lighting_pct",
+        "主要道路路灯覆盖率",
+        "Main-road lighting rate",
+        "%",
+        "Trunk-road length lit (flag lit, or within the reach of a street light) ÷ trunk-road length "
+        "inside the built-up area, × 100.",
+        "roads",
+    ),
+    _i(
+        "green_coverage_pct",
+        "绿化覆盖率",
+        "Green coverage",
+        "%",
+        "Union of green land and tree canopy (points buffered by crown radius), overlaps counted once, "
+        "inside the built-up area ÷ built-up area × 100.",
+        "green",
+    ),
+    _i(
+        "green_land_ratio_pct",
+        "绿地率",
+        "Green land ratio",
+        "%",
+        "Union of green land G1+G2+G3+XG (CJJ/T 85-2017) inside the built-up area ÷ built-up area × 100.",
+        "green",
+    ),
+    _i(
+        "park_green_area_m2",
+        "公园绿地面积",
+        "Park green area",
+        "m2",
+        "Union of G1 park green inside the built-up area.",
+        "green",
+    ),
+    _i(
+        "park_green_per_capita_m2",
+        "人均公园绿地面积",
+        "Park green per capita",
+        "m2/person",
+        "G1 park green area inside the built-up area ÷ population (formerly 人均公共绿地).",
+        "green",
+    ),
+    _i(
+        "park_count",
+        "公园绿地(游园)数量",
+        "Public green leisure places",
+        "count",
+        "Number of G1 park green features (public green leisure places).",
+        "green",
+    ),
+    _i(
+        "market_or_commercial_street_count",
+        "集贸市场或专业街数量",
+        "Markets or specialised streets",
+        "count",
+        "Facilities of type market or commercial_street.",
+        "facilities",
+    ),
+    _i(
+        "culture_fitness_venue_count",
+        "文体健身场所数量",
+        "Culture/sports/fitness venues",
+        "count",
+        "Facilities of type culture or fitness.",
+        "facilities",
+    ),
+    _i(
+        "residential_households",
+        "居住小区户数",
+        "Households in residential quarters",
+        "households",
+        "Σ households of the residential quarters (quarters without a count left out).",
+        "residential",
+    ),
+    _i(
+        "qualifying_quarters_count",
+        "达标居住小区数量",
+        "Quarters with ≥100 households and green ≥30 %",
+        "count",
+        "Residential quarters with at least 100 households whose green land (G1+G2+G3+XG, union) covers "
+        "at least 30 % of the quarter.",
+        "residential",
+    ),
+    _i(
+        "best_quarter_green_ratio_pct",
+        "小区最高绿地率",
+        "Highest quarter green land ratio",
+        "%",
+        "Highest green land ratio among residential quarters with at least 100 households.",
+        "residential",
+    ),
+]
+
+# Reported statistics beyond schema.STATISTICS that the Ezhou and Weicheng standards ask for.
+_EXTRA_REPORTED = {
+    "well_equipped_streets_count": ("设施完善街道数量", "Well-equipped streets", "count"),
+    "greening_plan_adopted": ("绿地系统规划编制", "Greening system plan adopted (1 = yes)", "flag"),
+    "scattered_homestead_approvals": ("零散宅基地审批数", "Scattered homestead approvals", "count"),
+}
+
+_UNITS_BY_SUFFIX = (("_pct", "%"), ("_count", "count"), ("_m2", "m2"), ("_km2", "km2"))
+
+
+def _reported() -> list[Indicator]:
+    out = []
+    for key, (zh, en) in STATISTICS.items():
+        out.append(_i(key, zh, en, "%", "Reported statistic from the town metadata.", "reported"))
+    for key, (zh, en, unit) in _EXTRA_REPORTED.items():
+        out.append(_i(key, zh, en, unit, "Reported statistic from the town metadata.", "reported"))
+    return out
+
+
+INDICATORS: dict[str, Indicator] = {i.key: i for i in (*_FIXED, *_reported())}
+
+_FACILITY_LABELS_ZH = {
+    "market": "集贸市场",
+    "commercial_street": "商业街",
+    "parking": "停车场",
+    "public_toilet": "公厕",
+    "garbage_point": "垃圾收集点",
+    "landfill": "垃圾填埋场",
+    "sewage_plant": "污水处理厂",
+    "water_plant": "水厂",
+    "fitness": "健身场所",
+    "culture": "文化站",
+    "school": "学校",
+    "clinic": "卫生院",
+    "substation": "变电站",
+    "gas_station": "燃气站",
+    "fire_station": "消防站",
+    "bus_station": "客运站",
+    "visitor_centre": "游客中心",
+    "government": "政府机关",
+    "other": "其他设施",
+}
+
+_COUNT = re.compile(r"^facility_count_([a-z_]+)$")
+_COVER = re.compile(r"^household_coverage_([a-z_]+)_pct$")
+
+
+@cache
+def facility_types() -> tuple[str, ...]:
+    """Canonical facility types (from the alias table's value domain)."""
+    return tuple(aliases()["values"]["facility_type"])
+
+
+@cache
+def indicator_info(key: str) -> Indicator:
+    """The registry entry of an indicator key, including the facility pattern keys.
+
+    Raises
+    ------
+    DataFileError
+        When the key is unknown; the message lists the known keys.
+    """
+    if key in INDICATORS:
+        return INDICATORS[key]
+    m = _COUNT.match(key)
+    if m and m.group(1) in facility_types():
+        t = m.group(1)
+        return _i(
+            key,
+            f"{_FACILITY_LABELS_ZH.get(t, t)}数量",
+            f"Facilities: {t.replace('_', ' ')}",
+            "count",
+            f"Number of facilities of type {t}.",
+            "facilities",
+        )
+    m = _COVER.match(key)
+    if m and m.group(1) in facility_types():
+        t = m.group(1)
+        return _i(
+            key,
+            f"{_FACILITY_LABELS_ZH.get(t, t)}服务覆盖率",
+            f"Households served: {t.replace('_', ' ')}",
+            "%",
+            f"Households of residential quarters whose representative point lies within the service "
+            f"radius of a {t} ÷ all households, × 100 (radius configurable; tool-defined).",
+            "facilities",
+        )
+    raise DataFileError(
+        f"unknown indicator key '{key}'. Known keys: {sorted(INDICATORS)}, plus "
+        f"facility_count_<type> and household_coverage_<type>_pct for types {list(facility_types())}."
+    )
+
+
+def is_known(key: str) -> bool:
+    """Whether ``key`` names a registered indicator."""
+    try:
+        indicator_info(key)
+    except DataFileError:
+        return False
+    return True
+
+
+def reported_info(key: str) -> Indicator:
+    """Registry entry for a reported statistic; unknown statistics get a generic entry."""
+    if key in INDICATORS:
+        return INDICATORS[key]
+    unit = next((u for s, u in _UNITS_BY_SUFFIX if key.endswith(s)), "")
+    return _i(
+        key, key, key.replace("_", " "), unit, "Reported statistic (not registered).", "reported"
+    )
