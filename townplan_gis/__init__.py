@@ -32,6 +32,7 @@ from townplan_gis.review import (
 )
 from townplan_gis.sample import sample_path, sample_town
 from townplan_gis.schema import LAYERS, normalize_layer
+from townplan_gis.standards import Standard, assess, assess_many, list_standards, load_standard
 from townplan_gis.town import Town
 
 __version__ = "0.1.0"
@@ -49,17 +50,22 @@ __all__ = [
     "Review",
     "Rules",
     "SchemaError",
+    "Standard",
     "Town",
     "TownPlanError",
     "UnknownValueError",
     "__version__",
     "analysis_crs",
+    "assess",
+    "assess_many",
     "derive_control_lines",
     "derive_red_lines",
     "explore",
     "gcj02_to_wgs84",
     "gk3_epsg",
+    "list_standards",
     "load_rules",
+    "load_standard",
     "normalize_layer",
     "plan_map",
     "read_layer",

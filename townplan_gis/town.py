@@ -213,6 +213,14 @@ class Town:
 
         return explore(getattr(self, kind), kind=kind, **kwargs)
 
+    # -- indicators ----------------------------------------------------------------------------------
+    def indicators(self, **options: Any) -> pd.DataFrame:
+        """Every planning indicator of the town, one row per key; see
+        :func:`townplan_gis.indicators.town_indicators` for the columns and options."""
+        from townplan_gis.indicators import town_indicators
+
+        return town_indicators(self, **options)
+
     # -- review --------------------------------------------------------------------------------------
     def review(self, **kwargs: Any):
         """Review the town's projects against its control lines; returns a
