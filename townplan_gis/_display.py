@@ -1,0 +1,473 @@
+"""Rich HTML displays for Jupyter: a Town, a Review and a scorecard as readable, coloured summaries.
+
+Low level on purpose: this module imports only the standard library, pandas and the package options, and
+reads its objects by duck typing (``town.layers``, ``review.projects`` …), so ``town.py``, the review
+result and the standards can delegate their ``_repr_html_`` here without import cycles. Every user string
+is HTML-escaped. The shared vocabulary (status, verdict, grade and line-type labels in Chinese and English,
+and their colours) lives here too; the report package reuses it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from townplan_gis._options import options
+
+__all__ = [
+    "COLOURS",
+    "LABELS",
+    "Scorecard",
+    "badge",
+    "comparator_symbol",
+    "fmt_number",
+    "label",
+    "review_html",
+    "scorecard_html",
+    "town_html",
+]
+
+# Vocabulary: value → (zh, en). Grades and verdicts follow the Review contract; statuses the scorecard.
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {
+        "pass": ("达标", "pass"),
+        "fail": ("未达标", "fail"),
+        "not_evaluable": ("无法评价", "not evaluable"),
+    },
+    "verdict": {
+        "pass": ("通过", "pass"),
+        "review": ("需审批", "review"),
+        "reject": ("不予通过", "reject"),
+        "invalid": ("数据无效", "invalid"),
+    },
+    "grade": {
+        "forbidden": ("禁止", "forbidden"),
+        "review": ("需审批", "review"),
+        "notice": ("提示", "notice"),
+    },
+    "line_type": {
+        "red": ("道路红线", "red line (roads)"),
+        "green": ("绿线", "green line"),
+        "purple": ("紫线", "purple line (heritage)"),
+        "blue": ("蓝线", "blue line (water)"),
+        "yellow": ("黄线", "yellow line (infrastructure)"),
+    },
+}
+
+COLOURS: dict[str, dict[str, str]] = {
+    "status": {"pass": "#1a7f37", "fail": "#c62828", "not_evaluable": "#6e7781"},
+    "verdict": {"pass": "#1a7f37", "review": "#b26a00", "reject": "#c62828", "invalid": "#6e7781"},
+    "grade": {"forbidden": "#c62828", "review": "#b26a00", "notice": "#1f6feb"},
+    "line_type": {
+        "red": "#d32f2f",
+        "green": "#2e7d32",
+        "purple": "#7b1fa2",
+        "blue": "#1565c0",
+        "yellow": "#f9a825",
+    },
+}
+
+_GRADE_RANK = {"forbidden": 3, "review": 2, "notice": 1}
+_UNITS = {
+    "km2": "km²",
+    "m2": "m²",
+    "m2/person": "m²/人",
+    "km/km2": "km/km²",
+    "persons": "人",
+    "count": "个",
+    "households": "户",
+    "grade": "级",
+}
+_UNITS_EN = {"km2": "km²", "m2": "m²", "m2/person": "m²/person", "km/km2": "km/km²"}
+_COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
+
+
+def comparator_symbol(comparator: Any) -> str:
+    """``>=`` → ``≥`` (other comparators, e.g. ``between``, as they are)."""
+    if comparator is None or (isinstance(comparator, float) and math.isnan(comparator)):
+        return ""
+    return _COMPARATORS.get(str(comparator).strip(), str(comparator))
+
+
+def _lang(lang: str | None) -> str:
+    return lang or options.lang
+
+
+def label(kind: str, value: Any, lang: str | None = None) -> str:
+    """Display label of a vocabulary value (unknown values are shown as they are)."""
+    pair = LABELS.get(kind, {}).get(str(value))
+    if pair is None:
+        return (
+            "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+        )
+    return pair[0] if _lang(lang) == "zh" else pair[1]
+
+
+def unit_label(unit: Any, lang: str | None = None) -> str:
+    """Human unit: ``m2/person`` → ``m²/人`` (zh) or ``m²/person`` (en)."""
+    if unit is None or (isinstance(unit, float) and math.isnan(unit)):
+        return ""
+    table = _UNITS if _lang(lang) == "zh" else _UNITS_EN
+    return table.get(str(unit), str(unit))
+
+
+def fmt_number(value: Any, unit: str | None = None) -> str:
+    """The one number format of the displays, reports and their tests.
+
+    Counts, persons and households as integers with thousands separators; percentages with one decimal;
+    other magnitudes with two decimals (≥ 1000 with thousands separators); NaN/None as ``—``.
+    """
+    if value is None or value is pd.NA:
+        return "—"
+    if isinstance(value, (bool,)):
+        return str(value)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "—"
+    if unit in ("count", "persons", "households", "grade") and x == round(x):
+        return f"{x:,.0f}"
+    if unit == "%":
+        return f"{x:,.1f}"
+    return f"{x:,.2f}"
+
+
+def badge(kind: str, value: Any, lang: str | None = None) -> str:
+    """A coloured inline label for a status, verdict or grade (HTML)."""
+    colour = COLOURS.get(kind, {}).get(str(value), "#6e7781")
+    text = html.escape(label(kind, value, lang))
+    return (
+        f'<span class="tp-badge tp-{html.escape(kind)}-{html.escape(str(value))}" '
+        f'style="background:{colour};color:#fff;border-radius:3px;padding:0 5px;'
+        f'white-space:nowrap">{text}</span>'
+    )
+
+
+_CSS = (
+    "<style>.tp-box{font-family:system-ui,'Noto Sans CJK SC',sans-serif;font-size:13px;line-height:1.4}"
+    ".tp-box table{border-collapse:collapse;margin:4px 0 8px 0}"
+    ".tp-box th,.tp-box td{border:1px solid #d0d7de;padding:2px 6px;text-align:left}"
+    ".tp-box td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".tp-box th{background:#f6f8fa}.tp-box h4{margin:6px 0 2px 0}"
+    ".tp-box .tp-muted{color:#6e7781}</style>"
+)
+
+
+def _esc(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return html.escape(str(x))
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    """HTML table from already-escaped cells."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(r)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _t(zh: str, en: str, lang: str | None) -> str:
+    return zh if _lang(lang) == "zh" else en
+
+
+# --- Town -------------------------------------------------------------------------------------------------
+def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> str:
+    """Town summary: name, population, CRS, areas, layers with feature counts, statistics and repairs."""
+    crs = getattr(town, "crs", None)
+    epsg = crs.to_epsg() if crs is not None else None
+    pop = town.population
+    facts = [
+        (_t("人口", "Population", lang), "—" if pop is None else f"{pop:,.0f}"),
+        (
+            _t("分析坐标系", "Analysis CRS", lang),
+            f"EPSG:{epsg} {crs.name}" if crs is not None else "—",
+        ),
+    ]
+    for kind, zh, en in (
+        ("boundary", "镇域面积", "Town area"),
+        ("builtup", "建成区面积", "Built-up area"),
+    ):
+        gdf = town.layers.get(kind)
+        if gdf is not None and len(gdf):
+            # union_all: overlapping polygons count once, as the indicators do.
+            km2 = float(gdf.geometry.union_all().area) / 1e6
+            facts.append((_t(zh, en, lang), f"{km2:,.2f} km²"))
+    meta = getattr(town, "metadata", {}) or {}
+    for key in ("source", "note"):
+        if meta.get(key):
+            facts.append(
+                (_t({"source": "数据来源", "note": "说明"}[key], key.title(), lang), meta[key])
+            )
+    parts = [_CSS, '<div class="tp-box">', f"<h4>{_esc(town.name)}</h4>"]
+    parts.append(
+        _table(
+            [_t("项目", "Item", lang), _t("值", "Value", lang)],
+            [[_esc(a), _esc(b)] for a, b in facts],
+        )
+    )
+    summary = town.summary()
+    rows = [
+        [
+            _esc(r["layer"]),
+            _esc(r["label_zh"] if _lang(lang) == "zh" else r["label_en"]),
+            f"{int(r['features']):,}",
+            _esc(r["geometry"]),
+        ]
+        for _, r in summary.iterrows()
+    ]
+    parts.append(
+        f"<h4>{_t('图层', 'Layers', lang)}</h4>"
+        + _table(
+            [
+                _t("类型", "Kind", lang),
+                _t("名称", "Name", lang),
+                _t("要素数", "Features", lang),
+                _t("几何", "Geometry", lang),
+            ],
+            rows,
+            {2},
+        )
+    )
+    if getattr(town, "statistics", None):
+        rows = [
+            [_esc(k), fmt_number(v, "%" if k.endswith("_pct") else None)]
+            for k, v in town.statistics.items()
+        ]
+        parts.append(
+            f"<h4>{_t('统计数据(上报)', 'Reported statistics', lang)}</h4>"
+            + _table([_t("指标", "Statistic", lang), _t("数值", "Value", lang)], rows, {1})
+        )
+    rep = town.repairs
+    if len(rep):
+        shown = rep.head(max_repairs)
+        rows = [
+            [_esc(r["layer"]), _esc(r["action"]), f"{int(r['count']):,}", _esc(r["detail"])]
+            for _, r in shown.iterrows()
+        ]
+        more = (
+            f'<div class="tp-muted">… {len(rep) - max_repairs} {_t("条未显示(见 town.repairs)", "more in town.repairs", lang)}</div>'
+            if len(rep) > max_repairs
+            else ""
+        )
+        parts.append(
+            f"<h4>{_t('数据修复与变更', 'Repairs and changes', lang)} ({len(rep)})</h4>"
+            + _table(
+                [
+                    _t("图层", "Layer", lang),
+                    _t("操作", "Action", lang),
+                    _t("行数", "Rows", lang),
+                    _t("说明", "Detail", lang),
+                ],
+                rows,
+                {2},
+            )
+            + more
+        )
+    else:
+        parts.append(
+            f'<div class="tp-muted">{_t("数据无需修复", "No repairs were needed", lang)}</div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# --- Review -----------------------------------------------------------------------------------------------
+def worst_conflicts(conflicts: pd.DataFrame, n: int | None = None) -> pd.DataFrame:
+    """Non-ignored conflicts, worst grade first, then largest overlap area (then longest overlap)."""
+    if conflicts is None or not len(conflicts):
+        return pd.DataFrame(conflicts)
+    real = conflicts
+    if "ignored" in conflicts:
+        real = conflicts[~conflicts["ignored"].fillna(False).astype(bool)]
+    key = pd.DataFrame(
+        {
+            "r": real["grade"].map(_GRADE_RANK).fillna(0),
+            "a": pd.to_numeric(real.get("overlap_area_m2"), errors="coerce").fillna(0),
+            "l": pd.to_numeric(real.get("overlap_length_m"), errors="coerce").fillna(0),
+        },
+        index=real.index,
+    )
+    order = key.sort_values(["r", "a", "l"], ascending=False, kind="stable").index
+    out = real.loc[order]
+    return out if n is None else out.head(n)
+
+
+def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10) -> str:
+    """Review summary: verdict counts coloured, conflicts per line type × grade, the worst conflicts."""
+    projects = review.projects
+    counts = projects["verdict"].value_counts()
+    parts = [_CSS, '<div class="tp-box">']
+    parts.append(
+        f"<h4>{_t('五线审查', 'Five-control-line review', lang)}: {len(projects)} "
+        f"{_t('个项目', 'projects', lang)}</h4><div>"
+        + " ".join(
+            f"{badge('verdict', v, lang)} {int(counts.get(v, 0))}"
+            for v in ("pass", "review", "reject", "invalid")
+        )
+        + "</div>"
+    )
+    conflicts = review.conflicts
+    if len(conflicts):
+        ign = conflicts["ignored"].fillna(False).astype(bool) if "ignored" in conflicts else False
+        real = conflicts[~ign]
+        tab = pd.crosstab(real["line_type"], real["grade"]) if len(real) else pd.DataFrame()
+        grades = [g for g in ("forbidden", "review", "notice")]
+        rows = []
+        for lt in LABELS["line_type"]:
+            if lt in tab.index:
+                rows.append(
+                    [
+                        f'<span style="color:{COLOURS["line_type"][lt]}">■</span> {_esc(label("line_type", lt, lang))}'
+                    ]
+                    + [str(int(tab.loc[lt].get(g, 0))) for g in grades]
+                )
+        if rows:
+            parts.append(
+                f"<h4>{_t('冲突(控制线 × 等级)', 'Conflicts by line and grade', lang)}</h4>"
+                + _table(
+                    [_t("控制线", "Line", lang)] + [badge("grade", g, lang) for g in grades],
+                    rows,
+                    {1, 2, 3},
+                )
+            )
+        worst = worst_conflicts(conflicts, max_conflicts)
+        rows = [
+            [
+                _esc(r.get("project_id")),
+                _esc(r.get("project_name")),
+                _esc(label("line_type", r.get("line_type"), lang)) + " " + _esc(r.get("line_name")),
+                badge("grade", r.get("grade"), lang),
+                fmt_number(r.get("overlap_area_m2")),
+                fmt_number(r.get("overlap_area_mu")),
+                _esc(
+                    r.get("procedure_en")
+                    if _lang(lang) == "en" and r.get("procedure_en")
+                    else r.get("procedure")
+                ),
+            ]
+            for _, r in worst.iterrows()
+        ]
+        n_ign = int(ign.sum()) if not isinstance(ign, bool) else 0
+        parts.append(
+            f"<h4>{_t('最严重的冲突', 'Worst conflicts', lang)} ({len(worst)} / {len(real)}"
+            f"{_t(',另有忽略的碎片 ', '; ignored slivers: ', lang)}{n_ign})</h4>"
+            + _table(
+                [
+                    _t("项目编号", "Project", lang),
+                    _t("项目名称", "Name", lang),
+                    _t("控制线", "Line", lang),
+                    _t("等级", "Grade", lang),
+                    _t("重叠面积 (m²)", "Overlap (m²)", lang),
+                    _t("重叠面积 (亩)", "Overlap (mu)", lang),
+                    _t("所需程序", "Procedure", lang),
+                ],
+                rows,
+                {4, 5},
+            )
+        )
+    else:
+        parts.append(f'<div class="tp-muted">{_t("没有冲突", "No conflicts", lang)}</div>')
+    settings = getattr(review, "settings", {}) or {}
+    if settings:
+        parts.append(
+            '<div class="tp-muted">'
+            + _esc(
+                f"{settings.get('crs', '')} · rules {settings.get('rules', '')} "
+                f"{settings.get('rules_version', '')} · townplan_gis {settings.get('townplan_gis_version', '')}"
+            )
+            + "</div>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# --- Scorecard --------------------------------------------------------------------------------------------
+SCORECARD_COLUMNS = [
+    "key",
+    "name_zh",
+    "name_en",
+    "value",
+    "target",
+    "comparator",
+    "status",
+    "gap",
+    "source",
+]
+
+
+def scorecard_html(scorecard: pd.DataFrame, *, lang: str | None = None) -> str:
+    """Scorecard table, each row coloured by status, with pass / fail / not-evaluable counts on top."""
+    sc = scorecard
+    counts = sc["status"].value_counts()
+    parts = [_CSS, '<div class="tp-box">']
+    title = sc.attrs.get("standard")
+    parts.append(
+        f"<h4>{_t('达标评分', 'Scorecard', lang)}{(' · ' + _esc(title)) if title else ''}</h4><div>"
+        + " ".join(
+            f"{badge('status', s, lang)} {int(counts.get(s, 0))}"
+            for s in ("pass", "fail", "not_evaluable")
+        )
+        + "</div>"
+    )
+    tint = {"pass": "#e9f7ee", "fail": "#fdecec", "not_evaluable": "#f3f4f6"}
+    body = []
+    for _, r in sc.iterrows():
+        unit = r.get("unit") if "unit" in sc else None
+        name = r.get("name_zh") if _lang(lang) == "zh" else r.get("name_en")
+        cells = [
+            _esc(name) + f'<div class="tp-muted" style="font-size:11px">{_esc(r.get("key"))}</div>',
+            fmt_number(r.get("value"), unit),
+            _esc(comparator_symbol(r.get("comparator"))) + " " + fmt_number(r.get("target"), unit),
+            _esc(unit_label(unit, lang)),
+            badge("status", r.get("status"), lang),
+            fmt_number(r.get("gap"), unit),
+        ]
+        body.append(
+            f'<tr style="background:{tint.get(str(r.get("status")), "#fff")}">'
+            + "".join(
+                f'<td class="num">{c}</td>' if i in (1, 2, 5) else f"<td>{c}</td>"
+                for i, c in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            _t("指标", "Indicator", lang),
+            _t("数值", "Value", lang),
+            _t("目标", "Target", lang),
+            _t("单位", "Unit", lang),
+            _t("状态", "Status", lang),
+            _t("差距", "Gap", lang),
+        )
+    )
+    parts.append(
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+    return "".join(parts)
+
+
+class Scorecard(pd.DataFrame):
+    """A scorecard: a plain DataFrame in every respect, shown as a coloured table in Jupyter."""
+
+    @property
+    def _constructor(self):
+        return Scorecard
+
+    def _repr_html_(self) -> str | None:
+        if {"status", "value", "target"}.issubset(self.columns) and len(self) <= 500:
+            return scorecard_html(self)
+        return super()._repr_html_()

@@ -1,0 +1,469 @@
+"""The town report: one self-contained HTML file a planner can mail, open offline and print on A4.
+
+Sections: town summary (areas, population, layers, data sources, repairs), the scorecard against a
+standard, a chart of each indicator against its target, the five-control-line review (verdict per
+project, conflict table), the plan map, the method (CRS, tolerances, rule and standard files, version,
+date) and, as an appendix, every indicator. Images are ``data:`` URIs and the map is the offline map page
+inside an ``<iframe srcdoc>``, so nothing is fetched from a network. Every user string is HTML-escaped by
+the template engine (Jinja2 autoescape).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from townplan_gis._display import badge, comparator_symbol, fmt_number, unit_label
+from townplan_gis.errors import TownPlanError
+from townplan_gis.report._labels import col, text
+from townplan_gis.report.charts import indicator_charts, png_data_uri
+from townplan_gis.report.tables import conflicts_table, projects_table, scorecard_table
+
+__all__ = ["build_report", "report"]
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def _env():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("townplan_gis.report", "templates"),
+        autoescape=True,
+        trim_blocks=False,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+@cache
+def css() -> str:
+    return resources.files("townplan_gis.report").joinpath("templates/style.css").read_text("utf-8")
+
+
+def _raw(v: Any) -> str:
+    """Machine-readable value for ``data-value`` (repr of the float; '' for missing)."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "" if v is None else str(v)
+    return "" if x != x else repr(x)
+
+
+def _version() -> str:
+    from townplan_gis import __version__
+
+    return __version__
+
+
+# --- sections ---------------------------------------------------------------------------------------------
+def _summary(town: Any, lang: str) -> dict[str, Any]:
+    zh = lang == "zh"
+    crs = town.crs
+    facts = [(("城镇" if zh else "Town"), town.name)]
+    for kind, lz, le in (
+        ("boundary", "镇域面积", "Town area"),
+        ("builtup", "建成区面积", "Built-up area"),
+    ):
+        if town.has(kind):
+            km2 = float(town.layers[kind].geometry.union_all().area) / 1e6
+            facts.append((lz if zh else le, f"{fmt_number(km2)} km² ({fmt_number(km2 * 100)} hm²)"))
+    pop = town.population
+    facts.append(
+        (
+            "常住人口" if zh else "Resident population",
+            "—" if pop is None else f"{fmt_number(pop, 'persons')} {'人' if zh else 'persons'}",
+        )
+    )
+    facts.append(
+        (
+            "分析坐标系" if zh else "Analysis CRS",
+            f"EPSG:{crs.to_epsg()} {crs.name}" if crs is not None else "—",
+        )
+    )
+    for k, v in town.statistics.items():
+        facts.append((k, fmt_number(v, "%" if k.endswith("_pct") else None)))
+    summary = town.summary()
+    layers = [
+        {
+            "kind": r["layer"],
+            "label": r["label_zh"] if zh else r["label_en"],
+            "features": fmt_number(r["features"], "count"),
+            "geometry": r["geometry"],
+        }
+        for _, r in summary.iterrows()
+    ]
+    meta = town.metadata or {}
+    sources = [f"{k}: {meta[k]}" for k in ("source", "note", "province", "county") if meta.get(k)]
+    rep = town.repairs
+    enc = rep[rep["action"] == "encoding"]
+    sources += [f"{r['layer']}: {r['detail']}" for _, r in enc.iterrows()]
+    if not sources:
+        sources = ["—"]
+    # One line per (action, detail): "reprojected EPSG:4490 → EPSG:4546" once for all twelve layers.
+    repairs = []
+    if len(rep):
+        grouped = (
+            rep.assign(count=rep["count"].astype(int))
+            .groupby(["action", "detail", "count"], sort=False)["layer"]
+            .agg(", ".join)
+        )
+        repairs = [
+            {
+                "layer": layers,
+                "action": action,
+                "count": fmt_number(n, "count") if n else "",
+                "detail": detail,
+            }
+            for (action, detail, n), layers in grouped.items()
+        ]
+    return {
+        "facts": facts,
+        "layers": layers,
+        "layer_headers": ["类型", "名称", "要素数", "几何"]
+        if zh
+        else ["Kind", "Name", "Features", "Geometry"],
+        "sources": sources,
+        "repairs": repairs,
+        "repair_headers": ["图层", "操作", "行数", "说明"]
+        if zh
+        else ["Layer", "Action", "Rows", "Detail"],
+        "illustrative": bool(meta.get("illustrative")),
+    }
+
+
+def _scorecard(scorecard: pd.DataFrame | None, lang: str) -> dict[str, Any]:
+    if scorecard is None:
+        return {"scorecard": [], "score_counts": [], "charts": [], "score_headers": []}
+    sc = scorecard_table(scorecard, lang)
+    rows = []
+    for _, r in sc.iterrows():
+        unit = r["unit"]
+        rows.append(
+            {
+                "key": r["key"],
+                "name": r["name"],
+                "unit": unit_label(unit, lang),
+                "value": fmt_number(r["value"], unit),
+                "value_raw": _raw(r["value"]),
+                "comparator": comparator_symbol(r["comparator"]),
+                "target": fmt_number(r["target"], unit),
+                "target_raw": _raw(r["target"]),
+                "status": r["status"],
+                "badge": Markup(badge("status", r["status"], lang)),
+                "gap": fmt_number(r["gap"], unit),
+                "gap_raw": _raw(r["gap"]),
+                "source": "" if pd.isna(r["source"]) else r["source"],
+                "note": "" if "note" not in sc or pd.isna(r.get("note")) else r.get("note"),
+            }
+        )
+    counts = sc["status"].value_counts()
+    return {
+        "scorecard": rows,
+        "score_counts": [
+            (Markup(badge("status", s, lang)), int(counts.get(s, 0))) for s in ("pass", "fail", "not_evaluable")
+        ],
+        "score_headers": [col("name", lang), col("unit", lang), col("value", lang), col("comparator", lang),
+                          col("target", lang), col("status", lang), col("gap", lang), col("source", lang)],
+        "charts": [png_data_uri(p) for p in indicator_charts(sc, lang=lang)],
+    }  # fmt: skip
+
+
+def _review(review: Any, lang: str) -> dict[str, Any]:
+    if review is None:
+        return {"review": None, "verdict_counts": [], "project_headers": [], "conflict_headers": []}
+    pj = projects_table(review, lang)
+    overlap_cols = [c for c in pj.columns if c.endswith("_overlap_m2")]
+    projects = [
+        {
+            "project_id": r["project_id"],
+            "project_name": r["project_name"],
+            "project_type": r["project_type"],
+            "verdict": r["verdict"],
+            "badge": Markup(badge("verdict", r["verdict"], lang)),
+            "n_conflicts": fmt_number(r["n_conflicts"], "count"),
+            "overlap": fmt_number(sum(float(r[c] or 0) for c in overlap_cols)),
+            "reason": r["reason"],
+        }
+        for _, r in pj.iterrows()
+    ]
+    cf = conflicts_table(review, lang)
+    ignored = cf["ignored"].fillna(False).astype(bool)
+    conflicts = [
+        {
+            "project_id": r["project_id"],
+            "project_name": r["project_name"],
+            "line": f"{r['line_type_label']} {'' if pd.isna(r['line_name']) else r['line_name']}".strip(),
+            "zone": "" if pd.isna(r["zone"]) else r["zone"],
+            "grade": r["grade"],
+            "badge": Markup(badge("grade", r["grade"], lang)),
+            "area_m2": fmt_number(r["overlap_area_m2"]),
+            "area_mu": fmt_number(r["overlap_area_mu"]),
+            "pct": fmt_number(r["pct_of_project"], "%"),
+            "clause": "" if pd.isna(r["clause"]) else r["clause"],
+            "procedure": "" if pd.isna(r["procedure"]) else r["procedure"],
+            "ignored": bool(ig),
+        }
+        for (_, r), ig in zip(cf.iterrows(), ignored, strict=True)
+    ]
+    counts = review.projects["verdict"].value_counts()
+    zh = lang == "zh"
+    return {
+        "review": {
+            "projects": projects,
+            "conflicts": conflicts,
+            "n_real": int((~ignored).sum()),
+            "n_ignored": int(ignored.sum()),
+        },
+        "verdict_counts": [
+            (Markup(badge("verdict", v, lang)), int(counts.get(v, 0)))
+            for v in ("pass", "review", "reject", "invalid")
+        ],
+        "project_headers": [col("project_id", lang), col("project_name", lang), col("project_type", lang),
+                            col("verdict", lang), col("n_conflicts", lang),
+                            "重叠面积合计 (m²)" if zh else "Overlap total (m²)", col("reason", lang)],
+        "conflict_headers": [col("project_name", lang), col("line_type", lang), col("zone", lang),
+                             col("grade", lang), col("overlap_area_m2", lang), col("overlap_area_mu", lang),
+                             col("pct_of_project", lang), col("clause", lang), col("procedure", lang)],
+    }  # fmt: skip
+
+
+def _method(
+    town: Any, standard_info: dict, review: Any, lang: str, generated: str
+) -> list[tuple[str, str]]:
+    zh = lang == "zh"
+    crs = town.crs
+    rows = [
+        ("分析坐标系" if zh else "Analysis CRS", f"EPSG:{crs.to_epsg()} {crs.name}" if crs is not None else "—"),
+        ("面积与长度" if zh else "Areas and lengths",
+         "在分析坐标系(米制)中计算;1 亩 = 10000/15 m²" if zh
+         else "measured in the metric analysis CRS; 1 mu = 10000/15 m²"),
+    ]  # fmt: skip
+    if standard_info:
+        rows.append(("评价标准" if zh else "Standard", standard_info.get("name", "")))
+        if standard_info.get("file"):
+            rows.append(("标准文件" if zh else "Standard file", standard_info["file"]))
+        if standard_info.get("source"):
+            rows.append(("标准依据" if zh else "Standard source", standard_info["source"]))
+    if review is not None:
+        s = getattr(review, "settings", {}) or {}
+        rows.append(
+            (
+                "审查规则文件" if zh else "Rule file",
+                f"{s.get('rules', '')} {s.get('rules_version', '')}".strip(),
+            )
+        )
+        rows.append(("容差(碎片)" if zh else "Tolerance (slivers)", str(s.get("tolerance", ""))))
+        if s.get("setbacks") is not None:
+            rows.append(("退线" if zh else "Setbacks", str(s.get("setbacks"))))
+        if s.get("crs"):
+            rows.append(("审查坐标系" if zh else "Review CRS", str(s["crs"])))
+    rows.append(("指标定义" if zh else "Indicator definitions",
+                 "见附录各指标的定义与备注;不可计算的指标显示为 —,原因写在备注中" if zh
+                 else "see the appendix; an indicator that cannot be computed shows — with the reason in its note"))  # fmt: skip
+    rows.append((text("version", lang), f"townplan_gis {_version()}"))
+    rows.append((text("generated", lang), generated))
+    return rows
+
+
+def _indicators(indicators: pd.DataFrame | None, lang: str) -> dict[str, Any]:
+    if indicators is None:
+        return {"indicators": [], "indicator_headers": []}
+    rows = [
+        {
+            "key": r["key"],
+            "name": r["name_zh"] if lang == "zh" else r["name_en"],
+            "value": fmt_number(r["value"], r["unit"]),
+            "value_raw": _raw(r["value"]),
+            "unit": unit_label(r["unit"], lang),
+            "note": "" if pd.isna(r["note"]) else r["note"],
+        }
+        for _, r in indicators.iterrows()
+    ]
+    return {
+        "indicators": rows,
+        "indicator_headers": [
+            col("name", lang),
+            col("value", lang),
+            col("unit", lang),
+            col("note", lang),
+        ],
+    }
+
+
+def _standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, str]:
+    if standard is None and scorecard is None:
+        return {}
+    info = dict(getattr(scorecard, "attrs", {}) or {}) if scorecard is not None else {}
+    out = {"name": str(info.get("standard") or getattr(standard, "name", None) or standard or "")}
+    for key in ("file", "path"):
+        v = info.get(key) or getattr(standard, key, None)
+        if v:
+            out["file"] = str(v)
+    src = info.get("source") or getattr(standard, "source", None)
+    if src:
+        out["source"] = str(src)
+    return out
+
+
+# --- assembly ---------------------------------------------------------------------------------------------
+def build_report(
+    town: Any,
+    *,
+    scorecard: pd.DataFrame | None = None,
+    indicators: pd.DataFrame | None = None,
+    review: Any = None,
+    map_html: str | None = None,
+    standard: Any = None,
+    lang: str = "zh",
+    title: str | None = None,
+) -> str:
+    """Render the report page from already computed parts (no computation here; see :func:`report`)."""
+    if lang not in ("zh", "en"):
+        raise TownPlanError(f"report: lang must be 'zh' or 'en', got {lang!r}.")
+    generated = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    std = _standard_info(standard, scorecard)
+    L = {k: text(k, lang, town=town.name) for k in (
+        "summary", "scorecard", "charts", "review", "map", "method", "appendix", "layers", "sources",
+        "repairs", "projects", "conflicts", "no_standard", "no_review", "no_map", "no_conflicts",
+        "illustrative", "generated", "standard")}  # fmt: skip
+    L["ignored_word"] = "条碎片(已忽略)" if lang == "zh" else "ignored slivers"
+    ctx: dict[str, Any] = {
+        "lang": lang,
+        "css": Markup(css()),
+        "title": title or text("report_title", lang, town=town.name),
+        "generated": generated,
+        "version": _version(),
+        "standard_name": std.get("name", ""),
+        "L": L,
+        "toc": [
+            (k, L[k])
+            for k in ("summary", "scorecard", "charts", "review", "map", "method", "appendix")
+        ],
+        "map_srcdoc": map_html,
+        "method": _method(town, std, review, lang, generated),
+        **_summary(town, lang),
+        **_scorecard(scorecard, lang),
+        **_review(review, lang),
+        **_indicators(indicators, lang),
+    }
+    return _env().get_template("report.html.j2").render(**ctx)
+
+
+def report(
+    town: Any,
+    *,
+    standard: Any = None,
+    review: Any = None,
+    lang: str = "zh",
+    path: str | Path | None = None,
+    scorecard: pd.DataFrame | None = None,
+    indicators: pd.DataFrame | None = None,
+    map: bool = True,
+    basemap: str | None = "none",
+    title: str | None = None,
+    progress: bool | None = None,
+) -> Path | str:
+    """Town report as one self-contained, printable HTML file.
+
+    Parameters
+    ----------
+    town : Town
+        The town reported on.
+    standard : str or path or Standard, optional
+        Standard to assess against (e.g. ``"ezhou-2017"``, ``"weicheng-2017"`` or a TOML file), via
+        :func:`townplan_gis.assess`. Without it (and without ``scorecard``) the report lists the
+        indicators only.
+    review : Review or bool, optional
+        A :func:`townplan_gis.review` result; ``True`` reviews the town's ``projects`` against its
+        ``control_lines``; ``None``/``False`` leaves the review section out.
+    lang : {"zh", "en"}, default "zh"
+        Language of headings, labels and chart titles.
+    path : str or Path, optional
+        Write the page here and return the path; without it the HTML text is returned.
+    scorecard, indicators : DataFrame, optional
+        Already computed results to reuse (default: computed from ``town``).
+    map : bool, default True
+        Embed the offline plan map (with the review drawn, when there is one).
+    basemap : str, default "none"
+        Basemap of the embedded map; the default draws no tiles, so the report never touches a network.
+    title : str, optional
+        Page title (default "<town> 小城镇建设评估报告").
+    progress : bool, optional
+        Progress bar for the steps (default ``townplan_gis.options.progress``).
+
+    Returns
+    -------
+    Path or str
+        The file written, or the HTML text when ``path`` is None.
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> town = tp.sample_town()
+    >>> tp.report(town, standard="ezhou-2017", review=True, path="puzhou_report.html")  # doctest: +SKIP
+    """
+    from townplan_gis._progress import progress as bar
+
+    steps = bar(total=4, desc="report", unit="step", progress=progress)
+    with steps:
+        if indicators is None:
+            indicators = town.indicators()
+        steps.update()
+        if scorecard is None and standard is not None:
+            import townplan_gis as tp
+
+            if not hasattr(tp, "assess"):
+                raise TownPlanError(
+                    "report: standards are not available in this build (tp.assess)."
+                )
+            scorecard = tp.assess(town, standard)
+        steps.update()
+        if review is True:
+            review = _town_review(town)
+        elif review is False:
+            review = None
+        steps.update()
+        map_html = None
+        if map:
+            from townplan_gis.maps import plan_map, render_html
+
+            m = plan_map(town, review=review, basemap=basemap, lang=lang)
+            map_html = render_html(m, offline=True)
+        steps.update()
+    page = build_report(
+        town,
+        scorecard=scorecard,
+        indicators=indicators,
+        review=review,
+        map_html=map_html,
+        standard=standard,
+        lang=lang,
+        title=title,
+    )
+    if path is None:
+        return page
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    log.info("report written to %s (%.1f MB)", path, path.stat().st_size / 1e6)
+    return path
+
+
+def _town_review(town: Any) -> Any:
+    """Review the town's projects against its control lines, or None (logged) when a layer is missing."""
+    if not (town.has("projects") and town.has("control_lines")):
+        log.warning(
+            "report: town '%s' has no projects or control lines; no review section", town.name
+        )
+        return None
+    from townplan_gis.review import review
+
+    return review(town.projects, town.control_lines)

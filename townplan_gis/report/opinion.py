@@ -1,0 +1,220 @@
+"""The review opinion (审查意见) of one project: verdict, each conflict with its clause and the procedure it
+requires, and a small static map, as one printable HTML page."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from townplan_gis._display import badge, fmt_number
+from townplan_gis.errors import TownPlanError
+from townplan_gis.report._labels import col, text, value_label
+from townplan_gis.report.charts import png_data_uri, project_map_png
+from townplan_gis.report.html import _env, _version, css
+from townplan_gis.report.tables import conflicts_table
+
+__all__ = ["project_opinion"]
+
+log = logging.getLogger(__name__)
+
+_CONCLUSION = {
+    "reject": (
+        "该项目与控制线存在禁止类冲突,不予核发规划许可;须调整选址或方案,消除下列禁止类冲突后重新报审。",
+        "The project has forbidden conflicts with control lines: no planning permit. Move or redesign it "
+        "to remove the forbidden conflicts below, then resubmit.",
+    ),
+    "review": (
+        "该项目涉及控制线,须按下表所列程序办理审批后方可实施。",
+        "The project touches control lines: it may proceed only after the procedures listed below.",
+    ),
+    "pass": (
+        "该项目与五线无冲突,符合控制线管理要求。",
+        "The project does not conflict with the five control lines.",
+    ),
+    "invalid": (
+        "项目数据无效,无法审查;请修正后重新提交。",
+        "The project's data is invalid and could not be reviewed; correct it and resubmit.",
+    ),
+}
+
+
+def _one_project(review: Any, project_id: str) -> tuple[pd.Series, Any]:
+    projects = review.projects
+    hit = projects[projects["project_id"].astype(str) == str(project_id)]
+    if not len(hit):
+        known = projects["project_id"].astype(str).tolist()
+        raise TownPlanError(
+            f"project_opinion: no project '{project_id}' in the review. Known project_id values: "
+            f"{known[:30]}{' …' if len(known) > 30 else ''}."
+        )
+    return hit.iloc[0], hit
+
+
+def project_opinion(
+    review: Any,
+    project_id: str,
+    *,
+    town: Any = None,
+    lang: str = "zh",
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Path | str:
+    """Review opinion (审查意见) of one project as a printable HTML page.
+
+    Parameters
+    ----------
+    review : Review
+        From :func:`townplan_gis.review`.
+    project_id : str
+        The project's ``project_id``.
+    town : Town, optional
+        Adds the town name, the project's investment and status, and the nearby control lines to the map.
+    lang : {"zh", "en"}, default "zh"
+    path : str or Path, optional
+        Write the page here and return the path; without it the HTML text is returned.
+    title : str, optional
+        Page title (default 建设项目五线审查意见).
+
+    Returns
+    -------
+    Path or str
+
+    Notes
+    -----
+    The conclusion follows the Review contract: ``reject`` when any non-ignored conflict is forbidden,
+    ``review`` when any needs a procedure, ``pass`` otherwise (notices listed). Ignored slivers are
+    listed greyed for transparency, never counted.
+    """
+    if lang not in ("zh", "en"):
+        raise TownPlanError(f"project_opinion: lang must be 'zh' or 'en', got {lang!r}.")
+    zh = lang == "zh"
+    row, project = _one_project(review, project_id)
+    cf = conflicts_table(review, lang)
+    cf = cf[cf["project_id"].astype(str) == str(project_id)]
+    facts = [
+        (col("project_id", lang), row["project_id"]),
+        (col("project_name", lang), row.get("project_name")),
+        (col("project_type", lang), row.get("project_type")),
+    ]
+    area = (
+        float(row.geometry.area) if row.geometry is not None and not row.geometry.is_empty else 0.0
+    )
+    if area > 0:
+        facts.append(
+            (
+                "用地面积" if zh else "Site area",
+                f"{fmt_number(area)} m² ({fmt_number(area * 15 / 10000)} 亩)",
+            )
+        )
+    if town is not None and town.has("projects"):
+        src = town.projects[town.projects["project_id"].astype(str) == str(project_id)]
+        if len(src):
+            for c in ("investment_wan_yuan", "status"):
+                if c in src and pd.notna(src.iloc[0][c]):
+                    label = col(c, lang) if c != "status" else ("建设状态" if zh else "Status")
+                    facts.append(
+                        (
+                            label,
+                            fmt_number(src.iloc[0][c]) if c.endswith("yuan") else src.iloc[0][c],
+                        )
+                    )
+    verdict = str(row["verdict"])
+    conclusion = _CONCLUSION.get(verdict, ("", ""))[0 if zh else 1]
+    if verdict == "pass" and len(cf):
+        conclusion += " 另有提示事项见下表。" if zh else " Notices are listed below."
+    if row.get("reason"):
+        conclusion += (" 说明:" if zh else " Detail: ") + str(row.get("reason"))
+    conflicts = [
+        {
+            "line": f"{r['line_type_label']} {'' if pd.isna(r['line_name']) else r['line_name']}".strip(),
+            "zone": "" if pd.isna(r["zone"]) else r["zone"],
+            "grade": r["grade"],
+            "badge": Markup(badge("grade", r["grade"], lang)),
+            "area_m2": fmt_number(r["overlap_area_m2"]),
+            "area_mu": fmt_number(r["overlap_area_mu"]),
+            "pct": fmt_number(r["pct_of_project"], "%"),
+            "clause": "" if pd.isna(r["clause"]) else r["clause"],
+            "procedure": "" if pd.isna(r["procedure"]) else r["procedure"],
+            "ignored": bool(r["ignored"]) if pd.notna(r["ignored"]) else False,
+        }
+        for _, r in cf.iterrows()
+    ]
+    lines = town.layer("control_lines", empty_ok=True) if town is not None else None
+    overlaps = review.for_project(project_id) if hasattr(review, "for_project") else None
+    try:
+        png = project_map_png(project, conflicts=overlaps, lines=lines, lang=lang)
+        map_uri = png_data_uri(png)
+    except Exception as exc:  # a map must never block the written opinion
+        log.warning("project_opinion: map of %s not drawn (%s)", project_id, exc)
+        map_uri = None
+    s = getattr(review, "settings", {}) or {}
+    generated = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    method = [
+        (
+            "审查规则" if zh else "Rules",
+            f"{s.get('rules', '')} {s.get('rules_version', '')}".strip(),
+        ),
+        ("坐标系" if zh else "CRS", str(s.get("crs", ""))),
+        ("容差" if zh else "Tolerance", str(s.get("tolerance", ""))),
+        (text("version", lang), f"townplan_gis {_version()}"),
+    ]
+    L = {
+        "generated": text("generated", lang),
+        "project": "一、项目概况" if zh else "1. Project",
+        "verdict": "审查结论" if zh else "Verdict",
+        "conflicts": "二、与控制线的冲突" if zh else "2. Conflicts with control lines",
+        "no_conflicts": text("no_conflicts", lang),
+        "map": "三、位置示意图" if zh else "3. Location sketch",
+        "map_legend": (
+            "黑框为项目范围;彩色为控制线(红、绿、紫、蓝、黄);斜线为重叠部分。"
+            if zh
+            else "Black outline: project; colours: control lines (red, green, purple, blue, yellow); "
+            "hatched: overlaps."
+        ),
+        "basis": "四、审查依据" if zh else "4. Basis",
+        "reviewer": "审查人" if zh else "Reviewer",
+        "date": "日期" if zh else "Date",
+    }
+    page = (
+        _env()
+        .get_template("opinion.html.j2")
+        .render(
+            lang=lang,
+            css=Markup(css()),
+            title=title or text("opinion_title", lang),
+            version=_version(),
+            generated=generated,
+            town_name=town.name if town is not None else "",
+            project=row,
+            facts=[(a, "" if b is None else b) for a, b in facts],
+            verdict_badge=Markup(badge("verdict", verdict, lang)),
+            verdict_label=value_label("verdict", verdict, lang),
+            conclusion=conclusion,
+            conflicts=conflicts,
+            headers=[
+                "#",
+                col("line_type", lang),
+                col("zone", lang),
+                col("grade", lang),
+                col("overlap_area_m2", lang),
+                col("overlap_area_mu", lang),
+                col("pct_of_project", lang),
+                col("clause", lang),
+                col("procedure", lang),
+            ],
+            map_uri=map_uri,
+            method=method,
+            L=L,
+        )
+    )
+    if path is None:
+        return page
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,138 @@
+"""The tables every deliverable shows, prepared once: translated values, units, ordered columns.
+
+The HTML report, the per-project opinion and the Excel workbook all take their rows from here, so the
+numbers a planner reads in the report are the numbers in the workbook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from townplan_gis._display import worst_conflicts
+from townplan_gis.errors import TownPlanError
+from townplan_gis.report._labels import value_label
+
+__all__ = [
+    "CONFLICT_COLUMNS",
+    "PROJECT_COLUMNS",
+    "conflicts_table",
+    "indicator_unit",
+    "projects_table",
+    "scorecard_table",
+]
+
+SCORECARD_REQUIRED = ["key", "name_zh", "name_en", "value", "target", "comparator", "status", "gap"]
+CONFLICT_COLUMNS = [
+    "project_id",
+    "project_name",
+    "project_type",
+    "line_type",
+    "line_id",
+    "line_name",
+    "zone",
+    "grade",
+    "overlap_area_m2",
+    "overlap_area_mu",
+    "overlap_length_m",
+    "pct_of_project",
+    "pct_of_line",
+    "distance_m",
+    "clause",
+    "procedure",
+    "ignored",
+    "reason",
+]
+PROJECT_COLUMNS = [
+    "project_id",
+    "project_name",
+    "project_type",
+    "verdict",
+    "worst_grade",
+    "n_conflicts",
+    "n_ignored",
+    *[f"{lt}_overlap_m2" for lt in ("red", "green", "purple", "blue", "yellow")],
+    "reason",
+]
+
+
+def indicator_unit(key: str) -> str:
+    """Unit of an indicator key from the registry ('' when the key is not registered)."""
+    try:
+        from townplan_gis.indicators import indicator_info
+
+        return indicator_info(str(key)).unit
+    except Exception:  # unknown keys (user standards, reported statistics) simply have no unit here
+        return ""
+
+
+def _check(frame: pd.DataFrame, required: list[str], what: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise TownPlanError(
+            f"{what} lacks the column(s) {missing}; it has {list(frame.columns)}. Fix: pass the frame "
+            f"returned by townplan_gis ({'tp.assess' if what == 'scorecard' else 'tp.review'})."
+        )
+
+
+def scorecard_table(scorecard: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Scorecard rows with ``name`` in ``lang``, ``unit``, translated ``status_label``; values numeric."""
+    _check(scorecard, SCORECARD_REQUIRED, "scorecard")
+    out = pd.DataFrame(scorecard).copy()
+    if "unit" not in out:
+        out["unit"] = out["key"].map(indicator_unit)
+    out["name"] = out["name_zh" if lang == "zh" else "name_en"].fillna(out["key"])
+    out["status_label"] = out["status"].map(lambda s: value_label("status", s, lang))
+    for c in ("value", "target", "gap"):
+        # Targets are numbers for >=, <=, == comparators; anything else (a range written as text) stays.
+        num = pd.to_numeric(out[c], errors="coerce")
+        out[c] = num.where(num.notna() | out[c].isna(), out[c])
+    if "source" not in out:
+        out["source"] = ""
+    return out
+
+
+def conflicts_table(review: Any, lang: str) -> pd.DataFrame:
+    """The review's conflicts without geometry, worst first, labels translated into ``*_label`` columns."""
+    conflicts = review.conflicts
+    _check(conflicts, ["project_id", "line_type", "grade"], "review.conflicts")
+    ordered = worst_conflicts(conflicts)
+    if "ignored" in conflicts:
+        ignored = conflicts[conflicts["ignored"].fillna(False).astype(bool)]
+        ordered = pd.concat([ordered, ignored]) if len(ignored) else ordered
+    out = pd.DataFrame(ordered.drop(columns=[conflicts.geometry.name], errors="ignore")).copy()
+    if lang == "en":
+        for c in ("clause", "procedure"):
+            if f"{c}_en" in out:
+                out[c] = out[f"{c}_en"].where(
+                    out[f"{c}_en"].notna() & (out[f"{c}_en"] != ""), out[c]
+                )
+    for c in CONFLICT_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    out["line_type_label"] = out["line_type"].map(lambda v: value_label("line_type", v, lang))
+    out["grade_label"] = out["grade"].map(lambda v: value_label("grade", v, lang))
+    return out.reset_index(drop=True)
+
+
+def projects_table(review: Any, lang: str) -> pd.DataFrame:
+    """Per-project verdicts (no geometry), rejected first, then review, invalid, pass."""
+    projects = review.projects
+    _check(projects, ["project_id", "verdict"], "review.projects")
+    out = pd.DataFrame(projects.drop(columns=[projects.geometry.name], errors="ignore")).copy()
+    for c in PROJECT_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    rank = out["verdict"].map({"reject": 0, "review": 1, "invalid": 2, "pass": 3}).fillna(4)
+    out = out.assign(_r=rank).sort_values(["_r", "project_id"], kind="stable").drop(columns="_r")
+    out["verdict_label"] = out["verdict"].map(lambda v: value_label("verdict", v, lang))
+    out["worst_grade_label"] = out["worst_grade"].map(
+        lambda v: (
+            ""
+            if v is None or (isinstance(v, float) and np.isnan(v))
+            else value_label("grade", v, lang)
+        )
+    )
+    return out.reset_index(drop=True)
