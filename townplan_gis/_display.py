@@ -21,6 +21,7 @@ __all__ = [
     "COLOURS",
     "LABELS",
     "Scorecard",
+    "as_scorecard",
     "badge",
     "comparator_symbol",
     "fmt_number",
@@ -471,3 +472,16 @@ class Scorecard(pd.DataFrame):
         if {"status", "value", "target"}.issubset(self.columns) and len(self) <= 500:
             return scorecard_html(self)
         return super()._repr_html_()
+
+
+def as_scorecard(frame: pd.DataFrame, standard: Any = None) -> Scorecard:
+    """Wrap a scorecard frame as :class:`Scorecard`, recording the standard (name, title, file, source)
+    in ``attrs`` for displays and reports."""
+    out = Scorecard(frame)
+    if standard is not None:
+        for attr, key in (("name", "standard"), ("title_zh", "title_zh"), ("title_en", "title_en"),
+                          ("path", "file"), ("source", "source")):  # fmt: skip
+            value = getattr(standard, attr, None)
+            if value:
+                out.attrs[key] = str(value)
+    return out

@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from townplan_gis._progress import progress as progress_bar
 from townplan_gis._toml import load_toml
 from townplan_gis.errors import DataFileError, EncodingError, TownPlanError
 from townplan_gis.repairs import Repair
@@ -207,6 +208,7 @@ def read_town(
     assume_crs: Any = None,
     encoding: str | None = None,
     allow_empty: bool = False,
+    progress: bool | None = None,
     **kwargs: Any,
 ) -> Town:
     """Read a town from a GeoPackage or a folder of layer files.
@@ -225,6 +227,8 @@ def read_town(
         Force the text encoding of shapefiles instead of detecting it.
     allow_empty : bool, default False
         Keep layers with no features.
+    progress : bool, optional
+        Progress bar over the layers read (default ``townplan_gis.options.progress``).
 
     Returns
     -------
@@ -247,9 +251,9 @@ def read_town(
     }
     opts = {k: v for k, v in opts.items() if v is not None}
     if path.is_dir():
-        return _read_folder(path, encoding=encoding, **opts)
+        return _read_folder(path, encoding=encoding, progress=progress, **opts)
     if path.suffix.casefold() == ".gpkg":
-        return _read_gpkg(path, **opts)
+        return _read_gpkg(path, progress=progress, **opts)
     if not path.exists():
         raise DataFileError(f"{path}: no such file or folder.")
     raise DataFileError(
@@ -258,14 +262,14 @@ def read_town(
     )
 
 
-def _read_gpkg(path: Path, **opts: Any) -> Town:
+def _read_gpkg(path: Path, *, progress: bool | None = None, **opts: Any) -> Town:
     if not path.exists():
         raise DataFileError(f"{path}: file not found.")
     names = [str(n) for n, _ in pyogrio.list_layers(path)]
     meta = _meta_from_table(path) if META_TABLE in names else {}
     layers: dict[str, gpd.GeoDataFrame] = {}
     repairs: list[Repair] = []
-    for n in names:
+    for n in progress_bar(names, desc=f"read {path.name}", unit="layer", progress=progress):
         kind = layer_kind(n)
         if kind is None:
             if n != META_TABLE:
@@ -279,7 +283,9 @@ def _read_gpkg(path: Path, **opts: Any) -> Town:
     return _town_from_parts(path.stem, layers, meta, repairs, **opts)
 
 
-def _read_folder(path: Path, *, encoding: str | None, **opts: Any) -> Town:
+def _read_folder(
+    path: Path, *, encoding: str | None, progress: bool | None = None, **opts: Any
+) -> Town:
     meta = load_toml(path / "town.toml") if (path / "town.toml").exists() else {}
     unknown = set(meta) - {
         "name",
@@ -297,7 +303,8 @@ def _read_folder(path: Path, *, encoding: str | None, **opts: Any) -> Town:
         )
     layers: dict[str, gpd.GeoDataFrame] = {}
     repairs: list[Repair] = []
-    for f in sorted(path.iterdir()):
+    files = sorted(path.iterdir())
+    for f in progress_bar(files, desc=f"read {path.name}", unit="file", progress=progress):
         if f.suffix.casefold() not in VECTOR_SUFFIXES or f.name.startswith("."):
             continue
         kind = layer_kind(f.stem)

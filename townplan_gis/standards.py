@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from townplan_gis._display import as_scorecard
 from townplan_gis._toml import load_toml, load_toml_text
 from townplan_gis.errors import DataFileError, TownPlanError
 
@@ -367,7 +368,7 @@ def assess(town: Any, standard: str | Path | Standard, **indicator_options: Any)
                 note,
             )
         )
-    return pd.DataFrame.from_records(records, columns=SCORECARD_COLUMNS)
+    return as_scorecard(pd.DataFrame.from_records(records, columns=SCORECARD_COLUMNS), std)
 
 
 def _resolve_town(item: Any) -> Any:
@@ -382,7 +383,7 @@ def assess_many(
     towns: Iterable[Any],
     standard: str | Path | Standard,
     *,
-    progress: bool = True,
+    progress: bool | None = None,
     **indicator_options: Any,
 ) -> pd.DataFrame:
     """Rank towns against one standard (the construction competition of the 2017 plans).
@@ -397,8 +398,8 @@ def assess_many(
     towns : iterable of Town or path
         Towns, or paths read with :func:`townplan_gis.read_town` one at a time.
     standard : str, Path or Standard
-    progress : bool, default True
-        Show a tqdm progress bar (on stderr).
+    progress : bool, optional
+        Show a tqdm progress bar (on stderr); default ``townplan_gis.options.progress``.
     **indicator_options
         Passed to ``town.indicators()``.
 
@@ -408,12 +409,12 @@ def assess_many(
         One row per town, sorted by rank: ``town, rank, score, n_pass, n_fail, n_not_evaluable,
         n_targets``, then one status column per target key.
     """
-    from tqdm.auto import tqdm
+    from townplan_gis._progress import progress as progress_bar
 
     std = load_standard(standard)
     towns = list(towns)
     rows = []
-    for item in tqdm(towns, desc=f"assess {std.name}", unit="town", disable=not progress):
+    for item in progress_bar(towns, desc=f"assess {std.name}", unit="town", progress=progress):
         town = _resolve_town(item)
         card = assess(town, std, **indicator_options)
         status = card["status"].to_numpy()

@@ -250,3 +250,8 @@ class Town:
         layers = ", ".join(f"{k}={len(v)}" for k, v in self.layers.items())
         epsg = self.crs.to_epsg() if self.crs is not None else None
         return f"<Town {self.name!r}: population {pop}, EPSG:{epsg}, layers [{layers}]>"
+
+    def _repr_html_(self) -> str:
+        from townplan_gis._display import town_html
+
+        return town_html(self)

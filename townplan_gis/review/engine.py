@@ -43,12 +43,11 @@ Progress = Callable[[int, int], Any]
 
 
 def _progress(progress: bool | Progress | None, total: int) -> tuple[Progress | None, Callable]:
-    if progress is True:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            return None, lambda: None
-        bar = tqdm(total=total, unit="projects", desc="review")
+    from townplan_gis._progress import progress as progress_bar
+    from townplan_gis._progress import progress_enabled
+
+    if progress is True or (progress is None and progress_enabled()):
+        bar = progress_bar(total=total, unit="projects", desc="review", progress=True)
         return (lambda done, _total: bar.update(done - bar.n)), bar.close
     return (progress or None), lambda: None
 
@@ -168,7 +167,8 @@ def review(
     n_jobs : int, default 2
         Threads (or dask workers).
     progress : bool or callable, optional
-        ``True`` for a tqdm bar, or a function ``(done, total)`` called after each chunk.
+        ``True`` for a tqdm bar, or a function ``(done, total)`` called after each chunk; ``None``
+        follows ``townplan_gis.options.progress`` (bars appear only for reviews lasting > 0.5 s).
 
     Returns
     -------

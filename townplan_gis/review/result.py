@@ -124,6 +124,11 @@ class Review:
             f"rules {self.settings.get('rules')}; {self.settings.get('crs')}>"
         )
 
+    def _repr_html_(self) -> str:
+        from townplan_gis._display import review_html
+
+        return review_html(self)
+
 
 def _project_reasons(conflicts: pd.DataFrame, n: int) -> np.ndarray:
     """Per project: the non-ignored findings, worst grade first, as one line of text."""
