@@ -6,6 +6,7 @@
 '蒲州镇'
 """
 
+from townplan_gis._options import options
 from townplan_gis.crs import analysis_crs, gcj02_to_wgs84, gk3_epsg, utm_epsg, wgs84_to_gcj02
 from townplan_gis.errors import (
     CRSError,
@@ -22,6 +23,7 @@ from townplan_gis.errors import (
 from townplan_gis.io import read_layer, read_town, write_town
 from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
 from townplan_gis.postgis import read_projects
+from townplan_gis.report import project_opinion, report, to_excel
 from townplan_gis.review import (
     Review,
     Rules,
@@ -67,14 +69,18 @@ __all__ = [
     "load_rules",
     "load_standard",
     "normalize_layer",
+    "options",
     "plan_map",
+    "project_opinion",
     "read_layer",
     "read_projects",
     "read_town",
+    "report",
     "review",
     "sample_path",
     "sample_town",
     "save_map",
+    "to_excel",
     "utm_epsg",
     "wgs84_to_gcj02",
     "write_town",
