@@ -96,10 +96,11 @@ def test_tianditu_map_has_base_and_label_layers():
 
 
 def _coords(html: str, layer_id: str) -> np.ndarray:
-    """All coordinates of one townplan layer in the page."""
+    """All coordinates of one townplan layer in the page, decoded from integers to degrees."""
     end = html.index(', {"id":"' + layer_id + '"')
     start = html.rindex("townplan.layer(", 0, end) + len("townplan.layer(")
     data = json.loads(html[start:end])
+    opts = json.loads(html[end + 2 : html.index(");", end)])
     pts = []
 
     def walk(c):
@@ -111,7 +112,9 @@ def _coords(html: str, layer_id: str) -> np.ndarray:
 
     for f in data["features"]:
         walk(f["geometry"]["coordinates"])
-    return np.array(pts)
+    ints = np.array(pts)
+    assert np.all(ints == np.round(ints))  # integer offsets
+    return (ints + np.array([opts["ox"], opts["oy"]])) / opts["scale"]
 
 
 def test_gaode_shifts_every_overlay_vertex_and_the_view():

@@ -193,3 +193,15 @@ def test_caller_data_not_modified():
     tp.plan_map(town, review=fake_review(town), basemap="gaode", simplify_m=1)
     for k, v in town.layers.items():
         pd.testing.assert_frame_equal(v, before[k])
+
+
+def test_integer_coordinates_decode_to_the_rounded_degrees():
+    town = tiny_town()
+    html = render_html(tp.plan_map(town, basemap="none", precision=6))
+    data, opts = layer_data(html, "roads")
+    assert opts["scale"] == 10**6
+    first = np.array(data["features"][0]["geometry"]["coordinates"][0])
+    decoded = (first + np.array([opts["ox"], opts["oy"]])) / opts["scale"]
+    expect = shapely.get_coordinates(to_display(town.roads).iloc[0])[0]
+    np.testing.assert_allclose(decoded, expect, atol=1e-12)
+    assert ".0," not in html[html.index('"coordinates"') : html.index('"coordinates"') + 200]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -147,11 +148,34 @@ def display_frame(df: pd.DataFrame, fields: Sequence[FieldSpec], *, lang: str) -
     return pd.DataFrame(out, index=df.index)
 
 
-def feature_collection(geoms: gpd.GeoSeries, codes: np.ndarray, values: pd.DataFrame) -> str:
-    """GeoJSON FeatureCollection text; ``properties = {"s": class, "p": [display values]}``."""
+_TRAILING_ZERO = re.compile(r"\.0(?=[,\]])")
+
+
+def feature_collection(
+    geoms: gpd.GeoSeries, codes: np.ndarray, values: pd.DataFrame, *, precision: int = 6
+) -> tuple[str, dict[str, int]]:
+    """GeoJSON FeatureCollection text with integer coordinates, and the origin to decode them.
+
+    Coordinates are written as integers ``round(lon·10^p) − ox`` and ``round(lat·10^p) − oy`` (``p`` =
+    ``precision``): ``321235,31235`` instead of ``110.321235,34.831235`` cuts the page by about a third.
+    The browser decodes them in Leaflet's ``coordsToLatLng`` as ``(ox + x) / 10^p``, exact to the
+    rounding already applied. ``properties = {"s": style class, "p": [display values]}``.
+
+    Returns
+    -------
+    text : str
+        FeatureCollection text, safe inside ``<script>``.
+    origin : dict
+        ``{"ox": int, "oy": int, "scale": 10**precision}``.
+    """
+    scale = 10**precision
     if len(geoms) == 0:
-        return '{"type":"FeatureCollection","features":[]}'
-    gj = shapely.to_geojson(geoms.array)
+        return '{"type":"FeatureCollection","features":[]}', {"ox": 0, "oy": 0, "scale": scale}
+    x0, y0 = geoms.total_bounds[:2]
+    ox, oy = int(np.floor(x0 * scale)), int(np.floor(y0 * scale))
+    offset = np.array([ox, oy], dtype=float)
+    ints = shapely.transform(geoms.array, lambda c: np.round(c * scale) - offset)
+    gj = shapely.to_geojson(ints)
     rows = (
         json.loads(values.to_json(orient="values", force_ascii=False)) if values.shape[1] else None
     )
@@ -161,7 +185,10 @@ def feature_collection(geoms: gpd.GeoSeries, codes: np.ndarray, values: pd.DataF
         parts.append(
             f'{{"type":"Feature","geometry":{g},"properties":{{"s":{int(codes[i])},"p":{p}}}}}'
         )
-    return _escape_script('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
+    text = _TRAILING_ZERO.sub(
+        "", '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    )
+    return _escape_script(text), {"ox": ox, "oy": oy, "scale": scale}
 
 
 class LeafletGeoJson(folium.map.Layer):
@@ -183,6 +210,8 @@ class LeafletGeoJson(folium.map.Layer):
         Draw on a Canvas renderer (large layers) instead of SVG.
     n_features : int
         Number of features drawn (checked by the browser tests).
+    origin : dict, optional
+        Integer-coordinate origin from :func:`feature_collection`.
     """
 
     _template = Template(
@@ -205,6 +234,7 @@ class LeafletGeoJson(folium.map.Layer):
         n_features: int = 0,
         show: bool = True,
         layer_id: str = "",
+        origin: dict[str, int] | None = None,
     ) -> None:
         super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
         self._name = "TownplanGeoJson"
@@ -218,6 +248,7 @@ class LeafletGeoJson(folium.map.Layer):
                 "fields": list(fields),
                 "tip": list(tooltip),
                 "canvas": bool(canvas),
+                **(origin or {"ox": 0, "oy": 0, "scale": 1}),
             }
         )
 
@@ -245,6 +276,7 @@ window.townplan = window.townplan || (function () {
     var renderer = o.canvas ? L.canvas({padding: 0.5}) : L.svg({padding: 0.5});
     var lyr = L.geoJSON(data, {
       renderer: renderer,
+      coordsToLatLng: function (c) { return new L.LatLng((o.oy + c[1]) / o.scale, (o.ox + c[0]) / o.scale); },
       style: function (f) { return o.styles[f.properties.s]; },
       pointToLayer: function (f, ll) {
         return L.circleMarker(ll, L.extend({renderer: renderer}, o.styles[f.properties.s]));

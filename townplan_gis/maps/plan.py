@@ -172,7 +172,7 @@ def _overlay(
     rows = gdf.loc[geoms.index]
     codes, classes = classify(kind, rows, lang=lang)
     values = display_frame(rows, fields, lang=lang)
-    text = feature_collection(geoms, codes, values)
+    text, origin = feature_collection(geoms, codes, values, precision=precision)
     columns = [c for c, _l, _f in fields]
     layer = LeafletGeoJson(
         text,
@@ -184,6 +184,7 @@ def _overlay(
         n_features=len(geoms),
         show=show,
         layer_id=kind,
+        origin=origin,
     )
     layer.add_to(m)
     used = sorted(set(codes.tolist()))
