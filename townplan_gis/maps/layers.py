@@ -305,7 +305,8 @@ _HELPERS_CSS = """
 .tp-popup td { padding: 1px 0; max-width: 300px; word-break: break-word; }
 .tp-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 5px; box-shadow: 0 1px 5px rgba(0,0,0,0.35);
   font: 12px/1.5 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; max-height: 60vh; overflow-y: auto; min-width: 140px; }
-.tp-legend h4 { margin: 0 0 4px; font-size: 13px; }
+.tp-legend summary { cursor: pointer; }
+.tp-legend h4 { display: inline; margin: 0 0 4px; font-size: 13px; }
 .tp-legend .tp-group { font-weight: 600; margin-top: 5px; }
 .tp-legend .tp-row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
 .tp-legend .tp-sw { display: inline-block; width: 22px; height: 14px; flex: none; box-sizing: border-box; }

@@ -62,7 +62,8 @@ def _swatch(geometry: str, style: dict) -> str:
 
 def legend_html(groups: Sequence[LegendGroup], *, title: str) -> str:
     """The legend's inner HTML (escaped)."""
-    parts = [f"<h4>{_e(title)}</h4>"]
+    # <details> lets the reader fold the legend away on a small screen, without any script.
+    parts = [f"<details open><summary><h4>{_e(title)}</h4></summary>"]
     for group in groups:
         classes = list(group.classes)
         if len(classes) == 1 and classes[0].label in ("", group.name):
@@ -76,6 +77,7 @@ def legend_html(groups: Sequence[LegendGroup], *, title: str) -> str:
             parts.append(
                 f'<div class="tp-row">{_swatch(group.geometry, c.style)}<span>{_e(c.label)}</span></div>'
             )
+    parts.append("</details>")
     return "".join(parts)
 
 
