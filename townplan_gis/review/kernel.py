@@ -538,18 +538,17 @@ def type_totals(conflicts: pd.DataFrame) -> pd.DataFrame:
     ]
     if not len(ov):
         return pd.DataFrame(columns=cols, dtype="float64")
-    key = pd.MultiIndex.from_arrays([ov["_pos"].to_numpy(), ov["line_type"].to_numpy()])
-    codes, uniq = pd.factorize(key)
+    pos = ov["_pos"].to_numpy(dtype=np.int64)
+    lt_code = pd.Categorical(ov["line_type"].to_numpy(), categories=list(LINE_TYPES)).codes
+    codes, uniq = pd.factorize(pos * len(LINE_TYPES) + lt_code)
     union = grouped_union(np.asarray(ov.geometry.array, dtype=object), codes, len(uniq))
-    df = pd.DataFrame({"_pos": uniq.get_level_values(0), "lt": uniq.get_level_values(1)}).assign(
-        area=shapely.area(union), length=shapely.length(union)
-    )
     dims = shapely.get_dimensions(union)
-    df.loc[dims != 2, "area"] = 0.0
-    df.loc[dims != 1, "length"] = 0.0
-    wide = df.pivot_table(index="_pos", columns="lt", values=["area", "length"], aggfunc="sum")
-    out = pd.DataFrame(index=wide.index)
-    for lt in LINE_TYPES:
-        out[f"{lt}_overlap_m2"] = wide["area"][lt] if lt in wide["area"] else 0.0
-        out[f"{lt}_overlap_length_m"] = wide["length"][lt] if lt in wide["length"] else 0.0
-    return out.fillna(0.0)
+    area = np.where(dims == 2, shapely.area(union), 0.0)
+    length = np.where(dims == 1, shapely.length(union), 0.0)
+    positions, row = np.unique(uniq // len(LINE_TYPES), return_inverse=True)
+    col = uniq % len(LINE_TYPES)
+    table = np.zeros((len(positions), 2 * len(LINE_TYPES)))
+    np.add.at(table, (row, col), area)
+    np.add.at(table, (row, col + len(LINE_TYPES)), length)
+    out = pd.DataFrame(table, index=pd.Index(positions, name="_pos"), columns=cols)
+    return out

@@ -174,7 +174,7 @@ def prepare_projects(
             "_invalid": why.to_numpy(),
             "_repaired": repaired.to_numpy(),
         },
-        geometry=gpd.GeoSeries(geoms, crs=crs),
+        geometry=gpd.GeoSeries(geoms, index=df.index, crs=crs),
         index=df.index,
     )
     return out, repairs

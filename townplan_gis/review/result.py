@@ -203,40 +203,37 @@ def build_review(
     tot = totals.reindex(np.arange(n)).fillna(0.0)
     for col in PROJECT_COLUMNS[8:]:
         out[col] = tot[col].to_numpy() if col in tot else 0.0
-    conflicts_out = conflicts.drop(columns=["_pos", "_line"]).reset_index(drop=True)
-    conflicts_out = conflicts_out[[*CONFLICT_COLUMNS, "geometry"]]
+    conflicts_out = conflicts[[*CONFLICT_COLUMNS, "geometry"]].reset_index(drop=True)
     return Review(conflicts_out, out, _summary(out, conflicts_out), settings, repairs)
 
 
 def _summary(projects: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
     v = projects["verdict"].value_counts().reindex(VERDICTS, fill_value=0)
-    rows = [
+    verdicts = pd.DataFrame(
         {
             "table": "verdict",
             "line_type": None,
             "grade": None,
-            "verdict": k,
-            "count": int(c),
+            "verdict": list(VERDICTS),
+            "count": v.to_numpy(dtype=np.int64),
             "ignored": 0,
             "overlap_area_m2": np.nan,
         }
-        for k, c in v.items()
-    ]
-    for lt in LINE_TYPES:
-        for g in GRADES:
-            sel = conflicts[(conflicts["line_type"] == lt) & (conflicts["grade"] == g)]
-            ign = sel["ignored"].astype(bool)
-            rows.append(
-                {
-                    "table": "conflicts",
-                    "line_type": lt,
-                    "grade": g,
-                    "verdict": None,
-                    "count": int((~ign).sum()),
-                    "ignored": int(ign.sum()),
-                    "overlap_area_m2": float(
-                        sel.loc[sel["check"] == "overlap", "overlap_area_m2"].sum()
-                    ),
-                }
-            )
-    return pd.DataFrame(rows)
+    )
+    ign = conflicts["ignored"].to_numpy(dtype=bool)
+    area = np.where(conflicts["check"].to_numpy() == "overlap", conflicts["overlap_area_m2"], 0.0)
+    stats = pd.DataFrame(
+        {
+            "line_type": conflicts["line_type"].to_numpy(),
+            "grade": conflicts["grade"].to_numpy(),
+            "count": (~ign).astype(np.int64),
+            "ignored": ign.astype(np.int64),
+            "overlap_area_m2": area,
+        }
+    )
+    grid = pd.MultiIndex.from_product([LINE_TYPES, GRADES], names=["line_type", "grade"])
+    agg = stats.groupby(["line_type", "grade"]).sum().reindex(grid, fill_value=0).reset_index()
+    agg.insert(0, "table", "conflicts")
+    agg.insert(3, "verdict", None)
+    agg["overlap_area_m2"] = agg["overlap_area_m2"].astype(float)
+    return pd.concat([verdicts, agg], ignore_index=True)

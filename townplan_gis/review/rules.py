@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -280,7 +281,9 @@ def _build(data: dict[str, Any], source: str) -> Rules:
     return out
 
 
+@cache
 def _default_data() -> dict[str, Any]:
+    # Cached: callers never mutate it (_build and _merge copy what they change).
     text = resources.files("townplan_gis.data").joinpath("rules/default.toml").read_text("utf-8")
     return load_toml_text(text, source=_DEFAULT_SOURCE)
 
