@@ -326,6 +326,7 @@ def control_lines(
                 "类型": "红线",
                 "名称": f"{r['名称']}道路红线",
                 "编号": f"HX-{i + 1:02d}",
+                "道路等级": r["道路等级"],
                 "geometry": line.buffer(widths[i] / 2, cap_style="flat"),
             }
         )

@@ -179,6 +179,8 @@ LAYERS: dict[str, LayerSpec] = {
                 _NAME,
                 Column("code", "str", label_zh="编号", label_en="Code"),
                 Column("source", "str", label_zh="来源", label_en="Source"),
+                # Red lines only: the road class sets the building setback (8 m main roads, 5 m others).
+                Column("road_class", "str", False, ROAD_CLASSES, "道路等级", "Road class"),
             ),
         ),
         LayerSpec(
