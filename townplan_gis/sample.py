@@ -11,7 +11,7 @@ from pathlib import Path
 
 from townplan_gis.errors import DataFileError
 
-__all__ = ["sample_path", "sample_town"]
+__all__ = ["sample_path", "sample_town", "sample_towns"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -32,3 +32,26 @@ def sample_town(name: str = "puzhou.gpkg"):
     from townplan_gis.io import read_town
 
     return read_town(sample_path(name))
+
+
+# The six Weicheng towns (illustrative, layers/build_weicheng.py), in the district's own order.
+_SETS = {
+    "weicheng": (
+        "weicheng.gpkg",
+        "yaodian.gpkg",
+        "zhengyang.gpkg",
+        "dizhang.gpkg",
+        "zhouling.gpkg",
+        "beidu.gpkg",
+    ),
+}
+
+
+def sample_towns(name: str = "weicheng") -> list:
+    """A bundled multi-town set (``"weicheng"``: 渭城, 窑店, 正阳, 底张, 周陵, 北杜; illustrative geometry)."""
+    if name not in _SETS:
+        raise DataFileError(f"unknown sample set '{name}'. Known sets: {sorted(_SETS)}.")
+    from townplan_gis.io import read_town
+
+    folder = sample_path(name)
+    return [read_town(folder / f) for f in _SETS[name]]

@@ -16,6 +16,8 @@ import numpy as np
 import shapely
 from shapely import Geometry
 
+from townplan_gis.geometry import keep_dimension
+
 __all__ = [
     "buffer_union_area",
     "clip_to",
@@ -57,8 +59,12 @@ def dissolve(geoms: np.ndarray) -> Geometry:
     return shapely.union_all(geoms)
 
 
-def clip_to(geoms: np.ndarray, clip: Geometry | None) -> np.ndarray:
-    """Each geometry cut to ``clip``; those already inside are not touched (prepared predicate)."""
+def clip_to(geoms: np.ndarray, clip: Geometry | None, *, dim: int | None = None) -> np.ndarray:
+    """Each geometry cut to ``clip``; those already inside are not touched (prepared predicate).
+
+    With ``dim`` only the parts of that dimension are kept: a polygon touching the clip along an edge
+    would otherwise come back as a GeometryCollection holding a line, which overlay refuses.
+    """
     if clip is None or len(geoms) == 0:
         return geoms
     shapely.prepare(clip)
@@ -66,7 +72,8 @@ def clip_to(geoms: np.ndarray, clip: Geometry | None) -> np.ndarray:
     out = geoms.copy()
     cut = ~inside
     if cut.any():
-        out[cut] = shapely.intersection(geoms[cut], clip)
+        pieces = shapely.intersection(geoms[cut], clip)
+        out[cut] = pieces if dim is None else keep_dimension(pieces, dim)
     return out
 
 
@@ -147,7 +154,7 @@ def nested_union_areas(
     if clip is not None and clip.is_empty:
         return [0.0] * n_levels
     order = np.argsort(level, kind="stable")
-    geoms, level = clip_to(geoms[order], clip), level[order]
+    geoms, level = clip_to(geoms[order], clip, dim=2), level[order]
     keep = ~shapely.is_empty(geoms)
     geoms, level = geoms[keep], level[keep]
     areas = exclusive_areas(geoms)
@@ -179,7 +186,9 @@ def buffer_union_area(
     shapely.prepare(clip)
     hit = shapely.intersects(clip, boxes)
     boxes, centres = boxes[hit], centres[hit]
-    cells = clip_to(boxes, clip)
+    cells = clip_to(boxes, clip, dim=2)
+    real = shapely.area(cells) > 0
+    cells, centres = cells[real], centres[real]
     tree = shapely.STRtree(lines)
     _, dist = tree.query_nearest(centres, return_distance=True, all_matches=False)
     half = side * math.sqrt(2) / 2
@@ -191,9 +200,14 @@ def buffer_union_area(
         ci, li = tree.query(centres[mixed_idx], predicate="dwithin", distance=distance + half)
         used, inverse = np.unique(li, return_inverse=True)
         buffers = shapely.buffer(lines[used], distance, quad_segs=quad_segs)
-        parts = shapely.intersection(buffers[inverse], cells[mixed_idx][ci])
-        # Buffers overlap heavily near a cell, so here a plain union beats pairwise differences.
-        covered += float(shapely.union_all(parts[~shapely.is_empty(parts)]).area)
+        if len(ci) > 4 * len(used):
+            # Few lines near many edge cells (a small town): one union, cut by the edge cells.
+            edge = shapely.coverage_union_all(cells[mixed_idx])
+            covered += float(shapely.intersection(shapely.union_all(buffers), edge).area)
+        else:
+            parts = shapely.intersection(buffers[inverse], cells[mixed_idx][ci])
+            # Buffers overlap heavily near a cell, so a plain union beats pairwise differences.
+            covered += float(shapely.union_all(parts[~shapely.is_empty(parts)]).area)
     return covered
 
 

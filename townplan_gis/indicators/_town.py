@@ -20,7 +20,6 @@ from townplan_gis.indicators import green as grn
 from townplan_gis.indicators import land, roads
 from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
 from townplan_gis.indicators.registry import INDICATORS, indicator_info, reported_info
-from townplan_gis.schema import STATISTICS
 
 __all__ = ["INDICATOR_COLUMNS", "IndicatorOptions", "town_indicators"]
 
@@ -290,7 +289,8 @@ def _residential(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
 def _reported(town: Any) -> list[tuple[str, Result]]:
     stats = town.statistics
     rows = []
-    for key in list(STATISTICS) + [k for k in stats if k not in STATISTICS]:
+    registered = [k for k, i in INDICATORS.items() if i.family == "reported"]
+    for key in registered + [k for k in stats if k not in INDICATORS]:
         if key in stats:
             rows.append((key, Result(float(stats[key]), "reported")))
         else:

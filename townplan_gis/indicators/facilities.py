@@ -68,8 +68,8 @@ def households_served(
         Aligned to ``residential.index``.
     """
     served = np.zeros(len(residential), dtype=bool)
-    of_type = facilities[facilities["facility_type"] == facility_type]
-    targets = geoms_of(of_type)
+    types = np.asarray(facilities["facility_type"].astype(object), dtype=object)
+    targets = geoms_of(np.asarray(facilities.geometry.array, dtype=object)[types == facility_type])
     quarters = np.asarray(residential.geometry.array, dtype=object)
     ok = ~(shapely.is_missing(quarters) | shapely.is_empty(quarters))
     if len(targets) and ok.any():

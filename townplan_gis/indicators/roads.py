@@ -66,6 +66,14 @@ def _col(gdf: gpd.GeoDataFrame, name: str, dtype: str = "object") -> pd.Series:
     return pd.Series(np.nan if dtype == "float" else None, index=gdf.index, dtype=dtype)
 
 
+def _arr(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    """A text column as an object array (None where missing); numpy compares it fast."""
+    if name not in gdf.columns:
+        return np.full(len(gdf), None, dtype=object)
+    col = gdf[name]
+    return np.asarray(col.astype(object).where(col.notna(), None), dtype=object)
+
+
 def _lines(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.asarray(gdf.geometry.array, dtype=object)
 
@@ -223,9 +231,10 @@ def _widths(
         default_widths = (
             DEFAULT_REDLINE_WIDTH_M if variant == "redline" else DEFAULT_CARRIAGEWAY_WIDTH_M
         )
-    fallback = (
-        _col(roads, "road_class").map(dict(default_widths)).to_numpy(dtype=float, na_value=np.nan)
-    )
+    cls = _arr(roads, "road_class")
+    fallback = np.full(len(roads), np.nan)
+    for name, width in dict(default_widths).items():
+        fallback[cls == name] = float(width)
     used_default = np.isnan(given) & ~np.isnan(fallback)
     widths = np.where(np.isnan(given), fallback, given)
     return widths, used_default, np.isnan(widths)
@@ -266,7 +275,7 @@ def _area_notes(
     notes = []
     label = "red-line" if variant == "redline" else "carriageway"
     if used_default.any():
-        classes = sorted(set(_col(roads, "road_class")[used_default].dropna()))
+        classes = sorted({c for c in _arr(roads, "road_class")[used_default] if c is not None})
         notes.append(
             f"{int(used_default.sum())} road(s) without a {label} width used the class default "
             f"({', '.join(classes)})"
@@ -284,7 +293,7 @@ def _redline_chain(
 ) -> tuple[list[float], str, bool]:
     """Red-line areas [paved, known surface, all] in one pass; note; whether any surface is usable."""
     widths, used_default, missing = _widths(roads, "redline", default_widths)
-    surface = _col(roads, "surface").to_numpy(dtype=object)
+    surface = _arr(roads, "surface")
     level = np.where(surface == "paved", 0, np.where(surface == "unpaved", 1, 2))
     level = np.where(missing, -1, level)
     geoms = shapely.buffer(
@@ -297,8 +306,9 @@ def _redline_chain(
 def _carriageway_result(
     roads: gpd.GeoDataFrame, clip: Geometry | None, default_widths: Mapping[str, float] | None
 ) -> Result:
-    paved = roads[_col(roads, "surface").to_numpy(dtype=object) == "paved"]
-    unknown = int(_col(roads, "surface").isna().sum())
+    surface = _arr(roads, "surface")
+    paved = roads[surface == "paved"]
+    unknown = int(pd.isna(surface).sum())
     note_unknown = f"{unknown} road(s) of unknown surface not counted as paved" if unknown else ""
     if len(paved) == 0:
         if unknown == len(roads):
@@ -456,7 +466,7 @@ def _lighting_result(
     reach_m: float,
     trunk_classes: Sequence[str],
 ) -> Result:
-    trunk = roads[_col(roads, "road_class").isin(list(trunk_classes)).to_numpy()]
+    trunk = roads[np.isin(_arr(roads, "road_class"), list(trunk_classes))]
     lit = _col(trunk, "lit").astype("boolean")
     has_lights = streetlights is not None and len(geoms_of(streetlights)) > 0
     if len(trunk) == 0:

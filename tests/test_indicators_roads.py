@@ -1,0 +1,260 @@
+"""Road indicators against hand-computed values on tiny geometries (all in metres)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from indicator_helpers import box, gdf, line, point, roads, square_km
+
+from townplan_gis.indicators import (
+    internal_road_mask,
+    main_road_lighting_pct,
+    paving_rate_pct,
+    road_area_m2,
+    road_area_ratio_pct,
+    road_coverage_pct,
+    road_length_km,
+    road_network_density_km_per_km2,
+    road_surfaces,
+)
+from townplan_gis.indicators._geom import buffer_union_area, exclusive_areas, union_area
+from townplan_gis.indicators.roads import _carriageway_result, _lighting_result, _redline_chain
+
+# Area of a 16-vertex polygon inscribed in a circle of radius r (a buffer with quad_segs=4):
+# (n/2)·r²·sin(2π/n) with n = 16.
+POLY16 = 8 * math.sin(2 * math.pi / 16)
+
+
+def grid8() -> list:
+    """Four east–west and four north–south 1 km roads across the 1 km² square: 8 km."""
+    ys = (125, 375, 625, 875)
+    return [line((0, y), (1000, y)) for y in ys] + [line((x, 0), (x, 1000)) for x in ys]
+
+
+# --- length and density ------------------------------------------------------------------------------
+def test_density_8km_in_1km2_is_8():
+    # 8 roads × 1 km inside 1 km² → 8.0 km/km² (the issue's example).
+    r = roads(grid8())
+    assert road_length_km(r, square_km()) == pytest.approx(8.0)
+    assert road_network_density_km_per_km2(r, square_km()) == pytest.approx(8.0)
+
+
+def test_road_half_outside_counts_half():
+    # A 1 km road from x = 500 to x = 1500: only 500 m lie inside the square.
+    r = roads([line((500, 500), (1500, 500))])
+    assert road_length_km(r, square_km()) == pytest.approx(0.5)
+    assert road_network_density_km_per_km2(r, square_km()) == pytest.approx(0.5)
+
+
+def test_coincident_duplicates_counted_once():
+    # The same 1 km road digitised twice, plus a 400 m stretch overlapping it: still 1 km.
+    r = roads(
+        [line((0, 500), (1000, 500)), line((0, 500), (1000, 500)), line((300, 500), (700, 500))]
+    )
+    assert road_length_km(r, square_km()) == pytest.approx(1.0)
+
+
+def test_density_without_builtup_area_is_nan():
+    r = roads(grid8())
+    empty = gdf([shapely.Polygon()])
+    assert math.isnan(road_network_density_km_per_km2(r, empty))
+
+
+def test_internal_roads_excluded_by_option():
+    # Quarter 200..400 × 200..400. An internal lane (250..350 at y=300) is excluded; a road along the
+    # quarter's edge (y = 200) and a road crossing outside are public.
+    quarter = gdf([box(200, 200, 400, 400)], households=[120.0])
+    r = roads(
+        [
+            line((250, 300), (350, 300)),  # internal, 100 m
+            line((200, 200), (400, 200)),  # along the edge, 200 m
+            line((0, 600), (1000, 600)),  # elsewhere, 1000 m
+            line((199.5, 300), (400.5, 300)),  # touches both edges with 0.5 m overshoot: internal
+        ]
+    )
+    mask = internal_road_mask(r, quarter)
+    assert mask.tolist() == [True, False, False, True]
+    assert road_length_km(r, square_km(), residential=quarter) == pytest.approx(1.2)
+    with_internal = road_length_km(r, square_km(), residential=quarter, exclude_internal=False)
+    # 100 + 200 + 1000 + 201 m, minus the 100 m where the two internal ones coincide → 1.401 km.
+    assert with_internal == pytest.approx(1.401)
+
+
+def test_internal_mask_keeps_index_and_handles_empty_geometry():
+    r = roads([line((250, 300), (350, 300)), shapely.LineString()])
+    r.index = [10, 20]
+    mask = internal_road_mask(r, gdf([box(200, 200, 400, 400)], households=[1.0]))
+    assert mask.index.tolist() == [10, 20]
+    assert mask.tolist() == [True, False]
+
+
+# --- road area ------------------------------------------------------------------------------------------
+def test_road_surface_has_flat_ends():
+    # 100 m × 10 m road: exactly 1000 m²; a round cap would add π·5² = 78.5 m².
+    r = roads([line((0, 0), (100, 0))], redline_width_m=[10.0])
+    surf = road_surfaces(r)
+    assert surf.area.iloc[0] == pytest.approx(1000.0)
+
+
+def test_crossing_counted_once_in_road_area():
+    # Two 20 m wide, 1 km roads crossing in the middle: 2 × 20 000 − 20 × 20 = 39 600 m².
+    r = roads(
+        [line((0, 500), (1000, 500)), line((500, 0), (500, 1000))], redline_width_m=[20.0, 20.0]
+    )
+    assert road_area_m2(r, square_km()) == pytest.approx(39_600.0)
+    # Road area ratio: 39 600 / 1 000 000 = 3.96 %.
+    assert road_area_ratio_pct(r, square_km()) == pytest.approx(3.96)
+
+
+def test_road_area_half_outside_counts_half():
+    # 1 km × 10 m road, half outside the square → 5 000 m² inside, 10 000 m² unclipped.
+    r = roads([line((500, 500), (1500, 500))], redline_width_m=[10.0])
+    assert road_area_m2(r, square_km()) == pytest.approx(5000.0)
+    assert road_area_m2(r) == pytest.approx(10_000.0)
+
+
+def test_missing_width_uses_class_default_and_says_so():
+    # A branch road without width gets the GB 50188 lower bound, 10 m: 1 km × 10 m = 10 000 m².
+    r = roads([line((0, 500), (1000, 500))], redline_width_m=[np.nan])
+    areas, note, _ = _redline_chain(r, shapely.box(*square_km().total_bounds), None)
+    assert areas[2] == pytest.approx(10_000.0)
+    assert "class default" in note
+    # Without defaults the width is unknown: NaN, never 0.
+    assert math.isnan(road_area_m2(r, square_km(), default_widths={}))
+
+
+def test_carriageway_variant_counts_paved_roads_only():
+    # Paved road 1 km × 7 m carriageway = 7 000 m²; the unpaved one is not counted.
+    r = roads(
+        [line((0, 300), (1000, 300)), line((0, 700), (1000, 700))],
+        redline_width_m=[12.0, 12.0],
+        carriageway_width_m=[7.0, 7.0],
+        surface=["paved", "unpaved"],
+    )
+    assert road_area_m2(r, square_km(), variant="carriageway") == pytest.approx(7000.0)
+
+
+def test_carriageway_without_widths_or_surface_is_nan_with_reason():
+    r = roads([line((0, 300), (1000, 300))], surface=["paved"])
+    res = _carriageway_result(r, None, None)
+    assert math.isnan(res.value) and "carriageway width" in res.note
+    r2 = roads([line((0, 300), (1000, 300))], carriageway_width_m=[7.0])
+    res2 = _carriageway_result(r2, None, None)
+    assert math.isnan(res2.value) and "surface" in res2.note
+
+
+# --- paving ------------------------------------------------------------------------------------------------
+def test_paving_rate_by_length_and_area():
+    # 3 paved roads (1 km each) and 1 unpaved: 75 % by length. Widths 10, 10, 10 (paved) and
+    # 30 (unpaved), parallel so no overlaps: by area 30 000 / 60 000 = 50 %.
+    r = roads(
+        [line((0, y), (1000, y)) for y in (100, 300, 500, 800)],
+        redline_width_m=[10.0, 10.0, 10.0, 30.0],
+        surface=["paved", "paved", "paved", "unpaved"],
+    )
+    assert paving_rate_pct(r, square_km()) == pytest.approx(75.0)
+    assert paving_rate_pct(r, square_km(), by="area") == pytest.approx(50.0)
+
+
+def test_paving_rate_leaves_unknown_surface_out_and_nan_when_none_known():
+    r = roads(
+        [line((0, y), (1000, y)) for y in (100, 300, 500)],
+        surface=["paved", "unpaved", None],
+    )
+    assert paving_rate_pct(r, square_km()) == pytest.approx(50.0)
+    assert math.isnan(paving_rate_pct(roads([line((0, 1), (9, 1))], surface=[None])))
+
+
+# --- coverage ----------------------------------------------------------------------------------------------
+def test_coverage_of_a_road_along_the_edge():
+    # A road on the southern edge serves a 150 m band: 150 000 m² of 1 km² → 15 %.
+    r = roads([line((-500, 0), (1500, 0))])
+    assert road_coverage_pct(r, square_km()) == pytest.approx(15.0)
+
+
+def test_coverage_of_a_road_ending_inside():
+    # Road from (0, 500) to (500, 500): a 500 × 300 rectangle plus the round end at (500, 500), a half
+    # 16-gon of radius 150 (the west end's half disk lies outside the square).
+    expected = 500 * 300 + POLY16 * 150**2 / 2
+    r = roads([line((0, 500), (500, 500))])
+    assert road_coverage_pct(r, square_km()) == pytest.approx(100 * expected / 1e6, rel=1e-9)
+    # Within 0.5 % of the true circle value.
+    assert expected == pytest.approx(150_000 + math.pi * 150**2 / 2, rel=5e-3)
+
+
+def test_coverage_distance_is_an_option():
+    r = roads([line((-500, 0), (1500, 0))])
+    assert road_coverage_pct(r, square_km(), distance_m=300) == pytest.approx(30.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.tuples(*[st.floats(-200, 1200, allow_nan=False)] * 4), min_size=1, max_size=30),
+    st.floats(20, 300),
+)
+def test_cell_coverage_equals_plain_union(segments, d):
+    # The cell classification must give the area of the plain union of buffers, clipped.
+    lines = np.array([line((a, b), (c, e)) for a, b, c, e in segments], dtype=object)
+    lines = lines[shapely.length(lines) > 0]
+    if len(lines) == 0:
+        return
+    clip = shapely.Polygon(
+        [(500_000 + x, 3_800_000 + y) for x, y in [(0, 0), (1000, 100), (900, 900), (100, 700)]]
+    )
+    plain = shapely.intersection(
+        shapely.union_all(shapely.buffer(lines, d, quad_segs=4)), clip
+    ).area
+    assert buffer_union_area(lines, d, clip) == pytest.approx(plain, rel=1e-7, abs=1e-3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 900), st.floats(0, 900), st.floats(1, 200), st.floats(1, 200)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_exclusive_areas_sum_to_union_area(rects):
+    geoms = np.array([box(x, y, x + w, y + h) for x, y, w, h in rects], dtype=object)
+    assert exclusive_areas(geoms).sum() == pytest.approx(shapely.union_all(geoms).area, rel=1e-9)
+    assert union_area(geoms, clip=box(100, 100, 600, 600)) == pytest.approx(
+        shapely.intersection(shapely.union_all(geoms), box(100, 100, 600, 600)).area, rel=1e-9
+    )
+
+
+# --- lighting ----------------------------------------------------------------------------------------------
+def test_main_road_lighting_by_flag_and_by_street_light():
+    # Two 1 km arterials: the first flagged lit (1000 m); the second has no flag and one street light
+    # at its middle reaching 25 m each way (50 m). A lit branch road does not count. (1000 + 50) / 2000.
+    r = roads(
+        [line((0, 300), (1000, 300)), line((0, 700), (1000, 700)), line((500, 0), (500, 1000))],
+        road_class=["arterial", "arterial", "branch"],
+        lit=[True, None, True],
+    )
+    lights = gdf([point(500, 700)], kind=["LED"])
+    assert main_road_lighting_pct(r, square_km(), lights) == pytest.approx(52.5)
+    assert main_road_lighting_pct(r, square_km(), lights, reach_m=100) == pytest.approx(60.0)
+
+
+def test_lighting_without_data_or_trunk_roads_is_nan_with_reason():
+    r = roads([line((0, 300), (1000, 300))], road_class=["arterial"], lit=[None])
+    res = _lighting_result(r, None, None, reach_m=25, trunk_classes=("arterial",))
+    assert math.isnan(res.value) and "no lighting data" in res.note
+    r2 = roads([line((0, 300), (1000, 300))], lit=[True])
+    res2 = _lighting_result(r2, None, None, reach_m=25, trunk_classes=("arterial", "secondary"))
+    assert math.isnan(res2.value) and "no trunk roads" in res2.note
+
+
+def test_functions_do_not_modify_input():
+    r = roads(grid8(), redline_width_m=[20.0] * 8, surface=["paved"] * 8)
+    before = r.copy()
+    road_area_m2(r, square_km())
+    paving_rate_pct(r, square_km(), by="area")
+    road_coverage_pct(r, square_km())
+    assert r.equals(before)
