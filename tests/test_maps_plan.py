@@ -205,3 +205,22 @@ def test_integer_coordinates_decode_to_the_rounded_degrees():
     expect = shapely.get_coordinates(to_display(town.roads).iloc[0])[0]
     np.testing.assert_allclose(decoded, expect, atol=1e-12)
     assert ".0," not in html[html.index('"coordinates"') : html.index('"coordinates"') + 200]
+
+
+def test_real_review_of_the_sample_town():
+    town = tp.sample_town()
+    review = tp.review(town.projects, town.control_lines)
+    html = render_html(tp.plan_map(town, review=review, basemap="none", lang="en"))
+    data, opts = layer_data(html, "conflicts")
+    drawn = review.conflicts[~review.conflicts.geometry.is_empty]
+    assert len(data["features"]) == len(drawn) > 0
+    values = [
+        dict(zip(opts["fields"], f["properties"]["p"], strict=True)) for f in data["features"]
+    ]
+    # English clause texts replace the Chinese ones when the review carries them.
+    assert {v["Clause"] for v in values} <= set(review.conflicts["clause_en"].fillna(""))
+    vdata, _ = layer_data(html, "verdicts")
+    assert len(vdata["features"]) == int((~review.projects.geometry.is_empty).sum())
+    # The legend lists the review first.
+    legend = html[html.index("div.innerHTML = ") :]
+    assert legend.index("Conflicts") < legend.index("Town boundary")

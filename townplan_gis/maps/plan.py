@@ -102,6 +102,7 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                 f("verdict", _values("verdicts", lang)),
                 f("worst_grade", _values("conflicts", lang)),
                 f("n_conflicts", "int"),
+                f("n_ignored", "int"),
                 f("reason"),
             ]
             + [
@@ -109,6 +110,14 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                     f"{t}_overlap_m2",
                     f"{lines.get(t, t)} {field_label('overlap', lang)}",
                     "area",
+                )
+                for t in _LINE_TYPES
+            ]
+            + [
+                (
+                    f"{t}_overlap_length_m",
+                    f"{lines.get(t, t)} {field_label('overlap_length_m', lang)}",
+                    "num1",
                 )
                 for t in _LINE_TYPES
             ],
@@ -122,6 +131,7 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                 f("line_name"),
                 f("line_id"),
                 f("zone", _coded("zone", lang)),
+                f("check", _coded("check", lang)),
                 f("overlap_area_m2", "area", "overlap"),
                 f("overlap_length_m", "num1"),
                 f("pct_of_project", "pct"),
@@ -238,7 +248,9 @@ def _finish(m: folium.Map, groups: list, bounds: list, *, lang: str, legend: boo
         w, s = boxes[:, 0].min(), boxes[:, 1].min()
         e, n = boxes[:, 2].max(), boxes[:, 3].max()
         m.location = [(s + n) / 2, (w + e) / 2]
-        m.fit_bounds([[s, w], [n, e]], padding=(12, 12))
+        # Leave room for the legend (left) and the layer control (right).
+        side = 170 if legend and groups else 12
+        m.fit_bounds([[s, w], [n, e]], padding_top_left=(side, 12), padding_bottom_right=(side, 12))
     ReadyFlag().add_to(m)
     return m
 
@@ -342,6 +354,12 @@ def plan_map(
         groups.append(group)
         bounds.append(box)
     if conflicts is not None and len(conflicts):
+        if lang == "en":
+            # The review engine may carry English clause texts beside the Chinese ones.
+            english = {c: f"{c}_en" for c in ("clause", "procedure") if f"{c}_en" in conflicts}
+            conflicts = conflicts.assign(
+                **{c: conflicts[en].fillna(conflicts[c]) for c, en in english.items()}
+            )
         fields, tip = _fields("conflicts", lang)
         group, _box = _overlay(
             m,
@@ -354,6 +372,12 @@ def plan_map(
             **common,
         )
         groups.append(group)
+    # Review results lead the legend (conflicts, then verdicts): what a reviewer looks for first.
+    review_names = {layer_label("conflicts", lang), layer_label("verdicts", lang)}
+    groups = [g for g in groups if g is not None]
+    groups = [g for g in groups if g.name in review_names][::-1] + [
+        g for g in groups if g.name not in review_names
+    ]
     if controls:
         _controls(m, lang)
     # The view fits the town itself when it has a boundary, else everything drawn.
