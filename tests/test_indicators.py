@@ -1,0 +1,187 @@
+"""town.indicators(): the table, NaN-with-reason paths, options, registry, and the sample towns."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from indicator_helpers import box, gdf, line, point, square_km
+
+import townplan_gis as tp
+from townplan_gis.errors import DataFileError, TownPlanError
+from townplan_gis.indicators import INDICATOR_COLUMNS, INDICATORS, indicator_info, is_known
+
+
+def tiny_town(**kwargs) -> tp.Town:
+    """1 km² built-up, 8 km of 20 m roads (Chinese column names and values), a park, a quarter."""
+    ys = (125, 375, 625, 875)
+    lines = [line((0, y), (1000, y)) for y in ys] + [line((x, 0), (x, 1000)) for x in ys]
+    roads = gdf(
+        lines,
+        道路等级=["主干路", "主干路"] + ["支路"] * 6,
+        红线宽度=["20m"] * 8,
+        路面=["沥青"] * 6 + ["土路"] * 2,
+        路灯=["是", "否"] + [None] * 6,
+    )
+    layers = {
+        "builtup": square_km(),
+        "roads": roads,
+        "green": gdf([box(0, 0, 100, 100), box(50, 0, 150, 100)], 绿地类型=["公园", "公园"]),
+        "residential": gdf([box(400, 400, 600, 600)], 户数=[150]),
+        "facilities": gdf([point(500, 500)], 设施类型=["公厕"]),
+    }
+    layers.update(kwargs.pop("layers", {}))
+    return tp.Town("小镇", layers=layers, **kwargs)
+
+
+def values(df: pd.DataFrame) -> dict:
+    return dict(zip(df["key"], df["value"], strict=True))
+
+
+def notes(df: pd.DataFrame) -> dict:
+    return dict(zip(df["key"], df["note"], strict=True))
+
+
+def test_table_columns_and_hand_values():
+    df = tiny_town(population=10_000, statistics={"water_supply_coverage_pct": 96}).indicators()
+    assert list(df.columns) == INDICATOR_COLUMNS
+    assert df["key"].is_unique
+    v = values(df)
+    assert v["built_up_area_km2"] == pytest.approx(1.0)
+    assert v["road_network_density_km_per_km2"] == pytest.approx(8.0)
+    # 8 × 20 × 1000 − 16 crossings × 400 = 153 600 m² (crossings once) for 10 000 people.
+    assert v["road_area_m2"] == pytest.approx(153_600.0)
+    assert v["road_area_per_capita_m2"] == pytest.approx(15.36)
+    assert v["road_area_ratio_pct"] == pytest.approx(15.36)
+    assert v["paving_rate_pct"] == pytest.approx(75.0)
+    assert v["main_road_lighting_pct"] == pytest.approx(50.0)
+    assert v["park_green_per_capita_m2"] == pytest.approx(1.5)
+    assert v["construction_land_per_capita_m2"] == pytest.approx(100.0)
+    assert v["construction_land_grade"] == 2
+    assert v["facility_count_public_toilet"] == 1
+    assert v["facility_count_market"] == 0
+    assert v["household_coverage_public_toilet_pct"] == pytest.approx(100.0)
+    assert v["residential_households"] == 150
+    assert v["water_supply_coverage_pct"] == 96
+    names = df.set_index("key")
+    assert names.loc["road_network_density_km_per_km2", "name_zh"] == "路网密度"
+    assert names.loc["road_network_density_km_per_km2", "unit"] == "km/km2"
+    assert "tool-defined" in names.loc["road_coverage_pct", "note"]
+
+
+def test_nan_with_reason_never_fake_zero():
+    town = tp.Town("空镇", layers={"roads": gdf([line((0, 0), (100, 0))], road_class=["branch"])})
+    df = town.indicators()
+    v, n = values(df), notes(df)
+    for key in (
+        "built_up_area_km2",
+        "population",
+        "road_network_density_km_per_km2",
+        "road_area_per_capita_m2",
+        "green_coverage_pct",
+        "green_land_ratio_pct",
+        "park_green_per_capita_m2",
+        "facility_count_market",
+        "household_coverage_market_pct",
+        "qualifying_quarters_count",
+        "gas_coverage_pct",
+        "main_road_lighting_pct",
+    ):
+        assert math.isnan(v[key]), key
+        assert n[key], f"{key} has no reason"
+    assert "population" in n["road_area_per_capita_m2"]
+    assert "green" in n["green_land_ratio_pct"]
+    assert "not reported" in n["gas_coverage_pct"]
+    # Every NaN carries a note.
+    assert (df.loc[df["value"].isna(), "note"] != "").all()
+
+
+def test_population_missing_only_per_capita_nan():
+    v = values(tiny_town().indicators())
+    assert math.isnan(v["road_area_per_capita_m2"]) and math.isnan(v["park_green_per_capita_m2"])
+    assert v["road_network_density_km_per_km2"] == pytest.approx(8.0)
+
+
+def test_options_change_values_and_unknown_option_is_refused():
+    town = tiny_town(population=10_000)
+    near = values(town.indicators(coverage_distance_m=10))["road_coverage_pct"]
+    far = values(town.indicators())["road_coverage_pct"]
+    assert near < far == pytest.approx(100.0)
+    with pytest.raises(TownPlanError, match="coverage_distnce_m"):
+        town.indicators(coverage_distnce_m=10)
+    with pytest.raises(TownPlanError, match="must be > 0"):
+        town.indicators(coverage_distance_m=0)
+    with pytest.raises(TownPlanError, match="unknown facility type"):
+        town.indicators(service_radius_m={"toilets": 100})
+    # Extra service radius for a known type adds a row.
+    df = town.indicators(service_radius_m={"clinic": 800})
+    assert "household_coverage_clinic_pct" in set(df["key"])
+
+
+def test_internal_roads_option_on_a_town():
+    # A quarter containing an internal 100 m lane: excluded by default.
+    extra = gdf([line((450, 500), (550, 500))], road_class=["lane"], redline_width_m=[4.0])
+    base = tiny_town()
+    town = base.with_layer("roads", pd.concat([base.roads, extra.to_crs(base.crs)]))
+    v_default = values(town.indicators())
+    v_all = values(town.indicators(exclude_internal_roads=False))
+    assert v_default["road_length_km"] == pytest.approx(8.0)
+    assert v_all["road_length_km"] == pytest.approx(8.1)
+    assert "internal to residential quarters" in notes(town.indicators())["road_length_km"]
+
+
+def test_reported_statistics_pass_through_including_unregistered():
+    town = tiny_town(
+        statistics={"gas_coverage_pct": 61.5, "well_equipped_streets_count": 2, "x_pct": 5}
+    )
+    v = values(town.indicators())
+    assert v["gas_coverage_pct"] == 61.5
+    assert v["well_equipped_streets_count"] == 2
+    assert v["x_pct"] == 5
+
+
+def test_registry():
+    assert is_known("road_network_density_km_per_km2")
+    assert is_known("facility_count_landfill") and is_known("household_coverage_market_pct")
+    assert not is_known("facility_count_spaceport")
+    with pytest.raises(DataFileError, match="Known keys"):
+        indicator_info("road_density")
+    for key, info in INDICATORS.items():
+        assert info.name_zh and info.name_en and info.definition, key
+
+
+def test_does_not_modify_town_layers():
+    town = tiny_town(population=10_000)
+    before = {k: v.copy() for k, v in town.layers.items()}
+    town.indicators()
+    for k, v in town.layers.items():
+        assert v.equals(before[k]), k
+
+
+def test_empty_geometries_do_not_crash():
+    town = tiny_town(
+        population=1000,
+        layers={"green": gdf([box(0, 0, 10, 10), box(0, 0, 0, 0)], green_class=["G1", "G2"])},
+    )
+    v = values(town.indicators())
+    assert v["green_land_ratio_pct"] == pytest.approx(0.01)
+
+
+def test_weicheng_sample_set_is_illustrative_and_differs():
+    towns = tp.sample_towns("weicheng")
+    assert [t.name for t in towns] == ["渭城镇", "窑店镇", "正阳镇", "底张镇", "周陵镇", "北杜镇"]
+    assert all(t.metadata.get("illustrative") is True for t in towns)
+    density = [values(t.indicators())["road_network_density_km_per_km2"] for t in towns]
+    assert len({round(d, 3) for d in density}) == 6
+    with pytest.raises(DataFileError, match="unknown sample set"):
+        tp.sample_towns("nowhere")
+
+
+def test_puzhou_sample_indicators():
+    df = tp.sample_town().indicators()
+    v = values(df)
+    assert 1.5 < v["built_up_area_km2"] < 3
+    assert v["population"] > 0
+    assert 0 < v["road_network_density_km_per_km2"] < 30
+    assert v["green_land_ratio_pct"] <= v["green_coverage_pct"]

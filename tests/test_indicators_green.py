@@ -1,0 +1,191 @@
+"""Green, facility, land and residential indicators against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from indicator_helpers import box, gdf, point, square_km
+
+from townplan_gis.errors import TownPlanError
+from townplan_gis.indicators import (
+    built_up_area_km2,
+    canopy_geometries,
+    construction_land_grade,
+    construction_land_per_capita_m2,
+    facility_counts,
+    green_coverage_pct,
+    green_land_ratio_pct,
+    household_service_coverage_pct,
+    households_served,
+    park_count,
+    park_green_area_m2,
+    park_green_per_capita_m2,
+    residential_quarters,
+)
+
+# A crown polygon is a 16-gon (quad_segs=4) inscribed in the crown circle: area 8·r²·sin(π/8).
+POLY16 = 8 * math.sin(2 * math.pi / 16)
+
+
+# --- green ------------------------------------------------------------------------------------------------
+def test_overlapping_green_counted_once():
+    # Two 100 × 100 parks overlapping by 50 × 100: union 15 000 m² of 1 km² → 1.5 %.
+    green = gdf([box(0, 0, 100, 100), box(50, 0, 150, 100)], green_class=["G1", "G1"])
+    assert green_land_ratio_pct(green, square_km()) == pytest.approx(1.5)
+    assert green_coverage_pct(green, square_km()) == pytest.approx(1.5)
+    assert park_green_area_m2(green) == pytest.approx(15_000.0)
+
+
+def test_green_outside_builtup_is_clipped():
+    # A 200 × 100 park straddling the east edge: 100 × 100 inside → 1 %.
+    green = gdf([box(900, 0, 1100, 100)], green_class=["G1"])
+    assert green_land_ratio_pct(green, square_km()) == pytest.approx(1.0)
+    assert park_green_area_m2(green, square_km()) == pytest.approx(10_000.0)
+    assert park_green_area_m2(green) == pytest.approx(20_000.0)
+
+
+def test_coverage_adds_canopy_and_regional_green_but_land_ratio_does_not():
+    # G2 100 × 100 (10 000) + EG 100 × 100 (10 000) + a tree of crown 10 m in the open (16-gon of
+    # radius 5) + a tree inside the G2 (counted once). Green land = G2 only = 1 %.
+    green = gdf([box(0, 0, 100, 100), box(300, 300, 400, 400)], green_class=["G2", "EG"])
+    trees = gdf([point(600, 600), point(50, 50)], crown_diameter_m=[10.0, 10.0])
+    tree_area = POLY16 * 25
+    assert green_land_ratio_pct(green, square_km()) == pytest.approx(1.0)
+    expected = 100 * (20_000 + tree_area) / 1e6
+    assert green_coverage_pct(green, square_km(), trees) == pytest.approx(expected, rel=1e-9)
+
+
+def test_canopy_points_without_crown_are_left_out_unless_defaulted():
+    trees = gdf([point(0, 0), point(100, 0)], crown_diameter_m=[4.0, float("nan")])
+    geoms = canopy_geometries(trees)
+    assert geoms.area.iloc[0] == pytest.approx(POLY16 * 4)
+    assert geoms.iloc[1].is_empty
+    with_default = canopy_geometries(trees, default_crown_diameter_m=6.0)
+    assert with_default.area.iloc[1] == pytest.approx(POLY16 * 9)
+
+
+def test_canopy_polygons_are_kept_as_drawn():
+    trees = gdf([box(0, 0, 10, 10)], crown_diameter_m=[float("nan")])
+    assert canopy_geometries(trees).area.iloc[0] == pytest.approx(100.0)
+
+
+def test_park_green_per_capita_and_missing_population():
+    # 20 000 m² of G1 (plus 10 000 m² of XG) for 5 000 people → 4.0 m²/person.
+    green = gdf([box(0, 0, 200, 100), box(500, 500, 600, 600)], green_class=["G1", "XG"])
+    assert park_green_per_capita_m2(green, 5000, square_km()) == pytest.approx(4.0)
+    assert math.isnan(park_green_per_capita_m2(green, None))
+    assert math.isnan(park_green_per_capita_m2(green, 0))
+    assert park_count(green) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-200, 1100),
+            st.floats(-200, 1100),
+            st.floats(1, 300),
+            st.floats(1, 300),
+            st.sampled_from(["G1", "G2", "G3", "XG", "EG"]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_green_land_ratio_never_exceeds_coverage(rects):
+    green = gdf(
+        [box(x, y, x + w, y + h) for x, y, w, h, _ in rects], green_class=[c for *_, c in rects]
+    )
+    ratio = green_land_ratio_pct(green, square_km())
+    cover = green_coverage_pct(green, square_km())
+    assert 0 <= ratio <= cover + 1e-9 <= 100 + 1e-9
+
+
+# --- facilities -----------------------------------------------------------------------------------------
+def test_facility_counts_include_zeros():
+    f = gdf(
+        [point(0, 0), point(1, 1), point(2, 2)],
+        facility_type=["public_toilet", "public_toilet", "market"],
+    )
+    counts = facility_counts(f)
+    assert counts["public_toilet"] == 2 and counts["market"] == 1
+    assert counts["landfill"] == 0
+
+
+def test_household_service_coverage():
+    # Quarter A (100 households) 0..100 squares, quarter B (300 households) far east. A toilet at
+    # (300, 50) is 250 m from A's representative point (50, 50) and 650 m from B's → 100 / 400 = 25 %.
+    quarters = gdf(
+        [box(0, 0, 100, 100), box(900, 0, 1000, 100)], households=[100.0, 300.0], name=["A", "B"]
+    )
+    f = gdf([point(300, 50)], facility_type=["public_toilet"])
+    served = households_served(quarters, f, "public_toilet", radius_m=500)
+    assert served.tolist() == [True, False]
+    assert household_service_coverage_pct(quarters, f, "public_toilet") == pytest.approx(25.0)
+    assert household_service_coverage_pct(
+        quarters, f, "public_toilet", radius_m=700
+    ) == pytest.approx(100.0)
+    # No garbage point at all: truly nobody served (the layer exists).
+    assert household_service_coverage_pct(quarters, f, "garbage_point") == 0.0
+    with pytest.raises(TownPlanError, match="radius"):
+        household_service_coverage_pct(quarters, f, "clinic")
+
+
+# --- land and residential -------------------------------------------------------------------------------
+def test_built_up_area_and_per_capita_land():
+    # Two overlapping squares: 1 km² ∪ a 0.5 × 1 km strip half overlapping → 1.25 km².
+    bu = gdf([box(0, 0, 1000, 1000), box(750, 0, 1250, 1000)])
+    assert built_up_area_km2(bu) == pytest.approx(1.25)
+    assert construction_land_per_capita_m2(bu, 12_500) == pytest.approx(100.0)
+    assert math.isnan(construction_land_per_capita_m2(bu, None))
+
+
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [
+        (60.0, math.nan),
+        (60.01, 1),
+        (80.0, 1),
+        (80.01, 2),
+        (100.0, 2),
+        (140.0, 4),
+        (140.5, math.nan),
+    ],
+)
+def test_gb50188_grades(value, grade):
+    got = construction_land_grade(value)
+    assert (math.isnan(got) and math.isnan(grade)) or got == grade
+
+
+def test_residential_quarters_model_test():
+    # Q1: 100 × 100 = 10 000 m², 120 households, XG 40 × 80 = 3 200 m² plus a G1 box 20..60 × 80..100
+    # (800 m², touching the XG box) → 4 000 m² = 40 % → qualifies.
+    # Q2: 90 households (< 100) with 50 % green → does not.
+    # Q3: 300 households, EG (not green land) only → 0 %.
+    quarters = gdf(
+        [box(0, 0, 100, 100), box(200, 0, 300, 100), box(400, 0, 500, 100)],
+        households=[120.0, 90.0, 300.0],
+        name=["Q1", "Q2", "Q3"],
+    )
+    quarters.index = [7, 8, 9]
+    green = gdf(
+        [box(0, 0, 40, 80), box(20, 80, 60, 100), box(200, 0, 250, 100), box(400, 0, 500, 100)],
+        green_class=["XG", "G1", "XG", "EG"],
+    )
+    q = residential_quarters(quarters, green)
+    assert q.index.tolist() == [7, 8, 9]
+    assert q["green_m2"].tolist() == pytest.approx([4000.0, 5000.0, 0.0])
+    assert q["green_ratio_pct"].tolist() == pytest.approx([40.0, 50.0, 0.0])
+    assert q["qualifies"].tolist() == [True, False, False]
+    strict = residential_quarters(quarters, green, min_green_pct=45)
+    assert strict["qualifies"].tolist() == [False, False, False]
+
+
+def test_residential_green_overlaps_counted_once():
+    # Two identical XG boxes of 50 × 100 in a 100 × 100 quarter → 50 %, not 100 %.
+    quarters = gdf([box(0, 0, 100, 100)], households=[200.0])
+    green = gdf([box(0, 0, 50, 100), box(0, 0, 50, 100)], green_class=["XG", "XG"])
+    assert residential_quarters(quarters, green)["green_ratio_pct"].iloc[0] == pytest.approx(50.0)
