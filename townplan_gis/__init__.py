@@ -32,7 +32,7 @@ from townplan_gis.review import (
     load_rules,
     review,
 )
-from townplan_gis.sample import sample_path, sample_town
+from townplan_gis.sample import sample_path, sample_town, sample_towns
 from townplan_gis.schema import LAYERS, normalize_layer
 from townplan_gis.standards import Standard, assess, assess_many, list_standards, load_standard
 from townplan_gis.town import Town
@@ -79,6 +79,7 @@ __all__ = [
     "review",
     "sample_path",
     "sample_town",
+    "sample_towns",
     "save_map",
     "to_excel",
     "utm_epsg",
