@@ -49,6 +49,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "review": ("需审批", "review"),
         "notice": ("提示", "notice"),
     },
+    "zone": {
+        "core": ("核心保护范围", "core protection zone"),
+        "control": ("建设控制地带", "construction-control zone"),
+        "harmony": ("环境协调区", "harmony zone"),
+    },
+    "check": {"overlap": ("重叠", "overlap"), "setback": ("退线", "setback")},
     "line_type": {
         "red": ("道路红线", "red line (roads)"),
         "green": ("绿线", "green line"),
@@ -81,8 +87,15 @@ _UNITS = {
     "count": "个",
     "households": "户",
     "grade": "级",
+    "flag": "1=是",
 }
-_UNITS_EN = {"km2": "km²", "m2": "m²", "m2/person": "m²/person", "km/km2": "km/km²"}
+_UNITS_EN = {
+    "km2": "km²",
+    "m2": "m²",
+    "m2/person": "m²/person",
+    "km/km2": "km/km²",
+    "flag": "1 = yes",
+}
 _COMPARATORS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
 
 

@@ -24,11 +24,18 @@ from townplan_gis._display import badge, comparator_symbol, fmt_number, unit_lab
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import col, text
 from townplan_gis.report.charts import indicator_charts, png_data_uri
-from townplan_gis.report.tables import conflicts_table, projects_table, scorecard_table
+from townplan_gis.report.tables import (
+    conflict_rows,
+    conflicts_table,
+    projects_table,
+    scorecard_table,
+)
 
 __all__ = ["build_report", "report"]
 
 log = logging.getLogger(__name__)
+
+_LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
 
 
 @cache
@@ -176,11 +183,26 @@ def _scorecard(scorecard: pd.DataFrame | None, lang: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _num(v: Any) -> float:
+    x = pd.to_numeric(v, errors="coerce")
+    return 0.0 if x is None or pd.isna(x) else float(x)
+
+
+def _overlap_total(r: pd.Series, lang: str) -> str:
+    """Area overlapped (m²) for polygon projects, else length (m) for line projects, else —."""
+    area = sum(_num(r.get(f"{lt}_overlap_m2")) for lt in _LINE_TYPES)
+    length = sum(_num(r.get(f"{lt}_overlap_length_m")) for lt in _LINE_TYPES)
+    if area > 0:
+        return f"{fmt_number(area)} m²"
+    if length > 0:
+        return f"{fmt_number(length)} m"
+    return "—"
+
+
 def _review(review: Any, lang: str) -> dict[str, Any]:
     if review is None:
         return {"review": None, "verdict_counts": [], "project_headers": [], "conflict_headers": []}
     pj = projects_table(review, lang)
-    overlap_cols = [c for c in pj.columns if c.endswith("_overlap_m2")]
     projects = [
         {
             "project_id": r["project_id"],
@@ -189,36 +211,21 @@ def _review(review: Any, lang: str) -> dict[str, Any]:
             "verdict": r["verdict"],
             "badge": Markup(badge("verdict", r["verdict"], lang)),
             "n_conflicts": fmt_number(r["n_conflicts"], "count"),
-            "overlap": fmt_number(sum(float(r[c] or 0) for c in overlap_cols)),
+            "overlap": _overlap_total(r, lang),
             "reason": r["reason"],
         }
         for _, r in pj.iterrows()
     ]
     cf = conflicts_table(review, lang)
     ignored = cf["ignored"].fillna(False).astype(bool)
-    conflicts = [
-        {
-            "project_id": r["project_id"],
-            "project_name": r["project_name"],
-            "line": f"{r['line_type_label']} {'' if pd.isna(r['line_name']) else r['line_name']}".strip(),
-            "zone": "" if pd.isna(r["zone"]) else r["zone"],
-            "grade": r["grade"],
-            "badge": Markup(badge("grade", r["grade"], lang)),
-            "area_m2": fmt_number(r["overlap_area_m2"]),
-            "area_mu": fmt_number(r["overlap_area_mu"]),
-            "pct": fmt_number(r["pct_of_project"], "%"),
-            "clause": "" if pd.isna(r["clause"]) else r["clause"],
-            "procedure": "" if pd.isna(r["procedure"]) else r["procedure"],
-            "ignored": bool(ig),
-        }
-        for (_, r), ig in zip(cf.iterrows(), ignored, strict=True)
-    ]
+    conflicts, basis = conflict_rows(cf, lang)
     counts = review.projects["verdict"].value_counts()
     zh = lang == "zh"
     return {
         "review": {
             "projects": projects,
             "conflicts": conflicts,
+            "basis": basis,
             "n_real": int((~ignored).sum()),
             "n_ignored": int(ignored.sum()),
         },
@@ -228,10 +235,11 @@ def _review(review: Any, lang: str) -> dict[str, Any]:
         ],
         "project_headers": [col("project_id", lang), col("project_name", lang), col("project_type", lang),
                             col("verdict", lang), col("n_conflicts", lang),
-                            "重叠面积合计 (m²)" if zh else "Overlap total (m²)", col("reason", lang)],
+                            "重叠合计" if zh else "Overlap total", col("reason", lang)],
         "conflict_headers": [col("project_name", lang), col("line_type", lang), col("zone", lang),
                              col("grade", lang), col("overlap_area_m2", lang), col("overlap_area_mu", lang),
-                             col("pct_of_project", lang), col("clause", lang), col("procedure", lang)],
+                             col("overlap_length_m", lang), col("pct_of_project", lang),
+                             "依据与程序" if zh else "Clause & procedure"],
     }  # fmt: skip
 
 
@@ -303,6 +311,9 @@ def _standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, s
         return {}
     info = dict(getattr(scorecard, "attrs", {}) or {}) if scorecard is not None else {}
     out = {"name": str(info.get("standard") or getattr(standard, "name", None) or standard or "")}
+    title = info.get("title_zh") or getattr(standard, "title_zh", None)
+    if title:
+        out["name"] = f"{out['name']} ({title})"
     for key in ("file", "path"):
         v = info.get(key) or getattr(standard, key, None)
         if v:
@@ -334,7 +345,12 @@ def build_report(
         "summary", "scorecard", "charts", "review", "map", "method", "appendix", "layers", "sources",
         "repairs", "projects", "conflicts", "no_standard", "no_review", "no_map", "no_conflicts",
         "illustrative", "generated", "standard")}  # fmt: skip
-    L["ignored_word"] = "条碎片(已忽略)" if lang == "zh" else "ignored slivers"
+    zh = lang == "zh"
+    L["ignored_word"] = "条碎片(已忽略)" if zh else "ignored slivers"
+    L["ignored_short"] = "碎片,已忽略" if zh else "sliver, ignored"
+    L["basis"] = "依据条款与所需程序" if zh else "Clauses and required procedures"
+    L["clause"] = col("clause", lang)
+    L["procedure"] = col("procedure", lang)
     ctx: dict[str, Any] = {
         "lang": lang,
         "css": Markup(css()),
@@ -417,14 +433,12 @@ def report(
         if indicators is None:
             indicators = town.indicators()
         steps.update()
-        if scorecard is None and standard is not None:
-            import townplan_gis as tp
+        if standard is not None:
+            from townplan_gis.standards import assess, load_standard
 
-            if not hasattr(tp, "assess"):
-                raise TownPlanError(
-                    "report: standards are not available in this build (tp.assess)."
-                )
-            scorecard = tp.assess(town, standard)
+            standard = load_standard(standard)
+            if scorecard is None:
+                scorecard = assess(indicators, standard)
         steps.update()
         if review is True:
             review = _town_review(town)

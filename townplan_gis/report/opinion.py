@@ -16,7 +16,7 @@ from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import col, text, value_label
 from townplan_gis.report.charts import png_data_uri, project_map_png
 from townplan_gis.report.html import _env, _version, css
-from townplan_gis.report.tables import conflicts_table
+from townplan_gis.report.tables import conflict_rows, conflicts_table
 
 __all__ = ["project_opinion"]
 
@@ -129,21 +129,7 @@ def project_opinion(
         conclusion += " 另有提示事项见下表。" if zh else " Notices are listed below."
     if row.get("reason"):
         conclusion += (" 说明:" if zh else " Detail: ") + str(row.get("reason"))
-    conflicts = [
-        {
-            "line": f"{r['line_type_label']} {'' if pd.isna(r['line_name']) else r['line_name']}".strip(),
-            "zone": "" if pd.isna(r["zone"]) else r["zone"],
-            "grade": r["grade"],
-            "badge": Markup(badge("grade", r["grade"], lang)),
-            "area_m2": fmt_number(r["overlap_area_m2"]),
-            "area_mu": fmt_number(r["overlap_area_mu"]),
-            "pct": fmt_number(r["pct_of_project"], "%"),
-            "clause": "" if pd.isna(r["clause"]) else r["clause"],
-            "procedure": "" if pd.isna(r["procedure"]) else r["procedure"],
-            "ignored": bool(r["ignored"]) if pd.notna(r["ignored"]) else False,
-        }
-        for _, r in cf.iterrows()
-    ]
+    conflicts, _basis = conflict_rows(cf, lang)
     lines = town.layer("control_lines", empty_ok=True) if town is not None else None
     overlaps = review.for_project(project_id) if hasattr(review, "for_project") else None
     try:
@@ -178,6 +164,7 @@ def project_opinion(
         ),
         "basis": "四、审查依据" if zh else "4. Basis",
         "reviewer": "审查人" if zh else "Reviewer",
+        "ignored": "碎片,已忽略" if zh else "sliver, ignored",
         "date": "日期" if zh else "Date",
     }
     page = (
@@ -203,6 +190,7 @@ def project_opinion(
                 col("grade", lang),
                 col("overlap_area_m2", lang),
                 col("overlap_area_mu", lang),
+                col("overlap_length_m", lang),
                 col("pct_of_project", lang),
                 col("clause", lang),
                 col("procedure", lang),

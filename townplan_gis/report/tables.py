@@ -10,14 +10,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from townplan_gis._display import worst_conflicts
+from townplan_gis._display import badge, fmt_number, worst_conflicts
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import value_label
 
 __all__ = [
     "CONFLICT_COLUMNS",
     "PROJECT_COLUMNS",
+    "conflict_rows",
     "conflicts_table",
     "indicator_unit",
     "projects_table",
@@ -136,3 +138,48 @@ def projects_table(review: Any, lang: str) -> pd.DataFrame:
         )
     )
     return out.reset_index(drop=True)
+
+
+def _text(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def conflict_rows(cf: pd.DataFrame, lang: str) -> tuple[list[dict], list[dict]]:
+    """Rows of a conflict table for the HTML pages, and the numbered list of distinct (clause,
+    procedure) pairs the rows refer to (``basis``), so long legal texts are printed once."""
+    zh = lang == "zh"
+    basis: dict[tuple[str, str], int] = {}
+    rows = []
+    for _, r in cf.iterrows():
+        pair = (_text(r.get("clause")), _text(r.get("procedure")))
+        n = basis.setdefault(pair, len(basis) + 1)
+        line = f"{r['line_type_label']} {_text(r.get('line_name'))}".strip()
+        if r.get("check") == "setback":
+            dist = fmt_number(r.get("distance_m"))
+            line += f"(退线,距离 {dist} m)" if zh else f" (setback, distance {dist} m)"
+        ignored = bool(r["ignored"]) if pd.notna(r.get("ignored")) else False
+        length = np.nan_to_num(float(pd.to_numeric(r.get("overlap_length_m"), errors="coerce")))
+        area = np.nan_to_num(float(pd.to_numeric(r.get("overlap_area_m2"), errors="coerce")))
+        line_only = length > 0 and area == 0
+        rows.append(
+            {
+                "project_id": _text(r.get("project_id")),
+                "project_name": _text(r.get("project_name")),
+                "line": line,
+                "zone": value_label("zone", r["zone"], lang) if _text(r.get("zone")) else "",
+                "grade": _text(r.get("grade")),
+                "badge": Markup(badge("grade", r.get("grade"), lang)),
+                # A line project overlaps by length: its zero area is not a finding, so leave it blank.
+                "area_m2": "" if line_only else fmt_number(r.get("overlap_area_m2")),
+                "area_mu": "" if line_only else fmt_number(r.get("overlap_area_mu")),
+                "length_m": fmt_number(length) if length > 0 else "",
+                "pct": fmt_number(r.get("pct_of_project"), "%"),
+                "clause": pair[0],
+                "procedure": pair[1],
+                "basis": n,
+                "ignored": ignored,
+                "reason": _text(r.get("reason")),
+            }
+        )
+    listed = [{"n": n, "clause": c, "procedure": p} for (c, p), n in basis.items()]
+    return rows, listed

@@ -1,0 +1,131 @@
+"""The Excel workbook read back with openpyxl and pandas: sheets, headers with units, numbers stored as
+numbers, empty cells for NaN, frozen header rows, widths fitting CJK text."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pandas as pd
+import pytest
+from report_helpers import fake_review, scorecard, tiny_town
+
+import townplan_gis as tp
+from townplan_gis.report import display_width
+
+
+@pytest.fixture(scope="module")
+def review():
+    return fake_review(tiny_town())
+
+
+@pytest.fixture(scope="module")
+def indicators():
+    return pd.DataFrame(
+        {
+            "key": ["built_up_area_km2", "park_count", "population"],
+            "name_zh": ["建成区面积", "公园数量", "人口"],
+            "name_en": ["Built-up area", "Parks", "Population"],
+            "value": [1.0, 3.0, float("nan")],
+            "unit": ["km2", "count", "persons"],
+            "definition": ["dissolved built-up polygons", "G1 parks", "residents"],
+            "note": ["", "", "population unknown"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def book_zh(tmp_path_factory, review, indicators):
+    path = tmp_path_factory.mktemp("xl") / "out" / "workbook.xlsx"
+    tp.to_excel(path, scorecard=scorecard(), indicators=indicators, review=review, lang="zh")
+    return path
+
+
+def test_sheets_and_headers_zh(book_zh):
+    wb = openpyxl.load_workbook(book_zh)
+    assert wb.sheetnames == ["达标评分", "指标", "冲突明细", "项目审查", "说明"]
+    head = [c.value for c in wb["冲突明细"][1]]
+    assert head[:4] == ["项目编号", "项目名称", "项目类型", "控制线"]
+    assert "重叠面积 (m²)" in head and "重叠面积 (亩)" in head and "占项目比例 (%)" in head
+    assert [c.value for c in wb["达标评分"][1]][:4] == ["指标代码", "指标", "数值", "单位"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+
+
+def test_numbers_are_numbers(book_zh):
+    wb = openpyxl.load_workbook(book_zh)
+    ws = wb["达标评分"]
+    head = [c.value for c in ws[1]]
+    vcol, tcol, scol = head.index("数值") + 1, head.index("目标值") + 1, head.index("评价") + 1
+    values = [ws.cell(row=r, column=vcol).value for r in range(2, ws.max_row + 1)]
+    assert values[:3] == [1.0, 15.123, 3]
+    assert values[3] is None  # NaN → empty cell, never the text "nan"
+    assert all(ws.cell(row=r, column=tcol).data_type == "n" for r in range(2, ws.max_row + 1))
+    assert [ws.cell(row=r, column=scol).value for r in range(2, 6)] == [
+        "未达标",
+        "未达标",
+        "达标",
+        "无法评价",
+    ]
+    # counts formatted as integers, percentages with one decimal
+    assert ws.cell(row=4, column=vcol).number_format == "#,##0"
+    assert ws.cell(row=3, column=vcol).number_format == "0.0"
+
+
+def test_conflicts_and_projects_read_back_with_pandas(book_zh, review):
+    cf = pd.read_excel(book_zh, sheet_name="冲突明细")
+    # worst first (forbidden), the ignored sliver last
+    assert list(cf["项目编号"]) == ["P1", "P3", "P2"]
+    assert list(cf["等级"]) == ["禁止", "需审批", "需审批"]
+    assert cf["重叠面积 (m²)"].dtype.kind == "f"
+    assert cf["重叠面积 (m²)"].tolist() == [10_000.0, 100.0, 0.5]
+    assert cf["重叠面积 (亩)"].iloc[0] == 15.0  # 10,000 m² × 15/10,000
+    assert cf["忽略(碎片)"].tolist() == [False, False, True]
+    pj = pd.read_excel(book_zh, sheet_name="项目审查")
+    assert list(pj["项目编号"]) == ["P1", "P3", "P2"]  # rejected first
+    assert list(pj["审查结论"]) == ["不予通过", "需审批", "通过"]
+    assert pj["冲突数 (个)"].dtype.kind == "i"
+    meta = pd.read_excel(book_zh, sheet_name="说明")
+    assert "review.rules" in set(meta["项目"])
+
+
+def test_english(tmp_path, review, indicators):
+    path = tp.to_excel(tmp_path / "en.xlsx", scorecard=scorecard(), review=review, lang="en")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Scorecard", "Conflicts", "Projects", "Method"]
+    head = [c.value for c in wb["Conflicts"][1]]
+    assert "Overlap area (m²)" in head and "Overlap area (mu)" in head
+    pj = pd.read_excel(path, sheet_name="Projects")
+    assert list(pj["Verdict"]) == ["reject", "review", "pass"]
+
+
+def test_cjk_widths(book_zh):
+    wb = openpyxl.load_workbook(book_zh)
+    ws = wb["指标"]
+    head = [c.value for c in ws[1]]
+    name_col = openpyxl.utils.get_column_letter(head.index("指标") + 1)
+    # longest cell 建成区面积: 5 wide characters → 10 columns, + 2 padding
+    assert ws.column_dimensions[name_col].width == 12
+    assert display_width("中文ab") == 6
+    assert display_width("ＡＢ") == 4  # full-width Latin counts 2
+    assert display_width(None) == 0
+
+
+def test_nothing_to_write(tmp_path):
+    with pytest.raises(tp.TownPlanError, match="nothing to write"):
+        tp.to_excel(tmp_path / "x.xlsx")
+
+
+def test_bad_scorecard(tmp_path):
+    with pytest.raises(tp.TownPlanError, match="status"):
+        tp.to_excel(tmp_path / "x.xlsx", scorecard=pd.DataFrame({"key": ["a"], "value": [1]}))
+
+
+def test_puzhou_workbook_equals_assess(tmp_path):
+    town = tp.sample_town()
+    card = tp.assess(town, "ezhou-2017")
+    path = tp.to_excel(tmp_path / "p.xlsx", scorecard=card, indicators=town.indicators(), lang="en")
+    back = pd.read_excel(path, sheet_name="Scorecard")
+    assert list(back["Key"]) == list(card["key"])
+    for a, b in zip(back["Value"], card["value"], strict=True):
+        assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12)

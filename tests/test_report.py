@@ -1,0 +1,216 @@
+"""The HTML town report and the per-project opinion: sections, numbers equal to the scorecard's, no
+external URL, escaping, embedded charts and map, both languages."""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+
+import pytest
+from report_helpers import EVIL, Page, fake_review, scorecard, tiny_town, unescape
+
+import townplan_gis as tp
+from townplan_gis._display import fmt_number
+from townplan_gis.report import build_report, project_opinion
+
+SECTIONS = ["summary", "scorecard", "charts", "review", "map", "method", "appendix"]
+
+
+@pytest.fixture(scope="module")
+def town():
+    return tiny_town()
+
+
+@pytest.fixture(scope="module")
+def page(town):
+    return tp.report(town, scorecard=scorecard(), review=fake_review(town), lang="zh")
+
+
+def external_urls(text: str) -> list[str]:
+    """Every src/href (and stylesheet link) pointing off the page."""
+    p = Page(text)
+    out = []
+    for tag, a in p.tags:
+        for attr in ("src", "href"):
+            v = a.get(attr)
+            if v and re.match(r"^\s*(https?:)?//", v):
+                out.append(f"{tag} {attr}={v}")
+    return out
+
+
+def test_sections_in_order(page):
+    p = Page(page)
+    ids = [a["id"] for t, a in p.tags if t == "section"]
+    assert ids == SECTIONS
+    for heading in (
+        "一、城镇概况",
+        "二、达标评分",
+        "三、指标与目标对比",
+        "四、五线审查",
+        "五、规划图",
+        "六、方法与依据",
+    ):
+        assert heading in page
+
+
+def test_scorecard_numbers_equal_the_scorecard(page):
+    sc = scorecard()
+    rows = {r["key"]: r["cells"] for r in Page(page).table("scorecard")}
+    assert list(rows) == list(sc["key"])
+    for _, r in sc.iterrows():
+        cells = rows[r["key"]]
+        for field in ("value", "target", "gap"):
+            shown, raw = cells[field]
+            assert shown == fmt_number(r[field], r["unit"])
+            if isinstance(r[field], float) and math.isnan(r[field]):
+                assert raw == "" and shown == "—"
+            else:
+                assert float(raw) == r[field]  # the exact float, not a rounded copy
+
+
+def test_scorecard_status_marked(page):
+    # one row of each status, coloured by class and labelled
+    assert page.count('class="status-pass"') == 1
+    assert page.count('class="status-fail"') == 2
+    assert page.count('class="status-not_evaluable"') == 1
+    assert "未达标" in page and "无法评价" in page
+
+
+def test_no_external_urls(page):
+    assert external_urls(page) == []
+    p = Page(page)
+    assert not [a for a in p.attrs("link") if a.get("rel") == "stylesheet"]
+    assert not [a for a in p.attrs("script") if a.get("src")]
+    # the embedded map is the offline page: no external script or stylesheet inside it either
+    srcdoc = p.attrs("iframe")[0]["srcdoc"]
+    assert "L.map(" in srcdoc
+    assert external_urls(srcdoc) == []
+
+
+def test_user_strings_escaped(page):
+    assert EVIL not in page
+    assert "<script>alert" not in page.split("<iframe")[0]
+    assert (
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;" in page
+        or "&lt;script&gt;alert(&quot;x&quot;)" in page
+    )
+
+
+def test_charts_are_embedded_png(page):
+    imgs = [a["src"] for a in Page(page).attrs("img")]
+    assert imgs, "no chart"
+    for src in imgs:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_review_section(page):
+    p = Page(page)
+    projects = [a["data-project"] for t, a in p.tags if t == "tr" and "data-project" in a]
+    # projects table: rejected first, then review, then pass; then conflict rows (worst first)
+    assert projects[:3] == ["P1", "P3", "P2"]
+    assert projects[3:] == ["P1", "P3", "P2"]
+    assert "10,000.00" in page and "15.00" in page  # 10,000 m² = 15 亩 exactly
+    assert "条碎片(已忽略)" in page  # the 0.5 m² sliver is listed, not counted
+    assert "《城市蓝线管理办法》第十条" in page and "报市政工程行政主管部门审批" in page
+    # the clause is printed once in the basis list though two rows cite it (the map's popups aside)
+    assert (
+        re.sub(r"<iframe.*?</iframe>", "", page, flags=re.S).count("《城市道路管理条例》第二十九条")
+        == 1
+    )
+
+
+def test_summary_and_method(page, town):
+    assert "4.00 km²" in page  # boundary 2 km × 2 km
+    assert "1.00 km²" in page  # built-up 1 km × 1 km
+    assert "10,000 人" in page
+    assert "EPSG:4546" in page
+    assert "示意数据" in page  # the illustrative flag is shown
+    method = page.split('id="method"')[1].split("</section>")[0]
+    for needle in ("EPSG:4546", "default test", "min_area_m2", f"townplan_gis {tp.__version__}"):
+        assert needle in method
+
+
+def test_print_css(page):
+    assert "@page" in page and "size: A4" in page and "@media print" in page
+    assert "break-before: page" in page
+
+
+def test_english(town):
+    page = tp.report(town, scorecard=scorecard(), review=fake_review(town), lang="en", map=False)
+    for heading in ("1. Town summary", "2. Scorecard", "4. Five-control-line review", "6. Method"):
+        assert heading in page
+    assert "二、达标评分" not in page and "not evaluable" in page
+    assert 'lang="en"' in page
+
+
+def test_without_standard_review_or_map(town):
+    page = build_report(town, lang="zh")
+    assert "未指定评价标准" in page
+    assert "未进行五线审查" in page
+    assert "未生成规划图" in page
+    assert external_urls(page) == []
+
+
+def test_bad_lang(town):
+    with pytest.raises(tp.TownPlanError, match="lang"):
+        build_report(town, lang="fr")
+
+
+def test_writes_file(tmp_path, town):
+    out = tp.report(town, review=fake_review(town), path=tmp_path / "a" / "report.html", map=False)
+    assert out.exists() and out.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- per-project opinion --------------------------------------------------------------------------------
+def test_opinion_reject(town):
+    page = project_opinion(fake_review(town), "P1", town=town)
+    assert "建设项目五线审查意见" in page
+    assert "不予通过" in page and "不予核发规划许可" in page
+    assert "《城市蓝线管理办法》第十条" in page and "不得占用水域" in page
+    assert "10,000.00" in page and "15.00" in page
+    assert "850.00" in page  # investment from the town's projects layer
+    assert EVIL not in page
+    imgs = [a["src"] for a in Page(page).attrs("img")]
+    assert len(imgs) == 1 and imgs[0].startswith("data:image/png;base64,")
+    assert external_urls(page) == []
+
+
+def test_opinion_pass_lists_ignored_sliver(town):
+    page = project_opinion(fake_review(town), "P2", town=town, lang="en")
+    assert "does not conflict" in page and "sliver, ignored" in page
+
+
+def test_opinion_unknown_project(town):
+    with pytest.raises(tp.TownPlanError, match="P9"):
+        project_opinion(fake_review(town), "P9")
+
+
+def test_opinion_without_town_writes_file(tmp_path, town):
+    out = project_opinion(fake_review(town), "P3", path=tmp_path / "op.html")
+    text = out.read_text("utf-8")
+    assert "需审批" in text and "按下表所列程序" in text
+
+
+# --- the real thing ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def puzhou():
+    return tp.sample_town()
+
+
+def test_puzhou_report_matches_assess(puzhou):
+    card = tp.assess(puzhou, "ezhou-2017")
+    page = tp.report(puzhou, standard="ezhou-2017", review=True, progress=False)
+    rows = {r["key"]: r["cells"] for r in Page(page).table("scorecard")}
+    assert list(rows) == list(card["key"])
+    for _, r in card.iterrows():
+        shown, raw = rows[r["key"]]["value"]
+        assert shown == fmt_number(r["value"], r["unit"])
+        assert (raw == "") if math.isnan(r["value"]) else math.isclose(float(raw), r["value"])
+    review = tp.review(puzhou.projects, puzhou.control_lines, progress=False)
+    n_reject = int((review.projects["verdict"] == "reject").sum())
+    assert page.count('class="verdict-reject"') == n_reject
+    assert "ezhou-2017" in page and "鄂州" in page
+    assert external_urls(page) == []
+    assert external_urls(unescape(Page(page).attrs("iframe")[0]["srcdoc"])) == []
