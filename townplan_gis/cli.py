@@ -79,12 +79,9 @@ DEMO_STEPS: list[Callable] = [_demo_info]
 
 # --- map -------------------------------------------------------------------------------------------------
 def _map_review(town):
-    """The town's review for the map, or None when the review engine or the layers are absent."""
+    """The town's five-line review, for colouring the map."""
     import townplan_gis as tp
 
-    if not hasattr(tp, "review"):
-        logging.getLogger(__name__).warning("review engine not available; map drawn without review")
-        return None
     if not (town.has("projects") and town.has("control_lines")):
         raise TownPlanError(
             f"--review needs 'projects' and 'control_lines' layers; town '{town.name}' has "
@@ -120,7 +117,7 @@ def _demo_map(town, out: Path) -> None:
     review = _map_review(town) if town.has("projects") and town.has("control_lines") else None
     m = plan_map(town, review=review, basemap="osm", lang="zh")
     path = save_map(m, out / "map.html")
-    what = "with its review" if review is not None else "without review (engine not available)"
+    what = "with its review" if review is not None else "without review (no projects or lines)"
     print(f"== plan map, {what} ==")
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, self-contained; opens offline)")
 
