@@ -77,6 +77,68 @@ def _demo_info(town, out: Path) -> None:
 DEMO_STEPS: list[Callable] = [_demo_info]
 
 
+# --- indicators and assess ---------------------------------------------------------------------------
+def _write_csv_bom(df: pd.DataFrame, path: Path) -> Path:
+    # UTF-8 with BOM so Excel on Chinese Windows shows 路网密度, not mojibake.
+    df.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    town = _load_town(args.path, args)
+    df = town.indicators(coverage_distance_m=args.coverage_distance)
+    if args.format == "table":
+        print(f"{town.name}: {len(df)} indicators")
+        df = df[["key", "name_zh", "value", "unit", "note"]]
+    _print_frame(df, args.format)
+    return EXIT_OK
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from townplan_gis.standards import assess, assess_many, load_standard
+
+    std = load_standard(args.standard)
+    if len(args.paths) == 1:
+        card = assess(_load_town(args.paths[0], args), std)
+        if args.format == "table":
+            counts = card["status"].value_counts()
+            print(
+                f"{std.name} ({std.title_zh}): "
+                + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable"))
+            )
+            card = card[["key", "name_zh", "value", "target", "comparator", "status", "gap", "unit"]]
+        _print_frame(pd.DataFrame(card), args.format)
+        return EXIT_OK
+    towns = (_load_town(p, args) for p in args.paths)
+    ranked = assess_many(towns, std, progress=not args.no_progress)
+    if args.format == "table":
+        print(f"{std.name} ({std.title_zh}): {len(ranked)} towns ranked")
+    _print_frame(ranked, args.format)
+    return EXIT_OK
+
+
+def _demo_indicators(town, out: Path) -> None:
+    from townplan_gis.standards import assess
+
+    indicators = town.indicators()
+    card = assess(indicators, "ezhou-2017")
+    print("== indicators and the Ezhou 2017 scorecard (指标与考核) ==")
+    _print_frame(card[["key", "name_zh", "value", "target", "comparator", "status", "gap"]])
+    counts = card["status"].value_counts()
+    print(
+        "scorecard ezhou-2017: "
+        + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable"))
+    )
+    paths = [
+        _write_csv_bom(indicators, out / "indicators.csv"),
+        _write_csv_bom(pd.DataFrame(card), out / "scorecard.csv"),
+    ]
+    print("written: " + ", ".join(str(p) for p in paths))
+
+
+DEMO_STEPS.append(_demo_indicators)
+
+
 # --- map -------------------------------------------------------------------------------------------------
 def _map_review(town):
     """The town's five-line review, for colouring the map."""
@@ -284,6 +346,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("indicators", help="planning indicators of a town (路网密度, 绿化覆盖率 …)")
+    p.add_argument("path", help="a .gpkg or a folder of layer files")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--coverage-distance",
+        type=float,
+        default=150.0,
+        help="distance d of the tool-defined road coverage, m (default 150)",
+    )
+    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser(
+        "assess",
+        help="scorecard of a town against a standard; several towns are ranked",
+        epilog="Packaged standards: ezhou-2017, weicheng-2017, national-2016, gb50188-2007.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="one town, or several to rank")
+    p.add_argument("--standard", required=True, help="packaged name or a .toml file")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar when ranking")
+    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    p.set_defaults(func=cmd_assess)
 
     p = sub.add_parser("demo", help="run the main job on the bundled sample town (蒲州镇)")
     p.add_argument(
