@@ -49,7 +49,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-ENGINES = ("review", "review-dask", "overlay", "postgis", "floor-1t", "floor-2t")
+ENGINES = (
+    "review",
+    "review-overlap",
+    "review-dask",
+    "overlay",
+    "postgis",
+    "floor-1t",
+    "floor-2t",
+    "indicators",
+)
 NOISE_M2 = 0.01
 
 
@@ -218,19 +227,62 @@ def run_postgis(schema: str) -> tuple[dict, PeakRSS]:
     return res, mem
 
 
-def run_review(projects, lines, *, engine: str) -> dict:
+def county_towns(n: int) -> list:
+    """``n`` towns of a county: the Puzhou sample moved onto a 6 km grid, populations varied."""
     import townplan_gis as tp
 
-    kwargs = {}
+    base = tp.sample_town()
+    towns = []
+    for i in range(n):
+        dx, dy = (i % 20) * 6000.0, (i // 20) * 6000.0
+        layers = {k: g.set_geometry(g.geometry.translate(dx, dy)) for k, g in base.layers.items()}
+        pop = base.population * (0.5 + i / n)
+        towns.append(
+            tp.Town(
+                f"镇{i:03d}",
+                layers=layers,
+                population=pop,
+                statistics=base.statistics,
+                crs=base.crs,
+            )
+        )
+    return towns
+
+
+def run_indicators(towns) -> dict:
+    import townplan_gis as tp
+
+    t0 = time.perf_counter()
+    ind = [t.indicators() for t in towns]
+    t_ind = time.perf_counter() - t0
+    ranked = tp.assess_many(towns, "ezhou-2017", progress=False)
+    return {
+        "indicators_s": t_ind,
+        "indicator_rows": int(sum(len(x) for x in ind)),
+        "ranked_towns": len(ranked),
+    }
+
+
+def run_review(projects, lines, *, engine: str, setbacks: bool = True) -> dict:
+    import townplan_gis as tp
+
+    kwargs = {"setbacks": setbacks}
     cluster = client = None
+    extra = {}
     if engine == "dask":
         from distributed import Client, LocalCluster
 
+        t0 = time.perf_counter()
         cluster = LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         )
         client = Client(cluster)
-        kwargs = {"engine": "dask", "client": client}
+        extra["cluster_start_s"] = time.perf_counter() - t0
+        kwargs["engine"] = "dask"  # review() uses the Client in effect (dask idiom)
+        # Cold workers import geopandas/shapely/townplan_gis on their first task: measured apart.
+        t0 = time.perf_counter()
+        tp.review(projects.iloc[:200], lines, progress=False, **kwargs)
+        extra["warmup_s"] = time.perf_counter() - t0
     try:
         t0 = time.perf_counter()
         rv = tp.review(projects, lines, progress=False, **kwargs)
@@ -247,7 +299,7 @@ def run_review(projects, lines, *, engine: str) -> dict:
     res = _pairs_summary(None, None, ov["overlap_area_m2"].to_numpy())
     res["verdicts"] = rv.projects["verdict"].value_counts().to_dict()
     res["engine_wall_s"] = wall
-    return res
+    return {**res, **extra}
 
 
 def one(engine: str, size: int, seed: int) -> dict:
@@ -256,6 +308,20 @@ def one(engine: str, size: int, seed: int) -> dict:
 
     import townplan_gis  # noqa: F401  (import cost outside the timing)
 
+    if engine == "indicators":
+        towns = county_towns(size)
+        mem = PeakRSS()
+        t0 = time.perf_counter()
+        with mem:
+            res = run_indicators(towns)
+        return {
+            "engine": engine,
+            "towns": size,
+            "wall_s": time.perf_counter() - t0,
+            **res,
+            "peak_rss_mb": mem.peak / 2**20,
+            "delta_rss_mb": (mem.peak - mem.base) / 2**20,
+        }
     county = make_county(size, seed=seed)
     projects, lines = county["projects"], county["control_lines"]
     out = {"engine": engine, "parcels": size, "lines": len(lines), "seed": seed}
@@ -280,12 +346,16 @@ def one(engine: str, size: int, seed: int) -> dict:
             res = run_floor(projects, lines, threads=int(engine[-2]), prepared=prepared)
         elif engine == "review":
             res = run_review(projects, lines, engine="memory")
+        elif engine == "review-overlap":
+            res = run_review(projects, lines, engine="memory", setbacks=False)
         elif engine == "review-dask":
             res = run_review(projects, lines, engine="dask")
         else:
             raise SystemExit(f"unknown engine {engine}")
     out["wall_s"] = time.perf_counter() - t0
     out.update(res)
+    if "engine_wall_s" in res:  # the review() call alone (a dask cluster's start is reported apart)
+        out["total_s"], out["wall_s"] = out["wall_s"], res["engine_wall_s"]
     out["peak_rss_mb"] = mem.peak / 2**20
     out["delta_rss_mb"] = (mem.peak - mem.base) / 2**20
     return out
@@ -321,35 +391,86 @@ def machine() -> dict:
 
 
 def table(results: list[dict]) -> str:
-    """The markdown table: median wall time over repeats, spread, memory, ratios to review."""
-    df = pd.DataFrame([r for r in results if "wall_s" in r])
-    if df.empty:
-        return "(no results)"
-    g = df.groupby(["parcels", "engine"], sort=False)
-    agg = g.agg(
-        lines=("lines", "first"),
-        runs=("wall_s", "size"),
-        wall_s=("wall_s", "median"),
-        wall_min=("wall_s", "min"),
-        wall_max=("wall_s", "max"),
-        delta_rss_mb=("delta_rss_mb", "median"),
-        pairs=("pairs", "first"),
-        area_m2=("area_m2", "first"),
-    ).reset_index()
-    lines = [
-        "| parcels × lines | engine | wall s (median) | min–max | runs | Δ peak RSS MB | pairs | total overlap m² | review ÷ engine |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for parcels, block in agg.groupby("parcels", sort=False):
-        base = block.loc[block.engine == "review", "wall_s"]
-        base = float(base.iloc[0]) if len(base) else np.nan
-        for r in block.itertuples():
-            ratio = base / r.wall_s if np.isfinite(base) else np.nan
-            lines.append(
-                f"| {parcels:,} × {r.lines:,} | {r.engine} | {r.wall_s:.2f} | {r.wall_min:.2f}–{r.wall_max:.2f} "
-                f"| {r.runs} | {r.delta_rss_mb:,.0f} | {r.pairs:,} | {r.area_m2:,.1f} | {ratio:.2f} |"
+    """Markdown: median wall time over repeats with min–max, memory, ratios, and the targets."""
+    df = pd.DataFrame([r for r in results if "wall_s" in r and r.get("engine") != "indicators"])
+    out = []
+    if not df.empty:
+        for col in ("load_s", "server_delta_rss_mb", "pairs", "area_m2"):
+            if col not in df:
+                df[col] = np.nan
+        agg = (
+            df.groupby(["parcels", "engine"], sort=False)
+            .agg(
+                lines=("lines", "first"),
+                runs=("wall_s", "size"),
+                wall_s=("wall_s", "median"),
+                wall_min=("wall_s", "min"),
+                wall_max=("wall_s", "max"),
+                delta_rss_mb=("delta_rss_mb", "median"),
+                server_mb=("server_delta_rss_mb", "median"),
+                load_s=("load_s", "median"),
+                pairs=("pairs", "first"),
+                area_m2=("area_m2", "first"),
             )
-    return "\n".join(lines)
+            .reset_index()
+        )
+        out += [
+            "| parcels × lines | engine | wall s (median) | min–max | runs | Δ peak RSS MB "
+            "| pairs > 0.01 m² | total overlap m² | ÷ review | ÷ review-overlap |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for parcels, block in agg.groupby("parcels", sort=False):
+            ref = {e: block.loc[block.engine == e, "wall_s"] for e in ("review", "review-overlap")}
+            ref = {e: float(v.iloc[0]) if len(v) else np.nan for e, v in ref.items()}
+            for r in block.itertuples():
+                mem = f"{r.delta_rss_mb:,.0f}"
+                if np.isfinite(r.server_mb):
+                    mem += f" (+ server {r.server_mb:,.0f}; load {r.load_s:.1f} s)"
+                out.append(
+                    f"| {parcels:,} × {r.lines:,} | {r.engine} | {r.wall_s:.2f} "
+                    f"| {r.wall_min:.2f}–{r.wall_max:.2f} | {r.runs} | {mem} | {r.pairs:,.0f} "
+                    f"| {r.area_m2:,.1f} | {r.wall_s / ref['review']:.2f} "
+                    f"| {r.wall_s / ref['review-overlap']:.2f} |"
+                )
+        out.append("")
+        for parcels, block in agg.groupby("parcels", sort=False):
+            w = dict(zip(block.engine, block.wall_s, strict=True))
+            bits = []
+            for eng in ("review", "review-overlap"):
+                if eng not in w:
+                    continue
+                t = w[eng]
+                if "overlay" in w:
+                    bits.append(f"{eng}: overlay ÷ it = {w['overlay'] / t:.2f} (target ≥ 5)")
+                if "postgis" in w:
+                    bits.append(f"{eng}: postgis ÷ it = {w['postgis'] / t:.2f} (target ≥ 1)")
+                if "floor-2t" in w:
+                    bits.append(f"{eng}: it ÷ floor-2t = {t / w['floor-2t']:.2f} (target ≤ 1.5)")
+            if bits:
+                out.append(f"- {parcels:,} parcels: " + "; ".join(bits))
+    ind = [r for r in results if r.get("engine") == "indicators" and "wall_s" in r]
+    if ind:
+        t = [r["indicators_s"] for r in ind]
+        w = [r["wall_s"] for r in ind]
+        out.append(
+            f"- indicators for {ind[0]['towns']} towns (Puzhou-sized): town.indicators() "
+            f"{np.median(t):.2f} s (min–max {min(t):.2f}–{max(t):.2f}, target < 10 s); with "
+            f"assess_many ranking {np.median(w):.2f} s"
+        )
+    return "\n".join(out) if out else "(no results)"
+
+
+def _spawn(engine: str, size: int, seed: int, timeout: float) -> dict:
+    """One engine in a fresh interpreter, so its peak memory and imports are its own."""
+    cmd = [sys.executable, __file__, "--one", engine, str(size), str(seed)]
+    fail = {"engine": engine, "parcels": size}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {**fail, "error": f"timeout {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {**fail, "error": proc.stderr.strip()[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -357,6 +478,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--towns", type=int, default=200, help="towns for the indicators engine")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per engine run")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
@@ -366,33 +488,17 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(one(args.one[0], int(args.one[1]), int(args.one[2]))))
         return
     results = []
-    for size in args.sizes:
-        for rep in range(args.repeat):
-            for engine in args.engines:
-                cmd = [sys.executable, __file__, "--one", engine, str(size), str(args.seed)]
-                try:
-                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
-                except subprocess.TimeoutExpired:
-                    res = {
-                        "engine": engine,
-                        "parcels": size,
-                        "error": f"timeout {args.timeout:.0f} s",
-                    }
-                else:
-                    if proc.returncode != 0:
-                        res = {
-                            "engine": engine,
-                            "parcels": size,
-                            "error": proc.stderr.strip()[-2000:],
-                        }
-                    else:
-                        res = json.loads(proc.stdout.strip().splitlines()[-1])
-                res["repeat"] = rep
-                results.append(res)
-                shown = {k: v for k, v in res.items() if k not in ("error",)}
-                print(json.dumps(shown), flush=True)
-                if "error" in res:
-                    print(f"  error: {res['error'][-500:]}", file=sys.stderr, flush=True)
+    jobs = [(e, size) for size in args.sizes for e in args.engines if e != "indicators"]
+    if "indicators" in args.engines:
+        jobs.append(("indicators", args.towns))
+    for rep in range(args.repeat):
+        for engine, size in jobs:
+            res = _spawn(engine, size, args.seed, args.timeout)
+            res["repeat"] = rep
+            results.append(res)
+            print(json.dumps({k: v for k, v in res.items() if k != "error"}), flush=True)
+            if "error" in res:
+                print(f"  error: {res['error'][-500:]}", file=sys.stderr, flush=True)
     doc = {"machine": machine(), "results": results, "table": table(results)}
     args.out.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str))
     print(doc["table"])
