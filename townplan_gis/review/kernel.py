@@ -21,7 +21,7 @@ computed per chunk too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -31,6 +31,7 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review import setbacks as _setbacks
+from townplan_gis.review.grading import LINE_ZH, MU_M2, finish_rows
 from townplan_gis.review.rules import Rules
 from townplan_gis.schema import LINE_TYPES
 
@@ -44,8 +45,6 @@ __all__ = [
     "subdivide",
     "type_totals",
 ]
-
-MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (domain brief §2)
 
 CONFLICT_COLUMNS = [
     "project_id",
@@ -70,8 +69,6 @@ CONFLICT_COLUMNS = [
     "ignored",
     "reason",
 ]
-
-LINE_ZH = {"red": "红线", "green": "绿线", "purple": "紫线", "blue": "蓝线", "yellow": "黄线"}
 
 
 @dataclass
@@ -102,6 +99,25 @@ class PreparedLines:
     band_tree: shapely.STRtree
     max_setback_m: float
     crs: Any = None
+    arrays: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Plain numpy columns for the per-row takes of every chunk (no pandas overhead per chunk).
+        a = self.attrs
+        obj = {
+            c: a[c].to_numpy(dtype=object)
+            for c in ("line_type", "line_id", "line_name", "zone", "road_class")
+        }
+        obj["zone"] = np.where(pd.isna(obj["zone"]), None, obj["zone"])
+        label = np.where(pd.isna(obj["line_name"]), obj["line_id"], obj["line_name"]).astype(str)
+        self.arrays = {
+            **obj,
+            "area_m2": a["area_m2"].to_numpy(dtype=float),
+            "setback_m": a["setback_m"].to_numpy(dtype=float),
+            "sliver_exempt": a["sliver_exempt"].to_numpy(dtype=bool),
+            "line_zh": np.array([LINE_ZH.get(t, t) for t in obj["line_type"]], dtype=object),
+            "label": label.astype(object),
+        }
 
     def __len__(self) -> int:
         return len(self.attrs)
@@ -312,72 +328,24 @@ def _point_overlaps(geoms, lines: PreparedLines):
     return left, right, geoms[left], np.zeros(n), np.zeros(n)
 
 
-def _grade(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Attach grade, clause and procedure by resolving each distinct (line, zone, project type)."""
-    keys = frame[["line_type", "zone", "project_type"]].astype(object)
-    keys = keys.where(keys.notna(), None)
-    uniq = keys.drop_duplicates()
-    resolved = [
-        rules.resolve(lt, z, pt)
-        for lt, z, pt in zip(uniq["line_type"], uniq["zone"], uniq["project_type"], strict=True)
-    ]
-    table = uniq.assign(
-        grade=[r.grade for r in resolved],
-        clause=[r.clause_zh for r in resolved],
-        procedure=[r.procedure_zh for r in resolved],
-        clause_en=[r.clause_en for r in resolved],
-        procedure_en=[r.procedure_en for r in resolved],
-    )
-    merged = keys.merge(table, on=["line_type", "zone", "project_type"], how="left")
-    return merged.drop(columns=["line_type", "zone", "project_type"]).set_axis(frame.index)
+_ROW_KEYS = (
+    "_row",
+    "_line",
+    "check",
+    "overlap_area_m2",
+    "overlap_length_m",
+    "distance_m",
+    "geometry",
+    "grade",
+    "clause",
+    "procedure",
+    "clause_en",
+    "procedure_en",
+    "reason",
+)
 
 
-def _fmt(values: np.ndarray, digits: int) -> np.ndarray:
-    """Numbers as text, an object array (so that ``+`` concatenates element-wise)."""
-    return np.array([f"{v:,.{digits}f}" for v in np.asarray(values, dtype=float)], dtype=object)
-
-
-def _slivers(frame: pd.DataFrame, size: np.ndarray, dim: np.ndarray, rules: Rules):
-    """Sliver flags and their reasons (domain brief §4 tolerance)."""
-    tol = rules.tolerance
-    r = tol["inward_buffer_m"]
-    area, length = frame["overlap_area_m2"].to_numpy(), frame["overlap_length_m"].to_numpy()
-    share = tol["min_pct_of_project"] / 100.0 * size
-    thresh = np.where(
-        dim == 2, np.maximum(tol["min_area_m2"], share), np.maximum(tol["min_length_m"], share)
-    )
-    measure = np.where(dim == 2, area, length)
-    small = (dim >= 1) & (measure < thresh)
-    thin = np.zeros(len(frame), dtype=bool)
-    geom = np.asarray(frame.geometry.array, dtype=object)
-    if r > 0:
-        # Every point of a shape that vanishes under an inward buffer r lies within r of its boundary,
-        # whose r-neighbourhood has area ≤ 2rP + πr² per ring: larger overlaps need no buffer.
-        rings = shapely.get_num_coordinates(geom)
-        bound = 2 * r * shapely.length(geom) + np.pi * r * r * rings
-        cand = np.flatnonzero((dim == 2) & ~small & (area <= bound))
-        if len(cand):
-            thin[cand] = shapely.is_empty(shapely.buffer(geom[cand], -r))
-    sliver = small | thin
-    unit = np.where(dim == 2, " m²", " m").astype(object)
-    why = pd.Series("", index=frame.index, dtype=object)
-    s = pd.Series(small, index=frame.index)
-    why[s] = (
-        "sliver: "
-        + _fmt(measure[small], 2)
-        + unit[small]
-        + " < tolerance "
-        + _fmt(thresh[small], 2)
-        + unit[small]
-        + f" (max({tol['min_area_m2']:g} m², {tol['min_pct_of_project']:g} % of project))"
-    )
-    why[pd.Series(thin & ~small, index=frame.index)] = (
-        f"sliver: narrower than {2 * r:g} m (vanishes under a {r:g} m inward buffer)"
-    )
-    return sliver, why
-
-
-def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> pd.DataFrame:
+def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict | None:
     geoms = np.asarray(chunk.geometry.array, dtype=object)
     dim = chunk["_dim"].to_numpy()
     parts = []
@@ -389,76 +357,31 @@ def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> pd
         left, line, geom, area, length = func(*args)
         parts.append((idx[left], line, geom, area, length))
     if not parts:
-        return pd.DataFrame()
+        return None
     pos, line, geom, area, length = (np.concatenate(x) for x in zip(*parts, strict=True))
-    out = gpd.GeoDataFrame(
-        {"_row": pos, "_line": line, "overlap_area_m2": area, "overlap_length_m": length},
-        geometry=gpd.GeoSeries(geom, crs=lines.crs),
-    )
-    out["check"] = "overlap"
-    out["distance_m"] = 0.0
-    return out
+    n = len(pos)
+    return {
+        "_row": pos,
+        "_line": line,
+        "check": np.full(n, "overlap", dtype=object),
+        "overlap_area_m2": area.astype(float),
+        "overlap_length_m": length.astype(float),
+        "distance_m": np.zeros(n),
+        "geometry": np.asarray(geom, dtype=object),
+    }
 
 
-def _finish(rows: gpd.GeoDataFrame, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules):
-    """Attach project and line attributes, shares, grades, slivers and reasons."""
-    r, li = rows["_row"].to_numpy(), rows["_line"].to_numpy()
-    p = chunk.iloc[r]
-    la = lines.attrs.iloc[li]
-    size, dim = p["_size"].to_numpy(), p["_dim"].to_numpy()
-    rows["_pos"] = p["_pos"].to_numpy()
-    for col in ("project_id", "project_name", "project_type"):
-        rows[col] = p[col].to_numpy()
-    for col in ("line_type", "line_id", "line_name", "zone"):
-        rows[col] = la[col].to_numpy()
-    area, length = rows["overlap_area_m2"].to_numpy(), rows["overlap_length_m"].to_numpy()
-    rows["overlap_area_mu"] = area / MU_M2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rows["pct_of_project"] = np.where(
-            dim == 2, area / size * 100, np.where(dim == 1, length / size * 100, 100.0)
+def _concat(parts: list[dict]) -> dict:
+    n = [len(p["_row"]) for p in parts]
+    out = {}
+    for key in _ROW_KEYS:
+        out[key] = np.concatenate(
+            [
+                p[key] if key in p else np.full(k, None, dtype=object)
+                for p, k in zip(parts, n, strict=True)
+            ]
         )
-        rows["pct_of_line"] = np.where(dim == 2, area / la["area_m2"].to_numpy() * 100, np.nan)
-    is_ov = rows["check"].to_numpy() == "overlap"
-    rows.loc[~is_ov, "pct_of_line"] = np.nan
-    graded = _grade(rows, rules)
-    for col in graded.columns:
-        own = rows[col].to_numpy() if col in rows else np.full(len(rows), None, dtype=object)
-        rows[col] = np.where(is_ov, graded[col].to_numpy(), own)
-    sliver, why = _slivers(rows, size, dim, rules)
-    sliver &= is_ov
-    exempt = la["sliver_exempt"].to_numpy()
-    ignored = sliver & ~exempt
-    rows["ignored"] = ignored
-    rows.loc[ignored, "grade"] = "notice"
-    zone = la["zone"].fillna("").to_numpy().astype(str)
-    zone_txt = np.where(zone == "", "", " (" + zone.astype(object) + ")").astype(object)
-    what = (
-        pd.Series([LINE_ZH.get(t, t) for t in la["line_type"]], index=rows.index)
-        + zone_txt
-        + " '"
-        + la["line_name"].fillna(la["line_id"]).astype(str).to_numpy()
-        + "'"
-    )
-    amount = np.where(
-        dim == 2, _fmt(area, 1) + " m²", np.where(dim == 1, _fmt(length, 1) + " m", "point")
-    ).astype(object)
-    base = (
-        "inside "
-        + what
-        + ": "
-        + amount
-        + " ("
-        + _fmt(rows["pct_of_project"].to_numpy(), 1)
-        + " % of project)"
-    )
-    reason = np.where(is_ov, base.to_numpy(), rows["reason"].to_numpy() if "reason" in rows else "")
-    reason = np.where(ignored, why.to_numpy() + "; ignored", reason)
-    kept = sliver & exempt
-    reason = np.where(
-        kept, reason + "; below the sliver tolerance, which is never applied here", reason
-    )
-    rows["reason"] = reason
-    return rows
+    return out
 
 
 def review_chunk(
@@ -491,17 +414,19 @@ def review_chunk(
     """
     settings = dict(settings or {})
     chunk = projects.reset_index(drop=True)
-    rows = _overlap_rows(chunk, lines, rules)
+    parts = [p for p in [_overlap_rows(chunk, lines, rules)] if p is not None]
     if settings.get("setbacks", True) and len(lines.bands):
         sb = _setbacks.setback_rows(chunk, lines, rules)
-        if len(sb):
-            rows = pd.concat([rows, sb], ignore_index=True) if len(rows) else sb
-    if not len(rows):
+        if sb is not None:
+            parts.append(sb)
+    if not parts:
         return _empty_conflicts(lines.crs)
-    rows = _finish(gpd.GeoDataFrame(rows, geometry="geometry", crs=lines.crs), chunk, lines, rules)
-    if settings.get("setbacks", True) and len(lines.bands):
+    rows = finish_rows(_concat(parts), chunk, lines, rules)
+    if len(parts) > 1:
         rows = _setbacks.drop_covered(rows)
-    return rows[[*CONFLICT_COLUMNS, "_pos", "_line", "geometry"]].reset_index(drop=True)
+    geometry = gpd.GeoSeries(rows.pop("geometry"), crs=lines.crs)
+    data = {c: rows[c] for c in (*CONFLICT_COLUMNS, "_pos", "_line")}
+    return gpd.GeoDataFrame(data, geometry=geometry)
 
 
 def _empty_conflicts(crs) -> gpd.GeoDataFrame:

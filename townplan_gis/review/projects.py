@@ -61,7 +61,9 @@ def prepare_lines_frame(
 
 def _project_type(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     lookup = _value_lookup("project_type")
-    mapped = series.map(lambda v: lookup.get(_key(v)) if pd.notna(v) else None)
+    uniq = pd.unique(series.dropna())
+    table = {v: lookup.get(_key(v)) for v in uniq}
+    mapped = series.map(table)
     accepted = list(aliases()["values"]["project_type"])
     why = pd.Series("", index=series.index, dtype=object)
     missing = series.isna() | (series.astype("string").str.strip() == "")

@@ -133,17 +133,18 @@ class Review:
 def _project_reasons(conflicts: pd.DataFrame, n: int) -> np.ndarray:
     """Per project: the non-ignored findings, worst grade first, as one line of text."""
     out = np.full(n, "", dtype=object)
-    real = conflicts[~conflicts["ignored"].astype(bool)]
-    if len(real):
-        rank = real["grade"].map(GRADE_RANK)
-        text = (
-            (real["grade"] + ": " + real["reason"])
-            .to_frame("t")
-            .assign(_pos=real["_pos"].to_numpy(), _r=-rank.to_numpy())
-        )
-        text = text.sort_values(["_pos", "_r"], kind="stable")
-        joined = text.groupby("_pos")["t"].agg("; ".join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+    keep = ~conflicts["ignored"].to_numpy(dtype=bool)
+    if keep.any():
+        pos = conflicts["_pos"].to_numpy(dtype=np.int64)[keep]
+        grade = conflicts["grade"].to_numpy(dtype=object)[keep]
+        rank = np.array([GRADE_RANK.get(g, 0) for g in grade])
+        text = "; " + grade + ": " + conflicts["reason"].to_numpy(dtype=object)[keep]
+        order = np.lexsort((-rank, pos))
+        pos, text = pos[order], text[order]
+        starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+        # reduceat on an object array concatenates the strings of each project in one C loop.
+        joined = np.add.reduceat(text, starts)
+        out[pos[starts]] = [t[2:] for t in joined]
     return out
 
 

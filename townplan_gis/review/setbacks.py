@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
     from townplan_gis.review.rules import Rules
 
 __all__ = ["drop_covered", "setback_rows"]
-
-_LINE_ZH = {"red": "红线", "blue": "蓝线"}
 
 
 def _band_parts(geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: PreparedLines):
@@ -61,25 +58,28 @@ def _band_parts(geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: Pre
     return r, li, merged
 
 
-def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> gpd.GeoDataFrame:
-    """Setback findings of one prepared chunk (see module docstring); ``_row`` is the chunk row."""
-    types = set(rules.setbacks.get("project_types", []))
+def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict | None:
+    """Setback findings of one prepared chunk (see module docstring) as a dict of column arrays.
+
+    ``_row`` is the chunk row, ``_line`` the line position; None when there is none.
+    """
+    types = list(rules.setbacks.get("project_types", []))
     geoms = np.asarray(chunk.geometry.array, dtype=object)
-    cand = np.flatnonzero(
-        chunk["project_type"].isin(types).to_numpy() & (chunk["_dim"].to_numpy() >= 0)
-    )
+    ptype = chunk["project_type"].to_numpy(dtype=object)
+    cand = np.flatnonzero(np.isin(ptype, types) & (chunk["_dim"].to_numpy() >= 0))
     if not len(cand) or lines.max_setback_m <= 0:
-        return gpd.GeoDataFrame()
+        return None
     left, right = lines.tree.query(geoms[cand], predicate="dwithin", distance=lines.max_setback_m)
     pos = cand[left]
-    need = lines.attrs["setback_m"].to_numpy()[right]
+    a = lines.arrays
+    need = a["setback_m"][right]
     has = np.isfinite(need)
     pos, right, need = pos[has], right[has], need[has]
     dist = shapely.distance(geoms[pos], lines.geoms[right])
     near = dist < need
     pos, right, need, dist = pos[near], right[near], need[near], dist[near]
     if not len(pos):
-        return gpd.GeoDataFrame()
+        return None
     geom = _nearest_points(geoms[pos], lines.geoms[right])
     bp, bl, merged = _band_parts(geoms, pos, right, lines)
     if len(bp):
@@ -88,51 +88,47 @@ def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> gpd
         hit = key.isin(found.index)
         geom[hit] = found.reindex(key[hit]).to_numpy()
     dims = shapely.get_dimensions(geom)
-    area = np.where(dims == 2, shapely.area(geom), 0.0)
-    length = np.where(dims == 1, shapely.length(geom), 0.0)
-    lt = lines.attrs["line_type"].to_numpy()[right]
+    lt = a["line_type"][right]
     cfg = rules.setbacks
-    grade = np.array([cfg[t]["grade"] for t in lt], dtype=object)
+    text = {
+        k: np.array([cfg[t][src] for t in lt], dtype=object)
+        for k, src in (
+            ("grade", "grade"),
+            ("clause", "clause_zh"),
+            ("procedure", "procedure_zh"),
+            ("clause_en", "clause_en"),
+            ("procedure_en", "procedure_en"),
+        )
+    }
     esc = np.array([cfg[t]["review_within_m"] for t in lt], dtype=float)
-    grade = np.where(dist < esc, "review", grade)
-    rc = lines.attrs["road_class"].to_numpy()[right]
-    name = lines.attrs["line_name"].fillna(lines.attrs["line_id"]).astype(str).to_numpy()[right]
-    cls = np.where(
-        (lt == "red") & pd.notna(rc),
-        " (" + pd.Series(rc).fillna("").astype(str).to_numpy() + ")",
-        "",
-    )
+    text["grade"] = np.where(dist < esc, "review", text["grade"]).astype(object)
+    rc = a["road_class"][right]
+    cls = np.where((lt == "red") & pd.notna(rc), " (" + rc.astype(str).astype(object) + ")", "")
     reason = (
-        chunk["project_type"].to_numpy()[pos].astype(str)
+        ptype[pos].astype(str).astype(object)
         + " "
-        + pd.Series(np.round(dist, 2)).map(lambda v: f"{v:.2f}").to_numpy()
+        + np.char.mod("%.2f", dist).astype(object)
         + " m from "
-        + np.array([_LINE_ZH[t] for t in lt], dtype=object)
+        + a["line_zh"][right]
         + " '"
-        + name
+        + a["label"][right]
         + "'"
-        + cls
+        + cls.astype(object)
         + "; setback "
-        + pd.Series(need).map(lambda v: f"{v:g}").to_numpy()
+        + np.char.mod("%g", need).astype(object)
         + " m required"
     )
-    return gpd.GeoDataFrame(
-        {
-            "_row": pos,
-            "_line": right,
-            "overlap_area_m2": area,
-            "overlap_length_m": length,
-            "check": "setback",
-            "distance_m": dist,
-            "grade": grade,
-            "clause": [cfg[t]["clause_zh"] for t in lt],
-            "procedure": [cfg[t]["procedure_zh"] for t in lt],
-            "clause_en": [cfg[t]["clause_en"] for t in lt],
-            "procedure_en": [cfg[t]["procedure_en"] for t in lt],
-            "reason": reason,
-        },
-        geometry=gpd.GeoSeries(geom, crs=lines.crs),
-    )
+    return {
+        "_row": pos,
+        "_line": right,
+        "check": np.full(len(pos), "setback", dtype=object),
+        "overlap_area_m2": np.where(dims == 2, shapely.area(geom), 0.0),
+        "overlap_length_m": np.where(dims == 1, shapely.length(geom), 0.0),
+        "distance_m": dist,
+        "geometry": geom,
+        **text,
+        "reason": reason,
+    }
 
 
 def _nearest_points(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -140,13 +136,13 @@ def _nearest_points(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return shapely.get_point(shapely.shortest_line(a, b), 0)
 
 
-def drop_covered(rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def drop_covered(rows: dict) -> dict:
     """Drop setback findings for (project, line) pairs that already overlap (not as a sliver)."""
-    is_sb = rows["check"].to_numpy() == "setback"
+    is_sb = rows["check"] == "setback"
     if not is_sb.any():
         return rows
-    real = rows[(rows["check"] == "overlap") & ~rows["ignored"].astype(bool)]
-    covered = pd.MultiIndex.from_arrays([real["_pos"], real["_line"]])
+    real = (rows["check"] == "overlap") & ~rows["ignored"].astype(bool)
+    covered = pd.MultiIndex.from_arrays([rows["_pos"][real], rows["_line"][real]])
     key = pd.MultiIndex.from_arrays([rows["_pos"], rows["_line"]])
-    drop = is_sb & key.isin(covered)
-    return rows[~drop]
+    keep = ~(is_sb & key.isin(covered))
+    return {k: v[keep] for k, v in rows.items()}

@@ -1,0 +1,128 @@
+"""``townplan review``: outputs, exit codes 0 / 3 / 2, and the Puzhou sample's verdict coverage."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+import townplan_gis as tp
+from townplan_gis.cli import main
+
+CRS = "EPSG:4546"
+X0, Y0 = 500_000.0, 3_850_000.0
+
+
+def _town(tmp_path, project_types):
+    lines = gpd.GeoDataFrame(
+        {"line_type": ["绿线"], "name": ["滨河公园"]},
+        geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
+        crs=CRS,
+    )
+    projects = gpd.GeoDataFrame(
+        {
+            "project_id": [f"P{i}" for i in range(len(project_types))],
+            "name": "项目",
+            "project_type": project_types,
+        },
+        geometry=[box(X0 + 10 * i, Y0, X0 + 10 * i + 5, Y0 + 5) for i in range(len(project_types))],
+        crs=CRS,
+    )
+    path = tmp_path / "town.gpkg"
+    tp.Town("测试镇", layers={"control_lines": lines, "projects": projects}).write(path)
+    return path
+
+
+def test_review_writes_outputs_and_exits_3_on_reject(tmp_path, capsys):
+    path = _town(tmp_path, ["park", "building"])
+    out = tmp_path / "out"
+    assert main(["review", str(path), "--out", str(out)]) == 3
+    text = capsys.readouterr().out
+    assert "reject" in text and "P1" in text
+    for name in ("conflicts.gpkg", "conflicts.csv", "projects.csv"):
+        assert (out / name).exists()
+    assert (out / "projects.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+    projects = pd.read_csv(out / "projects.csv", encoding="utf-8-sig")
+    assert projects["verdict"].tolist() == ["review", "reject"]
+    conflicts = pd.read_csv(out / "conflicts.csv", encoding="utf-8-sig")
+    assert set(conflicts["line_name"]) == {"滨河公园"}
+
+
+def test_review_exit_0_when_nothing_is_rejected_and_json(tmp_path, capsys):
+    path = _town(tmp_path, ["park", "greening"])
+    assert main(["review", str(path), "--out", str(tmp_path / "o"), "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdicts"] == {"pass": 0, "review": 2, "reject": 0, "invalid": 0}
+    assert payload["settings"]["rules"] == "default"
+    assert {p["project_id"] for p in payload["projects"]} == {"P0", "P1"}
+
+
+def test_review_projects_file_and_rules_file(tmp_path):
+    path = _town(tmp_path, ["park"])
+    other = gpd.GeoDataFrame(
+        {"项目编号": ["X9"], "项目类型": ["建筑"]},
+        geometry=[box(X0 + 50, Y0 + 50, X0 + 60, Y0 + 60)],
+        crs=CRS,
+    )
+    other.to_file(tmp_path / "new.gpkg", layer="projects")
+    out = tmp_path / "o"
+    assert (
+        main(["review", str(path), "--projects", str(tmp_path / "new.gpkg"), "--out", str(out)])
+        == 3
+    )
+    assert pd.read_csv(out / "projects.csv", encoding="utf-8-sig")["project_id"].tolist() == ["X9"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[rule]]\nline_type = 'pink'\n", encoding="utf-8")
+    assert main(["review", str(path), "--rules", str(bad), "--out", str(out)]) == 2
+
+
+def test_review_bad_input_exit_2(tmp_path, capsys):
+    assert main(["review", str(tmp_path / "missing.gpkg")]) == 2
+    lines_only = tmp_path / "t.gpkg"
+    lines = gpd.GeoDataFrame(
+        {"line_type": ["red"]}, geometry=[box(X0, Y0, X0 + 1, Y0 + 1)], crs=CRS
+    )
+    tp.Town("t", layers={"control_lines": lines}).write(lines_only)
+    assert main(["review", str(lines_only)]) == 2
+    assert "no projects" in capsys.readouterr().err
+
+
+def test_help_documents_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["review", "--help"])
+    text = capsys.readouterr().out
+    assert "3 at least one project rejected" in text.replace("\n", " ").replace("  ", " ")
+
+
+# --- the Puzhou sample -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def puzhou():
+    return tp.sample_town().review()
+
+
+def test_puzhou_yields_every_verdict_and_grade(puzhou):
+    verdicts = set(puzhou.projects["verdict"])
+    assert {"pass", "review", "reject"} <= verdicts
+    real = puzhou.conflicts[~puzhou.conflicts["ignored"]]
+    assert {"forbidden", "review", "notice"} <= set(real["grade"])
+    assert (puzhou.conflicts["check"] == "setback").any()
+    assert puzhou.conflicts["ignored"].any()  # a sliver
+    assert set(puzhou.conflicts["line_type"]) == {"red", "green", "purple", "blue", "yellow"}
+    assert len(puzhou.projects) == len(tp.sample_town().projects)
+
+
+def test_puzhou_compatibility_first(puzhou):
+    # Road works in red lines, parks in green lines, the sewage works in its yellow line: review.
+    c = puzhou.conflicts[puzhou.conflicts["check"] == "overlap"]
+    compatible = c[
+        (
+            (c["line_type"] == "red")
+            & c["project_type"].isin(["road", "utility", "lighting", "greening"])
+        )
+        | ((c["line_type"] == "green") & c["project_type"].isin(["park", "greening"]))
+        | ((c["line_type"] == "yellow") & (c["project_type"] == "infrastructure"))
+    ]
+    assert len(compatible) > 0 and (compatible["grade"] == "review").all()
