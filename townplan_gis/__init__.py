@@ -23,7 +23,7 @@ from townplan_gis.errors import (
 from townplan_gis.io import read_layer, read_town, write_town
 from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
 from townplan_gis.postgis import read_projects
-from townplan_gis.report import project_opinion, report, to_excel
+from townplan_gis.report import project_opinion, report, show_html, to_excel
 from townplan_gis.review import (
     Review,
     Rules,
@@ -81,6 +81,7 @@ __all__ = [
     "sample_town",
     "sample_towns",
     "save_map",
+    "show_html",
     "to_excel",
     "utm_epsg",
     "wgs84_to_gcj02",

@@ -498,3 +498,24 @@ def as_scorecard(frame: pd.DataFrame, standard: Any = None) -> Scorecard:
             if value:
                 out.attrs[key] = str(value)
     return out
+
+
+class InlinePage:
+    """A full HTML page (an offline map, a report, an opinion) shown inside a notebook cell.
+
+    The page goes into an ``<iframe srcdoc>``: its scripts and styles stay isolated from the notebook,
+    and an offline page keeps working with no network (tech notes, "Offline folium HTML").
+    """
+
+    def __init__(self, page: str, *, height: int = 520):
+        self.page = page
+        self.height = int(height)
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #d0d7de"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        return f"<InlinePage: {len(self.page):,} characters of HTML>"

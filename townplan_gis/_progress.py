@@ -15,8 +15,11 @@ calls print nothing, and they write to stderr, never to stdout.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any, TypeVar
+
+from tqdm import TqdmWarning
 
 from townplan_gis._options import options
 
@@ -60,7 +63,10 @@ def progress(
     tqdm.auto.tqdm
         Iterate over it, or call ``.update(n)``; a disabled bar costs almost nothing.
     """
-    from tqdm.auto import tqdm
+    with warnings.catch_warnings():
+        # Jupyter without ipywidgets: tqdm.auto falls back to a text bar; its warning is only noise.
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm
 
     kwargs.setdefault("delay", options.progress_delay_s)
     return tqdm(

@@ -12,6 +12,7 @@ deliverable shares), ``templates/`` (Jinja2 pages and the print stylesheet).
 
 from townplan_gis.report.excel import display_width, to_excel
 from townplan_gis.report.html import build_report, report
+from townplan_gis.report.notebook import show_html
 from townplan_gis.report.opinion import project_opinion
 
-__all__ = ["build_report", "display_width", "project_opinion", "report", "to_excel"]
+__all__ = ["build_report", "display_width", "project_opinion", "report", "show_html", "to_excel"]

@@ -382,7 +382,7 @@ def report(
     path: str | Path | None = None,
     scorecard: pd.DataFrame | None = None,
     indicators: pd.DataFrame | None = None,
-    map: bool = True,
+    map: Any = True,
     basemap: str | None = "none",
     title: str | None = None,
     progress: bool | None = None,
@@ -406,8 +406,9 @@ def report(
         Write the page here and return the path; without it the HTML text is returned.
     scorecard, indicators : DataFrame, optional
         Already computed results to reuse (default: computed from ``town``).
-    map : bool, default True
-        Embed the offline plan map (with the review drawn, when there is one).
+    map : bool or folium.Map, default True
+        Embed the offline plan map (with the review drawn, when there is one); pass a map from
+        :func:`townplan_gis.plan_map` to embed that one instead of drawing it again.
     basemap : str, default "none"
         Basemap of the embedded map; the default draws no tiles, so the report never touches a network.
     title : str, optional
@@ -446,10 +447,14 @@ def report(
             review = None
         steps.update()
         map_html = None
-        if map:
+        if map is not False and map is not None:
             from townplan_gis.maps import plan_map, render_html
 
-            m = plan_map(town, review=review, basemap=basemap, lang=lang)
+            m = (
+                map
+                if map is not True
+                else plan_map(town, review=review, basemap=basemap, lang=lang)
+            )
             map_html = render_html(m, offline=True)
         steps.update()
     page = build_report(
