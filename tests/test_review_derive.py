@@ -124,3 +124,20 @@ def test_town_review_derives_missing_line_types():
     assert (r.conflicts.loc[r.conflicts["line_type"] == "purple", "zone"] == "core").any()
     # Without derive the town has no control lines: nothing to conflict with.
     assert town.review().projects["verdict"].tolist() == ["pass"]
+
+
+def test_town_review_takes_road_class_of_red_lines_from_roads():
+    # A surveyed red line without road_class around arterial road A (y −15..15); a building 6 m
+    # beyond it: 8 m setback once the class is known from the road inside (5 m without roads).
+    red = gpd.GeoDataFrame(
+        {"line_type": ["red"]}, geometry=[box(X0, Y0 - 15, X0 + 100, Y0 + 15)], crs=CRS
+    )
+    projects = gpd.GeoDataFrame(
+        {"project_type": ["building"]}, geometry=[box(X0 + 10, Y0 + 21, X0 + 20, Y0 + 30)], crs=CRS
+    )
+    with_roads = tp.Town("t", layers={"control_lines": red, "projects": projects, "roads": roads()})
+    row = with_roads.review().conflicts.iloc[0]
+    assert row["distance_m"] == pytest.approx(6.0) and "(arterial)" in row["reason"]
+    without = tp.Town("t", layers={"control_lines": red, "projects": projects})
+    assert len(without.review().conflicts) == 0
+    assert "road_class" not in red  # the caller's frame is untouched

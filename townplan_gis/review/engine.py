@@ -261,14 +261,19 @@ def review_town(town, *, derive: bool | Sequence[str] = False, **kwargs: Any) ->
     derive : bool or sequence of line types, default False
         Add control lines derived from the town's layers (:func:`derive_control_lines`) for the line
         types the ``control_lines`` layer lacks (``True``: all five), flagged ``derived=True``.
+        Red lines without ``road_class`` take it from the roads they contain
+        (:func:`~townplan_gis.review.derive.attach_road_class`), for the setbacks.
     **kwargs
         Passed to :func:`review`.
     """
-    from townplan_gis.review.derive import derive_control_lines
+    from townplan_gis.review.derive import attach_road_class, derive_control_lines
 
     lines = town.layer("control_lines", empty_ok=True)
     if lines.crs is None:
         lines = lines.set_crs(town.crs)
+    if town.has("roads") and len(lines):
+        # Setbacks depend on the road class, which surveyed red lines rarely carry.
+        lines = attach_road_class(lines, town.roads)
     if derive:
         want = {"red", "green", "purple", "blue", "yellow"} if derive is True else set(derive)
         missing = want - set(lines["line_type"].dropna())
