@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -24,6 +25,7 @@ __all__ = [
     "as_scorecard",
     "badge",
     "comparator_symbol",
+    "display_width",
     "fmt_number",
     "label",
     "review_html",
@@ -108,6 +110,12 @@ def comparator_symbol(comparator: Any) -> str:
 
 def _lang(lang: str | None) -> str:
     return lang or options.lang
+
+
+def display_width(text: Any) -> int:
+    """Columns a string takes in a monospace grid: East-Asian wide and full-width characters count 2."""
+    s = "" if text is None else str(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
 
 
 def label(kind: str, value: Any, lang: str | None = None) -> str:

@@ -271,6 +271,120 @@ if not any(getattr(step, "__name__", "") == "_demo_review" for step in DEMO_STEP
     DEMO_STEPS.append(_demo_review)
 
 
+# --- report ----------------------------------------------------------------------------------------------
+def _deliverables(
+    town,
+    out: Path,
+    *,
+    standard: str | None,
+    lang: str,
+    basemap: str = "osm",
+    opinions: str = "none",
+) -> dict:
+    """Write report.html, workbook.xlsx and map.html (and per-project opinions) for a town."""
+    from townplan_gis.maps import plan_map, save_map
+    from townplan_gis.report import project_opinion, report, to_excel
+    from townplan_gis.standards import assess, load_standard
+
+    out.mkdir(parents=True, exist_ok=True)
+    indicators = town.indicators()
+    std = load_standard(standard) if standard else None
+    card = assess(indicators, std) if std is not None else None
+    review = None
+    if town.has("projects") and town.has("control_lines"):
+        review = town.review()
+    files = {
+        "report": report(
+            town,
+            standard=std,
+            scorecard=card,
+            indicators=indicators,
+            review=review,
+            lang=lang,
+            path=out / "report.html",
+        ),
+        "workbook": to_excel(
+            out / "workbook.xlsx",
+            scorecard=card,
+            indicators=indicators,
+            review=review,
+            lang=lang,
+            settings={"town": town.name, "standard": std.name if std else "none"},
+        ),
+        "map": save_map(
+            plan_map(town, review=review, basemap=basemap, lang=lang), out / "map.html"
+        ),
+    }
+    if review is not None and opinions != "none":
+        wanted = {"rejected": ["reject"], "flagged": ["reject", "review", "invalid"]}.get(opinions)
+        rows = (
+            review.projects
+            if wanted is None
+            else review.projects[review.projects["verdict"].isin(wanted)]
+        )
+        for pid in rows["project_id"].astype(str):
+            safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in pid)
+            files[f"opinion {pid}"] = project_opinion(
+                review, pid, town=town, lang=lang, path=out / "opinions" / f"{safe}.html"
+            )
+    return {"files": files, "scorecard": card, "review": review}
+
+
+def _print_deliverables(town, result: dict) -> None:
+    card, review = result["scorecard"], result["review"]
+    if card is not None:
+        counts = card["status"].value_counts()
+        print(
+            f"scorecard {card.attrs.get('standard', '')}: "
+            + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable"))
+        )
+        failed = card[card["status"] == "fail"]
+        for _, r in failed.iterrows():
+            print(
+                f"  fail: {r['name_zh']} ({r['key']}) {r['value']:.4g} {r['comparator']} {r['target']}"
+            )
+    if review is not None:
+        counts = review.verdict_counts()
+        print("review verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for label, path in result["files"].items():
+        size = Path(path).stat().st_size / 1e6
+        print(
+            f"{label:>10}: {path} ({size:.1f} MB)"
+            if not label.startswith("opinion")
+            else f"{label:>10}: {path}"
+        )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from townplan_gis.io import read_layer
+
+    town = _load_town(args.path, args)
+    if args.projects:
+        gdf, _ = read_layer(args.projects, encoding=args.encoding)
+        town = town.with_layer("projects", gdf, assume_crs=args.assume_crs)
+    standard = None if args.standard.casefold() == "none" else args.standard
+    result = _deliverables(
+        town,
+        Path(args.out),
+        standard=standard,
+        lang=args.lang,
+        basemap=args.basemap,
+        opinions=args.opinions,
+    )
+    print(f"deliverables for {town.name}:")
+    _print_deliverables(town, result)
+    return EXIT_OK
+
+
+def _demo_report(town, out: Path) -> None:
+    print("== deliverables: report, workbook, map, review opinion (成果) ==")
+    result = _deliverables(town, out, standard="ezhou-2017", lang="zh", opinions="rejected")
+    _print_deliverables(town, result)
+
+
+DEMO_STEPS.append(_demo_report)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from townplan_gis.sample import sample_town
 
@@ -346,6 +460,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
     p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser(
+        "report",
+        help="town report (HTML), Excel workbook and plan map: the deliverables",
+        description="Write report.html (one self-contained page: summary, scorecard, charts, review, "
+        "map, method; prints on A4), workbook.xlsx (scorecard, indicators, conflicts, projects) and "
+        "map.html into --out.",
+    )
+    p.add_argument("path", help="a .gpkg or a folder of layer files (the town)")
+    p.add_argument(
+        "--standard",
+        default="ezhou-2017",
+        help="standard name or TOML file (default ezhou-2017; 'none' for no scorecard)",
+    )
+    p.add_argument(
+        "--projects", help="read the projects from this file instead of the town's layer"
+    )
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    p.add_argument(
+        "--out", default="townplan_report", help="output folder (default ./townplan_report)"
+    )
+    p.add_argument(
+        "--basemap", default="osm", help="basemap of map.html (the report's map has none)"
+    )
+    p.add_argument(
+        "--opinions",
+        choices=["none", "rejected", "flagged", "all"],
+        default="none",
+        help="also write a review opinion (审查意见) per project into OUT/opinions/",
+    )
+    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("indicators", help="planning indicators of a town (路网密度, 绿化覆盖率 …)")
     p.add_argument("path", help="a .gpkg or a folder of layer files")

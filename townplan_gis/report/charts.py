@@ -17,8 +17,15 @@ from typing import Any
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from townplan_gis._display import COLOURS, comparator_symbol, fmt_number, unit_label
+from townplan_gis._display import (
+    COLOURS,
+    comparator_symbol,
+    display_width,
+    fmt_number,
+    unit_label,
+)
 
 __all__ = ["cjk_font", "indicator_charts", "png_data_uri", "project_map_png"]
 
@@ -56,10 +63,22 @@ def _figure(w_in: float, h_in: float) -> Figure:
     return fig
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig: Figure, *, tight: bool = True) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png", bbox_inches="tight" if tight else None)
     return buf.getvalue()
+
+
+def _shorten(text: str, width: int) -> str:
+    """Cut a title to ``width`` display columns (CJK characters count 2), ending with …."""
+    if display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
 
 
 def png_data_uri(png: bytes) -> str:
@@ -108,7 +127,7 @@ def indicator_charts(
             name = r["name_zh"] if use_zh else r["name_en"]
             unit = unit_label(r.get("unit"), "zh" if use_zh else "en")
             title = f"{name} ({unit})" if unit else str(name)
-            ax.set_title(title if len(title) <= 30 else title[:29] + "…", fontsize=7.5, **kw)
+            ax.set_title(_shorten(title, 34), fontsize=7.5, **kw)
             if pd.notna(value):
                 ax.barh([0], [value], color=colour, height=0.6)
                 ax.text(value, 0, " " + fmt_number(value, r.get("unit")), va="center", fontsize=7)
@@ -120,14 +139,18 @@ def indicator_charts(
                     fontsize=6.5, ha="center", va="bottom", color="#222", **kw,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})  # fmt: skip
             hi = max(target, value if pd.notna(value) else 0) * 1.3 or 1.0
-            ax.set_xlim(min(0, value if pd.notna(value) else 0), hi)
+            # a little room left of zero so a target of 0 (e.g. "≤ 0 approvals") stays readable
+            ax.set_xlim(min(0, value if pd.notna(value) else 0) - 0.06 * hi, hi)
             ax.set_ylim(-0.6, 0.9)
             ax.set_yticks([])
             ax.tick_params(axis="x", labelsize=6)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
             for side in ("top", "right", "left"):
                 ax.spines[side].set_visible(False)
-        fig.tight_layout(h_pad=0.6, w_pad=0.8)
-        images.append(_png(fig))
+        # A fixed grid instead of tight_layout: the layout search cost seconds per page of panels.
+        fig.subplots_adjust(left=0.02, right=0.97, bottom=0.2 / fig.get_figheight() + 0.04,
+                            top=1 - 0.3 / fig.get_figheight(), wspace=0.18, hspace=1.05)  # fmt: skip
+        images.append(_png(fig, tight=False))
     return images
 
 

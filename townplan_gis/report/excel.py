@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import math
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from townplan_gis._display import display_width
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import SHEETS, col
 from townplan_gis.report.tables import conflicts_table, projects_table, scorecard_table
@@ -39,12 +39,6 @@ _FILL = {
 }
 _MAX_WIDTH = 60
 _NUMBER_FORMAT = {"int": "#,##0", "num": "#,##0.00", "pct": "0.0", "text": "@"}
-
-
-def display_width(text: Any) -> int:
-    """Columns a string takes in a monospace grid: East-Asian wide and full-width characters count 2."""
-    s = "" if text is None else str(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
 
 
 def _cell_value(v: Any, kind: str) -> Any:
