@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from maps_helpers import CRS, X0, Y0, fake_review, sq, tiny_town
 
 import townplan_gis as tp
@@ -224,3 +228,20 @@ def test_real_review_of_the_sample_town():
     # The legend lists the review first.
     legend = html[html.index("div.innerHTML = ") :]
     assert legend.index("Conflicts") < legend.index("Town boundary")
+
+
+def test_notebook_display_is_the_offline_page_in_an_iframe():
+    m = tp.plan_map(tiny_town(), basemap="none")
+    assert isinstance(m, folium.Map)
+    out = m._repr_html_()
+    assert out.startswith('<iframe srcdoc="') and "allowfullscreen" in out
+    page = html.unescape(out[len('<iframe srcdoc="') : out.index('" style=')])
+    assert "inlined from leaflet.js" in page and not re.search(r"<script[^>]*src=\"http", page)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_js_literal_round_trips_and_cannot_close_a_script(text):
+    out = js_literal(text)
+    assert json.loads(out) == text
+    assert "<" not in out and ">" not in out

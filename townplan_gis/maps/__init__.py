@@ -2,12 +2,13 @@
 
 from townplan_gis.maps.basemaps import BASEMAPS, BasemapError, basemap_datum, tianditu_tile_url
 from townplan_gis.maps.offline import OfflineAssetError, render_html, save_map
-from townplan_gis.maps.plan import explore, plan_map
+from townplan_gis.maps.plan import PlanMap, explore, plan_map
 
 __all__ = [
     "BASEMAPS",
     "BasemapError",
     "OfflineAssetError",
+    "PlanMap",
     "basemap_datum",
     "explore",
     "plan_map",

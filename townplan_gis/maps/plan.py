@@ -9,6 +9,7 @@ fullscreen and measure controls, and a view fitted to the town. Export it with
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -31,9 +32,10 @@ from townplan_gis.maps.layers import (
     to_display,
 )
 from townplan_gis.maps.legend import Legend, LegendGroup
+from townplan_gis.maps.offline import render_html
 from townplan_gis.maps.styles import classify, field_label, layer_label, load_styles, value_labels
 
-__all__ = ["explore", "plan_map"]
+__all__ = ["PlanMap", "explore", "plan_map"]
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +234,25 @@ def _controls(m: folium.Map, lang: str) -> None:
     ).add_to(m)
 
 
+class PlanMap(folium.Map):
+    """A ``folium.Map`` whose notebook display is the self-contained offline page.
+
+    folium's own notebook display loads Leaflet from CDNs and stays blank on an intranet without
+    internet; an ``<iframe srcdoc>`` holding the inlined page works anywhere (tech notes, "Offline").
+    """
+
+    notebook_height_px = 600
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        page = html.escape(render_html(self, offline=True), quote=True)
+        return (
+            f'<iframe srcdoc="{page}" style="width:100%;height:{self.notebook_height_px}px;'
+            f'border:none" allowfullscreen></iframe>'
+        )
+
+
 def _new_map(basemap: str, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
-    m = folium.Map(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, zoom_snap=0.25)
+    m = PlanMap(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, zoom_snap=0.25)
     datum = add_basemap(m, basemap, lang=lang, **kw)
     add_assets(m)
     return m, datum == "gcj02"
@@ -313,6 +332,15 @@ def plan_map(
     """
     m, gcj = _new_map(basemap, lang, tianditu_key=tianditu_key, tianditu_url=tianditu_url)
     order = load_styles()["layers"]["order"]
+    total = sum(
+        len(town.layers[k]) for k in (town.layers if layers is None else layers) if k in town.layers
+    )
+    if total > 30_000:
+        log.warning(
+            "plan_map: %d features; above ~30,000 a browser map stops being interactive. Draw fewer "
+            "layers (layers=[...]), clip to an area, or simplify (simplify_m=).",
+            total,
+        )
     wanted = list(town.layers) if layers is None else list(layers)
     for kind in wanted:
         if kind not in town.layers:
