@@ -245,3 +245,8 @@ def test_js_literal_round_trips_and_cannot_close_a_script(text):
     out = js_literal(text)
     assert json.loads(out) == text
     assert "<" not in out and ">" not in out
+
+
+def test_unknown_language_refused():
+    with pytest.raises(TownPlanError, match="lang must be 'zh'"):
+        tp.plan_map(tiny_town(), lang="fr")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from townplan_gis._toml import load_toml_text
-from townplan_gis.errors import DataFileError
+from townplan_gis.errors import DataFileError, TownPlanError
 
 __all__ = [
     "CLASS_COLUMNS",
@@ -66,7 +66,7 @@ def load_styles() -> dict[str, Any]:
 
 def _check_lang(lang: str) -> Lang:
     if lang not in ("zh", "en"):
-        raise DataFileError(f"lang must be 'zh' or 'en', got {lang!r}.")
+        raise TownPlanError(f"lang must be 'zh' (Chinese) or 'en' (English), got {lang!r}.")
     return lang  # type: ignore[return-value]
 
 
