@@ -181,7 +181,8 @@ def project_map_png(
     if not all(map(math.isfinite, (minx, miny, maxx, maxy))):
         minx = miny = 0.0
         maxx = maxy = 1.0
-    pad = max(maxx - minx, maxy - miny, 50.0) * 0.35
+    # Enough surroundings to read the site: at least 150 m around it, or its own size.
+    pad = max(maxx - minx, maxy - miny, 150.0)
     box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
     if lines is not None and len(lines):
         near = lines.cx[box[0] : box[2], box[1] : box[3]]
@@ -208,6 +209,8 @@ def project_map_png(
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     # Scale bar: a round length near a quarter of the frame width.
     width = box[2] - box[0]
     raw = width / 4

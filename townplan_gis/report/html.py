@@ -29,6 +29,8 @@ from townplan_gis.report.tables import (
     conflicts_table,
     projects_table,
     scorecard_table,
+    setting_text,
+    statistic_label,
 )
 
 __all__ = ["build_report", "report"]
@@ -96,7 +98,7 @@ def _summary(town: Any, lang: str) -> dict[str, Any]:
         )
     )
     for k, v in town.statistics.items():
-        facts.append((k, fmt_number(v, "%" if k.endswith("_pct") else None)))
+        facts.append((statistic_label(k, lang), fmt_number(v, "%" if k.endswith("_pct") else None)))
     summary = town.summary()
     layers = [
         {
@@ -108,7 +110,13 @@ def _summary(town: Any, lang: str) -> dict[str, Any]:
         for _, r in summary.iterrows()
     ]
     meta = town.metadata or {}
-    sources = [f"{k}: {meta[k]}" for k in ("source", "note", "province", "county") if meta.get(k)]
+    meta_labels = {
+        "source": ("来源", "Source"),
+        "note": ("说明", "Note"),
+        "province": ("省", "Province"),
+        "county": ("县(市)", "County"),
+    }
+    sources = [f"{meta_labels[k][0 if zh else 1]}: {meta[k]}" for k in meta_labels if meta.get(k)]
     rep = town.repairs
     enc = rep[rep["action"] == "encoding"]
     sources += [f"{r['layer']}: {r['detail']}" for _, r in enc.iterrows()]
@@ -268,9 +276,11 @@ def _method(
                 f"{s.get('rules', '')} {s.get('rules_version', '')}".strip(),
             )
         )
-        rows.append(("容差(碎片)" if zh else "Tolerance (slivers)", str(s.get("tolerance", ""))))
+        rows.append(
+            ("容差(碎片)" if zh else "Tolerance (slivers)", setting_text(s.get("tolerance", "")))
+        )
         if s.get("setbacks") is not None:
-            rows.append(("退线" if zh else "Setbacks", str(s.get("setbacks"))))
+            rows.append(("退线" if zh else "Setbacks", setting_text(s.get("setbacks"))))
         if s.get("crs"):
             rows.append(("审查坐标系" if zh else "Review CRS", str(s["crs"])))
     rows.append(("指标定义" if zh else "Indicator definitions",

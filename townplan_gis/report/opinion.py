@@ -16,7 +16,7 @@ from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import col, text, value_label
 from townplan_gis.report.charts import png_data_uri, project_map_png
 from townplan_gis.report.html import _env, _version, css
-from townplan_gis.report.tables import conflict_rows, conflicts_table
+from townplan_gis.report.tables import conflict_rows, conflicts_table, setting_text
 
 __all__ = ["project_opinion"]
 
@@ -127,7 +127,8 @@ def project_opinion(
     conclusion = _CONCLUSION.get(verdict, ("", ""))[0 if zh else 1]
     if verdict == "pass" and len(cf):
         conclusion += " 另有提示事项见下表。" if zh else " Notices are listed below."
-    if row.get("reason"):
+    if verdict == "invalid" and row.get("reason"):
+        # the conflicts table says the rest; for invalid input the reason is the only explanation
         conclusion += (" 说明:" if zh else " Detail: ") + str(row.get("reason"))
     conflicts, _basis = conflict_rows(cf, lang)
     lines = town.layer("control_lines", empty_ok=True) if town is not None else None
@@ -146,7 +147,7 @@ def project_opinion(
             f"{s.get('rules', '')} {s.get('rules_version', '')}".strip(),
         ),
         ("坐标系" if zh else "CRS", str(s.get("crs", ""))),
-        ("容差" if zh else "Tolerance", str(s.get("tolerance", ""))),
+        ("容差" if zh else "Tolerance", setting_text(s.get("tolerance", ""))),
         (text("version", lang), f"townplan_gis {_version()}"),
     ]
     L = {
@@ -165,6 +166,8 @@ def project_opinion(
         "basis": "四、审查依据" if zh else "4. Basis",
         "reviewer": "审查人" if zh else "Reviewer",
         "ignored": "碎片,已忽略" if zh else "sliver, ignored",
+        "clause": col("clause", lang),
+        "procedure": col("procedure", lang),
         "date": "日期" if zh else "Date",
     }
     page = (
@@ -192,8 +195,6 @@ def project_opinion(
                 col("overlap_area_mu", lang),
                 col("overlap_length_m", lang),
                 col("pct_of_project", lang),
-                col("clause", lang),
-                col("procedure", lang),
             ],
             map_uri=map_uri,
             method=method,

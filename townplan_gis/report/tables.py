@@ -24,6 +24,8 @@ __all__ = [
     "indicator_unit",
     "projects_table",
     "scorecard_table",
+    "setting_text",
+    "statistic_label",
 ]
 
 SCORECARD_REQUIRED = ["key", "name_zh", "name_en", "value", "target", "comparator", "status", "gap"]
@@ -68,6 +70,27 @@ def indicator_unit(key: str) -> str:
         return indicator_info(str(key)).unit
     except Exception:  # unknown keys (user standards, reported statistics) simply have no unit here
         return ""
+
+
+def statistic_label(key: str, lang: str) -> str:
+    """Name of a reported statistic (``gas_coverage_pct`` → 燃气普及率 (%)), else the key itself."""
+    try:
+        from townplan_gis.indicators.registry import reported_info
+
+        info = reported_info(str(key))
+    except Exception:  # an unregistered statistic keeps its key as the label
+        return str(key)
+    name = info.name_zh if lang == "zh" else info.name_en
+    return f"{name} ({info.unit})" if info.unit else name
+
+
+def setting_text(value: Any) -> str:
+    """A review setting as one readable line: dicts as ``key = value; …``, lists comma-separated."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k} = {setting_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(setting_text(v) for v in value)
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _check(frame: pd.DataFrame, required: list[str], what: str) -> None:
@@ -160,7 +183,8 @@ def conflict_rows(cf: pd.DataFrame, lang: str) -> tuple[list[dict], list[dict]]:
         ignored = bool(r["ignored"]) if pd.notna(r.get("ignored")) else False
         length = np.nan_to_num(float(pd.to_numeric(r.get("overlap_length_m"), errors="coerce")))
         area = np.nan_to_num(float(pd.to_numeric(r.get("overlap_area_m2"), errors="coerce")))
-        line_only = length > 0 and area == 0
+        # Line and point projects overlap by length or by presence: a zero area is not a finding.
+        line_only = area == 0
         rows.append(
             {
                 "project_id": _text(r.get("project_id")),
@@ -169,7 +193,6 @@ def conflict_rows(cf: pd.DataFrame, lang: str) -> tuple[list[dict], list[dict]]:
                 "zone": value_label("zone", r["zone"], lang) if _text(r.get("zone")) else "",
                 "grade": _text(r.get("grade")),
                 "badge": Markup(badge("grade", r.get("grade"), lang)),
-                # A line project overlaps by length: its zero area is not a finding, so leave it blank.
                 "area_m2": "" if line_only else fmt_number(r.get("overlap_area_m2")),
                 "area_mu": "" if line_only else fmt_number(r.get("overlap_area_mu")),
                 "length_m": fmt_number(length) if length > 0 else "",
