@@ -31,13 +31,15 @@ def synthetic_town(
     rng = np.random.default_rng(seed)
     k = int(np.ceil(np.sqrt(n_roads / 2))) + 1  # k lines each way, k-1 segments per line
     spacing = 100.0
+    # Survey noise per node, so segments meeting at a node share its coordinates (as real data do).
+    nodes = np.stack(np.meshgrid(np.arange(k), np.arange(k), indexing="ij"), -1) * spacing
+    nodes = nodes + rng.normal(0, 0.5, nodes.shape) + (X0, Y0)
     coords = []
     for i in range(k):
         for j in range(k - 1):
-            coords.append([(j * spacing, i * spacing), ((j + 1) * spacing, i * spacing)])
-            coords.append([(i * spacing, j * spacing), (i * spacing, (j + 1) * spacing)])
-    coords = np.asarray(coords[:n_roads]) + rng.normal(0, 0.2, (n_roads, 2, 2))
-    coords += (X0, Y0)
+            coords.append([nodes[j, i], nodes[j + 1, i]])
+            coords.append([nodes[i, j], nodes[i, j + 1]])
+    coords = np.asarray(coords[:n_roads])
     lines = shapely.linestrings(coords)
     street = np.arange(n_roads) // (2 * (k - 1))
     cls = np.where(street % 10 == 0, "arterial", np.where(street % 3 == 0, "secondary", "branch"))

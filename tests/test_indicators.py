@@ -185,3 +185,14 @@ def test_puzhou_sample_indicators():
     assert v["population"] > 0
     assert 0 < v["road_network_density_km_per_km2"] < 30
     assert v["green_land_ratio_pct"] <= v["green_coverage_pct"]
+
+
+def test_parallel_path_gives_the_same_table(monkeypatch):
+    # Large towns run the heavy geometry on two threads; force that path on the tiny town.
+    import townplan_gis.indicators._town as engine
+
+    town = tiny_town(population=10_000)
+    sequential = town.indicators()
+    monkeypatch.setattr(engine, "_PARALLEL_MIN", 0)
+    parallel = town.indicators()
+    pd.testing.assert_frame_equal(sequential, parallel)

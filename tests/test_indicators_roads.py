@@ -209,7 +209,8 @@ def test_cell_coverage_equals_plain_union(segments, d):
     plain = shapely.intersection(
         shapely.union_all(shapely.buffer(lines, d, quad_segs=4)), clip
     ).area
-    assert buffer_union_area(lines, d, clip) == pytest.approx(plain, rel=1e-7, abs=1e-3)
+    # Equal up to floating noise (pieces are unioned cell by cell).
+    assert buffer_union_area(lines, d, clip) == pytest.approx(plain, rel=1e-5, abs=1e-3)
 
 
 @settings(max_examples=25, deadline=None)

@@ -202,7 +202,7 @@ def buffer_union_area(
         buffers = shapely.buffer(lines[used], distance, quad_segs=quad_segs)
         if len(ci) > 4 * len(used):
             # Few lines near many edge cells (a small town): one union, cut by the edge cells.
-            edge = shapely.coverage_union_all(cells[mixed_idx])
+            edge = shapely.union_all(cells[mixed_idx])
             covered += float(shapely.intersection(shapely.union_all(buffers), edge).area)
         else:
             parts = shapely.intersection(buffers[inverse], cells[mixed_idx][ci])

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
+import shapely
 
 from townplan_gis.errors import TownPlanError
 from townplan_gis.indicators import facilities as fac
@@ -124,7 +126,46 @@ def _land(town: Any, clip: Any) -> list[tuple[str, Result]]:
     return rows
 
 
-def _roads(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+def _copy(geom: shapely.Geometry) -> shapely.Geometry:
+    out = shapely.from_wkb(shapely.to_wkb(geom))
+    shapely.prepare(out)
+    return out
+
+
+class _Pool:
+    """Two worker threads for the heavy geometry of a large town, or inline work for a small one.
+
+    shapely 2 releases the GIL inside its vectorised operations, so the red-line union, the carriageway
+    union, the coverage and the green union of a big town overlap on two cores; for a small town the
+    thread start-up would cost more than it saves.
+    """
+
+    def __init__(self, parallel: bool) -> None:
+        self._ex = ThreadPoolExecutor(2) if parallel else None
+
+    def submit(self, fn: Any, *args: Any) -> Future:
+        if self._ex is not None:
+            # GEOS builds a prepared geometry's index lazily, so threads must not share one: each
+            # task gets its own copy of any shapely geometry (the built-up area) it is given.
+            own = [_copy(a) if isinstance(a, shapely.Geometry) else a for a in args]
+            return self._ex.submit(fn, *own)
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ex is not None:
+            self._ex.shutdown(wait=True)
+
+
+# Features (roads + green + canopy) from which a town's heavy geometry goes to two threads.
+_PARALLEL_MIN = 3000
+
+
+def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple[str, Result]]:
     keys = [
         "road_length_km",
         "road_network_density_km_per_km2",
@@ -144,10 +185,21 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]
     residential = town.layers.get("residential")
     public, excl = roads._public(r, residential, o.exclude_internal_roads)
     scope = "" if clip is not None else "no built-up area layer: measured over the whole network"
+    chain_f = pool.submit(roads._redline_chain, public, clip, o.redline_default_widths)
+    carriage_f = pool.submit(roads._carriageway_result, public, clip, o.carriageway_default_widths)
+    coverage_f = pool.submit(roads._coverage_result, public, clip, o.coverage_distance_m)
     length = roads._road_length_result(public, clip)
     length = Result(length.value, join_notes(length.note, excl, scope))
     density = roads._density_result(length, clip)
-    areas, area_note, any_width = roads._redline_chain(public, clip, o.redline_default_widths)
+    paving = roads._paving_length_result(public, clip)
+    lighting = roads._lighting_result(
+        public,
+        town.layers.get("streetlights"),
+        clip,
+        reach_m=o.light_reach_m,
+        trunk_classes=o.trunk_classes,
+    )
+    areas, area_note, any_width = chain_f.result()
     if any_width:
         road_area = Result(areas[2], join_notes(area_note, scope))
         surface_known = areas[1] > 0
@@ -159,7 +211,7 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]
     else:
         road_area = nan("no road has a red-line width (redline_width_m) or a class default")
         paving_area = road_area
-    carriage = roads._carriageway_result(public, clip, o.carriageway_default_widths)
+    carriage = carriage_f.result()
     ratio = (
         nan("no built-up area layer (builtup)")
         if clip is None
@@ -169,15 +221,7 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]
             else road_area
         )
     )
-    paving = roads._paving_length_result(public, clip)
-    coverage = roads._coverage_result(public, clip, o.coverage_distance_m)
-    lighting = roads._lighting_result(
-        public,
-        town.layers.get("streetlights"),
-        clip,
-        reach_m=o.light_reach_m,
-        trunk_classes=o.trunk_classes,
-    )
+    coverage = coverage_f.result()
     values = [
         length,
         density,
@@ -194,9 +238,9 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]
     return list(zip(keys, values, strict=True))
 
 
-def _green(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+def _green(town: Any, clip: Any, chain: Future) -> list[tuple[str, Result]]:
     green, canopy = town.layers.get("green"), town.layers.get("canopy")
-    areas, note = grn._green_chain(green, canopy, clip, o.default_crown_diameter_m)
+    areas, note = chain.result()
     coverage = grn._coverage_result(areas, note, clip, green is not None or canopy is not None)
     if green is None:
         no = nan("no green layer")
@@ -324,14 +368,23 @@ def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
     o = IndicatorOptions.from_kwargs(options)
     builtup = town.layers.get("builtup")
     clip = builtup_geometry(builtup) if builtup is not None else None
-    rows = [
-        *_land(town, clip),
-        *_roads(town, clip, o),
-        *_green(town, clip, o),
-        *_facilities(town, o),
-        *_residential(town, o),
-        *_reported(town),
-    ]
+    size = sum(len(town.layers.get(k, ())) for k in ("roads", "green", "canopy"))
+    with _Pool(size >= _PARALLEL_MIN) as pool:
+        green_chain = pool.submit(
+            grn._green_chain,
+            town.layers.get("green"),
+            town.layers.get("canopy"),
+            clip,
+            o.default_crown_diameter_m,
+        )
+        rows = [
+            *_land(town, clip),
+            *_roads(town, clip, o, pool),
+            *_green(town, clip, green_chain),
+            *_facilities(town, o),
+            *_residential(town, o),
+            *_reported(town),
+        ]
     records = []
     for key, res in rows:
         info = INDICATORS.get(key) or (
