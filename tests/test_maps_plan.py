@@ -250,3 +250,15 @@ def test_js_literal_round_trips_and_cannot_close_a_script(text):
 def test_unknown_language_refused():
     with pytest.raises(TownPlanError, match="lang must be 'zh'"):
         tp.plan_map(tiny_town(), lang="fr")
+
+
+def test_plus_formats_hide_zero_overlaps_and_project_types_in_chinese():
+    df = pd.DataFrame({"a": [0.0, 1500.0], "b": [0, 12.25]})
+    out = display_frame(df, [("a", "A", "area+"), ("b", "B", "num1+")], lang="en")
+    # 1500 m² × 15 / 10000 = 2.25 mu.
+    assert out["a"].tolist() == [None, "1,500.0 m² (2.25 mu)"]
+    assert out["b"].tolist() == [None, "12.2"]
+    html = render_html(tp.plan_map(tiny_town(), basemap="none"))
+    data, opts = layer_data(html, "projects")
+    values = dict(zip(opts["fields"], data["features"][0]["properties"]["p"], strict=True))
+    assert values["项目类型"] == "建筑"  # first alias of "building" in aliases.toml

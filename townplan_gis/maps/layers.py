@@ -31,8 +31,8 @@ from townplan_gis.maps.styles import StyleClass
 
 __all__ = ["FieldSpec", "LeafletGeoJson", "add_assets", "display_frame", "js_literal", "to_display"]
 
-# (column, label, format); format is one of: text, num0, num1, num2, int, pct, bool, area, or a dict
-# mapping raw values to display labels.
+# (column, label, format); format is one of: text, num0, num1, num2, int, pct, bool, area (m² and 亩),
+# the same with "+" appended to hide zeros, or a dict mapping raw values to display labels.
 FieldSpec = tuple[str, str, Any]
 
 
@@ -121,6 +121,11 @@ def display_frame(df: pd.DataFrame, fields: Sequence[FieldSpec], *, lang: str) -
             out[column] = pd.Series(None, index=df.index, dtype="object")
             continue
         s = df[column]
+        if isinstance(fmt, str) and fmt.endswith("+"):
+            # "+" formats hide zeros: a project's overlap with each of the five lines is mostly 0.
+            fmt = fmt[:-1]
+            num = pd.to_numeric(s, errors="coerce")
+            s = num.where(num != 0)
         if isinstance(fmt, dict):
             raw = s.astype("object")
             shown = raw.map(lambda v, m=fmt: m.get(v, v) if isinstance(v, str) else v)

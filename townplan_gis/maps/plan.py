@@ -51,6 +51,16 @@ def _coded(key: str, lang: str) -> dict[str, str]:
     return dict(table.get(key, {}))
 
 
+def _project_types(lang: str) -> dict[str, str]:
+    """Chinese labels of project types: the first alias in the schema's alias table."""
+    if lang != "zh":
+        return {}
+    from townplan_gis.schema import aliases
+
+    table = aliases().get("values", {}).get("project_type", {})
+    return {k: v[0] for k, v in table.items() if v}
+
+
 def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
     """Popup fields and tooltip columns of a layer kind."""
     f = lambda col, fmt="text", label=None: (col, field_label(label or col, lang), fmt)  # noqa: E731
@@ -90,7 +100,7 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
             [
                 f("project_id"),
                 f("name"),
-                f("project_type"),
+                f("project_type", _project_types(lang)),
                 f("investment_wan_yuan", "num1"),
                 f("status"),
             ],
@@ -100,7 +110,7 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
             [
                 f("project_id"),
                 f("project_name"),
-                f("project_type"),
+                f("project_type", _project_types(lang)),
                 f("verdict", _values("verdicts", lang)),
                 f("worst_grade", _values("conflicts", lang)),
                 f("n_conflicts", "int"),
@@ -111,7 +121,7 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                 (
                     f"{t}_overlap_m2",
                     f"{lines.get(t, t)} {field_label('overlap', lang)}",
-                    "area",
+                    "area+",
                 )
                 for t in _LINE_TYPES
             ]
@@ -119,7 +129,7 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                 (
                     f"{t}_overlap_length_m",
                     f"{lines.get(t, t)} {field_label('overlap_length_m', lang)}",
-                    "num1",
+                    "num1+",
                 )
                 for t in _LINE_TYPES
             ],
@@ -134,8 +144,8 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                 f("line_id"),
                 f("zone", _coded("zone", lang)),
                 f("check", _coded("check", lang)),
-                f("overlap_area_m2", "area", "overlap"),
-                f("overlap_length_m", "num1"),
+                f("overlap_area_m2", "area+", "overlap"),
+                f("overlap_length_m", "num1+"),
                 f("pct_of_project", "pct"),
                 f("pct_of_line", "pct"),
                 f("distance_m", "num1"),
