@@ -22,7 +22,12 @@ from townplan_gis.indicators import (
     road_network_density_km_per_km2,
     road_surfaces,
 )
-from townplan_gis.indicators._geom import buffer_union_area, exclusive_areas, union_area
+from townplan_gis.indicators._geom import (
+    buffer_union_area,
+    covered_length,
+    exclusive_areas,
+    union_area,
+)
 from townplan_gis.indicators.roads import _carriageway_result, _lighting_result, _redline_chain
 
 # Area of a 16-vertex polygon inscribed in a circle of radius r (a buffer with quad_segs=4):
@@ -259,3 +264,22 @@ def test_functions_do_not_modify_input():
     paving_rate_pct(r, square_km(), by="area")
     road_coverage_pct(r, square_km())
     assert r.equals(before)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0, 500), st.floats(0, 500)), min_size=2, max_size=8),
+    st.lists(st.tuples(st.floats(-50, 550), st.floats(-50, 550)), min_size=1, max_size=20),
+    st.floats(1, 80),
+)
+def test_covered_length_matches_fine_buffers(vertices, lights, reach):
+    # Exact intervals on true circles versus the intersection with finely segmented buffers.
+    road = line(*vertices)
+    if road.length == 0:
+        return
+    pts = np.array([point(x, y) for x, y in lights], dtype=object)
+    fine = shapely.intersection(
+        road, shapely.union_all(shapely.buffer(pts, reach, quad_segs=256))
+    ).length
+    got = covered_length(road, pts, reach)
+    assert got == pytest.approx(fine, rel=1e-3, abs=1e-3 * max(1.0, road.length))

@@ -22,6 +22,8 @@ __all__ = [
     "buffer_union_area",
     "clip_to",
     "clipped_length",
+    "covered_length",
+    "discs",
     "dissolve",
     "exclusive_areas",
     "geoms_of",
@@ -31,6 +33,9 @@ __all__ = [
 
 # A polygon with more earlier neighbours than this is differenced against their union in one step.
 _HEAVY = 16
+
+# Up to this many lines, buffer_union_area unions the buffers directly.
+_DIRECT_MAX = 200
 
 EMPTY_POLYGON = shapely.Polygon()
 
@@ -153,7 +158,9 @@ def nested_union_areas(
     geoms, level = geoms[ok], level[ok]
     if clip is not None and clip.is_empty:
         return [0.0] * n_levels
-    order = np.argsort(level, kind="stable")
+    # Big polygons first within a level: a small one differenced against a big one empties fast,
+    # while a big one differenced against many small ones grows a hole per neighbour.
+    order = np.lexsort((-shapely.area(geoms), level))
     geoms, level = clip_to(geoms[order], clip, dim=2), level[order]
     keep = ~shapely.is_empty(geoms)
     geoms, level = geoms[keep], level[keep]
@@ -176,6 +183,10 @@ def buffer_union_area(
     lines = geoms_of(lines)
     if len(lines) == 0 or clip is None or clip.is_empty:
         return 0.0
+    if len(lines) <= _DIRECT_MAX:
+        # A few hundred buffers union faster than the cells can be classified.
+        buffers = shapely.buffer(lines, distance, quad_segs=quad_segs)
+        return float(shapely.intersection(shapely.union_all(buffers), clip).area)
     x0, y0, x1, y1 = clip.bounds
     side = max(distance / 2.0, math.sqrt((x1 - x0) * (y1 - y0) / 200_000))
     nx, ny = max(1, math.ceil((x1 - x0) / side)), max(1, math.ceil((y1 - y0) / side))
@@ -219,3 +230,56 @@ def clipped_length(lines: Geometry | np.ndarray, clip: Geometry | None) -> float
     if lines is None or lines.is_empty:
         return 0.0
     return float((lines if clip is None else shapely.intersection(lines, clip)).length)
+
+
+def covered_length(lines: Geometry, points: np.ndarray, reach: float) -> float:
+    r"""Length of ``lines`` within ``reach`` of any of ``points``, exactly (true circles).
+
+    Each straight piece of the lines meets the disc around a point in one interval, found by solving
+    :math:`|p_0 + t u - c|^2 \le r^2`; the intervals of a piece are merged and their lengths summed.
+    Street lights along a road overlap their neighbours' reach, and this never builds their union.
+    """
+    points = geoms_of(points)
+    if lines is None or lines.is_empty or len(points) == 0:
+        return 0.0
+    coords, idx = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    same = idx[1:] == idx[:-1]
+    p0, p1 = coords[:-1][same], coords[1:][same]
+    seg_len = np.hypot(*(p1 - p0).T)
+    keep = seg_len > 0
+    p0, p1, seg_len = p0[keep], p1[keep], seg_len[keep]
+    if len(p0) == 0:
+        return 0.0
+    segs = shapely.linestrings(np.stack([p0, p1], axis=1))
+    si, pi = shapely.STRtree(points).query(segs, predicate="dwithin", distance=reach)
+    if len(si) == 0:
+        return 0.0
+    c = shapely.get_coordinates(points)[pi]
+    u = (p1[si] - p0[si]) / seg_len[si, None]
+    w = c - p0[si]
+    proj = np.einsum("ij,ij->i", w, u)
+    perp2 = np.einsum("ij,ij->i", w, w) - proj**2
+    half = np.sqrt(np.clip(reach**2 - perp2, 0.0, None))
+    t0 = np.clip(proj - half, 0.0, seg_len[si])
+    t1 = np.clip(proj + half, 0.0, seg_len[si])
+    order = np.lexsort((t0, si))
+    si, t0, t1 = si[order], t0[order], t1[order]
+    # Running maximum of interval ends within each piece: offset each piece far beyond the last.
+    offset = si * (2.0 * float(seg_len.max()) + 1.0)
+    reach_end = np.maximum.accumulate(t1 + offset) - offset
+    prev_end = np.r_[-np.inf, reach_end[:-1]]
+    prev_end[np.r_[True, si[1:] != si[:-1]]] = -np.inf
+    return float(np.clip(t1 - np.maximum(t0, prev_end), 0.0, None).sum())
+
+
+# Unit 16-gon: the vertices shapely.buffer(point, r, quad_segs=4) produces, scaled by r.
+_ANGLES = np.linspace(0.0, 2.0 * np.pi, 17)
+_UNIT16 = np.c_[np.cos(_ANGLES), np.sin(_ANGLES)]
+
+
+def discs(points: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """16-gon discs around points (as ``buffer(quad_segs=4)``), built with numpy in one step."""
+    xy = shapely.get_coordinates(points)
+    rings = xy[:, None, :] + radius[:, None, None] * _UNIT16[None, :, :]
+    rings[:, -1] = rings[:, 0]
+    return shapely.polygons(rings)

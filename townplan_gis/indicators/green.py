@@ -20,7 +20,7 @@ import shapely
 from shapely import Geometry
 
 from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
-from townplan_gis.indicators._geom import nested_union_areas
+from townplan_gis.indicators._geom import discs, nested_union_areas
 
 __all__ = [
     "GREEN_LAND_CLASSES",
@@ -63,8 +63,12 @@ def canopy_geometries(
     usable = is_point & (crown > 0)
     out = geoms.copy()
     out[is_point] = shapely.Polygon()
-    if usable.any():
-        out[usable] = shapely.buffer(geoms[usable], crown[usable] / 2.0, quad_segs=4)
+    single = usable & (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+    if single.any():
+        out[single] = discs(geoms[single], crown[single] / 2.0)
+    multi = usable & ~single
+    if multi.any():
+        out[multi] = shapely.buffer(geoms[multi], crown[multi] / 2.0, quad_segs=4)
     return gpd.GeoSeries(out, index=canopy.index, crs=canopy.crs)
 
 

@@ -24,6 +24,7 @@ from townplan_gis.indicators._common import Result, builtup_geometry, join_notes
 from townplan_gis.indicators._geom import (
     buffer_union_area,
     clip_to,
+    covered_length,
     geoms_of,
     nested_union_areas,
     union_area,
@@ -483,9 +484,8 @@ def _lighting_result(
     flagged = shapely.union_all(lines[lit.fillna(False).to_numpy(dtype=bool)])
     lit_len = flagged.length
     if has_lights:
-        reach = shapely.union_all(shapely.buffer(geoms_of(streetlights), reach_m, quad_segs=4))
         rest = shapely.difference(trunk_u, flagged)
-        lit_len += shapely.intersection(rest, reach).length
+        lit_len += covered_length(rest, geoms_of(streetlights), reach_m)
     notes = []
     if has_lights:
         notes.append(f"lit = flagged lit or within {reach_m:g} m of a street light")
