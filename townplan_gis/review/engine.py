@@ -60,7 +60,7 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
     def work(start: int):
         chunk = prepared.iloc[start : start + chunk_size]
         rows = review_chunk(chunk, lines, rules, settings)
-        return rows, type_totals(rows), len(chunk)
+        return rows, type_totals(rows, lines), len(chunk)
 
     results, done = [], 0
     try:
@@ -103,7 +103,7 @@ def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress)
     )
     if not len(conflicts):
         conflicts = _empty_conflicts(lines.crs)
-    return conflicts, type_totals(conflicts)
+    return conflicts, type_totals(conflicts, lines)
 
 
 def review(

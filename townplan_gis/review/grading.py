@@ -26,8 +26,8 @@ _TEXT = ("grade", "clause", "procedure", "clause_en", "procedure_en")
 
 
 def fmt(values: np.ndarray, digits: int) -> np.ndarray:
-    """Numbers as text in an object array (so that ``+`` concatenates element-wise)."""
-    return np.char.mod(f"%.{digits}f", np.asarray(values, dtype=float)).astype(object)
+    """Numbers rounded to ``digits`` as text, in an object array (``+`` concatenates element-wise)."""
+    return np.round(np.asarray(values, dtype=float), digits).astype(str).astype(object)
 
 
 def _text(values) -> np.ndarray:
@@ -38,11 +38,18 @@ def _text(values) -> np.ndarray:
 
 def grade_rows(line_type, zone, project_type, rules: Rules) -> dict[str, np.ndarray]:
     """Grade, clause and procedure per row, resolving each distinct (line, zone, type) once."""
-    key = _text(line_type) + "|" + _text(zone) + "|" + _text(project_type)
-    codes, uniq = pd.factorize(key)
+    cols = [pd.factorize(_text(v)) for v in (line_type, zone, project_type)]
+    key = np.zeros(len(cols[0][0]), dtype=np.int64)
+    for c, u in cols:
+        key = key * len(u) + c
+    uniq, codes = np.unique(key, return_inverse=True)
     resolved = []
     for k in uniq:
-        lt, z, pt = str(k).split("|")
+        values = []
+        for _, u in reversed(cols):
+            values.append(str(u[k % len(u)]))
+            k //= len(u)
+        pt, z, lt = values
         resolved.append(rules.resolve(lt, z or None, pt))
     table = {
         "grade": np.array([r.grade for r in resolved], dtype=object),
@@ -66,10 +73,12 @@ def sliver_flags(area, length, geom, size, dim, rules: Rules) -> tuple[np.ndarra
     small = (dim >= 1) & (measure < thresh)
     thin = np.zeros(len(area), dtype=bool)
     if r > 0:
-        # Every point of a shape that vanishes under an inward buffer r lies within r of its
-        # boundary, whose r-neighbourhood has area ≤ 2rP + πr² per ring: larger overlaps need no
-        # buffer (the coordinate count bounds the ring count).
-        bound = 2 * r * shapely.length(geom) + np.pi * r * r * shapely.get_num_coordinates(geom)
+        # A shape that vanishes under an inward buffer r lies within r of its boundary, so its area
+        # is ∫₀ʳ |{d = t}| dt, and a level set {d = t} is at most the perimeter P plus an arc of
+        # angle ≤ π per reflex vertex: area ≤ rP + πr²n/2 (n vertices). Larger overlaps need no
+        # buffer.
+        n = shapely.get_num_coordinates(geom)
+        bound = r * shapely.length(geom) + np.pi * r * r * n / 2
         cand = np.flatnonzero((dim == 2) & ~small & (area <= bound))
         if len(cand):
             thin[cand] = shapely.is_empty(shapely.buffer(geom[cand], -r))
@@ -78,10 +87,10 @@ def sliver_flags(area, length, geom, size, dim, rules: Rules) -> tuple[np.ndarra
         unit = np.where(dim[small] == 2, " m²", " m").astype(object)
         why[small] = (
             "sliver: "
-            + fmt(measure[small], 2)
+            + np.char.mod("%.2f", measure[small]).astype(object)
             + unit
             + " < tolerance "
-            + fmt(thresh[small], 2)
+            + np.char.mod("%.2f", thresh[small]).astype(object)
             + unit
             + f" (max({tol['min_area_m2']:g} m², {tol['min_pct_of_project']:g} % of project))"
         )

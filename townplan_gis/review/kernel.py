@@ -115,6 +115,7 @@ class PreparedLines:
             "area_m2": a["area_m2"].to_numpy(dtype=float),
             "setback_m": a["setback_m"].to_numpy(dtype=float),
             "sliver_exempt": a["sliver_exempt"].to_numpy(dtype=bool),
+            "overlaps_same_type": a["overlaps_same_type"].to_numpy(dtype=bool),
             "line_zh": np.array([LINE_ZH.get(t, t) for t in obj["line_type"]], dtype=object),
             "label": label.astype(object),
         }
@@ -172,6 +173,20 @@ def _setback_distance(attrs: pd.DataFrame, rules: Rules) -> np.ndarray:
     return np.where(dist > 0, dist, np.nan)
 
 
+def _overlaps_same_type(pieces, piece_line, line_type, n: int) -> np.ndarray:
+    """Whether each line's interior meets another line of its type (then per-project totals need a
+    union; otherwise the overlaps of one type are disjoint and their areas simply add up)."""
+    left, right = shapely.STRtree(pieces).query(pieces, predicate="intersects")
+    a, b = piece_line[left], piece_line[right]
+    sel = (a < b) & (line_type[a] == line_type[b])
+    left, right, a, b = left[sel], right[sel], a[sel], b[sel]
+    inner = shapely.relate_pattern(pieces[left], pieces[right], "T********")
+    flag = np.zeros(n, dtype=bool)
+    flag[a[inner]] = True
+    flag[b[inner]] = True
+    return flag
+
+
 def prepare_lines(
     lines: gpd.GeoDataFrame,
     rules: Rules,
@@ -216,6 +231,9 @@ def prepare_lines(
     attrs["setback_m"] = _setback_distance(attrs, rules)
     pieces, owner = subdivide(geoms[usable], max_vertices=max_vertices)
     piece_line = np.flatnonzero(usable)[owner]
+    attrs["overlaps_same_type"] = _overlaps_same_type(
+        pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n
+    )
     shapely.prepare(pieces)
     shapely.prepare(geoms[usable])
     bands = np.empty(0, dtype=object)
@@ -425,7 +443,12 @@ def review_chunk(
     if len(parts) > 1:
         rows = _setbacks.drop_covered(rows)
     geometry = gpd.GeoSeries(rows.pop("geometry"), crs=lines.crs)
-    data = {c: rows[c] for c in (*CONFLICT_COLUMNS, "_pos", "_line")}
+    # Explicit object dtype: pandas 3 would otherwise convert every text column to Arrow strings,
+    # which costs more than the rest of the row assembly.
+    data = {
+        c: pd.Series(rows[c], dtype=object) if rows[c].dtype == object else rows[c]
+        for c in (*CONFLICT_COLUMNS, "_pos", "_line")
+    }
     return gpd.GeoDataFrame(data, geometry=geometry)
 
 
@@ -446,11 +469,14 @@ def _empty_conflicts(crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(crs=crs))
 
 
-def type_totals(conflicts: pd.DataFrame) -> pd.DataFrame:
+def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> pd.DataFrame:
     """Per project position and line type: overlap area (m²) and length (m), overlaps counted once.
 
     Overlapping control polygons of one type (QGIS "overlap analysis" semantics, domain brief §4)
     are unioned per project before measuring. Ignored slivers count: they are real overlap.
+    With ``lines`` (the :class:`PreparedLines` the rows came from), only the overlaps of lines that
+    meet another line of their type are unioned; the others are disjoint and simply added — same
+    result, much less work.
 
     Returns
     -------
@@ -465,11 +491,24 @@ def type_totals(conflicts: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols, dtype="float64")
     pos = ov["_pos"].to_numpy(dtype=np.int64)
     lt_code = pd.Categorical(ov["line_type"].to_numpy(), categories=list(LINE_TYPES)).codes
-    codes, uniq = pd.factorize(pos * len(LINE_TYPES) + lt_code)
-    union = grouped_union(np.asarray(ov.geometry.array, dtype=object), codes, len(uniq))
-    dims = shapely.get_dimensions(union)
-    area = np.where(dims == 2, shapely.area(union), 0.0)
-    length = np.where(dims == 1, shapely.length(union), 0.0)
+    geoms = np.asarray(ov.geometry.array, dtype=object)
+    if lines is not None:
+        shared = lines.arrays["overlaps_same_type"][ov["_line"].to_numpy(dtype=np.int64)]
+    else:
+        shared = np.ones(len(ov), dtype=bool)
+    dims = shapely.get_dimensions(geoms)
+    # Disjoint overlaps (lines that meet no other line of their type) add up directly ...
+    key = pos * len(LINE_TYPES) + lt_code
+    part_area = np.where((dims == 2) & ~shared, ov["overlap_area_m2"].to_numpy(dtype=float), 0.0)
+    part_len = np.where((dims == 1) & ~shared, ov["overlap_length_m"].to_numpy(dtype=float), 0.0)
+    # ... the others are unioned per project and type.
+    codes, uniq = pd.factorize(key[shared])
+    union = grouped_union(geoms[shared], codes, len(uniq))
+    udims = shapely.get_dimensions(union)
+    key = np.concatenate([key, uniq])
+    area = np.concatenate([part_area, np.where(udims == 2, shapely.area(union), 0.0)])
+    length = np.concatenate([part_len, np.where(udims == 1, shapely.length(union), 0.0)])
+    uniq = key
     positions, row = np.unique(uniq // len(LINE_TYPES), return_inverse=True)
     col = uniq % len(LINE_TYPES)
     table = np.zeros((len(positions), 2 * len(LINE_TYPES)))
