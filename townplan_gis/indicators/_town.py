@@ -97,7 +97,7 @@ def _land(town: Any, clip: Any) -> list[tuple[str, Result]]:
     pop = town.population
     rows: list[tuple[str, Result]] = []
     if clip is None:
-        rows.append(("built_up_area_km2", nan("no built-up area layer (builtup)")))
+        rows.append(("built_up_area_km2", nan("no built-up area (layer missing or empty)")))
     else:
         rows.append(("built_up_area_km2", Result(clip.area / 1e6)))
     rows.append(
@@ -107,7 +107,7 @@ def _land(town: Any, clip: Any) -> list[tuple[str, Result]]:
         )
     )
     if clip is None:
-        per = nan("no built-up area layer (builtup)")
+        per = nan("no built-up area (layer missing or empty)")
     else:
         per = _per_capita(
             Result(clip.area, "construction land taken as the built-up area (no land-use layer)"),
@@ -184,7 +184,11 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
         return [(k, nan("no roads layer")) for k in keys]
     residential = town.layers.get("residential")
     public, excl = roads._public(r, residential, o.exclude_internal_roads)
-    scope = "" if clip is not None else "no built-up area layer: measured over the whole network"
+    scope = (
+        ""
+        if clip is not None
+        else "no built-up area (layer missing or empty): measured over the whole network"
+    )
     chain_f = pool.submit(roads._redline_chain, public, clip, o.redline_default_widths)
     carriage_f = pool.submit(roads._carriageway_result, public, clip, o.carriageway_default_widths)
     coverage_f = pool.submit(roads._coverage_result, public, clip, o.coverage_distance_m)
@@ -213,7 +217,7 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
         paving_area = road_area
     carriage = carriage_f.result()
     ratio = (
-        nan("no built-up area layer (builtup)")
+        nan("no built-up area (layer missing or empty)")
         if clip is None
         else (
             Result(ratio_pct(road_area.value, clip.area), road_area.note)
@@ -251,9 +255,11 @@ def _green(town: Any, clip: Any, chain: Future) -> list[tuple[str, Result]]:
             ("park_green_per_capita_m2", no),
             ("park_count", no),
         ]
-    scope = "" if clip is not None else "no built-up area layer: all G1 land counted"
+    scope = (
+        "" if clip is not None else "no built-up area (layer missing or empty): all G1 land counted"
+    )
     ratio = (
-        nan("no built-up area layer (builtup)")
+        nan("no built-up area (layer missing or empty)")
         if clip is None
         else Result(ratio_pct(areas[1], clip.area))
     )

@@ -101,7 +101,9 @@ def _green_chain(
 
 def _coverage_result(areas: list[float], note: str, clip: Geometry | None, have: bool) -> Result:
     if clip is None:
-        return nan("no built-up area layer: green coverage is a share of the built-up area")
+        return nan(
+            "no built-up area (layer missing or empty): green coverage is a share of the built-up area"
+        )
     if not have:
         return nan("no green or canopy layer")
     return Result(ratio_pct(areas[2], clip.area), note)

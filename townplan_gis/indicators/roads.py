@@ -183,7 +183,7 @@ def road_length_km(
 
 def _density_result(length: Result, clip: Geometry | None) -> Result:
     if clip is None:
-        return nan("no built-up area layer: density needs the built-up area")
+        return nan("no built-up area (layer missing or empty): density needs the built-up area")
     return Result(length.value / (clip.area / 1e6), length.note)
 
 
@@ -428,7 +428,9 @@ def paving_rate_pct(
 # --- coverage -------------------------------------------------------------------------------------------
 def _coverage_result(roads: gpd.GeoDataFrame, clip: Geometry | None, distance_m: float) -> Result:
     if clip is None:
-        return nan("no built-up area layer: coverage is a share of the built-up area")
+        return nan(
+            "no built-up area (layer missing or empty): coverage is a share of the built-up area"
+        )
     lines = geoms_of(roads)
     note = f"tool-defined: built-up area within {distance_m:g} m of a public road centreline"
     if len(lines) == 0:
