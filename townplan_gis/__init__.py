@@ -6,6 +6,7 @@
 '蒲州镇'
 """
 
+from townplan_gis import indicators
 from townplan_gis._options import options
 from townplan_gis.crs import analysis_crs, gcj02_to_wgs84, gk3_epsg, utm_epsg, wgs84_to_gcj02
 from townplan_gis.errors import (
@@ -65,6 +66,7 @@ __all__ = [
     "explore",
     "gcj02_to_wgs84",
     "gk3_epsg",
+    "indicators",
     "list_standards",
     "load_rules",
     "load_standard",
