@@ -8,6 +8,8 @@ import math
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from report_helpers import fake_review, scorecard, tiny_town
 
 import townplan_gis as tp
@@ -129,3 +131,42 @@ def test_puzhou_workbook_equals_assess(tmp_path):
     assert list(back["Key"]) == list(card["key"])
     for a, b in zip(back["Value"], card["value"], strict=True):
         assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.lists(
+        # Excel's own range ends near 1e308; planning figures are far inside it
+        st.one_of(
+            st.floats(min_value=-1e300, max_value=1e300),
+            st.just(float("nan")),
+            st.integers(-(10**9), 10**9),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_number_round_trips_as_a_number(tmp_path_factory, values):
+    n = len(values)
+    card = pd.DataFrame(
+        {
+            "key": [f"k{i}" for i in range(n)],
+            "name_zh": ["指标"] * n,
+            "name_en": ["x"] * n,
+            "value": [float(v) for v in values],
+            "target": [1.0] * n,
+            "comparator": [">="] * n,
+            "status": ["pass"] * n,
+            "gap": [0.0] * n,
+            "unit": ["m2"] * n,
+        }
+    )
+    path = tp.to_excel(tmp_path_factory.mktemp("h") / "h.xlsx", scorecard=card, lang="en")
+    ws = openpyxl.load_workbook(path)["Scorecard"]
+    back = [ws.cell(row=r, column=3).value for r in range(2, n + 2)]
+    for a, b in zip(back, card["value"], strict=True):
+        if math.isnan(b):
+            assert a is None
+        else:
+            # openpyxl writes 16 significant digits (Excel itself keeps 15): equal to 1e-15
+            assert isinstance(a, (int, float)) and a == pytest.approx(b, rel=1e-15, abs=0)

@@ -153,6 +153,14 @@ def test_without_standard_review_or_map(town):
     assert external_urls(page) == []
 
 
+def test_review_without_conflicts(town):
+    rv = fake_review(town)
+    rv.conflicts = rv.conflicts.iloc[0:0]
+    rv.projects = rv.projects.assign(verdict="pass", n_conflicts=0)
+    page = build_report(town, review=rv, lang="en")
+    assert "No conflicts." in page and page.count('class="verdict-pass"') == 3
+
+
 def test_bad_lang(town):
     with pytest.raises(tp.TownPlanError, match="lang"):
         build_report(town, lang="fr")
@@ -180,6 +188,14 @@ def test_opinion_reject(town):
 def test_opinion_pass_lists_ignored_sliver(town):
     page = project_opinion(fake_review(town), "P2", town=town, lang="en")
     assert "does not conflict" in page and "sliver, ignored" in page
+
+
+def test_opinion_invalid_project_gives_the_reason(town):
+    rv = fake_review(town)
+    rv.projects.loc[2, ["verdict", "reason"]] = ["invalid", "empty geometry"]
+    rv.conflicts = rv.conflicts[rv.conflicts["project_id"] != "P3"]
+    page = project_opinion(rv, "P3", town=town)
+    assert "数据无效" in page and "empty geometry" in page
 
 
 def test_opinion_unknown_project(town):
