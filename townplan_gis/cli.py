@@ -263,7 +263,7 @@ def _demo_review(town, out: Path) -> None:
         )
         + f"; slivers ignored {int(result.conflicts['ignored'].sum())}"
     )
-    paths = result.to_files(out / "review")
+    paths = result.to_files(out)
     print("written: " + ", ".join(str(p) for p in paths.values()))
 
 
