@@ -425,6 +425,16 @@ def test_reprojects_and_requires_crs():
         tp.review(prj.set_crs(None, allow_override=True), lyr)
 
 
+def test_never_measures_in_web_mercator():
+    # Both layers in EPSG:3857: the review measures in the GK zone instead (a 100 m × 100 m green
+    # line around the project's true size), so the overlap is the true 100 m², not 100 × 1/cos²φ.
+    lyr = lines(("green", None, B(0, 0, 100, 100))).to_crs(3857)
+    prj = projects(("building", B(10, 10, 20, 20))).to_crs(3857)
+    r = tp.review(prj, lyr)
+    assert r.settings["crs"] == "EPSG:4546"
+    assert one(r)["overlap_area_m2"] == pytest.approx(100.0, rel=1e-4)
+
+
 def test_projects_without_type_column_is_bad_input():
     prj = gpd.GeoDataFrame({"name": ["x"]}, geometry=[B(0, 0, 1, 1)], crs=CRS)
     with pytest.raises(MissingColumnError, match="project_type"):

@@ -314,7 +314,7 @@ def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
     ok = area > noise_m2
     left, line = left[ok], lines.piece_line[right[ok]]
     pos, line, merged, area = _aggregate(left, line, inter[ok], area[ok], len(lines))
-    return pos, line, merged, area, shapely.length(merged) * 0.0
+    return pos, line, merged, area, np.zeros(len(area))
 
 
 def _line_overlaps(geoms, lines: PreparedLines):

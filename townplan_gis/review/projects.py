@@ -41,7 +41,9 @@ def choose_crs(projects: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, crs: Any = N
     for gdf in (lines, projects):
         c = gdf.crs
         unit = c.axis_info[0].unit_name if c.axis_info else ""
-        if c.is_projected and unit in ("metre", "meter"):
+        # Web Mercator is in metres but inflates areas by 1/cos²(lat) (≈ 1.5 at 35° N): never measure in it.
+        mercator = c.to_epsg() in (3857, 900913) or "mercator" in c.name.casefold()
+        if c.is_projected and unit in ("metre", "meter") and not mercator:
             return c
     return analysis_crs(projects, lines)
 
