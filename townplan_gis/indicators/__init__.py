@@ -1,7 +1,8 @@
 """Planning indicators of a town, one module per family (momepy style: functions over GeoDataFrames).
 
 * :mod:`.land` — built-up area, construction land per capita and its GB 50188 grade, residential quarters;
-* :mod:`.roads` — network density, road area (red-line and carriageway), paving, coverage, lighting;
+* :mod:`.roads` — network density, road area (red-line and carriageway), paving, coverage;
+* :mod:`.lighting` — main-road lighting rate (lit flag or street lights within reach);
 * :mod:`.green` — green coverage, green land ratio, park green per capita (kept separate);
 * :mod:`.facilities` — counts per facility type, household service coverage;
 * :mod:`.registry` — every key with its Chinese and English name, unit and definition.
@@ -32,13 +33,13 @@ from townplan_gis.indicators.land import (
     construction_land_per_capita_m2,
     residential_quarters,
 )
+from townplan_gis.indicators.lighting import main_road_lighting_pct
 from townplan_gis.indicators.registry import INDICATORS, Indicator, indicator_info, is_known
 from townplan_gis.indicators.roads import (
     DEFAULT_CARRIAGEWAY_WIDTH_M,
     DEFAULT_REDLINE_WIDTH_M,
     TRUNK_CLASSES,
     internal_road_mask,
-    main_road_lighting_pct,
     paving_rate_pct,
     road_area_m2,
     road_area_ratio_pct,

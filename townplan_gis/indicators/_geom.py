@@ -21,7 +21,6 @@ from townplan_gis.geometry import keep_dimension
 __all__ = [
     "buffer_union_area",
     "clip_to",
-    "clipped_length",
     "covered_length",
     "discs",
     "dissolve",
@@ -222,16 +221,6 @@ def buffer_union_area(
     return covered
 
 
-def clipped_length(lines: Geometry | np.ndarray, clip: Geometry | None) -> float:
-    """Length of lines (a geometry or an array) inside ``clip`` (all of it when ``clip`` is None)."""
-    if isinstance(lines, np.ndarray):
-        lines = geoms_of(lines)
-        return float(shapely.length(clip_to(lines, clip)).sum()) if len(lines) else 0.0
-    if lines is None or lines.is_empty:
-        return 0.0
-    return float((lines if clip is None else shapely.intersection(lines, clip)).length)
-
-
 def covered_length(lines: Geometry, points: np.ndarray, reach: float) -> float:
     r"""Length of ``lines`` within ``reach`` of any of ``points``, exactly (true circles).
 
@@ -242,7 +231,10 @@ def covered_length(lines: Geometry, points: np.ndarray, reach: float) -> float:
     points = geoms_of(points)
     if lines is None or lines.is_empty or len(points) == 0:
         return 0.0
-    coords, idx = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    # A unary union dissolves stretches drawn twice, so each metre of line is measured once.
+    coords, idx = shapely.get_coordinates(
+        shapely.get_parts(shapely.union_all(lines)), return_index=True
+    )
     same = idx[1:] == idx[:-1]
     p0, p1 = coords[:-1][same], coords[1:][same]
     seg_len = np.hypot(*(p1 - p0).T)

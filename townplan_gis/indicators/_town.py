@@ -19,7 +19,7 @@ import shapely
 from townplan_gis.errors import TownPlanError
 from townplan_gis.indicators import facilities as fac
 from townplan_gis.indicators import green as grn
-from townplan_gis.indicators import land, roads
+from townplan_gis.indicators import land, lighting, roads
 from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
 from townplan_gis.indicators.registry import INDICATORS, indicator_info, reported_info
 
@@ -196,7 +196,7 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
     length = Result(length.value, join_notes(length.note, excl, scope))
     density = roads._density_result(length, clip)
     paving = roads._paving_length_result(public, clip)
-    lighting = roads._lighting_result(
+    lit = lighting._lighting_result(
         public,
         town.layers.get("streetlights"),
         clip,
@@ -237,7 +237,7 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
         Result(paving.value, join_notes(paving.note, scope)),
         paving_area,
         coverage,
-        Result(lighting.value, join_notes(lighting.note, scope if lighting.note else "")),
+        Result(lit.value, join_notes(lit.note, scope if lit.note else "")),
     ]
     return list(zip(keys, values, strict=True))
 
