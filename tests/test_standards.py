@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from indicator_helpers import gdf, line, square_km
 
 import townplan_gis as tp
@@ -276,3 +278,23 @@ def test_weicheng_competition_ranks_the_six_towns():
     assert ranked["score"].nunique() >= 4  # the towns differ
     assert set(ranked.iloc[:, 7:].stack()) <= {"pass", "fail", "not_evaluable"}
     assert isinstance(ranked, pd.DataFrame)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([">=", ">", "<=", "<", "=="]),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(math.nan)),
+)
+def test_evaluation_invariants(comparator, threshold, value):
+    # Missing never passes; otherwise a clear margin decides, and the gap's sign agrees with it.
+    status, gap = Target("k", comparator, threshold, "%", "s").evaluate(value)
+    if math.isnan(value):
+        assert status == "not_evaluable" and math.isnan(gap)
+        return
+    assert status in ("pass", "fail")
+    eps = 1e-9 * max(1.0, abs(threshold))
+    if gap > eps:
+        assert status == "pass"
+    if gap < -eps:
+        assert status == "fail"

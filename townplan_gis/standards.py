@@ -408,6 +408,13 @@ def assess_many(
     pandas.DataFrame
         One row per town, sorted by rank: ``town, rank, score, n_pass, n_fail, n_not_evaluable,
         n_targets``, then one status column per target key.
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> ranked = tp.assess_many(tp.sample_towns("weicheng"), "weicheng-2017", progress=False)
+    >>> ranked[["town", "rank"]].head(2).values.tolist()
+    [['渭城镇', 1], ['窑店镇', 2]]
     """
     from townplan_gis._progress import progress as progress_bar
 

@@ -127,6 +127,13 @@ def green_coverage_pct(
     -------
     float
         %; NaN without a built-up area or without green and canopy layers.
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> town = tp.sample_town()
+    >>> round(green_coverage_pct(town.green, town.builtup, town.canopy), 1)
+    15.1
     """
     clip = builtup_geometry(builtup)
     if clip is None:

@@ -104,6 +104,13 @@ def residential_quarters(
     pandas.DataFrame
         Aligned to ``residential.index``: ``name, households, area_m2, green_m2, green_ratio_pct,
         qualifies`` (``qualifies`` is False when households are unknown).
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> town = tp.sample_town()
+    >>> residential_quarters(town.residential, town.green)["qualifies"].tolist()
+    [True, False, False, False]
     """
     quarters = np.asarray(residential.geometry.array, dtype=object)
     area = np.nan_to_num(shapely.area(quarters), nan=0.0)

@@ -212,6 +212,13 @@ def road_network_density_km_per_km2(
     -------
     float
         km/km²; NaN when the built-up area is empty.
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> town = tp.sample_town()
+    >>> round(road_network_density_km_per_km2(town.roads, town.builtup, residential=town.residential), 2)
+    5.67
     """
     clip = builtup_geometry(builtup)
     public, _ = _public(roads, residential, exclude_internal)
