@@ -11,7 +11,7 @@ import pytest
 from report_helpers import EVIL, Page, fake_review, scorecard, tiny_town, unescape
 
 import townplan_gis as tp
-from townplan_gis._display import fmt_number
+from townplan_gis._display import comparator_symbol, fmt_number
 from townplan_gis.report import build_report, project_opinion
 
 SECTIONS = ["summary", "scorecard", "charts", "review", "map", "method", "appendix"]
@@ -62,7 +62,10 @@ def test_scorecard_numbers_equal_the_scorecard(page):
         cells = rows[r["key"]]
         for field in ("value", "target", "gap"):
             shown, raw = cells[field]
-            assert shown == fmt_number(r[field], r["unit"])
+            expected = fmt_number(r[field], r["unit"])
+            if field == "target":  # shown with its comparator: "≥ 30.0"
+                expected = f"{comparator_symbol(r['comparator'])} {expected}"
+            assert shown == expected
             if isinstance(r[field], float) and math.isnan(r[field]):
                 assert raw == "" and shown == "—"
             else:

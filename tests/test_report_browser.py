@@ -29,6 +29,14 @@ def files(tmp_path_factory):
     report = tp.report(
         town, standard="ezhou-2017", review=review, path=out / "report.html", progress=False
     )
+    tp.report(
+        town,
+        standard="weicheng-2017",
+        review=review,
+        path=out / "report_en.html",
+        lang="en",
+        progress=False,
+    )
     pid = review.projects.loc[review.projects["verdict"] == "reject", "project_id"].iloc[0]
     opinion = tp.project_opinion(review, pid, town=town, path=out / "opinion.html")
     return {"report": report, "opinion": opinion, "dir": out}
@@ -86,8 +94,11 @@ def test_report_renders_offline_with_map(browser, files):
     page.close()
 
 
-def test_report_prints_on_a4(browser, files):
-    page, errors, _ = _open(browser, files["report"], width=718)  # A4 minus 12 mm margins at 96 dpi
+@pytest.mark.parametrize("name", ["report.html", "report_en.html"])
+def test_report_prints_on_a4(browser, files, name):
+    page, errors, _ = _open(
+        browser, files["dir"] / name, width=718
+    )  # A4 minus 12 mm margins at 96 dpi
     page.emulate_media(media="print")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -98,7 +109,7 @@ def test_report_prints_on_a4(browser, files):
     n_pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert n_pages >= 5  # summary, scorecard, charts/review, map, method on their own pages
     assert b"/MediaBox [0 0 594.95996 841.91998]" in pdf or b"595" in pdf
-    (_shot_dir(files["dir"]) / "report.pdf").write_bytes(pdf)
+    (_shot_dir(files["dir"]) / name.replace(".html", ".pdf")).write_bytes(pdf)
     assert errors == []
     page.close()
 

@@ -185,7 +185,7 @@ def _scorecard(scorecard: pd.DataFrame | None, lang: str) -> dict[str, Any]:
         "score_counts": [
             (Markup(badge("status", s, lang)), int(counts.get(s, 0))) for s in ("pass", "fail", "not_evaluable")
         ],
-        "score_headers": [col("name", lang), col("unit", lang), col("value", lang), col("comparator", lang),
+        "score_headers": [col("name", lang), col("unit", lang), col("value", lang),
                           col("target", lang), col("status", lang), col("gap", lang), col("source", lang)],
         "charts": [png_data_uri(p) for p in indicator_charts(sc, lang=lang)],
     }  # fmt: skip
