@@ -152,7 +152,7 @@ def fmt_number(value: Any, unit: str | None = None) -> str:
         return str(value)
     if math.isnan(x):
         return "—"
-    if unit in ("count", "persons", "households", "grade") and x == round(x):
+    if unit in ("count", "persons", "households", "grade", "flag") and x == round(x):
         return f"{x:,.0f}"
     if unit == "%":
         return f"{x:,.1f}"
