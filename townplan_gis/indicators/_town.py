@@ -297,9 +297,8 @@ def _facilities(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
                 Result(float(counts.get("culture", 0) + counts.get("fitness", 0))),
             )
         )
-    residential = town.layers.get("residential")
-    for t, radius in radii.items():
-        rows.append((f"household_coverage_{t}_pct", fac._service_result(residential, f, t, radius)))
+    served = fac._service_results(town.layers.get("residential"), f, radii)
+    rows += [(f"household_coverage_{t}_pct", res) for t, res in served.items()]
     return rows
 
 

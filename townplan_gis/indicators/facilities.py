@@ -45,9 +45,33 @@ def facility_counts(facilities: gpd.GeoDataFrame) -> pd.Series:
     pandas.Series
         Indexed by facility type, integer counts.
     """
-    counts = facilities["facility_type"].value_counts()
-    types = list(dict.fromkeys([*facility_types(), *counts.index]))
-    return counts.reindex(types, fill_value=0).astype(int)
+    names, n = np.unique(_types(facilities), return_counts=True)
+    found = dict(zip(names.tolist(), n.tolist(), strict=True))
+    types = list(dict.fromkeys([*facility_types(), *found]))
+    return pd.Series([found.get(t, 0) for t in types], index=types, dtype=int)
+
+
+def _types(facilities: gpd.GeoDataFrame) -> np.ndarray:
+    # Plain strings; a missing type (refused by the schema, possible in a bare frame) becomes "".
+    col = facilities["facility_type"]
+    return np.asarray(col.array.to_numpy(dtype=object, na_value=""), dtype=str)
+
+
+def _quarter_points(residential: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Representative points of the quarters with a geometry, and their positions."""
+    quarters = np.asarray(residential.geometry.array, dtype=object)
+    ok = np.flatnonzero(~(shapely.is_missing(quarters) | shapely.is_empty(quarters)))
+    return shapely.point_on_surface(quarters[ok]), ok
+
+
+def _served(
+    points: np.ndarray, positions: np.ndarray, n: int, targets: np.ndarray, radius_m: float
+) -> np.ndarray:
+    served = np.zeros(n, dtype=bool)
+    if len(targets) and len(points):
+        hit, _ = shapely.STRtree(targets).query(points, predicate="dwithin", distance=radius_m)
+        served[positions[np.unique(hit)]] = True
+    return served
 
 
 def households_served(
@@ -67,40 +91,43 @@ def households_served(
     pandas.Series of bool
         Aligned to ``residential.index``.
     """
-    served = np.zeros(len(residential), dtype=bool)
-    types = np.asarray(facilities["facility_type"].astype(object), dtype=object)
-    targets = geoms_of(np.asarray(facilities.geometry.array, dtype=object)[types == facility_type])
-    quarters = np.asarray(residential.geometry.array, dtype=object)
-    ok = ~(shapely.is_missing(quarters) | shapely.is_empty(quarters))
-    if len(targets) and ok.any():
-        pts = shapely.point_on_surface(quarters[ok])
-        hit, _ = shapely.STRtree(targets).query(pts, predicate="dwithin", distance=radius_m)
-        served[np.flatnonzero(ok)[np.unique(hit)]] = True
+    targets = geoms_of(
+        np.asarray(facilities.geometry.array, dtype=object)[_types(facilities) == facility_type]
+    )
+    points, positions = _quarter_points(residential)
+    served = _served(points, positions, len(residential), targets, radius_m)
     return pd.Series(served, index=residential.index)
 
 
-def _service_result(
+def _service_results(
     residential: gpd.GeoDataFrame | None,
     facilities: gpd.GeoDataFrame | None,
-    facility_type: str,
-    radius_m: float,
-) -> Result:
+    radii: dict[str, float],
+) -> dict[str, Result]:
+    """Household service coverage for several facility types, sharing the per-layer work."""
     if residential is None:
-        return nan("no residential layer: households unknown")
+        return {t: nan("no residential layer: households unknown") for t in radii}
     if facilities is None:
-        return nan("no facilities layer")
-    hh = pd.to_numeric(residential["households"], errors="coerce")
-    known = hh.notna() & (hh >= 0)
-    if not known.any() or hh[known].sum() <= 0:
-        return nan("no residential quarter has a household count")
-    served = households_served(residential, facilities, facility_type, radius_m=radius_m)
-    value = 100.0 * hh[known & served].sum() / hh[known].sum()
-    note = f"radius {radius_m:g} m from the quarter's representative point"
-    if (~known).any():
-        note += f"; {int((~known).sum())} quarter(s) without households left out"
-    if not (facilities["facility_type"] == facility_type).any():
-        note += f"; no facility of type {facility_type}"
-    return Result(float(value), note)
+        return {t: nan("no facilities layer") for t in radii}
+    hh = pd.to_numeric(residential["households"], errors="coerce").to_numpy(dtype=float)
+    known = ~np.isnan(hh) & (hh >= 0)
+    total = hh[known].sum()
+    if not known.any() or total <= 0:
+        return {t: nan("no residential quarter has a household count") for t in radii}
+    types = _types(facilities)
+    geoms = np.asarray(facilities.geometry.array, dtype=object)
+    points, positions = _quarter_points(residential)
+    out = {}
+    for t, radius_m in radii.items():
+        targets = geoms_of(geoms[types == t])
+        served = _served(points, positions, len(residential), targets, radius_m)
+        note = f"radius {radius_m:g} m from the quarter's representative point"
+        if (~known).any():
+            note += f"; {int((~known).sum())} quarter(s) without households left out"
+        if len(targets) == 0:
+            note += f"; no facility of type {t}"
+        out[t] = Result(float(100.0 * hh[known & served].sum() / total), note)
+    return out
 
 
 def household_service_coverage_pct(
@@ -129,4 +156,4 @@ def household_service_coverage_pct(
                 f"radius_m=… (defaults exist for {sorted(DEFAULT_SERVICE_RADIUS_M)})."
             )
         radius_m = DEFAULT_SERVICE_RADIUS_M[facility_type]
-    return _service_result(residential, facilities, facility_type, radius_m).value
+    return _service_results(residential, facilities, {facility_type: radius_m})[facility_type].value

@@ -69,8 +69,7 @@ def _arr(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
     """A text column as an object array (None where missing); numpy compares it fast."""
     if name not in gdf.columns:
         return np.full(len(gdf), None, dtype=object)
-    col = gdf[name]
-    return np.asarray(col.astype(object).where(col.notna(), None), dtype=object)
+    return np.asarray(gdf[name].array.to_numpy(dtype=object, na_value=None), dtype=object)
 
 
 def _lines(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -127,10 +126,10 @@ def _public(
     n = int(internal.sum())
     if n == 0:
         return roads, ""
-    length = float(shapely.length(_lines(roads[internal])).sum())
-    return roads[
-        ~internal
-    ], f"{n} road(s) internal to residential quarters ({_km(length)}) excluded"
+    mask = internal.to_numpy()
+    length = float(np.nansum(shapely.length(_lines(roads)[mask])))
+    note = f"{n} road(s) internal to residential quarters ({_km(length)}) excluded"
+    return roads.iloc[np.flatnonzero(~mask)], note
 
 
 # --- length and density -------------------------------------------------------------------------------
