@@ -166,6 +166,36 @@ def county(n: int) -> list[tp.Town]:
     return towns
 
 
+def critical_path(town: tp.Town) -> dict[str, float]:
+    """CPU seconds of each part town.indicators() runs, measured one at a time on one thread."""
+    from townplan_gis.indicators import _common, green, lighting, roads
+
+    clip = _common.builtup_geometry(town.builtup)
+    r = town.roads
+    jobs = {
+        "red-line surfaces": lambda: roads._redline_chain(r, clip, None),
+        "carriageway": lambda: roads._carriageway_result(r, clip, None),
+        "coverage": lambda: roads._coverage_result(r, clip, 150.0),
+        "green": lambda: green._green_chain(town.green, town.canopy, clip, None),
+        "length": lambda: roads._road_length_result(r, clip),
+        "paving": lambda: roads._paving_length_result(r, clip),
+        "lighting": lambda: lighting._lighting_result(
+            r, None, clip, reach_m=25.0, trunk_classes=roads.TRUNK_CLASSES
+        ),
+    }
+    return {k: _time(f, 3)[1] for k, f in jobs.items()}
+
+
+def max_thread(parts: dict[str, float]) -> float:
+    """The two workers take the four heavy parts (longest first); the caller does the rest."""
+    workers = [0.0, 0.0]
+    heavy = ("red-line surfaces", "carriageway", "coverage", "green")
+    for cost in sorted((parts[k] for k in heavy), reverse=True):
+        workers[workers.index(min(workers))] += cost
+    caller = sum(v for k, v in parts.items() if k not in heavy)
+    return max(*workers, caller)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -184,6 +214,12 @@ def main() -> None:
         f"baseline (naive unions, 8 quantities only):      {t_base:.3f} s wall, {c_base:.3f} s CPU"
     )
     print(f"ratio baseline / indicators: {t_base / t_ind:.2f}x wall, {c_base / c_ind:.2f}x CPU")
+    parts = critical_path(town)
+    print(
+        "CPU per part (s): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in parts.items())
+        + f"; on two idle cores the longest thread would take about {max_thread(parts):.2f} s"
+    )
     towns = county(args.towns)
     t_cty, c_cty = _time(lambda: [t.indicators() for t in towns], 1)
     print(
