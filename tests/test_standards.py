@@ -298,3 +298,15 @@ def test_evaluation_invariants(comparator, threshold, value):
         assert status == "pass"
     if gap < -eps:
         assert status == "fail"
+
+
+def test_assess_many_takes_precomputed_indicator_tables():
+    towns = [town("甲", n_roads=10), town("乙", n_roads=4)]
+    tables = {t.name: t.indicators() for t in towns}
+    from_tables = tp.assess_many(tables, "national-2016", progress=False)
+    from_towns = tp.assess_many(towns, "national-2016", progress=False)
+    pd.testing.assert_frame_equal(from_tables, from_towns)
+    pairs = tp.assess_many(list(tables.items()), "national-2016", progress=False)
+    pd.testing.assert_frame_equal(pairs, from_towns)
+    with pytest.raises(tp.TownPlanError, match="cannot assess"):
+        tp.assess_many([42], "national-2016", progress=False)

@@ -371,16 +371,25 @@ def assess(town: Any, standard: str | Path | Standard, **indicator_options: Any)
     return as_scorecard(pd.DataFrame.from_records(records, columns=SCORECARD_COLUMNS), std)
 
 
-def _resolve_town(item: Any) -> Any:
+def _resolve_town(item: Any) -> tuple[str, Any]:
+    """``(name, town or indicator table)`` of one item given to :func:`assess_many`."""
     if isinstance(item, (str, Path)):
         from townplan_gis.io import read_town
 
-        return read_town(item)
-    return item
+        town = read_town(item)
+        return town.name, town
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], pd.DataFrame):
+        return str(item[0]), item[1]
+    if not hasattr(item, "indicators"):
+        raise TownPlanError(
+            f"assess_many: cannot assess {type(item).__name__}; give Towns, paths, or "
+            f"(name, indicator table) pairs (a dict of name → town.indicators() works too)."
+        )
+    return item.name, item
 
 
 def assess_many(
-    towns: Iterable[Any],
+    towns: Iterable[Any] | Mapping[str, pd.DataFrame],
     standard: str | Path | Standard,
     *,
     progress: bool | None = None,
@@ -395,8 +404,10 @@ def assess_many(
 
     Parameters
     ----------
-    towns : iterable of Town or path
-        Towns, or paths read with :func:`townplan_gis.read_town` one at a time.
+    towns : iterable of Town, path or (name, DataFrame); or a mapping of name to DataFrame
+        Towns, paths read with :func:`townplan_gis.read_town` one at a time, or indicator tables
+        computed beforehand (``{town.name: town.indicators() for town in towns}``), which are not
+        recomputed.
     standard : str, Path or Standard
     progress : bool, optional
         Show a tqdm progress bar (on stderr); default ``townplan_gis.options.progress``.
@@ -419,16 +430,16 @@ def assess_many(
     from townplan_gis._progress import progress as progress_bar
 
     std = load_standard(standard)
-    towns = list(towns)
+    towns = list(towns.items()) if isinstance(towns, Mapping) else list(towns)
     rows = []
     for item in progress_bar(towns, desc=f"assess {std.name}", unit="town", progress=progress):
-        town = _resolve_town(item)
+        name, town = _resolve_town(item)
         card = assess(town, std, **indicator_options)
         status = card["status"].to_numpy()
         weights = [t.weight for t in std.targets]
         passed = sum(w for w, s in zip(weights, status, strict=True) if s == "pass")
         row = {
-            "town": town.name,
+            "town": name,
             "score": 100.0 * passed / sum(weights),
             "n_pass": int((status == "pass").sum()),
             "n_fail": int((status == "fail").sum()),
