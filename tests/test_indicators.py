@@ -196,3 +196,23 @@ def test_parallel_path_gives_the_same_table(monkeypatch):
     monkeypatch.setattr(engine, "_PARALLEL_MIN", 0)
     parallel = town.indicators()
     pd.testing.assert_frame_equal(sequential, parallel)
+
+
+def test_empty_layers_give_real_zeros_and_every_nan_has_a_reason():
+    # Layers present but empty: no roads is 0 m² of road, no parks is 0 m²; rates over nothing are NaN.
+    empty = {
+        "roads": gdf([], road_class=[]),
+        "green": gdf([], green_class=[]),
+        "canopy": gdf([], crown_diameter_m=[]),
+        "residential": gdf([], households=[]),
+        "facilities": gdf([], facility_type=[]),
+        "streetlights": gdf([], kind=[]),
+    }
+    town = tp.Town("空", layers={"builtup": square_km(), **empty}, allow_empty=True, population=100)
+    df = town.indicators()
+    v = values(df)
+    assert v["road_area_m2"] == 0 and v["carriageway_area_m2"] == 0
+    assert v["road_network_density_km_per_km2"] == 0 and v["green_coverage_pct"] == 0
+    assert v["residential_households"] == 0 and v["facility_count_market"] == 0
+    assert math.isnan(v["paving_rate_pct"]) and math.isnan(v["main_road_lighting_pct"])
+    assert (df.loc[df["value"].isna(), "note"].str.len() > 0).all()

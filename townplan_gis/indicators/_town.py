@@ -319,7 +319,9 @@ def _residential(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
         "" if town.layers.get("green") is not None else "no green layer: 0 m² green assumed"
     )
     big = q[q["households"] >= o.min_households]
-    hh = q["households"].sum() if unknown < len(q) else math.nan
+    if len(q) == 0:
+        note = "the residential layer has no quarters"
+    hh = q["households"].sum() if unknown < len(q) or len(q) == 0 else math.nan
     best = (
         Result(float(big["green_ratio_pct"].max()), green_note)
         if len(big)

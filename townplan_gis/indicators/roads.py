@@ -305,12 +305,16 @@ def _redline_chain(
         _lines(roads), np.where(missing, 0.0, widths) / 2.0, cap_style="flat", join_style="mitre"
     )
     areas = nested_union_areas(geoms, level, 3, clip=clip)
-    return areas, _area_notes(roads, "redline", used_default, missing), bool((~missing).any())
+    # No roads at all is a real zero; roads that all lack a width are unknown.
+    usable = len(roads) == 0 or bool((~missing).any())
+    return areas, _area_notes(roads, "redline", used_default, missing), usable
 
 
 def _carriageway_result(
     roads: gpd.GeoDataFrame, clip: Geometry | None, default_widths: Mapping[str, float] | None
 ) -> Result:
+    if len(roads) == 0:
+        return Result(0.0)
     surface = _arr(roads, "surface")
     paved = roads[surface == "paved"]
     unknown = int(pd.isna(surface).sum())
