@@ -83,7 +83,7 @@ def river(rng: np.random.Generator, extent: float, n_vertices: int, width: float
 
 
 def control_lines(
-    n: int, n_rivers: int, extent: float, rng: np.random.Generator
+    n: int, n_rivers: int, extent: float, rng: np.random.Generator, river_points: int = 0
 ) -> gpd.GeoDataFrame:
     k = n - n_rivers
     cx, cy = X0 + rng.uniform(0, extent, k), Y0 + rng.uniform(0, extent, k)
@@ -92,7 +92,7 @@ def control_lines(
     boxes = shapely.box(cx - r, cy - r * 0.6, cx + r, cy + r * 0.6)
     small = np.where(rng.random(k) < 0.5, disc, boxes)
     big = [
-        river(rng, extent, int(rng.uniform(8000, 16000)), rng.uniform(40, 160))
+        river(rng, extent, river_points or int(rng.uniform(8000, 16000)), rng.uniform(40, 160))
         for _ in range(n_rivers)
     ]
     types = np.concatenate(
@@ -113,7 +113,7 @@ def run_overlay(p: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> pd.Series:
 
 
 def run_review(p, lines, **kw) -> pd.Series:
-    r = tp.review(p, lines, **kw)
+    r = tp.review(p, lines, progress=False, **kw)
     c = r.conflicts[r.conflicts["check"] == "overlap"]
     return c.set_index(["project_id", "line_id"])["overlap_area_m2"].rename_axis(
         ["project_id", "code"]
@@ -145,13 +145,19 @@ def main(argv=None) -> int:
     ap.add_argument("--parcels", type=int, default=100_000)
     ap.add_argument("--lines", type=int, default=10_000)
     ap.add_argument("--rivers", type=int, default=12)
+    ap.add_argument(
+        "--river-points",
+        type=int,
+        default=0,
+        help="centreline points per river (default: 8,000–16,000 at random); for sensitivity runs",
+    )
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-setbacks", action="store_true")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
     p = parcels(args.parcels, rng)
     extent = float(np.ceil(np.sqrt(args.parcels))) * 30.0
-    lines = control_lines(args.lines, args.rivers, extent, rng)
+    lines = control_lines(args.lines, args.rivers, extent, rng, args.river_points)
     nv = shapely.get_num_coordinates(lines.geometry.array)
     print(
         f"{len(p):,} parcels × {len(lines):,} control polygons ({args.rivers} large: "
