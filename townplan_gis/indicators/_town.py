@@ -71,6 +71,9 @@ class IndicatorOptions:
             raise TownPlanError(
                 f"unknown indicator option(s) {unknown}. Accepted options: {sorted(names)}."
             )
+        if isinstance(options.get("trunk_classes"), str):
+            # A single class given as a string would otherwise be read letter by letter.
+            options = {**options, "trunk_classes": (options["trunk_classes"],)}
         opts = cls(**options)
         bad = sorted(set(opts.service_radius_m) - set(fac.facility_types()))
         if bad:
@@ -87,7 +90,7 @@ class IndicatorOptions:
 
 def _per_capita(total: Result, population: float | None) -> Result:
     if population is None or population <= 0:
-        return nan("population unknown: the town metadata gives no population")
+        return nan("population unknown or zero in the town metadata")
     if math.isnan(total.value):
         return total
     return Result(total.value / population, total.note)
