@@ -546,3 +546,44 @@ def test_grid_shapely_check_of_big_overlap():
     r = tp.review(prj, lines(("blue", None, river)), max_vertices=64, setbacks=False)
     expected = shapely.area(shapely.intersection(np.asarray(prj.geometry.array), river)).sum()
     assert r.conflicts["overlap_area_m2"].sum() == pytest.approx(expected, rel=1e-9)
+
+
+def test_z_coordinates_are_dropped():
+    prj = projects(
+        (
+            "building",
+            Polygon([(X0 + x, Y0 + y, 5.0) for x, y in [(10, 10), (20, 10), (20, 20), (10, 20)]]),
+        )
+    )
+    assert one(tp.review(prj, lines(("green", None, B(0, 0, 100, 100)))))[
+        "overlap_area_m2"
+    ] == pytest.approx(100.0)
+
+
+def test_review_chunk_is_the_unit_of_work():
+    # What another engine does: prepare once, map review_chunk over chunks, concatenate.
+    import pyproj
+
+    from townplan_gis.review import kernel, load_rules
+    from townplan_gis.review.projects import prepare_lines_frame, prepare_projects
+
+    lyr = lines(
+        ("green", None, B(0, 0, 100, 100)),
+        ("red", None, B(150, 0, 170, 100), {"road_class": "branch"}),
+    )
+    prj = projects(*[("building", B(10 * i, 5, 10 * i + 8, 15)) for i in range(20)])
+    crs = pyproj.CRS(CRS)
+    rules = load_rules()
+    prepared_lines = kernel.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
+    chunk_input, _ = prepare_projects(prj, crs)
+    parts = [
+        kernel.review_chunk(chunk_input.iloc[i : i + 6], prepared_lines, rules)
+        for i in range(0, 20, 6)
+    ]
+    rows = pd.concat(parts, ignore_index=True)
+    ref = tp.review(prj, lyr).conflicts
+    key = ["project_id", "line_id", "check"]
+    got = rows.sort_values(key)[[*key, "overlap_area_m2", "grade"]].reset_index(drop=True)
+    want = ref.sort_values(key)[[*key, "overlap_area_m2", "grade"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert {"_pos", "_line"} <= set(rows.columns)

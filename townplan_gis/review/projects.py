@@ -119,7 +119,11 @@ def prepare_projects(
     )
     ptype, why = _project_type(df["project_type"])
     geo = df.geometry if df.crs is None or df.crs.equals(crs) else df.geometry.to_crs(crs)
-    geoms = shapely.force_2d(np.asarray(geo.array, dtype=object))
+    geoms = np.asarray(geo.array, dtype=object)
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)
+    else:
+        geoms = geoms.copy()
     dims = shapely.get_dimensions(geoms)  # -1 for None/empty collections
     colls = shapely.get_type_id(geoms) == 7
     if colls.any():
