@@ -62,11 +62,10 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
         rows = review_chunk(chunk, lines, rules, settings)
         return rows, type_totals(rows, lines), len(chunk)
 
-    results, done = [], 0
+    results, done, pool = [], 0, None
     try:
         if engine == "serial" or n_jobs <= 1 or len(starts) == 1:
             mapped = map(work, starts)
-            pool = None
         else:
             pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="townplan-review")
             mapped = pool.map(work, starts)
@@ -75,9 +74,10 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
             done += k
             if report:
                 report(done, n)
-        if pool is not None:
-            pool.shutdown()
     finally:
+        if pool is not None:
+            # On an error, chunks not yet started are dropped instead of run for nothing.
+            pool.shutdown(cancel_futures=True)
         close()
     frames = [r for r, _ in results if len(r)]
     conflicts = (
