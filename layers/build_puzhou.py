@@ -302,6 +302,10 @@ def build() -> tp.Town:
             "permit_rate_pct": 100,
             "flush_toilet_pct": 75,
             "population_growth_pct": 3.1,
+            # 西厢大街 is fully equipped; 旅游公路 lacks sidewalks and bins (programme item 9 is under way).
+            "well_equipped_streets_count": 1,
+            "greening_plan_adopted": 1,
+            "scattered_homestead_approvals": 0,
         },
         metadata={
             "illustrative": True,

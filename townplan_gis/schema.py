@@ -215,6 +215,9 @@ STATISTICS: dict[str, tuple[str, str]] = {
     "permit_rate_pct": ("一书两证办理率", "Planning permit rate"),
     "flush_toilet_pct": ("水冲式公厕比例", "Flush-type public toilets"),
     "population_growth_pct": ("建成区人口增长率", "Built-up population growth"),
+    "well_equipped_streets_count": ("设施完善街道数量", "Well-equipped streets"),
+    "greening_plan_adopted": ("绿地系统规划编制", "Greening system plan adopted (1 = yes)"),
+    "scattered_homestead_approvals": ("零散宅基地审批数", "Scattered homestead approvals"),
 }
 
 
