@@ -233,3 +233,11 @@ def test_puzhou_report_matches_assess(puzhou):
     assert "ezhou-2017" in page and "鄂州" in page
     assert external_urls(page) == []
     assert external_urls(unescape(Page(page).attrs("iframe")[0]["srcdoc"])) == []
+
+
+def test_long_tables_are_cut_worst_first(town):
+    rv = fake_review(town)
+    page = build_report(town, review=rv, lang="en", max_rows=1)
+    rows = [a["data-project"] for t, a in Page(page).tags if t == "tr" and "data-project" in a]
+    assert rows == ["P1", "P1"]  # the rejected project and its forbidden conflict
+    assert page.count("2 more rows, all in the Excel workbook") == 2

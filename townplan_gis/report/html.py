@@ -207,7 +207,7 @@ def _overlap_total(r: pd.Series, lang: str) -> str:
     return "—"
 
 
-def _review(review: Any, lang: str) -> dict[str, Any]:
+def _review(review: Any, lang: str, max_rows: int) -> dict[str, Any]:
     if review is None:
         return {"review": None, "verdict_counts": [], "project_headers": [], "conflict_headers": []}
     pj = projects_table(review, lang)
@@ -222,11 +222,12 @@ def _review(review: Any, lang: str) -> dict[str, Any]:
             "overlap": _overlap_total(r, lang),
             "reason": r["reason"],
         }
-        for _, r in pj.iterrows()
+        for _, r in pj.head(max_rows).iterrows()
     ]
     cf = conflicts_table(review, lang)
     ignored = cf["ignored"].fillna(False).astype(bool)
-    conflicts, basis = conflict_rows(cf, lang)
+    # Worst first, so a cut keeps what matters; the workbook has every row.
+    conflicts, basis = conflict_rows(cf.head(max_rows), lang)
     counts = review.projects["verdict"].value_counts()
     zh = lang == "zh"
     return {
@@ -236,6 +237,8 @@ def _review(review: Any, lang: str) -> dict[str, Any]:
             "basis": basis,
             "n_real": int((~ignored).sum()),
             "n_ignored": int(ignored.sum()),
+            "more_projects": max(0, len(pj) - max_rows),
+            "more_conflicts": max(0, len(cf) - max_rows),
         },
         "verdict_counts": [
             (Markup(badge("verdict", v, lang)), int(counts.get(v, 0)))
@@ -345,6 +348,7 @@ def build_report(
     standard: Any = None,
     lang: str = "zh",
     title: str | None = None,
+    max_rows: int = 500,
 ) -> str:
     """Render the report page from already computed parts (no computation here; see :func:`report`)."""
     if lang not in ("zh", "en"):
@@ -359,6 +363,11 @@ def build_report(
     L["ignored_word"] = "条碎片(已忽略)" if zh else "ignored slivers"
     L["ignored_short"] = "碎片,已忽略" if zh else "sliver, ignored"
     L["basis"] = "依据条款与所需程序" if zh else "Clauses and required procedures"
+    L["more"] = (
+        "……另有 %d 行未列出,见 Excel 工作簿。"
+        if zh
+        else "… %d more rows, all in the Excel workbook."
+    )
     L["clause"] = col("clause", lang)
     L["procedure"] = col("procedure", lang)
     ctx: dict[str, Any] = {
@@ -377,7 +386,7 @@ def build_report(
         "method": _method(town, std, review, lang, generated),
         **_summary(town, lang),
         **_scorecard(scorecard, lang),
-        **_review(review, lang),
+        **_review(review, lang, max_rows),
         **_indicators(indicators, lang),
     }
     return _env().get_template("report.html.j2").render(**ctx)
@@ -395,6 +404,7 @@ def report(
     map: Any = True,
     basemap: str | None = "none",
     title: str | None = None,
+    max_rows: int = 500,
     progress: bool | None = None,
 ) -> Path | str:
     """Town report as one self-contained, printable HTML file.
@@ -421,6 +431,9 @@ def report(
         :func:`townplan_gis.plan_map` to embed that one instead of drawing it again.
     basemap : str, default "none"
         Basemap of the embedded map; the default draws no tiles, so the report never touches a network.
+    max_rows : int, default 500
+        Rows shown in the project and conflict tables (worst first); the rest are counted in a note
+        and are all in the workbook (:func:`townplan_gis.to_excel`).
     title : str, optional
         Page title (default "<town> 小城镇建设评估报告").
     progress : bool, optional
@@ -476,6 +489,7 @@ def report(
         standard=standard,
         lang=lang,
         title=title,
+        max_rows=max_rows,
     )
     if path is None:
         return page
