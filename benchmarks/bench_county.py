@@ -432,7 +432,7 @@ def table(results: list[dict]) -> str:
         )
         out += [
             "| parcels × lines | engine | wall s (median) | min–max | runs | Δ peak RSS MB "
-            "| pairs > 0.01 m² | total overlap m² | ÷ review | ÷ review-overlap |",
+            "| pairs > 0.01 m² | total overlap m² | time ÷ review | time ÷ review-overlap |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for parcels, block in agg.groupby("parcels", sort=False):
@@ -448,6 +448,13 @@ def table(results: list[dict]) -> str:
                     f"| {r.area_m2:,.1f} | {r.wall_s / ref['review']:.2f} "
                     f"| {r.wall_s / ref['review-overlap']:.2f} |"
                 )
+    for r in results:
+        if str(r.get("error", "")).startswith("timeout"):
+            out.append(
+                f"| {r['parcels']:,} × {r.get('lines', r['parcels'] // 10):,} | {r['engine']} "
+                f"| > {r['error'].split()[1]} (stopped) | | 1 | | | | | |"
+            )
+    if not df.empty:
         out.append("")
         for parcels, block in agg.groupby("parcels", sort=False):
             w = dict(zip(block.engine, block.wall_s, strict=True))
@@ -500,7 +507,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per engine run")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     ap.add_argument("--one", nargs=3, metavar=("ENGINE", "SIZE", "SEED"), help=argparse.SUPPRESS)
+    ap.add_argument("--table", type=Path, nargs="+", help="print the table of earlier JSON results")
     args = ap.parse_args(argv)
+    if args.table:
+        print(table([r for f in args.table for r in json.loads(f.read_text())["results"]]))
+        return
     if args.one:
         print(json.dumps(one(args.one[0], int(args.one[1]), int(args.one[2]))))
         return
