@@ -365,6 +365,7 @@ def test_invalid_and_empty_projects_are_kept_with_their_reason():
         "d",
         "e",
     ]  # no project_id column → index label
+    assert p["project_type"].tolist()[:3] == ["building"] * 3
     assert p["verdict"].tolist() == ["reject", "invalid", "invalid", "invalid", "invalid"]
     # The bow-tie is repaired into two triangles of 25 m² each: 50 m² inside the green line.
     assert p.loc["a", "green_overlap_m2"] == pytest.approx(50.0)

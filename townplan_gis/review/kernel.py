@@ -501,13 +501,22 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
     key = pos * len(LINE_TYPES) + lt_code
     part_area = np.where((dims == 2) & ~shared, ov["overlap_area_m2"].to_numpy(dtype=float), 0.0)
     part_len = np.where((dims == 1) & ~shared, ov["overlap_length_m"].to_numpy(dtype=float), 0.0)
+    # ... where one overlap is the whole project (a project inside a line), the union is that
+    # overlap ...
+    pct = ov["pct_of_project"].to_numpy(dtype=float)
+    whole = shared & (dims >= 1) & (pct >= 100.0 * (1 - 1e-12))
+    first = np.unique(key[whole], return_index=True)[1]
+    w_idx = np.flatnonzero(whole)[first]
+    shared &= ~np.isin(key, key[w_idx])
+    w_area = np.where(dims[w_idx] == 2, ov["overlap_area_m2"].to_numpy(dtype=float)[w_idx], 0.0)
+    w_len = np.where(dims[w_idx] == 1, ov["overlap_length_m"].to_numpy(dtype=float)[w_idx], 0.0)
     # ... the others are unioned per project and type.
     codes, uniq = pd.factorize(key[shared])
     union = grouped_union(geoms[shared], codes, len(uniq))
     udims = shapely.get_dimensions(union)
-    key = np.concatenate([key, uniq])
-    area = np.concatenate([part_area, np.where(udims == 2, shapely.area(union), 0.0)])
-    length = np.concatenate([part_len, np.where(udims == 1, shapely.length(union), 0.0)])
+    key = np.concatenate([key, key[w_idx], uniq])
+    area = np.concatenate([part_area, w_area, np.where(udims == 2, shapely.area(union), 0.0)])
+    length = np.concatenate([part_len, w_len, np.where(udims == 1, shapely.length(union), 0.0)])
     uniq = key
     positions, row = np.unique(uniq // len(LINE_TYPES), return_inverse=True)
     col = uniq % len(LINE_TYPES)

@@ -109,14 +109,14 @@ def prepare_projects(
         )
     n = len(df)
     labels = pd.Series([str(i) for i in df.index], index=df.index)
-    pid = df["project_id"] if "project_id" in df else pd.Series(None, index=df.index)
-    pid = pid.map(
-        lambda v: (
-            None
-            if pd.isna(v)
-            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-        )
-    )
+    raw = df["project_id"] if "project_id" in df else pd.Series(None, index=df.index, dtype=object)
+    pid = raw.astype(object).where(raw.notna(), None)
+    if pd.api.types.is_float_dtype(raw):
+        # Ids read from Excel/shapefiles arrive as 1001.0: written back as "1001".
+        whole = raw.notna() & (raw % 1 == 0)
+        pid[whole] = raw[whole].astype(np.int64).astype(str)
+    present = pid.notna()
+    pid[present] = pid[present].astype(str)
     ptype, why = _project_type(df["project_type"])
     geo = df.geometry if df.crs is None or df.crs.equals(crs) else df.geometry.to_crs(crs)
     geoms = np.asarray(geo.array, dtype=object)
@@ -173,7 +173,7 @@ def prepare_projects(
     name = df["name"] if "name" in df else pd.Series(None, index=df.index)
     out = gpd.GeoDataFrame(
         {
-            "project_id": pid.where(pid.notna(), labels).to_numpy(),
+            "project_id": pid.where(present, labels).to_numpy(dtype=object),
             "project_name": name.to_numpy(dtype=object),
             "project_type": ptype.to_numpy(),
             "_pos": np.arange(n),

@@ -137,14 +137,15 @@ def _project_reasons(conflicts: pd.DataFrame, n: int) -> np.ndarray:
     if keep.any():
         pos = conflicts["_pos"].to_numpy(dtype=np.int64)[keep]
         grade = conflicts["grade"].to_numpy(dtype=object)[keep]
-        rank = np.array([GRADE_RANK.get(g, 0) for g in grade])
-        text = "; " + grade + ": " + conflicts["reason"].to_numpy(dtype=object)[keep]
+        rank = pd.Series(grade).map(GRADE_RANK).fillna(0).to_numpy()
+        text = grade + ": " + conflicts["reason"].to_numpy(dtype=object)[keep]
         order = np.lexsort((-rank, pos))
         pos, text = pos[order], text[order]
-        starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+        first = np.r_[True, pos[1:] != pos[:-1]]
+        text = np.where(first, "", "; ").astype(object) + text
+        starts = np.flatnonzero(first)
         # reduceat on an object array concatenates the strings of each project in one C loop.
-        joined = np.add.reduceat(text, starts)
-        out[pos[starts]] = [t[2:] for t in joined]
+        out[pos[starts]] = np.add.reduceat(text, starts)
     return out
 
 
@@ -186,16 +187,24 @@ def build_review(
     )
     note = prepared["_repaired"].to_numpy()
     reason = np.where(note != "", reason + "; " + note, reason)
+    idx = prepared.index
     out = gpd.GeoDataFrame(
         {
-            "project_id": prepared["project_id"].to_numpy(),
-            "project_name": prepared["project_name"].to_numpy(),
-            "project_type": prepared["project_type"].to_numpy(),
-            "verdict": verdict,
-            "worst_grade": worst,
+            # Object dtype kept on purpose: converting 10⁶ texts to Arrow strings costs seconds.
+            "project_id": pd.Series(
+                prepared["project_id"].to_numpy(dtype=object), index=idx, dtype=object
+            ),
+            "project_name": pd.Series(
+                prepared["project_name"].to_numpy(dtype=object), index=idx, dtype=object
+            ),
+            "project_type": pd.Series(
+                prepared["project_type"].to_numpy(dtype=object), index=idx, dtype=object
+            ),
+            "verdict": pd.Series(verdict, index=idx, dtype=object),
+            "worst_grade": pd.Series(worst, index=idx, dtype=object),
             "n_conflicts": n_real,
             "n_ignored": n_ign,
-            "reason": reason,
+            "reason": pd.Series(reason, index=idx, dtype=object),
         },
         geometry=prepared.geometry.to_numpy(),
         crs=prepared.crs,
