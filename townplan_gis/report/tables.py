@@ -84,12 +84,19 @@ def statistic_label(key: str, lang: str) -> str:
     return f"{name} ({info.unit})" if info.unit else name
 
 
-def setting_text(value: Any) -> str:
-    """A review setting as one readable line: dicts as ``key = value; …``, lists comma-separated."""
+def setting_text(value: Any, *, nested: bool = False) -> str:
+    """A review setting as one readable line: dicts as ``key = value; …`` (inner dicts as
+    ``(key: value, …)``), lists comma-separated."""
     if isinstance(value, dict):
-        return "; ".join(f"{k} = {setting_text(v)}" for k, v in value.items())
+        if nested:
+            return (
+                "("
+                + ", ".join(f"{k}: {setting_text(v, nested=True)}" for k, v in value.items())
+                + ")"
+            )
+        return "; ".join(f"{k} = {setting_text(v, nested=True)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return ", ".join(setting_text(v) for v in value)
+        return ", ".join(setting_text(v, nested=True) for v in value)
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
