@@ -175,3 +175,10 @@ def test_dxf_closed_polylines_read_as_polygons(tmp_path):
     assert town.green.geometry.iloc[0].geom_type == "Polygon"
     assert town.green.area.iloc[0] == pytest.approx(5000.0)
     assert "polygonized" in town.repairs["action"].tolist()
+
+
+@pytest.mark.parametrize("target", ["town.gpkg", "town_folder"])
+def test_name_and_population_override_the_stored_ones(tmp_path, target):
+    small_town().write(tmp_path / target)
+    town = tp.read_town(tmp_path / target, name="永济市蒲州镇", population=13000)
+    assert town.name == "永济市蒲州镇" and town.population == 13000

@@ -181,14 +181,14 @@ def _meta_from_table(path: Path) -> dict[str, Any]:
 
 
 def _town_from_parts(
-    name: str, layers: dict, meta: dict, repairs: list[Repair], **kwargs: Any
+    default_name: str, layers: dict, meta: dict, repairs: list[Repair], **kwargs: Any
 ) -> Town:
     history = [
         Repair(r["layer"], r["action"], r["rows"], r["detail"]) for r in meta.get("repairs", [])
     ]
     repairs = history + repairs
     return Town(
-        kwargs.pop("name", None) or meta.get("name") or name,
+        kwargs.pop("name", None) or meta.get("name") or default_name,
         layers=layers,
         population=kwargs.pop("population", meta.get("population")),
         statistics=kwargs.pop("statistics", meta.get("statistics")),
