@@ -136,9 +136,11 @@ def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Ru
     zone = _text(rows["zone"])
     zone_txt = np.where(zone == "", "", " (" + zone + ")").astype(object)
     what = la["line_zh"][li] + zone_txt + " '" + la["label"][li] + "'"
-    amount = np.where(
-        dim == 2, fmt(area, 1) + " m²", np.where(dim == 1, fmt(length, 1) + " m", "point")
-    ).astype(object)
+    amount = np.full(len(dim), "point", dtype=object)
+    for d, values, unit in ((2, area, " m²"), (1, length, " m")):
+        sel = dim == d
+        if sel.any():
+            amount[sel] = fmt(values[sel], 1) + unit
     base = (
         "inside " + what + ": " + amount + " (" + fmt(rows["pct_of_project"], 1) + " % of project)"
     )
