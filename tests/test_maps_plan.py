@@ -262,3 +262,12 @@ def test_plus_formats_hide_zero_overlaps_and_project_types_in_chinese():
     data, opts = layer_data(html, "projects")
     values = dict(zip(opts["fields"], data["features"][0]["properties"]["p"], strict=True))
     assert values["项目类型"] == "建筑"  # first alias of "building" in aliases.toml
+
+
+def test_layer_control_can_be_collapsed_for_reports():
+    import townplan_gis as tp
+
+    town = tp.sample_town()
+    folded = tp.maps.render_html(tp.plan_map(town, basemap="none", collapse_layer_control=True))
+    opened = tp.maps.render_html(tp.plan_map(town, basemap="none"))
+    assert '"collapsed": true' in folded and '"collapsed": false' in opened

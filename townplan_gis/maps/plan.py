@@ -268,10 +268,12 @@ def _new_map(basemap: str, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
     return m, datum == "gcj02"
 
 
-def _finish(m: folium.Map, groups: list, bounds: list, *, lang: str, legend: bool) -> folium.Map:
+def _finish(
+    m: folium.Map, groups: list, bounds: list, *, lang: str, legend: bool, collapsed: bool = False
+) -> folium.Map:
     if legend and groups:
         Legend([g for g in groups if g is not None], title=layer_label("legend", lang)).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
     boxes = np.array([b for b in bounds if b is not None and np.all(np.isfinite(b))])
     if len(boxes):
         w, s = boxes[:, 0].min(), boxes[:, 1].min()
@@ -296,6 +298,7 @@ def plan_map(
     canvas_threshold: int = 2000,
     controls: bool = True,
     legend: bool = True,
+    collapse_layer_control: bool = False,
     tianditu_key: str | None = None,
     tianditu_url: str | None = None,
 ) -> folium.Map:
@@ -326,6 +329,9 @@ def plan_map(
         Layers with more features than this are drawn on a Canvas renderer.
     controls, legend : bool, default True
         Add the fullscreen and measure controls; add the legend.
+    collapse_layer_control : bool, default False
+        Fold the layer list into its button, so a small or printed map (reports, opinions) keeps the
+        town visible.
     tianditu_key, tianditu_url : str, optional
         Tianditu key and node base URL (default: ``TIANDITU_KEY`` / ``TIANDITU_URL`` environment).
 
@@ -422,7 +428,7 @@ def plan_map(
     if "boundary" in wanted and town.has("boundary"):
         box = to_display(town.layers["boundary"], precision=precision, gcj02=gcj).total_bounds
         bounds = [box]
-    return _finish(m, groups, bounds, lang=lang, legend=legend)
+    return _finish(m, groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control)
 
 
 def explore(

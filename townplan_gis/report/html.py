@@ -192,7 +192,9 @@ def report(
             m = (
                 map
                 if map is not True
-                else plan_map(town, review=review, basemap=basemap, lang=lang)
+                else plan_map(
+                    town, review=review, basemap=basemap, lang=lang, collapse_layer_control=True
+                )
             )
             map_html = render_html(m, offline=True)
         steps.update()
