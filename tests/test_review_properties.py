@@ -168,3 +168,53 @@ def test_project_inside_a_line_has_100_percent(line_geom, fx, fy, fs):
     assert row["pct_of_project"] == pytest.approx(100.0)
     assert row["overlap_area_m2"] == pytest.approx(site.area)
     assert r.projects["green_overlap_m2"].iloc[0] == pytest.approx(site.area)
+
+
+@st.composite
+def polyline(draw):
+    n = draw(st.integers(2, 4))
+    pts = [
+        (
+            X0 + draw(st.floats(0, 250, allow_nan=False)),
+            Y0 + draw(st.floats(0, 250, allow_nan=False)),
+        )
+        for _ in range(n)
+    ]
+    line = shapely.LineString(pts)
+    return line if line.length > 0.1 else shapely.LineString([(X0, Y0), (X0 + 100, Y0 + 37)])
+
+
+def _interior_length(line, poly):
+    """Independent brute force: node the line with the polygon boundary, keep the line's edges whose
+    midpoint lies in the interior (edges along the boundary have their midpoint on it)."""
+    total = 0.0
+    for e in shapely.get_parts(shapely.union_all([line, poly.boundary])):
+        mid = e.interpolate(0.5, normalized=True)
+        if line.distance(mid) < 1e-7 and poly.contains_properly(mid):
+            total += e.length
+    return total
+
+
+@fast
+@given(
+    st.lists(polyline(), min_size=1, max_size=6),
+    st.lists(polygon(big=True), min_size=1, max_size=5),
+)
+def test_line_overlap_lengths_equal_brute_force(prj, lns):
+    p = gpd.GeoDataFrame(
+        {"project_id": [f"P{i}" for i in range(len(prj))], "project_type": "utility"},
+        geometry=prj,
+        crs=CRS,
+    )
+    line = gpd.GeoDataFrame(
+        {"line_type": "green", "code": [f"L{j}" for j in range(len(lns))]}, geometry=lns, crs=CRS
+    )
+    r = tp.review(p, line)
+    c = r.conflicts
+    got = dict(
+        zip(zip(c["project_id"], c["line_id"], strict=True), c["overlap_length_m"], strict=True)
+    )
+    for i, a in enumerate(prj):
+        for j, b in enumerate(lns):
+            want = _interior_length(a, b)
+            assert got.get((f"P{i}", f"L{j}"), 0.0) == pytest.approx(want, rel=1e-6, abs=1e-6)
