@@ -104,9 +104,13 @@ def cmd_assess(args: argparse.Namespace) -> int:
             counts = card["status"].value_counts()
             print(
                 f"{std.name} ({std.title_zh}): "
-                + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable"))
+                + ", ".join(
+                    f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable")
+                )
             )
-            card = card[["key", "name_zh", "value", "target", "comparator", "status", "gap", "unit"]]
+            card = card[
+                ["key", "name_zh", "value", "target", "comparator", "status", "gap", "unit"]
+            ]
         _print_frame(pd.DataFrame(card), args.format)
         return EXIT_OK
     towns = (_load_town(p, args) for p in args.paths)
