@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -57,14 +58,26 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
     starts = list(range(0, n, chunk_size)) or [0]
     report, close = _progress(progress, n)
 
+    threaded = not (engine == "serial" or n_jobs <= 1 or len(starts) == 1)
+    local = threading.local()
+
+    def thread_lines():
+        # Prepared GEOS geometries are not thread-safe: each worker thread uses its own copies.
+        if not threaded:
+            return lines
+        if not hasattr(local, "lines"):
+            local.lines = lines.for_thread()
+        return local.lines
+
     def work(start: int):
         chunk = prepared.iloc[start : start + chunk_size]
-        rows = review_chunk(chunk, lines, rules, settings)
-        return rows, type_totals(rows, lines), len(chunk)
+        own = thread_lines()
+        rows = review_chunk(chunk, own, rules, settings)
+        return rows, type_totals(rows, own), len(chunk)
 
     results, done, pool = [], 0, None
     try:
-        if engine == "serial" or n_jobs <= 1 or len(starts) == 1:
+        if not threaded:
             mapped = map(work, starts)
         else:
             pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="townplan-review")
