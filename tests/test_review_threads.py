@@ -41,6 +41,8 @@ def test_threads_with_small_chunks_do_not_crash():
         """
         for _ in range(3):
             tp.review(projects, lines, chunk_size=200, n_jobs=2, setbacks=False, progress=False)
+        # dask's local threaded scheduler shares the broadcast lines between its threads too
+        tp.review(projects, lines, engine="dask", chunk_size=200, setbacks=False, progress=False)
         print("ok")
         """
     )

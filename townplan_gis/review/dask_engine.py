@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -98,14 +99,26 @@ def partition(projects: gpd.GeoDataFrame, npartitions: int) -> list[gpd.GeoDataF
     return [projects.iloc[order[a:b]] for a, b in itertools.pairwise(cuts) if b > a]
 
 
+_THREAD = threading.local()
+
+
+def _thread_lines(lines: PreparedLines) -> PreparedLines:
+    """This thread's own prepared copy of the broadcast lines.
+
+    A worker runs several tasks at once in threads over the *same* deserialised lines (and the local
+    threaded scheduler shares them too); GEOS prepared geometries are not thread-safe, so each thread
+    prepares its own copy, once per broadcast object (pickling drops prepared state anyway).
+    """
+    cached = getattr(_THREAD, "cached", None)
+    if cached is None or cached[0] is not lines:
+        _THREAD.cached = (lines, lines.for_thread())
+    return _THREAD.cached[1]
+
+
 def _review_partition(
     part: pd.DataFrame, lines: PreparedLines, rules: Any, settings: Mapping[str, Any]
 ) -> gpd.GeoDataFrame:
-    # Pickling drops GEOS's prepared state; prepare is a no-op on geometries already prepared, so
-    # only the first task on each worker pays for it.
-    shapely.prepare(lines.geoms[~(shapely.is_missing(lines.geoms) | shapely.is_empty(lines.geoms))])
-    shapely.prepare(lines.pieces)
-    return review_chunk(part, lines, rules, settings)
+    return review_chunk(part, _thread_lines(lines), rules, settings)
 
 
 def _resolve_client(client: Any) -> tuple[Any, bool]:
