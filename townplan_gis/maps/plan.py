@@ -214,7 +214,9 @@ def _overlay(
     return group, geoms.total_bounds
 
 
-def _review_frames(review: Any) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+def _review_frames(
+    review: Any, lang: str
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
     conflicts = getattr(review, "conflicts", None)
     projects = getattr(review, "projects", None)
     if conflicts is None and projects is None:
@@ -222,7 +224,16 @@ def _review_frames(review: Any) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFra
             "review= must be a Review (from tp.review) with .conflicts and .projects GeoDataFrames; "
             f"got {type(review).__name__}."
         )
-    return conflicts, projects
+
+    def localised(frame):
+        # Chinese popups show the review's Chinese reasons; the caller's frames stay untouched.
+        if frame is None or lang != "zh" or "reason_zh" not in frame:
+            return frame
+        return frame.assign(
+            reason=frame["reason_zh"].where(frame["reason_zh"].notna(), frame["reason"])
+        )
+
+    return localised(conflicts), localised(projects)
 
 
 def _controls(m: folium.Map, lang: str) -> None:
@@ -366,7 +377,7 @@ def plan_map(
             )
     conflicts = verdicts = None
     if review is not None:
-        conflicts, verdicts = _review_frames(review)
+        conflicts, verdicts = _review_frames(review, lang)
     common = dict(
         gcj02=gcj, precision=precision, simplify_m=simplify_m, canvas_threshold=canvas_threshold
     )

@@ -126,6 +126,13 @@ def scorecard_table(scorecard: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def _localise_reason(out: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Chinese outputs show the review's ``reason_zh`` in the ``reason`` column."""
+    if lang == "zh" and "reason_zh" in out:
+        out["reason"] = out["reason_zh"].where(out["reason_zh"].notna(), out["reason"])
+    return out
+
+
 def conflicts_table(review: Any, lang: str) -> pd.DataFrame:
     """The review's conflicts without geometry, worst first, labels translated into ``*_label`` columns."""
     conflicts = review.conflicts
@@ -141,6 +148,7 @@ def conflicts_table(review: Any, lang: str) -> pd.DataFrame:
                 out[c] = out[f"{c}_en"].where(
                     out[f"{c}_en"].notna() & (out[f"{c}_en"] != ""), out[c]
                 )
+    out = _localise_reason(out, lang)
     for c in CONFLICT_COLUMNS:
         if c not in out:
             out[c] = np.nan
@@ -154,6 +162,7 @@ def projects_table(review: Any, lang: str) -> pd.DataFrame:
     projects = review.projects
     _check(projects, ["project_id", "verdict"], "review.projects")
     out = pd.DataFrame(projects.drop(columns=[projects.geometry.name], errors="ignore")).copy()
+    out = _localise_reason(out, lang)
     for c in PROJECT_COLUMNS:
         if c not in out:
             out[c] = np.nan

@@ -23,6 +23,7 @@ __all__ = ["LINE_ZH", "MU_M2", "finish_rows", "fmt", "grade_rows", "sliver_flags
 MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (domain brief §2)
 LINE_ZH = {"red": "红线", "green": "绿线", "purple": "紫线", "blue": "蓝线", "yellow": "黄线"}
 _TEXT = ("grade", "clause", "procedure", "clause_en", "procedure_en")
+ZONE_ZH = {"core": "（核心保护范围）", "control": "（建设控制地带）", "harmony": "（环境协调区）"}
 
 
 def fmt(values: np.ndarray, digits: int) -> np.ndarray:
@@ -61,8 +62,10 @@ def grade_rows(line_type, zone, project_type, rules: Rules) -> dict[str, np.ndar
     return {c: v[codes] for c, v in table.items()}
 
 
-def sliver_flags(area, length, geom, size, dim, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
-    """Sliver flags and their reasons (domain brief §4 tolerance), per row."""
+def sliver_flags(
+    area, length, geom, size, dim, rules: Rules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sliver flags and their reasons in English and Chinese (domain brief §4 tolerance), per row."""
     tol = rules.tolerance
     r = tol["inward_buffer_m"]
     share = tol["min_pct_of_project"] / 100.0 * size
@@ -83,21 +86,19 @@ def sliver_flags(area, length, geom, size, dim, rules: Rules) -> tuple[np.ndarra
         if len(cand):
             thin[cand] = shapely.is_empty(shapely.buffer(geom[cand], -r))
     why = np.full(len(area), "", dtype=object)
+    why_zh = why.copy()
     if small.any():
         unit = np.where(dim[small] == 2, " m²", " m").astype(object)
-        why[small] = (
-            "sliver: "
-            + np.char.mod("%.2f", measure[small]).astype(object)
-            + unit
-            + " < tolerance "
-            + np.char.mod("%.2f", thresh[small]).astype(object)
-            + unit
-            + f" (max({tol['min_area_m2']:g} m², {tol['min_pct_of_project']:g} % of project))"
-        )
+        got = np.char.mod("%.2f", measure[small]).astype(object) + unit
+        limit = np.char.mod("%.2f", thresh[small]).astype(object) + unit
+        rule = f"max({tol['min_area_m2']:g} m², {tol['min_pct_of_project']:g} %"
+        why[small] = "sliver: " + got + " < tolerance " + limit + f" ({rule} of project))"
+        why_zh[small] = "碎片：" + got + " 小于容差 " + limit + f"（{rule} × 项目)）"
     why[thin & ~small] = (
         f"sliver: narrower than {2 * r:g} m (vanishes under a {r:g} m inward buffer)"
     )
-    return small | thin, why
+    why_zh[thin & ~small] = f"碎片：宽度不足 {2 * r:g} m（内缩 {r:g} m 后消失）"
+    return small | thin, why, why_zh
 
 
 def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict:
@@ -127,7 +128,7 @@ def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Ru
     graded = grade_rows(rows["line_type"], rows["zone"], rows["project_type"], rules)
     for col in _TEXT:
         rows[col] = np.where(is_ov, graded[col], rows[col])
-    sliver, why = sliver_flags(area, length, rows["geometry"], size, dim, rules)
+    sliver, why, why_zh = sliver_flags(area, length, rows["geometry"], size, dim, rules)
     sliver &= is_ov
     exempt = la["sliver_exempt"][li]
     ignored = sliver & ~exempt
@@ -149,5 +150,22 @@ def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Ru
     kept = sliver & exempt
     rows["reason"] = np.where(
         kept, reason + "; below the sliver tolerance, which is never applied here", reason
+    )
+    zone_zh = pd.Series(zone).map(ZONE_ZH).fillna("").to_numpy(dtype=object)
+    what_zh = la["line_zh"][li] + zone_zh + "「" + la["label"][li] + "」"
+    amount_zh = np.where(amount == "point", "点位", amount)
+    base_zh = (
+        "位于"
+        + what_zh
+        + "内："
+        + amount_zh
+        + "（占项目 "
+        + fmt(rows["pct_of_project"], 1)
+        + " %）"
+    )
+    reason_zh = np.where(is_ov, base_zh, rows["reason_zh"])
+    reason_zh = np.where(ignored, why_zh + "；已忽略", reason_zh)
+    rows["reason_zh"] = np.where(
+        kept, reason_zh + "；低于碎片容差，但此类控制线不适用容差", reason_zh
     )
     return rows

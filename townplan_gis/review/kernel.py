@@ -68,6 +68,7 @@ CONFLICT_COLUMNS = [
     "procedure_en",
     "ignored",
     "reason",
+    "reason_zh",
 ]
 
 
@@ -379,6 +380,7 @@ _ROW_KEYS = (
     "clause_en",
     "procedure_en",
     "reason",
+    "reason_zh",
 )
 
 

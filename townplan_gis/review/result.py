@@ -33,6 +33,7 @@ PROJECT_COLUMNS = [
     "n_conflicts",
     "n_ignored",
     "reason",
+    "reason_zh",
     *[f"{lt}_overlap_m2" for lt in LINE_TYPES],
     *[f"{lt}_overlap_length_m" for lt in LINE_TYPES],
 ]
@@ -130,7 +131,10 @@ class Review:
         return review_html(self)
 
 
-def _project_reasons(conflicts: pd.DataFrame, n: int) -> np.ndarray:
+_GRADE_ZH = {"forbidden": "禁止", "review": "需审批", "notice": "提示"}
+
+
+def _project_reasons(conflicts: pd.DataFrame, n: int, *, zh: bool = False) -> np.ndarray:
     """Per project: the non-ignored findings, worst grade first, as one line of text."""
     out = np.full(n, "", dtype=object)
     keep = ~conflicts["ignored"].to_numpy(dtype=bool)
@@ -138,11 +142,13 @@ def _project_reasons(conflicts: pd.DataFrame, n: int) -> np.ndarray:
         pos = conflicts["_pos"].to_numpy(dtype=np.int64)[keep]
         grade = conflicts["grade"].to_numpy(dtype=object)[keep]
         rank = pd.Series(grade).map(GRADE_RANK).fillna(0).to_numpy()
-        text = grade + ": " + conflicts["reason"].to_numpy(dtype=object)[keep]
+        col, sep = ("reason_zh", "：") if zh else ("reason", ": ")
+        label = pd.Series(grade).map(_GRADE_ZH).fillna("").to_numpy(dtype=object) if zh else grade
+        text = label + sep + conflicts[col].to_numpy(dtype=object)[keep]
         order = np.lexsort((-rank, pos))
         pos, text = pos[order], text[order]
         first = np.r_[True, pos[1:] != pos[:-1]]
-        text = np.where(first, "", "; ").astype(object) + text
+        text = np.where(first, "", "；" if zh else "; ").astype(object) + text
         starts = np.flatnonzero(first)
         # reduceat on an object array concatenates the strings of each project in one C loop.
         out[pos[starts]] = np.add.reduceat(text, starts)
@@ -175,6 +181,12 @@ def build_review(
     invalid = prepared["_invalid"].to_numpy() != ""
     verdict[invalid] = "invalid"
     worst = np.array([_RANK_GRADE.get(int(r)) for r in worst_all], dtype=object)
+    reason_zh = _project_reasons(conflicts, n, zh=True)
+    reason_zh = np.where(
+        invalid,
+        "输入无效：" + prepared["_invalid"].to_numpy(dtype=object),
+        np.where(reason_zh == "", np.where(n_ign > 0, "无冲突（碎片已忽略）", "无冲突"), reason_zh),
+    )
     reason = _project_reasons(conflicts, n)
     reason = np.where(
         invalid,
@@ -187,6 +199,7 @@ def build_review(
     )
     note = prepared["_repaired"].to_numpy()
     reason = np.where(note != "", reason + "; " + note, reason)
+    reason_zh = np.where(note != "", reason_zh + "；已修复：" + note, reason_zh)
     idx = prepared.index
     out = gpd.GeoDataFrame(
         {
@@ -205,13 +218,14 @@ def build_review(
             "n_conflicts": n_real,
             "n_ignored": n_ign,
             "reason": pd.Series(reason, index=idx, dtype=object),
+            "reason_zh": pd.Series(reason_zh, index=idx, dtype=object),
         },
         geometry=prepared.geometry.to_numpy(),
         crs=prepared.crs,
         index=prepared.index,
     )
     tot = totals.reindex(np.arange(n)).fillna(0.0)
-    for col in PROJECT_COLUMNS[8:]:
+    for col in PROJECT_COLUMNS[PROJECT_COLUMNS.index("reason_zh") + 1 :]:
         out[col] = tot[col].to_numpy() if col in tot else 0.0
     conflicts_out = conflicts[[*CONFLICT_COLUMNS, "geometry"]].reset_index(drop=True)
     return Review(conflicts_out, out, _summary(out, conflicts_out), settings, repairs)

@@ -24,6 +24,11 @@ import pandas as pd
 import shapely
 
 from townplan_gis.geometry import keep_dimension
+from townplan_gis.schema import aliases
+
+# Chinese names for reasons: the first alias of each canonical value (建筑, 主干路 …).
+_TYPE_ZH = {k: v[0] for k, v in aliases()["values"]["project_type"].items() if v}
+_ROAD_ZH = {k: v[0] for k, v in aliases()["values"]["road_class"].items() if v}
 
 if TYPE_CHECKING:
     from townplan_gis.review.kernel import PreparedLines
@@ -134,6 +139,22 @@ def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dic
         + np.char.mod("%g", need).astype(object)
         + " m required"
     )
+    rc_zh = pd.Series(rc).map(_ROAD_ZH).fillna("").to_numpy(dtype=object)
+    cls_zh = np.where((lt == "red") & (rc_zh != ""), "（" + rc_zh + "）", "")
+    reason_zh = (
+        pd.Series(ptype[pos]).map(_TYPE_ZH).fillna("项目").to_numpy(dtype=object)
+        + "距"
+        + a["line_zh"][right]
+        + "「"
+        + a["label"][right]
+        + "」"
+        + cls_zh.astype(object)
+        + " "
+        + np.char.mod("%.2f", dist).astype(object)
+        + " m，应退让 "
+        + np.char.mod("%g", need).astype(object)
+        + " m"
+    )
     return {
         "_row": pos,
         "_line": right,
@@ -144,6 +165,7 @@ def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dic
         "geometry": geom,
         **text,
         "reason": reason,
+        "reason_zh": reason_zh,
     }
 
 
