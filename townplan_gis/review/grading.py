@@ -134,35 +134,22 @@ def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Ru
     ignored = sliver & ~exempt
     rows["ignored"] = ignored
     rows["grade"] = np.where(ignored, "notice", rows["grade"])
-    zone = _text(rows["zone"])
-    zone_txt = np.where(zone == "", "", " (" + zone + ")").astype(object)
-    what = la["line_zh"][li] + zone_txt + " '" + la["label"][li] + "'"
+    what = la["what_en"][li]
+    pct = fmt(rows["pct_of_project"], 1)
     amount = np.full(len(dim), "point", dtype=object)
     for d, values, unit in ((2, area, " m²"), (1, length, " m")):
         sel = dim == d
         if sel.any():
             amount[sel] = fmt(values[sel], 1) + unit
-    base = (
-        "inside " + what + ": " + amount + " (" + fmt(rows["pct_of_project"], 1) + " % of project)"
-    )
+    base = "inside " + what + ": " + amount + " (" + pct + " % of project)"
     reason = np.where(is_ov, base, rows["reason"])
     reason = np.where(ignored, why + "; ignored", reason)
     kept = sliver & exempt
     rows["reason"] = np.where(
         kept, reason + "; below the sliver tolerance, which is never applied here", reason
     )
-    zone_zh = pd.Series(zone).map(ZONE_ZH).fillna("").to_numpy(dtype=object)
-    what_zh = la["line_zh"][li] + zone_zh + "「" + la["label"][li] + "」"
     amount_zh = np.where(amount == "point", "点位", amount)
-    base_zh = (
-        "位于"
-        + what_zh
-        + "内："
-        + amount_zh
-        + "（占项目 "
-        + fmt(rows["pct_of_project"], 1)
-        + " %）"
-    )
+    base_zh = "位于" + la["what_zh"][li] + "内：" + amount_zh + "（占项目 " + pct + " %）"
     reason_zh = np.where(is_ov, base_zh, rows["reason_zh"])
     reason_zh = np.where(ignored, why_zh + "；已忽略", reason_zh)
     rows["reason_zh"] = np.where(

@@ -31,7 +31,7 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review import setbacks as _setbacks
-from townplan_gis.review.grading import LINE_ZH, MU_M2, finish_rows
+from townplan_gis.review.grading import LINE_ZH, MU_M2, ZONE_ZH, finish_rows
 from townplan_gis.review.rules import Rules
 from townplan_gis.schema import LINE_TYPES
 
@@ -130,14 +130,27 @@ class PreparedLines:
         }
         obj["zone"] = np.where(pd.isna(obj["zone"]), None, obj["zone"])
         label = np.where(pd.isna(obj["line_name"]), obj["line_id"], obj["line_name"]).astype(str)
+        line_zh = np.array([LINE_ZH.get(t, t) for t in obj["line_type"]], dtype=object)
+        zone = [z if isinstance(z, str) else "" for z in obj["zone"]]
+        # The line's part of every reason, built once per line instead of once per conflict row.
+        what_en = [
+            f"{t}{f' ({z})' if z else ''} '{lab}'"
+            for t, z, lab in zip(line_zh, zone, label, strict=True)
+        ]
+        what_zh = [
+            f"{t}{ZONE_ZH.get(z, '')}「{lab}」"
+            for t, z, lab in zip(line_zh, zone, label, strict=True)
+        ]
         self.arrays = {
             **obj,
             "area_m2": a["area_m2"].to_numpy(dtype=float),
             "setback_m": a["setback_m"].to_numpy(dtype=float),
             "sliver_exempt": a["sliver_exempt"].to_numpy(dtype=bool),
             "overlaps_same_type": a["overlaps_same_type"].to_numpy(dtype=bool),
-            "line_zh": np.array([LINE_ZH.get(t, t) for t in obj["line_type"]], dtype=object),
+            "line_zh": line_zh,
             "label": label.astype(object),
+            "what_en": np.array(what_en, dtype=object),
+            "what_zh": np.array(what_zh, dtype=object),
         }
 
     def __len__(self) -> int:

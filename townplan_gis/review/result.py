@@ -134,25 +134,27 @@ class Review:
 _GRADE_ZH = {"forbidden": "禁止", "review": "需审批", "notice": "提示"}
 
 
-def _project_reasons(conflicts: pd.DataFrame, n: int, *, zh: bool = False) -> np.ndarray:
-    """Per project: the non-ignored findings, worst grade first, as one line of text."""
-    out = np.full(n, "", dtype=object)
+def _project_reasons(conflicts: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per project: the non-ignored findings, worst grade first, as one line (English, Chinese)."""
+    en, zh = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
     keep = ~conflicts["ignored"].to_numpy(dtype=bool)
-    if keep.any():
-        pos = conflicts["_pos"].to_numpy(dtype=np.int64)[keep]
-        grade = conflicts["grade"].to_numpy(dtype=object)[keep]
-        rank = pd.Series(grade).map(GRADE_RANK).fillna(0).to_numpy()
-        col, sep = ("reason_zh", "：") if zh else ("reason", ": ")
-        label = pd.Series(grade).map(_GRADE_ZH).fillna("").to_numpy(dtype=object) if zh else grade
-        text = label + sep + conflicts[col].to_numpy(dtype=object)[keep]
-        order = np.lexsort((-rank, pos))
-        pos, text = pos[order], text[order]
-        first = np.r_[True, pos[1:] != pos[:-1]]
-        text = np.where(first, "", "；" if zh else "; ").astype(object) + text
-        starts = np.flatnonzero(first)
+    if not keep.any():
+        return en, zh
+    pos = conflicts["_pos"].to_numpy(dtype=np.int64)[keep]
+    grade = pd.Series(conflicts["grade"].to_numpy(dtype=object)[keep])
+    order = np.lexsort((-grade.map(GRADE_RANK).fillna(0).to_numpy(), pos))
+    pos = pos[order]
+    first = np.r_[True, pos[1:] != pos[:-1]]
+    starts = np.flatnonzero(first)
+    for out, col, label, sep, join in (
+        (en, "reason", grade.to_numpy(dtype=object), ": ", "; "),
+        (zh, "reason_zh", grade.map(_GRADE_ZH).fillna("").to_numpy(dtype=object), "：", "；"),
+    ):
+        text = (label + sep + conflicts[col].to_numpy(dtype=object)[keep])[order]
+        text = np.where(first, "", join).astype(object) + text
         # reduceat on an object array concatenates the strings of each project in one C loop.
         out[pos[starts]] = np.add.reduceat(text, starts)
-    return out
+    return en, zh
 
 
 def build_review(
@@ -181,13 +183,12 @@ def build_review(
     invalid = prepared["_invalid"].to_numpy() != ""
     verdict[invalid] = "invalid"
     worst = np.array([_RANK_GRADE.get(int(r)) for r in worst_all], dtype=object)
-    reason_zh = _project_reasons(conflicts, n, zh=True)
+    reason, reason_zh = _project_reasons(conflicts, n)
     reason_zh = np.where(
         invalid,
         "输入无效：" + prepared["_invalid"].to_numpy(dtype=object),
         np.where(reason_zh == "", np.where(n_ign > 0, "无冲突（碎片已忽略）", "无冲突"), reason_zh),
     )
-    reason = _project_reasons(conflicts, n)
     reason = np.where(
         invalid,
         prepared["_invalid"].to_numpy(),
