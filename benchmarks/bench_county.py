@@ -521,6 +521,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(one(args.one[0], int(args.one[1]), int(args.one[2]))))
         return
     results = []
+    host = machine()  # load average before the run: the machine may be shared
     jobs = [(e, size) for size in args.sizes for e in args.engines if e != "indicators"]
     if "indicators" in args.engines:
         jobs.append(("indicators", args.towns))
@@ -532,7 +533,8 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps({k: v for k, v in res.items() if k != "error"}), flush=True)
             if "error" in res:
                 print(f"  error: {res['error'][-500:]}", file=sys.stderr, flush=True)
-    doc = {"machine": machine(), "results": results, "table": table(results)}
+    host["load_avg_at_end"] = os.getloadavg()
+    doc = {"machine": host, "results": results, "table": table(results)}
     args.out.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str))
     print(doc["table"])
 
