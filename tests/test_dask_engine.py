@@ -216,3 +216,28 @@ def test_partitions_cover_every_row_once_and_are_compact(data):
     whole = shapely.box(*projects.total_bounds).area
     boxes = sum(shapely.box(*p.geometry.dropna().total_bounds).area for p in parts)
     assert boxes < 3 * whole
+
+
+def test_review_forwards_client_and_rows_match_without_reordering(data, expected, cluster):
+    projects, lines = data
+    got = review(
+        projects,
+        lines,
+        engine="dask",
+        client=cluster.scheduler_address,
+        npartitions=5,
+        chunk_size=400,
+    )
+    # the in-memory engine orders rows by project input position too: identical frames outright
+    pd.testing.assert_frame_equal(
+        expected.conflicts.drop(columns="geometry"), got.conflicts.drop(columns="geometry")
+    )
+    pd.testing.assert_frame_equal(expected.projects, got.projects)
+
+
+def test_in_memory_rows_do_not_depend_on_chunk_size(data, expected):
+    projects, lines = data
+    other = review(projects, lines, chunk_size=97)
+    pd.testing.assert_frame_equal(
+        expected.conflicts.drop(columns="geometry"), other.conflicts.drop(columns="geometry")
+    )

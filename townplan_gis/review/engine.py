@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from townplan_gis.errors import TownPlanError
@@ -93,17 +94,20 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
             pool.shutdown(cancel_futures=True)
         close()
     frames = [r for r, _ in results if len(r)]
-    conflicts = (
-        gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=lines.crs)
-        if frames
-        else _empty_conflicts(lines.crs)
-    )
+    if frames:
+        rows = pd.concat(frames, ignore_index=True)
+        # Projects' input order, stable within a project: the same rows in the same order whatever
+        # the chunk size or engine (the dask engine orders its rows the same way).
+        rows = rows.iloc[np.argsort(rows["_pos"].to_numpy(), kind="stable")].reset_index(drop=True)
+        conflicts = gpd.GeoDataFrame(rows, crs=lines.crs)
+    else:
+        conflicts = _empty_conflicts(lines.crs)
     tot = [t for _, t in results if len(t)]
     totals = pd.concat(tot) if tot else type_totals(conflicts)
     return conflicts, totals
 
 
-def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress):
+def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress, **dask_kw):
     try:
         mod = importlib.import_module("townplan_gis.review.dask_engine")
     except ImportError as exc:
@@ -112,7 +116,14 @@ def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress)
             f"with townplan_gis/review/dask_engine.py, or use engine='threads'."
         ) from exc
     conflicts = mod.run(
-        prepared, lines, rules, settings, chunk_size=chunk_size, n_jobs=n_jobs, progress=progress
+        prepared,
+        lines,
+        rules,
+        settings,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        progress=progress,
+        **dask_kw,
     )
     if not len(conflicts):
         conflicts = _empty_conflicts(lines.crs)
@@ -134,6 +145,8 @@ def review(
     chunk_size: int = 20_000,
     n_jobs: int = 2,
     progress: bool | Progress | None = None,
+    client: Any = None,
+    npartitions: int | None = None,
 ) -> Review:
     """Check every project against the five control lines and grade it by the rule file.
 
@@ -182,6 +195,11 @@ def review(
     progress : bool or callable, optional
         ``True`` for a tqdm bar, or a function ``(done, total)`` called after each chunk; ``None``
         follows ``townplan_gis.options.progress`` (bars appear only for reviews lasting > 0.5 s).
+    client : distributed.Client or str, optional
+        ``engine="dask"`` only: the cluster to run on (a Client or a scheduler address such as
+        ``"tcp://scheduler:8786"``); default the Client in effect, else dask's local threads.
+    npartitions : int, optional
+        ``engine="dask"`` only: number of spatially sorted project partitions.
 
     Returns
     -------
@@ -230,7 +248,9 @@ def review(
     settings = {"setbacks": bool(need_sb)}
     kw = {"chunk_size": int(chunk_size), "n_jobs": int(n_jobs), "progress": progress}
     if engine == "dask":
-        conflicts, totals = _run_dask(prepared, lines, active, settings, **kw)
+        conflicts, totals = _run_dask(
+            prepared, lines, active, settings, client=client, npartitions=npartitions, **kw
+        )
     else:
         conflicts, totals = _run_chunks(prepared, lines, active, settings, engine=engine, **kw)
     from townplan_gis import __version__
