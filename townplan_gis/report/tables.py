@@ -15,6 +15,8 @@ from markupsafe import Markup
 from townplan_gis._display import badge, fmt_number, worst_conflicts
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import value_label
+from townplan_gis.review.kernel import CONFLICT_COLUMNS as _REVIEW_CONFLICT_COLUMNS
+from townplan_gis.review.result import PROJECT_COLUMNS as _REVIEW_PROJECT_COLUMNS
 
 __all__ = [
     "CONFLICT_COLUMNS",
@@ -29,37 +31,10 @@ __all__ = [
 ]
 
 SCORECARD_REQUIRED = ["key", "name_zh", "name_en", "value", "target", "comparator", "status", "gap"]
-CONFLICT_COLUMNS = [
-    "project_id",
-    "project_name",
-    "project_type",
-    "line_type",
-    "line_id",
-    "line_name",
-    "zone",
-    "grade",
-    "overlap_area_m2",
-    "overlap_area_mu",
-    "overlap_length_m",
-    "pct_of_project",
-    "pct_of_line",
-    "distance_m",
-    "clause",
-    "procedure",
-    "ignored",
-    "reason",
-]
-PROJECT_COLUMNS = [
-    "project_id",
-    "project_name",
-    "project_type",
-    "verdict",
-    "worst_grade",
-    "n_conflicts",
-    "n_ignored",
-    *[f"{lt}_overlap_m2" for lt in ("red", "green", "purple", "blue", "yellow")],
-    "reason",
-]
+# The review's own column lists: a table gets every contract column, NaN where a duck-typed review
+# object lacks one.
+CONFLICT_COLUMNS = list(_REVIEW_CONFLICT_COLUMNS)
+PROJECT_COLUMNS = list(_REVIEW_PROJECT_COLUMNS)
 
 
 def indicator_unit(key: str) -> str:
