@@ -182,3 +182,15 @@ def test_name_and_population_override_the_stored_ones(tmp_path, target):
     small_town().write(tmp_path / target)
     town = tp.read_town(tmp_path / target, name="永济市蒲州镇", population=13000)
     assert town.name == "永济市蒲州镇" and town.population == 13000
+
+
+def test_files_that_are_not_layer_kinds_are_recorded_not_silently_skipped(tmp_path):
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["lane"]}, geometry=[LineString([(110.3, 34.8), (110.31, 34.8)])], crs=4490
+    )
+    pyogrio.write_dataframe(roads, tmp_path / "roads.geojson")
+    pyogrio.write_dataframe(roads, tmp_path / "buildings.geojson")
+    town = tp.read_town(tmp_path)
+    rep = town.repairs
+    row = rep[rep.action == "ignored_layer"].iloc[0]
+    assert row.layer == "buildings" and "buildings.geojson" in row.detail and "roads" in row.detail

@@ -262,6 +262,13 @@ def read_town(
     )
 
 
+def _not_a_kind(what: str) -> str:
+    return (
+        f"{what} is not a town layer kind and was not read; rename it to one of {list(LAYERS)} "
+        f"(or a Chinese alias such as 道路) to use it"
+    )
+
+
 def _read_gpkg(path: Path, *, progress: bool | None = None, **opts: Any) -> Town:
     if not path.exists():
         raise DataFileError(f"{path}: file not found.")
@@ -274,6 +281,7 @@ def _read_gpkg(path: Path, *, progress: bool | None = None, **opts: Any) -> Town
         if kind is None:
             if n != META_TABLE:
                 log.warning("%s: layer '%s' is not a town layer kind; ignored", path, n)
+                repairs.append(Repair(n, "ignored_layer", [], _not_a_kind(f"layer '{n}'")))
             continue
         if kind in layers:
             raise DataFileError(f"{path}: two layers map to '{kind}' (one is '{n}'). Rename one.")
@@ -310,6 +318,7 @@ def _read_folder(
         kind = layer_kind(f.stem)
         if kind is None:
             log.warning("%s: file name is not a town layer kind; ignored", f)
+            repairs.append(Repair(f.stem, "ignored_layer", [], _not_a_kind(f"file '{f.name}'")))
             continue
         if kind in layers:
             raise DataFileError(

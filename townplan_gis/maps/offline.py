@@ -152,14 +152,22 @@ def render_html(m: folium.Map | folium.Figure, *, offline: bool = True) -> str:
         )
     unknown: list[str] = []
 
-    def script(match: re.Match) -> str:
-        url = match.group(1)
-        if not _EXTERNAL.search(url):
-            return match.group(0)
-        known, source = _match(url)
-        if not known:
-            unknown.append(url)
-            return match.group(0)
+    def inline(render):
+        """A re.sub callback: keep local URLs, record unknown ones, else ``render(url, source)``."""
+
+        def replace(match: re.Match) -> str:
+            url = match.group(1)
+            if not _EXTERNAL.search(url):
+                return match.group(0)
+            known, source = _match(url)
+            if not known:
+                unknown.append(url)
+                return match.group(0)
+            return render(url, source)
+
+        return replace
+
+    def script(url: str, source) -> str:
         if source is None or (source[1] == "jquery" and not uses_jquery):
             log.debug("offline export: dropped %s", url)
             return ""
@@ -167,14 +175,7 @@ def render_html(m: folium.Map | folium.Figure, *, offline: bool = True) -> str:
         fix = f"\n{_marker_fix()}" if source[2:] == ("leaflet.js",) else ""
         return f"<script>/* inlined from {url.rsplit('/', 1)[-1]} */\n{text}{fix}</script>"
 
-    def link(match: re.Match) -> str:
-        url = match.group(1)
-        if not _EXTERNAL.search(url):
-            return match.group(0)
-        known, source = _match(url)
-        if not known:
-            unknown.append(url)
-            return match.group(0)
+    def link(url: str, source) -> str:
         if source is None:
             return ""
         return f"<style>/* inlined from {url.rsplit('/', 1)[-1]} */\n{_inline_css(_source_path(source))}</style>"
@@ -182,8 +183,8 @@ def render_html(m: folium.Map | folium.Figure, *, offline: bool = True) -> str:
     # jQuery stays only when the page's own code calls it (folium.Popup, keep_in_front …).
     own_code = _SCRIPT_SRC.sub("", html)
     uses_jquery = bool(re.search(r"(\$\(|\bjQuery\b)", own_code))
-    html = _SCRIPT_SRC.sub(script, html)
-    html = _LINK_HREF.sub(link, html)
+    html = _SCRIPT_SRC.sub(inline(script), html)
+    html = _LINK_HREF.sub(inline(link), html)
     leftover = [
         u for u in re.findall(r"@import\s+url\(['\"]?([^'\")]+)", html) if _EXTERNAL.search(u)
     ]

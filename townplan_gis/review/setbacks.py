@@ -124,37 +124,23 @@ def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dic
     esc = np.array([cfg[t]["review_within_m"] for t in lt], dtype=float)
     text["grade"] = np.where(dist < esc, "review", text["grade"]).astype(object)
     rc = a["road_class"][right]
+    # The parts both languages share, formatted once.
+    dist_txt = np.char.mod("%.2f", dist).astype(object) + " m"
+    need_txt = np.char.mod("%g", need).astype(object) + " m"
+    line_zh, label = a["line_zh"][right], a["label"][right]
     cls = np.where((lt == "red") & pd.notna(rc), " (" + rc.astype(str).astype(object) + ")", "")
     reason = (
         ptype[pos].astype(str).astype(object)
-        + " "
-        + np.char.mod("%.2f", dist).astype(object)
-        + " m from "
-        + a["line_zh"][right]
-        + " '"
-        + a["label"][right]
-        + "'"
-        + cls.astype(object)
-        + "; setback "
-        + np.char.mod("%g", need).astype(object)
-        + " m required"
-    )
+        + " " + dist_txt + " from " + line_zh + " '" + label + "'" + cls.astype(object)
+        + "; setback " + need_txt + " required"
+    )  # fmt: skip
     rc_zh = pd.Series(rc).map(_ROAD_ZH).fillna("").to_numpy(dtype=object)
     cls_zh = np.where((lt == "red") & (rc_zh != ""), "（" + rc_zh + "）", "")
+    type_zh = pd.Series(ptype[pos]).map(_TYPE_ZH).fillna("项目").to_numpy(dtype=object)
     reason_zh = (
-        pd.Series(ptype[pos]).map(_TYPE_ZH).fillna("项目").to_numpy(dtype=object)
-        + "距"
-        + a["line_zh"][right]
-        + "「"
-        + a["label"][right]
-        + "」"
-        + cls_zh.astype(object)
-        + " "
-        + np.char.mod("%.2f", dist).astype(object)
-        + " m，应退让 "
-        + np.char.mod("%g", need).astype(object)
-        + " m"
-    )
+        type_zh + "距" + line_zh + "「" + label + "」" + cls_zh.astype(object)
+        + " " + dist_txt + "，应退让 " + need_txt
+    )  # fmt: skip
     return {
         "_row": pos,
         "_line": right,
