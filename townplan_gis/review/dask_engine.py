@@ -44,7 +44,7 @@ import pandas as pd
 import shapely
 
 from townplan_gis.errors import TownPlanError
-from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, review_chunk
+from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, concat_rows, review_chunk
 
 __all__ = ["hilbert_order", "partition", "run"]
 
@@ -140,13 +140,10 @@ def _resolve_client(client: Any) -> tuple[Any, bool]:
 
 
 def _concat(results: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
-    frames = [r for r in results if len(r)]
-    if not frames:
-        return _empty_conflicts(crs)
-    out = pd.concat(frames, ignore_index=True)
+    out = concat_rows(results, crs)
     # Input order of the projects; stable, so each project's rows keep the kernel's order.
-    out = out.iloc[np.argsort(out["_pos"].to_numpy(), kind="stable")].reset_index(drop=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
+    order = np.argsort(out["_pos"].to_numpy(), kind="stable")
+    return out.take(order).reset_index(drop=True)
 
 
 def run(

@@ -1,8 +1,15 @@
 """Turning measured (project, line) pairs into graded conflict rows: shares, rule grades, slivers, reasons.
 
 Works on plain dicts of numpy arrays (one entry per column) so that a chunk of 10⁵ pairs costs no
-per-row pandas overhead; :func:`townplan_gis.review.kernel.review_chunk` builds the GeoDataFrame once
-at the end.
+per-row pandas overhead. Two stages, because setback findings that an overlap already covers are
+dropped in between (:func:`townplan_gis.review.setbacks.drop_covered`):
+
+* :func:`finish_rows` — numbers and codes: shares of project and line, the rule of each row, grade
+  rank, sliver flags;
+* :func:`text_columns` — the text columns (ids, names, grade, clause, procedure, reasons in English
+  and Chinese) as Arrow arrays (:mod:`townplan_gis.review.text`), built column-wise without the GIL.
+
+:func:`townplan_gis.review.kernel.review_chunk` builds the GeoDataFrame once at the end.
 """
 
 from __future__ import annotations
@@ -11,61 +18,77 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
-from townplan_gis.review.rules import Rules
+from townplan_gis.review.rules import GRADE_RANK, Rule, Rules
+from townplan_gis.review.text import fixed, join, take
 
 if TYPE_CHECKING:
     from townplan_gis.review.kernel import PreparedLines
 
-__all__ = ["LINE_ZH", "MU_M2", "finish_rows", "fmt", "grade_rows", "sliver_flags"]
+__all__ = [
+    "GRADE_TEXT",
+    "LINE_ZH",
+    "MU_M2",
+    "ZONE_ZH",
+    "finish_rows",
+    "resolve_rows",
+    "sliver_flags",
+    "text_columns",
+]
 
 MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (domain brief §2)
 LINE_ZH = {"red": "红线", "green": "绿线", "purple": "紫线", "blue": "蓝线", "yellow": "黄线"}
-_TEXT = ("grade", "clause", "procedure", "clause_en", "procedure_en")
 ZONE_ZH = {"core": "（核心保护范围）", "control": "（建设控制地带）", "harmony": "（环境协调区）"}
+#: Grade by rank (``GRADE_RANK``); rank 0 is "no grade".
+GRADE_TEXT = np.array([None, "notice", "review", "forbidden"], dtype=object)
+_RULE_TEXT = (
+    ("clause", "clause_zh"),
+    ("procedure", "procedure_zh"),
+    ("clause_en", "clause_en"),
+    ("procedure_en", "procedure_en"),
+)
 
 
-def fmt(values: np.ndarray, digits: int) -> np.ndarray:
-    """Numbers rounded to ``digits`` as text, in an object array (``+`` concatenates element-wise)."""
-    return np.round(np.asarray(values, dtype=float), digits).astype(str).astype(object)
+def resolve_rows(
+    line_key: np.ndarray,
+    line_table: list[tuple[str, str | None]],
+    project_type: np.ndarray,
+    rules: Rules,
+) -> tuple[np.ndarray, list[Rule]]:
+    """The rule grading each row, resolving each distinct (line type, zone, project type) once.
 
+    Parameters
+    ----------
+    line_key : ndarray of int
+        Per row, the position in ``line_table`` of its line's (line type, zone).
+    line_table : list of (line_type, zone)
+    project_type : ndarray of object
+        Per row, the canonical project type.
 
-def _text(values) -> np.ndarray:
-    """An object array of str with None/NaN → ""."""
-    arr = np.asarray(values, dtype=object)
-    return np.where(pd.isna(arr), "", arr).astype(str).astype(object)
-
-
-def grade_rows(line_type, zone, project_type, rules: Rules) -> dict[str, np.ndarray]:
-    """Grade, clause and procedure per row, resolving each distinct (line, zone, type) once."""
-    cols = [pd.factorize(_text(v)) for v in (line_type, zone, project_type)]
-    key = np.zeros(len(cols[0][0]), dtype=np.int64)
-    for c, u in cols:
-        key = key * len(u) + c
+    Returns
+    -------
+    (codes, rules)
+        Per row, the position of its rule in the returned list.
+    """
+    pt_code, pt_table = pd.factorize(np.asarray(project_type, dtype=object))
+    key = np.asarray(line_key, dtype=np.int64) * max(len(pt_table), 1) + pt_code
     uniq, codes = np.unique(key, return_inverse=True)
     resolved = []
     for k in uniq:
-        values = []
-        for _, u in reversed(cols):
-            values.append(str(u[k % len(u)]))
-            k //= len(u)
-        pt, z, lt = values
-        resolved.append(rules.resolve(lt, z or None, pt))
-    table = {
-        "grade": np.array([r.grade for r in resolved], dtype=object),
-        "clause": np.array([r.clause_zh for r in resolved], dtype=object),
-        "procedure": np.array([r.procedure_zh for r in resolved], dtype=object),
-        "clause_en": np.array([r.clause_en for r in resolved], dtype=object),
-        "procedure_en": np.array([r.procedure_en for r in resolved], dtype=object),
-    }
-    return {c: v[codes] for c, v in table.items()}
+        lt, zone = line_table[k // max(len(pt_table), 1)]
+        resolved.append(rules.resolve(lt, zone, str(pt_table[k % max(len(pt_table), 1)])))
+    return codes.astype(np.int64), resolved
 
 
-def sliver_flags(
-    area, length, geom, size, dim, rules: Rules
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sliver flags and their reasons in English and Chinese (domain brief §4 tolerance), per row."""
+def sliver_flags(area, length, geom, size, dim, rules: Rules) -> dict[str, np.ndarray]:
+    """Sliver tests per row (domain brief §4 tolerance).
+
+    Returns ``small`` (below max(A_min, p_min · project)), ``thin`` (vanishes under the inward
+    buffer), ``measure`` (area for polygons, length for lines) and ``thresh`` (the size limit).
+    """
     tol = rules.tolerance
     r = tol["inward_buffer_m"]
     share = tol["min_pct_of_project"] / 100.0 * size
@@ -85,74 +108,137 @@ def sliver_flags(
         cand = np.flatnonzero((dim == 2) & ~small & (area <= bound))
         if len(cand):
             thin[cand] = shapely.is_empty(shapely.buffer(geom[cand], -r))
-    why = np.full(len(area), "", dtype=object)
-    why_zh = why.copy()
-    if small.any():
-        unit = np.where(dim[small] == 2, " m²", " m").astype(object)
-        got = np.char.mod("%.2f", measure[small]).astype(object) + unit
-        limit = np.char.mod("%.2f", thresh[small]).astype(object) + unit
-        rule = f"max({tol['min_area_m2']:g} m², {tol['min_pct_of_project']:g} %"
-        why[small] = "sliver: " + got + " < tolerance " + limit + f" ({rule} of project))"
-        why_zh[small] = "碎片：" + got + " 小于容差 " + limit + f"（{rule} × 项目)）"
-    why[thin & ~small] = (
-        f"sliver: narrower than {2 * r:g} m (vanishes under a {r:g} m inward buffer)"
-    )
-    why_zh[thin & ~small] = f"碎片：宽度不足 {2 * r:g} m（内缩 {r:g} m 后消失）"
-    return small | thin, why, why_zh
+    return {"small": small, "thin": thin & ~small, "measure": measure, "thresh": thresh}
 
 
 def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict:
-    """Attach project and line attributes, shares, grades, slivers and reasons to measured rows.
+    """Attach shares, rules, grade ranks and sliver flags to measured rows (numbers only).
 
-    ``rows`` holds ``_row`` (chunk row), ``_line``, ``check``, ``overlap_area_m2``,
-    ``overlap_length_m``, ``distance_m``, ``geometry`` and, for setback rows, their grade, texts and
-    reason (None on overlap rows).
+    ``rows`` holds ``_row`` (chunk row), ``_line``, ``_setback`` (bool), ``_rank`` (grade rank of
+    setback rows), ``overlap_area_m2``, ``overlap_length_m``, ``distance_m``, ``geometry``; overlap
+    rows come first. Adds ``_pos``, ``_dim``, ``overlap_area_mu``, ``pct_of_project``,
+    ``pct_of_line``, ``_rule`` (into ``rows["_rules"]``), ``ignored``, ``_kept`` (a sliver kept
+    because its line is exempt), ``_small``, ``_thin``, ``_measure``, ``_thresh``.
     """
     r, li = rows["_row"], rows["_line"]
     la = lines.arrays
     size = chunk["_size"].to_numpy()[r]
     dim = chunk["_dim"].to_numpy()[r]
     rows["_pos"] = chunk["_pos"].to_numpy()[r]
-    for col in ("project_id", "project_name", "project_type"):
-        rows[col] = chunk[col].to_numpy(dtype=object)[r]
-    for col in ("line_type", "line_id", "line_name", "zone"):
-        rows[col] = la[col][li]
+    rows["_dim"] = dim
     area, length = rows["overlap_area_m2"], rows["overlap_length_m"]
-    is_ov = rows["check"] == "overlap"
+    is_ov = ~rows["_setback"]
     rows["overlap_area_mu"] = area / MU_M2
     with np.errstate(divide="ignore", invalid="ignore"):
         rows["pct_of_project"] = np.where(
             dim == 2, area / size * 100, np.where(dim == 1, length / size * 100, 100.0)
         )
         rows["pct_of_line"] = np.where((dim == 2) & is_ov, area / la["area_m2"][li] * 100, np.nan)
-    graded = grade_rows(rows["line_type"], rows["zone"], rows["project_type"], rules)
-    for col in _TEXT:
-        rows[col] = np.where(is_ov, graded[col], rows[col])
-    sliver, why, why_zh = sliver_flags(area, length, rows["geometry"], size, dim, rules)
-    sliver &= is_ov
+    ptype = chunk["project_type"].to_numpy(dtype=object)[r]
+    codes, resolved = resolve_rows(la["line_key"][li], lines.line_table, ptype, rules)
+    rows["_rule"], rows["_rules"] = codes, resolved
+    rule_rank = np.array([GRADE_RANK[x.grade] for x in resolved], dtype=np.int64)
+    flags = sliver_flags(area, length, rows["geometry"], size, dim, rules)
+    sliver = (flags["small"] | flags["thin"]) & is_ov
     exempt = la["sliver_exempt"][li]
-    ignored = sliver & ~exempt
-    rows["ignored"] = ignored
-    rows["grade"] = np.where(ignored, "notice", rows["grade"])
-    what = la["what_en"][li]
-    pct = fmt(rows["pct_of_project"], 1)
-    amount = np.full(len(dim), "point", dtype=object)
-    for d, values, unit in ((2, area, " m²"), (1, length, " m")):
-        sel = dim == d
-        if sel.any():
-            amount[sel] = fmt(values[sel], 1) + unit
-    base = "inside " + what + ": " + amount + " (" + pct + " % of project)"
-    reason = np.where(is_ov, base, rows["reason"])
-    reason = np.where(ignored, why + "; ignored", reason)
-    kept = sliver & exempt
-    rows["reason"] = np.where(
-        kept, reason + "; below the sliver tolerance, which is never applied here", reason
-    )
-    amount_zh = np.where(amount == "point", "点位", amount)
-    base_zh = "位于" + la["what_zh"][li] + "内：" + amount_zh + "（占项目 " + pct + " %）"
-    reason_zh = np.where(is_ov, base_zh, rows["reason_zh"])
-    reason_zh = np.where(ignored, why_zh + "；已忽略", reason_zh)
-    rows["reason_zh"] = np.where(
-        kept, reason_zh + "；低于碎片容差，但此类控制线不适用容差", reason_zh
-    )
+    rows["ignored"] = sliver & ~exempt
+    rows["_kept"] = sliver & exempt
+    rank = np.where(is_ov, rule_rank[codes] if len(resolved) else 0, rows["_rank"])
+    rows["_rank"] = np.where(rows["ignored"], GRADE_RANK["notice"], rank)
+    for k in ("small", "thin", "measure", "thresh"):
+        rows[f"_{k}"] = flags[k]
     return rows
+
+
+def _overlap_reasons(rows: dict, n_ov: int, lines: PreparedLines, rules: Rules):
+    """English and Chinese reasons of the first ``n_ov`` rows (overlaps)."""
+    s = slice(0, n_ov)
+    li, dim = rows["_line"][s], rows["_dim"][s]
+    value = np.where(dim == 2, rows["overlap_area_m2"][s], rows["overlap_length_m"][s])
+    unit = take(pa.array([" m", " m²"]), (dim == 2).astype(np.int64))
+    amount = join(fixed(value, 1), unit)
+    amount_zh = amount
+    point = dim == 0
+    if point.any():
+        amount = pc.if_else(pa.array(point), "point", amount)
+        amount_zh = pc.if_else(pa.array(point), "点位", amount_zh)
+    pct = fixed(rows["pct_of_project"][s], 1)
+    line = pa.array(li)
+    en = join(
+        "inside ", lines.text["what_en"].take(line), ": ", amount, " (", pct, " % of project)"
+    )
+    zh = join("位于", lines.text["what_zh"].take(line), "内：", amount_zh, "（占项目 ", pct, " %）")
+    ignored = rows["ignored"][s]
+    if ignored.any():
+        why_en, why_zh = _sliver_reasons(rows, np.flatnonzero(ignored), rules)
+        mask = pa.array(ignored)
+        en = pc.replace_with_mask(en, mask, join(why_en, "; ignored"))
+        zh = pc.replace_with_mask(zh, mask, join(why_zh, "；已忽略"))
+    kept = rows["_kept"][s]
+    if kept.any():
+        mask = pa.array(kept)
+        suffix_en = "; below the sliver tolerance, which is never applied here"
+        en = pc.replace_with_mask(en, mask, join(en.filter(mask), suffix_en))
+        zh = pc.replace_with_mask(
+            zh, mask, join(zh.filter(mask), "；低于碎片容差，但此类控制线不适用容差")
+        )
+    return en, zh
+
+
+def _sliver_reasons(rows: dict, idx: np.ndarray, rules: Rules) -> tuple[pa.Array, pa.Array]:
+    """Why each row of ``idx`` is a sliver, in English and Chinese."""
+    tol = rules.tolerance
+    r = tol["inward_buffer_m"]
+    line = rows["_dim"][idx] == 1
+    unit = take(pa.array([" m²", " m"]), line.astype(np.int64))
+    got = join(fixed(rows["_measure"][idx], 2), unit)
+    limit = join(fixed(rows["_thresh"][idx], 2), unit)
+    pct = f"{tol['min_pct_of_project']:g} %"
+    rule = take(
+        pa.array(
+            [f"max({tol['min_area_m2']:g} m², {pct}", f"max({tol['min_length_m']:g} m, {pct}"]
+        ),
+        line.astype(np.int64),
+    )
+    en = join("sliver: ", got, " < tolerance ", limit, " (", rule, " of project))")
+    zh = join("碎片：", got, " 小于容差 ", limit, "（", rule, " × 项目)）")
+    thin = rows["_thin"][idx]
+    if thin.any():
+        mask = pa.array(thin)
+        en = pc.if_else(
+            mask, f"sliver: narrower than {2 * r:g} m (vanishes under a {r:g} m inward buffer)", en
+        )
+        zh = pc.if_else(mask, f"碎片：宽度不足 {2 * r:g} m（内缩 {r:g} m 后消失）", zh)
+    return en, zh
+
+
+def text_columns(
+    rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules
+) -> dict[str, np.ndarray | pa.Array]:
+    """The text columns of finished rows.
+
+    Texts repeated across rows (ids, names, types, grades, clauses, procedures) are object arrays
+    taken from small tables — a pointer per row, one string object shared; the reasons, distinct
+    per row, are Arrow string arrays. Setback rows bring their own texts in ``rows["_sb_text"]``.
+    """
+    sb = rows["_setback"]
+    n_ov = int(len(sb) - sb.sum())
+    li, r = rows["_line"], rows["_row"]
+    out = {"check": np.array(["overlap", "setback"], dtype=object)[sb.astype(np.int64)]}
+    for col in ("project_id", "project_name", "project_type"):
+        out[col] = chunk[col].to_numpy(dtype=object)[r]
+    for col in ("line_type", "line_id", "line_name", "zone"):
+        out[col] = lines.arrays[col][li]
+    out["grade"] = GRADE_TEXT[rows["_rank"]]
+    sb_text = rows.get("_sb_text", {})
+    for col, attr in _RULE_TEXT:
+        table = np.array([getattr(x, attr) for x in rows["_rules"]] + [None], dtype=object)
+        out[col] = table[np.where(sb, -1, rows["_rule"])]
+        if col in sb_text:
+            out[col][n_ov:] = sb_text[col]
+    en, zh = _overlap_reasons(rows, n_ov, lines, rules)
+    if "reason" in sb_text:
+        en = pa.concat_arrays([en, sb_text["reason"]])
+        zh = pa.concat_arrays([zh, sb_text["reason_zh"]])
+    out["reason"], out["reason_zh"] = en, zh
+    return out

@@ -20,30 +20,42 @@ computed per chunk too.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review import setbacks as _setbacks
-from townplan_gis.review.grading import LINE_ZH, MU_M2, ZONE_ZH, finish_rows
+from townplan_gis.review.grading import (
+    LINE_ZH,
+    MU_M2,
+    ZONE_ZH,
+    finish_rows,
+    text_columns,
+)
 from townplan_gis.review.rules import Rules
+from townplan_gis.review.text import STR, strings
 from townplan_gis.schema import LINE_TYPES
 
 __all__ = [
     "CONFLICT_COLUMNS",
     "MU_M2",
     "PreparedLines",
+    "concat_rows",
     "grouped_union",
     "prepare_lines",
     "review_chunk",
     "subdivide",
     "type_totals",
+    "with_setback_bands",
 ]
 
 CONFLICT_COLUMNS = [
@@ -101,6 +113,8 @@ class PreparedLines:
     max_setback_m: float
     crs: Any = None
     arrays: dict = field(default_factory=dict, repr=False)
+    text: dict = field(default_factory=dict, repr=False)
+    line_table: list = field(default_factory=list, repr=False)
 
     def for_thread(self) -> PreparedLines:
         """A copy whose prepared geometries belong to the calling thread alone.
@@ -141,23 +155,50 @@ class PreparedLines:
             f"{t}{ZONE_ZH.get(z, '')}「{lab}」"
             for t, z, lab in zip(line_zh, zone, label, strict=True)
         ]
+        keys, table = pd.factorize(
+            pd.MultiIndex.from_arrays([obj["line_type"].astype(str), np.array(zone, dtype=object)])
+        )
+        self.line_table = [(lt, z or None) for lt, z in table]
+        self.text = {
+            "what_en": strings(what_en),
+            "what_zh": strings(what_zh),
+            "label": strings(label),
+            "line_zh": strings(line_zh),
+        }
         self.arrays = {
             **obj,
+            "line_key": keys.astype(np.int64),
             "area_m2": a["area_m2"].to_numpy(dtype=float),
             "setback_m": a["setback_m"].to_numpy(dtype=float),
             "sliver_exempt": a["sliver_exempt"].to_numpy(dtype=bool),
             "overlaps_same_type": a["overlaps_same_type"].to_numpy(dtype=bool),
-            "line_zh": line_zh,
-            "label": label.astype(object),
-            "what_en": np.array(what_en, dtype=object),
-            "what_zh": np.array(what_zh, dtype=object),
         }
 
     def __len__(self) -> int:
         return len(self.attrs)
 
 
-def subdivide(geoms: np.ndarray, *, max_vertices: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def split_map(fn, n_jobs: int, *arrays: np.ndarray, weight: np.ndarray | None = None) -> list:
+    """``fn`` over ``n_jobs`` consecutive slices of ``arrays``, in threads; the list of results.
+
+    For vectorised shapely calls, which release the GIL. Slices hold equal shares of ``weight``
+    (default: equal numbers of elements).
+    """
+    n = len(arrays[0])
+    if n_jobs <= 1 or n < 2 * n_jobs:
+        return [fn(*arrays)]
+    w = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
+    cum = np.cumsum(w)
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n_jobs) / n_jobs)
+    bounds = [0, *np.clip(cuts, 1, n - 1).tolist(), n]
+    slices = [slice(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+    with ThreadPoolExecutor(max_workers=len(slices)) as pool:
+        return list(pool.map(lambda sl: fn(*(a[sl] for a in arrays)), slices))
+
+
+def subdivide(
+    geoms: np.ndarray, *, max_vertices: int = 256, n_jobs: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Cut polygons with more than ``max_vertices`` vertices into pieces, ``ST_Subdivide`` style.
 
     Each over-sized geometry is halved across the longer side of its bounding box, level by level,
@@ -169,7 +210,20 @@ def subdivide(geoms: np.ndarray, *, max_vertices: int = 256) -> tuple[np.ndarray
     (pieces, owner)
         The pieces, and the position in ``geoms`` of the polygon each came from.
     """
-    todo = np.asarray(geoms, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    if n_jobs > 1:
+        # Threads share the work by vertex count: one long river weighs as much as many parcels.
+        weight = np.maximum(shapely.get_num_coordinates(geoms), 1)
+        idx = np.arange(len(geoms))
+        parts = split_map(
+            lambda g, i: (lambda p, o: (p, i[o]))(*subdivide(g, max_vertices=max_vertices)),
+            n_jobs,
+            geoms,
+            idx,
+            weight=weight,
+        )
+        return np.concatenate([p for p, _ in parts]), np.concatenate([o for _, o in parts])
+    todo = geoms
     owner = np.arange(len(todo))
     done_g, done_o = [], []
     for _ in range(40):
@@ -206,14 +260,30 @@ def _setback_distance(attrs: pd.DataFrame, rules: Rules) -> np.ndarray:
     return np.where(dist > 0, dist, np.nan)
 
 
-def _overlaps_same_type(pieces, piece_line, line_type, n: int) -> np.ndarray:
+def _overlaps_same_type(pieces, piece_line, line_type, n: int, n_jobs: int = 1) -> np.ndarray:
     """Whether each line's interior meets another line of its type (then per-project totals need a
     union; otherwise the overlaps of one type are disjoint and their areas simply add up)."""
-    left, right = shapely.STRtree(pieces).query(pieces, predicate="intersects")
+    tree = shapely.STRtree(pieces)
+    idx = np.arange(len(pieces))
+    found = split_map(
+        lambda g, i: (lambda lr: (i[lr[0]], lr[1]))(tree.query(g, predicate="intersects")),
+        n_jobs,
+        pieces,
+        idx,
+    )
+    left = np.concatenate([f[0] for f in found])
+    right = np.concatenate([f[1] for f in found])
     a, b = piece_line[left], piece_line[right]
     sel = (a < b) & (line_type[a] == line_type[b])
     left, right, a, b = left[sel], right[sel], a[sel], b[sel]
-    inner = shapely.relate_pattern(pieces[left], pieces[right], "T********")
+    inner = np.concatenate(
+        split_map(
+            lambda x, y: shapely.relate_pattern(x, y, "T********"),
+            n_jobs,
+            pieces[left],
+            pieces[right],
+        )
+    )
     flag = np.zeros(n, dtype=bool)
     flag[a[inner]] = True
     flag[b[inner]] = True
@@ -226,6 +296,7 @@ def prepare_lines(
     *,
     max_vertices: int = 256,
     setbacks: bool = True,
+    n_jobs: int = 1,
 ) -> PreparedLines:
     """Index normalised control lines for :func:`review_chunk`.
 
@@ -238,7 +309,9 @@ def prepare_lines(
     max_vertices : int, default 256
         Polygons with more vertices are subdivided.
     setbacks : bool, default True
-        Build setback bands for red and blue lines.
+        Build setback bands for red and blue lines (:func:`with_setback_bands`).
+    n_jobs : int, default 1
+        Threads for the subdivision, the overlap test and the bands.
     """
     geoms = np.asarray(lines.geometry.array, dtype=object)
     n = len(geoms)
@@ -262,37 +335,56 @@ def prepare_lines(
         for lt, z in zip(attrs["line_type"], attrs["zone"], strict=True)
     ]
     attrs["setback_m"] = _setback_distance(attrs, rules)
-    pieces, owner = subdivide(geoms[usable], max_vertices=max_vertices)
+    pieces, owner = subdivide(geoms[usable], max_vertices=max_vertices, n_jobs=n_jobs)
     piece_line = np.flatnonzero(usable)[owner]
     attrs["overlaps_same_type"] = _overlaps_same_type(
-        pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n
+        pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n, n_jobs
     )
     shapely.prepare(pieces)
     shapely.prepare(geoms[usable])
-    bands = np.empty(0, dtype=object)
-    band_line = np.empty(0, dtype=np.int64)
-    max_sb = 0.0
-    if setbacks:
-        sel = usable & np.isfinite(attrs["setback_m"].to_numpy())
-        if sel.any():
-            d = attrs["setback_m"].to_numpy()[sel]
-            max_sb = float(d.max())
-            band = shapely.difference(shapely.buffer(geoms[sel], d), geoms[sel])
-            bands, band_owner = subdivide(keep_dimension(band, 2), max_vertices=max_vertices)
-            band_line = np.flatnonzero(sel)[band_owner]
-            shapely.prepare(bands)
-    return PreparedLines(
+    empty = np.empty(0, dtype=object)
+    prepared = PreparedLines(
         attrs=attrs,
         geoms=geoms,
         tree=shapely.STRtree(np.where(usable, geoms, None)),
         pieces=pieces,
         piece_line=piece_line,
         piece_tree=shapely.STRtree(pieces),
-        bands=bands,
-        band_line=band_line,
-        band_tree=shapely.STRtree(bands),
-        max_setback_m=max_sb,
+        bands=empty,
+        band_line=np.empty(0, dtype=np.int64),
+        band_tree=shapely.STRtree(empty),
+        max_setback_m=0.0,
         crs=lines.crs,
+    )
+    if setbacks:
+        prepared = with_setback_bands(prepared, max_vertices=max_vertices, n_jobs=n_jobs)
+    return prepared
+
+
+def with_setback_bands(
+    lines: PreparedLines, *, max_vertices: int = 256, n_jobs: int = 1
+) -> PreparedLines:
+    """``lines`` with the setback bands ``buffer(L, d) − L`` of every line with a setback ``d``."""
+    geoms = lines.geoms
+    d_all = lines.attrs["setback_m"].to_numpy(dtype=float)
+    sel = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & np.isfinite(d_all)
+    if not sel.any():
+        return lines
+    d = d_all[sel]
+
+    def band(g, dist):
+        return keep_dimension(shapely.difference(shapely.buffer(g, dist), g), 2)
+
+    weight = shapely.get_num_coordinates(geoms[sel])
+    parts = split_map(band, n_jobs, geoms[sel], d, weight=weight)
+    bands, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
+    shapely.prepare(bands)
+    return replace(
+        lines,
+        bands=bands,
+        band_line=np.flatnonzero(sel)[owner],
+        band_tree=shapely.STRtree(bands),
+        max_setback_m=float(d.max()),
     )
 
 
@@ -382,18 +474,12 @@ def _point_overlaps(geoms, lines: PreparedLines):
 _ROW_KEYS = (
     "_row",
     "_line",
-    "check",
+    "_setback",
+    "_rank",
     "overlap_area_m2",
     "overlap_length_m",
     "distance_m",
     "geometry",
-    "grade",
-    "clause",
-    "procedure",
-    "clause_en",
-    "procedure_en",
-    "reason",
-    "reason_zh",
 )
 
 
@@ -415,7 +501,8 @@ def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> di
     return {
         "_row": pos,
         "_line": line,
-        "check": np.full(n, "overlap", dtype=object),
+        "_setback": np.zeros(n, dtype=bool),
+        "_rank": np.zeros(n, dtype=np.int64),
         "overlap_area_m2": area.astype(float),
         "overlap_length_m": length.astype(float),
         "distance_m": np.zeros(n),
@@ -424,15 +511,11 @@ def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> di
 
 
 def _concat(parts: list[dict]) -> dict:
-    n = [len(p["_row"]) for p in parts]
-    out = {}
-    for key in _ROW_KEYS:
-        out[key] = np.concatenate(
-            [
-                p[key] if key in p else np.full(k, None, dtype=object)
-                for p, k in zip(parts, n, strict=True)
-            ]
-        )
+    """One dict of row arrays from the overlap part and (optionally) the setback part."""
+    out = {key: np.concatenate([p[key] for p in parts]) for key in _ROW_KEYS}
+    for p in parts:
+        if "_sb_text" in p:
+            out["_sb_text"] = p["_sb_text"]
     return out
 
 
@@ -476,14 +559,54 @@ def review_chunk(
     rows = finish_rows(_concat(parts), chunk, lines, rules)
     if len(parts) > 1:
         rows = _setbacks.drop_covered(rows)
-    geometry = gpd.GeoSeries(rows.pop("geometry"), crs=lines.crs)
-    # Explicit object dtype: pandas 3 would otherwise convert every text column to Arrow strings,
-    # which costs more than the rest of the row assembly.
-    data = {
-        c: pd.Series(rows[c], dtype=object) if rows[c].dtype == object else rows[c]
-        for c in (*CONFLICT_COLUMNS, "_pos", "_line")
-    }
-    return gpd.GeoDataFrame(data, geometry=geometry)
+    text = text_columns(rows, chunk, lines, rules)
+    # Projects' input order, stable within a project (overlaps before setbacks).
+    order = np.argsort(rows["_pos"], kind="stable")
+    sorted_ = bool(np.all(order == np.arange(len(order))))
+    pick = pa.array(order)
+
+    def numeric(col):
+        return rows[col] if sorted_ else rows[col][order]
+
+    data = {}
+    for c in (*CONFLICT_COLUMNS, "_pos", "_line"):
+        v = text.get(c)
+        if isinstance(v, pa.Array):
+            data[c] = pd.Series(v if sorted_ else v.take(pick), dtype=STR)
+        elif v is not None:
+            # Explicit object dtype: pandas 3 would convert repeated texts to Arrow strings,
+            # copying every clause once per row.
+            data[c] = pd.Series(v if sorted_ else v[order], dtype=object, copy=False)
+        else:
+            data[c] = numeric(c)
+    geometry = gpd.GeoSeries(numeric("geometry"), crs=lines.crs)
+    return gpd.GeoDataFrame(data, geometry=geometry, copy=False)
+
+
+def concat_rows(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
+    """Concatenate :func:`review_chunk` outputs column by column (in the given order).
+
+    Cheaper than :func:`pandas.concat` on frames: no block consolidation, Arrow text columns are
+    chained without copying, object columns concatenated once.
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty_conflicts(crs)
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    data = {}
+    for c in frames[0].columns:
+        first = frames[0][c]
+        if c == frames[0].geometry.name:
+            continue
+        if isinstance(first.dtype, pd.StringDtype):
+            data[c] = pd.Series(pa.chunked_array([strings(f[c]) for f in frames]), dtype=STR)
+        else:
+            data[c] = pd.Series(
+                np.concatenate([f[c].to_numpy() for f in frames]), dtype=first.dtype, copy=False
+            )
+    geoms = np.concatenate([np.asarray(f.geometry.array, dtype=object) for f in frames])
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), copy=False)
 
 
 def _empty_conflicts(crs) -> gpd.GeoDataFrame:

@@ -14,12 +14,15 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from townplan_gis.review.kernel import CONFLICT_COLUMNS
 from townplan_gis.review.rules import GRADE_RANK, GRADES
+from townplan_gis.review.text import as_series, join, join_groups, strings, take
 from townplan_gis.schema import LINE_TYPES
 
-__all__ = ["PROJECT_COLUMNS", "VERDICTS", "Review", "build_review"]
+__all__ = ["PROJECT_COLUMNS", "VERDICTS", "Review", "build_review", "project_findings"]
 
 log = logging.getLogger(__name__)
 
@@ -134,73 +137,107 @@ class Review:
 _GRADE_ZH = {"forbidden": "禁止", "review": "需审批", "notice": "提示"}
 
 
-def _project_reasons(conflicts: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per project: the non-ignored findings, worst grade first, as one line (English, Chinese)."""
-    en, zh = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    keep = ~conflicts["ignored"].to_numpy(dtype=bool)
-    if not keep.any():
-        return en, zh
-    pos = conflicts["_pos"].to_numpy(dtype=np.int64)[keep]
-    grade = pd.Series(conflicts["grade"].to_numpy(dtype=object)[keep])
-    order = np.lexsort((-grade.map(GRADE_RANK).fillna(0).to_numpy(), pos))
-    pos = pos[order]
-    first = np.r_[True, pos[1:] != pos[:-1]]
-    starts = np.flatnonzero(first)
-    for out, col, label, sep, join in (
-        (en, "reason", grade.to_numpy(dtype=object), ": ", "; "),
-        (zh, "reason_zh", grade.map(_GRADE_ZH).fillna("").to_numpy(dtype=object), "：", "；"),
+def project_findings(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """Per project with conflict rows: worst grades, counts, and its findings as one line.
+
+    Projects never span review chunks, so this runs per chunk, in the worker threads.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``_pos``: ``worst_all`` and ``worst`` (grade rank of all rows / of the
+        non-ignored ones, 0 for none), ``n_conflicts``, ``n_ignored``, and ``reason`` /
+        ``reason_zh``: the non-ignored findings, worst grade first, ``"grade: reason; …"`` (null
+        when all were ignored).
+    """
+    pos = conflicts["_pos"].to_numpy(dtype=np.int64)
+    rank = conflicts["grade"].map(GRADE_RANK).fillna(0).to_numpy(dtype=np.int64)
+    ignored = conflicts["ignored"].to_numpy(dtype=bool)
+    at, inv = np.unique(pos, return_inverse=True)
+    worst_all = np.zeros(len(at), dtype=np.int64)
+    np.maximum.at(worst_all, inv, rank)
+    worst = np.zeros(len(at), dtype=np.int64)
+    np.maximum.at(worst, inv[~ignored], rank[~ignored])
+    out = pd.DataFrame(
+        {
+            "worst_all": worst_all,
+            "worst": worst,
+            "n_conflicts": np.bincount(inv[~ignored], minlength=len(at)),
+            "n_ignored": np.bincount(inv[ignored], minlength=len(at)),
+        },
+        index=pd.Index(at, name="_pos"),
+    )
+    keep = np.flatnonzero(~ignored)
+    order = np.lexsort((-rank[keep], inv[keep]))
+    group, rows = inv[keep][order], keep[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
+    where = np.full(len(at), -1, dtype=np.int64)
+    where[group[starts]] = np.arange(len(starts))
+    place = pa.array(where, mask=where < 0)
+    rows_ = pa.array(rows)
+    for col, labels, sep, between in (
+        ("reason", [None, "notice", "review", "forbidden"], ": ", "; "),
+        (
+            "reason_zh",
+            [None, *(_GRADE_ZH[g] for g in ("notice", "review", "forbidden"))],
+            "：",
+            "；",
+        ),
     ):
-        text = (label + sep + conflicts[col].to_numpy(dtype=object)[keep])[order]
-        text = np.where(first, "", join).astype(object) + text
-        # reduceat on an object array concatenates the strings of each project in one C loop.
-        out[pos[starts]] = np.add.reduceat(text, starts)
-    return en, zh
+        text = join(take(pa.array(labels), rank[rows]), sep, strings(conflicts[col]).take(rows_))
+        out[col] = as_series(join_groups(text, starts, between).take(place), index=out.index)
+    return out
 
 
 def build_review(
     prepared: gpd.GeoDataFrame,
     conflicts: gpd.GeoDataFrame,
     totals: pd.DataFrame,
+    findings: pd.DataFrame,
     settings: dict[str, Any],
     repairs: pd.DataFrame,
 ) -> Review:
-    """Assemble a :class:`Review` from the prepared projects, all conflict rows and type totals."""
+    """Assemble a :class:`Review` from the prepared projects, all conflict rows, the per-type
+    totals (:func:`~townplan_gis.review.kernel.type_totals`) and the per-project findings
+    (:func:`project_findings`), both indexed by project position."""
     n = len(prepared)
-    pos = conflicts["_pos"].to_numpy(dtype=np.int64)
-    rank = conflicts["grade"].map(GRADE_RANK).fillna(0).to_numpy(dtype=np.int64)
-    ignored = conflicts["ignored"].to_numpy(dtype=bool)
-    worst_all = np.zeros(n, dtype=np.int64)
-    np.maximum.at(worst_all, pos, rank)
-    worst_real = np.zeros(n, dtype=np.int64)
-    np.maximum.at(worst_real, pos[~ignored], rank[~ignored])
-    n_real = np.bincount(pos[~ignored], minlength=n)
-    n_ign = np.bincount(pos[ignored], minlength=n)
+    at = findings.index.to_numpy(dtype=np.int64)
+
+    def spread(col, fill=0):
+        full = np.full(n, fill, dtype=np.int64)
+        full[at] = findings[col].to_numpy(dtype=np.int64)
+        return full
+
+    worst_all, worst_real = spread("worst_all"), spread("worst")
+    n_real, n_ign = spread("n_conflicts"), spread("n_ignored")
     verdict = np.select(
         [worst_real == GRADE_RANK["forbidden"], worst_real == GRADE_RANK["review"]],
         ["reject", "review"],
         "pass",
     ).astype(object)
-    invalid = prepared["_invalid"].to_numpy() != ""
+    invalid = prepared["_invalid"].to_numpy(dtype=object) != ""
     verdict[invalid] = "invalid"
-    worst = np.array([_RANK_GRADE.get(int(r)) for r in worst_all], dtype=object)
-    reason, reason_zh = _project_reasons(conflicts, n)
-    reason_zh = np.where(
-        invalid,
-        "输入无效：" + prepared["_invalid"].to_numpy(dtype=object),
-        np.where(reason_zh == "", np.where(n_ign > 0, "无冲突（碎片已忽略）", "无冲突"), reason_zh),
+    worst = np.array([None, *(_RANK_GRADE[k] for k in (1, 2, 3))], dtype=object)[worst_all]
+    where = np.full(n, -1, dtype=np.int64)
+    where[at] = np.arange(len(at))
+    place = pa.array(where, mask=where < 0)
+    reason = strings(findings["reason"]).take(place)
+    reason_zh = strings(findings["reason_zh"]).take(place)
+    some = (n_ign > 0).astype(np.int64)
+    reason = pc.coalesce(
+        reason, take(pa.array(["no conflict", "no conflict (slivers ignored)"]), some)
     )
-    reason = np.where(
-        invalid,
-        prepared["_invalid"].to_numpy(),
-        np.where(
-            reason == "",
-            np.where(n_ign > 0, "no conflict (slivers ignored)", "no conflict"),
-            reason,
-        ),
-    )
-    note = prepared["_repaired"].to_numpy()
-    reason = np.where(note != "", reason + "; " + note, reason)
-    reason_zh = np.where(note != "", reason_zh + "；已修复：" + note, reason_zh)
+    reason_zh = pc.coalesce(reason_zh, take(pa.array(["无冲突", "无冲突（碎片已忽略）"]), some))
+    if invalid.any():
+        why = strings(prepared["_invalid"])
+        reason = pc.if_else(pa.array(invalid), why, reason)
+        reason_zh = pc.if_else(pa.array(invalid), join("输入无效：", why), reason_zh)
+    note = prepared["_repaired"].to_numpy(dtype=object)
+    fixed_ = note != ""
+    if fixed_.any():
+        note_arr, mask = strings(note), pa.array(fixed_)
+        reason = pc.if_else(mask, join(reason, "; ", note_arr), reason)
+        reason_zh = pc.if_else(mask, join(reason_zh, "；已修复：", note_arr), reason_zh)
     idx = prepared.index
     out = gpd.GeoDataFrame(
         {
@@ -218,8 +255,8 @@ def build_review(
             "worst_grade": pd.Series(worst, index=idx, dtype=object),
             "n_conflicts": n_real,
             "n_ignored": n_ign,
-            "reason": pd.Series(reason, index=idx, dtype=object),
-            "reason_zh": pd.Series(reason_zh, index=idx, dtype=object),
+            "reason": as_series(reason, index=idx),
+            "reason_zh": as_series(reason_zh, index=idx),
         },
         geometry=prepared.geometry.to_numpy(),
         crs=prepared.crs,

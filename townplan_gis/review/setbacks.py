@@ -21,14 +21,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from townplan_gis.geometry import keep_dimension
+from townplan_gis.review.rules import GRADE_RANK
+from townplan_gis.review.text import fixed, join, strings, take
 from townplan_gis.schema import aliases
 
 # Chinese names for reasons: the first alias of each canonical value (建筑, 主干路 …).
 _TYPE_ZH = {k: v[0] for k, v in aliases()["values"]["project_type"].items() if v}
 _ROAD_ZH = {k: v[0] for k, v in aliases()["values"]["road_class"].items() if v}
+_RULE_TEXT = (
+    ("clause", "clause_zh"),
+    ("procedure", "procedure_zh"),
+    ("clause_en", "clause_en"),
+    ("procedure_en", "procedure_en"),
+)
 
 if TYPE_CHECKING:
     from townplan_gis.review.kernel import PreparedLines
@@ -111,48 +120,51 @@ def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dic
     dims = shapely.get_dimensions(geom)
     lt = a["line_type"][right]
     cfg = rules.setbacks
-    text = {
-        k: np.array([cfg[t][src] for t in lt], dtype=object)
-        for k, src in (
-            ("grade", "grade"),
-            ("clause", "clause_zh"),
-            ("procedure", "procedure_zh"),
-            ("clause_en", "clause_en"),
-            ("procedure_en", "procedure_en"),
-        )
-    }
-    esc = np.array([cfg[t]["review_within_m"] for t in lt], dtype=float)
-    text["grade"] = np.where(dist < esc, "review", text["grade"]).astype(object)
-    rc = a["road_class"][right]
-    # The parts both languages share, formatted once.
-    dist_txt = np.char.mod("%.2f", dist).astype(object) + " m"
-    need_txt = np.char.mod("%g", need).astype(object) + " m"
-    line_zh, label = a["line_zh"][right], a["label"][right]
-    cls = np.where((lt == "red") & pd.notna(rc), " (" + rc.astype(str).astype(object) + ")", "")
-    reason = (
-        ptype[pos].astype(str).astype(object)
-        + " " + dist_txt + " from " + line_zh + " '" + label + "'" + cls.astype(object)
-        + "; setback " + need_txt + " required"
-    )  # fmt: skip
-    rc_zh = pd.Series(rc).map(_ROAD_ZH).fillna("").to_numpy(dtype=object)
-    cls_zh = np.where((lt == "red") & (rc_zh != ""), "（" + rc_zh + "）", "")
-    type_zh = pd.Series(ptype[pos]).map(_TYPE_ZH).fillna("项目").to_numpy(dtype=object)
-    reason_zh = (
-        type_zh + "距" + line_zh + "「" + label + "」" + cls_zh.astype(object)
-        + " " + dist_txt + "，应退让 " + need_txt
-    )  # fmt: skip
+    # Per line type, then per row: texts and the distance below which the finding needs review.
+    kinds = sorted(set(lt))
+    kind = pd.Categorical(lt, categories=kinds).codes.astype(np.int64)
+    text = {k: np.array([cfg[t][src] for t in kinds], dtype=object)[kind] for k, src in _RULE_TEXT}
+    esc = np.array([cfg[t]["review_within_m"] for t in kinds], dtype=float)[kind]
+    base = np.array([GRADE_RANK[cfg[t]["grade"]] for t in kinds], dtype=np.int64)[kind]
+    rank = np.where(dist < esc, GRADE_RANK["review"], base)
+    text["reason"], text["reason_zh"] = _reasons(ptype[pos], lines, right, dist, need)
     return {
         "_row": pos,
         "_line": right,
-        "check": np.full(len(pos), "setback", dtype=object),
+        "_setback": np.ones(len(pos), dtype=bool),
+        "_rank": rank,
         "overlap_area_m2": np.where(dims == 2, shapely.area(geom), 0.0),
         "overlap_length_m": np.where(dims == 1, shapely.length(geom), 0.0),
         "distance_m": dist,
         "geometry": geom,
-        **text,
-        "reason": reason,
-        "reason_zh": reason_zh,
+        "_sb_text": text,
     }
+
+
+def _reasons(ptype, lines: PreparedLines, line, dist, need) -> tuple[pa.Array, pa.Array]:
+    """English and Chinese reasons of setback findings."""
+    a = lines.arrays
+    dist_txt = join(fixed(dist, 2), " m")
+    values, codes = np.unique(need, return_inverse=True)
+    need_txt = take(pa.array([f"{v:g} m" for v in values], type=pa.string()), codes)
+    idx = pa.array(line)
+    label = lines.text["label"].take(idx)
+    line_zh = lines.text["line_zh"].take(idx)
+    rc = pd.Series(a["road_class"][line], dtype=object)
+    red = a["line_type"][line] == "red"
+    cls = strings(np.where(red & rc.notna().to_numpy(), " (" + rc.astype(str) + ")", ""))
+    type_en = strings(pd.Series(ptype, dtype=object).astype(str))
+    reason = join(
+        type_en, " ", dist_txt, " from ", line_zh, " '", label, "'", cls,
+        "; setback ", need_txt, " required",
+    )  # fmt: skip
+    rc_zh = rc.map(_ROAD_ZH).fillna("")
+    cls_zh = strings(np.where(red & (rc_zh != "").to_numpy(), "（" + rc_zh + "）", ""))
+    type_zh = strings(pd.Series(ptype, dtype=object).map(_TYPE_ZH).fillna("项目"))
+    reason_zh = join(
+        type_zh, "距", line_zh, "「", label, "」", cls_zh, " ", dist_txt, "，应退让 ", need_txt
+    )
+    return reason, reason_zh
 
 
 def _nearest_points(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -162,11 +174,22 @@ def _nearest_points(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def drop_covered(rows: dict) -> dict:
     """Drop setback findings for (project, line) pairs that already overlap (not as a sliver)."""
-    is_sb = rows["check"] == "setback"
+    is_sb = rows["_setback"]
     if not is_sb.any():
         return rows
-    real = (rows["check"] == "overlap") & ~rows["ignored"].astype(bool)
+    real = ~is_sb & ~rows["ignored"].astype(bool)
     covered = pd.MultiIndex.from_arrays([rows["_pos"][real], rows["_line"][real]])
-    key = pd.MultiIndex.from_arrays([rows["_pos"], rows["_line"]])
-    keep = ~(is_sb & key.isin(covered))
-    return {k: v[keep] for k, v in rows.items()}
+    key = pd.MultiIndex.from_arrays([rows["_pos"][is_sb], rows["_line"][is_sb]])
+    keep_sb = ~key.isin(covered)
+    if keep_sb.all():
+        return rows
+    keep = np.ones(len(is_sb), dtype=bool)
+    keep[is_sb] = keep_sb
+    out = {k: v[keep] if isinstance(v, np.ndarray) and len(v) == len(keep) else v
+           for k, v in rows.items()}  # fmt: skip
+    mask = pa.array(keep_sb)
+    out["_sb_text"] = {
+        k: v.filter(mask) if isinstance(v, pa.Array) else v[keep_sb]
+        for k, v in rows["_sb_text"].items()
+    }
+    return out

@@ -1,0 +1,86 @@
+"""Column-wise text for conflict rows, built with Arrow compute kernels.
+
+A county review writes two reasons (English, Chinese) for each of 10⁵–10⁶ conflict rows. Built
+element by element in Python (numpy object arrays, f-strings) that costs seconds and holds the GIL,
+so the second review thread waits for it; Arrow's string kernels run in C++ without the GIL and are
+≈ 7× faster. The columns reach pandas as its ``str`` dtype (Arrow-backed), without conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["STR", "as_series", "fixed", "join", "join_groups", "strings", "take"]
+
+#: pandas' default string dtype (pandas ≥ 3): Arrow storage, NaN for missing.
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+# Beyond this magnitude the scaled integer of :func:`fixed` could overflow int64.
+_EXACT_LIMIT = 1e14
+
+
+def strings(values) -> pa.Array:
+    """An Arrow string array from a sequence, Series or array; None/NaN become null."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks().cast(pa.string())
+    if isinstance(values, pa.Array):
+        return values.cast(pa.string())
+    if isinstance(values, pd.Series | pd.Index) and isinstance(values.dtype, pd.StringDtype):
+        arr = pa.array(values.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        return arr.cast(pa.string())
+    arr = np.asarray(values, dtype=object)
+    missing = pd.isna(arr)
+    if missing.any():
+        arr = np.where(missing, None, arr)
+    return pa.array(arr, type=pa.string(), from_pandas=True)
+
+
+def take(table: pa.Array, codes: np.ndarray) -> pa.Array:
+    """``table[codes]`` (a table of distinct texts expanded to rows)."""
+    return table.take(pa.array(np.asarray(codes, dtype=np.int64)))
+
+
+def fixed(values, digits: int) -> pa.Array:
+    """Numbers as text with exactly ``digits`` decimals (``12.0``, ``3.25``); ``nan``/``inf`` as such.
+
+    Rounds half to even on the scaled value, like :func:`numpy.round`.
+    """
+    x = np.asarray(values, dtype=float)
+    exact = np.isfinite(x) & (np.abs(x) < _EXACT_LIMIT)
+    scale = 10**digits
+    k = np.rint(np.abs(np.where(exact, x, 0.0)) * scale).astype(np.int64)
+    text = pc.cast(pa.array(k // scale), pa.string())
+    if digits > 0:
+        frac = pc.utf8_lpad(pc.cast(pa.array(k % scale), pa.string()), width=digits, padding="0")
+        text = pc.binary_join_element_wise(text, frac, ".")
+    negative = (x < 0) & (k > 0) & exact
+    if negative.any():
+        text = pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
+    if not exact.all():
+        other = [f"{v:.{digits}f}" if np.isfinite(v) else str(v) for v in x[~exact]]
+        text = pc.replace_with_mask(text, pa.array(~exact), pa.array(other, type=pa.string()))
+    return text
+
+
+def join(*parts) -> pa.Array:
+    """Element-wise concatenation of Arrow string arrays and Python strings (null stays null)."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def join_groups(values: pa.Array, starts: np.ndarray, separator: str) -> pa.Array:
+    """Join consecutive runs of ``values`` (runs begin at ``starts``) into one string per run."""
+    offsets = np.append(np.asarray(starts, dtype=np.int32), np.int32(len(values)))
+    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
+    return pc.binary_join(lists, separator)
+
+
+def as_series(values: pa.Array | Sequence, index=None) -> pd.Series:
+    """A pandas ``str`` Series over an Arrow string array (no per-element conversion)."""
+    return pd.Series(values, index=index, dtype=STR)
