@@ -112,7 +112,7 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
         chunk = prepared.iloc[start : start + chunk_size]
         own = thread_lines()
         rows = review_chunk(chunk, own, rules, settings)
-        return rows, (type_totals(rows, own), project_findings(rows)), len(chunk)
+        return rows, (type_totals(rows, own), project_findings(rows, chunk)), len(chunk)
 
     results, done, pool = [], 0, None
     try:
@@ -135,12 +135,9 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
     # so the concatenation is in projects' input order: the same rows in the same order whatever
     # the chunk size or engine (the dask engine orders its rows the same way).
     conflicts = concat_rows([r for r, _ in results], lines.crs)
-    per_chunk = [s for _, s in results if len(s[1])]
-    if per_chunk:
-        totals = pd.concat([t for t, _ in per_chunk])
-        findings = pd.concat([f for _, f in per_chunk])
-    else:
-        totals, findings = type_totals(conflicts), project_findings(conflicts)
+    tot = [t for _, (t, _) in results if len(t)]
+    totals = pd.concat(tot) if tot else type_totals(conflicts)
+    findings = pd.concat([f for _, (_, f) in results])
     return conflicts, totals, findings
 
 
@@ -164,7 +161,7 @@ def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress,
     )
     if not len(conflicts):
         conflicts = _empty_conflicts(lines.crs)
-    return conflicts, type_totals(conflicts, lines), project_findings(conflicts)
+    return conflicts, type_totals(conflicts, lines), project_findings(conflicts, prepared)
 
 
 @_no_gc()

@@ -6,7 +6,7 @@ Design (tech notes, "Spatial joins and overlaps on 2 cores"):
   pieces by recursive halving of their bounding box (``ST_Subdivide`` style), so that each
   intersection works on a small geometry; piece results are re-aggregated to their original feature;
 * one ``STRtree`` bulk query with a predicate per geometry family finds the candidate pairs;
-* a project wholly inside a piece (``contains_properly`` on prepared pieces) *is* its overlap, so no
+* a project wholly inside a piece (``covers`` on prepared pieces) *is* its overlap, so no
   intersection is computed for it;
 * every other step (intersection, area, sliver test, grading) runs on whole arrays — no Python loop per
   pair. shapely 2 releases the GIL in these calls, so chunks run in parallel threads.
@@ -427,9 +427,16 @@ def _aggregate(left, line, geom, measure, n_lines):
 
 
 def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
-    left, right = lines.piece_tree.query(geoms, predicate="intersects")
+    # Bounding-box candidates, then the predicates on the (prepared) pieces: cheaper than a
+    # predicate query, which prepares every project. A project the piece covers is its own
+    # overlap; only the others are intersected.
+    left, right = lines.piece_tree.query(geoms)
     g, p = geoms[left], lines.pieces[right]
-    inside = shapely.contains_properly(p, g)
+    inside = shapely.covers(p, g)
+    cut = ~inside
+    hit = inside.copy()
+    hit[cut] = shapely.intersects(p[cut], g[cut])
+    left, right, g, p, inside = left[hit], right[hit], g[hit], p[hit], inside[hit]
     inter = g.copy()
     cut = ~inside
     if cut.any():

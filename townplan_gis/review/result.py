@@ -135,58 +135,82 @@ class Review:
 
 
 _GRADE_ZH = {"forbidden": "禁止", "review": "需审批", "notice": "提示"}
+# By grade rank (0 = none).
+_GRADE_BY_RANK = np.array([None, "notice", "review", "forbidden"], dtype=object)
+_GRADE_EN = pa.array(_GRADE_BY_RANK.tolist(), type=pa.string())
+_GRADE_ZH_BY_RANK = pa.array([None, "提示", "需审批", "禁止"], type=pa.string())
+_NONE_EN = pa.array(["no conflict", "no conflict (slivers ignored)"])
+_NONE_ZH = pa.array(["无冲突", "无冲突（碎片已忽略）"])
 
 
-def project_findings(conflicts: pd.DataFrame) -> pd.DataFrame:
-    """Per project with conflict rows: worst grades, counts, and its findings as one line.
+def project_findings(conflicts: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    """Verdict, worst grade, counts and reasons of ``projects`` from their conflict rows.
 
     Projects never span review chunks, so this runs per chunk, in the worker threads.
+
+    Parameters
+    ----------
+    conflicts : pandas.DataFrame
+        The projects' conflict rows (``_pos``, ``grade``, ``ignored``, ``reason``, ``reason_zh``).
+    projects : pandas.DataFrame
+        Prepared projects (``_pos``, ``_invalid``, ``_repaired``).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``_pos``: ``worst_all`` and ``worst`` (grade rank of all rows / of the
-        non-ignored ones, 0 for none), ``n_conflicts``, ``n_ignored``, and ``reason`` /
-        ``reason_zh``: the non-ignored findings, worst grade first, ``"grade: reason; …"`` (null
-        when all were ignored).
+        Indexed by ``_pos`` like ``projects``: ``verdict``, ``worst_grade``, ``n_conflicts`` (not
+        ignored), ``n_ignored``, and ``reason`` / ``reason_zh``: the non-ignored findings, worst
+        grade first, as ``"grade: reason; …"``.
     """
-    pos = conflicts["_pos"].to_numpy(dtype=np.int64)
+    at = projects["_pos"].to_numpy(dtype=np.int64)
+    m = len(at)
+    # Row → project within ``projects`` (positions are sorted within a chunk, not always 0..m-1).
+    inv = np.searchsorted(at, conflicts["_pos"].to_numpy(dtype=np.int64))
     rank = conflicts["grade"].map(GRADE_RANK).fillna(0).to_numpy(dtype=np.int64)
     ignored = conflicts["ignored"].to_numpy(dtype=bool)
-    at, inv = np.unique(pos, return_inverse=True)
-    worst_all = np.zeros(len(at), dtype=np.int64)
+    worst_all = np.zeros(m, dtype=np.int64)
     np.maximum.at(worst_all, inv, rank)
-    worst = np.zeros(len(at), dtype=np.int64)
+    worst = np.zeros(m, dtype=np.int64)
     np.maximum.at(worst, inv[~ignored], rank[~ignored])
-    out = pd.DataFrame(
-        {
-            "worst_all": worst_all,
-            "worst": worst,
-            "n_conflicts": np.bincount(inv[~ignored], minlength=len(at)),
-            "n_ignored": np.bincount(inv[ignored], minlength=len(at)),
-        },
-        index=pd.Index(at, name="_pos"),
-    )
+    n_real = np.bincount(inv[~ignored], minlength=m)
+    n_ign = np.bincount(inv[ignored], minlength=m)
+    verdict = np.array(["pass", "pass", "review", "reject"], dtype=object)[worst]
+    invalid = projects["_invalid"].to_numpy(dtype=object) != ""
+    verdict[invalid] = "invalid"
     keep = np.flatnonzero(~ignored)
     order = np.lexsort((-rank[keep], inv[keep]))
     group, rows = inv[keep][order], keep[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
-    where = np.full(len(at), -1, dtype=np.int64)
+    where = np.full(m, -1, dtype=np.int64)
     where[group[starts]] = np.arange(len(starts))
     place = pa.array(where, mask=where < 0)
-    rows_ = pa.array(rows)
-    for col, labels, sep, between in (
-        ("reason", [None, "notice", "review", "forbidden"], ": ", "; "),
-        (
-            "reason_zh",
-            [None, *(_GRADE_ZH[g] for g in ("notice", "review", "forbidden"))],
-            "：",
-            "；",
-        ),
+    some = (n_ign > 0).astype(np.int64)
+    note = projects["_repaired"].to_numpy(dtype=object)
+    repaired = note != ""
+    texts = []
+    for col, labels, sep, between, none, bad, fix in (
+        ("reason", _GRADE_EN, ": ", "; ", _NONE_EN, "", "; "),
+        ("reason_zh", _GRADE_ZH_BY_RANK, "：", "；", _NONE_ZH, "输入无效：", "；已修复："),
     ):
-        text = join(take(pa.array(labels), rank[rows]), sep, strings(conflicts[col]).take(rows_))
-        out[col] = as_series(join_groups(text, starts, between).take(place), index=out.index)
-    return out
+        text = join(take(labels, rank[rows]), sep, strings(conflicts[col]).take(pa.array(rows)))
+        text = pc.coalesce(join_groups(text, starts, between).take(place), take(none, some))
+        if invalid.any():
+            why = strings(projects["_invalid"])
+            text = pc.if_else(pa.array(invalid), join(bad, why), text)
+        if repaired.any():
+            text = pc.if_else(pa.array(repaired), join(text, fix, strings(note)), text)
+        texts.append(text)
+    index = pd.Index(at, name="_pos")
+    return pd.DataFrame(
+        {
+            "verdict": pd.Series(verdict, index=index, dtype=object, copy=False),
+            "worst_grade": pd.Series(_GRADE_BY_RANK[worst_all], index=index, dtype=object),
+            "n_conflicts": pd.Series(n_real, index=index),
+            "n_ignored": pd.Series(n_ign, index=index),
+            "reason": as_series(texts[0], index=index),
+            "reason_zh": as_series(texts[1], index=index),
+        }
+    )
 
 
 def build_review(
@@ -198,46 +222,11 @@ def build_review(
     repairs: pd.DataFrame,
 ) -> Review:
     """Assemble a :class:`Review` from the prepared projects, all conflict rows, the per-type
-    totals (:func:`~townplan_gis.review.kernel.type_totals`) and the per-project findings
-    (:func:`project_findings`), both indexed by project position."""
+    totals (:func:`~townplan_gis.review.kernel.type_totals`, by project position) and the
+    per-project findings (:func:`project_findings`, every project's position)."""
     n = len(prepared)
-    at = findings.index.to_numpy(dtype=np.int64)
-
-    def spread(col, fill=0):
-        full = np.full(n, fill, dtype=np.int64)
-        full[at] = findings[col].to_numpy(dtype=np.int64)
-        return full
-
-    worst_all, worst_real = spread("worst_all"), spread("worst")
-    n_real, n_ign = spread("n_conflicts"), spread("n_ignored")
-    verdict = np.select(
-        [worst_real == GRADE_RANK["forbidden"], worst_real == GRADE_RANK["review"]],
-        ["reject", "review"],
-        "pass",
-    ).astype(object)
-    invalid = prepared["_invalid"].to_numpy(dtype=object) != ""
-    verdict[invalid] = "invalid"
-    worst = np.array([None, *(_RANK_GRADE[k] for k in (1, 2, 3))], dtype=object)[worst_all]
-    where = np.full(n, -1, dtype=np.int64)
-    where[at] = np.arange(len(at))
-    place = pa.array(where, mask=where < 0)
-    reason = strings(findings["reason"]).take(place)
-    reason_zh = strings(findings["reason_zh"]).take(place)
-    some = (n_ign > 0).astype(np.int64)
-    reason = pc.coalesce(
-        reason, take(pa.array(["no conflict", "no conflict (slivers ignored)"]), some)
-    )
-    reason_zh = pc.coalesce(reason_zh, take(pa.array(["无冲突", "无冲突（碎片已忽略）"]), some))
-    if invalid.any():
-        why = strings(prepared["_invalid"])
-        reason = pc.if_else(pa.array(invalid), why, reason)
-        reason_zh = pc.if_else(pa.array(invalid), join("输入无效：", why), reason_zh)
-    note = prepared["_repaired"].to_numpy(dtype=object)
-    fixed_ = note != ""
-    if fixed_.any():
-        note_arr, mask = strings(note), pa.array(fixed_)
-        reason = pc.if_else(mask, join(reason, "; ", note_arr), reason)
-        reason_zh = pc.if_else(mask, join(reason_zh, "；已修复：", note_arr), reason_zh)
+    if not np.array_equal(findings.index.to_numpy(), np.arange(n)):
+        findings = findings.sort_index()
     idx = prepared.index
     out = gpd.GeoDataFrame(
         {
@@ -251,12 +240,17 @@ def build_review(
             "project_type": pd.Series(
                 prepared["project_type"].to_numpy(dtype=object), index=idx, dtype=object
             ),
-            "verdict": pd.Series(verdict, index=idx, dtype=object),
-            "worst_grade": pd.Series(worst, index=idx, dtype=object),
-            "n_conflicts": n_real,
-            "n_ignored": n_ign,
-            "reason": as_series(reason, index=idx),
-            "reason_zh": as_series(reason_zh, index=idx),
+            **{
+                c: pd.Series(findings[c].array, index=idx, copy=False)
+                for c in (
+                    "verdict",
+                    "worst_grade",
+                    "n_conflicts",
+                    "n_ignored",
+                    "reason",
+                    "reason_zh",
+                )
+            },
         },
         geometry=prepared.geometry.to_numpy(),
         crs=prepared.crs,
