@@ -212,8 +212,10 @@ def subdivide(
     """
     geoms = np.asarray(geoms, dtype=object)
     if n_jobs > 1:
-        # Threads share the work by vertex count: one long river weighs as much as many parcels.
-        weight = np.maximum(shapely.get_num_coordinates(geoms), 1)
+        # Threads share the work by the vertices to cut: one long river outweighs every small
+        # polygon, which needs no cutting at all.
+        nv = shapely.get_num_coordinates(geoms)
+        weight = np.where(nv > max_vertices, nv, 0) + 1
         idx = np.arange(len(geoms))
         parts = split_map(
             lambda g, i: (lambda p, o: (p, i[o]))(*subdivide(g, max_vertices=max_vertices)),
@@ -263,16 +265,8 @@ def _setback_distance(attrs: pd.DataFrame, rules: Rules) -> np.ndarray:
 def _overlaps_same_type(pieces, piece_line, line_type, n: int, n_jobs: int = 1) -> np.ndarray:
     """Whether each line's interior meets another line of its type (then per-project totals need a
     union; otherwise the overlaps of one type are disjoint and their areas simply add up)."""
-    tree = shapely.STRtree(pieces)
-    idx = np.arange(len(pieces))
-    found = split_map(
-        lambda g, i: (lambda lr: (i[lr[0]], lr[1]))(tree.query(g, predicate="intersects")),
-        n_jobs,
-        pieces,
-        idx,
-    )
-    left = np.concatenate([f[0] for f in found])
-    right = np.concatenate([f[1] for f in found])
+    # Bounding-box pairs of one type first; the interior test runs on those only.
+    left, right = shapely.STRtree(pieces).query(pieces)
     a, b = piece_line[left], piece_line[right]
     sel = (a < b) & (line_type[a] == line_type[b])
     left, right, a, b = left[sel], right[sel], a[sel], b[sel]
