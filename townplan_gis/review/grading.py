@@ -1,8 +1,8 @@
 """Turning measured (project, line) pairs into graded conflict rows: shares, rule grades, slivers, reasons.
 
 Works on plain dicts of numpy arrays (one entry per column) so that a chunk of 10⁵ pairs costs no
-per-row pandas overhead. Two stages, because setback findings that an overlap already covers are
-dropped in between (:func:`townplan_gis.review.setbacks.drop_covered`):
+per-row pandas overhead. Two stages, because the setback search needs the finished overlap rows
+(a pair with a real overlap gets no setback finding):
 
 * :func:`finish_rows` — numbers and codes: shares of project and line, the rule of each row, grade
   rank, sliver flags;

@@ -49,6 +49,7 @@ __all__ = [
     "CONFLICT_COLUMNS",
     "MU_M2",
     "PreparedLines",
+    "axis_rectangles",
     "concat_rows",
     "grouped_union",
     "prepare_lines",
@@ -97,8 +98,12 @@ class PreparedLines:
         The original (repaired) polygons, prepared; ``tree`` indexes them.
     pieces, piece_line : ndarray
         Subdivided pieces and the position of the line each belongs to; ``piece_tree`` indexes them.
+    piece_rect : ndarray of bool
+        Which pieces are axis-aligned rectangles (clipped by :func:`shapely.clip_by_rect`).
     bands, band_line : ndarray
         Setback bands (``buffer(line, d) − line``) of red and blue lines; empty when not needed.
+    sb_piece : ndarray of int
+        The pieces of lines with a setback distance; ``sb_tree`` indexes them.
     """
 
     attrs: pd.DataFrame
@@ -112,6 +117,9 @@ class PreparedLines:
     band_tree: shapely.STRtree
     max_setback_m: float
     crs: Any = None
+    piece_rect: np.ndarray | None = None
+    sb_piece: np.ndarray | None = None
+    sb_tree: Any = None
     arrays: dict = field(default_factory=dict, repr=False)
     text: dict = field(default_factory=dict, repr=False)
     line_table: list = field(default_factory=list, repr=False)
@@ -136,6 +144,8 @@ class PreparedLines:
         return replace(self, geoms=own(self.geoms), pieces=own(self.pieces), bands=own(self.bands))
 
     def __post_init__(self) -> None:
+        if self.piece_rect is None:
+            self.piece_rect = axis_rectangles(self.pieces)
         # Plain numpy columns for the per-row takes of every chunk (no pandas overhead per chunk).
         a = self.attrs
         obj = {
@@ -373,12 +383,15 @@ def with_setback_bands(
     parts = split_map(band, n_jobs, geoms[sel], d, weight=weight)
     bands, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
     shapely.prepare(bands)
+    sb_piece = np.flatnonzero(sel[lines.piece_line])
     return replace(
         lines,
         bands=bands,
         band_line=np.flatnonzero(sel)[owner],
         band_tree=shapely.STRtree(bands),
         max_setback_m=float(d.max()),
+        sb_piece=sb_piece,
+        sb_tree=shapely.STRtree(lines.pieces[sb_piece]),
     )
 
 
@@ -420,6 +433,50 @@ def _aggregate(left, line, geom, measure, n_lines):
     return (uniq // n_lines).astype(np.int64), (uniq % n_lines).astype(np.int64), merged, total
 
 
+def axis_rectangles(geoms: np.ndarray) -> np.ndarray:
+    """Which geometries are axis-aligned rectangles (a polygon of four corners on its bounds).
+
+    Interior cells of subdivided polygons are such boxes; GEOS clips by them several times faster
+    than a general intersection (:func:`shapely.clip_by_rect`).
+    """
+    out = np.zeros(len(geoms), dtype=bool)
+    cand = np.flatnonzero(
+        (shapely.get_type_id(geoms) == 3)
+        & (shapely.get_num_interior_rings(geoms) == 0)
+        & (shapely.get_num_coordinates(geoms) == 5)
+    )
+    if len(cand):
+        xy = shapely.get_coordinates(geoms[cand]).reshape(len(cand), 5, 2)
+        x0, y0, x1, y1 = (b[:, None] for b in shapely.bounds(geoms[cand]).T)
+        x, y = xy[..., 0], xy[..., 1]
+        on = ((x == x0) | (x == x1)) & ((y == y0) | (y == y1))
+        out[cand] = on.all(axis=1) & (x0[:, 0] < x1[:, 0]) & (y0[:, 0] < y1[:, 0])
+    return out
+
+
+def _intersect(g: np.ndarray, piece: np.ndarray, right: np.ndarray, lines: PreparedLines):
+    """``intersection(g, pieces[right])``; by rectangle clipping where the piece is a box."""
+    rect = lines.piece_rect[right]
+    out = np.empty(len(g), dtype=object)
+    other = ~rect
+    if rect.any():
+        idx = np.flatnonzero(rect)
+        idx = idx[np.argsort(right[idx], kind="stable")]
+        r = right[idx]
+        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        bounds = shapely.bounds(lines.pieces[r[starts]])
+        # One vectorised call per box (clip_by_rect takes one rectangle per call).
+        for a, b, box in zip(starts, [*starts[1:], len(idx)], bounds, strict=True):
+            out[idx[a:b]] = shapely.clip_by_rect(g[idx[a:b]], *box)
+        # The fast clip does not promise valid output; any invalid result takes the general path.
+        bad = np.zeros(len(g), dtype=bool)
+        bad[rect] = ~shapely.is_valid(out[rect])
+        other |= bad
+    if other.any():
+        out[other] = shapely.intersection(g[other], piece[other])
+    return out
+
+
 def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
     # Bounding-box candidates, then the predicates on the (prepared) pieces: cheaper than a
     # predicate query, which prepares every project. A project the piece covers is its own
@@ -434,7 +491,7 @@ def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
     inter = g.copy()
     cut = ~inside
     if cut.any():
-        inter[cut] = keep_dimension(shapely.intersection(g[cut], p[cut]), 2)
+        inter[cut] = keep_dimension(_intersect(g[cut], p[cut], right[cut], lines), 2)
     area = shapely.area(inter)
     # Edge-touching pairs intersect in a line (area 0) or in float noise; neither is an overlap.
     ok = area > noise_m2
@@ -472,18 +529,6 @@ def _point_overlaps(geoms, lines: PreparedLines):
     return left, right, geoms[left], np.zeros(n), np.zeros(n)
 
 
-_ROW_KEYS = (
-    "_row",
-    "_line",
-    "_setback",
-    "_rank",
-    "overlap_area_m2",
-    "overlap_length_m",
-    "distance_m",
-    "geometry",
-)
-
-
 def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict | None:
     geoms = np.asarray(chunk.geometry.array, dtype=object)
     dim = chunk["_dim"].to_numpy()
@@ -511,12 +556,11 @@ def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> di
     }
 
 
-def _concat(parts: list[dict]) -> dict:
-    """One dict of row arrays from the overlap part and (optionally) the setback part."""
-    out = {key: np.concatenate([p[key] for p in parts]) for key in _ROW_KEYS}
-    for p in parts:
-        if "_sb_text" in p:
-            out["_sb_text"] = p["_sb_text"]
+def _merge(ov: dict, sb: dict) -> dict:
+    """Finished overlap rows followed by finished setback rows (whose rule codes are unused)."""
+    out = {k: np.concatenate([v, sb[k]]) for k, v in ov.items() if isinstance(v, np.ndarray)}
+    out["_rules"] = ov["_rules"]
+    out["_sb_text"] = sb["_sb_text"]
     return out
 
 
@@ -550,16 +594,21 @@ def review_chunk(
     """
     settings = dict(settings or {})
     chunk = projects.reset_index(drop=True)
-    parts = [p for p in [_overlap_rows(chunk, lines, rules)] if p is not None]
+    ov = _overlap_rows(chunk, lines, rules)
+    rows = finish_rows(ov, chunk, lines, rules) if ov is not None else None
     if settings.get("setbacks", True) and len(lines.bands):
-        sb = _setbacks.setback_rows(chunk, lines, rules)
+        # A (project, line) pair with a real (non-ignored) overlap gets no setback finding: it is
+        # left out before any distance or band geometry is computed for it.
+        covered = None
+        if rows is not None:
+            real = ~rows["ignored"]
+            covered = rows["_row"][real].astype(np.int64) * len(lines) + rows["_line"][real]
+        sb = _setbacks.setback_rows(chunk, lines, rules, covered=covered)
         if sb is not None:
-            parts.append(sb)
-    if not parts:
+            sb = finish_rows(sb, chunk, lines, rules)
+            rows = sb if rows is None else _merge(rows, sb)
+    if rows is None:
         return _empty_conflicts(lines.crs)
-    rows = finish_rows(_concat(parts), chunk, lines, rules)
-    if len(parts) > 1:
-        rows = _setbacks.drop_covered(rows)
     text = text_columns(rows, chunk, lines, rules)
     # Projects' input order, stable within a project (overlaps before setbacks).
     order = np.argsort(rows["_pos"], kind="stable")

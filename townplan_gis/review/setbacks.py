@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from townplan_gis.review.kernel import PreparedLines
     from townplan_gis.review.rules import Rules
 
-__all__ = ["drop_covered", "setback_rows"]
+__all__ = ["setback_rows"]
 
 
 def _band_parts(geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: PreparedLines):
@@ -72,10 +72,13 @@ def _band_parts(geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: Pre
     return r, li, merged
 
 
-def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict | None:
+def setback_rows(
+    chunk: pd.DataFrame, lines: PreparedLines, rules: Rules, *, covered: np.ndarray | None = None
+) -> dict | None:
     """Setback findings of one prepared chunk (see module docstring) as a dict of column arrays.
 
-    ``_row`` is the chunk row, ``_line`` the line position; None when there is none.
+    ``_row`` is the chunk row, ``_line`` the line position; None when there is none. ``covered``
+    holds the keys ``row × len(lines) + line`` of pairs that already overlap (no finding).
     """
     types = list(rules.setbacks.get("project_types", []))
     geoms = np.asarray(chunk.geometry.array, dtype=object)
@@ -86,16 +89,18 @@ def setback_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dic
     a = lines.arrays
     # Distances to the subdivided pieces, minimum per (project, line): a river of 10⁴ vertices
     # costs one small distance per nearby piece instead of one huge distance per project.
-    left, piece = lines.piece_tree.query(
+    left, piece = lines.sb_tree.query(
         geoms[cand], predicate="dwithin", distance=lines.max_setback_m
     )
+    piece = lines.sb_piece[piece]
     line = lines.piece_line[piece]
-    has = np.isfinite(a["setback_m"][line])
-    left, piece, line = left[has], piece[has], line[has]
+    key = cand[left].astype(np.int64) * len(lines) + line
+    if covered is not None and len(covered):
+        free = ~np.isin(key, covered)
+        left, piece, line, key = left[free], piece[free], line[free], key[free]
     if not len(left):
         return None
     d = shapely.distance(geoms[cand[left]], lines.pieces[piece])
-    key = cand[left].astype(np.int64) * len(lines) + line
     uniq, inv = np.unique(key, return_inverse=True)
     dist = np.full(len(uniq), np.inf)
     np.minimum.at(dist, inv, d)
@@ -170,26 +175,3 @@ def _reasons(ptype, lines: PreparedLines, line, dist, need) -> tuple[pa.Array, p
 def _nearest_points(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The point of each project nearest to its line: the fallback geometry of a finding."""
     return shapely.get_point(shapely.shortest_line(a, b), 0)
-
-
-def drop_covered(rows: dict) -> dict:
-    """Drop setback findings for (project, line) pairs that already overlap (not as a sliver)."""
-    is_sb = rows["_setback"]
-    if not is_sb.any():
-        return rows
-    real = ~is_sb & ~rows["ignored"].astype(bool)
-    covered = pd.MultiIndex.from_arrays([rows["_pos"][real], rows["_line"][real]])
-    key = pd.MultiIndex.from_arrays([rows["_pos"][is_sb], rows["_line"][is_sb]])
-    keep_sb = ~key.isin(covered)
-    if keep_sb.all():
-        return rows
-    keep = np.ones(len(is_sb), dtype=bool)
-    keep[is_sb] = keep_sb
-    out = {k: v[keep] if isinstance(v, np.ndarray) and len(v) == len(keep) else v
-           for k, v in rows.items()}  # fmt: skip
-    mask = pa.array(keep_sb)
-    out["_sb_text"] = {
-        k: v.filter(mask) if isinstance(v, pa.Array) else v[keep_sb]
-        for k, v in rows["_sb_text"].items()
-    }
-    return out

@@ -1,0 +1,56 @@
+"""Column-wise text helpers of the review (townplan_gis.review.text)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from townplan_gis.review.text import STR, as_series, fixed, join, join_groups, strings, take
+
+
+def test_fixed_decimals_signs_and_special_values():
+    values = [0.0, 12.0, 12.34, 0.05, -3.25, -0.04, 99.96, float("nan"), float("inf"), 2e15]
+    assert fixed(values, 1).to_pylist() == [
+        "0.0",
+        "12.0",
+        "12.3",
+        "0.0",  # half to even on the scaled value, as numpy.round
+        "-3.2",
+        "0.0",  # rounds to zero: no "-0.0"
+        "100.0",
+        "nan",
+        "inf",
+        "2000000000000000.0",
+    ]
+    assert fixed([7.125, 1.0], 2).to_pylist() == ["7.12", "1.00"]
+    assert fixed([3.6], 0).to_pylist() == ["4"]
+
+
+@given(st.lists(st.floats(-1e9, 1e9, allow_nan=False), max_size=50), st.integers(0, 4))
+def test_fixed_agrees_with_numpy_round(values, digits):
+    expected = [f"{v:.{digits}f}" for v in np.round(np.asarray(values, dtype=float), digits)]
+    expected = [e[1:] if e.startswith("-") and float(e) == 0 else e for e in expected]
+    assert fixed(values, digits).to_pylist() == expected
+
+
+def test_join_take_and_groups():
+    a = strings(["甲", None, "c"])
+    assert join("<", a, ">").to_pylist() == ["<甲>", None, "<c>"]
+    assert take(pa.array(["x", "y"]), np.array([1, 0, 1])).to_pylist() == ["y", "x", "y"]
+    runs = join_groups(pa.array(["a", "b", "c", "d"]), np.array([0, 1, 3]), "; ")
+    assert runs.to_pylist() == ["a", "b; c", "d"]
+
+
+def test_strings_from_series_and_objects():
+    s = pd.Series(["一", np.nan, "三"], dtype=STR)
+    assert strings(s).to_pylist() == ["一", None, "三"]
+    assert strings(np.array(["a", None, float("nan")], dtype=object)).to_pylist() == [
+        "a",
+        None,
+        None,
+    ]
+    out = as_series(pa.array(["p", None]), index=[5, 6])
+    assert out.dtype == STR and out.index.tolist() == [5, 6] and pd.isna(out[6])
