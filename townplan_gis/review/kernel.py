@@ -95,7 +95,7 @@ class PreparedLines:
         Positional (0..n-1): ``line_id, line_name, line_type, zone, road_class, area_m2, setback_m,
         sliver_exempt``.
     geoms : ndarray of shapely geometries
-        The original (repaired) polygons, prepared; ``tree`` indexes them.
+        The original (repaired) polygons; ``tree`` indexes them (:meth:`prepared_geoms`: prepared).
     pieces, piece_line : ndarray
         Subdivided pieces and the position of the line each belongs to; ``piece_tree`` indexes them.
     piece_rect : ndarray of bool
@@ -130,20 +130,22 @@ class PreparedLines:
         GEOS builds a prepared geometry's indexes lazily, on its first predicate call, without a
         lock: two threads calling ``contains_properly`` on the same prepared piece crash the process
         (seen as a segfault with 5,000-project chunks on two threads). Each worker thread therefore
-        prepares its own clones; the STRtrees are read-only after construction and stay shared.
+        prepares its own clones of the pieces (and, on first use, of the whole polygons); the
+        STRtrees are read-only after construction and stay shared, and the setback bands are
+        never used prepared.
         """
 
-        def own(geoms: np.ndarray) -> np.ndarray:
-            out = np.array(geoms, dtype=object, copy=True)
-            ok = ~(shapely.is_missing(out) | shapely.is_empty(out))
-            # A WKB round trip is exact for coordinates and gives new GEOS objects.
-            out[ok] = shapely.from_wkb(shapely.to_wkb(out[ok]))
-            shapely.prepare(out[ok])
-            return out
+        return replace(self, pieces=_own_prepared(self.pieces))
 
-        return replace(self, geoms=own(self.geoms), pieces=own(self.pieces), bands=own(self.bands))
+    def prepared_geoms(self) -> np.ndarray:
+        """The whole line polygons, prepared — a private copy made on first use (line projects
+        only), so it belongs to the thread that owns this object."""
+        if self._prepared_geoms is None:
+            self._prepared_geoms = _own_prepared(self.geoms)
+        return self._prepared_geoms
 
     def __post_init__(self) -> None:
+        self._prepared_geoms = None
         if self.piece_rect is None:
             self.piece_rect = axis_rectangles(self.pieces)
         # Plain numpy columns for the per-row takes of every chunk (no pandas overhead per chunk).
@@ -186,6 +188,15 @@ class PreparedLines:
 
     def __len__(self) -> int:
         return len(self.attrs)
+
+
+def _own_prepared(geoms: np.ndarray) -> np.ndarray:
+    """New, prepared GEOS copies of ``geoms`` (a WKB round trip is exact for coordinates)."""
+    out = np.array(geoms, dtype=object, copy=True)
+    ok = ~(shapely.is_missing(out) | shapely.is_empty(out))
+    out[ok] = shapely.from_wkb(shapely.to_wkb(out[ok]))
+    shapely.prepare(out[ok])
+    return out
 
 
 def split_map(fn, n_jobs: int, *arrays: np.ndarray, weight: np.ndarray | None = None) -> list:
@@ -345,7 +356,6 @@ def prepare_lines(
         pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n, n_jobs
     )
     shapely.prepare(pieces)
-    shapely.prepare(geoms[usable])
     empty = np.empty(0, dtype=object)
     prepared = PreparedLines(
         attrs=attrs,
@@ -382,7 +392,6 @@ def with_setback_bands(
     weight = shapely.get_num_coordinates(geoms[sel])
     parts = split_map(band, n_jobs, geoms[sel], d, weight=weight)
     bands, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
-    shapely.prepare(bands)
     sb_piece = np.flatnonzero(sel[lines.piece_line])
     return replace(
         lines,
@@ -502,7 +511,7 @@ def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
 
 def _line_overlaps(geoms, lines: PreparedLines):
     left, right = lines.tree.query(geoms, predicate="intersects")
-    g, L = geoms[left], lines.geoms[right]
+    g, L = geoms[left], lines.prepared_geoms()[right]
     keep = ~shapely.touches(g, L)
     left, right, g, L = left[keep], right[keep], g[keep], L[keep]
     inside = shapely.contains_properly(L, g)

@@ -77,6 +77,15 @@ def _project_type(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return mapped.astype(object), why
 
 
+def _fill_ids(pid: pd.Series, present: pd.Series) -> np.ndarray:
+    """Project ids, the index label where a row has none."""
+    out = pid.to_numpy(dtype=object).copy()
+    missing = ~present.to_numpy(dtype=bool)
+    if missing.any():
+        out[missing] = [str(i) for i in pid.index[missing]]
+    return out
+
+
 def prepare_projects(
     projects: gpd.GeoDataFrame, crs: pyproj.CRS
 ) -> tuple[gpd.GeoDataFrame, list[Repair]]:
@@ -108,7 +117,6 @@ def prepare_projects(
             aliases=table.get("project_type", []),
         )
     n = len(df)
-    labels = pd.Series([str(i) for i in df.index], index=df.index)
     raw = df["project_id"] if "project_id" in df else pd.Series(None, index=df.index, dtype=object)
     pid = raw.astype(object).where(raw.notna(), None)
     if pd.api.types.is_float_dtype(raw):
@@ -173,7 +181,7 @@ def prepare_projects(
     name = df["name"] if "name" in df else pd.Series(None, index=df.index)
     out = gpd.GeoDataFrame(
         {
-            "project_id": pid.where(present, labels).to_numpy(dtype=object),
+            "project_id": _fill_ids(pid, present),
             "project_name": name.to_numpy(dtype=object),
             "project_type": ptype.to_numpy(),
             "_pos": np.arange(n),
