@@ -180,6 +180,9 @@ class PreparedLines:
         self.arrays = {
             **obj,
             "line_key": keys.astype(np.int64),
+            "line_type_code": pd.Categorical(
+                obj["line_type"], categories=list(LINE_TYPES)
+            ).codes.astype(np.int8),
             "area_m2": a["area_m2"].to_numpy(dtype=float),
             "setback_m": a["setback_m"].to_numpy(dtype=float),
             "sliver_exempt": a["sliver_exempt"].to_numpy(dtype=bool),
@@ -598,7 +601,8 @@ def review_chunk(
     geopandas.GeoDataFrame
         One row per project × line feature (``check = "overlap"``) and per setback finding
         (``check = "setback"``), with :data:`CONFLICT_COLUMNS` plus ``_pos`` and ``_line``
-        (positions of the project and the line), geometry = the overlap or the part of the
+        (positions of the project and the line), ``_rank`` (grade rank) and ``_lt`` (line type
+        code, position in ``LINE_TYPES``), geometry = the overlap or the part of the
         project inside the setback band.
     """
     settings = dict(settings or {})
@@ -628,7 +632,8 @@ def review_chunk(
         return rows[col] if sorted_ else rows[col][order]
 
     data = {}
-    for c in (*CONFLICT_COLUMNS, "_pos", "_line"):
+    rows["_lt"] = lines.arrays["line_type_code"][rows["_line"]]
+    for c in (*CONFLICT_COLUMNS, "_pos", "_line", "_rank", "_lt"):
         v = text.get(c)
         if isinstance(v, pa.Array):
             data[c] = pd.Series(v if sorted_ else v.take(pick), dtype=STR)
@@ -682,6 +687,8 @@ def _empty_conflicts(crs) -> gpd.GeoDataFrame:
     cols["ignored"] = pd.Series(dtype="bool")
     cols["_pos"] = pd.Series(dtype="int64")
     cols["_line"] = pd.Series(dtype="int64")
+    cols["_rank"] = pd.Series(dtype="int64")
+    cols["_lt"] = pd.Series(dtype="int8")
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(crs=crs))
 
 

@@ -166,7 +166,7 @@ def project_findings(conflicts: pd.DataFrame, projects: pd.DataFrame) -> pd.Data
     m = len(at)
     # Row → project within ``projects`` (positions are sorted within a chunk, not always 0..m-1).
     inv = np.searchsorted(at, conflicts["_pos"].to_numpy(dtype=np.int64))
-    rank = conflicts["grade"].map(GRADE_RANK).fillna(0).to_numpy(dtype=np.int64)
+    rank = conflicts["_rank"].to_numpy(dtype=np.int64)
     ignored = conflicts["ignored"].to_numpy(dtype=bool)
     worst_all = np.zeros(m, dtype=np.int64)
     np.maximum.at(worst_all, inv, rank)
@@ -260,7 +260,7 @@ def build_review(
     for col in PROJECT_COLUMNS[PROJECT_COLUMNS.index("reason_zh") + 1 :]:
         out[col] = tot[col].to_numpy() if col in tot else 0.0
     conflicts_out = conflicts[[*CONFLICT_COLUMNS, "geometry"]].reset_index(drop=True)
-    return Review(conflicts_out, out, _summary(out, conflicts_out), settings, repairs)
+    return Review(conflicts_out, out, _summary(out, conflicts), settings, repairs)
 
 
 def _summary(projects: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
@@ -276,20 +276,26 @@ def _summary(projects: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
             "overlap_area_m2": np.nan,
         }
     )
+    # Counts and overlap area per line type × grade, from the rows' codes (no text grouping).
     ign = conflicts["ignored"].to_numpy(dtype=bool)
-    area = np.where(conflicts["check"].to_numpy() == "overlap", conflicts["overlap_area_m2"], 0.0)
-    stats = pd.DataFrame(
+    overlap = conflicts["check"].to_numpy(dtype=object) == "overlap"
+    area = np.where(overlap, conflicts["overlap_area_m2"].to_numpy(dtype=float), 0.0)
+    grades = [GRADE_RANK[g] for g in GRADES]
+    cell = conflicts["_lt"].to_numpy(dtype=np.int64) * 4 + conflicts["_rank"].to_numpy(np.int64)
+    size = 4 * len(LINE_TYPES)
+    count = np.bincount(cell[~ign], minlength=size)
+    ignored = np.bincount(cell[ign], minlength=size)
+    total = np.bincount(cell, weights=area, minlength=size)
+    at = np.array([lt * 4 + g for lt in range(len(LINE_TYPES)) for g in grades])
+    agg = pd.DataFrame(
         {
-            "line_type": conflicts["line_type"].to_numpy(),
-            "grade": conflicts["grade"].to_numpy(),
-            "count": (~ign).astype(np.int64),
-            "ignored": ign.astype(np.int64),
-            "overlap_area_m2": area,
+            "table": "conflicts",
+            "line_type": np.repeat(list(LINE_TYPES), len(grades)),
+            "grade": list(GRADES) * len(LINE_TYPES),
+            "verdict": None,
+            "count": count[at].astype(np.int64),
+            "ignored": ignored[at].astype(np.int64),
+            "overlap_area_m2": total[at].astype(float),
         }
     )
-    grid = pd.MultiIndex.from_product([LINE_TYPES, GRADES], names=["line_type", "grade"])
-    agg = stats.groupby(["line_type", "grade"]).sum().reindex(grid, fill_value=0).reset_index()
-    agg.insert(0, "table", "conflicts")
-    agg.insert(3, "verdict", None)
-    agg["overlap_area_m2"] = agg["overlap_area_m2"].astype(float)
     return pd.concat([verdicts, agg], ignore_index=True)
