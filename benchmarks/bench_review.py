@@ -162,7 +162,17 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-setbacks", action="store_true")
+    ap.add_argument(
+        "--no-rect-clip",
+        action="store_true",
+        help="treat no piece as an axis-aligned rectangle (general intersection everywhere), to "
+        "measure what the clip_by_rect fast path contributes on this data",
+    )
     args = ap.parse_args(argv)
+    if args.no_rect_clip:
+        from townplan_gis.review import kernel
+
+        kernel.axis_rectangles = lambda g: np.zeros(len(g), dtype=bool)
     rng = np.random.default_rng(0)
     p = parcels(args.parcels, rng)
     extent = float(np.ceil(np.sqrt(args.parcels))) * 30.0
