@@ -32,6 +32,7 @@ __all__ = [
     "GRADE_TEXT",
     "LINE_ZH",
     "MU_M2",
+    "RULE_TEXT",
     "ZONE_ZH",
     "finish_rows",
     "resolve_rows",
@@ -44,7 +45,8 @@ LINE_ZH = {"red": "红线", "green": "绿线", "purple": "紫线", "blue": "蓝�
 ZONE_ZH = {"core": "（核心保护范围）", "control": "（建设控制地带）", "harmony": "（环境协调区）"}
 #: Grade by rank (``GRADE_RANK``); rank 0 is "no grade".
 GRADE_TEXT = np.array([None, "notice", "review", "forbidden"], dtype=object)
-_RULE_TEXT = (
+#: Conflict text columns and the Rule attribute each comes from.
+RULE_TEXT = (
     ("clause", "clause_zh"),
     ("procedure", "procedure_zh"),
     ("clause_en", "clause_en"),
@@ -231,7 +233,7 @@ def text_columns(
         out[col] = lines.arrays[col][li]
     out["grade"] = GRADE_TEXT[rows["_rank"]]
     sb_text = rows.get("_sb_text", {})
-    for col, attr in _RULE_TEXT:
+    for col, attr in RULE_TEXT:
         table = np.array([getattr(x, attr) for x in rows["_rules"]] + [None], dtype=object)
         out[col] = table[np.where(sb, -1, rows["_rule"])]
         if col in sb_text:

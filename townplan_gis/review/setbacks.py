@@ -25,6 +25,7 @@ import pyarrow as pa
 import shapely
 
 from townplan_gis.geometry import keep_dimension
+from townplan_gis.review.grading import RULE_TEXT
 from townplan_gis.review.rules import GRADE_RANK
 from townplan_gis.review.text import fixed, join, strings, take
 from townplan_gis.schema import aliases
@@ -32,12 +33,6 @@ from townplan_gis.schema import aliases
 # Chinese names for reasons: the first alias of each canonical value (建筑, 主干路 …).
 _TYPE_ZH = {k: v[0] for k, v in aliases()["values"]["project_type"].items() if v}
 _ROAD_ZH = {k: v[0] for k, v in aliases()["values"]["road_class"].items() if v}
-_RULE_TEXT = (
-    ("clause", "clause_zh"),
-    ("procedure", "procedure_zh"),
-    ("clause_en", "clause_en"),
-    ("procedure_en", "procedure_en"),
-)
 
 if TYPE_CHECKING:
     from townplan_gis.review.kernel import PreparedLines
@@ -128,7 +123,7 @@ def setback_rows(
     # Per line type, then per row: texts and the distance below which the finding needs review.
     kinds = sorted(set(lt))
     kind = pd.Categorical(lt, categories=kinds).codes.astype(np.int64)
-    text = {k: np.array([cfg[t][src] for t in kinds], dtype=object)[kind] for k, src in _RULE_TEXT}
+    text = {k: np.array([cfg[t][src] for t in kinds], dtype=object)[kind] for k, src in RULE_TEXT}
     esc = np.array([cfg[t]["review_within_m"] for t in kinds], dtype=float)[kind]
     base = np.array([GRADE_RANK[cfg[t]["grade"]] for t in kinds], dtype=np.int64)[kind]
     rank = np.where(dist < esc, GRADE_RANK["review"], base)

@@ -1,4 +1,4 @@
-"""Building blocks of the review kernel: rectangles, threaded splits, chunk sizes."""
+"""Building blocks of the review: rectangles, threaded splits, subdivision, chunk sizes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from shapely import affinity
 
 import townplan_gis as tp
 from townplan_gis.review.engine import auto_chunk_size
-from townplan_gis.review.kernel import axis_rectangles, split_map, subdivide
+from townplan_gis.review.pieces import axis_rectangles, split_map, subdivide
 
 CRS = "EPSG:4546"
 
