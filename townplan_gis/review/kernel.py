@@ -331,8 +331,9 @@ def with_setback_bands(
 def grouped_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """Union of ``geoms`` per group label (0..n_groups-1), vectorised.
 
-    Groups of one are passed through; larger groups are padded into 2-D arrays bucketed by size
-    (so one huge group does not inflate the others) and reduced with ``union_all(axis=1)``.
+    Groups of one are passed through, pairs joined by a binary ``union``; larger groups are padded
+    into 2-D arrays bucketed by size (so one huge group does not inflate the others) and reduced
+    with ``union_all(axis=1)``.
     """
     out = np.full(n_groups, None, dtype=object)
     if len(geoms) == 0:
@@ -347,9 +348,15 @@ def grouped_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.nda
     multi = ~single
     if multi.any():
         sizes = counts[g_sorted[multi]]
-        bucket = np.ceil(np.log2(sizes)).astype(int)
-        for b in np.unique(bucket):
-            sel = np.flatnonzero(multi)[bucket == b]
+        # Pairs (the common case) by a binary union; larger groups padded by size bucket.
+        pair = np.flatnonzero(multi)[sizes == 2]
+        if len(pair):
+            a, b = pair[rank[pair] == 0], pair[rank[pair] == 1]
+            out[g_sorted[a]] = shapely.union(geo_sorted[a], geo_sorted[b])
+        rest = np.flatnonzero(multi)[sizes > 2]
+        bucket = np.ceil(np.log2(counts[g_sorted[rest]])).astype(int)
+        for k in np.unique(bucket):
+            sel = rest[bucket == k]
             groups, row = np.unique(g_sorted[sel], return_inverse=True)
             pad = np.full((len(groups), int(counts[groups].max())), None, dtype=object)
             pad[row, rank[sel]] = geo_sorted[sel]
@@ -569,7 +576,8 @@ def concat_rows(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
             data[c] = pd.Series(
                 np.concatenate([f[c].to_numpy() for f in frames]), dtype=first.dtype, copy=False
             )
-    geoms = np.concatenate([np.asarray(f.geometry.array, dtype=object) for f in frames])
+    # The chunks' geometry arrays are joined as they are (no per-element re-validation).
+    geoms = type(frames[0].geometry.values)._concat_same_type([f.geometry.values for f in frames])
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), copy=False)
 
 
@@ -613,7 +621,10 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
     if not len(ov):
         return pd.DataFrame(columns=cols, dtype="float64")
     pos = ov["_pos"].to_numpy(dtype=np.int64)
-    lt_code = pd.Categorical(ov["line_type"].to_numpy(), categories=list(LINE_TYPES)).codes
+    if "_lt" in ov:
+        lt_code = ov["_lt"].to_numpy(dtype=np.int64)
+    else:
+        lt_code = pd.Categorical(ov["line_type"].to_numpy(), categories=list(LINE_TYPES)).codes
     geoms = np.asarray(ov.geometry.array, dtype=object)
     if lines is not None:
         shared = lines.arrays["overlaps_same_type"][ov["_line"].to_numpy(dtype=np.int64)]

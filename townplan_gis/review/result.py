@@ -252,7 +252,7 @@ def build_review(
                 )
             },
         },
-        geometry=prepared.geometry.to_numpy(),
+        geometry=prepared.geometry.values,
         crs=prepared.crs,
         index=prepared.index,
     )
