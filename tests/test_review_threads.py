@@ -2,7 +2,8 @@
 
 GEOS builds a prepared geometry's indexes lazily and without a lock. Before each worker thread
 prepared its own copies, two threads calling ``contains_properly`` on the same control-line pieces
-crashed the interpreter (segfault) on this very workload, at its first review. The workload runs in a
+crashed the interpreter (segfault) on this very workload, at its first review. The workload covers
+polygon projects (prepared pieces), line projects (prepared whole polygons) and setbacks. The workload runs in a
 subprocess so that a crash fails this test instead of killing the test session.
 """
 
@@ -16,7 +17,7 @@ import townplan_gis as tp
 
 WORKLOAD = textwrap.dedent(
     """
-    import numpy as np, geopandas as gpd, shapely, townplan_gis as tp
+    import numpy as np, pandas as pd, geopandas as gpd, shapely, townplan_gis as tp
     rng = np.random.default_rng(7)
     n, k = {n}, {k}
     x, y = 500_000 + rng.uniform(0, 3000, n), 3_850_000 + rng.uniform(0, 3000, n)
@@ -26,6 +27,14 @@ WORKLOAD = textwrap.dedent(
     cx, cy = 500_000 + rng.uniform(0, 3000, k), 3_850_000 + rng.uniform(0, 3000, k)
     discs = shapely.buffer(shapely.points(cx, cy), 120, quad_segs=60)
     lines = gpd.GeoDataFrame({{"line_type": ["green"] * k}}, geometry=discs, crs="EPSG:4546")
+    # Line projects use the whole polygons, prepared per thread on first use.
+    roads = gpd.GeoDataFrame(
+        {{"project_id": [f"R{{i}}" for i in range(n // 4)], "project_type": ["road"] * (n // 4)}},
+        geometry=shapely.linestrings(
+            np.stack([np.column_stack([x[: n // 4], y[: n // 4]]),
+                      np.column_stack([x[: n // 4] + 300, y[: n // 4] + 40])], axis=1)),
+        crs="EPSG:4546")
+    mixed = gpd.GeoDataFrame(pd.concat([projects, roads], ignore_index=True), crs="EPSG:4546")
     """
 )
 
@@ -41,6 +50,7 @@ def test_threads_with_small_chunks_do_not_crash():
         """
         for _ in range(3):
             tp.review(projects, lines, chunk_size=200, n_jobs=2, setbacks=False, progress=False)
+        tp.review(mixed, lines.assign(line_type="blue"), chunk_size=200, n_jobs=2, progress=False)
         # dask's local threaded scheduler shares the broadcast lines between its threads too
         tp.review(projects, lines, engine="dask", chunk_size=200, setbacks=False, progress=False)
         print("ok")
@@ -60,5 +70,5 @@ def test_threads_give_the_serial_result():
     b = threaded.conflicts.sort_values(key)[[*key, "overlap_area_m2"]].reset_index(drop=True)
     assert len(a) > 500
     pd.testing.assert_frame_equal(a, b)
-    # 8 m squares in 120 m discs: most overlaps are whole projects, the contains_properly path
+    # 8 m squares in 120 m discs: most overlaps are whole projects, the covers shortcut
     assert (serial.conflicts["pct_of_project"] > 99.999).mean() > 0.5
