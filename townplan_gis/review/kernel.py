@@ -380,13 +380,10 @@ def _intersect(g: np.ndarray, piece: np.ndarray, right: np.ndarray, lines: Prepa
     other = ~rect
     if rect.any():
         idx = np.flatnonzero(rect)
-        idx = idx[np.argsort(right[idx], kind="stable")]
-        r = right[idx]
-        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-        bounds = shapely.bounds(lines.pieces[r[starts]])
-        # One vectorised call per box (clip_by_rect takes one rectangle per call).
-        for a, b, box in zip(starts, [*starts[1:], len(idx)], bounds, strict=True):
-            out[idx[a:b]] = shapely.clip_by_rect(g[idx[a:b]], *box)
+        x0, y0, x1, y1 = shapely.bounds(lines.pieces[right[idx]]).T
+        # shapely.clip_by_rect takes one rectangle per call; its ufunc (shapely.lib, the same
+        # GEOS call) broadcasts over one rectangle per geometry.
+        out[idx] = shapely.lib.clip_by_rect(g[idx], x0, y0, x1, y1)
         # The fast clip does not promise valid output; any invalid result takes the general path.
         bad = np.zeros(len(g), dtype=bool)
         bad[rect] = ~shapely.is_valid(out[rect])
