@@ -42,7 +42,13 @@ from townplan_gis.review.grading import (
     finish_rows,
     text_columns,
 )
-from townplan_gis.review.pieces import axis_rectangles, own_prepared, split_map, subdivide
+from townplan_gis.review.pieces import (
+    axis_rectangles,
+    clip_to_boxes,
+    own_prepared,
+    split_map,
+    subdivide,
+)
 from townplan_gis.review.rules import Rules
 from townplan_gis.review.text import STR, strings
 from townplan_gis.schema import LINE_TYPES
@@ -380,14 +386,7 @@ def _intersect(g: np.ndarray, piece: np.ndarray, right: np.ndarray, lines: Prepa
     other = ~rect
     if rect.any():
         idx = np.flatnonzero(rect)
-        x0, y0, x1, y1 = shapely.bounds(lines.pieces[right[idx]]).T
-        # shapely.clip_by_rect takes one rectangle per call; its ufunc (shapely.lib, the same
-        # GEOS call) broadcasts over one rectangle per geometry.
-        out[idx] = shapely.lib.clip_by_rect(g[idx], x0, y0, x1, y1)
-        # The fast clip does not promise valid output; any invalid result takes the general path.
-        bad = np.zeros(len(g), dtype=bool)
-        bad[rect] = ~shapely.is_valid(out[rect])
-        other |= bad
+        out[idx] = clip_to_boxes(g[idx], shapely.bounds(lines.pieces[right[idx]]))
     if other.any():
         out[other] = shapely.intersection(g[other], piece[other])
     return out
