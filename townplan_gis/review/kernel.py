@@ -156,6 +156,8 @@ class PreparedLines:
         self._prepared_geoms = None
         if self.piece_rect is None:
             self.piece_rect = axis_rectangles(self.pieces)
+        if self.arrays:
+            return  # a copy (for_thread, with_setback_bands): the per-line tables carry over
         # Plain numpy columns for the per-row takes of every chunk (no pandas overhead per chunk).
         a = self.attrs
         obj = {
