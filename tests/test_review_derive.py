@@ -141,3 +141,13 @@ def test_town_review_takes_road_class_of_red_lines_from_roads():
     without = tp.Town("t", layers={"control_lines": red, "projects": projects})
     assert len(without.review().conflicts) == 0
     assert "road_class" not in red  # the caller's frame is untouched
+
+
+def test_red_lines_without_any_width_name_the_rows(tmp_path):
+    # A rule file setting the lane default to 0 m leaves road 12 (a lane without its own width)
+    # with no width at all: a SchemaError naming the row and the fix, no silently missing road.
+    f = tmp_path / "rules.toml"
+    f.write_text("[derive.red_width_m]\nlane = 0.0\n", encoding="utf-8")
+    lanes = roads().assign(road_class=["arterial", "branch", "lane"])
+    with pytest.raises(tp.SchemaError, match=r"rows \[12\].*\['lane'\].*Fix"):
+        tp.derive_red_lines(lanes, rules=f)

@@ -1,10 +1,11 @@
 """The threaded engine shares no prepared GEOS geometry between threads.
 
 GEOS builds a prepared geometry's indexes lazily and without a lock. Before each worker thread
-prepared its own copies, two threads calling ``contains_properly`` on the same control-line pieces
+prepared its own copies, two threads calling a predicate on the same prepared control-line pieces
 crashed the interpreter (segfault) on this very workload, at its first review. The workload covers
-polygon projects (prepared pieces), line projects (prepared whole polygons) and setbacks. The workload runs in a
-subprocess so that a crash fails this test instead of killing the test session.
+polygon projects (``covers``/``intersects`` on prepared pieces), line projects
+(``contains_properly`` on prepared whole polygons) and setbacks. The workload runs in a subprocess
+so that a crash fails this test instead of killing the test session.
 """
 
 import subprocess

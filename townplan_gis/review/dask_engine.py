@@ -44,9 +44,11 @@ import pandas as pd
 import shapely
 
 from townplan_gis.errors import TownPlanError
+from townplan_gis.review.engine import _progress
 from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, concat_rows, review_chunk
+from townplan_gis.review.rules import Rules
 
-__all__ = ["hilbert_order", "partition", "run"]
+__all__ = ["hilbert_distance", "hilbert_order", "partition", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ def _thread_lines(lines: PreparedLines) -> PreparedLines:
 
 
 def _review_partition(
-    part: pd.DataFrame, lines: PreparedLines, rules: Any, settings: Mapping[str, Any]
+    part: pd.DataFrame, lines: PreparedLines, rules: Rules, settings: Mapping[str, Any]
 ) -> gpd.GeoDataFrame:
     return review_chunk(part, _thread_lines(lines), rules, settings)
 
@@ -140,6 +142,7 @@ def _resolve_client(client: Any) -> tuple[Any, bool]:
 
 
 def _concat(results: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
+    """The partitions' rows in the projects' input order (partitions follow the Hilbert curve)."""
     out = concat_rows(results, crs)
     # Input order of the projects; stable, so each project's rows keep the kernel's order.
     order = np.argsort(out["_pos"].to_numpy(), kind="stable")
@@ -149,7 +152,7 @@ def _concat(results: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
 def run(
     projects: gpd.GeoDataFrame,
     lines: PreparedLines,
-    rules: Any,
+    rules: Rules,
     settings: Mapping[str, Any] | None = None,
     *,
     client: Any = None,
@@ -157,7 +160,6 @@ def run(
     chunk_size: int = 20_000,
     n_jobs: int = 2,
     progress: bool | Callable[[int, int], Any] | None = None,
-    **_: Any,
 ) -> gpd.GeoDataFrame:
     """Review prepared projects against prepared control lines on dask.
 
@@ -178,7 +180,8 @@ def run(
     chunk_size, n_jobs : int
         As for the in-memory engine.
     progress : bool or callable, optional
-        ``True`` for a tqdm bar, or ``(done, total)`` called as partitions finish.
+        ``True`` for a tqdm bar, or ``(done, total)`` called as partitions finish; ``None``
+        follows ``townplan_gis.options.progress``, as for the in-memory engine.
 
     Returns
     -------
@@ -217,15 +220,6 @@ def run(
             client.close()
     log.info("dask engine: %d projects in %d partitions on %s", n, len(parts), client or "threads")
     return _concat(results, lines.crs)
-
-
-def _progress(progress, total):
-    if progress is True:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, unit="projects", desc="review (dask)")
-        return (lambda done, _t: bar.update(done - bar.n)), bar.close
-    return (progress or None), lambda: None
 
 
 def _run_local(parts, lines, rules, settings, n_jobs, report, n, dask):

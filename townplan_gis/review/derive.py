@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.errors import MissingColumnError
+from townplan_gis.errors import SchemaError, _rows
 from townplan_gis.review.rules import Rules, load_rules
 from townplan_gis.schema import LINE_TYPES, normalize_layer
 
@@ -57,6 +57,20 @@ def _names(gdf: gpd.GeoDataFrame) -> list:
     return [None] * len(gdf)
 
 
+def _lines_from(layer: gpd.GeoDataFrame, line_type: str, kind: str, source, geoms=None):
+    """One ``line_type`` row per feature of ``layer`` (code ``derived:<kind>:<index>``)."""
+    return _frame(
+        {
+            "line_type": [line_type] * len(layer),
+            "name": _names(layer),
+            "code": [f"derived:{kind}:{i}" for i in layer.index],
+            "source": list(source),
+        },
+        layer.geometry.array if geoms is None else geoms,
+        layer.crs,
+    )
+
+
 def derive_red_lines(
     roads: gpd.GeoDataFrame,
     *,
@@ -87,6 +101,12 @@ def derive_red_lines(
         Control-line rows ``line_type = "red"`` with ``road_class``, ``redline_width_m`` (used),
         ``derived = True``, ``code = "derived:roads:<index>"``, one per road, index aligned to
         ``roads``.
+
+    Raises
+    ------
+    SchemaError
+        A road with neither a positive ``redline_width_m`` nor a class with a default width (the
+        message lists the rows).
     """
     norm, _ = normalize_layer(roads, "roads", allow_empty=True)
     if norm.crs is not None and norm.crs.is_geographic:
@@ -98,13 +118,12 @@ def derive_red_lines(
     width = norm["redline_width_m"].where(norm["redline_width_m"] > 0, default)
     missing = width.isna() | ~(width > 0)
     if missing.any():
-        raise MissingColumnError(
-            "roads",
-            "redline_width_m",
-            available=list(norm.columns),
-            aliases=[
-                f"no width and no default for road_class {sorted(set(norm.loc[missing, 'road_class'].astype(str)))}"
-            ],
+        classes = sorted(set(norm.loc[missing, "road_class"].astype(str)))
+        raise SchemaError(
+            f"layer 'roads': rows {_rows(norm.index[missing])} have no redline_width_m and their "
+            f"road_class {classes} has no positive default width in [derive.red_width_m] "
+            f"(known: {sorted(table)}). Fix: fill redline_width_m or road_class, or pass "
+            f"widths={{class: metres}}."
         )
     geoms = shapely.buffer(
         np.asarray(norm.geometry.array), width.to_numpy() / 2, cap_style=cap_style
@@ -208,53 +227,22 @@ def derive_control_lines(
         parts.append(derive_red_lines(layers["roads"], rules=rules).reset_index(drop=True))
     if "blue" in wanted and layers["water"] is not None:
         w = layers["water"]
-        parts.append(
-            _frame(
-                {
-                    "line_type": ["blue"] * len(w),
-                    "name": _names(w),
-                    "code": [f"derived:water:{i}" for i in w.index],
-                    "source": ["derived from water"] * len(w),
-                },
-                w.geometry.array,
-                w.crs,
-            )
-        )
+        parts.append(_lines_from(w, "blue", "water", ["derived from water"] * len(w)))
     if "purple" in wanted and layers["heritage"] is not None:
         parts.append(_purple(layers["heritage"], cfg["purple"]))
     if "green" in wanted and layers["green"] is not None:
         g = layers["green"]
         g = g[g["green_class"].isin(cfg["green"]["classes"])]
-        parts.append(
-            _frame(
-                {
-                    "line_type": ["green"] * len(g),
-                    "name": _names(g),
-                    "code": [f"derived:green:{i}" for i in g.index],
-                    "source": [f"derived from green ({c})" for c in g["green_class"]],
-                },
-                g.geometry.array,
-                g.crs,
-            )
-        )
+        source = [f"derived from green ({c})" for c in g["green_class"]]
+        parts.append(_lines_from(g, "green", "green", source))
     if "yellow" in wanted and layers["facilities"] is not None:
         f = layers["facilities"]
         f = f[f["facility_type"].isin(cfg["yellow"]["facility_types"])]
         geoms = np.asarray(f.geometry.array, dtype=object)
         radius = float(cfg["yellow"]["point_radius_m"])
         geoms = np.where(shapely.get_dimensions(geoms) == 0, shapely.buffer(geoms, radius), geoms)
-        parts.append(
-            _frame(
-                {
-                    "line_type": ["yellow"] * len(f),
-                    "name": _names(f),
-                    "code": [f"derived:facilities:{i}" for i in f.index],
-                    "source": [f"derived from facilities ({t})" for t in f["facility_type"]],
-                },
-                geoms,
-                f.crs,
-            )
-        )
+        source = [f"derived from facilities ({t})" for t in f["facility_type"]]
+        parts.append(_lines_from(f, "yellow", "facilities", source, geoms))
     parts = [
         p.to_crs(crs) if p.crs is not None and crs is not None and not p.crs.equals(crs) else p
         for p in parts
@@ -267,9 +255,22 @@ def derive_control_lines(
 def attach_road_class(lines: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Fill ``road_class`` of red lines that lack it from the road centrelines they contain.
 
-    Each red-line polygon takes the class of the road with the longest centreline length inside it,
-    so that setbacks follow the road class (8 m main roads, 5 m others). Returns a copy; rows that
-    contain no road keep None (the ``red_default`` setback applies).
+    Each red-line polygon takes the class of the road with the longest centreline length (m) inside
+    it, so that setbacks follow the road class (8 m main roads, 5 m others; domain brief §3).
+
+    Parameters
+    ----------
+    lines : geopandas.GeoDataFrame
+        Control lines with ``line_type`` (canonical values) and optional ``road_class``. Not
+        modified.
+    roads : geopandas.GeoDataFrame
+        Road centrelines with canonical ``road_class``; reprojected to ``lines``' CRS if needed.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``lines`` with ``road_class`` filled where a red line contains a classed road;
+        rows that contain none keep None (the ``red_default`` setback applies).
     """
     out = lines.copy()
     if "road_class" not in out:

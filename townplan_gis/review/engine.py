@@ -35,7 +35,6 @@ import pandas as pd
 from townplan_gis.errors import TownPlanError
 from townplan_gis.repairs import repairs_frame
 from townplan_gis.review.kernel import (
-    _empty_conflicts,
     concat_rows,
     prepare_lines,
     review_chunk,
@@ -71,6 +70,7 @@ def _no_gc():
 
 
 def _progress(progress: bool | Progress | None, total: int) -> tuple[Progress | None, Callable]:
+    """(report, close): ``report(done, total)`` for a bar or the caller's callable, or None."""
     from townplan_gis._progress import progress as progress_bar
     from townplan_gis._progress import progress_enabled
 
@@ -159,8 +159,6 @@ def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress,
         progress=progress,
         **dask_kw,
     )
-    if not len(conflicts):
-        conflicts = _empty_conflicts(lines.crs)
     return conflicts, type_totals(conflicts, lines), project_findings(conflicts, prepared)
 
 
@@ -344,8 +342,14 @@ def review_town(town, *, derive: bool | Sequence[str] = False, **kwargs: Any) ->
         (:func:`~townplan_gis.review.derive.attach_road_class`), for the setbacks.
     **kwargs
         Passed to :func:`review`.
+
+    Returns
+    -------
+    Review
+        As :func:`review`; the town's layers are not modified.
     """
     from townplan_gis.review.derive import attach_road_class, derive_control_lines
+    from townplan_gis.schema import LINE_TYPES
 
     lines = town.layer("control_lines", empty_ok=True)
     if lines.crs is None:
@@ -354,7 +358,7 @@ def review_town(town, *, derive: bool | Sequence[str] = False, **kwargs: Any) ->
         # Setbacks depend on the road class, which surveyed red lines rarely carry.
         lines = attach_road_class(lines, town.roads)
     if derive:
-        want = {"red", "green", "purple", "blue", "yellow"} if derive is True else set(derive)
+        want = set(LINE_TYPES) if derive is True else set(derive)
         missing = want - set(lines["line_type"].dropna())
         if missing:
             extra = derive_control_lines(

@@ -76,12 +76,13 @@ def resolve_rows(
         Per row, the position of its rule in the returned list.
     """
     pt_code, pt_table = pd.factorize(np.asarray(project_type, dtype=object))
-    key = np.asarray(line_key, dtype=np.int64) * max(len(pt_table), 1) + pt_code
+    n_types = max(len(pt_table), 1)
+    key = np.asarray(line_key, dtype=np.int64) * n_types + pt_code
     uniq, codes = np.unique(key, return_inverse=True)
     resolved = []
     for k in uniq:
-        lt, zone = line_table[k // max(len(pt_table), 1)]
-        resolved.append(rules.resolve(lt, zone, str(pt_table[k % max(len(pt_table), 1)])))
+        lt, zone = line_table[k // n_types]
+        resolved.append(rules.resolve(lt, zone, str(pt_table[k % n_types])))
     return codes.astype(np.int64), resolved
 
 
@@ -120,7 +121,7 @@ def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Ru
     setback rows), ``overlap_area_m2``, ``overlap_length_m``, ``distance_m``, ``geometry``; overlap
     rows come first. Adds ``_pos``, ``_dim``, ``overlap_area_mu``, ``pct_of_project``,
     ``pct_of_line``, ``_rule`` (into ``rows["_rules"]``), ``ignored``, ``_kept`` (a sliver kept
-    because its line is exempt), ``_small``, ``_thin``, ``_measure``, ``_thresh``.
+    because its line is exempt), ``_thin``, ``_measure``, ``_thresh``.
     """
     r, li = rows["_row"], rows["_line"]
     la = lines.arrays
@@ -147,7 +148,7 @@ def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Ru
     rows["_kept"] = sliver & exempt
     rank = np.where(is_ov, rule_rank[codes] if len(resolved) else 0, rows["_rank"])
     rows["_rank"] = np.where(rows["ignored"], GRADE_RANK["notice"], rank)
-    for k in ("small", "thin", "measure", "thresh"):
+    for k in ("thin", "measure", "thresh"):  # for the sliver reasons
         rows[f"_{k}"] = flags[k]
     return rows
 

@@ -35,16 +35,12 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review import setbacks as _setbacks
-from townplan_gis.review.grading import (
-    LINE_ZH,
-    MU_M2,
-    ZONE_ZH,
-    finish_rows,
-    text_columns,
-)
+from townplan_gis.review.grading import LINE_ZH, ZONE_ZH, finish_rows, text_columns
 from townplan_gis.review.pieces import (
+    aggregate_pieces,
     axis_rectangles,
     clip_to_boxes,
+    grouped_union,
     own_prepared,
     split_map,
     subdivide,
@@ -55,7 +51,7 @@ from townplan_gis.schema import LINE_TYPES
 
 __all__ = [
     "CONFLICT_COLUMNS",
-    "MU_M2",
+    "TOTAL_COLUMNS",
     "PreparedLines",
     "axis_rectangles",
     "concat_rows",
@@ -90,6 +86,32 @@ CONFLICT_COLUMNS = [
     "ignored",
     "reason",
     "reason_zh",
+]
+#: The columns :func:`review_chunk` adds for the engines: positions of the project and the line,
+#: grade rank, line-type code.
+_ROW_COLUMNS = (*CONFLICT_COLUMNS, "_pos", "_line", "_rank", "_lt")
+#: Dtypes of the non-text row columns (the others are object or Arrow text).
+_DTYPES = {
+    **dict.fromkeys(
+        (
+            "overlap_area_m2",
+            "overlap_area_mu",
+            "overlap_length_m",
+            "pct_of_project",
+            "pct_of_line",
+            "distance_m",
+        ),
+        "float64",
+    ),
+    "ignored": "bool",
+    "_pos": "int64",
+    "_line": "int64",
+    "_rank": "int64",
+    "_lt": "int8",
+}
+#: The columns of :func:`type_totals`: overlap area (m²), then overlap length (m), per line type.
+TOTAL_COLUMNS = [f"{lt}_overlap_m2" for lt in LINE_TYPES] + [
+    f"{lt}_overlap_length_m" for lt in LINE_TYPES
 ]
 
 
@@ -136,8 +158,8 @@ class PreparedLines:
         """A copy whose prepared geometries belong to the calling thread alone.
 
         GEOS builds a prepared geometry's indexes lazily, on its first predicate call, without a
-        lock: two threads calling ``contains_properly`` on the same prepared piece crash the process
-        (seen as a segfault with 5,000-project chunks on two threads). Each worker thread therefore
+        lock: two threads calling a predicate (``covers``, ``intersects``) on the same prepared piece
+        crash the process (seen as a segfault with 5,000-project chunks on two threads). Each worker thread therefore
         prepares its own clones of the pieces (and, on first use, of the whole polygons); the
         STRtrees are read-only after construction and stay shared, and the setback bands are
         never used prepared.
@@ -259,6 +281,13 @@ def prepare_lines(
         Build setback bands for red and blue lines (:func:`with_setback_bands`).
     n_jobs : int, default 1
         Threads for the subdivision, the overlap test and the bands.
+
+    Returns
+    -------
+    PreparedLines
+        Per line: attributes, area (m²) and required setback (m, NaN where none: the per-line
+        ``setback_m``, else ``[setbacks.distance_m]`` of the rule file by road class, ``blue`` for
+        blue lines); ``lines`` is not modified.
     """
     geoms = np.asarray(lines.geometry.array, dtype=object)
     n = len(geoms)
@@ -310,7 +339,11 @@ def prepare_lines(
 def with_setback_bands(
     lines: PreparedLines, *, max_vertices: int = 256, n_jobs: int = 1
 ) -> PreparedLines:
-    """``lines`` with the setback bands ``buffer(L, d) − L`` of every line with a setback ``d``."""
+    """A copy of ``lines`` with the setback bands ``buffer(L, d) − L`` of every line with a setback.
+
+    ``d`` is the line's required setback in metres (``attrs["setback_m"]``); the bands are
+    subdivided like the lines. ``lines`` itself is returned when no line has a setback.
+    """
     geoms = lines.geoms
     d_all = lines.attrs["setback_m"].to_numpy(dtype=float)
     sel = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & np.isfinite(d_all)
@@ -334,51 +367,6 @@ def with_setback_bands(
         sb_piece=sb_piece,
         sb_tree=shapely.STRtree(lines.pieces[sb_piece]),
     )
-
-
-def grouped_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Union of ``geoms`` per group label (0..n_groups-1), vectorised.
-
-    Groups of one are passed through, pairs joined by a binary ``union``; larger groups are padded
-    into 2-D arrays bucketed by size (so one huge group does not inflate the others) and reduced
-    with ``union_all(axis=1)``.
-    """
-    out = np.full(n_groups, None, dtype=object)
-    if len(geoms) == 0:
-        return out
-    order = np.argsort(group, kind="stable")
-    g_sorted, geo_sorted = group[order], geoms[order]
-    counts = np.bincount(group, minlength=n_groups)
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.arange(len(order)) - start[g_sorted]
-    single = counts[g_sorted] == 1
-    out[g_sorted[single]] = geo_sorted[single]
-    multi = ~single
-    if multi.any():
-        sizes = counts[g_sorted[multi]]
-        # Pairs (the common case) by a binary union; larger groups padded by size bucket.
-        pair = np.flatnonzero(multi)[sizes == 2]
-        if len(pair):
-            a, b = pair[rank[pair] == 0], pair[rank[pair] == 1]
-            out[g_sorted[a]] = shapely.union(geo_sorted[a], geo_sorted[b])
-        rest = np.flatnonzero(multi)[sizes > 2]
-        bucket = np.ceil(np.log2(counts[g_sorted[rest]])).astype(int)
-        for k in np.unique(bucket):
-            sel = rest[bucket == k]
-            groups, row = np.unique(g_sorted[sel], return_inverse=True)
-            pad = np.full((len(groups), int(counts[groups].max())), None, dtype=object)
-            pad[row, rank[sel]] = geo_sorted[sel]
-            out[groups] = shapely.union_all(pad, axis=1)
-    return out
-
-
-def _aggregate(left, line, geom, measure, n_lines):
-    """Re-aggregate piece-level rows to one row per (project, line)."""
-    key = left.astype(np.int64) * n_lines + line
-    uniq, inv = np.unique(key, return_inverse=True)
-    total = np.bincount(inv, weights=measure, minlength=len(uniq))
-    merged = grouped_union(geom, inv, len(uniq))
-    return (uniq // n_lines).astype(np.int64), (uniq % n_lines).astype(np.int64), merged, total
 
 
 def _intersect(g: np.ndarray, piece: np.ndarray, right: np.ndarray, lines: PreparedLines):
@@ -413,7 +401,7 @@ def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
     # Edge-touching pairs intersect in a line (area 0) or in float noise; neither is an overlap.
     ok = area > noise_m2
     left, line = left[ok], lines.piece_line[right[ok]]
-    pos, line, merged, area = _aggregate(left, line, inter[ok], area[ok], len(lines))
+    pos, line, merged, area = aggregate_pieces(left, line, inter[ok], area[ok], len(lines))
     return pos, line, merged, area, np.zeros(len(area))
 
 
@@ -538,7 +526,7 @@ def review_chunk(
 
     data = {}
     rows["_lt"] = lines.arrays["line_type_code"][rows["_line"]]
-    for c in (*CONFLICT_COLUMNS, "_pos", "_line", "_rank", "_lt"):
+    for c in _ROW_COLUMNS:
         v = text.get(c)
         if isinstance(v, pa.Array):
             data[c] = pd.Series(v if sorted_ else v.take(pick), dtype=STR)
@@ -580,21 +568,8 @@ def concat_rows(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
 
 
 def _empty_conflicts(crs) -> gpd.GeoDataFrame:
-    cols = {c: pd.Series(dtype="object") for c in CONFLICT_COLUMNS}
-    for c in (
-        "overlap_area_m2",
-        "overlap_area_mu",
-        "overlap_length_m",
-        "pct_of_project",
-        "pct_of_line",
-        "distance_m",
-    ):
-        cols[c] = pd.Series(dtype="float64")
-    cols["ignored"] = pd.Series(dtype="bool")
-    cols["_pos"] = pd.Series(dtype="int64")
-    cols["_line"] = pd.Series(dtype="int64")
-    cols["_rank"] = pd.Series(dtype="int64")
-    cols["_lt"] = pd.Series(dtype="int8")
+    """No conflict rows: the columns of :func:`review_chunk` with their dtypes."""
+    cols = {c: pd.Series(dtype=_DTYPES.get(c, "object")) for c in _ROW_COLUMNS}
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(crs=crs))
 
 
@@ -613,11 +588,8 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
         Indexed by ``_pos``, columns ``<line>_overlap_m2`` and ``<line>_overlap_length_m``.
     """
     ov = conflicts[conflicts["check"] == "overlap"]
-    cols = [f"{lt}_overlap_m2" for lt in LINE_TYPES] + [
-        f"{lt}_overlap_length_m" for lt in LINE_TYPES
-    ]
     if not len(ov):
-        return pd.DataFrame(columns=cols, dtype="float64")
+        return pd.DataFrame(columns=TOTAL_COLUMNS, dtype="float64")
     pos = ov["_pos"].to_numpy(dtype=np.int64)
     if "_lt" in ov:
         lt_code = ov["_lt"].to_numpy(dtype=np.int64)
@@ -649,11 +621,9 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
     key = np.concatenate([key, key[w_idx], uniq])
     area = np.concatenate([part_area, w_area, np.where(udims == 2, shapely.area(union), 0.0)])
     length = np.concatenate([part_len, w_len, np.where(udims == 1, shapely.length(union), 0.0)])
-    uniq = key
-    positions, row = np.unique(uniq // len(LINE_TYPES), return_inverse=True)
-    col = uniq % len(LINE_TYPES)
+    positions, row = np.unique(key // len(LINE_TYPES), return_inverse=True)
+    col = key % len(LINE_TYPES)
     table = np.zeros((len(positions), 2 * len(LINE_TYPES)))
     np.add.at(table, (row, col), area)
     np.add.at(table, (row, col + len(LINE_TYPES)), length)
-    out = pd.DataFrame(table, index=pd.Index(positions, name="_pos"), columns=cols)
-    return out
+    return pd.DataFrame(table, index=pd.Index(positions, name="_pos"), columns=TOTAL_COLUMNS)

@@ -7,7 +7,9 @@
   polygons), which GEOS clips several times faster than it intersects;
 * :func:`split_map` runs a vectorised shapely call over slices in threads (shapely releases the GIL);
 * :func:`own_prepared` makes thread-private prepared copies (GEOS prepared geometries are not
-  thread-safe).
+  thread-safe);
+* :func:`aggregate_pieces` re-aggregates rows measured on pieces to one row per (project, line),
+  merging their geometries with :func:`grouped_union`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 
-__all__ = ["axis_rectangles", "clip_to_boxes", "own_prepared", "split_map", "subdivide"]
+__all__ = [
+    "aggregate_pieces",
+    "axis_rectangles",
+    "clip_to_boxes",
+    "grouped_union",
+    "own_prepared",
+    "split_map",
+    "subdivide",
+]
 
 
 def own_prepared(geoms: np.ndarray) -> np.ndarray:
@@ -142,3 +152,57 @@ def axis_rectangles(geoms: np.ndarray) -> np.ndarray:
         on = ((x == x0) | (x == x1)) & ((y == y0) | (y == y1))
         out[cand] = on.all(axis=1) & (x0[:, 0] < x1[:, 0]) & (y0[:, 0] < y1[:, 0])
     return out
+
+
+def grouped_union(geoms: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Union of ``geoms`` per group label (0..n_groups-1), vectorised; None for an empty group.
+
+    Groups of one are passed through, pairs joined by a binary ``union``; larger groups are padded
+    into 2-D arrays bucketed by size (so one huge group does not inflate the others) and reduced
+    with ``union_all(axis=1)``.
+    """
+    out = np.full(n_groups, None, dtype=object)
+    if len(geoms) == 0:
+        return out
+    order = np.argsort(group, kind="stable")
+    g_sorted, geo_sorted = group[order], geoms[order]
+    counts = np.bincount(group, minlength=n_groups)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(order)) - start[g_sorted]
+    single = counts[g_sorted] == 1
+    out[g_sorted[single]] = geo_sorted[single]
+    multi = ~single
+    if multi.any():
+        sizes = counts[g_sorted[multi]]
+        # Pairs (the common case) by a binary union; larger groups padded by size bucket.
+        pair = np.flatnonzero(multi)[sizes == 2]
+        if len(pair):
+            a, b = pair[rank[pair] == 0], pair[rank[pair] == 1]
+            out[g_sorted[a]] = shapely.union(geo_sorted[a], geo_sorted[b])
+        rest = np.flatnonzero(multi)[sizes > 2]
+        bucket = np.ceil(np.log2(counts[g_sorted[rest]])).astype(int)
+        for k in np.unique(bucket):
+            sel = rest[bucket == k]
+            groups, row = np.unique(g_sorted[sel], return_inverse=True)
+            pad = np.full((len(groups), int(counts[groups].max())), None, dtype=object)
+            pad[row, rank[sel]] = geo_sorted[sel]
+            out[groups] = shapely.union_all(pad, axis=1)
+    return out
+
+
+def aggregate_pieces(
+    row: np.ndarray, line: np.ndarray, geom: np.ndarray, measure: np.ndarray, n_lines: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Re-aggregate rows measured on pieces to one row per (project row, line).
+
+    Returns
+    -------
+    (row, line, geometry, total)
+        Sorted by ``row × n_lines + line``: the union of each pair's piece geometries and the sum of
+        its ``measure`` (the pieces of one line have disjoint interiors, so their areas add up).
+    """
+    key = row.astype(np.int64) * n_lines + line
+    uniq, inv = np.unique(key, return_inverse=True)
+    total = np.bincount(inv, weights=measure, minlength=len(uniq))
+    merged = grouped_union(geom, inv, len(uniq))
+    return (uniq // n_lines).astype(np.int64), (uniq % n_lines).astype(np.int64), merged, total

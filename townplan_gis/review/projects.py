@@ -29,7 +29,17 @@ log = logging.getLogger(__name__)
 
 
 def choose_crs(projects: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, crs: Any = None) -> pyproj.CRS:
-    """The analysis CRS: ``crs`` if given, else the control lines' CRS when metric, else GK/UTM."""
+    """The metric analysis CRS of a review.
+
+    ``crs`` if given; else the control lines' (then the projects') CRS when it is projected in
+    metres and not Web Mercator (which inflates areas by 1/cos²φ); else the CGCS2000 3° Gauss-Krüger
+    zone or UTM zone of the data (:func:`townplan_gis.crs.analysis_crs`).
+
+    Raises
+    ------
+    CRSError
+        Either layer has no CRS.
+    """
     for name, gdf in (("projects", projects), ("control_lines", lines)):
         if gdf.crs is None:
             raise CRSError(
@@ -51,7 +61,19 @@ def choose_crs(projects: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, crs: Any = N
 def prepare_lines_frame(
     lines: gpd.GeoDataFrame, crs: pyproj.CRS
 ) -> tuple[gpd.GeoDataFrame, list[Repair]]:
-    """Normalise control lines (Chinese aliases, line_type/zone domains), reproject and repair them."""
+    """Normalise control lines (Chinese aliases, line_type/zone domains), reproject and repair them.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of Repair)
+        A new frame in ``crs`` (``lines`` is not modified) and the repairs made (aliases,
+        make_valid).
+
+    Raises
+    ------
+    SchemaError
+        Not a GeoDataFrame, or a layer that does not follow the ``control_lines`` schema.
+    """
     if not isinstance(lines, gpd.GeoDataFrame):
         raise SchemaError(f"control lines must be a GeoDataFrame, got {type(lines).__name__}.")
     norm, repairs = normalize_layer(lines, "control_lines", allow_empty=True)
@@ -91,6 +113,13 @@ def prepare_projects(
 ) -> tuple[gpd.GeoDataFrame, list[Repair]]:
     """Projects ready for :func:`townplan_gis.review.kernel.review_chunk`, one row per input row.
 
+    Parameters
+    ----------
+    projects : geopandas.GeoDataFrame
+        The caller's projects (Chinese column and value aliases accepted). Not modified.
+    crs : pyproj.CRS
+        The metric analysis CRS (:func:`choose_crs`); the geometries are reprojected to it.
+
     Returns
     -------
     (geopandas.GeoDataFrame, list of Repair)
@@ -101,8 +130,8 @@ def prepare_projects(
 
     Raises
     ------
-    SchemaError, MissingColumnError, CRSError
-        Not a GeoDataFrame, no ``project_type`` column (after aliases), or no CRS.
+    SchemaError, MissingColumnError
+        Not a GeoDataFrame, or no ``project_type`` column (after aliases).
     """
     if not isinstance(projects, gpd.GeoDataFrame):
         raise SchemaError(f"projects must be a GeoDataFrame, got {type(projects).__name__}.")

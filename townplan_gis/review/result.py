@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from townplan_gis.review.kernel import CONFLICT_COLUMNS
+from townplan_gis.review.grading import GRADE_TEXT
+from townplan_gis.review.kernel import CONFLICT_COLUMNS, TOTAL_COLUMNS
 from townplan_gis.review.rules import GRADE_RANK, GRADES
 from townplan_gis.review.text import as_series, join, join_groups, strings, take
 from townplan_gis.schema import LINE_TYPES
@@ -27,20 +28,9 @@ __all__ = ["PROJECT_COLUMNS", "VERDICTS", "Review", "build_review", "project_fin
 log = logging.getLogger(__name__)
 
 VERDICTS = ("pass", "review", "reject", "invalid")
-PROJECT_COLUMNS = [
-    "project_id",
-    "project_name",
-    "project_type",
-    "verdict",
-    "worst_grade",
-    "n_conflicts",
-    "n_ignored",
-    "reason",
-    "reason_zh",
-    *[f"{lt}_overlap_m2" for lt in LINE_TYPES],
-    *[f"{lt}_overlap_length_m" for lt in LINE_TYPES],
-]
-_RANK_GRADE = {v: k for k, v in GRADE_RANK.items()}
+#: The columns of :func:`project_findings`.
+_FINDING_COLUMNS = ("verdict", "worst_grade", "n_conflicts", "n_ignored", "reason", "reason_zh")
+PROJECT_COLUMNS = ["project_id", "project_name", "project_type", *_FINDING_COLUMNS, *TOTAL_COLUMNS]
 
 
 class Review:
@@ -50,14 +40,16 @@ class Review:
     ----------
     conflicts : geopandas.GeoDataFrame
         One row per project × control-line feature (``check = "overlap"``) and per setback finding
-        (``check = "setback"``): ``project_id, project_name, project_type, line_type, line_id,
-        line_name, zone, overlap_area_m2, overlap_area_mu, overlap_length_m, pct_of_project,
-        pct_of_line, distance_m, grade, clause, procedure, clause_en, procedure_en, ignored,
-        reason``; geometry = the overlap (setback: the part of the project inside the band).
+        (``check = "setback"``): :data:`~townplan_gis.review.kernel.CONFLICT_COLUMNS`
+        (``project_id, project_name, project_type, line_type, line_id, line_name, zone, check,
+        overlap_area_m2, overlap_area_mu`` (亩, 1 亩 = 10000/15 m²), ``overlap_length_m,
+        pct_of_project, pct_of_line, distance_m, grade, clause, procedure, clause_en, procedure_en,
+        ignored, reason, reason_zh``); geometry = the overlap (setback: the part of the project
+        inside the band).
     projects : geopandas.GeoDataFrame
         Aligned to the input projects' index, none dropped: ``verdict`` (pass/review/reject/invalid),
-        ``worst_grade``, ``n_conflicts`` (not ignored), ``n_ignored``, ``reason``, and per line type
-        ``<line>_overlap_m2`` (area, overlapping lines of one type counted once) and
+        ``worst_grade``, ``n_conflicts`` (not ignored), ``n_ignored``, ``reason``, ``reason_zh``, and
+        per line type ``<line>_overlap_m2`` (area, overlapping lines of one type counted once) and
         ``<line>_overlap_length_m`` (for line projects); geometry = the project.
     summary : pandas.DataFrame
         Counts per verdict (``table = "verdict"``) and per line type × grade (``table = "conflicts"``),
@@ -134,10 +126,8 @@ class Review:
         return review_html(self)
 
 
-_GRADE_ZH = {"forbidden": "禁止", "review": "需审批", "notice": "提示"}
-# By grade rank (0 = none).
-_GRADE_BY_RANK = np.array([None, "notice", "review", "forbidden"], dtype=object)
-_GRADE_EN = pa.array(_GRADE_BY_RANK.tolist(), type=pa.string())
+# By grade rank (0 = none), as GRADE_TEXT.
+_GRADE_EN = pa.array(GRADE_TEXT.tolist(), type=pa.string())
 _GRADE_ZH_BY_RANK = pa.array([None, "提示", "需审批", "禁止"], type=pa.string())
 _NONE_EN = pa.array(["no conflict", "no conflict (slivers ignored)"])
 _NONE_ZH = pa.array(["无冲突", "无冲突（碎片已忽略）"])
@@ -204,7 +194,7 @@ def project_findings(conflicts: pd.DataFrame, projects: pd.DataFrame) -> pd.Data
     return pd.DataFrame(
         {
             "verdict": pd.Series(verdict, index=index, dtype=object, copy=False),
-            "worst_grade": pd.Series(_GRADE_BY_RANK[worst_all], index=index, dtype=object),
+            "worst_grade": pd.Series(GRADE_TEXT[worst_all], index=index, dtype=object),
             "n_conflicts": pd.Series(n_real, index=index),
             "n_ignored": pd.Series(n_ign, index=index),
             "reason": as_series(texts[0], index=index),
@@ -240,24 +230,14 @@ def build_review(
             "project_type": pd.Series(
                 prepared["project_type"].to_numpy(dtype=object), index=idx, dtype=object
             ),
-            **{
-                c: pd.Series(findings[c].array, index=idx, copy=False)
-                for c in (
-                    "verdict",
-                    "worst_grade",
-                    "n_conflicts",
-                    "n_ignored",
-                    "reason",
-                    "reason_zh",
-                )
-            },
+            **{c: pd.Series(findings[c].array, index=idx, copy=False) for c in _FINDING_COLUMNS},
         },
         geometry=prepared.geometry.values,
         crs=prepared.crs,
         index=prepared.index,
     )
     tot = totals.reindex(np.arange(n)).fillna(0.0)
-    for col in PROJECT_COLUMNS[PROJECT_COLUMNS.index("reason_zh") + 1 :]:
+    for col in TOTAL_COLUMNS:
         out[col] = tot[col].to_numpy() if col in tot else 0.0
     conflicts_out = conflicts[[*CONFLICT_COLUMNS, "geometry"]].reset_index(drop=True)
     return Review(conflicts_out, out, _summary(out, conflicts), settings, repairs)

@@ -69,6 +69,10 @@ class Rules:
         ``grade``, ``review_within_m`` and the clause/procedure texts.
     derive : dict
         Defaults for :mod:`townplan_gis.review.derive`.
+    defaults : dict
+        ``purple_zone``: the tier of purple lines without a ``zone`` (default ``"core"``).
+    meta : dict
+        The file's ``[meta]`` table (``version`` …).
     source : str
         ``"default"`` or the path of the user file; ``version`` the file's ``meta.version``.
     """
@@ -85,11 +89,6 @@ class Rules:
     @property
     def version(self) -> str:
         return str(self.meta.get("version", ""))
-
-    @property
-    def label(self) -> str:
-        """``"default 2026.11"`` or ``"<path> <version>"`` — what the settings record."""
-        return f"{self.source} {self.version}".strip()
 
     def resolve(self, line_type: str, zone: str | None, project_type: str) -> Rule:
         """The rule that grades this project type inside a line of this type and zone.

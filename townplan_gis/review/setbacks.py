@@ -26,6 +26,7 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review.grading import RULE_TEXT
+from townplan_gis.review.pieces import aggregate_pieces
 from townplan_gis.review.rules import GRADE_RANK
 from townplan_gis.review.text import fixed, join, strings, take
 from townplan_gis.schema import aliases
@@ -47,8 +48,6 @@ def _band_parts(geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: Pre
     Works on the subdivided band pieces and re-aggregates them, like the overlap kernel.
     Returns (row, line, geometry) for the pairs with a non-empty part.
     """
-    from townplan_gis.review.kernel import _aggregate
-
     sub = np.unique(pos)
     left, right = lines.band_tree.query(geoms[sub], predicate="intersects")
     rows, band_line = sub[left], lines.band_line[right]
@@ -63,7 +62,7 @@ def _band_parts(geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: Pre
             part[sel] = keep_dimension(part[sel], d)
     measure = np.where(dims == 2, shapely.area(part), shapely.length(part))
     ok = ~shapely.is_empty(part)
-    r, li, merged, _ = _aggregate(rows[ok], band_line[ok], part[ok], measure[ok], len(lines))
+    r, li, merged, _ = aggregate_pieces(rows[ok], band_line[ok], part[ok], measure[ok], len(lines))
     return r, li, merged
 
 
