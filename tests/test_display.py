@@ -16,6 +16,8 @@ from townplan_gis._display import (
     as_scorecard,
     badge,
     fmt_number,
+    label,
+    localised,
     review_html,
     scorecard_html,
     town_html,
@@ -149,3 +151,39 @@ def test_worst_conflicts_orders_by_grade_then_area():
         }
     )
     assert list(worst_conflicts(cf).index) == [2, 3, 1, 0]
+
+
+def test_label_and_localised_texts():
+    assert label("grade", "forbidden", "zh") == "禁止"
+    assert label("grade", float("nan"), "zh") == ""  # a project without conflicts has no grade
+    assert label("grade", "unheard-of", "en") == "unheard-of"
+    frame = pd.DataFrame(
+        {
+            "clause": ["第十三条", "第十条", "第五条"],
+            "clause_en": ["Art. 13", "", None],
+            "reason": ["inside", "near", "far"],
+            "reason_zh": ["区内", None, ""],
+        }
+    )
+    before = frame.copy()
+    en = localised(frame, "en")
+    assert en["clause"].tolist() == [
+        "Art. 13",
+        "第十条",
+        "第五条",
+    ]  # missing/empty: keep the original
+    assert en["reason"].tolist() == ["inside", "near", "far"]
+    zh = localised(frame, "zh")
+    assert zh["reason"].tolist() == ["区内", "near", "far"]
+    assert zh["clause"].tolist() == ["第十三条", "第十条", "第五条"]
+    pd.testing.assert_frame_equal(frame, before)  # the caller's frame is untouched
+
+
+def test_review_html_english_procedure_falls_back_to_chinese():
+    rv = fake_review()
+    # P1 has an English procedure; P3's is missing (NaN): its Chinese procedure is shown, not a blank.
+    rv.conflicts = rv.conflicts.assign(procedure_en=["No occupation of water", np.nan, np.nan])
+    html = review_html(rv, lang="en")
+    assert "No occupation of water" in html and "不得占用水域" not in html
+    assert "报市政工程行政主管部门审批" in html
+    assert "(2 / 2; ignored slivers: 1)" in html

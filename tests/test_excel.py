@@ -49,7 +49,14 @@ def test_sheets_and_headers_zh(book_zh):
     head = [c.value for c in wb["冲突明细"][1]]
     assert head[:4] == ["项目编号", "项目名称", "项目类型", "控制线"]
     assert "重叠面积 (m²)" in head and "重叠面积 (亩)" in head and "占项目比例 (%)" in head
-    assert [c.value for c in wb["达标评分"][1]][:4] == ["指标代码", "指标", "数值", "单位"]
+    assert [c.value for c in wb["达标评分"][1]] == [
+        "指标代码", "指标", "数值", "单位", "比较", "目标值", "评价", "差距", "依据", "备注",
+    ]  # fmt: skip
+    assert [c.value for c in wb["项目审查"][1]] == [
+        "项目编号", "项目名称", "项目类型", "审查结论", "最高等级", "冲突数 (个)", "忽略碎片数 (个)",
+        "占红线面积 (m²)", "占绿线面积 (m²)", "占紫线面积 (m²)", "占蓝线面积 (m²)", "占黄线面积 (m²)",
+        "说明",
+    ]  # fmt: skip
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
 

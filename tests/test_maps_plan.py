@@ -117,6 +117,28 @@ def test_review_overlays_verdicts_and_conflicts_with_popup_fields():
     assert "项目审查结论" in html and "冲突(项目×控制线)" in html
 
 
+def test_review_texts_in_the_map_language_with_fallback():
+    town = tiny_town()
+    rv = fake_review(town)
+    rv.conflicts = rv.conflicts.assign(
+        clause_en=["Purple line rules, art. 13"], procedure_en=[""], reason_zh=["紫线核心区内"]
+    )
+    before = rv.conflicts.copy()
+    data, opts = layer_data(
+        render_html(tp.plan_map(town, review=rv, basemap="none", lang="en")), "conflicts"
+    )
+    values = dict(zip(opts["fields"], data["features"][0]["properties"]["p"], strict=True))
+    assert values["Clause"] == "Purple line rules, art. 13"
+    assert values["Procedure"] == "不予许可"  # an empty English text keeps the Chinese one
+    data, opts = layer_data(
+        render_html(tp.plan_map(town, review=rv, basemap="none", lang="zh")), "conflicts"
+    )
+    values = dict(zip(opts["fields"], data["features"][0]["properties"]["p"], strict=True))
+    assert values["条款"] == "城市紫线管理办法 第十三条"
+    assert "紫线核心区内" in values.values()  # the Chinese reason replaces the (missing) reason
+    pd.testing.assert_frame_equal(rv.conflicts, before)
+
+
 def test_review_must_look_like_a_review():
     with pytest.raises(TownPlanError, match="review= must be a Review"):
         tp.plan_map(tiny_town(), review=object())

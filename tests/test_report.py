@@ -181,6 +181,8 @@ def test_opinion_reject(town):
     assert "不予通过" in page and "不予核发规划许可" in page
     assert "《城市蓝线管理办法》第十条" in page and "不得占用水域" in page
     assert "10,000.00" in page and "15.00" in page
+    # site area of the 100 m × 100 m project: 10,000 m² = 10,000 × 15 / 10,000 = 15 亩
+    assert "10,000.00 m² (15.00 亩)" in page
     assert "850.00" in page  # investment from the town's projects layer
     assert EVIL not in page
     imgs = [a["src"] for a in Page(page).attrs("img")]
@@ -241,3 +243,28 @@ def test_long_tables_are_cut_worst_first(town):
     rows = [a["data-project"] for t, a in Page(page).tags if t == "tr" and "data-project" in a]
     assert rows == ["P1", "P1"]  # the rejected project and its forbidden conflict
     assert page.count("2 more rows, all in the Excel workbook") == 2
+
+
+def test_tables_translate_labels_and_texts(town):
+    from townplan_gis.report.tables import conflicts_table, projects_table
+
+    rv = fake_review(town)
+    rv.conflicts = rv.conflicts.assign(clause_en=["Blue line rules, art. 10", "", None])
+    rv.projects = rv.projects.assign(worst_grade=["forbidden", None, "review"])
+    before = rv.conflicts.copy()
+    cf = conflicts_table(rv, "en")
+    assert cf["clause"].tolist() == [
+        "Blue line rules, art. 10",
+        "《城市道路管理条例》第二十九条",  # empty or missing English: the Chinese clause stays
+        "《城市道路管理条例》第二十九条",
+    ]
+    assert cf["grade_label"].tolist() == ["forbidden", "review", "review"]
+    assert cf["line_type_label"].tolist() == [
+        "blue line (water)",
+        "red line (roads)",
+        "red line (roads)",
+    ]
+    assert rv.conflicts.equals(before)  # the caller's review is untouched
+    pj = projects_table(rv, "zh")
+    assert pj["verdict_label"].tolist() == ["不予通过", "需审批", "通过"]
+    assert pj["worst_grade_label"].tolist() == ["禁止", "需审批", ""]  # no grade: blank, not "None"

@@ -25,6 +25,7 @@ from townplan_gis._vocab import (
     display_width,
     fmt_number,
     label,
+    localised,
     unit_label,
 )
 
@@ -60,17 +61,24 @@ def _esc(x: Any) -> str:
     return html.escape(str(x))
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    """HTML table from already-escaped cells."""
+def _table(
+    header: list[str],
+    rows: list[list[str]],
+    numeric: set[int] = frozenset(),
+    *,
+    row_styles: list[str] | None = None,
+) -> str:
+    """HTML table from already-escaped cells; ``numeric`` columns right-aligned, optional CSS per row."""
     head = "".join(f"<th>{h}</th>" for h in header)
+    styles = row_styles or [""] * len(rows)
     body = "".join(
-        "<tr>"
+        (f'<tr style="{style}">' if style else "<tr>")
         + "".join(
             f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
             for i, c in enumerate(r)
         )
         + "</tr>"
-        for r in rows
+        for r, style in zip(rows, styles, strict=True)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -217,14 +225,9 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
     )
     conflicts = review.conflicts
     if len(conflicts):
-        ign = (
-            conflicts["ignored"].fillna(False).astype(bool)
-            if "ignored" in conflicts
-            else pd.Series(False, index=conflicts.index)
-        )
-        real = conflicts[~ign]
+        real = worst_conflicts(conflicts)  # non-ignored, worst first
         tab = pd.crosstab(real["line_type"], real["grade"]) if len(real) else pd.DataFrame()
-        grades = [g for g in ("forbidden", "review", "notice")]
+        grades = ("forbidden", "review", "notice")
         rows = []
         for lt in LABELS["line_type"]:
             if lt in tab.index:
@@ -243,7 +246,7 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
                     {1, 2, 3},
                 )
             )
-        worst = worst_conflicts(conflicts, max_conflicts)
+        worst = localised(real.head(max_conflicts), lang)
         rows = [
             [
                 _esc(r.get("project_id")),
@@ -252,15 +255,11 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
                 badge("grade", r.get("grade"), lang),
                 fmt_number(r.get("overlap_area_m2")),
                 fmt_number(r.get("overlap_area_mu")),
-                _esc(
-                    r.get("procedure_en")
-                    if _lang(lang) == "en" and r.get("procedure_en")
-                    else r.get("procedure")
-                ),
+                _esc(r.get("procedure")),
             ]
             for _, r in worst.iterrows()
         ]
-        n_ign = int(ign.sum())
+        n_ign = len(conflicts) - len(real)
         parts.append(
             f"<h4>{_t('最严重的冲突', 'Worst conflicts', lang)} ({len(worst)} / {len(real)}"
             f"{_t(',另有忽略的碎片 ', '; ignored slivers: ', lang)}{n_ign})</h4>"
@@ -295,17 +294,6 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
 
 
 # --- Scorecard --------------------------------------------------------------------------------------------
-SCORECARD_COLUMNS = [
-    "key",
-    "name_zh",
-    "name_en",
-    "value",
-    "target",
-    "comparator",
-    "status",
-    "gap",
-    "source",
-]
 
 
 def scorecard_html(scorecard: pd.DataFrame, *, lang: str | None = None) -> str:
@@ -323,40 +311,33 @@ def scorecard_html(scorecard: pd.DataFrame, *, lang: str | None = None) -> str:
         + "</div>"
     )
     tint = {"pass": "#e9f7ee", "fail": "#fdecec", "not_evaluable": "#f3f4f6"}
-    body = []
+    rows, styles = [], []
     for _, r in sc.iterrows():
         unit = r.get("unit") if "unit" in sc else None
         name = r.get("name_zh") if _lang(lang) == "zh" else r.get("name_en")
-        cells = [
-            _esc(name) + f'<div class="tp-muted" style="font-size:11px">{_esc(r.get("key"))}</div>',
-            fmt_number(r.get("value"), unit),
-            _esc(comparator_symbol(r.get("comparator"))) + " " + fmt_number(r.get("target"), unit),
-            _esc(unit_label(unit, lang)),
-            badge("status", r.get("status"), lang),
-            fmt_number(r.get("gap"), unit),
-        ]
-        body.append(
-            f'<tr style="background:{tint.get(str(r.get("status")), "#fff")}">'
-            + "".join(
-                f'<td class="num">{c}</td>' if i in (1, 2, 5) else f"<td>{c}</td>"
-                for i, c in enumerate(cells)
-            )
-            + "</tr>"
+        rows.append(
+            [
+                _esc(name)
+                + f'<div class="tp-muted" style="font-size:11px">{_esc(r.get("key"))}</div>',
+                fmt_number(r.get("value"), unit),
+                _esc(comparator_symbol(r.get("comparator")))
+                + " "
+                + fmt_number(r.get("target"), unit),
+                _esc(unit_label(unit, lang)),
+                badge("status", r.get("status"), lang),
+                fmt_number(r.get("gap"), unit),
+            ]
         )
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            _t("指标", "Indicator", lang),
-            _t("数值", "Value", lang),
-            _t("目标", "Target", lang),
-            _t("单位", "Unit", lang),
-            _t("状态", "Status", lang),
-            _t("差距", "Gap", lang),
-        )
-    )
-    parts.append(
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-    )
+        styles.append(f"background:{tint.get(str(r.get('status')), '#fff')}")
+    header = [
+        _t("指标", "Indicator", lang),
+        _t("数值", "Value", lang),
+        _t("目标", "Target", lang),
+        _t("单位", "Unit", lang),
+        _t("状态", "Status", lang),
+        _t("差距", "Gap", lang),
+    ]
+    parts.append(_table(header, rows, {1, 2, 5}, row_styles=styles) + "</div>")
     return "".join(parts)
 
 

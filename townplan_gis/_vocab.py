@@ -24,6 +24,7 @@ __all__ = [
     "display_width",
     "fmt_number",
     "label",
+    "localised",
     "unit_label",
 ]
 
@@ -120,6 +121,28 @@ def label(kind: str, value: Any, lang: str | None = None) -> str:
             "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
         )
     return pair[0] if _lang(lang) == "zh" else pair[1]
+
+
+def localised(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The review's texts in ``lang``: a new frame, the caller's is never changed.
+
+    Chinese (``zh``) shows ``reason_zh`` in ``reason``; English (``en``) shows ``clause_en`` and
+    ``procedure_en`` in ``clause`` and ``procedure``. A missing or empty translation keeps the
+    original text, so no row loses its explanation. Columns a frame lacks are left alone.
+    """
+    if frame is None:
+        return frame
+    pairs = (
+        [("reason", "reason_zh")]
+        if _lang(lang) == "zh"
+        else [("clause", "clause_en"), ("procedure", "procedure_en")]
+    )
+    new = {}
+    for column, source in pairs:
+        if column in frame and source in frame:
+            text = frame[source]
+            new[column] = text.where(text.notna() & (text.astype(str) != ""), frame[column])
+    return frame.assign(**new) if new else frame
 
 
 def unit_label(unit: Any, lang: str | None = None) -> str:

@@ -28,6 +28,7 @@ from folium.template import Template
 from townplan_gis.crs import analysis_crs, shift_to_gcj02
 from townplan_gis.errors import CRSError
 from townplan_gis.maps.styles import StyleClass
+from townplan_gis.review.grading import MU_M2
 
 __all__ = ["FieldSpec", "LeafletGeoJson", "add_assets", "display_frame", "js_literal", "to_display"]
 
@@ -139,7 +140,7 @@ def display_frame(df: pd.DataFrame, fields: Sequence[FieldSpec], *, lang: str) -
             col = n.where(n.isna(), n + " %")
         elif fmt == "area":
             m2 = _fmt_number(s, 1)
-            mus = _fmt_number(pd.to_numeric(s, errors="coerce") * 15 / 10000, 2)
+            mus = _fmt_number(pd.to_numeric(s, errors="coerce") / MU_M2, 2)
             col = (m2 + " m² (" + mus + f" {mu})").where(m2.notna(), None)
         elif fmt == "bool":
             col = s.map(lambda v: yes_no.get(bool(v)) if pd.notna(v) else None).astype("object")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from folium.plugins import Fullscreen, MeasureControl
 
+from townplan_gis._vocab import localised
 from townplan_gis.errors import MissingLayerError, TownPlanError
 from townplan_gis.maps.basemaps import add_basemap
 from townplan_gis.maps.layers import (
@@ -42,10 +43,6 @@ log = logging.getLogger(__name__)
 _LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
 
 
-def _values(kind: str, lang: str) -> dict[str, str]:
-    return value_labels(kind, lang)
-
-
 def _coded(key: str, lang: str) -> dict[str, str]:
     table = load_styles().get("values", {}).get(lang, {})
     return dict(table.get(key, {}))
@@ -64,12 +61,12 @@ def _project_types(lang: str) -> dict[str, str]:
 def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
     """Popup fields and tooltip columns of a layer kind."""
     f = lambda col, fmt="text", label=None: (col, field_label(label or col, lang), fmt)  # noqa: E731
-    lines = {**_values("control_lines", lang)}
+    lines = {**value_labels("control_lines", lang)}
     specs: dict[str, tuple[list[FieldSpec], list[str]]] = {
         "roads": (
             [
                 f("name"),
-                f("road_class", _values("roads", lang)),
+                f("road_class", value_labels("roads", lang)),
                 f("redline_width_m", "num1"),
                 f("carriageway_width_m", "num1"),
                 f("surface", _coded("surface", lang)),
@@ -77,11 +74,14 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
             ],
             ["name", "road_class"],
         ),
-        "green": ([f("name"), f("green_class", _values("green", lang))], ["name", "green_class"]),
+        "green": (
+            [f("name"), f("green_class", value_labels("green", lang))],
+            ["name", "green_class"],
+        ),
         "canopy": ([f("name"), f("crown_diameter_m", "num1")], ["name"]),
         "heritage": ([f("name"), f("grade")], ["name", "grade"]),
         "facilities": (
-            [f("name"), f("facility_type", _values("facilities", lang))],
+            [f("name"), f("facility_type", value_labels("facilities", lang))],
             ["name", "facility_type"],
         ),
         "streetlights": ([f("kind")], ["kind"]),
@@ -111,8 +111,8 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                 f("project_id"),
                 f("project_name"),
                 f("project_type", _project_types(lang)),
-                f("verdict", _values("verdicts", lang)),
-                f("worst_grade", _values("conflicts", lang)),
+                f("verdict", value_labels("verdicts", lang)),
+                f("worst_grade", value_labels("conflicts", lang)),
                 f("n_conflicts", "int"),
                 f("n_ignored", "int"),
                 f("reason"),
@@ -149,7 +149,7 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
                 f("pct_of_project", "pct"),
                 f("pct_of_line", "pct"),
                 f("distance_m", "num1"),
-                f("grade", _values("conflicts", lang), "conflict_grade"),
+                f("grade", value_labels("conflicts", lang), "conflict_grade"),
                 f("clause"),
                 f("procedure"),
                 f("ignored", "bool"),
@@ -225,15 +225,9 @@ def _review_frames(
             f"got {type(review).__name__}."
         )
 
-    def localised(frame):
-        # Chinese popups show the review's Chinese reasons; the caller's frames stay untouched.
-        if frame is None or lang != "zh" or "reason_zh" not in frame:
-            return frame
-        return frame.assign(
-            reason=frame["reason_zh"].where(frame["reason_zh"].notna(), frame["reason"])
-        )
-
-    return localised(conflicts), localised(projects)
+    # Chinese popups show the review's Chinese reasons, English ones its English clauses and
+    # procedures when it has them; the caller's frames stay untouched.
+    return localised(conflicts, lang), localised(projects, lang)
 
 
 def _controls(m: folium.Map, lang: str) -> None:
@@ -382,51 +376,25 @@ def plan_map(
         gcj02=gcj, precision=precision, simplify_m=simplify_m, canvas_threshold=canvas_threshold
     )
     groups, bounds = [], []
-    for kind in sorted(wanted, key=lambda k: order.index(k) if k in order else len(order)):
-        gdf = town.layers[kind]
-        style_kind = kind
-        if kind == "projects" and verdicts is not None:
-            gdf, style_kind = verdicts, "verdicts"
+
+    def draw(gdf: gpd.GeoDataFrame, style_kind: str) -> np.ndarray | None:
         fields, tip = _fields(style_kind, lang)
-        name = layer_label(kind if style_kind != "verdicts" else "verdicts", lang)
+        name = layer_label(style_kind, lang)
         group, box = _overlay(
             m, gdf, style_kind, name=name, lang=lang, fields=fields, tooltip=tip, **common
         )
         groups.append(group)
-        bounds.append(box)
+        return box
+
+    for kind in sorted(wanted, key=lambda k: order.index(k) if k in order else len(order)):
+        if kind == "projects" and verdicts is not None:
+            bounds.append(draw(verdicts, "verdicts"))
+        else:
+            bounds.append(draw(town.layers[kind], kind))
     if verdicts is not None and "projects" not in wanted:
-        fields, tip = _fields("verdicts", lang)
-        group, box = _overlay(
-            m,
-            verdicts,
-            "verdicts",
-            name=layer_label("verdicts", lang),
-            lang=lang,
-            fields=fields,
-            tooltip=tip,
-            **common,
-        )
-        groups.append(group)
-        bounds.append(box)
+        bounds.append(draw(verdicts, "verdicts"))
     if conflicts is not None and len(conflicts):
-        if lang == "en":
-            # The review engine may carry English clause texts beside the Chinese ones.
-            english = {c: f"{c}_en" for c in ("clause", "procedure") if f"{c}_en" in conflicts}
-            conflicts = conflicts.assign(
-                **{c: conflicts[en].fillna(conflicts[c]) for c, en in english.items()}
-            )
-        fields, tip = _fields("conflicts", lang)
-        group, _box = _overlay(
-            m,
-            conflicts,
-            "conflicts",
-            name=layer_label("conflicts", lang),
-            lang=lang,
-            fields=fields,
-            tooltip=tip,
-            **common,
-        )
-        groups.append(group)
+        draw(conflicts, "conflicts")  # overlaps lie inside the projects: they do not move the view
     # Review results lead the legend (conflicts, then verdicts): what a reviewer looks for first.
     review_names = {layer_label("conflicts", lang), layer_label("verdicts", lang)}
     groups = [g for g in groups if g is not None]

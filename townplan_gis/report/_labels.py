@@ -1,8 +1,10 @@
-"""Column headers (with units) and section titles of the deliverables, in Chinese and English."""
+"""Column headers (with units) and section titles of the deliverables, in Chinese and English.
+
+Value labels (status, verdict, grade, zone, line type) are the shared vocabulary of
+:func:`townplan_gis._vocab.label`; this module holds only what the deliverables add.
+"""
 
 from __future__ import annotations
-
-from townplan_gis._display import LABELS
 
 __all__ = ["COLUMNS", "SHEETS", "TEXT", "col", "text"]
 
@@ -111,11 +113,5 @@ def col(name: str, lang: str) -> str:
 
 
 def text(key: str, lang: str, **kw: str) -> str:
+    """Section title or sentence ``key`` in ``lang``, with ``{town}``-style fields filled from ``kw``."""
     return TEXT[key][0 if lang == "zh" else 1].format(**kw)
-
-
-def value_label(kind: str, value: object, lang: str) -> str:
-    pair = LABELS.get(kind, {}).get(str(value))
-    if pair is None:
-        return "" if value is None else str(value)
-    return pair[0 if lang == "zh" else 1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import math
+from collections.abc import Iterable, Mapping
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,15 @@ def _write_sheet(
         ws.append(row)
 
 
+def _spec(
+    lang: str, columns: Iterable[str], kinds: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """Sheet spec ``[(column, header, kind)]``: the header of ``x_label`` is that of ``x``; kind
+    from ``kinds``, else text."""
+    kinds = kinds or {}
+    return [(c, col(c.removesuffix("_label"), lang), kinds.get(c, "text")) for c in columns]
+
+
 def _unit_kind(unit: Any) -> str:
     if unit in ("count", "persons", "households"):
         return "int"
@@ -207,32 +217,17 @@ def to_excel(
     wb = Workbook(write_only=True)
     if scorecard is not None:
         sc = scorecard_table(scorecard, lang)
-        kind = "auto"
-        spec = [
-            ("key", col("key", lang), "text"),
-            ("name", col("name", lang), "text"),
-            ("value", col("value", lang), kind),
-            ("unit", col("unit", lang), "text"),
-            ("comparator", col("comparator", lang), "text"),
-            ("target", col("target", lang), kind),
-            ("status_label", col("status", lang), "text"),
-            ("gap", col("gap", lang), kind),
-            ("source", col("source", lang), "text"),
-        ]
-        if "note" in sc:
-            spec.append(("note", col("note", lang), "text"))
+        columns = ["key", "name", "value", "unit", "comparator", "target", "status_label", "gap"]
+        columns += ["source", "note"] if "note" in sc else ["source"]
+        # value, target and gap take each row's unit: integers for counts, one decimal for %.
+        spec = _spec(lang, columns, dict.fromkeys(("value", "target", "gap"), "auto"))
         _write_sheet(wb, SHEETS["scorecard"][z], sc, spec, fill_by="status")
     if indicators is not None:
         ind = pd.DataFrame(indicators).copy()
         ind["name"] = ind["name_zh" if lang == "zh" else "name_en"]
-        spec = [
-            ("key", col("key", lang), "text"),
-            ("name", col("name", lang), "text"),
-            ("value", col("value", lang), "auto"),
-            ("unit", col("unit", lang), "text"),
-            ("definition", col("definition", lang), "text"),
-            ("note", col("note", lang), "text"),
-        ]
+        spec = _spec(
+            lang, ["key", "name", "value", "unit", "definition", "note"], {"value": "auto"}
+        )
         _write_sheet(wb, SHEETS["indicators"][z], ind, spec)
     if review is not None:
         cf = conflicts_table(review, lang)
@@ -244,28 +239,20 @@ def to_excel(
             "pct_of_line": "pct",
             "distance_m": "num",
         }
-        spec = []
-        for c in (
+        spec = _spec(lang, (
             "project_id", "project_name", "project_type", "line_type_label", "line_id", "line_name",
             "zone", "grade_label", "overlap_area_m2", "overlap_area_mu", "overlap_length_m",
             "pct_of_project", "pct_of_line", "distance_m", "clause", "procedure", "ignored", "reason",
-        ):  # fmt: skip
-            base = c.removesuffix("_label")
-            spec.append((c, col(base, lang), nums.get(c, "text")))
+        ), nums)  # fmt: skip
         _write_sheet(wb, SHEETS["conflicts"][z], cf, spec, fill_by="grade")
         pj = projects_table(review, lang)
-        spec = [
-            ("project_id", col("project_id", lang), "text"),
-            ("project_name", col("project_name", lang), "text"),
-            ("project_type", col("project_type", lang), "text"),
-            ("verdict_label", col("verdict", lang), "text"),
-            ("worst_grade_label", col("worst_grade", lang), "text"),
-            ("n_conflicts", col("n_conflicts", lang), "int"),
-            ("n_ignored", col("n_ignored", lang), "int"),
-            *[(f"{lt}_overlap_m2", col(f"{lt}_overlap_m2", lang), "num")
-              for lt in ("red", "green", "purple", "blue", "yellow")],
-            ("reason", col("reason", lang), "text"),
-        ]  # fmt: skip
+        overlaps = [f"{lt}_overlap_m2" for lt in ("red", "green", "purple", "blue", "yellow")]
+        spec = _spec(
+            lang,
+            ["project_id", "project_name", "project_type", "verdict_label", "worst_grade_label",
+             "n_conflicts", "n_ignored", *overlaps, "reason"],
+            {"n_conflicts": "int", "n_ignored": "int", **dict.fromkeys(overlaps, "num")},
+        )  # fmt: skip
         _write_sheet(wb, SHEETS["projects"][z], pj, spec, fill_by="verdict")
     facts = dict(settings or {})
     if review is not None:

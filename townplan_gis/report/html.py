@@ -51,7 +51,16 @@ def _env():
 
 @cache
 def css() -> str:
+    """The print stylesheet shared by the report and the opinion (``templates/style.css``)."""
     return resources.files("townplan_gis.report").joinpath("templates/style.css").read_text("utf-8")
+
+
+def _write_page(page: str, path: str | Path) -> Path:
+    """Write an HTML page as UTF-8, creating parent folders; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
 
 
 def build_report(
@@ -211,9 +220,7 @@ def report(
     )
     if path is None:
         return page
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    path = _write_page(page, path)
     log.info("report written to %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path
 

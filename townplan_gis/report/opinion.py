@@ -11,12 +11,13 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from townplan_gis._display import badge, fmt_number
+from townplan_gis._display import badge, fmt_number, label
 from townplan_gis.errors import TownPlanError
-from townplan_gis.report._labels import col, text, value_label
+from townplan_gis.report._labels import col, text
 from townplan_gis.report.charts import png_data_uri, project_map_png
-from townplan_gis.report.html import _env, _version, css
+from townplan_gis.report.html import _env, _version, _write_page, css
 from townplan_gis.report.tables import conflict_rows, conflicts_table, setting_text
+from townplan_gis.review.grading import MU_M2
 
 __all__ = ["project_opinion"]
 
@@ -108,7 +109,7 @@ def project_opinion(
         facts.append(
             (
                 "用地面积" if zh else "Site area",
-                f"{fmt_number(area)} m² ({fmt_number(area * 15 / 10000)} 亩)",
+                f"{fmt_number(area)} m² ({fmt_number(area / MU_M2)} 亩)",
             )
         )
     if town is not None and town.has("projects"):
@@ -116,10 +117,10 @@ def project_opinion(
         if len(src):
             for c in ("investment_wan_yuan", "status"):
                 if c in src and pd.notna(src.iloc[0][c]):
-                    label = col(c, lang) if c != "status" else ("建设状态" if zh else "Status")
+                    name = col(c, lang) if c != "status" else ("建设状态" if zh else "Status")
                     facts.append(
                         (
-                            label,
+                            name,
                             fmt_number(src.iloc[0][c]) if c.endswith("yuan") else src.iloc[0][c],
                         )
                     )
@@ -183,7 +184,7 @@ def project_opinion(
             project=row,
             facts=[(a, "" if b is None else b) for a, b in facts],
             verdict_badge=Markup(badge("verdict", verdict, lang)),
-            verdict_label=value_label("verdict", verdict, lang),
+            verdict_label=label("verdict", verdict, lang),
             conclusion=conclusion,
             conflicts=conflicts,
             headers=[
@@ -201,9 +202,4 @@ def project_opinion(
             L=L,
         )
     )
-    if path is None:
-        return page
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return page if path is None else _write_page(page, path)

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from townplan_gis._display import badge, fmt_number, worst_conflicts
+from townplan_gis._display import badge, fmt_number, label, worst_conflicts
+from townplan_gis._vocab import localised
 from townplan_gis.errors import TownPlanError
-from townplan_gis.report._labels import value_label
 from townplan_gis.review.kernel import CONFLICT_COLUMNS as _REVIEW_CONFLICT_COLUMNS
 from townplan_gis.review.result import PROJECT_COLUMNS as _REVIEW_PROJECT_COLUMNS
 
@@ -91,20 +91,13 @@ def scorecard_table(scorecard: pd.DataFrame, lang: str) -> pd.DataFrame:
     if "unit" not in out:
         out["unit"] = out["key"].map(indicator_unit)
     out["name"] = out["name_zh" if lang == "zh" else "name_en"].fillna(out["key"])
-    out["status_label"] = out["status"].map(lambda s: value_label("status", s, lang))
+    out["status_label"] = out["status"].map(lambda s: label("status", s, lang))
     for c in ("value", "target", "gap"):
         # Targets are numbers for >=, <=, == comparators; anything else (a range written as text) stays.
         num = pd.to_numeric(out[c], errors="coerce")
         out[c] = num.where(num.notna() | out[c].isna(), out[c])
     if "source" not in out:
         out["source"] = ""
-    return out
-
-
-def _localise_reason(out: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Chinese outputs show the review's ``reason_zh`` in the ``reason`` column."""
-    if lang == "zh" and "reason_zh" in out:
-        out["reason"] = out["reason_zh"].where(out["reason_zh"].notna(), out["reason"])
     return out
 
 
@@ -116,19 +109,15 @@ def conflicts_table(review: Any, lang: str) -> pd.DataFrame:
     if "ignored" in conflicts:
         ignored = conflicts[conflicts["ignored"].fillna(False).astype(bool)]
         ordered = pd.concat([ordered, ignored]) if len(ignored) else ordered
-    out = pd.DataFrame(ordered.drop(columns=[conflicts.geometry.name], errors="ignore")).copy()
-    if lang == "en":
-        for c in ("clause", "procedure"):
-            if f"{c}_en" in out:
-                out[c] = out[f"{c}_en"].where(
-                    out[f"{c}_en"].notna() & (out[f"{c}_en"] != ""), out[c]
-                )
-    out = _localise_reason(out, lang)
+    # Chinese reasons, or English clauses and procedures, in the shared columns.
+    out = pd.DataFrame(
+        localised(ordered, lang).drop(columns=[conflicts.geometry.name], errors="ignore")
+    )
     for c in CONFLICT_COLUMNS:
         if c not in out:
             out[c] = np.nan
-    out["line_type_label"] = out["line_type"].map(lambda v: value_label("line_type", v, lang))
-    out["grade_label"] = out["grade"].map(lambda v: value_label("grade", v, lang))
+    out["line_type_label"] = out["line_type"].map(lambda v: label("line_type", v, lang))
+    out["grade_label"] = out["grade"].map(lambda v: label("grade", v, lang))
     return out.reset_index(drop=True)
 
 
@@ -136,21 +125,16 @@ def projects_table(review: Any, lang: str) -> pd.DataFrame:
     """Per-project verdicts (no geometry), rejected first, then review, invalid, pass."""
     projects = review.projects
     _check(projects, ["project_id", "verdict"], "review.projects")
-    out = pd.DataFrame(projects.drop(columns=[projects.geometry.name], errors="ignore")).copy()
-    out = _localise_reason(out, lang)
+    out = pd.DataFrame(
+        localised(projects, lang).drop(columns=[projects.geometry.name], errors="ignore")
+    )
     for c in PROJECT_COLUMNS:
         if c not in out:
             out[c] = np.nan
     rank = out["verdict"].map({"reject": 0, "review": 1, "invalid": 2, "pass": 3}).fillna(4)
     out = out.assign(_r=rank).sort_values(["_r", "project_id"], kind="stable").drop(columns="_r")
-    out["verdict_label"] = out["verdict"].map(lambda v: value_label("verdict", v, lang))
-    out["worst_grade_label"] = out["worst_grade"].map(
-        lambda v: (
-            ""
-            if v is None or (isinstance(v, float) and np.isnan(v))
-            else value_label("grade", v, lang)
-        )
-    )
+    out["verdict_label"] = out["verdict"].map(lambda v: label("verdict", v, lang))
+    out["worst_grade_label"] = out["worst_grade"].map(lambda v: label("grade", v, lang))
     return out.reset_index(drop=True)
 
 
@@ -181,7 +165,7 @@ def conflict_rows(cf: pd.DataFrame, lang: str) -> tuple[list[dict], list[dict]]:
                 "project_id": _text(r.get("project_id")),
                 "project_name": _text(r.get("project_name")),
                 "line": line,
-                "zone": value_label("zone", r["zone"], lang) if _text(r.get("zone")) else "",
+                "zone": label("zone", r["zone"], lang) if _text(r.get("zone")) else "",
                 "grade": _text(r.get("grade")),
                 "badge": Markup(badge("grade", r.get("grade"), lang)),
                 "area_m2": "" if line_only else fmt_number(r.get("overlap_area_m2")),
