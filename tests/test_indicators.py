@@ -97,6 +97,20 @@ def test_nan_with_reason_never_fake_zero():
     assert (df.loc[df["value"].isna(), "note"] != "").all()
 
 
+def test_whole_network_scope_is_noted_on_every_value_measured_without_builtup():
+    # Without a built-up area the road values are measured over the whole network and say so; the
+    # lighting rate (both trunk roads flagged: 是 → lit, 否 → not, 1 km each → 50 %) included.
+    base = tiny_town(population=10_000)
+    town = tp.Town("无建成区", layers={k: v for k, v in base.layers.items() if k != "builtup"})
+    df = town.indicators()
+    v, n = values(df), notes(df)
+    assert v["main_road_lighting_pct"] == pytest.approx(50.0)
+    for key in ("road_length_km", "road_area_m2", "paving_rate_pct", "main_road_lighting_pct"):
+        assert "whole network" in n[key], key
+    assert math.isnan(v["road_network_density_km_per_km2"])
+    assert "whole network" not in n["road_network_density_km_per_km2"]
+
+
 def test_population_missing_only_per_capita_nan():
     v = values(tiny_town().indicators())
     assert math.isnan(v["road_area_per_capita_m2"]) and math.isnan(v["park_green_per_capita_m2"])
@@ -179,11 +193,15 @@ def test_weicheng_sample_set_is_illustrative_and_differs():
 
 
 def test_puzhou_sample_indicators():
+    # Regression values of the bundled sample (the docstring examples quote the same numbers); the
+    # three green indicators stay separate and ordered.
     df = tp.sample_town().indicators()
     v = values(df)
-    assert 1.5 < v["built_up_area_km2"] < 3
-    assert v["population"] > 0
-    assert 0 < v["road_network_density_km_per_km2"] < 30
+    assert v["built_up_area_km2"] == pytest.approx(2.3175, rel=1e-4)
+    assert v["population"] == 12_600
+    assert v["road_network_density_km_per_km2"] == pytest.approx(5.667, rel=1e-3)
+    assert v["green_coverage_pct"] == pytest.approx(15.12, rel=1e-3)
+    assert v["green_land_ratio_pct"] == pytest.approx(10.86, rel=1e-3)
     assert v["green_land_ratio_pct"] <= v["green_coverage_pct"]
 
 

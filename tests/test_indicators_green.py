@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from indicator_helpers import box, gdf, point, square_km
 
-from townplan_gis.errors import TownPlanError
+from townplan_gis.errors import MissingColumnError, TownPlanError
 from townplan_gis.indicators import (
     built_up_area_km2,
     canopy_geometries,
@@ -78,7 +79,27 @@ def test_park_green_per_capita_and_missing_population():
     assert park_green_per_capita_m2(green, 5000, square_km()) == pytest.approx(4.0)
     assert math.isnan(park_green_per_capita_m2(green, None))
     assert math.isnan(park_green_per_capita_m2(green, 0))
+    assert math.isnan(park_green_per_capita_m2(green, float("nan")))
+    assert math.isnan(park_green_per_capita_m2(green, -5000))
     assert park_count(green) == 1
+
+
+def test_green_class_missing_is_a_clear_error_and_pd_na_is_not_green_land():
+    bare = gdf([box(0, 0, 100, 100)], 类型=["G1"])
+    for call in (
+        lambda: green_land_ratio_pct(bare, square_km()),
+        lambda: green_coverage_pct(bare, square_km()),
+        lambda: park_count(bare),
+        lambda: residential_quarters(gdf([box(0, 0, 100, 100)], households=[1.0]), bare),
+    ):
+        with pytest.raises(MissingColumnError, match=r"'green'.*'green_class'.*绿地类型"):
+            call()
+    # A "string" column with a missing class: the G1 box counts, the unclassified one does not.
+    green = gdf([box(0, 0, 100, 100), box(500, 500, 600, 600)], green_class=["G1", None])
+    green["green_class"] = green["green_class"].astype("string")
+    assert park_count(green) == 1
+    assert green_land_ratio_pct(green, square_km()) == pytest.approx(1.0)
+    assert green_coverage_pct(green, square_km()) == pytest.approx(2.0)
 
 
 @settings(max_examples=30, deadline=None)
@@ -134,6 +155,20 @@ def test_household_service_coverage():
         household_service_coverage_pct(quarters, f, "clinic")
 
 
+def test_service_coverage_notes_quarters_it_cannot_place():
+    # A third quarter (100 households) has no geometry: it stays in the total, is not served, and the
+    # note says so: 100 / 500 = 20 %.
+    from townplan_gis.indicators.facilities import _service_results
+
+    quarters = gdf(
+        [box(0, 0, 100, 100), box(900, 0, 1000, 100), None], households=[100.0, 300.0, 100.0]
+    )
+    f = gdf([point(300, 50)], facility_type=["public_toilet"])
+    res = _service_results(quarters, f, {"public_toilet": 500.0})["public_toilet"]
+    assert res.value == pytest.approx(20.0)
+    assert "1 quarter(s) without a geometry" in res.note
+
+
 # --- land and residential -------------------------------------------------------------------------------
 def test_built_up_area_and_per_capita_land():
     # Two overlapping squares: 1 km² ∪ a 0.5 × 1 km strip half overlapping → 1.25 km².
@@ -141,6 +176,39 @@ def test_built_up_area_and_per_capita_land():
     assert built_up_area_km2(bu) == pytest.approx(1.25)
     assert construction_land_per_capita_m2(bu, 12_500) == pytest.approx(100.0)
     assert math.isnan(construction_land_per_capita_m2(bu, None))
+    # An empty built-up layer has no land to share: NaN, not a fake 0 m²/person.
+    empty = gdf([shapely.Polygon()])
+    assert built_up_area_km2(empty) == 0.0
+    assert math.isnan(construction_land_per_capita_m2(empty, 12_500))
+
+
+def test_functions_do_not_modify_input():
+    green = gdf([box(0, 0, 100, 100), box(50, 0, 150, 100)], green_class=["G1", "XG"])
+    trees = gdf([point(600, 600), point(700, 700)], crown_diameter_m=[10.0, float("nan")])
+    quarters = gdf([box(0, 0, 200, 200)], households=[150.0], name=["Q"])
+    f = gdf([point(300, 50)], facility_type=["public_toilet"])
+    bu = square_km()
+    frames = {"green": green, "canopy": trees, "residential": quarters, "facilities": f, "bu": bu}
+    before = {k: v.copy() for k, v in frames.items()}
+    green_coverage_pct(green, bu, trees, default_crown_diameter_m=4.0)
+    green_land_ratio_pct(green, bu)
+    park_green_per_capita_m2(green, 1000, bu)
+    park_count(green)
+    canopy_geometries(trees)
+    built_up_area_km2(bu)
+    construction_land_per_capita_m2(bu, 1000)
+    residential_quarters(quarters, green)
+    facility_counts(f)
+    household_service_coverage_pct(quarters, f, "public_toilet")
+    for k, v in frames.items():
+        assert v.equals(before[k]), k
+
+
+def test_missing_households_or_facility_type_is_a_clear_error():
+    with pytest.raises(MissingColumnError, match=r"'residential'.*'households'"):
+        residential_quarters(gdf([box(0, 0, 100, 100)], hh=[1.0]))
+    with pytest.raises(MissingColumnError, match=r"'facilities'.*'facility_type'"):
+        facility_counts(gdf([point(0, 0)], kind=["toilet"]))
 
 
 @pytest.mark.parametrize(

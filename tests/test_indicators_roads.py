@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from indicator_helpers import box, gdf, line, point, roads, square_km
 
+from townplan_gis.errors import TownPlanError
 from townplan_gis.indicators import (
+    _geom,
     internal_road_mask,
     main_road_lighting_pct,
     paving_rate_pct,
@@ -107,6 +109,25 @@ def test_road_surface_has_flat_ends():
     assert surf.area.iloc[0] == pytest.approx(1000.0)
 
 
+def test_road_surface_of_a_bend_is_mitred_and_matches_road_area():
+    # L-shaped road (0,0)→(100,0)→(100,100), 10 m wide: [0,105]×[−5,5] ∪ [95,105]×[−5,100] =
+    # 1050 + 1050 − 100 = 2000 m² (length × width). A round join would cut 25 − 25π/4 ≈ 5.4 m² off the
+    # outer corner. road_surfaces and road_area_m2 measure the same polygons.
+    r = roads([line((0, 0), (100, 0), (100, 100))], redline_width_m=[10.0])
+    assert road_surfaces(r).area.iloc[0] == pytest.approx(2000.0)
+    assert road_area_m2(r) == pytest.approx(2000.0)
+
+
+def test_unknown_variant_or_measure_is_refused():
+    r = roads([line((0, 0), (100, 0))], redline_width_m=[10.0])
+    with pytest.raises(TownPlanError, match="variant must be one of"):
+        road_area_m2(r, variant="red-line")
+    with pytest.raises(TownPlanError, match="variant must be one of"):
+        road_surfaces(r, variant="Carriageway")
+    with pytest.raises(TownPlanError, match="by must be one of"):
+        paving_rate_pct(r, by="areas")
+
+
 def test_crossing_counted_once_in_road_area():
     # Two 20 m wide, 1 km roads crossing in the middle: 2 × 20 000 − 20 × 20 = 39 600 m².
     r = roads(
@@ -174,6 +195,9 @@ def test_paving_rate_leaves_unknown_surface_out_and_nan_when_none_known():
     )
     assert paving_rate_pct(r, square_km()) == pytest.approx(50.0)
     assert math.isnan(paving_rate_pct(roads([line((0, 1), (9, 1))], surface=[None])))
+    # A pandas "string" column (missing = pd.NA) gives the same 1 km paved of 2 km known.
+    r["surface"] = r["surface"].astype("string")
+    assert paving_rate_pct(r, square_km()) == pytest.approx(50.0)
 
 
 # --- coverage ----------------------------------------------------------------------------------------------
@@ -204,7 +228,8 @@ def test_coverage_distance_is_an_option():
     st.floats(20, 300),
 )
 def test_cell_coverage_equals_plain_union(segments, d):
-    # The cell classification must give the area of the plain union of buffers, clipped.
+    # The cell classification must give the area of the plain union of buffers, clipped. Up to
+    # _DIRECT_MAX lines the function *is* the plain union, so force the cell path.
     lines = np.array([line((a, b), (c, e)) for a, b, c, e in segments], dtype=object)
     lines = lines[shapely.length(lines) > 0]
     if len(lines) == 0:
@@ -215,8 +240,26 @@ def test_cell_coverage_equals_plain_union(segments, d):
     plain = shapely.intersection(
         shapely.union_all(shapely.buffer(lines, d, quad_segs=4)), clip
     ).area
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_geom, "_DIRECT_MAX", 0)
+        cells = buffer_union_area(lines, d, clip)
     # Equal up to floating noise (pieces are unioned cell by cell).
-    assert buffer_union_area(lines, d, clip) == pytest.approx(plain, rel=1e-5, abs=1e-3)
+    assert cells == pytest.approx(plain, rel=1e-5, abs=1e-3)
+
+
+def test_cell_coverage_of_many_short_lines_per_edge_cell():
+    # 400 short roads scattered over 10 km × 10 km with d = 5 m: cells (22.4 m) are larger than the
+    # buffers, so each edge cell is cut by its own few buffers (the pairwise branch), not one union.
+    rng = np.random.default_rng(0)
+    lines = np.array(
+        [line((x, y), (x + 3, y + 2)) for x, y in rng.uniform(0, 10_000, (400, 2))], dtype=object
+    )
+    clip = box(0, 0, 10_000, 10_000)
+    plain = shapely.intersection(
+        shapely.union_all(shapely.buffer(lines, 5, quad_segs=4)), clip
+    ).area
+    assert len(lines) > _geom._DIRECT_MAX
+    assert buffer_union_area(lines, 5, clip) == pytest.approx(plain, rel=1e-9)
 
 
 @settings(max_examples=25, deadline=None)
@@ -233,6 +276,17 @@ def test_exclusive_areas_sum_to_union_area(rects):
     assert union_area(geoms, clip=box(100, 100, 600, 600)) == pytest.approx(
         shapely.intersection(shapely.union_all(geoms), box(100, 100, 600, 600)).area, rel=1e-9
     )
+
+
+def test_exclusive_areas_with_many_earlier_neighbours():
+    # 30 boxes 100 × 100 shifted by 1 m: box i meets all i earlier ones, so past 16 neighbours it is
+    # differenced against their union in one step. Union = 129 × 100 = 12 900 m²; box 0 keeps
+    # 10 000 m² and every later box adds a 1 × 100 m strip.
+    geoms = np.array([box(i, 0, i + 100, 100) for i in range(30)], dtype=object)
+    areas = exclusive_areas(geoms)
+    assert areas[0] == pytest.approx(10_000.0)
+    assert areas[1:].tolist() == pytest.approx([100.0] * 29)
+    assert union_area(geoms, clip=box(0, 0, 50, 100)) == pytest.approx(5_000.0)
 
 
 # --- lighting ----------------------------------------------------------------------------------------------
@@ -259,12 +313,30 @@ def test_lighting_without_data_or_trunk_roads_is_nan_with_reason():
 
 
 def test_functions_do_not_modify_input():
-    r = roads(grid8(), redline_width_m=[20.0] * 8, surface=["paved"] * 8)
-    before = r.copy()
-    road_area_m2(r, square_km())
-    paving_rate_pct(r, square_km(), by="area")
-    road_coverage_pct(r, square_km())
-    assert r.equals(before)
+    r = roads(
+        grid8(),
+        road_class=["arterial"] * 4 + ["branch"] * 4,
+        redline_width_m=[20.0] * 7 + [np.nan],
+        surface=["paved"] * 7 + [None],
+        lit=[True, None] * 4,
+    )
+    bu, quarter = square_km(), gdf([box(200, 200, 400, 400)], households=[120.0])
+    lights = gdf([point(500, 125)], kind=["LED"])
+    frames = {"roads": r, "builtup": bu, "residential": quarter, "streetlights": lights}
+    before = {k: (v.copy(), v.crs) for k, v in frames.items()}
+    road_length_km(r, bu, residential=quarter)
+    road_network_density_km_per_km2(r, bu, residential=quarter)
+    internal_road_mask(r, quarter)
+    road_surfaces(r)
+    road_area_m2(r, bu)
+    road_area_m2(r, bu, variant="carriageway", default_widths={"branch": 7.0})
+    road_area_ratio_pct(r, bu)
+    paving_rate_pct(r, bu)
+    paving_rate_pct(r, bu, by="area")
+    road_coverage_pct(r, bu, residential=quarter)
+    main_road_lighting_pct(r, bu, lights)
+    for k, v in frames.items():
+        assert v.equals(before[k][0]) and v.crs == before[k][1], k
 
 
 @settings(max_examples=25, deadline=None)

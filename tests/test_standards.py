@@ -177,6 +177,9 @@ def test_assess_accepts_a_precomputed_indicator_table():
     t = town(n_roads=6)
     table = t.indicators()
     assert tp.assess(table, "national-2016").equals(tp.assess(t, "national-2016"))
+    # Options cannot change a table computed beforehand: refused, not silently ignored.
+    with pytest.raises(tp.TownPlanError, match="coverage_distance_m"):
+        tp.assess(table, "national-2016", coverage_distance_m=200)
 
 
 def test_user_written_standard_with_a_reported_statistic(tmp_path):
@@ -276,8 +279,16 @@ def test_weicheng_competition_ranks_the_six_towns():
     assert len(ranked) == 6
     assert ranked["score"].is_monotonic_decreasing
     assert ranked["score"].nunique() >= 4  # the towns differ
-    assert set(ranked.iloc[:, 7:].stack()) <= {"pass", "fail", "not_evaluable"}
-    assert isinstance(ranked, pd.DataFrame)
+    statuses = ranked.iloc[:, 7:]
+    assert set(statuses.stack()) <= {"pass", "fail", "not_evaluable"}
+    # Every target has weight 1: score = 100 · passes / targets, counted from the status columns.
+    n_targets = len(tp.load_standard("weicheng-2017").targets)
+    passes = (statuses == "pass").sum(axis=1)
+    assert (ranked["n_targets"] == n_targets).all() and (ranked["n_pass"] == passes).all()
+    assert ranked["score"].tolist() == pytest.approx((100 * passes / n_targets).tolist())
+    # Competition ranking: a town's rank is 1 + the number of towns with a higher score.
+    scores = ranked["score"].tolist()
+    assert ranked["rank"].tolist() == [1 + sum(o > s for o in scores) for s in scores]
 
 
 @settings(max_examples=200, deadline=None)

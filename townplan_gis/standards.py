@@ -197,16 +197,12 @@ def _parse_target(entry: Any, i: int, source: str) -> Target:
     if not isinstance(unit, str):
         raise DataFileError(f"{where}: 'unit' must be a string, got {unit!r}.")
     if not reported or is_known(key):
-        if not is_known(key):
-            # Raises with the list of known keys.
-            try:
-                indicator_info(key)
-            except DataFileError as exc:
-                raise DataFileError(
-                    f"{where}: {exc} For a reported statistic outside the registry set "
-                    f"reported = true."
-                ) from exc
-        expected = indicator_info(key).unit
+        try:
+            expected = indicator_info(key).unit
+        except DataFileError as exc:  # the message lists the known keys
+            raise DataFileError(
+                f"{where}: {exc} For a reported statistic outside the registry set reported = true."
+            ) from exc
         if unit != expected:
             raise DataFileError(
                 f"{where}: unit '{unit}' does not match the indicator's unit '{expected}'."
@@ -305,6 +301,11 @@ def _indicator_table(town: Any, options: Mapping[str, Any]) -> pd.DataFrame:
     if isinstance(town, pd.DataFrame):
         if not {"key", "value"} <= set(town.columns):
             raise TownPlanError("an indicator table needs the columns 'key' and 'value'.")
+        if options:
+            raise TownPlanError(
+                f"indicator options {sorted(options)} cannot change a precomputed indicator table. "
+                f"Fix: pass them to town.indicators(...) when computing the table, or pass the Town."
+            )
         return town
     return town.indicators(**options)
 
@@ -329,12 +330,21 @@ def assess(town: Any, standard: str | Path | Standard, **indicator_options: Any)
         ``status`` is ``pass``, ``fail`` or ``not_evaluable`` (value missing — never a pass); ``gap``
         is the signed margin (≥ 0 met, < 0 short), NaN when not evaluable.
 
+    Raises
+    ------
+    DataFileError
+        The standard cannot be loaded (see :func:`load_standard`).
+    TownPlanError
+        ``town`` is a table without ``key``/``value`` columns, or a precomputed table is given
+        together with indicator options (they could not be applied).
+
     Examples
     --------
     >>> import townplan_gis as tp
     >>> card = tp.assess(tp.sample_town(), "ezhou-2017")
-    >>> sorted(set(card["status"])) <= ["fail", "not_evaluable", "pass"]
-    True
+    >>> row = card.set_index("key").loc["paving_rate_pct"]
+    >>> row["status"], round(float(row["gap"]), 1)  # 77.3 % paved against 90 %
+    ('fail', -12.7)
     """
     from townplan_gis.indicators.registry import indicator_info, reported_info
 
@@ -431,12 +441,12 @@ def assess_many(
 
     std = load_standard(standard)
     towns = list(towns.items()) if isinstance(towns, Mapping) else list(towns)
+    weights = [t.weight for t in std.targets]
     rows = []
     for item in progress_bar(towns, desc=f"assess {std.name}", unit="town", progress=progress):
         name, town = _resolve_town(item)
         card = assess(town, std, **indicator_options)
         status = card["status"].to_numpy()
-        weights = [t.weight for t in std.targets]
         passed = sum(w for w, s in zip(weights, status, strict=True) if s == "pass")
         row = {
             "town": name,

@@ -10,9 +10,21 @@ import numpy as np
 import shapely
 from shapely import Geometry
 
+from townplan_gis.errors import MissingColumnError, TownPlanError
 from townplan_gis.indicators._geom import dissolve
+from townplan_gis.schema import aliases
 
-__all__ = ["Result", "builtup_geometry", "is_missing_frame", "nan", "ratio_pct"]
+__all__ = [
+    "Result",
+    "builtup_geometry",
+    "check_choice",
+    "join_notes",
+    "nan",
+    "per_capita",
+    "ratio_pct",
+    "require_column",
+    "text_column",
+]
 
 
 class Result(NamedTuple):
@@ -27,8 +39,35 @@ def nan(note: str) -> Result:
     return Result(math.nan, note)
 
 
-def is_missing_frame(gdf: gpd.GeoDataFrame | None) -> bool:
-    return gdf is None or len(gdf) == 0
+def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    """Raise :class:`~townplan_gis.errors.TownPlanError` unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise TownPlanError(f"{name} must be one of {list(allowed)}, got {value!r}.")
+
+
+def require_column(gdf: gpd.GeoDataFrame, layer: str, column: str) -> None:
+    """Raise :class:`~townplan_gis.errors.MissingColumnError` when ``column`` is absent.
+
+    The indicator functions take canonical layers (``town.green`` …); a bare frame that skipped
+    :func:`townplan_gis.schema.normalize_layer` gets the same message a Town would give.
+    """
+    if column in gdf.columns:
+        return
+    table = aliases()["columns"]
+    names = {**table.get("common", {}), **table.get(layer, {})}.get(column, [])
+    available = [c for c in gdf.columns if c != gdf.geometry.name]
+    raise MissingColumnError(layer, column, available=available, aliases=names)
+
+
+def text_column(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    """A text column as an object array, None where missing or absent (numpy compares it fast).
+
+    Missing values of any kind (None, NaN, ``pd.NA`` of a ``string`` column) become None, so
+    ``values == "paved"`` is a plain boolean array.
+    """
+    if name not in gdf.columns:
+        return np.full(len(gdf), None, dtype=object)
+    return np.asarray(gdf[name].array.to_numpy(dtype=object, na_value=None), dtype=object)
 
 
 def builtup_geometry(builtup: gpd.GeoDataFrame | Geometry | None) -> Geometry | None:
@@ -46,7 +85,15 @@ def builtup_geometry(builtup: gpd.GeoDataFrame | Geometry | None) -> Geometry | 
 
 
 def ratio_pct(part: float, whole: float) -> float:
+    """``100 · part / whole``, NaN when ``whole`` is not positive."""
     return 100.0 * part / whole if whole > 0 else math.nan
+
+
+def per_capita(total: float, population: float | None) -> float:
+    """``total / population``, NaN when the population is unknown (None or NaN) or not positive."""
+    if population is None or not population > 0:
+        return math.nan
+    return total / float(population)
 
 
 def join_notes(*notes: str) -> str:

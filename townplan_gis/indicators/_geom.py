@@ -19,6 +19,7 @@ from shapely import Geometry
 from townplan_gis.geometry import keep_dimension
 
 __all__ = [
+    "EMPTY_POLYGON",
     "buffer_union_area",
     "clip_to",
     "covered_length",

@@ -20,7 +20,14 @@ from townplan_gis.errors import TownPlanError
 from townplan_gis.indicators import facilities as fac
 from townplan_gis.indicators import green as grn
 from townplan_gis.indicators import land, lighting, roads
-from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
+from townplan_gis.indicators._common import (
+    Result,
+    builtup_geometry,
+    join_notes,
+    nan,
+    per_capita,
+    ratio_pct,
+)
 from townplan_gis.indicators.registry import INDICATORS, indicator_info, reported_info
 
 __all__ = ["INDICATOR_COLUMNS", "IndicatorOptions", "town_indicators"]
@@ -89,11 +96,16 @@ class IndicatorOptions:
 
 
 def _per_capita(total: Result, population: float | None) -> Result:
-    if population is None or population <= 0:
+    if population is None or not population > 0:
         return nan("population unknown or zero in the town metadata")
-    if math.isnan(total.value):
-        return total
-    return Result(total.value / population, total.note)
+    return Result(per_capita(total.value, population), total.note)
+
+
+def _scoped(res: Result, scope: str) -> Result:
+    """``res`` with the scope note added to a computed value (a NaN already says why)."""
+    if math.isnan(res.value):
+        return res
+    return Result(res.value, join_notes(res.note, scope))
 
 
 def _land(town: Any, clip: Any) -> list[tuple[str, Result]]:
@@ -196,7 +208,7 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
     carriage_f = pool.submit(roads._carriageway_result, public, clip, o.carriageway_default_widths)
     coverage_f = pool.submit(roads._coverage_result, public, clip, o.coverage_distance_m)
     length = roads._road_length_result(public, clip)
-    length = Result(length.value, join_notes(length.note, excl, scope))
+    length = _scoped(Result(length.value, join_notes(length.note, excl)), scope)
     density = roads._density_result(length, clip)
     paving = roads._paving_length_result(public, clip)
     lit = lighting._lighting_result(
@@ -208,17 +220,17 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
     )
     areas, area_note, any_width = chain_f.result()
     if any_width:
-        road_area = Result(areas[2], join_notes(area_note, scope))
+        road_area = _scoped(Result(areas[2], area_note), scope)
         surface_known = areas[1] > 0
         paving_area = (
-            Result(ratio_pct(areas[0], areas[1]), area_note)
+            _scoped(Result(ratio_pct(areas[0], areas[1]), area_note), scope)
             if surface_known
             else nan("no road of known surface with a red-line width")
         )
     else:
         road_area = nan("no road has a red-line width (redline_width_m) or a class default")
         paving_area = road_area
-    carriage = carriage_f.result()
+    carriage = _scoped(carriage_f.result(), scope)
     ratio = (
         nan("no built-up area (layer missing or empty)")
         if clip is None
@@ -237,10 +249,10 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
         carriage,
         _per_capita(carriage, town.population),
         ratio,
-        Result(paving.value, join_notes(paving.note, scope)),
+        _scoped(paving, scope),
         paving_area,
         coverage,
-        Result(lit.value, join_notes(lit.note, scope if lit.note else "")),
+        _scoped(lit, scope),
     ]
     return list(zip(keys, values, strict=True))
 
@@ -376,8 +388,7 @@ def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
     ['key', 'name_zh', 'name_en', 'value', 'unit', 'definition', 'note']
     """
     o = IndicatorOptions.from_kwargs(options)
-    builtup = town.layers.get("builtup")
-    clip = builtup_geometry(builtup) if builtup is not None else None
+    clip = builtup_geometry(town.layers.get("builtup"))
     size = sum(len(town.layers.get(k, ())) for k in ("roads", "green", "canopy"))
     with _Pool(size >= _PARALLEL_MIN) as pool:
         green_chain = pool.submit(
@@ -414,8 +425,3 @@ def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
             )
         )
     return pd.DataFrame.from_records(records, columns=INDICATOR_COLUMNS)
-
-
-def indicator_values(frame: pd.DataFrame) -> dict[str, float]:
-    """``{key: value}`` of an indicator table."""
-    return dict(zip(frame["key"], frame["value"], strict=True))

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from townplan_gis.errors import TownPlanError
-from townplan_gis.indicators._common import Result, nan
+from townplan_gis.indicators._common import Result, nan, require_column
 from townplan_gis.indicators._geom import geoms_of
 from townplan_gis.indicators.registry import facility_types
 
@@ -33,7 +33,10 @@ DEFAULT_SERVICE_RADIUS_M: dict[str, float] = {
 
 
 def facility_counts(facilities: gpd.GeoDataFrame) -> pd.Series:
-    """Number of facilities per type, for every known type (zeros included).
+    """Number of facilities per type, for every known type (zeros included), a count.
+
+    Source: Ezhou/Weicheng 2017 presence targets (a market, a landfill, sewage treatment, a parking lot,
+    a culture/fitness venue; domain brief §1 B).
 
     Parameters
     ----------
@@ -53,6 +56,7 @@ def facility_counts(facilities: gpd.GeoDataFrame) -> pd.Series:
 
 def _types(facilities: gpd.GeoDataFrame) -> np.ndarray:
     # Plain strings; a missing type (refused by the schema, possible in a bare frame) becomes "".
+    require_column(facilities, "facilities", "facility_type")
     col = facilities["facility_type"]
     return np.asarray(col.array.to_numpy(dtype=object, na_value=""), dtype=str)
 
@@ -83,8 +87,22 @@ def households_served(
 ) -> pd.Series:
     """Whether each quarter lies within ``radius_m`` of a facility of ``facility_type``.
 
-    A quarter is served when its representative point (inside the polygon) is within the radius of the
-    facility geometry.
+    .. math:: s_q = \\left[d(p_q, F_t) \\le r\\right]
+
+    A quarter is served when its representative point p_q (inside the polygon) is within the radius of
+    the facility geometry. Tool-defined [I]; see :data:`DEFAULT_SERVICE_RADIUS_M` for the sources of
+    the default radii.
+
+    Parameters
+    ----------
+    residential : GeoDataFrame
+        Residential quarter polygons, in a metric CRS.
+    facilities : GeoDataFrame
+        Facilities with ``facility_type``, in the same CRS.
+    facility_type : str
+        A canonical facility type (``public_toilet``, ``garbage_point``, ``market`` …).
+    radius_m : float
+        Service radius in metres.
 
     Returns
     -------
@@ -109,6 +127,7 @@ def _service_results(
         return {t: nan("no residential layer: households unknown") for t in radii}
     if facilities is None:
         return {t: nan("no facilities layer") for t in radii}
+    require_column(residential, "residential", "households")
     hh = pd.to_numeric(residential["households"], errors="coerce").to_numpy(dtype=float)
     known = ~np.isnan(hh) & (hh >= 0)
     total = hh[known].sum()
@@ -124,6 +143,9 @@ def _service_results(
         note = f"radius {radius_m:g} m from the quarter's representative point"
         if (~known).any():
             note += f"; {int((~known).sum())} quarter(s) without households left out"
+        no_geom = len(residential) - len(positions)
+        if no_geom:
+            note += f"; {no_geom} quarter(s) without a geometry counted as not served"
         if len(targets) == 0:
             note += f"; no facility of type {t}"
         out[t] = Result(float(100.0 * hh[known & served].sum() / total), note)

@@ -19,7 +19,16 @@ import pandas as pd
 import shapely
 from shapely import Geometry
 
-from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
+from townplan_gis.indicators._common import (
+    Result,
+    builtup_geometry,
+    join_notes,
+    nan,
+    per_capita,
+    ratio_pct,
+    require_column,
+    text_column,
+)
 from townplan_gis.indicators._geom import discs, nested_union_areas
 
 __all__ = [
@@ -80,8 +89,10 @@ def _green_chain(
 ) -> tuple[list[float], str]:
     """Areas [G1, green land, green land + EG + canopy] inside ``clip``, and a note."""
     parts, levels, notes = [], [], []
+    if green is not None:
+        require_column(green, "green", "green_class")
     if green is not None and len(green):
-        cls = green["green_class"].to_numpy(dtype=object)
+        cls = text_column(green, "green_class")
         lv = np.where(cls == "G1", 0, np.where(np.isin(cls, GREEN_LAND_CLASSES), 1, 2))
         parts.append(np.asarray(green.geometry.array, dtype=object))
         levels.append(lv)
@@ -123,6 +134,17 @@ def green_coverage_pct(
     Overlapping polygons (a tree over a park, two overlapping parks) count once.
     Source: domain brief §3 [S]; Ezhou/Weicheng ≥ 30 %.
 
+    Parameters
+    ----------
+    green : GeoDataFrame or None
+        Green polygons of every class (``green_class``), in a metric CRS.
+    builtup : GeoDataFrame
+        Built-up polygons.
+    canopy : GeoDataFrame, optional
+        Tree points (``crown_diameter_m``) and canopy polygons, see :func:`canopy_geometries`.
+    default_crown_diameter_m : float, optional
+        Crown diameter in metres for tree points without one.
+
     Returns
     -------
     float
@@ -149,6 +171,18 @@ def green_land_ratio_pct(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame) -> 
     .. math:: R_g = 100 \\cdot A\\left(B \\cap \\bigcup_{class \\in \\{G1,G2,G3,XG\\}} g_i\\right) / A(B)
 
     Source: CJJ/T 85-2017 via domain brief §3. Always ≤ :func:`green_coverage_pct`.
+
+    Parameters
+    ----------
+    green : GeoDataFrame
+        Green polygons with ``green_class``, in a metric CRS; EG (regional green) is not green land.
+    builtup : GeoDataFrame
+        Built-up polygons.
+
+    Returns
+    -------
+    float
+        %; NaN when the built-up layer has no area.
     """
     clip = builtup_geometry(builtup)
     if clip is None:
@@ -158,7 +192,24 @@ def green_land_ratio_pct(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame) -> 
 
 
 def park_green_area_m2(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame | None = None) -> float:
-    """Area of G1 park green (union), inside the built-up area when given, in m²."""
+    """Park green area 公园绿地面积: union of the G1 park green, inside the built-up area when given, m².
+
+    .. math:: A_{G1} = A\\left(B \\cap \\bigcup_{class = G1} g_i\\right)
+
+    Source: CJJ/T 85-2017 class G1 via domain brief §3.
+
+    Parameters
+    ----------
+    green : GeoDataFrame
+        Green polygons with ``green_class``, in a metric CRS.
+    builtup : GeoDataFrame, optional
+        Clip to the built-up area; without it all G1 land is measured.
+
+    Returns
+    -------
+    float
+        m² (overlapping parks counted once).
+    """
     areas, _ = _green_chain(green, None, builtup_geometry(builtup), None)
     return areas[0]
 
@@ -172,18 +223,30 @@ def park_green_per_capita_m2(
 
     Source: domain brief §3 [S~]; Ezhou/Weicheng ≥ 4 m²/person (GB 50137 ≥ 8 for cities [R]).
 
+    Parameters
+    ----------
+    green : GeoDataFrame
+        Green polygons with ``green_class``, in a metric CRS.
+    population : float or None
+        Resident population, in the statistical scope of ``builtup``.
+    builtup : GeoDataFrame, optional
+        Clip to the built-up area (recommended).
+
     Returns
     -------
     float
-        NaN when the population is unknown or zero.
+        m²/person; NaN when the population is unknown or zero.
     """
-    if not population:
-        return math.nan
-    return park_green_area_m2(green, builtup) / float(population)
+    return per_capita(park_green_area_m2(green, builtup), population)
 
 
 def park_count(green: gpd.GeoDataFrame) -> int:
-    """Number of G1 park green features with a geometry (public green leisure places)."""
+    """Number of G1 park green features with a geometry (public green leisure places), a count.
+
+    Source: Ezhou/Weicheng 2017 "one public green leisure place" (domain brief §1 B); class G1 of
+    CJJ/T 85-2017.
+    """
+    require_column(green, "green", "green_class")
     geoms = np.asarray(green.geometry.array, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    return int(((green["green_class"] == "G1").to_numpy() & ok).sum())
+    return int(((text_column(green, "green_class") == "G1") & ok).sum())

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.indicators._common import builtup_geometry
+from townplan_gis.indicators._common import (
+    builtup_geometry,
+    per_capita,
+    require_column,
+    text_column,
+)
 from townplan_gis.indicators._geom import geoms_of
 from townplan_gis.indicators.green import GREEN_LAND_CLASSES
 
@@ -36,9 +41,21 @@ GB50188_GRADES: tuple[tuple[float, float, int], ...] = (
 
 
 def built_up_area_km2(builtup: gpd.GeoDataFrame) -> float:
-    """Area of the dissolved built-up polygons (overlaps once), km².
+    """Built-up area 建成区面积: area of the dissolved built-up polygons (overlaps once), km².
 
     .. math:: A(B) = A\\left(\\bigcup_k b_k\\right) / 10^6
+
+    Source: domain brief §3 (Ezhou/Weicheng 2017: ≥ 2 km²).
+
+    Parameters
+    ----------
+    builtup : GeoDataFrame
+        Built-up (建成区) polygons in a metric CRS.
+
+    Returns
+    -------
+    float
+        km²; 0.0 when the layer has no polygon with an area.
     """
     geom = builtup_geometry(builtup)
     return 0.0 if geom is None else geom.area / 1e6
@@ -52,14 +69,23 @@ def construction_land_per_capita_m2(builtup: gpd.GeoDataFrame, population: float
     The built-up area stands for the construction land (no land-use layer in the town model); population
     and land must share one statistical scope (domain brief §3). Source: GB 50188-2007 Table 5.2.1 [R].
 
+    Parameters
+    ----------
+    builtup : GeoDataFrame
+        Built-up polygons in a metric CRS.
+    population : float or None
+        Resident population.
+
     Returns
     -------
     float
-        NaN when the population is unknown or zero.
+        m²/person; NaN when the population is unknown or zero, or the built-up layer has no area
+        (never a fake 0 m²/person).
     """
-    if not population:
+    geom = builtup_geometry(builtup)
+    if geom is None:
         return math.nan
-    return built_up_area_km2(builtup) * 1e6 / float(population)
+    return per_capita(geom.area, population)
 
 
 def construction_land_grade(value_m2: float) -> float:
@@ -112,12 +138,15 @@ def residential_quarters(
     >>> residential_quarters(town.residential, town.green)["qualifies"].tolist()
     [True, False, False, False]
     """
+    require_column(residential, "residential", "households")
+    if green is not None:
+        require_column(green, "green", "green_class")
     quarters = np.asarray(residential.geometry.array, dtype=object)
     area = np.nan_to_num(shapely.area(quarters), nan=0.0)
     green_m2 = np.zeros(len(residential))
     if green is not None and len(green) and len(residential):
-        land = green[green["green_class"].isin(GREEN_LAND_CLASSES).to_numpy()]
-        geoms = geoms_of(land)
+        land = np.isin(text_column(green, "green_class"), GREEN_LAND_CLASSES)
+        geoms = geoms_of(np.asarray(green.geometry.array, dtype=object)[land])
         if len(geoms):
             ok = ~(shapely.is_missing(quarters) | shapely.is_empty(quarters))
             qtree = shapely.STRtree(np.where(ok, quarters, shapely.Polygon()))

@@ -14,9 +14,16 @@ import numpy as np
 import shapely
 from shapely import Geometry
 
-from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
+from townplan_gis.indicators._common import (
+    Result,
+    builtup_geometry,
+    join_notes,
+    nan,
+    ratio_pct,
+    text_column,
+)
 from townplan_gis.indicators._geom import clip_to, covered_length, geoms_of
-from townplan_gis.indicators.roads import TRUNK_CLASSES, _arr, _col, _lines
+from townplan_gis.indicators.roads import TRUNK_CLASSES, _col, _lines
 
 __all__ = ["main_road_lighting_pct"]
 
@@ -29,7 +36,7 @@ def _lighting_result(
     reach_m: float,
     trunk_classes: Sequence[str],
 ) -> Result:
-    trunk = roads[np.isin(_arr(roads, "road_class"), list(trunk_classes))]
+    trunk = roads[np.isin(text_column(roads, "road_class"), list(trunk_classes))]
     lit = _col(trunk, "lit").astype("boolean")
     has_lights = streetlights is not None and len(geoms_of(streetlights)) > 0
     if len(trunk) == 0:

@@ -297,6 +297,12 @@ def facility_types() -> tuple[str, ...]:
     return tuple(aliases()["values"]["facility_type"])
 
 
+def _facility_type_of(pattern: re.Pattern[str], key: str) -> str | None:
+    """The facility type a pattern key names, or None when it matches no known type."""
+    m = pattern.match(key)
+    return m.group(1) if m and m.group(1) in facility_types() else None
+
+
 @cache
 def indicator_info(key: str) -> Indicator:
     """The registry entry of an indicator key, including the facility pattern keys.
@@ -308,9 +314,7 @@ def indicator_info(key: str) -> Indicator:
     """
     if key in INDICATORS:
         return INDICATORS[key]
-    m = _COUNT.match(key)
-    if m and m.group(1) in facility_types():
-        t = m.group(1)
+    if t := _facility_type_of(_COUNT, key):
         return _i(
             key,
             f"{_FACILITY_LABELS_ZH.get(t, t)}数量",
@@ -319,9 +323,7 @@ def indicator_info(key: str) -> Indicator:
             f"Number of facilities of type {t}.",
             "facilities",
         )
-    m = _COVER.match(key)
-    if m and m.group(1) in facility_types():
-        t = m.group(1)
+    if t := _facility_type_of(_COVER, key):
         return _i(
             key,
             f"{_FACILITY_LABELS_ZH.get(t, t)}服务覆盖率",

@@ -20,8 +20,17 @@ import pandas as pd
 import shapely
 from shapely import Geometry
 
-from townplan_gis.indicators._common import Result, builtup_geometry, join_notes, nan, ratio_pct
+from townplan_gis.indicators._common import (
+    Result,
+    builtup_geometry,
+    check_choice,
+    join_notes,
+    nan,
+    ratio_pct,
+    text_column,
+)
 from townplan_gis.indicators._geom import (
+    EMPTY_POLYGON,
     buffer_union_area,
     clip_to,
     geoms_of,
@@ -57,19 +66,13 @@ DEFAULT_CARRIAGEWAY_WIDTH_M: dict[str, float] = {"lane": 3.5}
 TRUNK_CLASSES: tuple[str, ...] = ("arterial", "secondary")
 
 Variant = Literal["redline", "carriageway"]
+_VARIANTS: tuple[str, ...] = ("redline", "carriageway")
 
 
 def _col(gdf: gpd.GeoDataFrame, name: str, dtype: str = "object") -> pd.Series:
     if name in gdf.columns:
         return gdf[name]
     return pd.Series(np.nan if dtype == "float" else None, index=gdf.index, dtype=dtype)
-
-
-def _arr(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
-    """A text column as an object array (None where missing); numpy compares it fast."""
-    if name not in gdf.columns:
-        return np.full(len(gdf), None, dtype=object)
-    return np.asarray(gdf[name].array.to_numpy(dtype=object, na_value=None), dtype=object)
 
 
 def _lines(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -84,6 +87,9 @@ def internal_road_mask(
     roads: gpd.GeoDataFrame, residential: gpd.GeoDataFrame | None, *, tolerance_m: float = 1.0
 ) -> pd.Series:
     """Which roads are internal to a residential quarter (aligned to ``roads.index``).
+
+    GB 50220 practice (domain brief §3): roads internal to residential quarters are not counted in the
+    road network.
 
     A road is internal when it lies within a quarter grown by ``tolerance_m`` (digitising slack) and
     reaches into the quarter shrunk by ``tolerance_m``; a road running along a quarter's edge is public.
@@ -236,7 +242,7 @@ def _widths(
         default_widths = (
             DEFAULT_REDLINE_WIDTH_M if variant == "redline" else DEFAULT_CARRIAGEWAY_WIDTH_M
         )
-    cls = _arr(roads, "road_class")
+    cls = text_column(roads, "road_class")
     fallback = np.full(len(roads), np.nan)
     for name, width in dict(default_widths).items():
         fallback[cls == name] = float(width)
@@ -245,13 +251,30 @@ def _widths(
     return widths, used_default, np.isnan(widths)
 
 
+def _surfaces(
+    roads: gpd.GeoDataFrame, variant: Variant, default_widths: Mapping[str, float] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Surface polygons per road (empty where no width is known), whether a class default was used,
+    and whether the width is missing. Flat ends and mitred joins: the road land's own shape."""
+    widths, used_default, missing = _widths(roads, variant, default_widths)
+    geoms = shapely.buffer(
+        _lines(roads), np.where(missing, 0.0, widths) / 2.0, cap_style="flat", join_style="mitre"
+    )
+    return np.where(missing, EMPTY_POLYGON, geoms), used_default, missing
+
+
 def road_surfaces(
     roads: gpd.GeoDataFrame,
     *,
     variant: Variant = "redline",
     default_widths: Mapping[str, float] | None = None,
 ) -> gpd.GeoSeries:
-    """Road surface polygons: each centreline buffered by half its width with flat ends.
+    """Road surface polygons: each centreline buffered by half its width, flat ends and mitred bends.
+
+    .. math:: s_i = \\operatorname{buf}_{flat}(r_i, w_i / 2)
+
+    These are the polygons whose union :func:`road_area_m2` and ``paving_rate_pct(by="area")`` measure.
+    Widths after GB 50188-2007 class defaults [R] where missing (:data:`DEFAULT_REDLINE_WIDTH_M`).
 
     Parameters
     ----------
@@ -268,9 +291,8 @@ def road_surfaces(
     GeoSeries
         Aligned to ``roads.index``; an empty polygon where no width is known.
     """
-    widths, _, missing = _widths(roads, variant, default_widths)
-    geoms = shapely.buffer(_lines(roads), np.where(missing, 0.0, widths) / 2.0, cap_style="flat")
-    geoms = np.where(missing, shapely.Polygon(), geoms)
+    check_choice("variant", variant, _VARIANTS)
+    geoms, _, _ = _surfaces(roads, variant, default_widths)
     return gpd.GeoSeries(geoms, index=roads.index, crs=roads.crs)
 
 
@@ -280,7 +302,9 @@ def _area_notes(
     notes = []
     label = "red-line" if variant == "redline" else "carriageway"
     if used_default.any():
-        classes = sorted({c for c in _arr(roads, "road_class")[used_default] if c is not None})
+        classes = sorted(
+            {c for c in text_column(roads, "road_class")[used_default] if c is not None}
+        )
         notes.append(
             f"{int(used_default.sum())} road(s) without a {label} width used the class default "
             f"({', '.join(classes)})"
@@ -297,13 +321,10 @@ def _redline_chain(
     roads: gpd.GeoDataFrame, clip: Geometry | None, default_widths: Mapping[str, float] | None
 ) -> tuple[list[float], str, bool]:
     """Red-line areas [paved, known surface, all] in one pass; note; whether any surface is usable."""
-    widths, used_default, missing = _widths(roads, "redline", default_widths)
-    surface = _arr(roads, "surface")
+    geoms, used_default, missing = _surfaces(roads, "redline", default_widths)
+    surface = text_column(roads, "surface")
     level = np.where(surface == "paved", 0, np.where(surface == "unpaved", 1, 2))
     level = np.where(missing, -1, level)
-    geoms = shapely.buffer(
-        _lines(roads), np.where(missing, 0.0, widths) / 2.0, cap_style="flat", join_style="mitre"
-    )
     areas = nested_union_areas(geoms, level, 3, clip=clip)
     # No roads at all is a real zero; roads that all lack a width are unknown.
     usable = len(roads) == 0 or bool((~missing).any())
@@ -315,7 +336,7 @@ def _carriageway_result(
 ) -> Result:
     if len(roads) == 0:
         return Result(0.0)
-    surface = _arr(roads, "surface")
+    surface = text_column(roads, "surface")
     paved = roads[surface == "paved"]
     unknown = int(pd.isna(surface).sum())
     note_unknown = f"{unknown} road(s) of unknown surface not counted as paved" if unknown else ""
@@ -323,12 +344,9 @@ def _carriageway_result(
         if unknown == len(roads):
             return nan("no road has a surface value: paved carriageway cannot be identified")
         return Result(0.0, note_unknown)
-    widths, used_default, missing = _widths(paved, "carriageway", default_widths)
+    geoms, used_default, missing = _surfaces(paved, "carriageway", default_widths)
     if missing.all():
         return nan("no paved road has a carriageway width (carriageway_width_m)")
-    geoms = shapely.buffer(
-        _lines(paved), np.where(missing, 0.0, widths) / 2.0, cap_style="flat", join_style="mitre"
-    )
     area = union_area(geoms[~missing], clip=clip)
     return Result(
         area, join_notes(_area_notes(paved, "carriageway", used_default, missing), note_unknown)
@@ -363,6 +381,7 @@ def road_area_m2(
     float
         m²; NaN when no road has a usable width (or, for the carriageway, no surface is known).
     """
+    check_choice("variant", variant, _VARIANTS)
     clip = builtup_geometry(builtup)
     if variant == "carriageway":
         return _carriageway_result(roads, clip, default_widths).value
@@ -380,7 +399,19 @@ def road_area_ratio_pct(
 
     .. math:: R = 100 \\cdot A_{road} / A(B)
 
-    Source: 15 % by 2020 (2016 若干意见 §16).
+    Source: domain brief §3; 15 % by 2020 (2016 若干意见 §16).
+
+    Parameters
+    ----------
+    roads, builtup : GeoDataFrame
+        Road centrelines (``redline_width_m``) and built-up polygons in one metric CRS.
+    default_widths : mapping, optional
+        See :func:`road_surfaces`.
+
+    Returns
+    -------
+    float
+        %; NaN when the built-up area is empty or no road has a usable width.
     """
     clip = builtup_geometry(builtup)
     if clip is None:
@@ -391,12 +422,12 @@ def road_area_ratio_pct(
 
 # --- paving ---------------------------------------------------------------------------------------------
 def _paving_length_result(roads: gpd.GeoDataFrame, clip: Geometry | None) -> Result:
-    surface = _col(roads, "surface")
-    known = surface.notna().to_numpy()
+    surface = text_column(roads, "surface")
+    known = pd.notna(surface)
     if not known.any():
         return nan("no road has a surface value (paved/unpaved)")
     lines = clip_to(_lines(roads), clip)
-    paved_len = shapely.union_all(lines[(surface == "paved").to_numpy(dtype=bool)]).length
+    paved_len = shapely.union_all(lines[surface == "paved"]).length
     known_len = shapely.union_all(lines[known]).length
     if known_len <= 0:
         return nan("no road of known surface inside the built-up area")
@@ -423,9 +454,21 @@ def paving_rate_pct(
 
     Parameters
     ----------
+    roads : GeoDataFrame
+        Road centrelines with ``surface`` (paved/unpaved), in a metric CRS.
+    builtup : GeoDataFrame, optional
+        Clip to the built-up area; without it the whole network is measured.
     by : {"length", "area"}, default "length"
         Measure centreline length, or red-line surface area (:func:`road_surfaces`).
+    default_widths : mapping, optional
+        For ``by="area"``; see :func:`road_surfaces`.
+
+    Returns
+    -------
+    float
+        %; NaN when no road has a surface value (or, by area, a usable width).
     """
+    check_choice("by", by, ("length", "area"))
     clip = builtup_geometry(builtup)
     if by == "length":
         return _paving_length_result(roads, clip).value
@@ -462,6 +505,21 @@ def road_coverage_pct(
 
     No standard defines this indicator (domain brief §3, [I]); the distance defaults to 150 m and the
     value is labelled tool-defined. Roads internal to residential quarters are not public roads.
+
+    Parameters
+    ----------
+    roads, builtup : GeoDataFrame
+        Road centrelines and built-up polygons in one metric CRS.
+    distance_m : float, default 150
+        Distance d in metres.
+    residential : GeoDataFrame, optional
+        Residential quarters; their internal roads are excluded when ``exclude_internal``.
+    exclude_internal : bool, default True
+
+    Returns
+    -------
+    float
+        %; NaN when the built-up area is empty.
     """
     clip = builtup_geometry(builtup)
     public, _ = _public(roads, residential, exclude_internal)
