@@ -31,3 +31,15 @@ def test_demo_runs_from_another_working_directory(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "蒲州镇" in proc.stdout
     assert out.is_dir()
+
+
+def test_assess_table_lists_every_status_with_zeros(capsys):
+    card = tp.assess(tp.sample_town(), "ezhou-2017")
+    assert main(["assess", str(tp.sample_path()), "--standard", "ezhou-2017"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    n = card["status"].value_counts()
+    assert first.endswith(
+        f": pass {n.get('pass', 0)}, fail {n.get('fail', 0)}, not_evaluable {n.get('not_evaluable', 0)}"
+    )
+    # the sample has every indicator of the Ezhou standard, so the zero count must still be shown
+    assert first.endswith("not_evaluable 0")

@@ -319,6 +319,7 @@ def test_pair_overlaps_matches_hand_computed_areas(url, schema):
 def test_is_postgis_url():
     assert postgis.is_postgis_url("postgresql://u@h/db")
     assert postgis.is_postgis_url("postgres://u@h/db")
+    assert postgis.is_postgis_url("postgresql+psycopg2://u@h/db")  # any SQLAlchemy PG driver
     assert not postgis.is_postgis_url("layers/puzhou.gpkg")
     assert not postgis.is_postgis_url(None)
 

@@ -3,7 +3,7 @@
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry import GeometryCollection, LineString, Point, Polygon, box
 
 import townplan_gis as tp
 from townplan_gis.schema import layer_kind, normalize_layer
@@ -142,5 +142,29 @@ def test_layer_kind_aliases():
 def test_gpkg_boolean_as_integer_is_understood():
     gdf = roads(road_class=["arterial", "branch"], lit=[1.0, float("nan")])
     out, _ = normalize_layer(gdf, "roads")
-    assert out["lit"].iloc[0] is True or bool(out["lit"].iloc[0]) is True
+    assert out["lit"].dtype == "boolean"
+    assert out["lit"].iloc[0] == True  # noqa: E712 (pandas' nullable boolean, not a Python bool)
     assert pd.isna(out["lit"].iloc[1])
+
+
+def test_missing_free_text_value_lists_each_accepted_value_once():
+    gdf = gpd.GeoDataFrame(
+        {"facility_type": ["school", None]}, geometry=[Point(0, 0), Point(1, 1)], crs=CRS
+    )
+    with pytest.raises(tp.UnknownValueError, match=r"rows \[1\]") as err:
+        normalize_layer(gdf, "facilities")
+    accepted = str(err.value).split("Accepted values: ")[1]
+    # every canonical facility type once, not once per alias
+    assert accepted.count("'school'") == 1 and accepted.count("'clinic'") == 1
+
+
+def test_geometry_collection_reduced_to_its_polygon_parts():
+    mixed = GeometryCollection([box(0, 0, 10, 10), LineString([(20, 0), (30, 0)])])
+    gdf = gpd.GeoDataFrame(
+        {"green_class": ["G1", "G2"]}, geometry=[box(0, 0, 1, 1), mixed], crs=CRS
+    )
+    out, repairs = normalize_layer(gdf, "green")
+    assert out.geometry.iloc[1].geom_type == "MultiPolygon"
+    assert out.geometry.iloc[1].area == pytest.approx(100.0)  # the 10 m × 10 m square only
+    assert [(r.action, r.rows) for r in repairs] == [("extracted_parts", [1])]
+    assert gdf.geometry.iloc[1].geom_type == "GeometryCollection"  # caller's frame unchanged

@@ -10,7 +10,7 @@ The environment variable ``TOWNPLAN_PROGRESS=0`` switches progress bars off befo
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 __all__ = ["Options", "options"]
 
@@ -45,9 +45,10 @@ class Options:
     lang: str = "zh"
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name not in {"progress", "progress_delay_s", "lang"}:
+        names = [f.name for f in fields(self)]
+        if name not in names:
             raise AttributeError(
-                f"townplan_gis.options has no option '{name}'. Options: progress, progress_delay_s, lang."
+                f"townplan_gis.options has no option '{name}'. Options: {', '.join(names)}."
             )
         if name == "lang" and value not in ("zh", "en"):
             raise ValueError(f"townplan_gis.options.lang must be 'zh' or 'en', got {value!r}.")

@@ -18,6 +18,9 @@ from townplan_gis.errors import TownPlanError
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 2, 3
 
+# Scorecard statuses, in display order (townplan_gis.standards: missing data is never a pass).
+_STATUSES = ("pass", "fail", "not_evaluable")
+
 
 def _print_frame(df: pd.DataFrame, fmt: str = "table") -> None:
     if fmt == "csv":
@@ -38,12 +41,33 @@ def _print_frame(df: pd.DataFrame, fmt: str = "table") -> None:
             sys.stdout.write(df.to_string(index=False) + "\n")
 
 
+def _counts_text(counts) -> str:
+    """``"pass 3, review 1, …"`` from a mapping or Series of counts."""
+    return ", ".join(f"{k} {int(v)}" for k, v in counts.items())
+
+
+def _status_text(card: pd.DataFrame) -> str:
+    """Number of scorecard rows per status, every status listed (zeros included)."""
+    counts = card["status"].value_counts()
+    return _counts_text({s: counts.get(s, 0) for s in _STATUSES})
+
+
 def _load_town(path: str, args: argparse.Namespace):
     from townplan_gis.io import read_town
 
-    return read_town(
-        path, assume_crs=getattr(args, "assume_crs", None), encoding=getattr(args, "encoding", None)
+    return read_town(path, assume_crs=args.assume_crs, encoding=args.encoding)
+
+
+def _with_projects(town, args: argparse.Namespace):
+    """The town, with its projects replaced by those of ``--projects FILE`` when given."""
+    if not args.projects:
+        return town
+    from townplan_gis.io import read_layer
+
+    gdf, _ = read_layer(
+        args.projects, layer=getattr(args, "projects_layer", None), encoding=args.encoding
     )
+    return town.with_layer("projects", gdf, assume_crs=args.assume_crs)
 
 
 # --- info ------------------------------------------------------------------------------------------------
@@ -101,13 +125,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     if len(args.paths) == 1:
         card = assess(_load_town(args.paths[0], args), std)
         if args.format == "table":
-            counts = card["status"].value_counts()
-            print(
-                f"{std.name} ({std.title_zh}): "
-                + ", ".join(
-                    f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable")
-                )
-            )
+            print(f"{std.name} ({std.title_zh}): {_status_text(card)}")
             card = card[
                 ["key", "name_zh", "value", "target", "comparator", "status", "gap", "unit"]
             ]
@@ -128,11 +146,7 @@ def _demo_indicators(town, out: Path) -> None:
     card = assess(indicators, "ezhou-2017")
     print("== indicators and the Ezhou 2017 scorecard (指标与考核) ==")
     _print_frame(card[["key", "name_zh", "value", "target", "comparator", "status", "gap"]])
-    counts = card["status"].value_counts()
-    print(
-        "scorecard ezhou-2017: "
-        + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable"))
-    )
+    print(f"scorecard ezhou-2017: {_status_text(card)}")
     paths = [
         _write_csv_bom(indicators, out / "indicators.csv"),
         _write_csv_bom(pd.DataFrame(card), out / "scorecard.csv"),
@@ -145,15 +159,14 @@ DEMO_STEPS.append(_demo_indicators)
 
 # --- map -------------------------------------------------------------------------------------------------
 def _map_review(town):
-    """The town's five-line review, for colouring the map."""
-    import townplan_gis as tp
-
+    """The town's five-line review, for colouring the map: the same ``town.review()`` that
+    ``townplan review`` and the report run (red lines take their road class from the roads)."""
     if not (town.has("projects") and town.has("control_lines")):
         raise TownPlanError(
             f"--review needs 'projects' and 'control_lines' layers; town '{town.name}' has "
             f"{list(town.layers)}."
         )
-    return tp.review(town.projects, town.control_lines)
+    return town.review()
 
 
 def cmd_map(args: argparse.Namespace) -> int:
@@ -192,6 +205,7 @@ DEMO_STEPS.append(_demo_map)
 
 
 # --- review ----------------------------------------------------------------------------------------------
+# The console's subset of the Review's PROJECT_COLUMNS (townplan_gis.review.result).
 _REVIEW_COLUMNS = [
     "project_id",
     "project_name",
@@ -199,11 +213,12 @@ _REVIEW_COLUMNS = [
     "verdict",
     "worst_grade",
     "n_conflicts",
+    "reason",
 ]
 
 
 def _review_table(result) -> pd.DataFrame:
-    table = pd.DataFrame(result.projects[[*_REVIEW_COLUMNS, "reason"]])
+    table = pd.DataFrame(result.projects[_REVIEW_COLUMNS])
     table["reason"] = table["reason"].str.slice(0, 110)
     return table
 
@@ -212,12 +227,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     import json
 
     from townplan_gis.errors import MissingLayerError
-    from townplan_gis.io import read_layer
 
-    town = _load_town(args.path, args)
-    if args.projects:
-        gdf, _ = read_layer(args.projects, layer=args.projects_layer, encoding=args.encoding)
-        town = town.with_layer("projects", gdf, assume_crs=args.assume_crs)
+    town = _with_projects(_load_town(args.path, args), args)
     if not town.has("projects"):
         raise MissingLayerError(
             f"town '{town.name}' has no projects to review. Fix: add a 'projects' layer or pass "
@@ -248,31 +259,29 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"{result.settings['rules_version']}, {result.settings['crs']}"
         )
         _print_frame(_review_table(result))
-        print("verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        print(f"verdicts: {_counts_text(counts)}")
         print("written: " + ", ".join(str(p) for p in paths.values()))
     return EXIT_REJECTED if result.any_rejected else EXIT_OK
 
 
 def _demo_review(town, out: Path) -> None:
+    from townplan_gis.review.rules import GRADES
+
     result = town.review()
     print("== five-line review of the projects (五线审查) ==")
     _print_frame(_review_table(result))
-    counts = result.verdict_counts()
-    print("verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    real = result.conflicts[~result.conflicts["ignored"].astype(bool)]
+    print(f"verdicts: {_counts_text(result.verdict_counts())}")
+    ignored = result.conflicts["ignored"].astype(bool)
+    grades = result.conflicts.loc[~ignored, "grade"]
     print(
-        "conflicts by grade: "
-        + ", ".join(
-            f"{g} {int((real['grade'] == g).sum())}" for g in ("forbidden", "review", "notice")
-        )
-        + f"; slivers ignored {int(result.conflicts['ignored'].sum())}"
+        f"conflicts by grade: {_counts_text({g: (grades == g).sum() for g in GRADES})}; "
+        f"slivers ignored {int(ignored.sum())}"
     )
     paths = result.to_files(out)
     print("written: " + ", ".join(str(p) for p in paths.values()))
 
 
-if not any(getattr(step, "__name__", "") == "_demo_review" for step in DEMO_STEPS):
-    DEMO_STEPS.append(_demo_review)
+DEMO_STEPS.append(_demo_review)
 
 
 # --- report ----------------------------------------------------------------------------------------------
@@ -334,22 +343,17 @@ def _deliverables(
     return {"files": files, "scorecard": card, "review": review}
 
 
-def _print_deliverables(town, result: dict) -> None:
+def _print_deliverables(result: dict) -> None:
     card, review = result["scorecard"], result["review"]
     if card is not None:
-        counts = card["status"].value_counts()
-        print(
-            f"scorecard {card.attrs.get('standard', '')}: "
-            + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in ("pass", "fail", "not_evaluable"))
-        )
+        print(f"scorecard {card.attrs.get('standard', '')}: {_status_text(card)}")
         failed = card[card["status"] == "fail"]
         for _, r in failed.iterrows():
             print(
                 f"  fail: {r['name_zh']} ({r['key']}) {r['value']:.4g} {r['comparator']} {r['target']}"
             )
     if review is not None:
-        counts = review.verdict_counts()
-        print("review verdicts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        print(f"review verdicts: {_counts_text(review.verdict_counts())}")
     for label, path in result["files"].items():
         size = Path(path).stat().st_size / 1e6
         print(
@@ -360,12 +364,7 @@ def _print_deliverables(town, result: dict) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from townplan_gis.io import read_layer
-
-    town = _load_town(args.path, args)
-    if args.projects:
-        gdf, _ = read_layer(args.projects, encoding=args.encoding)
-        town = town.with_layer("projects", gdf, assume_crs=args.assume_crs)
+    town = _with_projects(_load_town(args.path, args), args)
     standard = None if args.standard.casefold() == "none" else args.standard
     result = _deliverables(
         town,
@@ -376,14 +375,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         opinions=args.opinions,
     )
     print(f"deliverables for {town.name}:")
-    _print_deliverables(town, result)
+    _print_deliverables(result)
     return EXIT_OK
 
 
 def _demo_report(town, out: Path) -> None:
     print("== deliverables: report, workbook, map, review opinion (成果) ==")
     result = _deliverables(town, out, standard="ezhou-2017", lang="zh", opinions="rejected")
-    _print_deliverables(town, result)
+    _print_deliverables(result)
 
 
 DEMO_STEPS.append(_demo_report)
@@ -403,6 +402,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- parser --------------------------------------------------------------------------------------------
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    """The options every command that reads a town shares."""
+    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
+    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="townplan",
@@ -414,8 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="layers, feature counts, CRS and repairs of a town")
     p.add_argument("path", help="a .gpkg or a folder of layer files")
-    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
-    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    _add_input_options(p)
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("map", help="plan map of a town (and its review) as one offline HTML file")
@@ -432,8 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="load Leaflet from CDNs (smaller file)")
     p.add_argument("--simplify-m", type=float, help="simplification tolerance in metres")
     p.add_argument("--tianditu-key", help="Tianditu key (default: $TIANDITU_KEY)")
-    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
-    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    _add_input_options(p)
     p.set_defaults(func=cmd_map)
 
     p = sub.add_parser(
@@ -461,8 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="townplan_review", help="output folder (default: ./townplan_review)"
     )
     p.add_argument("--format", choices=["table", "json"], default="table", help="console output")
-    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
-    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    _add_input_options(p)
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser(
@@ -494,8 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="none",
         help="also write a review opinion (审查意见) per project into OUT/opinions/",
     )
-    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
-    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    _add_input_options(p)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("indicators", help="planning indicators of a town (路网密度, 绿化覆盖率 …)")
@@ -507,8 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=150.0,
         help="distance d of the tool-defined road coverage, m (default 150)",
     )
-    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
-    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    _add_input_options(p)
     p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser(
@@ -520,8 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--standard", required=True, help="packaged name or a .toml file")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar when ranking")
-    p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
-    p.add_argument("--encoding", help="force the text encoding of shapefiles, e.g. gbk")
+    _add_input_options(p)
     p.set_defaults(func=cmd_assess)
 
     p = sub.add_parser("demo", help="run the main job on the bundled sample town (蒲州镇)")

@@ -10,14 +10,9 @@ from townplan_gis.repairs import Repair
 
 __all__ = ["keep_dimension", "repair_geometry"]
 
-_DIM = {
-    "Polygon": 2,
-    "MultiPolygon": 2,
-    "LineString": 1,
-    "MultiLineString": 1,
-    "Point": 0,
-    "MultiPoint": 0,
-}
+# The empty geometry of each topological dimension, and the multi-part constructor.
+_EMPTY = {2: shapely.Polygon(), 1: shapely.LineString(), 0: shapely.Point()}
+_COLLECT = {2: shapely.multipolygons, 1: shapely.multilinestrings, 0: shapely.multipoints}
 
 
 def keep_dimension(geoms: np.ndarray, dim: int) -> np.ndarray:
@@ -25,6 +20,19 @@ def keep_dimension(geoms: np.ndarray, dim: int) -> np.ndarray:
 
     ``make_valid`` and intersections return GeometryCollections mixing polygons with lines and points;
     an area computation wants the polygonal part only. Geometries left with nothing become empty.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+        Not modified.
+    dim : {0, 1, 2}
+        Topological dimension to keep: 0 points, 1 lines, 2 polygons.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array: collections reduced to their Multi* part of dimension ``dim``, geometries of
+        another dimension made empty, null geometries left null.
     """
     geoms = np.asarray(geoms, dtype=object)
     out = geoms.copy()
@@ -35,21 +43,15 @@ def keep_dimension(geoms: np.ndarray, dim: int) -> np.ndarray:
         # Collections that contributed no part of this dimension become empty.
         merged = np.full(is_coll.sum(), None, dtype=object)
         if keep.any():
-            collected = (
-                shapely.multipolygons
-                if dim == 2
-                else (shapely.multilinestrings if dim == 1 else shapely.multipoints)
-            )
-            merged_parts = collected(parts[keep], indices=idx[keep])
+            merged_parts = _COLLECT[dim](parts[keep], indices=idx[keep])
             # multi* with indices returns one geometry per index up to the max index present
             present = np.unique(idx[keep])
             merged[present] = np.asarray(merged_parts)[present]
-        empty = {2: shapely.Polygon(), 1: shapely.LineString(), 0: shapely.Point()}[dim]
-        merged[[m is None for m in merged]] = empty
+        merged[[m is None for m in merged]] = _EMPTY[dim]
         out[is_coll] = merged
     wrong = (~is_coll) & (shapely.get_dimensions(geoms) != dim) & ~shapely.is_missing(geoms)
     if wrong.any():
-        out[wrong] = {2: shapely.Polygon(), 1: shapely.LineString(), 0: shapely.Point()}[dim]
+        out[wrong] = _EMPTY[dim]
     return out
 
 
@@ -59,6 +61,19 @@ def repair_geometry(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame
     Invalid polygons (self-intersections, bow-ties, wrong ring order) are repaired with
     :func:`shapely.make_valid`; for polygonal input only the polygonal part of the result is kept, so a
     bow-tie stays an area. Null and empty geometries are kept (nothing is silently dropped) and reported.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Not modified.
+    layer : str
+        Layer kind named in the Repair records.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of Repair)
+        ``gdf`` itself when every geometry is valid, else a repaired copy; and the ``empty_geometry``,
+        ``make_valid`` and ``collapsed`` records.
     """
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     repairs: list[Repair] = []

@@ -143,7 +143,8 @@ def read_layer(
     Returns
     -------
     (geopandas.GeoDataFrame, dict)
-        The layer, and a dict ``{"path", "layer", "driver", "encoding", "declared", "note"}``.
+        The layer, and a dict ``{"path", "layer", "driver", "encoding", "declared", "detected",
+        "note"}`` (``detected``: the encoding was found from the bytes, not forced or assumed).
     """
     path = Path(path)
     if not path.exists():
@@ -234,22 +235,15 @@ def read_town(
     -------
     Town
     """
+    opts = {"name": name, "crs": crs, "assume_crs": assume_crs, "allow_empty": allow_empty}
+    opts = {k: v for k, v in {**opts, **kwargs}.items() if v is not None}
     if _is_db(
         path
     ):  # postgresql://… : a PostGIS schema (schema=, tables=), see townplan_gis.postgis
         from townplan_gis import postgis
 
-        opts = {"name": name, "crs": crs, "assume_crs": assume_crs, "allow_empty": allow_empty}
-        return postgis.read_town(path, **{k: v for k, v in opts.items() if v is not None}, **kwargs)
+        return postgis.read_town(path, **opts)
     path = Path(path)
-    opts = {
-        "name": name,
-        "crs": crs,
-        "assume_crs": assume_crs,
-        "allow_empty": allow_empty,
-        **kwargs,
-    }
-    opts = {k: v for k, v in opts.items() if v is not None}
     if path.is_dir():
         return _read_folder(path, encoding=encoding, progress=progress, **opts)
     if path.suffix.casefold() == ".gpkg":
@@ -379,14 +373,14 @@ def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str | None) -> None:
 
 def _is_db(path: Any) -> bool:
     """A PostgreSQL URL, or a SQLAlchemy URL/Engine/Connection (handled by townplan_gis.postgis)."""
-    if isinstance(path, str):
-        return path.startswith(("postgresql://", "postgres://", "postgresql+"))
-    return type(path).__module__.startswith("sqlalchemy")
+    from townplan_gis.postgis import is_postgis_url
+
+    return is_postgis_url(path)
 
 
 def write_town(
     town: Town, path: str | Path, *, crs: Any = None, overwrite: bool = True, **kwargs: Any
-) -> Path:
+) -> Path | str:
     """Write a town to a GeoPackage (``*.gpkg``) or a folder of GeoPackages with ``town.toml``.
 
     GeoPackage is the default container: shapefiles cut UTF-8 Chinese field names at 10 bytes and cannot
@@ -403,6 +397,14 @@ def write_town(
         China) instead of the analysis CRS. The analysis CRS is kept in the metadata, so reading back
         measures in the same zone; coordinates then round-trip to floating-point precision only.
     overwrite : bool, default True
+        Replace an existing file or folder at ``path``; with False an existing one is an error.
+    **kwargs
+        ``schema=`` for a PostGIS URL (see :func:`townplan_gis.postgis.write_town`).
+
+    Returns
+    -------
+    pathlib.Path or str
+        The file or folder written (for PostGIS, the schema name).
     """
     import tomli_w
 

@@ -30,7 +30,9 @@ import pandas as pd
 import shapely
 
 from townplan_gis.errors import DataFileError, TownPlanError
-from townplan_gis.schema import normalize_layer
+from townplan_gis.io import INDEX_COLUMN, META_TABLE, _meta, _prepare_for_write, _town_from_parts
+from townplan_gis.repairs import Repair
+from townplan_gis.schema import layer_kind, normalize_layer
 
 __all__ = [
     "META_TABLE",
@@ -44,9 +46,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-META_TABLE = "townplan_town"
-INDEX_COLUMN = "townplan_index"
-_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+# Any SQLAlchemy PostgreSQL URL (postgresql+psycopg://, postgresql+psycopg2:// …); _engine picks psycopg 3
+# for the bare scheme.
+_SCHEMES = ("postgresql://", "postgres://", "postgresql+")
 
 
 def is_postgis_url(obj: Any) -> bool:
@@ -198,12 +200,6 @@ def _frame(
     return gdf
 
 
-def _table(name: str, schema: str | None):
-    import sqlalchemy as sa
-
-    return sa.table(name, schema=schema)
-
-
 def _columns(conn: Any, name: str, schema: str) -> list[str]:
     import sqlalchemy as sa
 
@@ -224,6 +220,14 @@ def _select_table(conn: Any, name: str, schema: str, source: str):
     if not cols:
         raise DataFileError(f"{source}: no table '{schema}.{name}'.")
     return sa.select(*[sa.column(c) for c in cols]).select_from(sa.table(name, schema=schema))
+
+
+def _read_table(
+    conn: Any, name: str, schema: str, *, geom_col: str | None, source: str
+) -> gpd.GeoDataFrame:
+    """One whole table as a GeoDataFrame (every column, selected by name)."""
+    stmt = _select_table(conn, name, schema, source)
+    return _frame(conn, stmt, None, geom_col=geom_col, source=source)
 
 
 def read_table(
@@ -247,9 +251,7 @@ def read_table(
     """
     source = f"{_safe_url(con)} {schema}.{table}"
     with _connect(con) as conn:
-        return _frame(
-            conn, _select_table(conn, table, schema, source), None, geom_col=geom_col, source=source
-        )
+        return _read_table(conn, table, schema, geom_col=geom_col, source=source)
 
 
 def read_projects(
@@ -308,17 +310,21 @@ def read_projects(
         source = f"{_safe_url(con)} query"
     with _connect(con) as conn:
         _check_postgis(conn, con)
-        stmt = _select_table(conn, table, schema, source) if table is not None else sa.text(sql)
-        gdf = _frame(conn, stmt, params, geom_col=geom_col, source=source)
-    if gdf.crs is None and gdf.geometry.notna().any():
-        if assume_crs is None:
-            raise DataFileError(
-                f"{source}: geometries carry no SRID. Fix: pass assume_crs='EPSG:4546' (the CRS the "
-                f"data is really in), or UpdateGeometrySRID in the database."
-            )
-        gdf = gdf.set_crs(assume_crs)
-    elif gdf.crs is None:  # no rows, so no SRID to read: the CRS asked for, if any
-        gdf = gdf.set_crs(crs or assume_crs, allow_override=True) if (crs or assume_crs) else gdf
+        if table is not None:
+            gdf = _read_table(conn, table, schema, geom_col=geom_col, source=source)
+        else:
+            gdf = _frame(conn, sa.text(sql), params, geom_col=geom_col, source=source)
+    if gdf.crs is None:
+        if gdf.geometry.notna().any():
+            if assume_crs is None:
+                raise DataFileError(
+                    f"{source}: geometries carry no SRID. Fix: pass assume_crs='EPSG:4546' (the CRS "
+                    f"the data is really in), or UpdateGeometrySRID in the database."
+                )
+            gdf = gdf.set_crs(assume_crs)
+        elif crs is not None or assume_crs is not None:
+            # No geometry, so no SRID to read: the CRS asked for.
+            gdf = gdf.set_crs(crs if crs is not None else assume_crs)
     out, _ = normalize_layer(gdf, "projects", allow_empty=True)
     if index_col is not None:
         if index_col not in out.columns:
@@ -381,10 +387,6 @@ def read_town(
     -------
     Town
     """
-    from townplan_gis.io import _town_from_parts
-    from townplan_gis.repairs import Repair
-    from townplan_gis.schema import layer_kind
-
     label = f"{_safe_url(con)} schema {schema}"
     with _connect(con) as conn:
         _check_postgis(conn, con)
@@ -412,12 +414,10 @@ def read_town(
                 f"{label}: no layer tables found. Name tables by layer kind (roads, control_lines …) "
                 f"or pass tables={{kind: table}}."
             )
-        layers = {}
-        for kind, name in chosen.items():
-            source = f"{label} table {name}"
-            layers[kind] = _frame(
-                conn, _select_table(conn, name, schema, source), None, geom_col=None, source=source
-            )
+        layers = {
+            kind: _read_table(conn, name, schema, geom_col=None, source=f"{label} table {name}")
+            for kind, name in chosen.items()
+        }
     kwargs.setdefault("allow_empty", True)
     return _town_from_parts(schema, layers, meta, repairs, **kwargs)
 
@@ -451,8 +451,6 @@ def write_layer(
 ) -> None:
     """Write a GeoDataFrame as a PostGIS table with a GiST index (inside the caller's transaction)."""
     from geoalchemy2 import Geometry
-
-    from townplan_gis.io import _prepare_for_write
 
     out = _prepare_for_write(gdf)
     geom = out.geometry.name
@@ -503,8 +501,6 @@ def write_town(
     """
     import sqlalchemy as sa
 
-    from townplan_gis.io import _meta
-
     with _connect(con, write=True) as conn:
         _check_postgis(conn, con)
         conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
@@ -549,6 +545,18 @@ def pair_overlaps(
     The GiST-indexed ``ST_Intersects`` join followed by ``ST_Area(ST_Intersection(a, b))``: how an
     office would compute overlaps in the database, and the reference :func:`review` is checked
     against.
+
+    Parameters
+    ----------
+    con : str, sqlalchemy URL, Engine or Connection
+        ``postgresql://user:password@host:port/database``.
+    left, right : str
+        The two tables (e.g. projects and control lines), in ``schema``.
+    left_id, right_id : str
+        Their identifier columns, returned as ``left_id`` and ``right_id``.
+    schema : str, default "public"
+    left_geom, right_geom : str, default "geometry"
+        Their geometry columns; both in one projected SRID, so areas are in its square units.
 
     Returns
     -------

@@ -85,10 +85,6 @@ def aliases() -> dict[str, Any]:
     return load_toml_text(text, source="townplan_gis/data/aliases.toml")
 
 
-def _domain(column: str) -> tuple[str, ...]:
-    return tuple(aliases()["values"][column])
-
-
 _NAME = Column("name", "str", label_zh="名称", label_en="Name")
 
 LAYERS: dict[str, LayerSpec] = {
@@ -245,9 +241,22 @@ def layer_kind(name: str) -> str | None:
     return None
 
 
+def _column_aliases(kind: str) -> dict[str, list[str]]:
+    """Canonical column → its accepted aliases, for one layer kind (common aliases included)."""
+    return {**aliases()["columns"].get("common", {}), **aliases()["columns"].get(kind, {})}
+
+
+def _accepted(col: Column) -> tuple[str, ...]:
+    """The canonical values a column accepts (its domain, else the alias table's values)."""
+    return col.domain or tuple(aliases()["values"].get(col.name, {}))
+
+
 def _rename_columns(gdf: gpd.GeoDataFrame, kind: str) -> tuple[dict[str, str], list[str]]:
-    """Map present columns to canonical names; return (renames, canonical names taken)."""
-    table = {**aliases()["columns"].get("common", {}), **aliases()["columns"].get(kind, {})}
+    """Map present columns to canonical names; return (renames, canonical names taken).
+
+    Also used by ``townplan_gis.review.projects``: keep the signature.
+    """
+    table = _column_aliases(kind)
     present = {_key(c): c for c in gdf.columns if c != gdf.geometry.name}
     renames: dict[str, str] = {}
     for canonical, names in table.items():
@@ -289,13 +298,12 @@ def _map_domain(series: pd.Series, layer: str, col: Column) -> pd.Series:
     if col.required:
         bad |= ~present
     if bad.any():
-        accepted = col.domain or tuple(aliases()["values"].get(col.name, {}))
         raise UnknownValueError(
             layer,
             col.name,
             values=series[bad].tolist(),
             rows=series.index[bad].tolist(),
-            accepted=accepted,
+            accepted=_accepted(col),
         )
     return mapped.astype("object").where(mapped.notna(), None)
 
@@ -358,7 +366,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> None:
                         col.name,
                         values=s[missing].tolist(),
                         rows=s.index[missing].tolist(),
-                        accepted=_value_lookup(col.name).values() or ["non-empty"],
+                        accepted=_accepted(col) or ("non-empty",),
                     )
             if col.name in aliases()["values"]:
                 gdf[col.name] = _map_domain(s, spec.kind, col)
@@ -373,13 +381,33 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> None:
                 gdf[col.name] = as_text.astype("object")
 
 
+def _replace_geometry(
+    gdf: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    changed: np.ndarray,
+    *,
+    kind: str,
+    action: str,
+    detail: str,
+) -> Repair:
+    """Set ``gdf``'s geometry in place (a copy normalize_layer owns); the Repair of the changed rows."""
+    gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    return Repair(kind, action, gdf.index[changed].tolist(), detail)
+
+
 def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Repair]) -> None:
-    geoms = gdf.geometry.array
-    if shapely.has_z(geoms).any():
-        rows = gdf.index[shapely.has_z(geoms)].tolist()
-        gdf[gdf.geometry.name] = shapely.force_2d(geoms)
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    has_z = shapely.has_z(geoms)
+    if has_z.any():
         repairs.append(
-            Repair(spec.kind, "dropped_z", rows, "Z coordinates dropped (analysis is 2-D)")
+            _replace_geometry(
+                gdf,
+                shapely.force_2d(geoms),
+                has_z,
+                kind=spec.kind,
+                action="dropped_z",
+                detail="Z coordinates dropped (analysis is 2-D)",
+            )
         )
     if spec.geometry[0] == "Polygon":
         # CAD exports carry closed polylines where a polygon is meant (domain brief §6).
@@ -393,28 +421,30 @@ def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Re
             coords, idx = shapely.get_coordinates(geoms[closed_line], return_index=True)
             fixed = geoms.copy()
             fixed[closed_line] = shapely.polygons(shapely.linearrings(coords, indices=idx))
-            gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
             repairs.append(
-                Repair(
-                    spec.kind,
-                    "polygonized",
-                    gdf.index[closed_line].tolist(),
-                    "closed lines turned into polygons (CAD export)",
+                _replace_geometry(
+                    gdf,
+                    fixed,
+                    closed_line,
+                    kind=spec.kind,
+                    action="polygonized",
+                    detail="closed lines turned into polygons (CAD export)",
                 )
             )
     types = gdf.geometry.geom_type
     collections = (types == "GeometryCollection").to_numpy()
     if collections.any() and len(spec.geometry) == 2:
         dim = {"Polygon": 2, "LineString": 1, "Point": 0}[spec.geometry[0]]
-        geoms = np.asarray(gdf.geometry.array, dtype=object)
+        geoms = np.array(gdf.geometry.array, dtype=object)
         geoms[collections] = keep_dimension(geoms[collections], dim)
-        gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
         repairs.append(
-            Repair(
-                spec.kind,
-                "extracted_parts",
-                gdf.index[collections].tolist(),
-                f"geometry collections reduced to their {spec.geometry[0]} parts",
+            _replace_geometry(
+                gdf,
+                geoms,
+                collections,
+                kind=spec.kind,
+                action="extracted_parts",
+                detail=f"geometry collections reduced to their {spec.geometry[0]} parts",
             )
         )
         types = gdf.geometry.geom_type
@@ -474,12 +504,11 @@ def normalize_layer(
         )
     for col in spec.columns:
         if col.required and col.name not in out.columns:
-            table = {**aliases()["columns"].get("common", {}), **aliases()["columns"].get(kind, {})}
             raise MissingColumnError(
                 kind,
                 col.name,
                 available=[c for c in out.columns if c != out.geometry.name],
-                aliases=table.get(col.name, []),
+                aliases=_column_aliases(kind).get(col.name, []),
             )
     _coerce(out, spec)
     _fix_geometry_types(out, spec, repairs)

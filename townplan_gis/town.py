@@ -122,7 +122,7 @@ class Town:
                     Repair(kind, "assumed_crs", [], f"no CRS in the data; assumed {assume_crs}")
                 )
             prepared[kind] = norm
-        self.crs: pyproj.CRS = (
+        self.crs: pyproj.CRS | None = (
             analysis_crs(*prepared.values(), crs=crs) if prepared or crs else None
         )
         self.layers: dict[str, gpd.GeoDataFrame] = {}
@@ -239,8 +239,9 @@ class Town:
 
         return read_town(path, **kwargs)
 
-    def write(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write the town to a GeoPackage or a folder; see :func:`townplan_gis.io.write_town`."""
+    def write(self, path: str | Path, **kwargs: Any) -> Path | str:
+        """Write the town to a GeoPackage, a folder or a PostGIS schema; see
+        :func:`townplan_gis.io.write_town`."""
         from townplan_gis.io import write_town
 
         return write_town(self, path, **kwargs)
