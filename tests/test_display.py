@@ -128,7 +128,7 @@ def test_display_language_option(town):
         assert "Layers" in town._repr_html_()
     finally:
         tp.options.lang = "zh"
-    with pytest.raises(ValueError):
+    with pytest.raises(tp.TownPlanError, match="'zh' or 'en', got 'fr'"):
         tp.options.lang = "fr"
     with pytest.raises(AttributeError):
         tp.options.colour = "red"

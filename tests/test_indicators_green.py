@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from indicator_helpers import box, gdf, point, square_km
 
-from townplan_gis.errors import MissingColumnError, TownPlanError
+from townplan_gis.errors import CRSError, MissingColumnError, TownPlanError
 from townplan_gis.indicators import (
     built_up_area_km2,
     canopy_geometries,
@@ -32,6 +32,15 @@ POLY16 = 8 * math.sin(2 * math.pi / 16)
 
 
 # --- green ------------------------------------------------------------------------------------------------
+def test_layers_in_degrees_are_refused():
+    # The same parks in longitude/latitude would give "areas" in square degrees.
+    green = gdf([box(0, 0, 100, 100)], green_class=["G1"]).to_crs(4326)
+    with pytest.raises(CRSError, match=r"degrees.*reproject"):
+        park_green_area_m2(green)
+    with pytest.raises(CRSError, match="EPSG:4326"):
+        green_land_ratio_pct(green, square_km())
+
+
 def test_overlapping_green_counted_once():
     # Two 100 × 100 parks overlapping by 50 × 100: union 15 000 m² of 1 km² → 1.5 %.
     green = gdf([box(0, 0, 100, 100), box(50, 0, 150, 100)], green_class=["G1", "G1"])

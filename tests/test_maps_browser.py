@@ -7,29 +7,16 @@ from the file itself. `.ci/run` installs the ``chromium`` and ``fonts-noto-cjk``
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
+from browser_helpers import needs_chromium
 from maps_helpers import expected_paths, fake_review, tiny_town
 
 import townplan_gis as tp
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--headless", "--host-resolver-rules=MAP * ~NOTFOUND"]
+pytestmark = needs_chromium
 
 MAP_JS = "window[Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map)]"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Page:

@@ -12,13 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from browser_helpers import needs_chromium
 
 import townplan_gis as tp
 
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
-ARGS = ["--no-sandbox", "--headless", "--host-resolver-rules=MAP * ~NOTFOUND"]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +38,6 @@ def files(tmp_path_factory):
     pid = review.projects.loc[review.projects["verdict"] == "reject", "project_id"].iloc[0]
     opinion = tp.project_opinion(review, pid, town=town, path=out / "opinion.html")
     return {"report": report, "opinion": opinion, "dir": out}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, path: Path, *, width=1000, height=1400):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 
+from townplan_gis.errors import TownPlanError
+
 __all__ = ["Options", "options"]
 
 
@@ -51,7 +53,10 @@ class Options:
                 f"townplan_gis.options has no option '{name}'. Options: {', '.join(names)}."
             )
         if name == "lang" and value not in ("zh", "en"):
-            raise ValueError(f"townplan_gis.options.lang must be 'zh' or 'en', got {value!r}.")
+            raise TownPlanError(
+                f"townplan_gis.options.lang must be 'zh' or 'en', got {value!r}. "
+                "Fix: tp.options.lang = 'zh' (中文) or 'en'."
+            )
         super().__setattr__(name, value)
 
 

@@ -11,7 +11,7 @@ import shapely
 from shapely import Geometry
 
 from townplan_gis.errors import MissingColumnError, TownPlanError
-from townplan_gis.indicators._geom import dissolve
+from townplan_gis.indicators._geom import dissolve, metric_geoms
 from townplan_gis.schema import aliases
 
 __all__ = [
@@ -77,7 +77,7 @@ def builtup_geometry(builtup: gpd.GeoDataFrame | Geometry | None) -> Geometry | 
     if isinstance(builtup, Geometry):
         geom = builtup
     else:
-        geom = dissolve(np.asarray(builtup.geometry.array, dtype=object))
+        geom = dissolve(metric_geoms(builtup))
     if geom.is_empty or geom.area <= 0:
         return None
     shapely.prepare(geom)

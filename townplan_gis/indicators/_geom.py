@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from shapely import Geometry
 
+from townplan_gis.errors import CRSError
 from townplan_gis.geometry import keep_dimension
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "dissolve",
     "exclusive_areas",
     "geoms_of",
+    "metric_geoms",
     "nested_union_areas",
     "union_area",
 ]
@@ -40,12 +42,31 @@ _DIRECT_MAX = 200
 EMPTY_POLYGON = shapely.Polygon()
 
 
+def metric_geoms(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    """A frame's geometries as a shapely array, refusing longitude/latitude.
+
+    Indicators measure lengths and areas, so a layer in a geographic CRS is refused
+    (:class:`~townplan_gis.errors.CRSError`): its "areas" would be in square degrees.
+
+    Raises
+    ------
+    CRSError
+        The frame's CRS is geographic.
+    """
+    if gdf.crs is not None and gdf.crs.is_geographic:
+        raise CRSError(
+            f"indicators measure in metres, but this layer is in {gdf.crs.name} "
+            f"(EPSG:{gdf.crs.to_epsg()}, degrees). Fix: reproject it first, e.g. "
+            "gdf.to_crs(townplan_gis.analysis_crs(gdf)), or use town.indicators(), which does so."
+        )
+    series = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
+    return np.asarray(series.array, dtype=object)
+
+
 def geoms_of(gdf: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray) -> np.ndarray:
-    """The non-null, non-empty geometries of a frame as a shapely array."""
-    if isinstance(gdf, gpd.GeoDataFrame):
-        arr = np.asarray(gdf.geometry.array, dtype=object)
-    elif isinstance(gdf, gpd.GeoSeries):
-        arr = np.asarray(gdf.array, dtype=object)
+    """The non-null, non-empty geometries of a frame (checked by :func:`metric_geoms`) or array."""
+    if isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
+        arr = metric_geoms(gdf)
     else:
         arr = np.asarray(gdf, dtype=object)
     if len(arr) == 0:

@@ -15,7 +15,7 @@ import shapely
 
 from townplan_gis.errors import TownPlanError
 from townplan_gis.indicators._common import Result, nan, require_column
-from townplan_gis.indicators._geom import geoms_of
+from townplan_gis.indicators._geom import geoms_of, metric_geoms
 from townplan_gis.indicators.registry import facility_types
 
 __all__ = [
@@ -63,7 +63,7 @@ def _types(facilities: gpd.GeoDataFrame) -> np.ndarray:
 
 def _quarter_points(residential: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Representative points of the quarters with a geometry, and their positions."""
-    quarters = np.asarray(residential.geometry.array, dtype=object)
+    quarters = metric_geoms(residential)
     ok = np.flatnonzero(~(shapely.is_missing(quarters) | shapely.is_empty(quarters)))
     return shapely.point_on_surface(quarters[ok]), ok
 
@@ -109,9 +109,7 @@ def households_served(
     pandas.Series of bool
         Aligned to ``residential.index``.
     """
-    targets = geoms_of(
-        np.asarray(facilities.geometry.array, dtype=object)[_types(facilities) == facility_type]
-    )
+    targets = geoms_of(metric_geoms(facilities)[_types(facilities) == facility_type])
     points, positions = _quarter_points(residential)
     served = _served(points, positions, len(residential), targets, radius_m)
     return pd.Series(served, index=residential.index)
@@ -134,7 +132,7 @@ def _service_results(
     if not known.any() or total <= 0:
         return {t: nan("no residential quarter has a household count") for t in radii}
     types = _types(facilities)
-    geoms = np.asarray(facilities.geometry.array, dtype=object)
+    geoms = metric_geoms(facilities)
     points, positions = _quarter_points(residential)
     out = {}
     for t, radius_m in radii.items():

@@ -29,7 +29,7 @@ from townplan_gis.indicators._common import (
     require_column,
     text_column,
 )
-from townplan_gis.indicators._geom import discs, nested_union_areas
+from townplan_gis.indicators._geom import discs, metric_geoms, nested_union_areas
 
 __all__ = [
     "GREEN_LAND_CLASSES",
@@ -61,7 +61,7 @@ def canopy_geometries(
     GeoSeries
         Aligned to ``canopy.index``.
     """
-    geoms = np.asarray(canopy.geometry.array, dtype=object)
+    geoms = metric_geoms(canopy)
     is_point = np.isin(shapely.get_type_id(geoms), [0, 4])
     if "crown_diameter_m" in canopy.columns:
         crown = pd.to_numeric(canopy["crown_diameter_m"], errors="coerce").to_numpy(dtype=float)
@@ -94,11 +94,11 @@ def _green_chain(
     if green is not None and len(green):
         cls = text_column(green, "green_class")
         lv = np.where(cls == "G1", 0, np.where(np.isin(cls, GREEN_LAND_CLASSES), 1, 2))
-        parts.append(np.asarray(green.geometry.array, dtype=object))
+        parts.append(metric_geoms(green))
         levels.append(lv)
     if canopy is not None and len(canopy):
         geoms = canopy_geometries(canopy, default_crown_diameter_m=default_crown_diameter_m)
-        pts = np.isin(shapely.get_type_id(np.asarray(canopy.geometry.array, dtype=object)), [0, 4])
+        pts = np.isin(shapely.get_type_id(metric_geoms(canopy)), [0, 4])
         dropped = int((pts & shapely.is_empty(np.asarray(geoms.array, dtype=object))).sum())
         if dropped:
             notes.append(f"{dropped} tree point(s) without crown_diameter_m left out of the canopy")
@@ -247,6 +247,6 @@ def park_count(green: gpd.GeoDataFrame) -> int:
     CJJ/T 85-2017.
     """
     require_column(green, "green", "green_class")
-    geoms = np.asarray(green.geometry.array, dtype=object)
+    geoms = metric_geoms(green)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     return int(((text_column(green, "green_class") == "G1") & ok).sum())

@@ -20,7 +20,7 @@ from townplan_gis.indicators._common import (
     require_column,
     text_column,
 )
-from townplan_gis.indicators._geom import geoms_of
+from townplan_gis.indicators._geom import geoms_of, metric_geoms
 from townplan_gis.indicators.green import GREEN_LAND_CLASSES
 
 __all__ = [
@@ -141,12 +141,12 @@ def residential_quarters(
     require_column(residential, "residential", "households")
     if green is not None:
         require_column(green, "green", "green_class")
-    quarters = np.asarray(residential.geometry.array, dtype=object)
+    quarters = metric_geoms(residential)
     area = np.nan_to_num(shapely.area(quarters), nan=0.0)
     green_m2 = np.zeros(len(residential))
     if green is not None and len(green) and len(residential):
         land = np.isin(text_column(green, "green_class"), GREEN_LAND_CLASSES)
-        geoms = geoms_of(np.asarray(green.geometry.array, dtype=object)[land])
+        geoms = geoms_of(metric_geoms(green)[land])
         if len(geoms):
             ok = ~(shapely.is_missing(quarters) | shapely.is_empty(quarters))
             qtree = shapely.STRtree(np.where(ok, quarters, shapely.Polygon()))

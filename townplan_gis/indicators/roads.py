@@ -34,6 +34,7 @@ from townplan_gis.indicators._geom import (
     buffer_union_area,
     clip_to,
     geoms_of,
+    metric_geoms,
     nested_union_areas,
     union_area,
 )
@@ -76,7 +77,7 @@ def _col(gdf: gpd.GeoDataFrame, name: str, dtype: str = "object") -> pd.Series:
 
 
 def _lines(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    return np.asarray(gdf.geometry.array, dtype=object)
+    return metric_geoms(gdf)
 
 
 def _km(length_m: float) -> str:
