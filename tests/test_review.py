@@ -414,6 +414,11 @@ def test_inputs_are_not_modified():
     assert lyr.geometry.geom_equals_exact(before_l.geometry, 0).all()
     assert prj.geometry.geom_equals_exact(before_p.geometry, 0).all()
     assert not prj.geometry.is_valid.iloc[0]  # still the caller's bow-tie
+    # Nor are the caller's geometry objects prepared: a prepared geometry builds its indexes lazily
+    # and without a lock, so a later threaded review sharing them crashed (segfault in CI).
+    tp.review(prj, lyr, setback_m={"red_default": 5.0})
+    assert not shapely.is_prepared(np.asarray(lyr.geometry.array)).any()
+    assert not shapely.is_prepared(np.asarray(prj.geometry.array)).any()
 
 
 def test_reprojects_and_requires_crs():

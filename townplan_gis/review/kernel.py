@@ -41,6 +41,7 @@ from townplan_gis.review.pieces import (
     axis_rectangles,
     clip_to_boxes,
     grouped_union,
+    own_copies,
     own_prepared,
     split_map,
     subdivide,
@@ -312,6 +313,9 @@ def prepare_lines(
     ]
     attrs["setback_m"] = _setback_distance(attrs, rules)
     pieces, owner = subdivide(geoms[usable], max_vertices=max_vertices, n_jobs=n_jobs)
+    # Polygons small enough to stay whole are the caller's objects: the pieces are copies, so that
+    # preparing them below never touches (or races on) the caller's geometries.
+    pieces = own_copies(pieces)
     piece_line = np.flatnonzero(usable)[owner]
     attrs["overlaps_same_type"] = _overlaps_same_type(
         pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n, n_jobs

@@ -27,19 +27,31 @@ __all__ = [
     "axis_rectangles",
     "clip_to_boxes",
     "grouped_union",
+    "own_copies",
     "own_prepared",
     "split_map",
     "subdivide",
 ]
 
 
-def own_prepared(geoms: np.ndarray) -> np.ndarray:
-    """New, prepared GEOS copies of ``geoms`` (a WKB round trip is exact for coordinates)."""
+def own_copies(geoms: np.ndarray, *, prepare: bool = False) -> np.ndarray:
+    """New GEOS copies of ``geoms`` (a WKB round trip is exact for coordinates), prepared on request.
+
+    Preparing a geometry changes the object in place, and GEOS builds a prepared geometry's indexes
+    lazily without a lock: the review therefore prepares only objects of its own, never the
+    caller's (which another thread, or a later review, may use at the same time).
+    """
     out = np.array(geoms, dtype=object, copy=True)
     ok = ~(shapely.is_missing(out) | shapely.is_empty(out))
     out[ok] = shapely.from_wkb(shapely.to_wkb(out[ok]))
-    shapely.prepare(out[ok])
+    if prepare:
+        shapely.prepare(out[ok])
     return out
+
+
+def own_prepared(geoms: np.ndarray) -> np.ndarray:
+    """New, prepared GEOS copies of ``geoms`` (see :func:`own_copies`)."""
+    return own_copies(geoms, prepare=True)
 
 
 def split_map(fn, n_jobs: int, *arrays: np.ndarray, weight: np.ndarray | None = None) -> list:
