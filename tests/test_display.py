@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ from townplan_gis._display import (
     badge,
     fmt_number,
     label,
+    layer_area_km2,
     localised,
     review_html,
     scorecard_html,
@@ -59,6 +62,46 @@ def test_town_html(town):
     assert "数据修复与变更" in html  # the alias renames and reprojection are listed
     en = town_html(town, lang="en")
     assert "Layers" in en and "Population" in en
+
+
+def count_unions(monkeypatch) -> list:
+    """Record each dissolve of a layer (GeoSeries.union_all) made from now on."""
+    calls: list = []
+    real = gpd.GeoSeries.union_all
+
+    def counting(self, *args, **kwargs):
+        calls.append(len(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoSeries, "union_all", counting)
+    return calls
+
+
+def test_town_html_measures_each_area_once(monkeypatch):
+    town = tiny_town()
+    calls = count_unions(monkeypatch)
+    first = town_html(town)
+    assert len(calls) == 2  # boundary and built-up, once each
+    assert town_html(town) == first and town_html(town, lang="en").count("km²") == 2
+    assert len(calls) == 2  # redisplaying the town dissolves nothing again
+    assert "4.00 km²" in first and "1.00 km²" in first
+
+
+def test_town_html_reuses_the_built_up_area_of_the_indicators(monkeypatch):
+    town = tiny_town()
+    value = town.indicators().set_index("key").loc["built_up_area_km2", "value"]
+    assert value == pytest.approx(1.0)
+    calls = count_unions(monkeypatch)
+    html = town_html(town)
+    assert len(calls) == 1  # the boundary only: the built-up area came from the indicators
+    assert "1.00 km²" in html and "4.00 km²" in html
+
+
+def test_layer_area_km2_on_a_plain_object():
+    town = tiny_town()
+    plain = SimpleNamespace(layers=dict(town.layers))
+    assert layer_area_km2(plain, "boundary") == pytest.approx(4.0)  # 2 km × 2 km
+    assert math.isnan(layer_area_km2(plain, "green"))
 
 
 def test_town_html_many_repairs_truncated(town):

@@ -4,6 +4,7 @@ numbers, empty cells for NaN, frozen header rows, widths fitting CJK text."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -96,6 +97,40 @@ def test_conflicts_and_projects_read_back_with_pandas(book_zh, review):
     assert pj["冲突数 (个)"].dtype.kind == "i"
     meta = pd.read_excel(book_zh, sheet_name="说明")
     assert "review.rules" in set(meta["项目"])
+
+
+def test_method_sheet_expands_dicts_and_lists(tmp_path, review):
+    rv = SimpleNamespace(**vars(review))
+    rv.settings = {
+        **review.settings,
+        "setbacks": {
+            "enabled": True,
+            "project_types": ["building", "road"],
+            "distance_m": {"arterial": 8, "branch": 5.5},
+        },
+        "engine": "threads",
+        "empty": {},
+    }
+    path = tp.to_excel(
+        tmp_path / "m.xlsx",
+        review=rv,
+        lang="en",
+        settings={"standard": "ezhou-2017", "ids": (3, 4)},
+    )
+    ws = openpyxl.load_workbook(path)["Method"]
+    rows = {r[0]: r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["review.tolerance.min_area_m2"] == 1.0  # a number, not the text "1.0"
+    assert rows["review.setbacks.distance_m.arterial"] == 8
+    assert rows["review.setbacks.distance_m.branch"] == 5.5
+    assert rows["review.setbacks.project_types"] == "building, road"
+    assert rows["review.setbacks.enabled"] is True
+    assert rows["review.engine"] == "threads" and rows["standard"] == "ezhou-2017"
+    assert rows["ids"] == "3, 4"
+    assert rows["review.empty"] is None
+    assert "review.setbacks" not in rows and "review.tolerance" not in rows
+    # no Python repr anywhere: no braces, brackets or quotes
+    assert not [v for v in rows.values() if isinstance(v, str) and any(c in v for c in "{}[]'")]
+    assert list(rows)[:2] == ["standard", "ids"]  # the caller's facts first, then the review's
 
 
 def test_english(tmp_path, review, indicators):

@@ -12,7 +12,7 @@ from report_helpers import EVIL, Page, fake_review, scorecard, tiny_town, unesca
 
 import townplan_gis as tp
 from townplan_gis._display import comparator_symbol, fmt_number
-from townplan_gis.report import build_report, project_opinion
+from townplan_gis.report import build_report, project_opinion, sections
 
 SECTIONS = ["summary", "scorecard", "charts", "review", "map", "method", "appendix"]
 
@@ -133,6 +133,26 @@ def test_summary_and_method(page, town):
     method = page.split('id="method"')[1].split("</section>")[0]
     for needle in ("EPSG:4546", "default test", "min_area_m2", f"townplan_gis {tp.__version__}"):
         assert needle in method
+
+
+def test_summary_takes_the_built_up_area_from_the_indicators(monkeypatch):
+    town = tiny_town()
+    measured = []
+    real = sections.layer_area_km2
+    monkeypatch.setattr(
+        sections, "layer_area_km2", lambda t, kind: measured.append(kind) or real(t, kind)
+    )
+    # a hand-set value proves the indicators' figure is shown, not a second union of the layer
+    indicators = town.indicators().assign(value=lambda f: f["value"].where(
+        f["key"] != "built_up_area_km2", 1.2345
+    ))  # fmt: skip
+    page = build_report(town, indicators=indicators, lang="en")
+    facts = page.split('id="summary"')[1].split("</table>")[0]
+    assert "1.23 km² (123.45 hm²)" in facts and "4.00 km² (400.00 hm²)" in facts
+    assert measured == ["boundary"]
+    # without indicators the summary measures the layer itself
+    page = build_report(town, lang="en")
+    assert "1.00 km² (100.00 hm²)" in page and measured == ["boundary", "boundary", "builtup"]
 
 
 def test_print_css(page):

@@ -3,10 +3,11 @@
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import GeometryCollection, LineString, Point, Polygon, box
+import shapely
+from shapely.geometry import GeometryCollection, LineString, MultiPoint, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.schema import layer_kind, normalize_layer
+from townplan_gis.schema import MissingValueError, layer_kind, normalize_layer, rename_columns
 
 CRS = "EPSG:4546"
 
@@ -82,6 +83,83 @@ def test_required_value_missing_is_an_error():
         normalize_layer(gdf, "roads")
 
 
+def test_missing_vocabulary_value_is_reported_as_missing_not_unknown():
+    gdf = gpd.GeoDataFrame(
+        {"road_class": ["arterial", float("nan"), "  ", "高速公路"]},
+        geometry=[LineString([(0, i), (100, i)]) for i in range(4)],
+        crs=CRS,
+        index=[10, 11, 12, 13],
+    )
+    with pytest.raises(MissingValueError) as err:
+        normalize_layer(gdf, "roads")
+    msg = str(err.value)
+    assert err.value.rows == [11, 12]  # NaN and blank text are both missing values
+    assert "missing value(s) in rows [11, 12]" in msg
+    assert "nan" not in msg.lower().split("also")[0]  # never "unknown value [nan]"
+    assert "Fix: fill these rows with one of ['arterial', 'branch', 'lane', 'secondary']" in msg
+    assert "redline_width_m" in msg  # the other way out for a road
+    # the truly unknown value is reported on its own
+    assert err.value.values == ["高速公路"] and err.value.unknown_rows == [13]
+    assert "unknown value(s) ['高速公路'] in rows [13]" in msg
+    assert isinstance(err.value, tp.UnknownValueError)  # callers catching that keep working
+
+
+def test_missing_green_class_names_rows_and_fix():
+    gdf = gpd.GeoDataFrame(
+        {"green_class": [None, "G1"]}, geometry=[box(0, 0, 1, 1), box(2, 0, 3, 1)], crs=CRS
+    )
+    with pytest.raises(MissingValueError, match=r"'green_class': missing value\(s\) in rows \[0\]"):
+        normalize_layer(gdf, "green")
+
+
+def test_road_without_class_column_accepted_when_widths_given():
+    gdf = roads(红线宽度=["24m", 12.0], 名称=["西厢大街", "南巷"])
+    out, repairs = normalize_layer(gdf, "roads")
+    assert out["road_class"].tolist() == [None, None]
+    assert out["redline_width_m"].tolist() == [24.0, 12.0]
+    filled = [r for r in repairs if r.action == "filled_unknown"]
+    assert len(filled) == 1 and filled[0].layer == "roads" and filled[0].rows == [0, 1]
+    assert "road_class" in filled[0].detail and "道路等级" in filled[0].detail
+
+
+def test_road_class_may_be_empty_only_where_the_width_is_given():
+    ok = roads(road_class=["arterial", None], redline_width_m=[None, 10.0])
+    out, repairs = normalize_layer(ok, "roads")
+    assert out["road_class"].tolist() == ["arterial", None]
+    assert [(r.action, r.rows) for r in repairs] == [("filled_unknown", [1])]
+    bad = roads(road_class=[None, "branch"], redline_width_m=[0.0, None])  # 0 m is no width
+    with pytest.raises(MissingValueError, match=r"rows \[0\]"):
+        normalize_layer(bad, "roads")
+
+
+def test_road_without_class_column_and_a_width_missing_is_refused():
+    gdf = roads(redline_width_m=[24.0, None])
+    with pytest.raises(tp.MissingColumnError) as err:
+        normalize_layer(gdf, "roads")
+    msg = str(err.value)
+    assert "'road_class' is missing" in msg and "道路等级" in msg
+    # the columns the planner gave, not the ones normalize_layer adds
+    assert "Columns present: ['redline_width_m']" in msg
+
+
+def test_road_area_indicator_works_without_road_class():
+    from townplan_gis.indicators import road_area_m2
+
+    gdf = roads(redline_width_m=[20.0, 10.0])
+    out, _ = normalize_layer(gdf, "roads")
+    # Flat ends: [0, 100] × [-10, 10] (2000 m²) and [-5, 5] × [0, 100] (1000 m²) overlap on
+    # [0, 5] × [0, 10] (50 m²), counted once.
+    assert road_area_m2(out) == pytest.approx(2000.0 + 1000.0 - 50.0)
+
+
+def test_rename_columns_is_public_and_pure():
+    gdf = roads(道路等级=["主干路", "巷路"], ROAD_CLASS=["x", "y"])
+    before = gdf.copy()
+    renames, canonical = rename_columns(gdf.drop(columns="ROAD_CLASS"), "roads")
+    assert renames == {"道路等级": "road_class"} and "redline_width_m" in canonical
+    pd.testing.assert_frame_equal(gdf, before)
+
+
 def test_missing_required_column_lists_aliases():
     gdf = roads(名称=["a", "b"])
     with pytest.raises(tp.MissingColumnError) as err:
@@ -153,7 +231,8 @@ def test_missing_free_text_value_lists_each_accepted_value_once():
     )
     with pytest.raises(tp.UnknownValueError, match=r"rows \[1\]") as err:
         normalize_layer(gdf, "facilities")
-    accepted = str(err.value).split("Accepted values: ")[1]
+    assert "missing value(s)" in str(err.value)
+    accepted = str(err.value).split("one of ")[1]
     # every canonical facility type once, not once per alias
     assert accepted.count("'school'") == 1 and accepted.count("'clinic'") == 1
 
@@ -168,3 +247,54 @@ def test_geometry_collection_reduced_to_its_polygon_parts():
     assert out.geometry.iloc[1].area == pytest.approx(100.0)  # the 10 m × 10 m square only
     assert [(r.action, r.rows) for r in repairs] == [("extracted_parts", [1])]
     assert gdf.geometry.iloc[1].geom_type == "GeometryCollection"  # caller's frame unchanged
+
+
+def test_collection_whose_first_row_has_no_polygon_part():
+    # keep_dimension used to raise "Index 0 is missing" when the first collection had no part of
+    # the dimension kept.
+    lines_only = GeometryCollection([LineString([(0, 0), (5, 0)])])
+    square = GeometryCollection([box(0, 0, 10, 10)])
+    gdf = gpd.GeoDataFrame({"green_class": ["G1", "G2"]}, geometry=[lines_only, square], crs=CRS)
+    out, repairs = normalize_layer(gdf, "green")
+    assert out.geometry.iloc[0].is_empty and out.geometry.iloc[0].geom_type == "Polygon"
+    assert out.geometry.iloc[1].area == pytest.approx(100.0)
+    (rep,) = repairs
+    assert rep.rows == [0, 1]
+    assert "row 0: no allowed part, kept as empty, dropped 1 LineString" in rep.detail
+
+
+def test_collections_in_multi_type_layer_reduced_and_recorded():
+    # canopy allows polygons and points: a collection keeps its polygons (the highest dimension
+    # present), one without a polygon keeps its points; lines are never allowed.
+    crowns = GeometryCollection(
+        [box(0, 0, 4, 4), box(10, 0, 13, 3), LineString([(0, 0), (9, 9)]), Point(20, 20)]
+    )
+    trees = GeometryCollection([MultiPoint([(0, 0), (5, 5)]), LineString([(0, 0), (1, 1)])])
+    gdf = gpd.GeoDataFrame(
+        {"crown_diameter_m": [None, 4.0, 5.0]},
+        geometry=[crowns, Point(1, 1), trees],
+        crs=CRS,
+        index=["a", "b", "c"],
+    )
+    out, repairs = normalize_layer(gdf, "canopy")
+    assert out.geometry.loc["a"].geom_type == "MultiPolygon"
+    assert out.geometry.loc["a"].area == pytest.approx(16.0 + 9.0)
+    assert out.geometry.loc["b"].equals(Point(1, 1))  # not a collection: untouched
+    assert out.geometry.loc["c"].geom_type == "MultiPoint"
+    assert len(shapely.get_parts(out.geometry.loc["c"])) == 2
+    (rep,) = [r for r in repairs if r.action == "extracted_parts"]
+    assert rep.layer == "canopy" and rep.rows == ["a", "c"]
+    assert "row a: kept Polygons, dropped 1 Point, 1 LineString" in rep.detail
+    assert "row c: kept Points, dropped 1 LineString" in rep.detail
+    assert not (out.geom_type == "GeometryCollection").any()
+    assert gdf.geometry.loc["a"].geom_type == "GeometryCollection"  # caller's frame unchanged
+
+
+def test_collection_in_projects_layer_keeps_lines_over_points():
+    road_works = GeometryCollection([LineString([(0, 0), (30, 40)]), Point(100, 100)])
+    gdf = gpd.GeoDataFrame({"project_type": ["road"]}, geometry=[road_works], crs=CRS)
+    out, repairs = normalize_layer(gdf, "projects")
+    assert out.geometry.iloc[0].geom_type == "MultiLineString"
+    assert out.geometry.iloc[0].length == pytest.approx(50.0)
+    assert [(r.action, r.rows) for r in repairs] == [("extracted_parts", [0])]
+    assert "dropped 1 Point" in repairs[0].detail

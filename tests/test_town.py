@@ -1,6 +1,9 @@
 """The Town container: CRS handling, repairs, immutability of the caller's data."""
 
+import math
+
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon, box
 
@@ -94,6 +97,81 @@ def test_with_layer_returns_new_town():
     town2 = town.with_layer("green", green)
     assert town2.has("green") and not town.has("green")
     assert town2.crs == town.crs
+
+
+def test_with_layer_normalises_only_the_new_layer(monkeypatch):
+    x, y = 436000, 3855000
+    bowtie = Polygon([(x, y), (x + 10, y + 10), (x + 10, y), (x, y + 10)])
+    green = gpd.GeoDataFrame({"绿地类型": ["公园"]}, geometry=[bowtie], crs=4546)
+    town = tp.Town("t", layers={"roads": lonlat_roads(), "green": green}, population=100)
+    kept = town.repairs
+    calls = []
+    real = tp.town.normalize_layer
+
+    def counting(gdf, kind, **kwargs):
+        calls.append(kind)
+        return real(gdf, kind, **kwargs)
+
+    monkeypatch.setattr(tp.town, "normalize_layer", counting)
+    builtup = gpd.GeoDataFrame(
+        {"名称": ["建成区"]}, geometry=[box(x, y, x + 1000, y + 2000)], crs=4546
+    )
+    town2 = town.with_layer("builtup", builtup)
+    assert calls == ["builtup"]  # the roads and green layers were not normalised again
+    assert town2.roads is town.roads and town2.green is town.green
+    assert town2.builtup.crs == town.crs and town2.builtup["name"].tolist() == ["建成区"]
+    assert town2.area_km2("builtup") == pytest.approx(2.0)  # 1 km × 2 km
+    rep = town2.repairs
+    # the other layers keep their repairs (rename, reprojection, make_valid), in their order
+    pd.testing.assert_frame_equal(rep[rep.layer != "builtup"].reset_index(drop=True), kept)
+    assert rep.loc[rep.layer == "builtup", "action"].tolist() == ["renamed_columns"]
+    assert town2.population == 100 and town.layers.keys() == {"roads", "green"}
+
+
+def test_with_layer_replacing_a_layer_drops_only_its_repairs():
+    x, y = 436000, 3855000
+    bowtie = Polygon([(x, y), (x + 10, y + 10), (x + 10, y), (x, y + 10)])
+    green = gpd.GeoDataFrame({"green_class": ["G1"]}, geometry=[bowtie], crs=4546)
+    town = tp.Town("t", layers={"roads": lonlat_roads(), "green": green})
+    clean = gpd.GeoDataFrame({"green_class": ["G2"]}, geometry=[box(x, y, x + 1, y + 1)], crs=4546)
+    town2 = town.with_layer("green", clean)
+    assert "make_valid" in town.repairs["action"].tolist()
+    assert town2.repairs["layer"].tolist() == ["roads"]  # the bow-tie's repair went with it
+    assert town2.green["green_class"].tolist() == ["G2"]
+
+
+def test_area_km2_computed_once_and_refreshed_for_a_new_frame(monkeypatch):
+    x, y = 436000, 3855000
+    builtup = gpd.GeoDataFrame(
+        geometry=[box(x, y, x + 1000, y + 1000), box(x + 500, y, x + 1500, y + 1000)], crs=4546
+    )
+    town = tp.Town("t", layers={"builtup": builtup}, population=1000)
+    assert town.area_km2("builtup") == pytest.approx(1.5)  # overlap counted once
+    assert math.isnan(town.area_km2("boundary"))
+    calls = []
+    real = gpd.GeoSeries.union_all
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoSeries, "union_all", counting)
+    assert town.area_km2("builtup") == pytest.approx(1.5)
+    assert calls == []  # cached
+    town.layers["builtup"] = town.builtup.iloc[:1]
+    assert town.area_km2("builtup") == pytest.approx(1.0) and calls == [1]
+
+
+def test_indicators_hand_over_the_built_up_area(monkeypatch):
+    x, y = 436000, 3855000
+    builtup = gpd.GeoDataFrame(geometry=[box(x, y, x + 2000, y + 1000)], crs=4546)
+    town = tp.Town("t", layers={"builtup": builtup}, population=1000)
+    ind = town.indicators().set_index("key")
+    assert ind.loc["built_up_area_km2", "value"] == pytest.approx(2.0)
+    monkeypatch.setattr(
+        gpd.GeoSeries, "union_all", lambda *a, **k: pytest.fail("built-up area dissolved again")
+    )
+    assert town.area_km2("builtup") == pytest.approx(2.0)
 
 
 def test_summary_and_repr():

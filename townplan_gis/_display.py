@@ -39,6 +39,7 @@ __all__ = [
     "display_width",
     "fmt_number",
     "label",
+    "layer_area_km2",
     "review_html",
     "scorecard_html",
     "town_html",
@@ -56,6 +57,7 @@ _CSS = (
 
 
 def _esc(x: Any) -> str:
+    """HTML-escaped text of a value; ``""`` for None and NaN."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     return html.escape(str(x))
@@ -68,7 +70,24 @@ def _table(
     *,
     row_styles: list[str] | None = None,
 ) -> str:
-    """HTML table from already-escaped cells; ``numeric`` columns right-aligned, optional CSS per row."""
+    """An HTML table from already-escaped cells.
+
+    Parameters
+    ----------
+    header : list of str
+        Header cells (HTML, already escaped).
+    rows : list of list of str
+        Body cells (HTML, already escaped), one list per row.
+    numeric : set of int, optional
+        Positions of the columns to right-align (``td.num``).
+    row_styles : list of str, optional
+        Inline CSS of each row (``""`` for none), aligned to ``rows``.
+
+    Returns
+    -------
+    str
+        The ``<table>`` element.
+    """
     head = "".join(f"<th>{h}</th>" for h in header)
     styles = row_styles or [""] * len(rows)
     body = "".join(
@@ -84,12 +103,57 @@ def _table(
 
 
 def _t(zh: str, en: str, lang: str | None) -> str:
+    """The Chinese or English text, by ``lang`` (default ``options.lang``)."""
     return zh if _lang(lang) == "zh" else en
 
 
 # --- Town -------------------------------------------------------------------------------------------------
+def layer_area_km2(town: Any, kind: str) -> float:
+    """Area of a town's polygon layer with overlaps counted once, km², measured once per town.
+
+    A :class:`~townplan_gis.town.Town` keeps the value (:meth:`~townplan_gis.town.Town.area_km2`,
+    which also holds the built-up area its indicators computed); any other object with ``layers``
+    is measured here.
+
+    Parameters
+    ----------
+    town : Town or object with a ``layers`` mapping
+    kind : str
+        Layer kind, e.g. ``"boundary"`` or ``"builtup"``.
+
+    Returns
+    -------
+    float
+        km²; NaN when the town has no such layer or it has no features.
+    """
+    measure = getattr(town, "area_km2", None)
+    if callable(measure):
+        return float(measure(kind))
+    gdf = town.layers.get(kind)
+    if gdf is None or not len(gdf):
+        return math.nan
+    # union_all: overlapping polygons count once, as the indicators do.
+    return float(gdf.geometry.union_all().area) / 1e6
+
+
 def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> str:
-    """Town summary: name, population, CRS, areas, layers with feature counts, statistics and repairs."""
+    """Town summary: name, population, CRS, areas, layers with feature counts, statistics and repairs.
+
+    Parameters
+    ----------
+    town : Town
+        Read by duck typing: ``name``, ``population``, ``crs``, ``layers``, ``metadata``,
+        ``statistics``, ``summary()`` and ``repairs``.
+    lang : {"zh", "en"}, optional
+        Language of the labels (default ``townplan_gis.options.lang``).
+    max_repairs : int, default 12
+        Repairs listed; the rest are counted in a note pointing to ``town.repairs``.
+
+    Returns
+    -------
+    str
+        An HTML fragment (inline CSS, every user string escaped).
+    """
     crs = getattr(town, "crs", None)
     epsg = crs.to_epsg() if crs is not None else None
     pop = town.population
@@ -104,10 +168,8 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
         ("boundary", "镇域面积", "Town area"),
         ("builtup", "建成区面积", "Built-up area"),
     ):
-        gdf = town.layers.get(kind)
-        if gdf is not None and len(gdf):
-            # union_all: overlapping polygons count once, as the indicators do.
-            km2 = float(gdf.geometry.union_all().area) / 1e6
+        km2 = layer_area_km2(town, kind)
+        if not math.isnan(km2):
             facts.append((_t(zh, en, lang), f"{km2:,.2f} km²"))
     meta = getattr(town, "metadata", {}) or {}
     for key in ("source", "note"):
@@ -190,7 +252,21 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
 
 # --- Review -----------------------------------------------------------------------------------------------
 def worst_conflicts(conflicts: pd.DataFrame, n: int | None = None) -> pd.DataFrame:
-    """Non-ignored conflicts, worst grade first, then largest overlap area (then longest overlap)."""
+    """Non-ignored conflicts, worst grade first, then largest overlap area (then longest overlap).
+
+    Parameters
+    ----------
+    conflicts : pandas.DataFrame
+        ``review.conflicts`` (``grade``, optional ``ignored``, ``overlap_area_m2``,
+        ``overlap_length_m``).
+    n : int, optional
+        Keep the first ``n`` rows only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows in that order, with their original index.
+    """
     if conflicts is None or not len(conflicts):
         return pd.DataFrame(conflicts)
     real = conflicts
@@ -210,7 +286,22 @@ def worst_conflicts(conflicts: pd.DataFrame, n: int | None = None) -> pd.DataFra
 
 
 def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10) -> str:
-    """Review summary: verdict counts coloured, conflicts per line type × grade, the worst conflicts."""
+    """Review summary: verdict counts coloured, conflicts per line type × grade, the worst conflicts.
+
+    Parameters
+    ----------
+    review : Review
+        Read by duck typing: ``projects`` (``verdict``), ``conflicts`` and ``settings``.
+    lang : {"zh", "en"}, optional
+        Language of the labels (default ``townplan_gis.options.lang``).
+    max_conflicts : int, default 10
+        Worst conflicts listed.
+
+    Returns
+    -------
+    str
+        An HTML fragment (inline CSS, every user string escaped).
+    """
     projects = review.projects
     counts = projects["verdict"].value_counts()
     parts = [_CSS, '<div class="tp-box">']
@@ -297,7 +388,21 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
 
 
 def scorecard_html(scorecard: pd.DataFrame, *, lang: str | None = None) -> str:
-    """Scorecard table, each row coloured by status, with pass / fail / not-evaluable counts on top."""
+    """Scorecard table, each row coloured by status, with pass / fail / not-evaluable counts on top.
+
+    Parameters
+    ----------
+    scorecard : pandas.DataFrame
+        From :func:`townplan_gis.assess` (``key``, ``name_zh``, ``name_en``, ``value``, ``target``,
+        ``comparator``, ``status``, ``gap``, optional ``unit``); ``attrs["standard"]`` titles it.
+    lang : {"zh", "en"}, optional
+        Language of the labels (default ``townplan_gis.options.lang``).
+
+    Returns
+    -------
+    str
+        An HTML fragment (inline CSS, every user string escaped).
+    """
     sc = scorecard
     counts = sc["status"].value_counts()
     parts = [_CSS, '<div class="tp-box">']
@@ -349,14 +454,28 @@ class Scorecard(pd.DataFrame):
         return Scorecard
 
     def _repr_html_(self) -> str | None:
+        """The coloured table (:func:`scorecard_html`) when the frame is a scorecard of at most 500
+        rows, else pandas' own HTML."""
         if {"status", "value", "target"}.issubset(self.columns) and len(self) <= 500:
             return scorecard_html(self)
         return super()._repr_html_()
 
 
 def as_scorecard(frame: pd.DataFrame, standard: Any = None) -> Scorecard:
-    """Wrap a scorecard frame as :class:`Scorecard`, recording the standard (name, title, file, source)
-    in ``attrs`` for displays and reports."""
+    """Wrap a scorecard frame as :class:`Scorecard`, recording the standard in ``attrs``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The scorecard.
+    standard : Standard, optional
+        Its ``name``, ``title_zh``, ``title_en``, ``path`` and ``source`` go to ``attrs`` as
+        ``standard``, ``title_zh``, ``title_en``, ``file`` and ``source``, for displays and reports.
+
+    Returns
+    -------
+    Scorecard
+    """
     out = Scorecard(frame)
     if standard is not None:
         for attr, key in (("name", "standard"), ("title_zh", "title_zh"), ("title_en", "title_en"),
@@ -372,6 +491,13 @@ class InlinePage:
 
     The page goes into an ``<iframe srcdoc>``: its scripts and styles stay isolated from the notebook,
     and an offline page keeps working with no network (tech notes, "Offline folium HTML").
+
+    Parameters
+    ----------
+    page : str
+        The complete HTML page.
+    height : int, default 520
+        Height of the frame in pixels.
     """
 
     def __init__(self, page: str, *, height: int = 520):
@@ -379,6 +505,7 @@ class InlinePage:
         self.height = int(height)
 
     def _repr_html_(self) -> str:
+        """The page in an ``<iframe srcdoc>`` (escaped attribute), full width, ``height`` pixels."""
         return (
             f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
             f'style="width:100%;height:{self.height}px;border:1px solid #d0d7de"></iframe>'

@@ -24,10 +24,11 @@ from townplan_gis.errors import (
     EmptyLayerError,
     GeometryTypeError,
     MissingColumnError,
+    MissingValueError,
     SchemaError,
     UnknownValueError,
 )
-from townplan_gis.geometry import keep_dimension
+from townplan_gis.geometry import reduce_collections
 from townplan_gis.repairs import Repair
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "aliases",
     "layer_kind",
     "normalize_layer",
+    "rename_columns",
 ]
 
 POLYGON = ("Polygon", "MultiPolygon")
@@ -47,7 +49,12 @@ POINT = ("Point", "MultiPoint")
 
 @dataclass(frozen=True)
 class Column:
-    """A canonical column: its name, type, whether it is required, and its value domain."""
+    """A canonical column: its name, type, whether it is required, and its value domain.
+
+    ``required_unless`` names another column that stands in for this one: a row may leave a required
+    column empty where the other column holds a positive number, and the column may be absent when
+    every row has one. The rows concerned are recorded as a ``filled_unknown`` repair.
+    """
 
     name: str
     dtype: str  # "str", "float", "int", "bool"
@@ -55,6 +62,7 @@ class Column:
     domain: tuple[str, ...] | None = None
     label_zh: str = ""
     label_en: str = ""
+    required_unless: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,18 @@ LAYERS: dict[str, LayerSpec] = {
             "道路",
             "Roads",
             (
-                Column("road_class", "str", True, ROAD_CLASSES, "道路等级", "Road class"),
+                # A road with its red-line width is measurable without its class (road area, the
+                # derived red line); only class-based figures (trunk-road lighting, class default
+                # widths) need the class, so such a road keeps an unknown class instead of failing.
+                Column(
+                    "road_class",
+                    "str",
+                    True,
+                    ROAD_CLASSES,
+                    "道路等级",
+                    "Road class",
+                    required_unless="redline_width_m",
+                ),
                 Column(
                     "redline_width_m",
                     "float",
@@ -251,10 +270,35 @@ def _accepted(col: Column) -> tuple[str, ...]:
     return col.domain or tuple(aliases()["values"].get(col.name, {}))
 
 
-def _rename_columns(gdf: gpd.GeoDataFrame, kind: str) -> tuple[dict[str, str], list[str]]:
-    """Map present columns to canonical names; return (renames, canonical names taken).
+def rename_columns(gdf: gpd.GeoDataFrame, kind: str) -> tuple[dict[str, str], list[str]]:
+    """The renames that bring a layer's column names to the canonical ones, through the alias table.
 
-    Also used by ``townplan_gis.review.projects``: keep the signature.
+    Matching ignores case and runs of white space (``" 道路等级 "``, ``ROAD_CLASS``). A canonical
+    column already present is left alone and no alias is renamed onto it; each present column is
+    renamed at most once. The frame itself is not changed: apply the result with
+    ``gdf.rename(columns=renames)``.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer as read. Not modified.
+    kind : str
+        Layer kind whose aliases apply (the common aliases are included), one of :data:`LAYERS`.
+
+    Returns
+    -------
+    renames : dict of str to str
+        Present column name → canonical name, for the columns that need a rename.
+    canonical : list of str
+        Every canonical column name the alias table knows for ``kind``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> roads = gpd.GeoDataFrame({"道路等级": ["主干路"]}, geometry=[LineString([(0, 0), (1, 0)])])
+    >>> rename_columns(roads, "roads")[0]
+    {'道路等级': 'road_class'}
     """
     table = _column_aliases(kind)
     present = {_key(c): c for c in gdf.columns if c != gdf.geometry.name}
@@ -288,23 +332,53 @@ def _to_float(series: pd.Series, layer: str, column: str) -> pd.Series:
     return pd.to_numeric(parsed, errors="coerce").astype("float64")
 
 
-def _map_domain(series: pd.Series, layer: str, col: Column) -> pd.Series:
-    lookup = _value_lookup(col.name)
-    present = series.notna()
-    # Each distinct value is looked up once (a layer of 10⁵ features has a handful of values).
-    table = {v: lookup.get(_key(v)) for v in pd.unique(series[present])}
-    mapped = series.where(~present, series.map(table))
-    bad = present & mapped.isna()
-    if col.required:
-        bad |= ~present
-    if bad.any():
+def _blank(series: pd.Series) -> pd.Series:
+    """Null, NaN and whitespace-only cells: missing values, not unknown ones."""
+    blank_text = (series.astype("string").str.strip() == "").fillna(False).astype(bool)
+    return series.isna() | blank_text
+
+
+def _lacking(gdf: gpd.GeoDataFrame, col: Column) -> tuple[pd.Series, pd.Series]:
+    """Rows of a required column with no value: (not allowed, allowed through ``required_unless``)."""
+    missing = _blank(gdf[col.name])
+    if col.required_unless is not None and col.required_unless in gdf.columns:
+        stand_in = pd.to_numeric(gdf[col.required_unless], errors="coerce") > 0
+    else:
+        stand_in = pd.Series(False, index=gdf.index)
+    return missing & ~stand_in, missing & stand_in
+
+
+def _check_values(
+    series: pd.Series, layer: str, col: Column, unknown: pd.Series, lacking: pd.Series
+) -> None:
+    """Raise for missing values (MissingValueError) apart from unknown ones (UnknownValueError)."""
+    if lacking.any():
+        raise MissingValueError(
+            layer,
+            col.name,
+            rows=series.index[lacking].tolist(),
+            accepted=_accepted(col),
+            unknown_values=series[unknown].tolist(),
+            unknown_rows=series.index[unknown].tolist(),
+            stand_in=col.required_unless,
+        )
+    if unknown.any():
         raise UnknownValueError(
             layer,
             col.name,
-            values=series[bad].tolist(),
-            rows=series.index[bad].tolist(),
+            values=series[unknown].tolist(),
+            rows=series.index[unknown].tolist(),
             accepted=_accepted(col),
         )
+
+
+def _map_domain(series: pd.Series, layer: str, col: Column, lacking: pd.Series) -> pd.Series:
+    lookup = _value_lookup(col.name)
+    present = ~_blank(series)
+    # Each distinct value is looked up once (a layer of 10⁵ features has a handful of values).
+    table = {v: lookup.get(_key(v)) for v in pd.unique(series[present])}
+    mapped = series[present].map(table).reindex(series.index)
+    _check_values(series, layer, col, present & mapped.isna(), lacking)
     return mapped.astype("object").where(mapped.notna(), None)
 
 
@@ -346,31 +420,37 @@ def _empty_column(dtype: str, index: pd.Index) -> pd.Series:
     return pd.Series([None] * len(index), index=index, dtype="object")
 
 
-def _coerce(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> None:
-    """Coerce canonical columns in place on a copy that normalize_layer owns."""
-    for col in spec.columns:
-        if col.name not in gdf.columns:
+def _coerce(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[Repair]:
+    """Coerce canonical columns in place on a copy that normalize_layer owns; the repairs made."""
+    repairs: list[Repair] = []
+    nothing = pd.Series(False, index=gdf.index)
+    given = [c for c in gdf.columns if c != gdf.geometry.name]
+    # A column that another may stand in for is checked after that one has been coerced.
+    for col in sorted(spec.columns, key=lambda c: c.required_unless is not None):
+        absent = col.name not in gdf.columns
+        if absent:
             gdf[col.name] = _empty_column(col.dtype, gdf.index)
-            continue
-        s = gdf[col.name]
-        if col.dtype == "float":
-            gdf[col.name] = _to_float(s, spec.kind, col.name)
-        elif col.dtype == "bool":
-            gdf[col.name] = _to_bool(s, spec.kind, col.name)
-        elif col.dtype == "str":
-            if col.required and col.domain is None:
-                missing = s.isna() | (s.astype("string").str.strip() == "")
-                if missing.any():
-                    raise UnknownValueError(
-                        spec.kind,
-                        col.name,
-                        values=s[missing].tolist(),
-                        rows=s.index[missing].tolist(),
-                        accepted=_accepted(col) or ("non-empty",),
-                    )
-            if col.name in aliases()["values"]:
-                gdf[col.name] = _map_domain(s, spec.kind, col)
+        lacking, allowed = (
+            _lacking(gdf, col) if col.required and col.dtype == "str" else (nothing, nothing)
+        )
+        if absent:
+            if lacking.any():
+                raise MissingColumnError(
+                    spec.kind,
+                    col.name,
+                    available=given,
+                    aliases=_column_aliases(spec.kind).get(col.name, []),
+                )
+        else:
+            s = gdf[col.name]
+            if col.dtype == "float":
+                gdf[col.name] = _to_float(s, spec.kind, col.name)
+            elif col.dtype == "bool":
+                gdf[col.name] = _to_bool(s, spec.kind, col.name)
+            elif col.name in aliases()["values"]:
+                gdf[col.name] = _map_domain(s, spec.kind, col, lacking)
             else:
+                _check_values(s, spec.kind, col, nothing, lacking)
                 as_text = s.map(
                     lambda v: (
                         None
@@ -379,6 +459,19 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> None:
                     )
                 )
                 gdf[col.name] = as_text.astype("object")
+        if allowed.any():
+            where = "no such column" if absent else f"{int(allowed.sum())} row(s)"
+            repairs.append(
+                Repair(
+                    spec.kind,
+                    "filled_unknown",
+                    gdf.index[allowed].tolist(),
+                    f"{col.name} missing ({where}); kept as unknown (None) because "
+                    f"{col.required_unless} is given; figures that need {col.name} do not count "
+                    f"these rows. Fix: fill {col.name} ({col.label_zh}).",
+                )
+            )
+    return repairs
 
 
 def _replace_geometry(
@@ -393,6 +486,53 @@ def _replace_geometry(
     """Set ``gdf``'s geometry in place (a copy normalize_layer owns); the Repair of the changed rows."""
     gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
     return Repair(kind, action, gdf.index[changed].tolist(), detail)
+
+
+_DIMENSION = {
+    "Point": 0,
+    "MultiPoint": 0,
+    "LineString": 1,
+    "MultiLineString": 1,
+    "Polygon": 2,
+    "MultiPolygon": 2,
+}
+_FAMILY = {0: "Point", 1: "LineString", 2: "Polygon"}
+
+
+def _reduce_collections(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Repair]) -> None:
+    """Reduce GeometryCollections (CAD and overlay output) to the layer's allowed geometry family.
+
+    A collection keeps its parts of the highest dimension the layer allows (see
+    :func:`townplan_gis.geometry.reduce_collections`); the repair names each row and what it lost.
+    """
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    dims = sorted({_DIMENSION[t] for t in spec.geometry})
+    reduced, collections, dropped = reduce_collections(geoms, dims)
+    if not collections.any():
+        return
+    rows = gdf.index[collections].tolist()
+    kept = shapely.get_dimensions(reduced[collections])
+    empty = shapely.is_empty(reduced[collections])
+    notes = []
+    for row, lost, dim, nothing in zip(rows, dropped, kept, empty, strict=True):
+        what = ", ".join(f"{n} {t}" for t, n in lost.items()) or "nothing"
+        kept_text = "no allowed part, kept as empty" if nothing else f"kept {_FAMILY[dim]}s"
+        notes.append(f"row {row}: {kept_text}, dropped {what}")
+    more = f"; … and {len(notes) - 5} more rows" if len(notes) > 5 else ""
+    families = "/".join(_FAMILY[d] for d in reversed(dims))
+    repairs.append(
+        _replace_geometry(
+            gdf,
+            reduced,
+            collections,
+            kind=spec.kind,
+            action="extracted_parts",
+            detail=(
+                f"geometry collections reduced to their {families} parts (the highest allowed "
+                f"dimension present): {'; '.join(notes[:5])}{more}"
+            ),
+        )
+    )
 
 
 def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Repair]) -> None:
@@ -431,24 +571,9 @@ def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Re
                     detail="closed lines turned into polygons (CAD export)",
                 )
             )
+    _reduce_collections(gdf, spec, repairs)
     types = gdf.geometry.geom_type
-    collections = (types == "GeometryCollection").to_numpy()
-    if collections.any() and len(spec.geometry) == 2:
-        dim = {"Polygon": 2, "LineString": 1, "Point": 0}[spec.geometry[0]]
-        geoms = np.array(gdf.geometry.array, dtype=object)
-        geoms[collections] = keep_dimension(geoms[collections], dim)
-        repairs.append(
-            _replace_geometry(
-                gdf,
-                geoms,
-                collections,
-                kind=spec.kind,
-                action="extracted_parts",
-                detail=f"geometry collections reduced to their {spec.geometry[0]} parts",
-            )
-        )
-        types = gdf.geometry.geom_type
-    bad = types.notna() & ~types.isin((*spec.geometry, "GeometryCollection"))
+    bad = types.notna() & ~types.isin(spec.geometry)
     if bad.any():
         raise GeometryTypeError(
             f"layer '{spec.kind}': geometry types {sorted(set(types[bad]))} in rows "
@@ -467,7 +592,10 @@ def normalize_layer(
 
     Columns named by an alias (``道路等级``, ``红线宽度`` …) are renamed, values mapped to their canonical
     codes (``主干路`` → ``arterial``), numbers parsed (``"24m"`` → 24.0), and missing optional columns
-    added as nulls. Extra columns are kept.
+    added as nulls. Extra columns are kept. A road with a red-line width may lack its class (or the
+    whole ``road_class`` column may be absent): the class is kept as unknown (None) and the rows are
+    recorded as a ``filled_unknown`` repair. GeometryCollections are reduced to the layer's allowed
+    geometry family and recorded as ``extracted_parts``.
 
     Parameters
     ----------
@@ -485,7 +613,9 @@ def normalize_layer(
 
     Raises
     ------
-    MissingColumnError, UnknownValueError, GeometryTypeError, EmptyLayerError
+    MissingColumnError, MissingValueError, UnknownValueError, GeometryTypeError, EmptyLayerError
+        ``MissingValueError`` (empty cells in a required column) is a subclass of
+        ``UnknownValueError`` (values outside the column's domain).
     """
     if kind not in LAYERS:
         raise SchemaError(f"unknown layer kind '{kind}'. Accepted kinds: {list(LAYERS)}.")
@@ -496,21 +626,22 @@ def normalize_layer(
         raise EmptyLayerError(kind)
     repairs: list[Repair] = []
     out = gdf.copy()
-    renames, _ = _rename_columns(out, kind)
+    renames, _ = rename_columns(out, kind)
     if renames:
         out = out.rename(columns=renames)
         repairs.append(
             Repair(kind, "renamed_columns", [], ", ".join(f"{a}→{b}" for a, b in renames.items()))
         )
     for col in spec.columns:
-        if col.required and col.name not in out.columns:
+        stand_in = col.required_unless is not None and col.required_unless in out.columns
+        if col.required and col.name not in out.columns and not stand_in:
             raise MissingColumnError(
                 kind,
                 col.name,
                 available=[c for c in out.columns if c != out.geometry.name],
                 aliases=_column_aliases(kind).get(col.name, []),
             )
-    _coerce(out, spec)
+    repairs += _coerce(out, spec)
     _fix_geometry_types(out, spec, repairs)
     geom = out.geometry.name
     canonical = [c.name for c in spec.columns]

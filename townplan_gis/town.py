@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Mapping
@@ -138,6 +139,7 @@ class Town:
             repairs += rep
             self.layers[kind] = gdf
         self._repairs = repairs
+        self._areas: dict[str, tuple[gpd.GeoDataFrame, float]] = {}
         for r in repairs:
             if r.action in ("make_valid", "collapsed", "empty_geometry", "assumed_crs"):
                 log.info("%s: %s %s (%d rows)", r.layer, r.action, r.detail, len(r.rows))
@@ -172,20 +174,69 @@ class Town:
         """What was changed in the data, one row per action (see class docstring)."""
         return repairs_frame(self._repairs)
 
+    def area_km2(self, kind: str) -> float:
+        """Area of a polygon layer with overlaps counted once (its features dissolved), km².
+
+        Computed once per town and layer: the notebook display and the report show the town and
+        built-up areas without dissolving the layer again, and :meth:`indicators` hands over the
+        built-up area it has already computed.
+
+        Parameters
+        ----------
+        kind : str
+            Layer kind, e.g. ``"boundary"`` or ``"builtup"``.
+
+        Returns
+        -------
+        float
+            km²; NaN when the town has no such layer or it has no features.
+        """
+        gdf = self.layers.get(kind)
+        if gdf is None or len(gdf) == 0:
+            return math.nan
+        cached = self._areas.get(kind)
+        # Keyed by the frame itself: a layer replaced through ``town.layers[kind] = …`` is measured anew.
+        if cached is None or cached[0] is not gdf:
+            cached = (gdf, float(gdf.geometry.union_all().area) / 1e6)
+            self._areas[kind] = cached
+        return cached[1]
+
     def with_layer(self, kind: str, gdf: gpd.GeoDataFrame, *, assume_crs: Any = None) -> Town:
-        """A new Town with one layer added or replaced (this town is unchanged)."""
-        layers = {**self.layers, kind: gdf}
-        return Town(
+        """A new Town with one layer added or replaced (this town is unchanged).
+
+        Only the new layer is normalised, reprojected to this town's CRS and repaired; the other
+        layers are shared with this town as they are, with their repairs.
+
+        Parameters
+        ----------
+        kind : str
+            Layer kind, one of :data:`townplan_gis.schema.LAYERS`.
+        gdf : geopandas.GeoDataFrame
+            The layer; not modified. An empty layer is accepted.
+        assume_crs : CRS-like, optional
+            CRS to assume when ``gdf`` carries none.
+
+        Returns
+        -------
+        Town
+        """
+        # A one-layer town does the normalisation, CRS and repair work on the new layer alone; when
+        # this town has a CRS the new layer is brought to it, otherwise its own analysis CRS is chosen.
+        single = Town(
             self.name,
-            layers=layers,
-            population=self.population,
-            statistics=self.statistics,
+            layers={kind: gdf},
             crs=self.crs,
             assume_crs=assume_crs,
             allow_empty=True,
-            metadata=self.metadata,
-            _repairs=[r for r in self._repairs if r.layer != kind],
         )
+        town = copy.copy(self)
+        town.layers = {**self.layers, kind: single.layers[kind]}
+        town.statistics = dict(self.statistics)
+        town.metadata = dict(self.metadata)
+        town.crs = single.crs
+        town._repairs = [r for r in self._repairs if r.layer != kind] + single._repairs
+        town._areas = {k: v for k, v in self._areas.items() if k != kind}
+        return town
 
     def summary(self) -> pd.DataFrame:
         """One row per layer: kind, Chinese and English label, features, geometry types, CRS."""
@@ -219,7 +270,13 @@ class Town:
         :func:`townplan_gis.indicators.town_indicators` for the columns and options."""
         from townplan_gis.indicators import town_indicators
 
-        return town_indicators(self, **options)
+        table = town_indicators(self, **options)
+        builtup = self.layers.get("builtup")
+        value = table.loc[table["key"] == "built_up_area_km2", "value"]
+        # The built-up area is the expensive union the displays and the report show too: keep it.
+        if builtup is not None and len(value) and not math.isnan(value.iloc[0]):
+            self._areas["builtup"] = (builtup, float(value.iloc[0]))
+        return table
 
     # -- review --------------------------------------------------------------------------------------
     def review(self, **kwargs: Any):

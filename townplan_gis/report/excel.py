@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from copy import copy
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -24,7 +26,12 @@ from openpyxl.utils import get_column_letter
 from townplan_gis._display import display_width
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import SHEETS, col
-from townplan_gis.report.tables import conflicts_table, projects_table, scorecard_table
+from townplan_gis.report.tables import (
+    conflicts_table,
+    projects_table,
+    scorecard_table,
+    setting_text,
+)
 
 __all__ = ["display_width", "to_excel"]
 
@@ -42,7 +49,14 @@ _FILL = {
 }
 _MAX_WIDTH = 60
 _HEADER_FILL = "DDE3EA"
-_NUMBER_FORMAT = {"int": "#,##0", "num": "#,##0.00", "pct": "0.0", "text": "@"}
+# "value": a number stays a number, shown as Excel's General (a tolerance of 0.001 m² stays 0.001).
+_NUMBER_FORMAT = {
+    "int": "#,##0",
+    "num": "#,##0.00",
+    "pct": "0.0",
+    "text": "@",
+    "value": "General",
+}
 
 
 def _cell_value(v: Any, kind: str) -> Any:
@@ -50,6 +64,12 @@ def _cell_value(v: Any, kind: str) -> Any:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
+    if kind == "value":
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, numbers.Real):
+            return float(v) if isinstance(v, (float, np.floating)) else int(v)
+        return str(v)
     if kind in ("int", "num", "pct"):
         try:
             x = float(v)
@@ -168,6 +188,27 @@ def _unit_kind(unit: Any) -> str:
     return "pct" if unit == "%" else "num"
 
 
+def _method_rows(facts: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Method facts as (item, value) rows a planner can read and filter.
+
+    A dict becomes one row per key, named with a dotted path (``review.setbacks.distance_m.arterial``);
+    a list or tuple becomes one comma-separated text (``building, road``); a number stays a number so
+    Excel can sum and compare it; anything else is text.
+    """
+    rows: list[tuple[str, Any]] = []
+    for key, value in facts.items():
+        item = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            rows += _method_rows(value, f"{item}.") if value else [(item, None)]
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            rows.append((item, setting_text(list(value)) or None))
+        elif value is None or isinstance(value, (numbers.Real, str)):
+            rows.append((item, value))
+        else:
+            rows.append((item, str(value)))
+    return rows
+
+
 def to_excel(
     path: str | Path,
     *,
@@ -194,7 +235,8 @@ def to_excel(
         Language of sheet names, headers and labels (status, verdict, grade, line type).
     settings : dict, optional
         Extra method facts (standard, rule file …) for the 说明 / Method sheet; the review's settings
-        are added automatically.
+        are added automatically (as ``review.<key>``). A nested dict is written one row per key
+        (``review.setbacks.distance_m.arterial``), a list as ``a, b, c``, a number as a number.
 
     Returns
     -------
@@ -259,14 +301,14 @@ def to_excel(
         for k, v in (getattr(review, "settings", {}) or {}).items():
             facts.setdefault(f"review.{k}", v)
     facts.setdefault("generated", _dt.datetime.now().isoformat(timespec="seconds"))
-    meta = pd.DataFrame({"item": list(facts), "value": [str(v) for v in facts.values()]})
+    meta = pd.DataFrame(_method_rows(facts), columns=["item", "value"], dtype=object)
     _write_sheet(
         wb,
         SHEETS["method"][z],
         meta,
         [
             ("item", "项目" if lang == "zh" else "Item", "text"),
-            ("value", "内容" if lang == "zh" else "Value", "text"),
+            ("value", "内容" if lang == "zh" else "Value", "value"),
         ],
     )
     path = Path(path)

@@ -109,7 +109,7 @@ def build_report(
         ],
         "map_srcdoc": map_html,
         "method": _method(town, std, review, lang, generated),
-        **_summary(town, lang),
+        **_summary(town, lang, indicators),
         **_scorecard(scorecard, lang),
         **_review(review, lang, max_rows),
         **_indicators(indicators, lang),

@@ -11,7 +11,13 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from townplan_gis._display import badge, comparator_symbol, fmt_number, unit_label
+from townplan_gis._display import (
+    badge,
+    comparator_symbol,
+    fmt_number,
+    layer_area_km2,
+    unit_label,
+)
 from townplan_gis.report._labels import col, text
 from townplan_gis.report.charts import indicator_charts, png_data_uri
 from townplan_gis.report.tables import (
@@ -41,17 +47,31 @@ def _version() -> str:
     return __version__
 
 
+def _measured_areas(indicators: pd.DataFrame | None) -> dict[str, float]:
+    """Layer areas (km²) the indicators already measured, by layer kind: the built-up area."""
+    if indicators is None or "key" not in indicators or "value" not in indicators:
+        return {}
+    value = pd.to_numeric(
+        indicators.loc[indicators["key"] == "built_up_area_km2", "value"], errors="coerce"
+    )
+    return {"builtup": float(value.iloc[0])} if len(value) and pd.notna(value.iloc[0]) else {}
+
+
 # --- sections ---------------------------------------------------------------------------------------------
-def _summary(town: Any, lang: str) -> dict[str, Any]:
+def _summary(town: Any, lang: str, indicators: pd.DataFrame | None = None) -> dict[str, Any]:
     zh = lang == "zh"
     crs = town.crs
     facts = [(("城镇" if zh else "Town"), town.name)]
+    # The built-up area is an expensive union the indicators have already computed.
+    measured = _measured_areas(indicators)
     for kind, lz, le in (
         ("boundary", "镇域面积", "Town area"),
         ("builtup", "建成区面积", "Built-up area"),
     ):
         if town.has(kind):
-            km2 = float(town.layers[kind].geometry.union_all().area) / 1e6
+            km2 = measured.get(kind)
+            if km2 is None:
+                km2 = layer_area_km2(town, kind)
             facts.append((lz if zh else le, f"{fmt_number(km2)} km² ({fmt_number(km2 * 100)} hm²)"))
     pop = town.population
     facts.append(
