@@ -234,3 +234,39 @@ def test_empty_layers_give_real_zeros_and_every_nan_has_a_reason():
     assert v["residential_households"] == 0 and v["facility_count_market"] == 0
     assert math.isnan(v["paving_rate_pct"]) and math.isnan(v["main_road_lighting_pct"])
     assert (df.loc[df["value"].isna(), "note"].str.len() > 0).all()
+
+
+def test_lighting_note_in_the_table_when_a_road_class_is_missing():
+    # tiny_town's roads with the second arterial's class left empty (its width is given, so the
+    # schema keeps it as unknown): only the lit arterial remains, 1000 / 1000 = 100 %.
+    ys = (125, 375, 625, 875)
+    lines = [line((0, y), (1000, y)) for y in ys] + [line((x, 0), (x, 1000)) for x in ys]
+    roads = gdf(
+        lines,
+        道路等级=["主干路", None] + ["支路"] * 6,
+        红线宽度=["20m"] * 8,
+        路面=["沥青"] * 6 + ["土路"] * 2,
+        路灯=["是", "否"] + [None] * 6,
+    )
+    town = tiny_town(layers={"roads": roads})
+    rep = town.repairs
+    assert rep[rep.action == "filled_unknown"]["rows"].tolist() == [[1]]
+    df = town.indicators()
+    assert values(df)["main_road_lighting_pct"] == pytest.approx(100.0)
+    note = notes(df)["main_road_lighting_pct"]
+    assert "1 road(s) without road_class (道路等级) in rows [1] are left out" in note
+    assert "the value covers only the classified roads" in note
+    # area does not need the class: still 153 600 m² (see test_table_columns_and_hand_values)
+    assert values(df)["road_area_m2"] == pytest.approx(153_600.0)
+
+
+def test_lighting_nan_with_fix_when_no_road_has_a_class():
+    ys = (125, 375, 625, 875)
+    lines = [line((0, y), (1000, y)) for y in ys] + [line((x, 0), (x, 1000)) for x in ys]
+    roads = gdf(lines, 红线宽度=["20m"] * 8, 路灯=["是", "否"] + [None] * 6)
+    df = tiny_town(layers={"roads": roads}).indicators()
+    assert math.isnan(values(df)["main_road_lighting_pct"])
+    note = notes(df)["main_road_lighting_pct"]
+    assert "road_class (道路等级) is missing for all 8 road(s)" in note
+    assert "Fix: fill road_class (道路等级" in note
+    assert values(df)["road_area_m2"] == pytest.approx(153_600.0)

@@ -31,6 +31,7 @@ from townplan_gis.indicators._geom import (
     union_area,
 )
 from townplan_gis.indicators.lighting import _lighting_result
+from townplan_gis.indicators.roads import TRUNK_CLASSES as TRUNK
 from townplan_gis.indicators.roads import _carriageway_result, _redline_chain
 
 # Area of a 16-vertex polygon inscribed in a circle of radius r (a buffer with quad_segs=4):
@@ -356,3 +357,75 @@ def test_covered_length_matches_fine_buffers(vertices, lights, reach):
     ).length
     got = covered_length(road, pts, reach)
     assert got == pytest.approx(fine, rel=1e-3, abs=1e-3 * max(1.0, road.length))
+
+
+def test_lighting_leaves_out_roads_of_unknown_class_and_says_which():
+    # a: arterial lit (1000 m); b: secondary not lit (1000 m); c: no class, inside the square, lit;
+    # d: no class, outside the square. Classified trunk: 1000 / 2000 = 50 %.
+    r = roads(
+        [
+            line((0, 300), (1000, 300)),
+            line((0, 700), (1000, 700)),
+            line((500, 0), (500, 1000)),
+            line((2000, 0), (3000, 0)),
+        ],
+        road_class=["arterial", "secondary", None, None],
+        lit=[True, False, True, None],
+    )
+    r.index = ["a", "b", "c", "d"]
+    res = _lighting_result(r, None, square_km().union_all(), reach_m=25, trunk_classes=TRUNK)
+    assert res.value == pytest.approx(50.0)
+    # only c can change the value inside the built-up area
+    assert "1 road(s) without road_class (道路等级) in rows [c] are left out" in res.note
+    assert "the value covers only the classified roads" in res.note
+    assert "Fix: fill road_class (道路等级" in res.note
+    assert main_road_lighting_pct(r, square_km()) == pytest.approx(50.0)
+    whole = _lighting_result(r, None, None, reach_m=25, trunk_classes=TRUNK)
+    assert whole.value == pytest.approx(50.0)
+    assert "2 road(s) without road_class (道路等级) in rows [c, d]" in whole.note
+
+
+def test_lighting_nan_when_every_road_lacks_its_class():
+    r = roads(
+        [line((0, 300), (1000, 300)), line((0, 700), (1000, 700))],
+        road_class=[None, None],
+        lit=[True, False],
+    )
+    res = _lighting_result(r, None, None, reach_m=25, trunk_classes=TRUNK)
+    assert math.isnan(res.value)
+    assert res.note.startswith("road_class (道路等级) is missing for all 2 road(s)")
+    assert "trunk roads (arterial, secondary) cannot be identified" in res.note
+    assert "Fix: fill road_class (道路等级" in res.note
+    assert "no trunk roads" not in res.note  # not the misleading reason
+    bare = r.drop(columns="road_class")  # a bare frame without the column says the same
+    assert _lighting_result(bare, None, None, reach_m=25, trunk_classes=TRUNK).note == res.note
+    assert math.isnan(main_road_lighting_pct(r))
+
+
+def test_lighting_without_classified_trunk_roads_names_the_unclassified_rows():
+    lines = [line((0, 100 * i), (1000, 100 * i)) for i in range(8)]
+    r = roads(lines, road_class=["branch"] + [None] * 7, lit=[True] * 8)
+    res = _lighting_result(r, None, None, reach_m=25, trunk_classes=TRUNK)
+    assert math.isnan(res.value)
+    assert res.note == (
+        "no trunk roads (arterial, secondary); 7 road(s) without road_class (道路等级) in rows "
+        "[1, 2, 3, 4, 5 … and 2 more] are left out: the value covers only the classified roads. "
+        "Fix: fill road_class (道路等级, e.g. 主干路 / 次干路) in the roads layer"
+    )
+
+
+def test_road_area_note_names_roads_without_width_or_class():
+    # 0: arterial, no width → 24 m default (24 000 m²); 1: neither width nor class → left out;
+    # 2: no class but 10 m wide (10 000 m²).
+    r = roads(
+        [line((0, 300), (1000, 300)), line((0, 500), (1000, 500)), line((0, 700), (1000, 700))],
+        road_class=["arterial", None, None],
+        redline_width_m=[np.nan, np.nan, 10.0],
+    )
+    areas, note, usable = _redline_chain(r, None, None)
+    assert usable and areas[2] == pytest.approx(24_000.0 + 10_000.0)
+    assert note == (
+        "1 road(s) without a red-line width used the class default (arterial); 1 road(s) (1.00 km) "
+        "without a red-line width left out, 1 of them also without road_class (道路等级) so no "
+        "class default applies (rows [1]). Fix: fill the width or road_class"
+    )

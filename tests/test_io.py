@@ -6,7 +6,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 from geopandas.testing import assert_geodataframe_equal
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 import townplan_gis as tp
 from townplan_gis.io import detect_encoding, read_layer
@@ -195,3 +195,57 @@ def test_files_that_are_not_layer_kinds_are_recorded_not_silently_skipped(tmp_pa
     rep = town.repairs
     row = rep[rep.action == "ignored_layer"].iloc[0]
     assert row.layer == "buildings" and "buildings.geojson" in row.detail and "roads" in row.detail
+
+
+def town_with_standing_repairs():
+    """Roads with one class missing (width given) and a green layer with an empty and a bowtie row."""
+    roads = gpd.GeoDataFrame(
+        {"道路等级": ["主干路", None], "红线宽度": [24, 12]},
+        geometry=[
+            LineString([(110.30, 34.80), (110.31, 34.80)]),
+            LineString([(110.30, 34.80), (110.30, 34.81)]),
+        ],
+        crs=4490,
+        index=[10, 20],
+    )
+    bowtie = Polygon([(110.301, 34.801), (110.302, 34.802), (110.302, 34.801), (110.301, 34.802)])
+    green = gpd.GeoDataFrame(
+        {"类型": ["公园绿地", "公园绿地", "防护绿地"]},
+        geometry=[box(110.301, 34.801, 110.302, 34.802), Polygon(), bowtie],
+        crs=4490,
+    )
+    return tp.Town("蒲州镇", layers={"roads": roads, "green": green})
+
+
+def repair_keys(town):
+    return sorted((r.layer, r.action, tuple(r.rows)) for r in town.repairs.itertuples(index=False))
+
+
+@pytest.mark.parametrize("target", ["town.gpkg", "town_folder"])
+def test_round_trip_records_each_repair_once(tmp_path, target):
+    town = town_with_standing_repairs()
+    before = repair_keys(town)
+    # what the town recorded: both the re-derivable state and the one-off changes
+    assert ("roads", "filled_unknown", (20,)) in before
+    assert ("green", "empty_geometry", (1,)) in before
+    assert ("green", "make_valid", (2,)) in before
+    town.write(tmp_path / target)
+    back = tp.read_town(tmp_path / target)
+    # once each: the read re-derives filled_unknown and empty_geometry from the stored data and
+    # the saved copies are not added again; renames and make_valid come from the saved history.
+    assert repair_keys(back) == before
+    again = tp.read_town(tmp_path / target)
+    again.write(tmp_path / ("2" + target))
+    assert repair_keys(tp.read_town(tmp_path / ("2" + target))) == before
+
+
+def test_saved_state_repair_dropped_once_the_data_is_fixed(tmp_path):
+    town_with_standing_repairs().write(tmp_path / "town")
+    # the planner fills the missing class in the stored roads file
+    roads, _ = read_layer(tmp_path / "town" / "roads.gpkg")
+    roads["road_class"] = ["arterial", "branch"]
+    pyogrio.write_dataframe(roads, tmp_path / "town" / "roads.gpkg")
+    back = tp.read_town(tmp_path / "town")
+    actions = back.repairs["action"].tolist()
+    assert "filled_unknown" not in actions  # the saved record is stale, not carried over
+    assert actions.count("empty_geometry") == 1 and "renamed_columns" in actions

@@ -7,7 +7,8 @@ import shapely
 from shapely.geometry import GeometryCollection, LineString, MultiPoint, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.schema import MissingValueError, layer_kind, normalize_layer, rename_columns
+from townplan_gis.errors import MissingValueError
+from townplan_gis.schema import layer_kind, normalize_layer, rename_columns
 
 CRS = "EPSG:4546"
 
@@ -102,6 +103,30 @@ def test_missing_vocabulary_value_is_reported_as_missing_not_unknown():
     assert err.value.values == ["高速公路"] and err.value.unknown_rows == [13]
     assert "unknown value(s) ['高速公路'] in rows [13]" in msg
     assert isinstance(err.value, tp.UnknownValueError)  # callers catching that keep working
+
+
+def test_missing_value_error_is_public_in_the_error_family():
+    from townplan_gis import errors, schema
+
+    assert tp.MissingValueError is errors.MissingValueError is schema.MissingValueError
+    assert "MissingValueError" in tp.__all__ and "MissingValueError" in errors.__all__
+    assert issubclass(MissingValueError, tp.UnknownValueError)
+    assert issubclass(MissingValueError, tp.TownPlanError)
+    err = MissingValueError(
+        "roads",
+        "road_class",
+        rows=list(range(12)),
+        accepted=["lane", "arterial"],
+        stand_in="redline_width_m",
+    )
+    assert (err.layer, err.column, err.values, err.unknown_rows) == ("roads", "road_class", [], [])
+    assert str(err) == (
+        "layer 'roads', column 'road_class': missing value(s) in rows "
+        "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9 … and 2 more]; the column is required (it may be empty "
+        "only where 'redline_width_m' is given). Fix: fill these rows with one of "
+        "['arterial', 'lane'] (Chinese aliases are accepted too, see "
+        "townplan_gis/data/aliases.toml), or give these rows a 'redline_width_m'."
+    )
 
 
 def test_missing_green_class_names_rows_and_fix():

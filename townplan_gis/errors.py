@@ -17,6 +17,7 @@ __all__ = [
     "GeometryTypeError",
     "MissingColumnError",
     "MissingLayerError",
+    "MissingValueError",
     "SchemaError",
     "TownPlanError",
     "UnknownValueError",
@@ -65,6 +66,52 @@ class UnknownValueError(SchemaError):
             f"accepted too, see townplan_gis/data/aliases.toml). Fix: correct the values or add "
             f"an alias."
         )
+
+
+class MissingValueError(UnknownValueError):
+    """A required column has empty cells (null, NaN or blank text).
+
+    Told apart from unknown values in the message; a subclass of :class:`UnknownValueError` so that
+    callers catching that keep working.
+
+    Attributes
+    ----------
+    layer, column : str
+    rows : list
+        Index labels of the rows with no value.
+    values, unknown_rows : list
+        Unknown values found in the same column, and their rows (empty when there are none).
+    """
+
+    def __init__(
+        self,
+        layer: str,
+        column: str,
+        *,
+        rows: Sequence,
+        accepted: Sequence[str],
+        unknown_values: Sequence = (),
+        unknown_rows: Sequence = (),
+        stand_in: str | None = None,
+    ):
+        self.layer, self.column = layer, column
+        self.rows, self.values = list(rows), list(unknown_values)
+        self.unknown_rows = list(unknown_rows)
+        choices = f"one of {sorted(accepted)}" if accepted else "a non-empty value"
+        unless = f" (it may be empty only where '{stand_in}' is given)" if stand_in else ""
+        also = f", or give these rows a '{stand_in}'" if stand_in else ""
+        message = (
+            f"layer '{layer}', column '{column}': missing value(s) in rows {_rows(self.rows)}; "
+            f"the column is required{unless}. Fix: fill these rows with {choices} (Chinese "
+            f"aliases are accepted too, see townplan_gis/data/aliases.toml){also}."
+        )
+        if self.values:
+            message += (
+                f" Also unknown value(s) {list(dict.fromkeys(self.values))} in rows "
+                f"{_rows(self.unknown_rows)}: correct them or add an alias."
+            )
+        # Skip UnknownValueError.__init__: its message would call the empty cells unknown values.
+        SchemaError.__init__(self, message)
 
 
 class GeometryTypeError(SchemaError):

@@ -181,11 +181,21 @@ def _meta_from_table(path: Path) -> dict[str, Any]:
     return {k: json.loads(v) for k, v in zip(table["key"], table["value"], strict=True)}
 
 
+# Repairs that describe the data as it is rather than a change made to it: Town re-derives them
+# from the stored layers on every read (a road still without a class, a geometry still empty), so
+# the fresh record is the true one. The saved copy would be a duplicate, or stale once a planner has
+# filled the class or drawn the geometry in the file. Changes that cannot be re-derived (renames,
+# reprojection, make_valid, collapsed, extracted parts, encoding) are kept from the saved history.
+_RECOMPUTED_ON_READ = frozenset({"filled_unknown", "empty_geometry"})
+
+
 def _town_from_parts(
     default_name: str, layers: dict, meta: dict, repairs: list[Repair], **kwargs: Any
 ) -> Town:
     history = [
-        Repair(r["layer"], r["action"], r["rows"], r["detail"]) for r in meta.get("repairs", [])
+        Repair(r["layer"], r["action"], r["rows"], r["detail"])
+        for r in meta.get("repairs", [])
+        if r["action"] not in _RECOMPUTED_ON_READ
     ]
     repairs = history + repairs
     return Town(

@@ -23,9 +23,46 @@ from townplan_gis.indicators._common import (
     text_column,
 )
 from townplan_gis.indicators._geom import clip_to, covered_length, geoms_of
-from townplan_gis.indicators.roads import TRUNK_CLASSES, _col, _lines
+from townplan_gis.indicators.roads import (
+    TRUNK_CLASSES,
+    _col,
+    _first_rows,
+    _lines,
+    _unclassified_mask,
+)
 
 __all__ = ["main_road_lighting_pct"]
+
+
+def _unclassified(
+    roads: gpd.GeoDataFrame, clip: Geometry | None, trunk_classes: Sequence[str]
+) -> tuple[str, str]:
+    """Notes on roads of unknown class: (all of them unknown → the NaN reason, some → the caveat).
+
+    A road may keep ``road_class`` None when its red-line width is given (schema ``filled_unknown``);
+    it could be a trunk road, so the rate is honest only about the classified roads. Only unknown
+    roads reaching into the built-up area could change the value, so only they are counted.
+    """
+    unknown = _unclassified_mask(roads)
+    if not unknown.any():
+        return "", ""
+    trunk = ", ".join(trunk_classes)
+    fix = "Fix: fill road_class (道路等级, e.g. 主干路 / 次干路) in the roads layer"
+    if unknown.all():
+        return (
+            f"road_class (道路等级) is missing for all {len(roads)} road(s), so the trunk roads "
+            f"({trunk}) cannot be identified. {fix}",
+            "",
+        )
+    if clip is not None:
+        unknown &= shapely.intersects(_lines(roads), clip)
+    if not unknown.any():
+        return "", ""
+    rows = roads.index[unknown].tolist()
+    return "", (
+        f"{len(rows)} road(s) without road_class (道路等级) in rows {_first_rows(rows)} are left out: "
+        f"the value covers only the classified roads. {fix}"
+    )
 
 
 def _lighting_result(
@@ -36,20 +73,32 @@ def _lighting_result(
     reach_m: float,
     trunk_classes: Sequence[str],
 ) -> Result:
+    all_unknown, some_unknown = _unclassified(roads, clip, trunk_classes)
+    if all_unknown:
+        return nan(all_unknown)
     trunk = roads[np.isin(text_column(roads, "road_class"), list(trunk_classes))]
     lit = _col(trunk, "lit").astype("boolean")
     has_lights = streetlights is not None and len(geoms_of(streetlights)) > 0
     if len(trunk) == 0:
-        return nan(f"no trunk roads ({', '.join(trunk_classes)})")
+        return nan(join_notes(f"no trunk roads ({', '.join(trunk_classes)})", some_unknown))
     if lit.isna().all() and not has_lights:
         return nan(
-            "no lighting data: trunk roads carry no 'lit' flag and there is no streetlights layer"
+            join_notes(
+                "no lighting data: trunk roads carry no 'lit' flag and there is no streetlights "
+                "layer",
+                some_unknown,
+            )
         )
     lines = clip_to(_lines(trunk), clip)
     trunk_u = shapely.union_all(lines)
     total = trunk_u.length
     if total <= 0:
-        return nan(f"no trunk roads ({', '.join(trunk_classes)}) inside the built-up area")
+        return nan(
+            join_notes(
+                f"no trunk roads ({', '.join(trunk_classes)}) inside the built-up area",
+                some_unknown,
+            )
+        )
     flagged = shapely.union_all(lines[lit.fillna(False).to_numpy(dtype=bool)])
     lit_len = flagged.length
     if has_lights:
@@ -63,6 +112,7 @@ def _lighting_result(
         notes.append(
             f"{unknown} trunk road(s) without a lit flag count only where a street light reaches"
         )
+    notes.append(some_unknown)
     return Result(ratio_pct(lit_len, total), join_notes(*notes))
 
 
@@ -95,7 +145,9 @@ def main_road_lighting_pct(
     Returns
     -------
     float
-        %; NaN without trunk roads or without any lighting data.
+        %; NaN without trunk roads, without any lighting data, or when no road has a
+        ``road_class``. Roads of unknown class (None) are left out: the rate covers the classified
+        roads only (``town.indicators()`` says so in the note, with the rows).
     """
     return _lighting_result(
         roads,

@@ -84,6 +84,17 @@ def _km(length_m: float) -> str:
     return f"{length_m / 1000:.2f} km"
 
 
+def _first_rows(labels: list, limit: int = 5) -> str:
+    """Row labels for a note: the first few, then how many more."""
+    more = f" … and {len(labels) - limit} more" if len(labels) > limit else ""
+    return "[" + ", ".join(str(r) for r in labels[:limit]) + more + "]"
+
+
+def _unclassified_mask(roads: gpd.GeoDataFrame) -> np.ndarray:
+    """Roads whose class is unknown (None): the schema keeps them when a red-line width is given."""
+    return np.array([c is None for c in text_column(roads, "road_class")], dtype=bool)
+
+
 def internal_road_mask(
     roads: gpd.GeoDataFrame, residential: gpd.GeoDataFrame | None, *, tolerance_m: float = 1.0
 ) -> pd.Series:
@@ -312,8 +323,17 @@ def _area_notes(
         )
     if missing.any():
         length = float(shapely.length(_lines(roads)[missing]).sum())
+        # Without a class no default width applies either: say which fix unlocks these roads.
+        classless = missing & _unclassified_mask(roads)
+        also = (
+            f", {int(classless.sum())} of them also without road_class (道路等级) so no class "
+            f"default applies (rows {_first_rows(roads.index[classless].tolist())}). Fix: fill "
+            f"the width or road_class"
+            if classless.any()
+            else ""
+        )
         notes.append(
-            f"{int(missing.sum())} road(s) ({_km(length)}) without a {label} width left out"
+            f"{int(missing.sum())} road(s) ({_km(length)}) without a {label} width left out{also}"
         )
     return join_notes(*notes)
 
