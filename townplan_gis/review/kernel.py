@@ -35,6 +35,7 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review import setbacks as _setbacks
+from townplan_gis.review.convex import ConvexRings, convex_overlap, convex_rings
 from townplan_gis.review.grading import LINE_ZH, ZONE_ZH, finish_rows, text_columns
 from townplan_gis.review.pieces import (
     aggregate_pieces,
@@ -131,6 +132,9 @@ class PreparedLines:
         Subdivided pieces and the position of the line each belongs to; ``piece_tree`` indexes them.
     piece_rect : ndarray of bool
         Which pieces are axis-aligned rectangles (clipped by :func:`shapely.clip_by_rect`).
+    piece_convex : ConvexRings
+        Which pieces are small convex polygons, with their rings
+        (:mod:`townplan_gis.review.convex`).
     bands, band_line : ndarray
         Setback bands (``buffer(line, d) − line``) of red and blue lines; empty when not needed.
     sb_piece : ndarray of int
@@ -149,6 +153,7 @@ class PreparedLines:
     max_setback_m: float
     crs: Any = None
     piece_rect: np.ndarray | None = None
+    piece_convex: ConvexRings | None = None
     sb_piece: np.ndarray | None = None
     sb_tree: Any = None
     arrays: dict = field(default_factory=dict, repr=False)
@@ -179,6 +184,8 @@ class PreparedLines:
         self._prepared_geoms = None
         if self.piece_rect is None:
             self.piece_rect = axis_rectangles(self.pieces)
+        if self.piece_convex is None:
+            self.piece_convex = convex_rings(self.pieces)
         if self.arrays:
             return  # a copy (for_thread, with_setback_bands): the per-line tables carry over
         # Plain numpy columns for the per-row takes of every chunk (no pandas overhead per chunk).
@@ -386,22 +393,59 @@ def _intersect(g: np.ndarray, piece: np.ndarray, right: np.ndarray, lines: Prepa
     return out
 
 
+def _convex_overlaps(g, left, right, geoms, lines: PreparedLines, noise_m2: float):
+    """Overlaps of the candidate pairs where project and piece are both small convex polygons.
+
+    Returns which candidates are settled here (the convex pairs that do not intersect, and those
+    clipped), then the positions of the clipped pairs, their overlaps and areas. The pairs whose
+    clipping the convex path hands back (:func:`~townplan_gis.review.convex.convex_overlap`
+    gives NaN) are not settled.
+    """
+    rings = convex_rings(geoms)
+    settled = rings.ok[left] & lines.piece_convex.ok[right]
+    idx = np.flatnonzero(settled)
+    # The prepared predicate rejects the bounding-box-only candidates more cheaply than clipping.
+    idx = idx[shapely.intersects(lines.pieces[right[idx]], g[idx])]
+    area, inter, inside = convex_overlap(
+        rings, left[idx], lines.piece_convex, right[idx], min_area=noise_m2
+    )
+    # A project inside the piece is its own overlap, exactly as on the GEOS path.
+    inter[inside] = g[idx[inside]]
+    area[inside] = shapely.area(inter[inside])
+    done = ~np.isnan(area)
+    settled[idx[~done]] = False
+    return settled, idx[done], inter[done], area[done]
+
+
 def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
-    # Bounding-box candidates, then the predicates on the (prepared) pieces: cheaper than a
-    # predicate query, which prepares every project. A project the piece covers is its own
-    # overlap; only the others are intersected.
+    # Bounding-box candidates. Where project and piece are both small convex polygons (parcels
+    # against road strips, most pairs of a county) the overlap is clipped in numpy
+    # (:mod:`townplan_gis.review.convex`). For the others the predicates run on the (prepared)
+    # pieces: cheaper than a predicate query, which prepares every project. A project the piece
+    # covers is its own overlap; only the others are intersected.
     left, right = lines.piece_tree.query(geoms)
-    g, p = geoms[left], lines.pieces[right]
-    inside = shapely.covers(p, g)
+    g = geoms[left]
+    inter = np.full(len(left), None, dtype=object)
+    area = np.zeros(len(left))
+    rest = np.ones(len(left), dtype=bool)
+    if lines.piece_convex.ok.any():
+        settled, done, c_inter, c_area = _convex_overlaps(g, left, right, geoms, lines, noise_m2)
+        inter[done], area[done] = c_inter, c_area
+        rest = ~settled
+    idx = np.flatnonzero(rest)
+    p = lines.pieces[right[idx]]
+    inside = shapely.covers(p, g[idx])
     cut = ~inside
     hit = inside.copy()
-    hit[cut] = shapely.intersects(p[cut], g[cut])
-    left, right, g, p, inside = left[hit], right[hit], g[hit], p[hit], inside[hit]
-    inter = g.copy()
-    cut = ~inside
-    if cut.any():
-        inter[cut] = keep_dimension(_intersect(g[cut], p[cut], right[cut], lines), 2)
-    area = shapely.area(inter)
+    hit[cut] = shapely.intersects(p[cut], g[idx[cut]])
+    idx, p, inside = idx[hit], p[hit], inside[hit]
+    inter[idx] = g[idx]
+    cut = idx[~inside]
+    if len(cut):
+        inter[cut] = keep_dimension(
+            _intersect(g[cut], lines.pieces[right[cut]], right[cut], lines), 2
+        )
+    area[idx] = shapely.area(inter[idx])
     # Edge-touching pairs intersect in a line (area 0) or in float noise; neither is an overlap.
     ok = area > noise_m2
     left, line = left[ok], lines.piece_line[right[ok]]
@@ -577,6 +621,40 @@ def _empty_conflicts(crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(crs=crs))
 
 
+def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
+    """Area (m²) and length (m) of the union of ``geoms`` per group label (0..n_groups-1).
+
+    Two convex polygons, the commonest group (a parcel crossed by two road strips that meet), are
+    measured by inclusion–exclusion, :math:`|A \\cup B| = |A| + |B| - |A \\cap B|`, with the
+    intersection clipped in numpy (:mod:`townplan_gis.review.convex`). The other groups are unioned
+    (:func:`~townplan_gis.review.pieces.grouped_union`).
+    """
+    area, length = np.zeros(n_groups), np.zeros(n_groups)
+    counts = np.bincount(group, minlength=n_groups)
+    pair = counts[group] == 2
+    union = np.ones(len(geoms), dtype=bool)
+    if pair.any():
+        idx = np.flatnonzero(pair)
+        order = idx[np.argsort(group[idx], kind="stable")]
+        a, b = order[0::2], order[1::2]
+        rings = convex_rings(geoms[order])
+        ok = rings.ok[0::2] & rings.ok[1::2]
+        pos = np.arange(len(order))
+        both, _, _ = convex_overlap(rings, pos[0::2][ok], rings, pos[1::2][ok], min_area=np.inf)
+        done = ~np.isnan(both)
+        a, b = a[ok][done], b[ok][done]
+        area[group[a]] = shapely.area(geoms[a]) + shapely.area(geoms[b]) - both[done]
+        union[a] = union[b] = False
+    if union.any():
+        idx = np.flatnonzero(union)
+        merged = grouped_union(geoms[idx], group[idx], n_groups)
+        todo = np.unique(group[idx])
+        dims = shapely.get_dimensions(merged[todo])
+        area[todo] = np.where(dims == 2, shapely.area(merged[todo]), 0.0)
+        length[todo] = np.where(dims == 1, shapely.length(merged[todo]), 0.0)
+    return area, length
+
+
 def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> pd.DataFrame:
     """Per project position and line type: overlap area (m²) and length (m), overlaps counted once.
 
@@ -620,11 +698,10 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
     w_len = np.where(dims[w_idx] == 1, ov["overlap_length_m"].to_numpy(dtype=float)[w_idx], 0.0)
     # ... the others are unioned per project and type.
     codes, uniq = pd.factorize(key[shared])
-    union = grouped_union(geoms[shared], codes, len(uniq))
-    udims = shapely.get_dimensions(union)
+    u_area, u_len = _union_measures(geoms[shared], codes, len(uniq))
     key = np.concatenate([key, key[w_idx], uniq])
-    area = np.concatenate([part_area, w_area, np.where(udims == 2, shapely.area(union), 0.0)])
-    length = np.concatenate([part_len, w_len, np.where(udims == 1, shapely.length(union), 0.0)])
+    area = np.concatenate([part_area, w_area, u_area])
+    length = np.concatenate([part_len, w_len, u_len])
     positions, row = np.unique(key // len(LINE_TYPES), return_inverse=True)
     col = key % len(LINE_TYPES)
     table = np.zeros((len(positions), 2 * len(LINE_TYPES)))

@@ -1,0 +1,176 @@
+"""The numpy overlap of convex polygons against GEOS and against hand-computed areas."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import affinity
+
+from townplan_gis.review.convex import MAX_VERTICES, convex_overlap, convex_rings
+
+X0, Y0 = 500_000.0, 3_850_000.0  # projected coordinates of CGCS2000 GK size: rounding matters
+
+
+def box(x0, y0, x1, y1):
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def overlap(a, b, min_area=0.0):
+    ra, rb = convex_rings(np.array([a])), convex_rings(np.array([b]))
+    assert ra.ok[0] and rb.ok[0]
+    area, geom, inside = convex_overlap(ra, np.array([0]), rb, np.array([0]), min_area=min_area)
+    return area[0], geom[0], inside[0]
+
+
+def test_convex_rings_accepts_convex_polygons_only():
+    square = box(0, 0, 10, 10)
+    clockwise = shapely.Polygon(list(square.exterior.coords)[::-1])
+    collinear = shapely.Polygon([(X0, Y0), (X0 + 5, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10)])
+    l_shape = shapely.Polygon(
+        [
+            (X0, Y0),
+            (X0 + 10, Y0),
+            (X0 + 10, Y0 + 5),
+            (X0 + 5, Y0 + 5),
+            (X0 + 5, Y0 + 10),
+            (X0, Y0 + 10),
+        ]
+    )
+    holed = square.difference(box(2, 2, 4, 4))
+    many = shapely.Point(X0, Y0).buffer(10, quad_segs=16)  # 64 vertices
+    star = shapely.Polygon(  # a pentagram: all turns one way, but it winds twice
+        [(X0 + np.cos(a), Y0 + np.sin(a)) for a in np.arange(5) * 4 * np.pi / 5]
+    )
+    geoms = np.array(
+        [square, clockwise, collinear, l_shape, holed, many, star, shapely.Point(X0, Y0), None]
+    )
+    rings = convex_rings(geoms)
+    assert rings.ok.tolist() == [True, True, True, False, False, False, False, False, False]
+    assert rings.k[:3].tolist() == [4, 4, 4]
+    # Counter-clockwise whatever the input orientation: positive shoelace area.
+    for i in range(3):
+        x, y = rings.xy[i, : rings.k[i], 0] - X0, rings.xy[i, : rings.k[i], 1] - Y0
+        assert (x * np.roll(y, -1) - np.roll(x, -1) * y).sum() / 2 == pytest.approx(
+            shapely.area(geoms[i]), rel=1e-12
+        )
+    assert convex_rings(np.array([many]), max_vertices=64).ok[0]
+    assert MAX_VERTICES < 64
+
+
+@pytest.mark.parametrize(
+    ("b", "expected", "inside"),
+    [
+        (box(5, 5, 15, 15), 25.0, False),  # corners overlapping
+        (box(2, 2, 4, 4), 4.0, False),  # b inside a
+        (box(-1, -1, 11, 11), 100.0, True),  # a inside b
+        (box(0, 0, 10, 10), 100.0, True),  # identical
+        (box(10, 0, 20, 10), 0.0, False),  # shared edge: edge contact, no area
+        (box(10, 10, 20, 20), 0.0, False),  # shared corner
+        (box(20, 20, 30, 30), 0.0, False),  # apart
+        (box(0, 10 - 1e-7, 10, 20), 1e-6, False),  # a 0.1 µm sliver: measured, not lost
+    ],
+)
+def test_overlap_of_two_boxes(b, expected, inside):
+    area, geom, is_inside = overlap(box(0, 0, 10, 10), b)
+    # The sliver's 1e-7 m is 1.0012e-7 m at these coordinates (float spacing there is 4.7e-10 m).
+    assert area == pytest.approx(expected, rel=2e-3, abs=1e-12)
+    assert area == pytest.approx(box(0, 0, 10, 10).intersection(b).area, rel=1e-9, abs=1e-15)
+    assert is_inside == inside
+    if expected > 0:
+        assert geom.is_valid
+        assert geom.area == pytest.approx(area, rel=1e-6)
+        assert shapely.equals_exact(
+            shapely.normalize(geom), shapely.normalize(box(0, 0, 10, 10).intersection(b)), 1e-6
+        )
+    else:
+        assert geom is None
+
+
+def test_rotated_square_against_exact_rational_area():
+    # A square rotated 45° about its centre over an axis-aligned one: an octagon. The exact area
+    # of the float polygons is computed with rationals (Sutherland–Hodgman by hand).
+    a = box(0, 0, 10, 10)
+    b = affinity.rotate(box(0, 0, 10, 10), 45, origin="centroid")
+    pts = [tuple(map(Fraction, c)) for c in b.exterior.coords[:-1]]
+    lo_x, lo_y, hi_x, hi_y = map(Fraction, (X0, Y0, X0 + 10, Y0 + 10))
+
+    def clip(poly, keep, cut):
+        out = []
+        for p, q in zip(poly, poly[1:] + poly[:1], strict=True):
+            if keep(p):
+                out.append(p)
+            if keep(p) != keep(q):
+                out.append(cut(p, q))
+        return out
+
+    def at_x(x):
+        return lambda p, q: (x, p[1] + (q[1] - p[1]) * (x - p[0]) / (q[0] - p[0]))
+
+    def at_y(y):
+        return lambda p, q: (p[0] + (q[0] - p[0]) * (y - p[1]) / (q[1] - p[1]), y)
+
+    for keep, cut in [
+        (lambda p: p[0] >= lo_x, at_x(lo_x)),
+        (lambda p: p[0] <= hi_x, at_x(hi_x)),
+        (lambda p: p[1] >= lo_y, at_y(lo_y)),
+        (lambda p: p[1] <= hi_y, at_y(hi_y)),
+    ]:
+        pts = clip(pts, keep, cut)
+    exact = (
+        abs(sum(p[0] * q[1] - q[0] * p[1] for p, q in zip(pts, pts[1:] + pts[:1], strict=True))) / 2
+    )
+    area, geom, _ = overlap(a, b)
+    # By hand: the square minus four corner triangles with legs 10 - 5√2 → 200(√2 - 1) m².
+    # (The rotation itself rounds the corners by ~1e-10 m: 8.6e-12 relative.)
+    assert float(exact) == pytest.approx(200 * (np.sqrt(2) - 1), rel=1e-10)
+    assert area == pytest.approx(float(exact), rel=1e-12)
+    assert shapely.get_num_coordinates(geom) == 9  # an octagon, closed
+    assert area == pytest.approx(a.intersection(b).area, rel=1e-9)
+
+
+def test_min_area_builds_only_larger_overlaps_and_order_is_kept():
+    a = convex_rings(np.array([box(0, 0, 10, 10), box(0, 0, 1, 1)]))
+    b = convex_rings(np.array([box(5, 0, 20, 10), box(0, 0, 0.5, 0.5)]))
+    area, geom, _ = convex_overlap(a, np.array([0, 1, 0]), b, np.array([0, 1, 1]), min_area=1.0)
+    np.testing.assert_allclose(area, [50.0, 0.25, 0.25])
+    assert geom[0].area == pytest.approx(50.0) and geom[1] is None and geom[2] is None
+    empty = convex_overlap(a, np.array([], dtype=int), b, np.array([], dtype=int))
+    assert [len(x) for x in empty] == [0, 0, 0]
+
+
+@st.composite
+def convex_polygon(draw):
+    """A random convex polygon: the hull of 3–12 random points, at a random angle and place."""
+    n = draw(st.integers(3, 12))
+    xy = np.array(
+        draw(st.lists(st.tuples(st.floats(-50, 50), st.floats(-50, 50)), min_size=n, max_size=n))
+    )
+    hull = shapely.MultiPoint(xy + np.array([X0, Y0])).convex_hull
+    if hull.geom_type != "Polygon" or hull.area < 1e-3:
+        hull = box(0, 0, 1, 1)
+    return affinity.rotate(hull, draw(st.floats(0, 360)), origin="centroid")
+
+
+@settings(max_examples=300, deadline=None)
+@given(convex_polygon(), convex_polygon(), st.floats(-60, 60), st.floats(-60, 60))
+def test_overlap_equals_geos(a, b, dx, dy):
+    b = affinity.translate(b, dx, dy)
+    ra, rb = convex_rings(np.array([a])), convex_rings(np.array([b]))
+    if not (ra.ok[0] and rb.ok[0]):  # hulls of more than MAX_VERTICES points
+        assert max(shapely.get_num_coordinates(np.array([a, b]))) - 1 > MAX_VERTICES
+        return
+    area, geom, inside = convex_overlap(ra, np.array([0]), rb, np.array([0]), min_area=0.01)
+    truth = a.intersection(b).area
+    if np.isnan(area[0]):  # handed back to GEOS: allowed, but only for degenerate overlaps
+        assert truth < 1e-3
+        return
+    assert area[0] == pytest.approx(truth, rel=1e-8, abs=1e-6)
+    if area[0] > 0.01:
+        assert geom[0].is_valid
+        assert shapely.area(shapely.symmetric_difference(geom[0], a.intersection(b))) < 1e-6
+    assert inside[0] == (truth >= a.area * (1 - 1e-9))

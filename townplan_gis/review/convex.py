@@ -1,0 +1,302 @@
+"""Overlap of two convex polygons from their vertices and edge crossings, on whole arrays of pairs.
+
+Why not GEOS: OverlayNG spends about 12 µs on each pair even when both polygons are quadrilaterals.
+Most of that goes to robust noding, building the topology graph and assembling the result. In the
+county benchmark, 86 % of the intersected pairs are a quadrilateral parcel against a quadrilateral
+road red-line strip. There the GEOS overhead was two thirds of a review.
+
+The intersection of two convex polygons is convex, and its vertices are known in advance: the
+vertices of each polygon inside the other, and the points where their edges cross (O'Rourke,
+*Computational Geometry in C*, 2nd ed., §7.6). Collected in fixed-size arrays for all pairs at
+once and ordered by angle around their centroid, they give the overlap ring, and the shoelace
+formula gives its area. For two quadrilaterals that costs about a microsecond per pair.
+
+Only pairs where both polygons are convex, have no holes and have at most ``MAX_VERTICES``
+vertices take this path. Coordinates are shifted to a local origin per pair first. A subtraction
+of nearby doubles is exact (Sterbenz), so the areas agree with GEOS to 1e-8 relative or better. A
+pair whose ring comes out invalid is reported as not handled, and the caller gives it to GEOS.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+__all__ = ["MAX_VERTICES", "ConvexRings", "convex_overlap", "convex_rings"]
+
+#: Polygons with more vertices than this are left to GEOS. Cost grows with the vertex count, and
+#: GEOS's fixed overhead matters less on larger polygons.
+MAX_VERTICES = 12
+
+# A turn whose cross product is below this fraction of |e1|·|e2| counts as straight. The angle is
+# 1e-12 rad, so a polygon accepted as convex is convex to far below a square millimetre.
+_STRAIGHT = 1e-12
+# A vertex this far (in CRS units, metres) outside the other polygon, or an edge crossing this
+# fraction beyond a segment's end, still counts. Shared boundaries are common (a parcel along its
+# road), and rounding must not drop a corner of the overlap. The area this can add is below
+# 1e-6 m² per pair.
+_ON_EDGE_M = 1e-9
+_ON_SEGMENT = 1e-12
+
+
+class ConvexRings:
+    """The convex polygons among some geometries, as padded vertex arrays.
+
+    Attributes
+    ----------
+    ok : numpy.ndarray of bool, shape (n,)
+        Whether geometry *i* is a convex polygon without holes with 3 to ``MAX_VERTICES``
+        vertices.
+    xy : numpy.ndarray of float, shape (n, k_max, 2)
+        The exterior ring counter-clockwise, open (no closing vertex), padded with its first vertex.
+        Zero where not ``ok``.
+    k : numpy.ndarray of int, shape (n,)
+        Vertices per ring. Zero where not ``ok``.
+    """
+
+    __slots__ = ("k", "ok", "xy")
+
+    def __init__(self, ok: np.ndarray, xy: np.ndarray, k: np.ndarray) -> None:
+        self.ok, self.xy, self.k = ok, xy, k
+
+
+def _empty_rings(size: int) -> ConvexRings:
+    return ConvexRings(np.zeros(size, dtype=bool), np.zeros((size, 3, 2)), np.zeros(size, np.int64))
+
+
+def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> ConvexRings:
+    """Find the convex polygons among ``geoms`` and return their rings as padded arrays.
+
+    A ring is convex when every turn bends the same way. The turning angles must also sum to 2π,
+    which rules out self-crossing stars whose turns all bend one way.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+    max_vertices : int, default MAX_VERTICES
+
+    Returns
+    -------
+    ConvexRings
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    size = len(geoms)
+    if not size:
+        return _empty_rings(0)
+    ncoord = shapely.get_num_coordinates(geoms)
+    cand = (
+        (shapely.get_type_id(geoms) == 3)
+        & (ncoord >= 4)
+        & (ncoord - 1 <= max_vertices)
+        & (shapely.get_num_interior_rings(geoms) == 0)
+    )
+    idx = np.flatnonzero(cand)
+    if not len(idx):
+        return _empty_rings(size)
+    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+    per = ncoord[idx]
+    k = per - 1
+    width = int(k.max())
+    start = np.cumsum(per) - per
+    slot = np.arange(len(coords)) - start[owner]
+    body = slot < k[owner]  # the closing vertex is dropped
+    ring = np.repeat(coords[start][:, None, :], width, axis=1)
+    ring[owner[body], slot[body]] = coords[body]
+    rows = np.arange(len(idx))
+    # Edges in coordinates relative to the first vertex, where rounding is small (module notes).
+    local = ring - ring[:, :1]
+    edge = np.roll(local, -1, axis=1) - local  # edge k-1 closes the ring; padding edges are zero
+    after = np.roll(edge, -1, axis=1)
+    after[rows, k - 1] = edge[:, 0]  # the turn at the first vertex, past the padding
+    turn = edge[..., 0] * after[..., 1] - edge[..., 1] * after[..., 0]
+    dot = (edge * after).sum(axis=2)
+    scale = np.hypot(edge[..., 0], edge[..., 1]) * np.hypot(after[..., 0], after[..., 1])
+    live = (np.arange(width)[None, :] < k[:, None]) & (scale > 0)
+    turn = np.where(live & (np.abs(turn) > _STRAIGHT * scale), turn, 0.0)
+    twice_area = (local[..., 0] * np.roll(local[..., 1], -1, axis=1)).sum(axis=1) - (
+        np.roll(local[..., 0], -1, axis=1) * local[..., 1]
+    ).sum(axis=1)
+    sign = np.sign(twice_area)
+    winding = np.where(live, np.arctan2(turn, dot), 0.0).sum(axis=1)
+    good = (
+        (sign != 0)
+        & ((turn * sign[:, None]) >= 0).all(axis=1)
+        & (np.abs(np.abs(winding) - 2 * np.pi) < 1e-6)
+    )
+    # Counter-clockwise everywhere: a clockwise ring is read backwards (from its first vertex, so
+    # the padding stays a copy of the first vertex).
+    j = np.arange(width)[None, :]
+    back = np.where(j < k[:, None], (k[:, None] - j) % k[:, None], 0)
+    cw = sign < 0
+    ring[cw] = ring[cw][np.arange(cw.sum())[:, None], back[cw]]
+    out = _empty_rings(size)
+    out.xy = np.zeros((size, width, 2))
+    keep = idx[good]
+    out.ok[keep] = True
+    out.xy[keep] = ring[good]
+    out.k[keep] = k[good]
+    return out
+
+
+def _next(v: np.ndarray) -> np.ndarray:
+    """The following vertex of each padded ring (the first after the last)."""
+    return np.concatenate([v[:, 1:], v[:, :1]], axis=1)
+
+
+def _overlap_points(ax, ay, bx, by) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate vertices of ``A ∩ B`` for padded CCW rings given by coordinates (n, ka), (n, kb).
+
+    Returns x, y (n, ka + kb + ka·kb) and which of them are vertices of the overlap: each
+    polygon's vertices inside the other, and the crossings of their edges. Zero-length padding edges
+    cross nothing and bound nothing.
+    """
+    n, ka = ax.shape
+    kb = bx.shape[1]
+    # Every (i, j) combination spelled out as contiguous (n, ka·kb) arrays: numpy runs one long
+    # loop over them instead of n·ka short broadcast loops of length kb (3× faster here).
+    i, j = np.repeat(np.arange(ka), kb), np.tile(np.arange(kb), ka)
+    dax, day = _next(ax) - ax, _next(ay) - ay
+    dbx, dby = _next(bx) - bx, _next(by) - by
+    ai_x, ai_y, da_x, da_y = ax[:, i], ay[:, i], dax[:, i], day[:, i]
+    db_x, db_y = dbx[:, j], dby[:, j]
+    wx = bx[:, j] - ai_x  # w = b_j - a_i
+    wy = by[:, j] - ai_y
+    # a_i lies left of (or on) edge b_j → b_j+1 when (b_j+1 - b_j) × (a_i - b_j) >= 0; that cross
+    # product is also the numerator of the crossing's position t along edge a_i → a_i+1.
+    ca = wx * db_y - wy * db_x
+    cb = da_x * wy - da_y * wx  # b_j left of edge a_i → a_i+1; minus the numerator of u
+    lb, la = np.hypot(db_x, db_y), np.hypot(da_x, da_y)
+    a_in = (ca >= -_ON_EDGE_M * lb).reshape(n, ka, kb).all(axis=2)
+    b_in = (cb >= -_ON_EDGE_M * la).reshape(n, ka, kb).all(axis=1)
+    denom = da_x * db_y - da_y * db_x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = ca / denom
+        u = cb / denom
+    lo, hi = -_ON_SEGMENT, 1 + _ON_SEGMENT
+    hit = (t >= lo) & (t <= hi) & (u <= -lo) & (u >= -hi)  # NaN (parallel edges) fails all
+    t[~hit] = 0.0
+    x = np.concatenate([ax, bx, ai_x + t * da_x], axis=1)
+    y = np.concatenate([ay, by, ai_y + t * da_y], axis=1)
+    return x, y, np.concatenate([a_in, b_in, hit], axis=1)
+
+
+def _bucket(k: np.ndarray) -> np.ndarray:
+    # Pairs are padded to the largest ring of their bucket; quadrilaterals, the common case, are
+    # never padded to a dozen vertices because of one larger polygon.
+    return np.select([k <= 4, k <= 6, k <= 8], [4, 6, 8], MAX_VERTICES)
+
+
+def convex_overlap(
+    a: ConvexRings,
+    ia: np.ndarray,
+    b: ConvexRings,
+    ib: np.ndarray,
+    *,
+    min_area: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlap of convex polygon ``a[ia[p]]`` with convex polygon ``b[ib[p]]`` for every pair *p*.
+
+    The overlap's vertices (module notes) are ordered by angle around their centroid *c*, and its
+    area is the shoelace sum :math:`A = \\tfrac12 \\sum_i (x_i y_{i+1} - x_{i+1} y_i)`.
+
+    Parameters
+    ----------
+    a, b : ConvexRings
+    ia, ib : numpy.ndarray of int
+        Pair positions into ``a`` and ``b``. Both polygons of a pair must be ``ok``.
+    min_area : float, default 0
+        Overlap polygons are built only for pairs whose area exceeds this (CRS units squared).
+
+    Returns
+    -------
+    area : numpy.ndarray of float
+        Overlap area per pair (m² in a metric CRS). NaN where the pair was not handled: give it to
+        GEOS.
+    geometry : numpy.ndarray of object
+        The overlap polygon where ``area > min_area``, else None.
+    a_inside : numpy.ndarray of bool
+        Whether ``a``'s polygon lies wholly in ``b``'s. Its overlap is then ``a``'s polygon itself,
+        which the caller may prefer to the rebuilt ring.
+    """
+    pairs = len(ia)
+    area = np.zeros(pairs)
+    geometry = np.full(pairs, None, dtype=object)
+    inside = np.zeros(pairs, dtype=bool)
+    if not pairs:
+        return area, geometry, inside
+    ka, kb = _bucket(a.k[ia]), _bucket(b.k[ib])
+    for wa in np.unique(ka):
+        for wb in np.unique(kb[ka == wa]):
+            sel = np.flatnonzero((ka == wa) & (kb == wb))
+            ar, geom, ins = _overlap_group(a, ia[sel], b, ib[sel], int(wa), int(wb), min_area)
+            area[sel], geometry[sel], inside[sel] = ar, geom, ins
+    return area, geometry, inside
+
+
+def _ring(xy: np.ndarray, ia: np.ndarray, width: int) -> np.ndarray:
+    ring = xy[ia, : min(width, xy.shape[1])]
+    if ring.shape[1] < width:  # pad with the first vertex
+        pad = np.repeat(ring[:, :1], width - ring.shape[1], axis=1)
+        ring = np.concatenate([ring, pad], axis=1)
+    return ring
+
+
+def _overlap_group(a, ia, b, ib, wa: int, wb: int, min_area: float):
+    ox, oy = b.xy[ib, 0, 0][:, None], b.xy[ib, 0, 1][:, None]
+    ra, rb = _ring(a.xy, ia, wa), _ring(b.xy, ib, wb)
+    x, y, mask = _overlap_points(ra[..., 0] - ox, ra[..., 1] - oy, rb[..., 0] - ox, rb[..., 1] - oy)
+    n, m = mask.shape
+    count = mask.sum(axis=1)
+    per = np.maximum(count, 1)
+    cx = np.where(mask, x, 0.0).sum(axis=1, keepdims=True) / per[:, None]
+    cy = np.where(mask, y, 0.0).sum(axis=1, keepdims=True) / per[:, None]
+    order = np.argsort(np.where(mask, np.arctan2(y - cy, x - cx), np.inf), axis=1)
+    x = np.take_along_axis(x, order, axis=1)
+    y = np.take_along_axis(y, order, axis=1)
+    live = np.arange(m)[None, :] < count[:, None]
+    x = np.where(live, x, x[:, :1])  # the rest repeats the first vertex: no area
+    y = np.where(live, y, y[:, :1])
+    area = np.abs((x * _next(y) - _next(x) * y).sum(axis=1)) / 2.0
+    area[count < 3] = 0.0
+    a_inside = mask[:, :wa].all(axis=1)
+    geometry = np.full(n, None, dtype=object)
+    big = np.flatnonzero(area > min_area)
+    if len(big):
+        geometry[big] = _polygons(x[big] + ox[big], y[big] + oy[big], live[big])
+        gone = shapely.is_missing(geometry[big])
+        area[big[gone]] = 0.0
+        bad = big[~gone][~shapely.is_valid(geometry[big[~gone]])]
+        area[bad] = np.nan
+        geometry[bad] = None
+    return area, geometry, a_inside
+
+
+def _polygons(x: np.ndarray, y: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """Polygons from padded open rings, dropping a vertex within 1e-9 m of the one before it.
+
+    None where fewer than three vertices remain.
+    """
+    rows = np.arange(len(x))
+    step = np.hypot(x - np.roll(x, 1, axis=1), y - np.roll(y, 1, axis=1))
+    keep = live & ((step > _ON_EDGE_M) | (np.arange(x.shape[1])[None, :] == 0))
+    # The last live vertex may coincide with the first (the ring closes on it).
+    last = live.sum(axis=1) - 1
+    closes = (np.hypot(x[rows, last] - x[:, 0], y[rows, last] - y[:, 0]) <= _ON_EDGE_M) & (last > 0)
+    keep[rows[closes], last[closes]] = False
+    k = keep.sum(axis=1)
+    out = np.full(len(x), None, dtype=object)
+    real = k >= 3  # fewer distinct vertices: no area to speak of
+    if not real.any():
+        return out
+    keep &= real[:, None]
+    k = k[real]
+    rr, cc = np.nonzero(keep)
+    size = k + 1  # each ring is closed on its first vertex
+    first = np.cumsum(size) - size
+    coords = np.empty((int(size.sum()), 2))
+    at = np.arange(len(rr)) + np.repeat(np.arange(len(k)), k)
+    coords[at, 0], coords[at, 1] = x[rr, cc], y[rr, cc]
+    coords[first + k] = coords[first]
+    offsets = (np.concatenate([[0], np.cumsum(size)]), np.arange(len(k) + 1))
+    out[real] = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+    return out
