@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import affinity
 
-from townplan_gis.review.convex import MAX_VERTICES, convex_overlap, convex_rings
+from townplan_gis.review.convex import MAX_VERTICES, apart, convex_overlap, convex_rings
+from townplan_gis.review.kernel import _union_measures
 
 X0, Y0 = 500_000.0, 3_850_000.0  # projected coordinates of CGCS2000 GK size: rounding matters
 
@@ -54,7 +55,7 @@ def test_convex_rings_accepts_convex_polygons_only():
     assert rings.k[:3].tolist() == [4, 4, 4]
     # Counter-clockwise whatever the input orientation: positive shoelace area.
     for i in range(3):
-        x, y = rings.xy[i, : rings.k[i], 0] - X0, rings.xy[i, : rings.k[i], 1] - Y0
+        x, y = rings.x[i, : rings.k[i]] - X0, rings.y[i, : rings.k[i]] - Y0
         assert (x * np.roll(y, -1) - np.roll(x, -1) * y).sum() / 2 == pytest.approx(
             shapely.area(geoms[i]), rel=1e-12
         )
@@ -166,6 +167,9 @@ def test_overlap_equals_geos(a, b, dx, dy):
         return
     area, geom, inside = convex_overlap(ra, np.array([0]), rb, np.array([0]), min_area=0.01)
     truth = a.intersection(b).area
+    one = np.array([0])
+    if apart(ra, one, rb, one)[0] or apart(rb, one, ra, one)[0]:
+        assert not a.intersects(b) and area[0] == 0.0
     if np.isnan(area[0]):  # handed back to GEOS: allowed, but only for degenerate overlaps
         assert truth < 1e-3
         return
@@ -174,3 +178,46 @@ def test_overlap_equals_geos(a, b, dx, dy):
         assert geom[0].is_valid
         assert shapely.area(shapely.symmetric_difference(geom[0], a.intersection(b))) < 1e-6
     assert inside[0] == (truth >= a.area * (1 - 1e-9))
+
+
+def test_apart_is_half_a_separating_axis_test():
+    a = convex_rings(np.array([box(0, 0, 10, 10)]))
+    others = np.array(
+        [
+            box(11, 0, 20, 10),  # right of a's east edge
+            box(10, 0, 20, 10),  # shares that edge: not apart
+            box(5, 5, 15, 15),  # overlaps
+            # A strip across the NE corner at x + y in [21, 23]: its SW edge separates it from
+            # a; no edge of a separates it (it reaches x = 5 and y = 5).
+            shapely.Polygon(
+                [(X0 + 16, Y0 + 5), (X0 + 17, Y0 + 6), (X0 + 6, Y0 + 17), (X0 + 5, Y0 + 16)]
+            ),
+        ]
+    )
+    b = convex_rings(others)
+    zeros = np.zeros(len(others), dtype=int)
+    rows = np.arange(len(others))
+    # "apart(a, b)": an edge of b has every vertex of a right of it.
+    assert apart(a, zeros, b, rows).tolist() == [True, False, False, True]
+    assert apart(b, rows, a, zeros).tolist() == [True, False, False, False]
+    assert not shapely.intersects(box(0, 0, 10, 10), others[3])
+
+
+def test_union_of_convex_overlaps_by_inclusion_exclusion():
+    # Per group, the area of the union. Group 0: two 10 × 10 boxes overlapping 5 × 10 → 150 m².
+    # Group 1: three boxes in a row, neighbours overlapping 2 × 10 each, the outer two apart →
+    # 300 - 40 = 260 m². Group 2: three boxes overlapping pairwise and all together (a triangle
+    # of overlaps) → unioned by GEOS. Group 3: a single box.
+    geoms = np.array(
+        [
+            box(0, 0, 10, 10), box(5, 0, 15, 10),
+            box(0, 20, 10, 30), box(8, 20, 18, 30), box(16, 20, 26, 30),
+            box(0, 40, 10, 50), box(5, 40, 15, 50), box(2, 45, 12, 55),
+            box(0, 60, 3, 63),
+        ]
+    )  # fmt: skip
+    group = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3])
+    area, length = _union_measures(geoms, group, 5)
+    triple = shapely.union_all(geoms[5:8]).area
+    np.testing.assert_allclose(area, [150.0, 260.0, triple, 9.0, 0.0], rtol=1e-12)
+    assert length.tolist() == [0.0] * 5

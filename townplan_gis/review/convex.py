@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-__all__ = ["MAX_VERTICES", "ConvexRings", "convex_overlap", "convex_rings"]
+__all__ = ["MAX_VERTICES", "ConvexRings", "apart", "convex_overlap", "convex_rings"]
 
 #: Polygons with more vertices than this are left to GEOS. Cost grows with the vertex count, and
 #: GEOS's fixed overhead matters less on larger polygons.
@@ -47,21 +47,26 @@ class ConvexRings:
     ok : numpy.ndarray of bool, shape (n,)
         Whether geometry *i* is a convex polygon without holes with 3 to ``MAX_VERTICES``
         vertices.
-    xy : numpy.ndarray of float, shape (n, k_max, 2)
+    x, y : numpy.ndarray of float, shape (n, k_max)
         The exterior ring counter-clockwise, open (no closing vertex), padded with its first vertex.
         Zero where not ``ok``.
     k : numpy.ndarray of int, shape (n,)
         Vertices per ring. Zero where not ``ok``.
     """
 
-    __slots__ = ("k", "ok", "xy")
+    __slots__ = ("k", "ok", "x", "y")
 
-    def __init__(self, ok: np.ndarray, xy: np.ndarray, k: np.ndarray) -> None:
-        self.ok, self.xy, self.k = ok, xy, k
+    def __init__(self, ok: np.ndarray, x: np.ndarray, y: np.ndarray, k: np.ndarray) -> None:
+        self.ok, self.x, self.y, self.k = ok, x, y, k
 
 
-def _empty_rings(size: int) -> ConvexRings:
-    return ConvexRings(np.zeros(size, dtype=bool), np.zeros((size, 3, 2)), np.zeros(size, np.int64))
+def _empty_rings(size: int, width: int = 3) -> ConvexRings:
+    return ConvexRings(
+        np.zeros(size, dtype=bool),
+        np.zeros((size, width)),
+        np.zeros((size, width)),
+        np.zeros(size, np.int64),
+    )
 
 
 def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> ConvexRings:
@@ -93,30 +98,26 @@ def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> Conv
     idx = np.flatnonzero(cand)
     if not len(idx):
         return _empty_rings(size)
-    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+    coords = shapely.get_coordinates(geoms[idx])
     per = ncoord[idx]
-    k = per - 1
+    k = per - 1  # the closing vertex is left out
     width = int(k.max())
-    start = np.cumsum(per) - per
-    slot = np.arange(len(coords)) - start[owner]
-    body = slot < k[owner]  # the closing vertex is dropped
-    ring = np.repeat(coords[start][:, None, :], width, axis=1)
-    ring[owner[body], slot[body]] = coords[body]
+    j = np.arange(width)[None, :]
+    live = j < k[:, None]
+    src = (np.cumsum(per) - per)[:, None] + np.where(live, j, 0)
+    x, y = coords[src, 0], coords[src, 1]
     rows = np.arange(len(idx))
     # Edges in coordinates relative to the first vertex, where rounding is small (module notes).
-    local = ring - ring[:, :1]
-    edge = np.roll(local, -1, axis=1) - local  # edge k-1 closes the ring; padding edges are zero
-    after = np.roll(edge, -1, axis=1)
-    after[rows, k - 1] = edge[:, 0]  # the turn at the first vertex, past the padding
-    turn = edge[..., 0] * after[..., 1] - edge[..., 1] * after[..., 0]
-    dot = (edge * after).sum(axis=2)
-    scale = np.hypot(edge[..., 0], edge[..., 1]) * np.hypot(after[..., 0], after[..., 1])
-    live = (np.arange(width)[None, :] < k[:, None]) & (scale > 0)
+    lx, ly = x - x[:, :1], y - y[:, :1]
+    ex, ey = _next(lx) - lx, _next(ly) - ly  # edge k-1 closes the ring; padding edges are zero
+    ax, ay = _next(ex), _next(ey)
+    ax[rows, k - 1], ay[rows, k - 1] = ex[:, 0], ey[:, 0]  # the turn at the first vertex
+    turn = ex * ay - ey * ax
+    dot = ex * ax + ey * ay
+    scale = np.hypot(ex, ey) * np.hypot(ax, ay)
+    live &= scale > 0
     turn = np.where(live & (np.abs(turn) > _STRAIGHT * scale), turn, 0.0)
-    twice_area = (local[..., 0] * np.roll(local[..., 1], -1, axis=1)).sum(axis=1) - (
-        np.roll(local[..., 0], -1, axis=1) * local[..., 1]
-    ).sum(axis=1)
-    sign = np.sign(twice_area)
+    sign = np.sign((lx * _next(ly) - _next(lx) * ly).sum(axis=1))
     winding = np.where(live, np.arctan2(turn, dot), 0.0).sum(axis=1)
     good = (
         (sign != 0)
@@ -125,15 +126,15 @@ def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> Conv
     )
     # Counter-clockwise everywhere: a clockwise ring is read backwards (from its first vertex, so
     # the padding stays a copy of the first vertex).
-    j = np.arange(width)[None, :]
-    back = np.where(j < k[:, None], (k[:, None] - j) % k[:, None], 0)
-    cw = sign < 0
-    ring[cw] = ring[cw][np.arange(cw.sum())[:, None], back[cw]]
-    out = _empty_rings(size)
-    out.xy = np.zeros((size, width, 2))
+    cw = np.flatnonzero(sign < 0)
+    if len(cw):
+        kc = k[cw][:, None]
+        back = np.where(j < kc, (kc - j) % kc, 0)
+        x[cw], y[cw] = x[cw[:, None], back], y[cw[:, None], back]
+    out = _empty_rings(size, width)
     keep = idx[good]
     out.ok[keep] = True
-    out.xy[keep] = ring[good]
+    out.x[keep], out.y[keep] = x[good], y[good]
     out.k[keep] = k[good]
     return out
 
@@ -178,6 +179,45 @@ def _overlap_points(ax, ay, bx, by) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     x = np.concatenate([ax, bx, ai_x + t * da_x], axis=1)
     y = np.concatenate([ay, by, ai_y + t * da_y], axis=1)
     return x, y, np.concatenate([a_in, b_in, hit], axis=1)
+
+
+def apart(a: ConvexRings, ia: np.ndarray, b: ConvexRings, ib: np.ndarray) -> np.ndarray:
+    """Whether an edge of ``b[ib[p]]`` separates it from ``a[ia[p]]``, for every pair *p*.
+
+    This is half of the separating-axis test: every vertex of ``a`` lies more than 1e-9 m right of
+    some edge of ``b``. True means the polygons are disjoint. False means they may meet: nearly
+    all of those pairs do (on the county benchmark, 99,398 of the 318,037 bounding-box pairs are
+    kept, and 98,713 of them intersect). It is cheaper than GEOS's prepared ``intersects`` on
+    these small polygons and leaves the exact answer to :func:`convex_overlap`.
+
+    Parameters
+    ----------
+    a, b : ConvexRings
+    ia, ib : numpy.ndarray of int
+        Pair positions into ``a`` and ``b``. Both polygons of a pair must be ``ok``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    out = np.zeros(len(ia), dtype=bool)
+    ka, kb = _bucket(a.k[ia]), _bucket(b.k[ib])
+    for wa in np.unique(ka):
+        for wb in np.unique(kb[ka == wa]):
+            sel = np.flatnonzero((ka == wa) & (kb == wb))
+            ox, oy = b.x[ib[sel], :1], b.y[ib[sel], :1]
+            bx, by = _ring(b.x, ib[sel], wb) - ox, _ring(b.y, ib[sel], wb) - oy
+            ax, ay = _ring(a.x, ia[sel], wa) - ox, _ring(a.y, ia[sel], wa) - oy
+            ex, ey = _next(bx) - bx, _next(by) - by
+            # How far left of each edge of b the most-left vertex of a lies (times |edge|).
+            left = np.full((len(sel), int(wb)), -np.inf)
+            for v in range(int(wa)):
+                np.maximum(
+                    left, ex * (ay[:, v : v + 1] - by) - ey * (ax[:, v : v + 1] - bx), out=left
+                )
+            length = np.hypot(ex, ey)
+            out[sel] = ((left < -_ON_EDGE_M * length) & (length > 0)).any(axis=1)
+    return out
 
 
 def _bucket(k: np.ndarray) -> np.ndarray:
@@ -233,8 +273,16 @@ def convex_overlap(
     return area, geometry, inside
 
 
-def _ring(xy: np.ndarray, ia: np.ndarray, width: int) -> np.ndarray:
-    ring = xy[ia, : min(width, xy.shape[1])]
+def _pseudo_angle(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """A number in [0, 4) that increases with the angle of (dx, dy), like atan2 but cheaper."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = dy / (np.abs(dx) + np.abs(dy))
+    p = np.where(dx < 0, 2.0 - p, np.where(dy < 0, 4.0 + p, p))
+    return np.nan_to_num(p)
+
+
+def _ring(v: np.ndarray, ia: np.ndarray, width: int) -> np.ndarray:
+    ring = v[ia, : min(width, v.shape[1])]
     if ring.shape[1] < width:  # pad with the first vertex
         pad = np.repeat(ring[:, :1], width - ring.shape[1], axis=1)
         ring = np.concatenate([ring, pad], axis=1)
@@ -242,15 +290,19 @@ def _ring(xy: np.ndarray, ia: np.ndarray, width: int) -> np.ndarray:
 
 
 def _overlap_group(a, ia, b, ib, wa: int, wb: int, min_area: float):
-    ox, oy = b.xy[ib, 0, 0][:, None], b.xy[ib, 0, 1][:, None]
-    ra, rb = _ring(a.xy, ia, wa), _ring(b.xy, ib, wb)
-    x, y, mask = _overlap_points(ra[..., 0] - ox, ra[..., 1] - oy, rb[..., 0] - ox, rb[..., 1] - oy)
+    ox, oy = b.x[ib, :1], b.y[ib, :1]
+    x, y, mask = _overlap_points(
+        _ring(a.x, ia, wa) - ox,
+        _ring(a.y, ia, wa) - oy,
+        _ring(b.x, ib, wb) - ox,
+        _ring(b.y, ib, wb) - oy,
+    )
     n, m = mask.shape
     count = mask.sum(axis=1)
     per = np.maximum(count, 1)
     cx = np.where(mask, x, 0.0).sum(axis=1, keepdims=True) / per[:, None]
     cy = np.where(mask, y, 0.0).sum(axis=1, keepdims=True) / per[:, None]
-    order = np.argsort(np.where(mask, np.arctan2(y - cy, x - cx), np.inf), axis=1)
+    order = np.argsort(np.where(mask, _pseudo_angle(x - cx, y - cy), np.inf), axis=1)
     x = np.take_along_axis(x, order, axis=1)
     y = np.take_along_axis(y, order, axis=1)
     live = np.arange(m)[None, :] < count[:, None]
@@ -262,19 +314,24 @@ def _overlap_group(a, ia, b, ib, wa: int, wb: int, min_area: float):
     geometry = np.full(n, None, dtype=object)
     big = np.flatnonzero(area > min_area)
     if len(big):
-        geometry[big] = _polygons(x[big] + ox[big], y[big] + oy[big], live[big])
+        geometry[big], sure = _polygons(x[big], y[big], live[big], ox[big], oy[big])
         gone = shapely.is_missing(geometry[big])
         area[big[gone]] = 0.0
-        bad = big[~gone][~shapely.is_valid(geometry[big[~gone]])]
+        check = big[~gone & ~sure]
+        bad = check[~shapely.is_valid(geometry[check])]
         area[bad] = np.nan
         geometry[bad] = None
     return area, geometry, a_inside
 
 
-def _polygons(x: np.ndarray, y: np.ndarray, live: np.ndarray) -> np.ndarray:
-    """Polygons from padded open rings, dropping a vertex within 1e-9 m of the one before it.
+def _polygons(
+    x: np.ndarray, y: np.ndarray, live: np.ndarray, ox: np.ndarray, oy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons from padded open rings in local coordinates (origin ``ox, oy``).
 
-    None where fewer than three vertices remain.
+    A vertex within 1e-9 m of the one before it is dropped. Returns the polygons (None where fewer
+    than three vertices remain) and whether each is known to be valid: its ring turns left (or
+    goes straight on) at every vertex, so it is convex and simple. The others must be checked.
     """
     rows = np.arange(len(x))
     step = np.hypot(x - np.roll(x, 1, axis=1), y - np.roll(y, 1, axis=1))
@@ -285,18 +342,31 @@ def _polygons(x: np.ndarray, y: np.ndarray, live: np.ndarray) -> np.ndarray:
     keep[rows[closes], last[closes]] = False
     k = keep.sum(axis=1)
     out = np.full(len(x), None, dtype=object)
+    convex = np.zeros(len(x), dtype=bool)
     real = k >= 3  # fewer distinct vertices: no area to speak of
     if not real.any():
-        return out
+        return out, convex
     keep &= real[:, None]
     k = k[real]
     rr, cc = np.nonzero(keep)
+    fx, fy = x[rr, cc], y[rr, cc]
+    ring = np.repeat(np.arange(len(k)), k)
+    start = np.cumsum(k) - k
+    here = np.arange(len(fx))
+    nxt = np.where(here + 1 < start[ring] + k[ring], here + 1, start[ring])
+    ex, ey = fx[nxt] - fx, fy[nxt] - fy
+    turn = ex * ey[nxt] - ey * ex[nxt]
+    scale = np.hypot(ex, ey) * np.hypot(ex[nxt], ey[nxt])
+    straight = np.abs(turn) <= _STRAIGHT * scale
+    # A right turn, or a straight turn back (a spike), may make the ring invalid.
+    doubt = (turn < -_STRAIGHT * scale) | (straight & (ex * ex[nxt] + ey * ey[nxt] < 0))
+    convex[real] = np.bincount(ring, weights=doubt, minlength=len(k)) == 0
     size = k + 1  # each ring is closed on its first vertex
     first = np.cumsum(size) - size
     coords = np.empty((int(size.sum()), 2))
-    at = np.arange(len(rr)) + np.repeat(np.arange(len(k)), k)
-    coords[at, 0], coords[at, 1] = x[rr, cc], y[rr, cc]
+    at = here + ring
+    coords[at, 0], coords[at, 1] = fx + ox[real][ring, 0], fy + oy[real][ring, 0]
     coords[first + k] = coords[first]
     offsets = (np.concatenate([[0], np.cumsum(size)]), np.arange(len(k) + 1))
     out[real] = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
-    return out
+    return out, convex

@@ -274,10 +274,10 @@ def review(
         setback_types=list(setback_types) if setback_types is not None else None,
     )
     analysis = choose_crs(projects, control_lines, crs)
-    lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # The projects are prepared while the lines are indexed.
+        # The projects are prepared while the lines are checked and indexed.
         pending = pool.submit(prepare_projects, projects, analysis)
+        lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )

@@ -35,7 +35,7 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review import setbacks as _setbacks
-from townplan_gis.review.convex import ConvexRings, convex_overlap, convex_rings
+from townplan_gis.review.convex import ConvexRings, apart, convex_overlap, convex_rings
 from townplan_gis.review.grading import LINE_ZH, ZONE_ZH, finish_rows, text_columns
 from townplan_gis.review.pieces import (
     aggregate_pieces,
@@ -404,8 +404,9 @@ def _convex_overlaps(g, left, right, geoms, lines: PreparedLines, noise_m2: floa
     rings = convex_rings(geoms)
     settled = rings.ok[left] & lines.piece_convex.ok[right]
     idx = np.flatnonzero(settled)
-    # The prepared predicate rejects the bounding-box-only candidates more cheaply than clipping.
-    idx = idx[shapely.intersects(lines.pieces[right[idx]], g[idx])]
+    # Bounding-box candidates that an edge of the piece separates from the project are dropped
+    # before clipping (cheaper than GEOS's prepared intersects on these small polygons).
+    idx = idx[~apart(rings, left[idx], lines.piece_convex, right[idx])]
     area, inter, inside = convex_overlap(
         rings, left[idx], lines.piece_convex, right[idx], min_area=noise_m2
     )
@@ -624,27 +625,39 @@ def _empty_conflicts(crs) -> gpd.GeoDataFrame:
 def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
     """Area (m²) and length (m) of the union of ``geoms`` per group label (0..n_groups-1).
 
-    Two convex polygons, the commonest group (a parcel crossed by two road strips that meet), are
-    measured by inclusion–exclusion, :math:`|A \\cup B| = |A| + |B| - |A \\cap B|`, with the
-    intersection clipped in numpy (:mod:`townplan_gis.review.convex`). The other groups are unioned
+    Groups of two to eight convex polygons (a parcel crossed by road strips that meet) are measured
+    by inclusion–exclusion from their pairwise overlaps, clipped in numpy
+    (:mod:`townplan_gis.review.convex`):
+
+    .. math:: |\\textstyle\\bigcup_i A_i| = \\sum_i |A_i| - \\sum_{i<j} |A_i \\cap A_j|
+
+    which is exact unless three of the polygons overlap each other pairwise (the higher terms are
+    then zero). Such groups, and all others, are unioned
     (:func:`~townplan_gis.review.pieces.grouped_union`).
     """
     area, length = np.zeros(n_groups), np.zeros(n_groups)
     counts = np.bincount(group, minlength=n_groups)
-    pair = counts[group] == 2
-    union = np.ones(len(geoms), dtype=bool)
-    if pair.any():
-        idx = np.flatnonzero(pair)
-        order = idx[np.argsort(group[idx], kind="stable")]
-        a, b = order[0::2], order[1::2]
-        rings = convex_rings(geoms[order])
-        ok = rings.ok[0::2] & rings.ok[1::2]
-        pos = np.arange(len(order))
-        both, _, _ = convex_overlap(rings, pos[0::2][ok], rings, pos[1::2][ok], min_area=np.inf)
-        done = ~np.isnan(both)
-        a, b = a[ok][done], b[ok][done]
-        area[group[a]] = shapely.area(geoms[a]) + shapely.area(geoms[b]) - both[done]
-        union[a] = union[b] = False
+    small = (counts[group] >= 2) & (counts[group] <= 8)
+    rings = convex_rings(np.where(small, geoms, None))
+    mixed = np.bincount(group, weights=~rings.ok, minlength=n_groups) > 0
+    easy = ~mixed & (counts >= 2) & (counts <= 8)
+    union = ~easy[group]
+    order = np.argsort(group, kind="stable")
+    start = np.cumsum(counts) - counts
+    own = shapely.area(np.where(small, geoms, None))
+    for k in np.unique(counts[easy]):
+        gs = np.flatnonzero(easy & (counts == k))
+        members = order[start[gs][:, None] + np.arange(k)]
+        i, j = np.triu_indices(k, 1)
+        inter = convex_overlap(
+            rings, members[:, i].ravel(), rings, members[:, j].ravel(), min_area=np.inf
+        )[0].reshape(len(gs), len(i))
+        meets = np.zeros((len(gs), k, k), dtype=np.int64)
+        meets[:, i, j] = meets[:, j, i] = inter > 0
+        triangle = np.einsum("gab,gbc,gca->g", meets, meets, meets) > 0
+        ok = ~np.isnan(inter).any(axis=1) & ~triangle
+        area[gs[ok]] = own[members[ok]].sum(axis=1) - inter[ok].sum(axis=1)
+        union[members[~ok].ravel()] = True
     if union.any():
         idx = np.flatnonzero(union)
         merged = grouped_union(geoms[idx], group[idx], n_groups)
