@@ -334,6 +334,9 @@ def _polygons(
     goes straight on) at every vertex, so it is convex and simple. The others must be checked.
     """
     rows = np.arange(len(x))
+    # The vertices as they will be stored, rounded to the precision of the CRS coordinates and
+    # shifted back exactly (Sterbenz): the checks below must see what GEOS will see.
+    x, y = (x + ox) - ox, (y + oy) - oy
     step = np.hypot(x - np.roll(x, 1, axis=1), y - np.roll(y, 1, axis=1))
     keep = live & ((step > _ON_EDGE_M) | (np.arange(x.shape[1])[None, :] == 0))
     # The last live vertex may coincide with the first (the ring closes on it).
