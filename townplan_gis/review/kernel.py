@@ -645,13 +645,21 @@ def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
     order = np.argsort(group, kind="stable")
     start = np.cumsum(counts) - counts
     own = shapely.area(np.where(small, geoms, None))
-    for k in np.unique(counts[easy]):
+    # All pairs within the groups, for every group size at once (one clipping call).
+    sizes = np.unique(counts[easy])
+    blocks = []
+    for k in sizes:
         gs = np.flatnonzero(easy & (counts == k))
         members = order[start[gs][:, None] + np.arange(k)]
         i, j = np.triu_indices(k, 1)
-        inter = convex_overlap(
-            rings, members[:, i].ravel(), rings, members[:, j].ravel(), min_area=np.inf
-        )[0].reshape(len(gs), len(i))
+        blocks.append((k, gs, members, i, j))
+    ia = np.concatenate([m[:, i].ravel() for _, _, m, i, _ in blocks] or [np.zeros(0, int)])
+    ib = np.concatenate([m[:, j].ravel() for _, _, m, _, j in blocks] or [np.zeros(0, int)])
+    inter_all = convex_overlap(rings, ia, rings, ib, min_area=np.inf)[0]
+    at = 0
+    for k, gs, members, i, j in blocks:
+        inter = inter_all[at : at + len(gs) * len(i)].reshape(len(gs), len(i))
+        at += len(gs) * len(i)
         meets = np.zeros((len(gs), k, k), dtype=np.int64)
         meets[:, i, j] = meets[:, j, i] = inter > 0
         triangle = np.einsum("gab,gbc,gca->g", meets, meets, meets) > 0

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 VERDICTS = ("pass", "review", "reject", "invalid")
 #: The columns of :func:`project_findings`.
 _FINDING_COLUMNS = ("verdict", "worst_grade", "n_conflicts", "n_ignored", "reason", "reason_zh")
+_PROJECT_TEXT = ("project_id", "project_name", "project_type")
 PROJECT_COLUMNS = ["project_id", "project_name", "project_type", *_FINDING_COLUMNS, *TOTAL_COLUMNS]
 
 
@@ -129,6 +130,7 @@ class Review:
 # By grade rank (0 = none), as GRADE_TEXT.
 _GRADE_EN = pa.array(GRADE_TEXT.tolist(), type=pa.string())
 _GRADE_ZH_BY_RANK = pa.array([None, "提示", "需审批", "禁止"], type=pa.string())
+_VERDICT_BY_RANK = pa.array(["pass", "pass", "review", "reject", "invalid"], type=pa.string())
 _NONE_EN = pa.array(["no conflict", "no conflict (slivers ignored)"])
 _NONE_ZH = pa.array(["无冲突", "无冲突（碎片已忽略）"])
 
@@ -164,9 +166,8 @@ def project_findings(conflicts: pd.DataFrame, projects: pd.DataFrame) -> pd.Data
     np.maximum.at(worst, inv[~ignored], rank[~ignored])
     n_real = np.bincount(inv[~ignored], minlength=m)
     n_ign = np.bincount(inv[ignored], minlength=m)
-    verdict = np.array(["pass", "pass", "review", "reject"], dtype=object)[worst]
     invalid = projects["_invalid"].to_numpy(dtype=object) != ""
-    verdict[invalid] = "invalid"
+    verdict = take(_VERDICT_BY_RANK, np.where(invalid, 4, worst))
     keep = np.flatnonzero(~ignored)
     order = np.lexsort((-rank[keep], inv[keep]))
     group, rows = inv[keep][order], keep[order]
@@ -193,14 +194,20 @@ def project_findings(conflicts: pd.DataFrame, projects: pd.DataFrame) -> pd.Data
     index = pd.Index(at, name="_pos")
     return pd.DataFrame(
         {
-            "verdict": pd.Series(verdict, index=index, dtype=object, copy=False),
-            "worst_grade": pd.Series(GRADE_TEXT[worst_all], index=index, dtype=object),
+            "verdict": as_series(verdict, index=index),
+            "worst_grade": as_series(take(_GRADE_EN, worst_all), index=index),
             "n_conflicts": pd.Series(n_real, index=index),
             "n_ignored": pd.Series(n_ign, index=index),
             "reason": as_series(texts[0], index=index),
             "reason_zh": as_series(texts[1], index=index),
         }
     )
+
+
+def _same(column: pd.Series, index: pd.Index) -> pd.Series:
+    """``column`` on ``index``, without a copy or a dtype change (an object column of texts would
+    otherwise be converted to Arrow strings, 10⁵ at a time)."""
+    return pd.Series(column.array, index=index, dtype=column.dtype, copy=False)
 
 
 def build_review(
@@ -218,27 +225,24 @@ def build_review(
     if not np.array_equal(findings.index.to_numpy(), np.arange(n)):
         findings = findings.sort_index()
     idx = prepared.index
+    # Totals exist for the projects with overlaps only: the others are 0.
+    table = np.zeros((n, len(TOTAL_COLUMNS)))
+    if len(totals):
+        have = [TOTAL_COLUMNS.index(c) for c in totals.columns if c in TOTAL_COLUMNS]
+        table[np.ix_(totals.index.to_numpy(dtype=np.int64), have)] = totals[
+            [TOTAL_COLUMNS[h] for h in have]
+        ].to_numpy(dtype=float)
     out = gpd.GeoDataFrame(
         {
-            # Object dtype kept on purpose: converting 10⁶ texts to Arrow strings costs seconds.
-            "project_id": pd.Series(
-                prepared["project_id"].to_numpy(dtype=object), index=idx, dtype=object
-            ),
-            "project_name": pd.Series(
-                prepared["project_name"].to_numpy(dtype=object), index=idx, dtype=object
-            ),
-            "project_type": pd.Series(
-                prepared["project_type"].to_numpy(dtype=object), index=idx, dtype=object
-            ),
-            **{c: pd.Series(findings[c].array, index=idx, copy=False) for c in _FINDING_COLUMNS},
+            # The prepared columns as they are: no conversion of 10⁶ texts to another dtype.
+            **{c: _same(prepared[c], idx) for c in _PROJECT_TEXT},
+            **{c: _same(findings[c], idx) for c in _FINDING_COLUMNS},
+            **{c: table[:, k] for k, c in enumerate(TOTAL_COLUMNS)},
         },
         geometry=prepared.geometry.values,
         crs=prepared.crs,
         index=prepared.index,
     )
-    tot = totals.reindex(np.arange(n)).fillna(0.0)
-    for col in TOTAL_COLUMNS:
-        out[col] = tot[col].to_numpy() if col in tot else 0.0
     conflicts_out = conflicts[[*CONFLICT_COLUMNS, "geometry"]].reset_index(drop=True)
     return Review(conflicts_out, out, _summary(out, conflicts), settings, repairs)
 
