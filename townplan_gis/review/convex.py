@@ -155,18 +155,24 @@ def _overlap_points(ax, ay, bx, by) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     kb = bx.shape[1]
     # Every (i, j) combination spelled out as contiguous (n, ka·kb) arrays: numpy runs one long
     # loop over them instead of n·ka short broadcast loops of length kb (3× faster here).
-    i, j = np.repeat(np.arange(ka), kb), np.tile(np.arange(kb), ka)
     dax, day = _next(ax) - ax, _next(ay) - ay
     dbx, dby = _next(bx) - bx, _next(by) - by
-    ai_x, ai_y, da_x, da_y = ax[:, i], ay[:, i], dax[:, i], day[:, i]
-    db_x, db_y = dbx[:, j], dby[:, j]
-    wx = bx[:, j] - ai_x  # w = b_j - a_i
-    wy = by[:, j] - ai_y
+
+    def each_i(v):  # column i·kb + j holds v[:, i]
+        return np.repeat(v, kb, axis=1)
+
+    def each_j(v):  # column i·kb + j holds v[:, j]
+        return np.tile(v, (1, ka))
+
+    ai_x, ai_y, da_x, da_y = each_i(ax), each_i(ay), each_i(dax), each_i(day)
+    db_x, db_y = each_j(dbx), each_j(dby)
+    wx = each_j(bx) - ai_x  # w = b_j - a_i
+    wy = each_j(by) - ai_y
     # a_i lies left of (or on) edge b_j → b_j+1 when (b_j+1 - b_j) × (a_i - b_j) >= 0; that cross
     # product is also the numerator of the crossing's position t along edge a_i → a_i+1.
     ca = wx * db_y - wy * db_x
     cb = da_x * wy - da_y * wx  # b_j left of edge a_i → a_i+1; minus the numerator of u
-    lb, la = np.hypot(db_x, db_y), np.hypot(da_x, da_y)
+    lb, la = each_j(np.hypot(dbx, dby)), each_i(np.hypot(dax, day))
     a_in = (ca >= -_ON_EDGE_M * lb).reshape(n, ka, kb).all(axis=2)
     b_in = (cb >= -_ON_EDGE_M * la).reshape(n, ka, kb).all(axis=1)
     denom = da_x * db_y - da_y * db_x
@@ -297,15 +303,18 @@ def _overlap_group(a, ia, b, ib, wa: int, wb: int, min_area: float):
         _ring(b.x, ib, wb) - ox,
         _ring(b.y, ib, wb) - oy,
     )
-    n, m = mask.shape
+    n = len(mask)
     count = mask.sum(axis=1)
     per = np.maximum(count, 1)
     cx = np.where(mask, x, 0.0).sum(axis=1, keepdims=True) / per[:, None]
     cy = np.where(mask, y, 0.0).sum(axis=1, keepdims=True) / per[:, None]
     order = np.argsort(np.where(mask, _pseudo_angle(x - cx, y - cy), np.inf), axis=1)
+    # The overlap's vertices come first; at most count.max() columns are needed from here on.
+    width = max(int(count.max()), 1)
+    order = order[:, :width]
     x = np.take_along_axis(x, order, axis=1)
     y = np.take_along_axis(y, order, axis=1)
-    live = np.arange(m)[None, :] < count[:, None]
+    live = np.arange(width)[None, :] < count[:, None]
     x = np.where(live, x, x[:, :1])  # the rest repeats the first vertex: no area
     y = np.where(live, y, y[:, :1])
     area = np.abs((x * _next(y) - _next(x) * y).sum(axis=1)) / 2.0

@@ -245,22 +245,20 @@ def _setback_distance(attrs: pd.DataFrame, rules: Rules) -> np.ndarray:
     return np.where(dist > 0, dist, np.nan)
 
 
-def _overlaps_same_type(pieces, piece_line, line_type, n: int, n_jobs: int = 1) -> np.ndarray:
+def _overlaps_same_type(pieces, piece_line, line_type, n: int, tree: shapely.STRtree) -> np.ndarray:
     """Whether each line's interior meets another line of its type (then per-project totals need a
     union; otherwise the overlaps of one type are disjoint and their areas simply add up)."""
     # Bounding-box pairs of one type first; the interior test runs on those only.
-    left, right = shapely.STRtree(pieces).query(pieces)
+    left, right = tree.query(pieces)
     a, b = piece_line[left], piece_line[right]
     sel = (a < b) & (line_type[a] == line_type[b])
     left, right, a, b = left[sel], right[sel], a[sel], b[sel]
-    inner = np.concatenate(
-        split_map(
-            lambda x, y: shapely.relate_pattern(x, y, "T********"),
-            n_jobs,
-            pieces[left],
-            pieces[right],
-        )
-    )
+    # Interiors meet when the pieces intersect without only touching. Both predicates run on the
+    # prepared pieces (this thread's own: see PreparedLines.for_thread), 2× cheaper than the
+    # DE-9IM pattern "T********" on two threads.
+    x, y = pieces[left], pieces[right]
+    inner = shapely.intersects(x, y)
+    inner[inner] = ~shapely.touches(x[inner], y[inner])
     flag = np.zeros(n, dtype=bool)
     flag[a[inner]] = True
     flag[b[inner]] = True
@@ -324,10 +322,11 @@ def prepare_lines(
     # preparing them below never touches (or races on) the caller's geometries.
     pieces = own_copies(pieces)
     piece_line = np.flatnonzero(usable)[owner]
-    attrs["overlaps_same_type"] = _overlaps_same_type(
-        pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n, n_jobs
-    )
     shapely.prepare(pieces)
+    piece_tree = shapely.STRtree(pieces)
+    attrs["overlaps_same_type"] = _overlaps_same_type(
+        pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n, piece_tree
+    )
     empty = np.empty(0, dtype=object)
     prepared = PreparedLines(
         attrs=attrs,
@@ -335,7 +334,7 @@ def prepare_lines(
         tree=shapely.STRtree(np.where(usable, geoms, None)),
         pieces=pieces,
         piece_line=piece_line,
-        piece_tree=shapely.STRtree(pieces),
+        piece_tree=piece_tree,
         bands=empty,
         band_line=np.empty(0, dtype=np.int64),
         band_tree=shapely.STRtree(empty),
