@@ -35,7 +35,13 @@ import shapely
 
 from townplan_gis.geometry import keep_dimension
 from townplan_gis.review import setbacks as _setbacks
-from townplan_gis.review.convex import ConvexRings, apart, convex_overlap, convex_rings
+from townplan_gis.review.convex import (
+    ConvexRings,
+    apart,
+    clip_to_convex,
+    convex_overlap,
+    convex_rings,
+)
 from townplan_gis.review.grading import LINE_ZH, ZONE_ZH, finish_rows, text_columns
 from townplan_gis.review.pieces import (
     aggregate_pieces,
@@ -392,7 +398,7 @@ def _intersect(g: np.ndarray, piece: np.ndarray, right: np.ndarray, lines: Prepa
     return out
 
 
-def _convex_overlaps(g, left, right, geoms, lines: PreparedLines, noise_m2: float):
+def _convex_overlaps(g, left, right, rings: ConvexRings, lines: PreparedLines, noise_m2: float):
     """Overlaps of the candidate pairs where project and piece are both small convex polygons.
 
     Returns which candidates are settled here (the convex pairs that do not intersect, and those
@@ -400,7 +406,6 @@ def _convex_overlaps(g, left, right, geoms, lines: PreparedLines, noise_m2: floa
     clipping the convex path hands back (:func:`~townplan_gis.review.convex.convex_overlap`
     gives NaN) are not settled.
     """
-    rings = convex_rings(geoms)
     settled = rings.ok[left] & lines.piece_convex.ok[right]
     idx = np.flatnonzero(settled)
     # Bounding-box candidates that an edge of the piece separates from the project are dropped
@@ -428,8 +433,9 @@ def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
     inter = np.full(len(left), None, dtype=object)
     area = np.zeros(len(left))
     rest = np.ones(len(left), dtype=bool)
+    rings = convex_rings(geoms)
     if lines.piece_convex.ok.any():
-        settled, done, c_inter, c_area = _convex_overlaps(g, left, right, geoms, lines, noise_m2)
+        settled, done, c_inter, c_area = _convex_overlaps(g, left, right, rings, lines, noise_m2)
         inter[done], area[done] = c_inter, c_area
         rest = ~settled
     idx = np.flatnonzero(rest)
@@ -440,12 +446,22 @@ def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
     hit[cut] = shapely.intersects(p[cut], g[idx[cut]])
     idx, p, inside = idx[hit], p[hit], inside[hit]
     inter[idx] = g[idx]
+    area[idx] = np.nan
     cut = idx[~inside]
+    # A convex project cuts the piece (a river, a park) by Sutherland–Hodgman in numpy; GEOS
+    # takes what that hands back (pieces with holes, parts that fall apart).
+    sh = cut[rings.ok[left[cut]] & ~lines.piece_rect[right[cut]]]
+    if len(sh):
+        area[sh], inter[sh] = clip_to_convex(
+            lines.pieces[right[sh]], rings, left[sh], min_area=noise_m2
+        )
+    cut = cut[np.isnan(area[cut])]
     if len(cut):
         inter[cut] = keep_dimension(
             _intersect(g[cut], lines.pieces[right[cut]], right[cut], lines), 2
         )
-    area[idx] = shapely.area(inter[idx])
+    todo = idx[np.isnan(area[idx])]
+    area[todo] = shapely.area(inter[todo])
     # Edge-touching pairs intersect in a line (area 0) or in float noise; neither is an overlap.
     ok = area > noise_m2
     left, line = left[ok], lines.piece_line[right[ok]]
