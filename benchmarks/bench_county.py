@@ -489,9 +489,22 @@ def table(results: list[dict]) -> str:
     return "\n".join(out) if out else "(no results)"
 
 
-def _spawn(engine: str, size: int, seed: int, timeout: float) -> dict:
+def _no_convex() -> None:
+    """Switch off the numpy clipping of convex polygons (every pair goes to GEOS), to measure what
+    it contributes on this county, whose parcels and road strips are all convex quadrilaterals."""
+    from functools import partial
+
+    from townplan_gis.review import kernel
+    from townplan_gis.review.convex import convex_rings
+
+    kernel.convex_rings = partial(convex_rings, max_vertices=0)
+
+
+def _spawn(engine: str, size: int, seed: int, timeout: float, *, no_convex: bool = False) -> dict:
     """One engine in a fresh interpreter, so its peak memory and imports are its own."""
     cmd = [sys.executable, __file__, "--one", engine, str(size), str(seed)]
+    if no_convex:
+        cmd.append("--no-convex")
     fail = {"engine": engine, "parcels": size}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -513,7 +526,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     ap.add_argument("--one", nargs=3, metavar=("ENGINE", "SIZE", "SEED"), help=argparse.SUPPRESS)
     ap.add_argument("--table", type=Path, nargs="+", help="print the table of earlier JSON results")
+    ap.add_argument(
+        "--no-convex",
+        action="store_true",
+        help="review engines without the numpy clipping of convex polygons (GEOS for every pair), "
+        "to measure what that fast path contributes on this county of quadrilaterals",
+    )
     args = ap.parse_args(argv)
+    if args.no_convex:
+        _no_convex()
     if args.table:
         print(table([r for f in args.table for r in json.loads(f.read_text())["results"]]))
         return
@@ -527,7 +548,9 @@ def main(argv: list[str] | None = None) -> None:
         jobs.append(("indicators", args.towns))
     for rep in range(args.repeat):
         for engine, size in jobs:
-            res = _spawn(engine, size, args.seed, args.timeout)
+            res = _spawn(engine, size, args.seed, args.timeout, no_convex=args.no_convex)
+            if args.no_convex and engine.startswith("review"):
+                res["engine"] = f"{engine} (no convex)"
             res["repeat"] = rep
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "error"}), flush=True)
