@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -18,8 +20,10 @@ LINE_TYPES = ["red", "green", "purple", "blue", "yellow"]
 
 @st.composite
 def polygon(draw, big=False):
-    """A box, a rotated box or a many-vertex disc (subdivided when big), in a 200 m square."""
-    kind = draw(st.sampled_from(["box", "rot", "disc"]))
+    """A box, a rotated box, a many-vertex disc (subdivided when big), a triangle, an L (concave) or
+    a box with a hole, in a 200 m square: convex and small (numpy clipping), concave or holed (GEOS,
+    or Sutherland–Hodgman for a piece cut by a convex project)."""
+    kind = draw(st.sampled_from(["box", "rot", "disc", "tri", "ell", "holed"]))
     x = draw(st.floats(0, 200, allow_nan=False))
     y = draw(st.floats(0, 200, allow_nan=False))
     w = draw(st.floats(0.5, 120 if big else 60))
@@ -31,6 +35,19 @@ def polygon(draw, big=False):
 
         g = affinity.rotate(
             shapely.box(x, y, x + w, y + h), draw(st.floats(0, 90)), origin="centroid"
+        )
+    elif kind == "tri":
+        g = shapely.Polygon(
+            [(x, y), (x + w, y + draw(st.floats(-h, h))), (x + draw(st.floats(0, w)), y + h)]
+        )
+        g = g if g.is_valid and g.area > 0.01 else shapely.box(x, y, x + w, y + h)
+    elif kind == "ell":
+        g = shapely.box(x, y, x + w, y + h).difference(
+            shapely.box(x + w / 2, y + h / 2, x + w, y + h)
+        )
+    elif kind == "holed":
+        g = shapely.box(x, y, x + w, y + h).difference(
+            shapely.box(x + w / 4, y + h / 4, x + 3 * w / 4, y + 3 * h / 4)
         )
     else:
         g = shapely.Point(x, y).buffer(w / 2, quad_segs=draw(st.integers(2, 64)))
@@ -68,7 +85,11 @@ cases = st.tuples(
         st.lists(st.sampled_from(LINE_TYPES), min_size=len(pl[1]), max_size=len(pl[1])),
     )
 )
-fast = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+fast = settings(
+    max_examples=int(os.environ.get("TOWNPLAN_HYPOTHESIS_EXAMPLES", 40)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _areas(result):
