@@ -45,7 +45,14 @@ import shapely
 
 from townplan_gis.errors import TownPlanError
 from townplan_gis.review.engine import _progress
-from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, concat_rows, review_chunk
+from townplan_gis.review.kernel import (
+    PreparedLines,
+    _empty_conflicts,
+    concat_rows,
+    review_chunk,
+    type_totals,
+)
+from townplan_gis.review.result import project_findings
 from townplan_gis.review.rules import Rules
 
 __all__ = ["hilbert_distance", "hilbert_order", "partition", "run"]
@@ -98,7 +105,9 @@ def partition(projects: gpd.GeoDataFrame, npartitions: int) -> list[gpd.GeoDataF
     order = hilbert_order(np.asarray(projects.geometry.array, dtype=object))
     npartitions = max(1, min(int(npartitions), len(projects)))
     cuts = np.linspace(0, len(order), npartitions + 1).astype(int)
-    return [projects.iloc[order[a:b]] for a, b in itertools.pairwise(cuts) if b > a]
+    # Within a partition the rows keep their input order (the per-project findings need their
+    # positions ascending); which rows form a partition is what the curve decides.
+    return [projects.iloc[np.sort(order[a:b])] for a, b in itertools.pairwise(cuts) if b > a]
 
 
 _THREAD = threading.local()
@@ -118,9 +127,19 @@ def _thread_lines(lines: PreparedLines) -> PreparedLines:
 
 
 def _review_partition(
-    part: pd.DataFrame, lines: PreparedLines, rules: Rules, settings: Mapping[str, Any]
-) -> gpd.GeoDataFrame:
-    return review_chunk(part, _thread_lines(lines), rules, settings)
+    part: pd.DataFrame,
+    lines: PreparedLines,
+    rules: Rules,
+    settings: Mapping[str, Any],
+    findings: bool = False,
+):
+    own = _thread_lines(lines)
+    rows = review_chunk(part, own, rules, settings)
+    if not findings:
+        return rows
+    # Per-project totals and verdicts on the worker, like the threads engine does per chunk: the
+    # client only joins them (at 10⁶ projects that is ≈ 5 s of client CPU saved).
+    return rows, type_totals(rows, own), project_findings(rows, part)
 
 
 def _resolve_client(client: Any) -> tuple[Any, bool]:
@@ -160,7 +179,8 @@ def run(
     chunk_size: int = 20_000,
     n_jobs: int = 2,
     progress: bool | Callable[[int, int], Any] | None = None,
-) -> gpd.GeoDataFrame:
+    findings: bool = False,
+):
     """Review prepared projects against prepared control lines on dask.
 
     Parameters
@@ -182,12 +202,16 @@ def run(
     progress : bool or callable, optional
         ``True`` for a tqdm bar, or ``(done, total)`` called as partitions finish; ``None``
         follows ``townplan_gis.options.progress``, as for the in-memory engine.
+    findings : bool, default False
+        Also compute each partition's per-type totals
+        (:func:`~townplan_gis.review.kernel.type_totals`) and per-project findings
+        (:func:`~townplan_gis.review.result.project_findings`) on the workers.
 
     Returns
     -------
-    geopandas.GeoDataFrame
+    geopandas.GeoDataFrame, or (GeoDataFrame, DataFrame, DataFrame) with ``findings=True``
         The concatenated :func:`review_chunk` rows (with ``_pos`` and ``_line``), in the projects'
-        input order.
+        input order; then the totals and the findings, indexed by ``_pos``.
     """
     try:
         import dask
@@ -198,7 +222,10 @@ def run(
     settings = dict(settings or {})
     n = len(projects)
     if n == 0:
-        return _empty_conflicts(lines.crs)
+        empty = _empty_conflicts(lines.crs)
+        if findings:
+            return empty, type_totals(empty, lines), project_findings(empty, projects)
+        return empty
     client, owned = _resolve_client(client)
     n_workers = n_jobs
     if client is not None:
@@ -210,29 +237,35 @@ def run(
     parts = partition(projects, npartitions)
     report, close = _progress(progress, n)
     try:
+        args = (parts, lines, rules, settings, findings)
         if client is None:
-            results = _run_local(parts, lines, rules, settings, n_jobs, report, n, dask)
+            results = _run_local(*args, n_jobs, report, n, dask)
         else:
-            results = _run_distributed(client, parts, lines, rules, settings, report, n)
+            results = _run_distributed(client, *args, report, n)
     finally:
         close()
         if owned:
             client.close()
     log.info("dask engine: %d projects in %d partitions on %s", n, len(parts), client or "threads")
-    return _concat(results, lines.crs)
+    if not findings:
+        return _concat(results, lines.crs)
+    conflicts = _concat([r for r, _, _ in results], lines.crs)
+    totals = [t for _, t, _ in results if len(t)]
+    totals = pd.concat(totals) if totals else type_totals(conflicts)
+    return conflicts, totals, pd.concat([f for _, _, f in results])
 
 
-def _run_local(parts, lines, rules, settings, n_jobs, report, n, dask):
+def _run_local(parts, lines, rules, settings, findings, n_jobs, report, n, dask):
     # traverse=False: the PreparedLines dataclass is one opaque value, not a collection to unpack.
     lines_d = dask.delayed(lines, traverse=False)
-    tasks = [dask.delayed(_review_partition)(p, lines_d, rules, settings) for p in parts]
+    tasks = [dask.delayed(_review_partition)(p, lines_d, rules, settings, findings) for p in parts]
     results = list(dask.compute(*tasks, scheduler="threads", num_workers=max(1, n_jobs)))
     if report:
         report(n, n)
     return results
 
 
-def _run_distributed(client, parts, lines, rules, settings, report, n):
+def _run_distributed(client, parts, lines, rules, settings, findings, report, n):
     from distributed import as_completed
 
     # Control lines once to every worker; each task gets a reference, not a copy.
@@ -240,7 +273,8 @@ def _run_distributed(client, parts, lines, rules, settings, report, n):
     [rules_f] = client.scatter([rules], broadcast=True, hash=False)
     part_f = client.scatter(parts, hash=False)
     futures = [
-        client.submit(_review_partition, p, lines_f, rules_f, settings, pure=False) for p in part_f
+        client.submit(_review_partition, p, lines_f, rules_f, settings, findings, pure=False)
+        for p in part_f
     ]
     index = {f.key: i for i, f in enumerate(futures)}
     results: list[Any] = [None] * len(futures)

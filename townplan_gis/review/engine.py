@@ -11,9 +11,9 @@ Engines
     The same chunks, one after the other in this thread (debugging, profiling).
 ``"dask"``
     Dispatched to ``townplan_gis.review.dask_engine.run(projects, lines, rules, settings, *,
-    chunk_size, n_jobs, progress)``, which must return the concatenated output of
-    :func:`~townplan_gis.review.kernel.review_chunk` over all chunks; totals are computed here with
-    :func:`~townplan_gis.review.kernel.type_totals`. Pays only on a real cluster (tech notes).
+    chunk_size, n_jobs, progress, findings=True)``, which returns the concatenated output of
+    :func:`~townplan_gis.review.kernel.review_chunk` over all partitions with their per-type totals
+    and per-project findings, computed on the workers. Pays only on a real cluster (tech notes).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress,
             f"engine='dask' is not available ({exc}). Fix: install dask-geopandas and a townplan_gis "
             f"with townplan_gis/review/dask_engine.py, or use engine='threads'."
         ) from exc
-    conflicts = mod.run(
+    return mod.run(
         prepared,
         lines,
         rules,
@@ -157,9 +157,9 @@ def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress,
         chunk_size=chunk_size,
         n_jobs=n_jobs,
         progress=progress,
+        findings=True,
         **dask_kw,
     )
-    return conflicts, type_totals(conflicts, lines), project_findings(conflicts, prepared)
 
 
 @_no_gc()
