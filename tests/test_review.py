@@ -267,6 +267,20 @@ def test_edge_touching_building_gets_a_setback_at_distance_zero():
     assert row["overlap_area_m2"] == pytest.approx(50.0)  # band x 20..25 × 10 m
 
 
+def test_setback_band_leaves_out_the_part_inside_the_line():
+    # The building reaches 0.05 m into the branch road (0.5 m², a sliver: ignored), so it still
+    # gets a setback finding; its geometry is the part in the band x 20..25 only: 5 × 10 m, not
+    # the 50.5 m² of the building within 5 m of the line's inside.
+    lyr = lines(("red", None, B(0, 0, 20, 100), {"road_class": "branch"}))
+    r = tp.review(projects(("building", B(19.95, 10, 30, 20))), lyr)
+    c = r.conflicts.set_index("check")
+    assert c.loc["overlap", "ignored"] and c.loc["overlap", "overlap_area_m2"] == pytest.approx(0.5)
+    assert c.loc["setback", "distance_m"] == 0.0
+    assert c.loc["setback", "overlap_area_m2"] == pytest.approx(50.0)
+    band = r.conflicts.geometry[r.conflicts["check"] == "setback"].iloc[0]
+    assert band.bounds[0] == pytest.approx(X0 + 20) and band.bounds[2] == pytest.approx(X0 + 25)
+
+
 # --- slivers --------------------------------------------------------------------------------------------
 def test_sliver_below_one_square_metre_is_ignored():
     # Overlap 0.9 m × 1 m = 0.9 m² < max(1, 0.1 % × 100) = 1 m² → ignored, notice, verdict pass.

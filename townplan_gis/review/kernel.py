@@ -141,8 +141,9 @@ class PreparedLines:
     piece_convex : ConvexRings
         Which pieces are small convex polygons, with their rings
         (:mod:`townplan_gis.review.convex`).
-    bands, band_line : ndarray
-        Setback bands (``buffer(line, d) − line``) of red and blue lines; empty when not needed.
+    zones, zone_line : ndarray
+        Setback zones ``buffer(line, d)`` of red and blue lines, subdivided, and the line each
+        belongs to; empty when not needed. The setback band is the zone minus the line.
     sb_piece : ndarray of int
         The pieces of lines with a setback distance; ``sb_tree`` indexes them.
     """
@@ -153,9 +154,9 @@ class PreparedLines:
     pieces: np.ndarray
     piece_line: np.ndarray
     piece_tree: shapely.STRtree
-    bands: np.ndarray
-    band_line: np.ndarray
-    band_tree: shapely.STRtree
+    zones: np.ndarray
+    zone_line: np.ndarray
+    zone_tree: shapely.STRtree
     max_setback_m: float
     crs: Any = None
     piece_rect: np.ndarray | None = None
@@ -173,7 +174,7 @@ class PreparedLines:
         lock: two threads calling a predicate (``covers``, ``intersects``) on the same prepared piece
         crash the process (seen as a segfault with 5,000-project chunks on two threads). Each worker thread therefore
         prepares its own clones of the pieces (and, on first use, of the whole polygons); the
-        STRtrees are read-only after construction and stay shared, and the setback bands are
+        STRtrees are read-only after construction and stay shared, and the setback zones are
         never used prepared.
         """
 
@@ -290,9 +291,9 @@ def prepare_lines(
     max_vertices : int, default 256
         Polygons with more vertices are subdivided.
     setbacks : bool, default True
-        Build setback bands for red and blue lines (:func:`with_setback_bands`).
+        Build setback zones for red and blue lines (:func:`with_setback_bands`).
     n_jobs : int, default 1
-        Threads for the subdivision, the overlap test and the bands.
+        Threads for the subdivision and the setback zones.
 
     Returns
     -------
@@ -341,9 +342,9 @@ def prepare_lines(
         pieces=pieces,
         piece_line=piece_line,
         piece_tree=piece_tree,
-        bands=empty,
-        band_line=np.empty(0, dtype=np.int64),
-        band_tree=shapely.STRtree(empty),
+        zones=empty,
+        zone_line=np.empty(0, dtype=np.int64),
+        zone_tree=shapely.STRtree(empty),
         max_setback_m=0.0,
         crs=lines.crs,
     )
@@ -355,10 +356,13 @@ def prepare_lines(
 def with_setback_bands(
     lines: PreparedLines, *, max_vertices: int = 256, n_jobs: int = 1
 ) -> PreparedLines:
-    """A copy of ``lines`` with the setback bands ``buffer(L, d) − L`` of every line with a setback.
+    """A copy of ``lines`` with the setback zones ``buffer(L, d)`` of every line with a setback.
 
-    ``d`` is the line's required setback in metres (``attrs["setback_m"]``); the bands are
-    subdivided like the lines. ``lines`` itself is returned when no line has a setback.
+    ``d`` is the line's required setback in metres (``attrs["setback_m"]``); the zones are
+    subdivided like the lines. The band a finding is drawn from is the zone minus the line
+    (:mod:`townplan_gis.review.setbacks`): kept as the zone, without a hole, a convex project cuts
+    it in numpy, and only the few projects that touch the line pay for the difference.
+    ``lines`` itself is returned when no line has a setback.
     """
     geoms = lines.geoms
     d_all = lines.attrs["setback_m"].to_numpy(dtype=float)
@@ -366,19 +370,15 @@ def with_setback_bands(
     if not sel.any():
         return lines
     d = d_all[sel]
-
-    def band(g, dist):
-        return keep_dimension(shapely.difference(shapely.buffer(g, dist), g), 2)
-
     weight = shapely.get_num_coordinates(geoms[sel])
-    parts = split_map(band, n_jobs, geoms[sel], d, weight=weight)
-    bands, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
+    parts = split_map(shapely.buffer, n_jobs, geoms[sel], d, weight=weight)
+    zones, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
     sb_piece = np.flatnonzero(sel[lines.piece_line])
     return replace(
         lines,
-        bands=bands,
-        band_line=np.flatnonzero(sel)[owner],
-        band_tree=shapely.STRtree(bands),
+        zones=zones,
+        zone_line=np.flatnonzero(sel)[owner],
+        zone_tree=shapely.STRtree(zones),
         max_setback_m=float(d.max()),
         sb_piece=sb_piece,
         sb_tree=shapely.STRtree(lines.pieces[sb_piece]),
@@ -566,7 +566,7 @@ def review_chunk(
     chunk = projects.reset_index(drop=True)
     ov = _overlap_rows(chunk, lines, rules)
     rows = finish_rows(ov, chunk, lines, rules) if ov is not None else None
-    if settings.get("setbacks", True) and len(lines.bands):
+    if settings.get("setbacks", True) and len(lines.zones):
         # A (project, line) pair with a real (non-ignored) overlap gets no setback finding: it is
         # left out before any distance or band geometry is computed for it.
         covered = None

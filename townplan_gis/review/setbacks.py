@@ -25,6 +25,7 @@ import pyarrow as pa
 import shapely
 
 from townplan_gis.geometry import keep_dimension
+from townplan_gis.review.convex import clip_to_convex, convex_rings
 from townplan_gis.review.grading import RULE_TEXT
 from townplan_gis.review.pieces import aggregate_pieces
 from townplan_gis.review.rules import GRADE_RANK
@@ -42,27 +43,57 @@ if TYPE_CHECKING:
 __all__ = ["setback_rows"]
 
 
-def _band_parts(geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: PreparedLines):
+def _band_parts(
+    geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: PreparedLines, touching
+):
     """Part of each candidate (chunk row, line) pair inside the line's setback band.
 
-    Works on the subdivided band pieces and re-aggregates them, like the overlap kernel.
+    The band is the zone ``buffer(L, d)`` minus the line. Each project is cut by the subdivided
+    zone pieces (a convex project cuts a piece without holes in numpy,
+    :func:`~townplan_gis.review.convex.clip_to_convex`; GEOS does the rest), the pieces are
+    re-aggregated per line like the overlap kernel's, and the line is subtracted only where the
+    project reaches it (``touching``: keys ``row × len(lines) + line`` at distance 0).
     Returns (row, line, geometry) for the pairs with a non-empty part.
     """
     sub = np.unique(pos)
-    left, right = lines.band_tree.query(geoms[sub], predicate="intersects")
-    rows, band_line = sub[left], lines.band_line[right]
-    keep = pd.MultiIndex.from_arrays([rows, band_line]).isin(pd.MultiIndex.from_arrays([pos, line]))
-    rows, right, band_line = rows[keep], right[keep], band_line[keep]
+    left, right = lines.zone_tree.query(geoms[sub], predicate="intersects")
+    rows, zone_line = sub[left], lines.zone_line[right]
+    keep = pd.MultiIndex.from_arrays([rows, zone_line]).isin(pd.MultiIndex.from_arrays([pos, line]))
+    rows, right, zone_line = rows[keep], right[keep], zone_line[keep]
     g = geoms[rows]
     dims = shapely.get_dimensions(g)
-    part = shapely.intersection(g, lines.bands[right])
+    part = np.full(len(rows), None, dtype=object)
+    rings = convex_rings(geoms[sub])
+    at = np.searchsorted(sub, rows)
+    fast = np.flatnonzero((dims == 2) & rings.ok[at])
+    if len(fast):
+        area, cut = clip_to_convex(lines.zones[right[fast]], rings, at[fast])
+        part[fast] = cut
+        fast = fast[~np.isnan(area)]
+    rest = np.setdiff1d(np.arange(len(rows)), fast, assume_unique=True)
+    if len(rest):
+        part[rest] = shapely.intersection(g[rest], lines.zones[right[rest]])
     for d in (2, 1, 0):
-        sel = dims == d
+        sel = (dims == d) & ~shapely.is_missing(part)
         if sel.any():
             part[sel] = keep_dimension(part[sel], d)
     measure = np.where(dims == 2, shapely.area(part), shapely.length(part))
-    ok = ~shapely.is_empty(part)
-    r, li, merged, _ = aggregate_pieces(rows[ok], band_line[ok], part[ok], measure[ok], len(lines))
+    ok = ~(shapely.is_missing(part) | shapely.is_empty(part))
+    r, li, merged, _ = aggregate_pieces(rows[ok], zone_line[ok], part[ok], measure[ok], len(lines))
+    if len(r) and touching is not None and len(touching):
+        on = np.flatnonzero(np.isin(r * len(lines) + li, touching))
+        if len(on):
+            dim = shapely.get_dimensions(geoms[r[on]])
+            cut = shapely.difference(merged[on], lines.geoms[li[on]])
+            for d in (2, 1, 0):
+                if (dim == d).any():
+                    cut[dim == d] = keep_dimension(cut[dim == d], d)
+            merged = merged.copy()
+            merged[on] = cut
+            gone = on[shapely.is_empty(cut) | shapely.is_missing(cut)]
+            if len(gone):
+                stay = np.setdiff1d(np.arange(len(r)), gone)
+                r, li, merged = r[stay], li[stay], merged[stay]
     return r, li, merged
 
 
@@ -105,7 +136,8 @@ def setback_rows(
     if not len(pos):
         return None
     geom = np.full(len(pos), None, dtype=object)
-    bp, bl, merged = _band_parts(geoms, pos, right, lines)
+    touching = pos[dist <= 0].astype(np.int64) * len(lines) + right[dist <= 0]
+    bp, bl, merged = _band_parts(geoms, pos, right, lines, touching)
     if len(bp):
         found = pd.Series(list(merged), index=pd.MultiIndex.from_arrays([bp, bl]))
         key = pd.MultiIndex.from_arrays([pos, right])
