@@ -494,10 +494,10 @@ def _no_convex() -> None:
     it contributes on this county, whose parcels and road strips are all convex quadrilaterals."""
     from functools import partial
 
-    from townplan_gis.review import kernel
+    from townplan_gis.review import kernel, projects
     from townplan_gis.review.convex import convex_rings
 
-    kernel.convex_rings = partial(convex_rings, max_vertices=0)
+    kernel.convex_rings = projects.convex_rings = partial(convex_rings, max_vertices=0)
 
 
 def _spawn(engine: str, size: int, seed: int, timeout: float, *, no_convex: bool = False) -> dict:

@@ -68,6 +68,22 @@ def test_convex_rings_accepts_convex_polygons_only():
         )
     assert convex_rings(np.array([many]), max_vertices=64).ok[0]
     assert MAX_VERTICES < 64
+    # A spike (straight out and back) would pass the turn test; it is refused, and GEOS agrees that
+    # such a ring is invalid. Accepted rings are what prepare_projects skips GEOS's check for.
+    spike = shapely.Polygon(
+        [
+            (X0, Y0),
+            (X0 + 10, Y0),
+            (X0 + 10, Y0 + 10),
+            (X0 + 10, Y0 + 15),
+            (X0 + 10, Y0 + 10),
+            (X0, Y0 + 10),
+        ]
+    )
+    assert not spike.is_valid and not convex_rings(np.array([spike])).ok[0]
+    assert shapely.is_valid(geoms[rings.ok]).all()
+    part = rings.take(np.array([2, 0]))
+    assert len(part) == 2 and part.k.tolist() == [4, 4] and part.ok.all()
 
 
 @pytest.mark.parametrize(
@@ -172,6 +188,7 @@ def convex_polygon(draw):
 def test_overlap_equals_geos(a, b, dx, dy):
     b = affinity.translate(b, dx, dy)
     ra, rb = convex_rings(np.array([a])), convex_rings(np.array([b]))
+    assert not ra.ok[0] or a.is_valid  # accepted rings are valid (prepare_projects relies on it)
     if not (ra.ok[0] and rb.ok[0]):
         # Hulls of more than MAX_VERTICES points, or rotated hulls whose nearly straight corner
         # rounds to a slight right turn: those go to GEOS.

@@ -12,6 +12,7 @@ from shapely import affinity
 
 import townplan_gis as tp
 from townplan_gis.review import kernel
+from townplan_gis.review import projects as review_projects
 from townplan_gis.review.convex import convex_rings
 from townplan_gis.review.engine import auto_chunk_size
 from townplan_gis.review.pieces import (
@@ -49,7 +50,9 @@ def test_rectangle_clip_equals_general_intersection(monkeypatch):
     # The same box as a 4-corner rectangle (fast clip) and with an extra vertex on an edge
     # (general intersection); projects crossing, inside, along an edge and around a corner.
     # Convex pairs take the numpy path: switched off here, so the two GEOS paths are compared.
-    monkeypatch.setattr(kernel, "convex_rings", partial(convex_rings, max_vertices=0))
+    none = partial(convex_rings, max_vertices=0)
+    monkeypatch.setattr(kernel, "convex_rings", none)
+    monkeypatch.setattr(review_projects, "convex_rings", none)
     x0, y0, x1, y1 = 500_000, 3_850_000, 500_100, 3_850_060
     box = shapely.box(x0, y0, x1, y1)
     general = shapely.Polygon([(x0, y0), (x1, y0), (x1, 3_850_030), (x1, y1), (x0, y1)])

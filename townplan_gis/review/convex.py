@@ -66,6 +66,13 @@ class ConvexRings:
     def __init__(self, ok: np.ndarray, x: np.ndarray, y: np.ndarray, k: np.ndarray) -> None:
         self.ok, self.x, self.y, self.k = ok, x, y, k
 
+    def take(self, idx) -> ConvexRings:
+        """The rings at positions ``idx`` (an integer array or a slice)."""
+        return ConvexRings(self.ok[idx], self.x[idx], self.y[idx], self.k[idx])
+
+    def __len__(self) -> int:
+        return len(self.ok)
+
 
 def _empty_rings(size: int, width: int = 3) -> ConvexRings:
     return ConvexRings(
@@ -80,7 +87,8 @@ def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> Conv
     """Find the convex polygons among ``geoms`` and return their rings as padded arrays.
 
     A ring is convex when every turn bends the same way. The turning angles must also sum to 2π,
-    which rules out self-crossing stars whose turns all bend one way.
+    which rules out self-crossing stars whose turns all bend one way, and no turn may go straight
+    back. An accepted polygon is therefore simple and valid in GEOS's sense.
 
     Parameters
     ----------
@@ -126,10 +134,13 @@ def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> Conv
     turn = np.where(live & (np.abs(turn) > _STRAIGHT * scale), turn, 0.0)
     sign = np.sign((lx * _next(ly) - _next(lx) * ly).sum(axis=1))
     winding = np.where(live, np.arctan2(turn, dot), 0.0).sum(axis=1)
+    # A straight turn back (a spike) is no convex corner: such a ring is not even valid.
+    spike = (live & (turn == 0) & (dot < 0)).any(axis=1)
     good = (
         (sign != 0)
         & ((turn * sign[:, None]) >= 0).all(axis=1)
         & (np.abs(np.abs(winding) - 2 * np.pi) < 1e-6)
+        & ~spike
     )
     # Counter-clockwise everywhere: a clockwise ring is read backwards (from its first vertex, so
     # the padding stays a copy of the first vertex).

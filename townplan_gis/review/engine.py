@@ -92,7 +92,7 @@ def auto_chunk_size(n: int, n_jobs: int, *, largest: int = 20_000, smallest: int
     return max(1, min(largest, max(smallest, math.ceil(n / k))))
 
 
-def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine, progress):
+def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine, progress, rings):
     n = len(prepared)
     starts = list(range(0, n, chunk_size)) or [0]
     report, close = _progress(progress, n)
@@ -111,7 +111,8 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
     def work(start: int):
         chunk = prepared.iloc[start : start + chunk_size]
         own = thread_lines()
-        rows = review_chunk(chunk, own, rules, settings)
+        part = rings.take(slice(start, start + chunk_size))
+        rows = review_chunk(chunk, own, rules, settings, rings=part)
         return rows, (type_totals(rows, own), project_findings(rows, chunk)), len(chunk)
 
     results, done, pool = [], 0, None
@@ -276,12 +277,12 @@ def review(
     analysis = choose_crs(projects, control_lines, crs)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The projects are prepared while the lines are checked and indexed.
-        pending = pool.submit(prepare_projects, projects, analysis)
+        pending = pool.submit(prepare_projects, projects, analysis, rings=True)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )
-        prepared, rep_projects = pending.result()
+        prepared, rep_projects, rings = pending.result()
     need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
     if need_sb:
         lines = with_setback_bands(lines, max_vertices=max_vertices, n_jobs=int(n_jobs))
@@ -295,7 +296,7 @@ def review(
         )
     else:
         conflicts, totals, findings = _run_chunks(
-            prepared, lines, active, settings, engine=engine, **kw
+            prepared, lines, active, settings, engine=engine, rings=rings, **kw
         )
     from townplan_gis import __version__
 

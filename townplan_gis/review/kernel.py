@@ -422,7 +422,7 @@ def _convex_overlaps(g, left, right, rings: ConvexRings, lines: PreparedLines, n
     return settled, idx[done], inter[done], area[done]
 
 
-def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
+def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float, rings=None):
     # Bounding-box candidates. Where project and piece are both small convex polygons (parcels
     # against road strips, most pairs of a county) the overlap is clipped in numpy
     # (:mod:`townplan_gis.review.convex`). For the others the predicates run on the (prepared)
@@ -433,7 +433,8 @@ def _polygon_overlaps(geoms, lines: PreparedLines, noise_m2: float):
     inter = np.full(len(left), None, dtype=object)
     area = np.zeros(len(left))
     rest = np.ones(len(left), dtype=bool)
-    rings = convex_rings(geoms)
+    if rings is None:
+        rings = convex_rings(geoms)
     if lines.piece_convex.ok.any():
         settled, done, c_inter, c_area = _convex_overlaps(g, left, right, rings, lines, noise_m2)
         inter[done], area[done] = c_inter, c_area
@@ -498,7 +499,9 @@ def _point_overlaps(geoms, lines: PreparedLines):
     return left, right, geoms[left], np.zeros(n), np.zeros(n)
 
 
-def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict | None:
+def _overlap_rows(
+    chunk: pd.DataFrame, lines: PreparedLines, rules: Rules, rings: ConvexRings | None = None
+) -> dict | None:
     geoms = np.asarray(chunk.geometry.array, dtype=object)
     dim = chunk["_dim"].to_numpy()
     parts = []
@@ -506,7 +509,11 @@ def _overlap_rows(chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> di
         idx = np.flatnonzero(dim == d)
         if not len(idx) or not len(lines.pieces):
             continue
-        args = (geoms[idx], lines, rules.tolerance["noise_m2"]) if d == 2 else (geoms[idx], lines)
+        if d == 2:
+            own = rings.take(idx) if rings is not None else None
+            args = (geoms[idx], lines, rules.tolerance["noise_m2"], own)
+        else:
+            args = (geoms[idx], lines)
         left, line, geom, area, length = func(*args)
         parts.append((idx[left], line, geom, area, length))
     if not parts:
@@ -538,6 +545,7 @@ def review_chunk(
     lines: PreparedLines,
     rules: Rules,
     settings: Mapping[str, Any] | None = None,
+    rings: ConvexRings | None = None,
 ) -> gpd.GeoDataFrame:
     """Review one chunk of prepared projects against prepared control lines.
 
@@ -552,6 +560,9 @@ def review_chunk(
     rules : Rules
     settings : mapping, optional
         ``{"setbacks": bool}`` (default True).
+    rings : ConvexRings, optional
+        The chunk's convex rings, row by row (``prepare_projects(..., rings=True)``); computed
+        here when not given.
 
     Returns
     -------
@@ -564,7 +575,7 @@ def review_chunk(
     """
     settings = dict(settings or {})
     chunk = projects.reset_index(drop=True)
-    ov = _overlap_rows(chunk, lines, rules)
+    ov = _overlap_rows(chunk, lines, rules, rings)
     rows = finish_rows(ov, chunk, lines, rules) if ov is not None else None
     if settings.get("setbacks", True) and len(lines.zones):
         # A (project, line) pair with a real (non-ignored) overlap gets no setback finding: it is

@@ -21,6 +21,7 @@ from townplan_gis.crs import analysis_crs
 from townplan_gis.errors import CRSError, MissingColumnError, SchemaError
 from townplan_gis.geometry import keep_dimension, repair_geometry
 from townplan_gis.repairs import Repair
+from townplan_gis.review.convex import convex_rings
 from townplan_gis.schema import _key, _value_lookup, aliases, normalize_layer
 from townplan_gis.schema import rename_columns as _rename_columns
 
@@ -109,9 +110,7 @@ def _fill_ids(pid: pd.Series, present: pd.Series) -> np.ndarray:
     return out
 
 
-def prepare_projects(
-    projects: gpd.GeoDataFrame, crs: pyproj.CRS
-) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool = False):
     """Projects ready for :func:`townplan_gis.review.kernel.review_chunk`, one row per input row.
 
     Parameters
@@ -121,9 +120,14 @@ def prepare_projects(
     crs : pyproj.CRS
         The metric analysis CRS (:func:`choose_crs`); the geometries are reprojected to it.
 
+    rings : bool, default False
+        Also return the projects' convex rings
+        (:func:`~townplan_gis.review.convex.convex_rings`, row by row), which the overlap kernel
+        would otherwise compute per chunk.
+
     Returns
     -------
-    (geopandas.GeoDataFrame, list of Repair)
+    (geopandas.GeoDataFrame, list of Repair[, ConvexRings])
         Columns ``project_id`` (the input's, else the index label), ``project_name``,
         ``project_type`` (canonical, None if unknown), ``_pos`` (0..n-1), ``_dim`` (0/1/2, −1 when
         invalid), ``_size`` (area m² for polygons, length m for lines, 1 for points), ``_invalid``
@@ -178,7 +182,12 @@ def prepare_projects(
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     repaired = pd.Series("", index=df.index, dtype=object)
     repairs: list[Repair] = []
-    invalid = ~empty & ~shapely.is_valid(geoms)
+    # A small convex polygon is valid by construction (convex_rings checks what GEOS would); GEOS
+    # checks the others.
+    convex = convex_rings(geoms)
+    invalid = np.zeros(n, dtype=bool)
+    check = np.flatnonzero(~empty & ~convex.ok)
+    invalid[check] = ~shapely.is_valid(geoms[check])
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         fixed = shapely.make_valid(geoms[invalid])
@@ -229,4 +238,4 @@ def prepare_projects(
         geometry=gpd.GeoSeries(geoms, index=df.index, crs=crs),
         index=df.index,
     )
-    return out, repairs
+    return (out, repairs, convex) if rings else (out, repairs)
