@@ -240,20 +240,22 @@ def test_union_of_convex_overlaps_by_inclusion_exclusion():
     # Per group, the area of the union. Group 0: two 10 × 10 boxes overlapping 5 × 10 → 150 m².
     # Group 1: three boxes in a row, neighbours overlapping 2 × 10 each, the outer two apart →
     # 300 - 40 = 260 m². Group 2: three boxes overlapping pairwise and all together (a triangle
-    # of overlaps) → unioned by GEOS. Group 3: a single box.
+    # of overlaps): 300 - (50 + 40 + 35) + 25 = 200 m², the triple term added back. Group 3: a
+    # single box. Group 4: four boxes overlapping pairwise → unioned by GEOS.
     geoms = np.array(
         [
             box(0, 0, 10, 10), box(5, 0, 15, 10),
             box(0, 20, 10, 30), box(8, 20, 18, 30), box(16, 20, 26, 30),
             box(0, 40, 10, 50), box(5, 40, 15, 50), box(2, 45, 12, 55),
             box(0, 60, 3, 63),
+            box(0, 70, 10, 80), box(5, 70, 15, 80), box(2, 75, 12, 85), box(3, 72, 13, 82),
         ]
     )  # fmt: skip
-    group = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3])
-    area, length = _union_measures(geoms, group, 5)
-    triple = shapely.union_all(geoms[5:8]).area
-    np.testing.assert_allclose(area, [150.0, 260.0, triple, 9.0, 0.0], rtol=1e-12)
-    assert length.tolist() == [0.0] * 5
+    group = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3, 4, 4, 4, 4])
+    area, length = _union_measures(geoms, group, 6)
+    four = shapely.union_all(geoms[9:13]).area
+    np.testing.assert_allclose(area, [150.0, 260.0, 200.0, 9.0, four, 0.0], rtol=1e-12)
+    assert length.tolist() == [0.0] * 6
 
 
 def clip(subject, window, min_area=0.0):

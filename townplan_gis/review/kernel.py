@@ -648,6 +648,20 @@ def _empty_conflicts(crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(crs=crs))
 
 
+def _triple_overlap(rings: ConvexRings, members: np.ndarray) -> np.ndarray:
+    """Area of ``A ∩ B ∩ C`` for rows of three convex polygons (positions into ``rings``); NaN
+    where the numpy clipping hands the pair back."""
+    out = np.full(len(members), np.nan)
+    if not len(members):
+        return out
+    ab_area, ab, _ = convex_overlap(rings, members[:, 0], rings, members[:, 1], min_area=0.0)
+    ab_rings = convex_rings(ab)
+    ok = np.flatnonzero(ab_rings.ok)
+    out[ok] = convex_overlap(ab_rings, ok, rings, members[ok, 2], min_area=np.inf)[0]
+    out[np.flatnonzero(ab_area == 0)] = 0.0  # A and B touch only: no triple overlap
+    return out
+
+
 def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
     """Area (m²) and length (m) of the union of ``geoms`` per group label (0..n_groups-1).
 
@@ -658,8 +672,8 @@ def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
     .. math:: |\\textstyle\\bigcup_i A_i| = \\sum_i |A_i| - \\sum_{i<j} |A_i \\cap A_j|
 
     which is exact unless three of the polygons overlap each other pairwise (the higher terms are
-    then zero). Such groups, and all others, are unioned
-    (:func:`~townplan_gis.review.pieces.grouped_union`).
+    then zero). Groups of three that do get the triple term :math:`+|A \\cap B \\cap C|`; larger
+    such groups, and all others, are unioned (:func:`~townplan_gis.review.pieces.grouped_union`).
     """
     area, length = np.zeros(n_groups), np.zeros(n_groups)
     counts = np.bincount(group, minlength=n_groups)
@@ -691,6 +705,15 @@ def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
         triangle = np.einsum("gab,gbc,gca->g", meets, meets, meets) > 0
         ok = ~np.isnan(inter).any(axis=1) & ~triangle
         area[gs[ok]] = own[members[ok]].sum(axis=1) - inter[ok].sum(axis=1)
+        if k == 3:
+            # Three strips crossing at a junction overlap pairwise: add back |A ∩ B ∩ C|.
+            tri = np.flatnonzero(triangle & ~np.isnan(inter).any(axis=1))
+            triple = _triple_overlap(rings, members[tri])
+            done = tri[~np.isnan(triple)]
+            area[gs[done]] = (
+                own[members[done]].sum(axis=1) - inter[done].sum(axis=1) + triple[~np.isnan(triple)]
+            )
+            ok[done] = True
         union[members[~ok].ravel()] = True
     if union.any():
         idx = np.flatnonzero(union)
