@@ -19,7 +19,7 @@ from townplan_gis.review.convex import (
     convex_overlap,
     convex_rings,
 )
-from townplan_gis.review.kernel import _union_measures
+from townplan_gis.review.totals import _union_measures
 
 X0, Y0 = 500_000.0, 3_850_000.0  # projected coordinates of CGCS2000 GK size: rounding matters
 

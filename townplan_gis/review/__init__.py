@@ -14,9 +14,10 @@ derived from roads, water, heritage, green land and facilities), :mod:`~townplan
 
 from townplan_gis.review.derive import derive_control_lines, derive_red_lines
 from townplan_gis.review.engine import review, review_town
-from townplan_gis.review.kernel import prepare_lines, review_chunk, type_totals
+from townplan_gis.review.kernel import prepare_lines, review_chunk
 from townplan_gis.review.result import Review
 from townplan_gis.review.rules import Rules, load_rules
+from townplan_gis.review.totals import type_totals
 
 __all__ = [
     "Review",

@@ -45,15 +45,10 @@ import shapely
 
 from townplan_gis.errors import TownPlanError
 from townplan_gis.review.engine import _progress
-from townplan_gis.review.kernel import (
-    PreparedLines,
-    _empty_conflicts,
-    concat_rows,
-    review_chunk,
-    type_totals,
-)
+from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, concat_rows, review_chunk
 from townplan_gis.review.result import project_findings
 from townplan_gis.review.rules import Rules
+from townplan_gis.review.totals import type_totals
 
 __all__ = ["hilbert_distance", "hilbert_order", "partition", "run"]
 
@@ -204,7 +199,7 @@ def run(
         follows ``townplan_gis.options.progress``, as for the in-memory engine.
     findings : bool, default False
         Also compute each partition's per-type totals
-        (:func:`~townplan_gis.review.kernel.type_totals`) and per-project findings
+        (:func:`~townplan_gis.review.totals.type_totals`) and per-project findings
         (:func:`~townplan_gis.review.result.project_findings`) on the workers.
 
     Returns

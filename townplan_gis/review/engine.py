@@ -38,12 +38,12 @@ from townplan_gis.review.kernel import (
     concat_rows,
     prepare_lines,
     review_chunk,
-    type_totals,
     with_setback_bands,
 )
 from townplan_gis.review.projects import choose_crs, prepare_lines_frame, prepare_projects
 from townplan_gis.review.result import Review, build_review, project_findings
 from townplan_gis.review.rules import Rules, load_rules
+from townplan_gis.review.totals import type_totals
 
 __all__ = ["review", "review_town"]
 

@@ -55,6 +55,7 @@ from townplan_gis.review.pieces import (
 )
 from townplan_gis.review.rules import Rules
 from townplan_gis.review.text import STR, strings
+from townplan_gis.review.totals import TOTAL_COLUMNS, type_totals
 from townplan_gis.schema import LINE_TYPES
 
 __all__ = [
@@ -117,10 +118,6 @@ _DTYPES = {
     "_rank": "int64",
     "_lt": "int8",
 }
-#: The columns of :func:`type_totals`: overlap area (m²), then overlap length (m), per line type.
-TOTAL_COLUMNS = [f"{lt}_overlap_m2" for lt in LINE_TYPES] + [
-    f"{lt}_overlap_length_m" for lt in LINE_TYPES
-]
 
 
 @dataclass
@@ -646,135 +643,3 @@ def _empty_conflicts(crs) -> gpd.GeoDataFrame:
     """No conflict rows: the columns of :func:`review_chunk` with their dtypes."""
     cols = {c: pd.Series(dtype=_DTYPES.get(c, "object")) for c in _ROW_COLUMNS}
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(crs=crs))
-
-
-def _triple_overlap(rings: ConvexRings, members: np.ndarray) -> np.ndarray:
-    """Area of ``A ∩ B ∩ C`` for rows of three convex polygons (positions into ``rings``); NaN
-    where the numpy clipping hands the pair back."""
-    out = np.full(len(members), np.nan)
-    if not len(members):
-        return out
-    ab_area, ab, _ = convex_overlap(rings, members[:, 0], rings, members[:, 1], min_area=0.0)
-    ab_rings = convex_rings(ab)
-    ok = np.flatnonzero(ab_rings.ok)
-    out[ok] = convex_overlap(ab_rings, ok, rings, members[ok, 2], min_area=np.inf)[0]
-    out[np.flatnonzero(ab_area == 0)] = 0.0  # A and B touch only: no triple overlap
-    return out
-
-
-def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
-    """Area (m²) and length (m) of the union of ``geoms`` per group label (0..n_groups-1).
-
-    Groups of two to eight convex polygons (a parcel crossed by road strips that meet) are measured
-    by inclusion–exclusion from their pairwise overlaps, clipped in numpy
-    (:mod:`townplan_gis.review.convex`):
-
-    .. math:: |\\textstyle\\bigcup_i A_i| = \\sum_i |A_i| - \\sum_{i<j} |A_i \\cap A_j|
-
-    which is exact unless three of the polygons overlap each other pairwise (the higher terms are
-    then zero). Groups of three that do get the triple term :math:`+|A \\cap B \\cap C|`; larger
-    such groups, and all others, are unioned (:func:`~townplan_gis.review.pieces.grouped_union`).
-    """
-    area, length = np.zeros(n_groups), np.zeros(n_groups)
-    counts = np.bincount(group, minlength=n_groups)
-    small = (counts[group] >= 2) & (counts[group] <= 8)
-    rings = convex_rings(np.where(small, geoms, None))
-    mixed = np.bincount(group, weights=~rings.ok, minlength=n_groups) > 0
-    easy = ~mixed & (counts >= 2) & (counts <= 8)
-    union = ~easy[group]
-    order = np.argsort(group, kind="stable")
-    start = np.cumsum(counts) - counts
-    own = shapely.area(np.where(small, geoms, None))
-    # All pairs within the groups, for every group size at once (one clipping call).
-    sizes = np.unique(counts[easy])
-    blocks = []
-    for k in sizes:
-        gs = np.flatnonzero(easy & (counts == k))
-        members = order[start[gs][:, None] + np.arange(k)]
-        i, j = np.triu_indices(k, 1)
-        blocks.append((k, gs, members, i, j))
-    ia = np.concatenate([m[:, i].ravel() for _, _, m, i, _ in blocks] or [np.zeros(0, int)])
-    ib = np.concatenate([m[:, j].ravel() for _, _, m, _, j in blocks] or [np.zeros(0, int)])
-    inter_all = convex_overlap(rings, ia, rings, ib, min_area=np.inf)[0]
-    at = 0
-    for k, gs, members, i, j in blocks:
-        inter = inter_all[at : at + len(gs) * len(i)].reshape(len(gs), len(i))
-        at += len(gs) * len(i)
-        meets = np.zeros((len(gs), k, k), dtype=np.int64)
-        meets[:, i, j] = meets[:, j, i] = inter > 0
-        triangle = np.einsum("gab,gbc,gca->g", meets, meets, meets) > 0
-        ok = ~np.isnan(inter).any(axis=1) & ~triangle
-        area[gs[ok]] = own[members[ok]].sum(axis=1) - inter[ok].sum(axis=1)
-        if k == 3:
-            # Three strips crossing at a junction overlap pairwise: add back |A ∩ B ∩ C|.
-            tri = np.flatnonzero(triangle & ~np.isnan(inter).any(axis=1))
-            triple = _triple_overlap(rings, members[tri])
-            done = tri[~np.isnan(triple)]
-            area[gs[done]] = (
-                own[members[done]].sum(axis=1) - inter[done].sum(axis=1) + triple[~np.isnan(triple)]
-            )
-            ok[done] = True
-        union[members[~ok].ravel()] = True
-    if union.any():
-        idx = np.flatnonzero(union)
-        merged = grouped_union(geoms[idx], group[idx], n_groups)
-        todo = np.unique(group[idx])
-        dims = shapely.get_dimensions(merged[todo])
-        area[todo] = np.where(dims == 2, shapely.area(merged[todo]), 0.0)
-        length[todo] = np.where(dims == 1, shapely.length(merged[todo]), 0.0)
-    return area, length
-
-
-def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> pd.DataFrame:
-    """Per project position and line type: overlap area (m²) and length (m), overlaps counted once.
-
-    Overlapping control polygons of one type (QGIS "overlap analysis" semantics, domain brief §4)
-    are unioned per project before measuring. Ignored slivers count: they are real overlap.
-    With ``lines`` (the :class:`PreparedLines` the rows came from), only the overlaps of lines that
-    meet another line of their type are unioned; the others are disjoint and simply added — same
-    result, much less work.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``_pos``, columns ``<line>_overlap_m2`` and ``<line>_overlap_length_m``.
-    """
-    ov = conflicts[conflicts["check"] == "overlap"]
-    if not len(ov):
-        return pd.DataFrame(columns=TOTAL_COLUMNS, dtype="float64")
-    pos = ov["_pos"].to_numpy(dtype=np.int64)
-    if "_lt" in ov:
-        lt_code = ov["_lt"].to_numpy(dtype=np.int64)
-    else:
-        lt_code = pd.Categorical(ov["line_type"].to_numpy(), categories=list(LINE_TYPES)).codes
-    geoms = np.asarray(ov.geometry.array, dtype=object)
-    if lines is not None:
-        shared = lines.arrays["overlaps_same_type"][ov["_line"].to_numpy(dtype=np.int64)]
-    else:
-        shared = np.ones(len(ov), dtype=bool)
-    dims = shapely.get_dimensions(geoms)
-    # Disjoint overlaps (lines that meet no other line of their type) add up directly ...
-    key = pos * len(LINE_TYPES) + lt_code
-    part_area = np.where((dims == 2) & ~shared, ov["overlap_area_m2"].to_numpy(dtype=float), 0.0)
-    part_len = np.where((dims == 1) & ~shared, ov["overlap_length_m"].to_numpy(dtype=float), 0.0)
-    # ... where one overlap is the whole project (a project inside a line), the union is that
-    # overlap ...
-    pct = ov["pct_of_project"].to_numpy(dtype=float)
-    whole = shared & (dims >= 1) & (pct >= 100.0 * (1 - 1e-12))
-    first = np.unique(key[whole], return_index=True)[1]
-    w_idx = np.flatnonzero(whole)[first]
-    shared &= ~np.isin(key, key[w_idx])
-    w_area = np.where(dims[w_idx] == 2, ov["overlap_area_m2"].to_numpy(dtype=float)[w_idx], 0.0)
-    w_len = np.where(dims[w_idx] == 1, ov["overlap_length_m"].to_numpy(dtype=float)[w_idx], 0.0)
-    # ... the others are unioned per project and type.
-    codes, uniq = pd.factorize(key[shared])
-    u_area, u_len = _union_measures(geoms[shared], codes, len(uniq))
-    key = np.concatenate([key, key[w_idx], uniq])
-    area = np.concatenate([part_area, w_area, u_area])
-    length = np.concatenate([part_len, w_len, u_len])
-    positions, row = np.unique(key // len(LINE_TYPES), return_inverse=True)
-    col = key % len(LINE_TYPES)
-    table = np.zeros((len(positions), 2 * len(LINE_TYPES)))
-    np.add.at(table, (row, col), area)
-    np.add.at(table, (row, col + len(LINE_TYPES)), length)
-    return pd.DataFrame(table, index=pd.Index(positions, name="_pos"), columns=TOTAL_COLUMNS)

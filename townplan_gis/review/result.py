@@ -18,9 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from townplan_gis.review.grading import GRADE_TEXT
-from townplan_gis.review.kernel import CONFLICT_COLUMNS, TOTAL_COLUMNS
+from townplan_gis.review.kernel import CONFLICT_COLUMNS
 from townplan_gis.review.rules import GRADE_RANK, GRADES
 from townplan_gis.review.text import as_series, join, join_groups, strings, take
+from townplan_gis.review.totals import TOTAL_COLUMNS
 from townplan_gis.schema import LINE_TYPES
 
 __all__ = ["PROJECT_COLUMNS", "VERDICTS", "Review", "build_review", "project_findings"]
@@ -219,7 +220,7 @@ def build_review(
     repairs: pd.DataFrame,
 ) -> Review:
     """Assemble a :class:`Review` from the prepared projects, all conflict rows, the per-type
-    totals (:func:`~townplan_gis.review.kernel.type_totals`, by project position) and the
+    totals (:func:`~townplan_gis.review.totals.type_totals`, by project position) and the
     per-project findings (:func:`project_findings`, every project's position)."""
     n = len(prepared)
     if not np.array_equal(findings.index.to_numpy(), np.arange(n)):
