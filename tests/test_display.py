@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -19,7 +18,6 @@ from townplan_gis._display import (
     badge,
     fmt_number,
     label,
-    layer_area_km2,
     localised,
     review_html,
     scorecard_html,
@@ -95,13 +93,6 @@ def test_town_html_reuses_the_built_up_area_of_the_indicators(monkeypatch):
     html = town_html(town)
     assert len(calls) == 1  # the boundary only: the built-up area came from the indicators
     assert "1.00 km²" in html and "4.00 km²" in html
-
-
-def test_layer_area_km2_on_a_plain_object():
-    town = tiny_town()
-    plain = SimpleNamespace(layers=dict(town.layers))
-    assert layer_area_km2(plain, "boundary") == pytest.approx(4.0)  # 2 km × 2 km
-    assert math.isnan(layer_area_km2(plain, "green"))
 
 
 def test_town_html_many_repairs_truncated(town):

@@ -12,7 +12,8 @@ from report_helpers import EVIL, Page, fake_review, scorecard, tiny_town, unesca
 
 import townplan_gis as tp
 from townplan_gis._display import comparator_symbol, fmt_number
-from townplan_gis.report import build_report, project_opinion, sections
+from townplan_gis.report import build_report, project_opinion
+from townplan_gis.town import Town
 
 SECTIONS = ["summary", "scorecard", "charts", "review", "map", "method", "appendix"]
 
@@ -138,10 +139,8 @@ def test_summary_and_method(page, town):
 def test_summary_takes_the_built_up_area_from_the_indicators(monkeypatch):
     town = tiny_town()
     measured = []
-    real = sections.layer_area_km2
-    monkeypatch.setattr(
-        sections, "layer_area_km2", lambda t, kind: measured.append(kind) or real(t, kind)
-    )
+    real = Town.area_km2
+    monkeypatch.setattr(Town, "area_km2", lambda t, kind: measured.append(kind) or real(t, kind))
     # a hand-set value proves the indicators' figure is shown, not a second union of the layer
     indicators = town.indicators().assign(value=lambda f: f["value"].where(
         f["key"] != "built_up_area_km2", 1.2345

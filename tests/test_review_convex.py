@@ -28,6 +28,15 @@ def box(x0, y0, x1, y1):
     return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
 
 
+def ring(*xy):
+    """A polygon from vertices given relative to (X0, Y0), in metres."""
+    return shapely.Polygon([(X0 + x, Y0 + y) for x, y in xy])
+
+
+#: 10 × 10 m minus its 5 × 5 m north-east quarter: 75 m², concave.
+L_SHAPE = ring((0, 0), (10, 0), (10, 5), (5, 5), (5, 10), (0, 10))
+
+
 def overlap(a, b, min_area=0.0):
     ra, rb = convex_rings(np.array([a])), convex_rings(np.array([b]))
     assert ra.ok[0] and rb.ok[0]
@@ -38,24 +47,15 @@ def overlap(a, b, min_area=0.0):
 def test_convex_rings_accepts_convex_polygons_only():
     square = box(0, 0, 10, 10)
     clockwise = shapely.Polygon(list(square.exterior.coords)[::-1])
-    collinear = shapely.Polygon([(X0, Y0), (X0 + 5, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10)])
-    l_shape = shapely.Polygon(
-        [
-            (X0, Y0),
-            (X0 + 10, Y0),
-            (X0 + 10, Y0 + 5),
-            (X0 + 5, Y0 + 5),
-            (X0 + 5, Y0 + 10),
-            (X0, Y0 + 10),
-        ]
-    )
+    collinear = ring((0, 0), (5, 0), (10, 0), (10, 10))
+
     holed = square.difference(box(2, 2, 4, 4))
     many = shapely.Point(X0, Y0).buffer(10, quad_segs=16)  # 64 vertices
     star = shapely.Polygon(  # a pentagram: all turns one way, but it winds twice
         [(X0 + np.cos(a), Y0 + np.sin(a)) for a in np.arange(5) * 4 * np.pi / 5]
     )
     geoms = np.array(
-        [square, clockwise, collinear, l_shape, holed, many, star, shapely.Point(X0, Y0), None]
+        [square, clockwise, collinear, L_SHAPE, holed, many, star, shapely.Point(X0, Y0), None]
     )
     rings = convex_rings(geoms)
     assert rings.ok.tolist() == [True, True, True, False, False, False, False, False, False]
@@ -70,16 +70,7 @@ def test_convex_rings_accepts_convex_polygons_only():
     assert MAX_VERTICES < 64
     # A spike (straight out and back) would pass the turn test; it is refused, and GEOS agrees that
     # such a ring is invalid. Accepted rings are what prepare_projects skips GEOS's check for.
-    spike = shapely.Polygon(
-        [
-            (X0, Y0),
-            (X0 + 10, Y0),
-            (X0 + 10, Y0 + 10),
-            (X0 + 10, Y0 + 15),
-            (X0 + 10, Y0 + 10),
-            (X0, Y0 + 10),
-        ]
-    )
+    spike = ring((0, 0), (10, 0), (10, 10), (10, 15), (10, 10), (0, 10))
     assert not spike.is_valid and not convex_rings(np.array([spike])).ok[0]
     assert shapely.is_valid(geoms[rings.ok]).all()
     part = rings.take(np.array([2, 0]))
@@ -222,9 +213,7 @@ def test_apart_is_half_a_separating_axis_test():
             box(5, 5, 15, 15),  # overlaps
             # A strip across the NE corner at x + y in [21, 23]: its SW edge separates it from
             # a; no edge of a separates it (it reaches x = 5 and y = 5).
-            shapely.Polygon(
-                [(X0 + 16, Y0 + 5), (X0 + 17, Y0 + 6), (X0 + 6, Y0 + 17), (X0 + 5, Y0 + 16)]
-            ),
+            ring((16, 5), (17, 6), (6, 17), (5, 16)),
         ]
     )
     b = convex_rings(others)
@@ -266,36 +255,24 @@ def clip(subject, window, min_area=0.0):
 
 
 def test_clip_to_convex_cuts_a_concave_subject():
-    # An L (10 × 10 minus its 5 × 5 north-east quarter: 75 m²) cut by the box x 2..12, y 0..8:
+    # The L (75 m²) cut by the box x 2..12, y 0..8:
     # x 2..10 × y 0..5 (40 m²) plus x 2..5 × y 5..8 (9 m²) = 49 m².
-    l_shape = shapely.Polygon(
-        [
-            (X0, Y0),
-            (X0 + 10, Y0),
-            (X0 + 10, Y0 + 5),
-            (X0 + 5, Y0 + 5),
-            (X0 + 5, Y0 + 10),
-            (X0, Y0 + 10),
-        ]
-    )
-    area, geom = clip(l_shape, box(2, 0, 12, 8))
+
+    area, geom = clip(L_SHAPE, box(2, 0, 12, 8))
     assert area == pytest.approx(49.0, rel=1e-12)
     assert geom.is_valid and geom.area == pytest.approx(49.0, rel=1e-12)
-    assert shapely.equals(geom, l_shape.intersection(box(2, 0, 12, 8)))
+    assert shapely.equals(geom, L_SHAPE.intersection(box(2, 0, 12, 8)))
     # Clockwise subjects and windows entirely inside or outside.
-    area, _ = clip(shapely.Polygon(list(l_shape.exterior.coords)[::-1]), box(2, 0, 12, 8))
+    area, _ = clip(shapely.Polygon(list(L_SHAPE.exterior.coords)[::-1]), box(2, 0, 12, 8))
     assert area == pytest.approx(49.0, rel=1e-12)
-    assert clip(l_shape, box(1, 1, 2, 2))[0] == pytest.approx(1.0)
-    assert clip(l_shape, box(6, 6, 9, 9)) == (0.0, None)
+    assert clip(L_SHAPE, box(1, 1, 2, 2))[0] == pytest.approx(1.0)
+    assert clip(L_SHAPE, box(6, 6, 9, 9)) == (0.0, None)
 
 
 def test_clip_to_convex_hands_back_what_it_cannot_draw():
     # A U cut below its arms' tops keeps one piece; cut across the arms only, two pieces: the
     # ring would bridge them, so the pair goes back to GEOS (NaN). The area would still be right.
-    u = shapely.Polygon(
-        [(X0, Y0), (X0 + 9, Y0), (X0 + 9, Y0 + 9), (X0 + 6, Y0 + 9), (X0 + 6, Y0 + 3),
-         (X0 + 3, Y0 + 3), (X0 + 3, Y0 + 9), (X0, Y0 + 9)]
-    )  # fmt: skip
+    u = ring((0, 0), (9, 0), (9, 9), (6, 9), (6, 3), (3, 3), (3, 9), (0, 9))
     area, geom = clip(u, box(-1, -1, 10, 6))
     assert area == pytest.approx(u.intersection(box(-1, -1, 10, 6)).area) and geom.is_valid
     area, geom = clip(u, box(-1, 5, 10, 8))

@@ -39,7 +39,6 @@ __all__ = [
     "display_width",
     "fmt_number",
     "label",
-    "layer_area_km2",
     "review_html",
     "scorecard_html",
     "town_html",
@@ -108,34 +107,6 @@ def _t(zh: str, en: str, lang: str | None) -> str:
 
 
 # --- Town -------------------------------------------------------------------------------------------------
-def layer_area_km2(town: Any, kind: str) -> float:
-    """Area of a town's polygon layer with overlaps counted once, km², measured once per town.
-
-    A :class:`~townplan_gis.town.Town` keeps the value (:meth:`~townplan_gis.town.Town.area_km2`,
-    which also holds the built-up area its indicators computed); any other object with ``layers``
-    is measured here.
-
-    Parameters
-    ----------
-    town : Town or object with a ``layers`` mapping
-    kind : str
-        Layer kind, e.g. ``"boundary"`` or ``"builtup"``.
-
-    Returns
-    -------
-    float
-        km²; NaN when the town has no such layer or it has no features.
-    """
-    measure = getattr(town, "area_km2", None)
-    if callable(measure):
-        return float(measure(kind))
-    gdf = town.layers.get(kind)
-    if gdf is None or not len(gdf):
-        return math.nan
-    # union_all: overlapping polygons count once, as the indicators do.
-    return float(gdf.geometry.union_all().area) / 1e6
-
-
 def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> str:
     """Town summary: name, population, CRS, areas, layers with feature counts, statistics and repairs.
 
@@ -168,7 +139,7 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
         ("boundary", "镇域面积", "Town area"),
         ("builtup", "建成区面积", "Built-up area"),
     ):
-        km2 = layer_area_km2(town, kind)
+        km2 = town.area_km2(kind)
         if not math.isnan(km2):
             facts.append((_t(zh, en, lang), f"{km2:,.2f} km²"))
     meta = getattr(town, "metadata", {}) or {}

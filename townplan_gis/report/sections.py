@@ -15,7 +15,6 @@ from townplan_gis._display import (
     badge,
     comparator_symbol,
     fmt_number,
-    layer_area_km2,
     unit_label,
 )
 from townplan_gis.report._labels import col, text
@@ -71,7 +70,7 @@ def _summary(town: Any, lang: str, indicators: pd.DataFrame | None = None) -> di
         if town.has(kind):
             km2 = measured.get(kind)
             if km2 is None:
-                km2 = layer_area_km2(town, kind)
+                km2 = town.area_km2(kind)
             facts.append((lz if zh else le, f"{fmt_number(km2)} km² ({fmt_number(km2 * 100)} hm²)"))
     pop = town.population
     facts.append(

@@ -209,7 +209,11 @@ def apart(a: ConvexRings, ia: np.ndarray, b: ConvexRings, ib: np.ndarray) -> np.
     """Whether an edge of ``b[ib[p]]`` separates it from ``a[ia[p]]``, for every pair *p*.
 
     This is half of the separating-axis test: every vertex of ``a`` lies more than 1e-9 m right of
-    some edge of ``b``. True means the polygons are disjoint. False means they may meet: nearly
+    some edge of ``b``,
+
+    .. math:: \\exists j\\ \\forall i:\\ (q_{j+1} - q_j) \\times (p_i - q_j) < -10^{-9}\\,|q_{j+1} - q_j|
+
+    (``p`` the vertices of ``a``, ``q`` those of ``b``, counter-clockwise; metres in a metric CRS). True means the polygons are disjoint. False means they may meet: nearly
     all of those pairs do (on the county benchmark, 99,398 of the 318,037 bounding-box pairs are
     kept, and 98,713 of them intersect). It is cheaper than GEOS's prepared ``intersects`` on
     these small polygons and leaves the exact answer to :func:`convex_overlap`.

@@ -581,7 +581,7 @@ def review_chunk(
         if rows is not None:
             real = ~rows["ignored"]
             covered = rows["_row"][real].astype(np.int64) * len(lines) + rows["_line"][real]
-        sb = _setbacks.setback_rows(chunk, lines, rules, covered=covered)
+        sb = _setbacks.setback_rows(chunk, lines, rules, covered=covered, rings=rings)
         if sb is not None:
             sb = finish_rows(sb, chunk, lines, rules)
             rows = sb if rows is None else _merge(rows, sb)

@@ -25,7 +25,7 @@ import pyarrow as pa
 import shapely
 
 from townplan_gis.geometry import keep_dimension
-from townplan_gis.review.convex import clip_to_convex, convex_rings
+from townplan_gis.review.convex import ConvexRings, clip_to_convex, convex_rings
 from townplan_gis.review.grading import RULE_TEXT
 from townplan_gis.review.pieces import aggregate_pieces
 from townplan_gis.review.rules import GRADE_RANK
@@ -44,7 +44,12 @@ __all__ = ["setback_rows"]
 
 
 def _band_parts(
-    geoms: np.ndarray, pos: np.ndarray, line: np.ndarray, lines: PreparedLines, touching
+    geoms: np.ndarray,
+    pos: np.ndarray,
+    line: np.ndarray,
+    lines: PreparedLines,
+    touching: np.ndarray,
+    rings: ConvexRings | None = None,
 ):
     """Part of each candidate (chunk row, line) pair inside the line's setback band.
 
@@ -53,6 +58,7 @@ def _band_parts(
     :func:`~townplan_gis.review.convex.clip_to_convex`; GEOS does the rest), the pieces are
     re-aggregated per line like the overlap kernel's, and the line is subtracted only where the
     project reaches it (``touching``: keys ``row × len(lines) + line`` at distance 0).
+    ``rings`` are the chunk's convex rings, row by row (computed here when not given).
     Returns (row, line, geometry) for the pairs with a non-empty part.
     """
     sub = np.unique(pos)
@@ -63,7 +69,7 @@ def _band_parts(
     g = geoms[rows]
     dims = shapely.get_dimensions(g)
     part = np.full(len(rows), None, dtype=object)
-    rings = convex_rings(geoms[sub])
+    rings = convex_rings(geoms[sub]) if rings is None else rings.take(sub)
     at = np.searchsorted(sub, rows)
     fast = np.flatnonzero((dims == 2) & rings.ok[at])
     if len(fast):
@@ -98,12 +104,18 @@ def _band_parts(
 
 
 def setback_rows(
-    chunk: pd.DataFrame, lines: PreparedLines, rules: Rules, *, covered: np.ndarray | None = None
+    chunk: pd.DataFrame,
+    lines: PreparedLines,
+    rules: Rules,
+    *,
+    covered: np.ndarray | None = None,
+    rings: ConvexRings | None = None,
 ) -> dict | None:
     """Setback findings of one prepared chunk (see module docstring) as a dict of column arrays.
 
     ``_row`` is the chunk row, ``_line`` the line position; None when there is none. ``covered``
-    holds the keys ``row × len(lines) + line`` of pairs that already overlap (no finding).
+    holds the keys ``row × len(lines) + line`` of pairs that already overlap (no finding);
+    ``rings`` the chunk's convex rings, row by row, if already known.
     """
     types = list(rules.setbacks.get("project_types", []))
     geoms = np.asarray(chunk.geometry.array, dtype=object)
@@ -137,7 +149,7 @@ def setback_rows(
         return None
     geom = np.full(len(pos), None, dtype=object)
     touching = pos[dist <= 0].astype(np.int64) * len(lines) + right[dist <= 0]
-    bp, bl, merged = _band_parts(geoms, pos, right, lines, touching)
+    bp, bl, merged = _band_parts(geoms, pos, right, lines, touching, rings)
     if len(bp):
         found = pd.Series(list(merged), index=pd.MultiIndex.from_arrays([bp, bl]))
         key = pd.MultiIndex.from_arrays([pos, right])
