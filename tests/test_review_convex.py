@@ -189,6 +189,15 @@ def test_overlap_equals_geos(a, b, dx, dy):
     one = np.array([0])
     if apart(ra, one, rb, one)[0] or apart(rb, one, ra, one)[0]:
         assert not a.intersects(b) and area[0] == 0.0
+    # The whole separating-axis test with touching=True decides whether interiors meet (the
+    # control lines' overlaps_same_type); 1e-9 m of tolerance is below any area the test sees.
+    disjoint = (
+        apart(ra, one, rb, one, touching=True)[0] or apart(rb, one, ra, one, touching=True)[0]
+    )
+    if disjoint:
+        assert truth <= 1e-9 * (a.length + b.length)
+    else:
+        assert truth > 0
     if np.isnan(area[0]):  # handed back to GEOS (the kernel then intersects it): allowed
         return
     # Against the rational answer: GEOS itself is off by up to 1.5e-6 m² on needle triangles
@@ -223,6 +232,10 @@ def test_apart_is_half_a_separating_axis_test():
     assert apart(a, zeros, b, rows).tolist() == [True, False, False, True]
     assert apart(b, rows, a, zeros).tolist() == [True, False, False, False]
     assert not shapely.intersects(box(0, 0, 10, 10), others[3])
+    # touching=True: boundary contact counts as apart, so the shared edge (row 1) is apart now,
+    # from both sides; the overlapping boxes (row 2) are not.
+    assert apart(a, zeros, b, rows, touching=True).tolist() == [True, True, False, True]
+    assert apart(b, rows, a, zeros, touching=True).tolist() == [True, True, False, False]
 
 
 def test_union_of_convex_overlaps_by_inclusion_exclusion():

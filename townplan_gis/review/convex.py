@@ -205,7 +205,9 @@ def _overlap_points(ax, ay, bx, by) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return x, y, np.concatenate([a_in, b_in, hit], axis=1)
 
 
-def apart(a: ConvexRings, ia: np.ndarray, b: ConvexRings, ib: np.ndarray) -> np.ndarray:
+def apart(
+    a: ConvexRings, ia: np.ndarray, b: ConvexRings, ib: np.ndarray, *, touching: bool = False
+) -> np.ndarray:
     """Whether an edge of ``b[ib[p]]`` separates it from ``a[ia[p]]``, for every pair *p*.
 
     This is half of the separating-axis test: every vertex of ``a`` lies more than 1e-9 m right of
@@ -218,16 +220,24 @@ def apart(a: ConvexRings, ia: np.ndarray, b: ConvexRings, ib: np.ndarray) -> np.
     kept, and 98,713 of them intersect). It is cheaper than GEOS's prepared ``intersects`` on
     these small polygons and leaves the exact answer to :func:`convex_overlap`.
 
+    With ``touching=True`` the vertices of ``a`` may also lie on the edge's line (within
+    1e-9 m): True then means the interiors are disjoint, the polygons at most touch. For convex
+    polygons, ``apart(a, b, touching=True) | apart(b, a, touching=True)`` is the whole
+    separating-axis test for interiors: some edge of either polygon separates them.
+
     Parameters
     ----------
     a, b : ConvexRings
     ia, ib : numpy.ndarray of int
         Pair positions into ``a`` and ``b``. Both polygons of a pair must be ``ok``.
+    touching : bool, default False
+        Count polygons that share only boundary points as apart.
 
     Returns
     -------
     numpy.ndarray of bool
     """
+    margin = _ON_EDGE_M if touching else -_ON_EDGE_M
     out = np.zeros(len(ia), dtype=bool)
     ka, kb = _bucket(a.k[ia]), _bucket(b.k[ib])
     for wa in np.unique(ka):
@@ -244,7 +254,8 @@ def apart(a: ConvexRings, ia: np.ndarray, b: ConvexRings, ib: np.ndarray) -> np.
                     left, ex * (ay[:, v : v + 1] - by) - ey * (ax[:, v : v + 1] - bx), out=left
                 )
             length = np.hypot(ex, ey)
-            out[sel] = ((left < -_ON_EDGE_M * length) & (length > 0)).any(axis=1)
+            beyond = left <= margin * length if touching else left < margin * length
+            out[sel] = (beyond & (length > 0)).any(axis=1)
     return out
 
 

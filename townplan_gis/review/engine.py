@@ -115,7 +115,7 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
         rows = review_chunk(chunk, own, rules, settings, rings=part)
         return rows, (type_totals(rows, own), project_findings(rows, chunk)), len(chunk)
 
-    results, done, pool = [], 0, None
+    results, done, pool, finished = [], 0, None, False
     try:
         if not threaded:
             mapped = map(work, starts)
@@ -127,10 +127,13 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
             done += k
             if report:
                 report(done, n)
+        finished = True
     finally:
         if pool is not None:
-            # On an error, chunks not yet started are dropped instead of run for nothing.
-            pool.shutdown(cancel_futures=True)
+            # On an error, chunks not yet started are dropped instead of run for nothing, and the
+            # running ones are waited for. After success every chunk is done: the threads only
+            # free their copies of the prepared pieces, which need not be waited for.
+            pool.shutdown(wait=not finished, cancel_futures=True)
         close()
     # Chunks are consecutive runs of project positions and each chunk's rows are in project order,
     # so the concatenation is in projects' input order: the same rows in the same order whatever

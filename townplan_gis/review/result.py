@@ -229,10 +229,9 @@ def build_review(
     # Totals exist for the projects with overlaps only: the others are 0.
     table = np.zeros((n, len(TOTAL_COLUMNS)))
     if len(totals):
-        have = [TOTAL_COLUMNS.index(c) for c in totals.columns if c in TOTAL_COLUMNS]
-        table[np.ix_(totals.index.to_numpy(dtype=np.int64), have)] = totals[
-            [TOTAL_COLUMNS[h] for h in have]
-        ].to_numpy(dtype=float)
+        table[totals.index.to_numpy(dtype=np.int64)] = totals.reindex(
+            columns=TOTAL_COLUMNS, fill_value=0.0
+        ).to_numpy(dtype=float)
     out = gpd.GeoDataFrame(
         {
             # The prepared columns as they are: no conversion of 10⁶ texts to another dtype.

@@ -121,33 +121,42 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
     pandas.DataFrame
         Indexed by ``_pos``, columns ``<line>_overlap_m2`` and ``<line>_overlap_length_m``.
     """
-    ov = conflicts[conflicts["check"] == "overlap"]
-    if not len(ov):
+    # Plain arrays of the overlap rows: no filtered copy of the whole frame, chunk after chunk.
+    over = np.flatnonzero(conflicts["check"].to_numpy(dtype=object) == "overlap")
+    if not len(over):
         return pd.DataFrame(columns=TOTAL_COLUMNS, dtype="float64")
-    pos = ov["_pos"].to_numpy(dtype=np.int64)
-    if "_lt" in ov:
-        lt_code = ov["_lt"].to_numpy(dtype=np.int64)
+
+    def column(name, dtype):
+        return conflicts[name].to_numpy(dtype=dtype)[over]
+
+    pos = column("_pos", np.int64)
+    if "_lt" in conflicts:
+        lt_code = column("_lt", np.int64)
     else:
-        lt_code = pd.Categorical(ov["line_type"].to_numpy(), categories=list(LINE_TYPES)).codes
-    geoms = np.asarray(ov.geometry.array, dtype=object)
+        lt_code = pd.Categorical(column("line_type", object), categories=list(LINE_TYPES)).codes
+    geoms = np.asarray(conflicts.geometry.array, dtype=object)[over]
     if lines is not None:
-        shared = lines.arrays["overlaps_same_type"][ov["_line"].to_numpy(dtype=np.int64)]
+        shared = lines.arrays["overlaps_same_type"][column("_line", np.int64)]
     else:
-        shared = np.ones(len(ov), dtype=bool)
+        shared = np.ones(len(over), dtype=bool)
     dims = shapely.get_dimensions(geoms)
-    # Disjoint overlaps (lines that meet no other line of their type) add up directly ...
     key = pos * len(LINE_TYPES) + lt_code
-    part_area = np.where((dims == 2) & ~shared, ov["overlap_area_m2"].to_numpy(dtype=float), 0.0)
-    part_len = np.where((dims == 1) & ~shared, ov["overlap_length_m"].to_numpy(dtype=float), 0.0)
+    # Disjoint overlaps (lines that meet no other line of their type, or the only overlap of its
+    # type in a project) add up directly ...
+    inv = pd.factorize(key)[0]
+    shared &= np.bincount(inv)[inv] > 1
+    ov_area, ov_len = column("overlap_area_m2", float), column("overlap_length_m", float)
+    part_area = np.where((dims == 2) & ~shared, ov_area, 0.0)
+    part_len = np.where((dims == 1) & ~shared, ov_len, 0.0)
     # ... where one overlap is the whole project (a project inside a line), the union is that
     # overlap ...
-    pct = ov["pct_of_project"].to_numpy(dtype=float)
+    pct = column("pct_of_project", float)
     whole = shared & (dims >= 1) & (pct >= 100.0 * (1 - 1e-12))
     first = np.unique(key[whole], return_index=True)[1]
     w_idx = np.flatnonzero(whole)[first]
     shared &= ~np.isin(key, key[w_idx])
-    w_area = np.where(dims[w_idx] == 2, ov["overlap_area_m2"].to_numpy(dtype=float)[w_idx], 0.0)
-    w_len = np.where(dims[w_idx] == 1, ov["overlap_length_m"].to_numpy(dtype=float)[w_idx], 0.0)
+    w_area = np.where(dims[w_idx] == 2, ov_area[w_idx], 0.0)
+    w_len = np.where(dims[w_idx] == 1, ov_len[w_idx], 0.0)
     # ... the others are unioned per project and type.
     codes, uniq = pd.factorize(key[shared])
     u_area, u_len = _union_measures(geoms[shared], codes, len(uniq))
