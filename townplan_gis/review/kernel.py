@@ -395,6 +395,10 @@ def with_setback_bands(
         max_setback_m=float(d.max()),
         sb_piece=sb_piece,
         sb_tree=shapely.STRtree(lines.pieces[sb_piece]),
+        text={
+            **lines.text,
+            **_setbacks.class_texts(lines.arrays["road_class"], lines.arrays["line_type"]),
+        },
     )
 
 

@@ -30,7 +30,7 @@ from townplan_gis.review.grading import RULE_TEXT
 from townplan_gis.review.pieces import aggregate_pieces
 from townplan_gis.review.rules import GRADE_RANK
 from townplan_gis.review.text import fixed, join, strings, take
-from townplan_gis.schema import aliases
+from townplan_gis.schema import LINE_TYPES, aliases
 
 # Chinese names for reasons: the first alias of each canonical value (建筑, 主干路 …).
 _TYPE_ZH = {k: v[0] for k, v in aliases()["values"]["project_type"].items() if v}
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from townplan_gis.review.kernel import PreparedLines
     from townplan_gis.review.rules import Rules
 
-__all__ = ["setback_rows"]
+__all__ = ["class_texts", "setback_rows"]
 
 
 def _band_parts(
@@ -62,9 +62,10 @@ def _band_parts(
     Returns (row, line, geometry) for the pairs with a non-empty part.
     """
     sub = np.unique(pos)
-    left, right = lines.zone_tree.query(geoms[sub], predicate="intersects")
+    left, right = lines.zone_tree.query(geoms[sub])
     rows, zone_line = sub[left], lines.zone_line[right]
-    keep = pd.MultiIndex.from_arrays([rows, zone_line]).isin(pd.MultiIndex.from_arrays([pos, line]))
+    n = len(lines)
+    keep = np.isin(rows.astype(np.int64) * n + zone_line, pos.astype(np.int64) * n + line)
     rows, right, zone_line = rows[keep], right[keep], zone_line[keep]
     g = geoms[rows]
     dims = shapely.get_dimensions(g)
@@ -125,19 +126,23 @@ def setback_rows(
         return None
     a = lines.arrays
     # Distances to the subdivided pieces, minimum per (project, line): a river of 10⁴ vertices
-    # costs one small distance per nearby piece instead of one huge distance per project.
-    left, piece = lines.sb_tree.query(
-        geoms[cand], predicate="dwithin", distance=lines.max_setback_m
-    )
+    # costs one small distance per nearby piece instead of one huge distance per project. The
+    # pieces are found by their boxes (the project's box grown by the largest setback), and each
+    # distance is measured once: a "dwithin" query would measure it, and then it is needed again.
+    x0, y0, x1, y1 = shapely.bounds(geoms[cand]).T
+    grow = lines.max_setback_m
+    left, piece = lines.sb_tree.query(shapely.box(x0 - grow, y0 - grow, x1 + grow, y1 + grow))
     piece = lines.sb_piece[piece]
     line = lines.piece_line[piece]
     key = cand[left].astype(np.int64) * len(lines) + line
     if covered is not None and len(covered):
         free = ~np.isin(key, covered)
         left, piece, line, key = left[free], piece[free], line[free], key[free]
+    d = shapely.distance(geoms[cand[left]], lines.pieces[piece])
+    near = d <= grow
+    left, piece, line, key, d = left[near], piece[near], line[near], key[near], d[near]
     if not len(left):
         return None
-    d = shapely.distance(geoms[cand[left]], lines.pieces[piece])
     uniq, inv = np.unique(key, return_inverse=True)
     dist = np.full(len(uniq), np.inf)
     np.minimum.at(dist, inv, d)
@@ -151,21 +156,22 @@ def setback_rows(
     touching = pos[dist <= 0].astype(np.int64) * len(lines) + right[dist <= 0]
     bp, bl, merged = _band_parts(geoms, pos, right, lines, touching, rings)
     if len(bp):
-        found = pd.Series(list(merged), index=pd.MultiIndex.from_arrays([bp, bl]))
-        key = pd.MultiIndex.from_arrays([pos, right])
-        hit = key.isin(found.index)
-        geom[hit] = found.reindex(key[hit]).to_numpy()
+        # The band parts come sorted by row × len(lines) + line, like ``uniq`` above.
+        found = bp.astype(np.int64) * len(lines) + bl
+        want = pos.astype(np.int64) * len(lines) + right
+        at = np.minimum(np.searchsorted(found, want), len(found) - 1)
+        hit = found[at] == want
+        geom[hit] = merged[at[hit]]
     none = shapely.is_missing(geom)
     if none.any():
         # Within d only through an arc the polygonal buffer cuts off, or touching the line: the
         # finding keeps the project's nearest point as its geometry.
         geom[none] = _nearest_points(geoms[pos[none]], lines.geoms[right[none]])
     dims = shapely.get_dimensions(geom)
-    lt = a["line_type"][right]
     cfg = rules.setbacks
     # Per line type, then per row: texts and the distance below which the finding needs review.
-    kinds = sorted(set(lt))
-    kind = pd.Categorical(lt, categories=kinds).codes.astype(np.int64)
+    codes, kind = np.unique(a["line_type_code"][right], return_inverse=True)
+    kinds = [LINE_TYPES[c] for c in codes]
     text = {k: np.array([cfg[t][src] for t in kinds], dtype=object)[kind] for k, src in RULE_TEXT}
     esc = np.array([cfg[t]["review_within_m"] for t in kinds], dtype=float)[kind]
     base = np.array([GRADE_RANK[cfg[t]["grade"]] for t in kinds], dtype=np.int64)[kind]
@@ -186,28 +192,36 @@ def setback_rows(
 
 def _reasons(ptype, lines: PreparedLines, line, dist, need) -> tuple[pa.Array, pa.Array]:
     """English and Chinese reasons of setback findings."""
-    a = lines.arrays
     dist_txt = join(fixed(dist, 2), " m")
     values, codes = np.unique(need, return_inverse=True)
     need_txt = take(pa.array([f"{v:g} m" for v in values], type=pa.string()), codes)
     idx = pa.array(line)
     label = lines.text["label"].take(idx)
     line_zh = lines.text["line_zh"].take(idx)
-    rc = pd.Series(a["road_class"][line], dtype=object)
-    red = a["line_type"][line] == "red"
-    cls = strings(np.where(red & rc.notna().to_numpy(), " (" + rc.astype(str) + ")", ""))
-    type_en = strings(pd.Series(ptype, dtype=object).astype(str))
+    cls, cls_zh = lines.text["class_en"].take(idx), lines.text["class_zh"].take(idx)
+    kinds, kind = np.unique(np.asarray(ptype, dtype=object).astype(str), return_inverse=True)
+    type_en = take(pa.array(kinds.tolist(), type=pa.string()), kind)
+    type_zh = take(pa.array([_TYPE_ZH.get(t, "项目") for t in kinds], type=pa.string()), kind)
     reason = join(
         type_en, " ", dist_txt, " from ", line_zh, " '", label, "'", cls,
         "; setback ", need_txt, " required",
     )  # fmt: skip
-    rc_zh = rc.map(_ROAD_ZH).fillna("")
-    cls_zh = strings(np.where(red & (rc_zh != "").to_numpy(), "（" + rc_zh + "）", ""))
-    type_zh = strings(pd.Series(ptype, dtype=object).map(_TYPE_ZH).fillna("项目"))
     reason_zh = join(
         type_zh, "距", line_zh, "「", label, "」", cls_zh, " ", dist_txt, "，应退让 ", need_txt
     )
     return reason, reason_zh
+
+
+def class_texts(road_class: np.ndarray, line_type: np.ndarray) -> dict[str, pa.Array]:
+    """Per line, the road class as setback reasons quote it: `` (arterial)`` / ``（主干路）`` for a
+    red line with a road class, else empty. Built once per review, taken per finding."""
+    rc = pd.Series(road_class, dtype=object)
+    red = (np.asarray(line_type, dtype=object) == "red") & rc.notna().to_numpy()
+    rc_zh = rc.map(_ROAD_ZH).fillna("")
+    return {
+        "class_en": strings(np.where(red, " (" + rc.astype(str) + ")", "")),
+        "class_zh": strings(np.where(red & (rc_zh != "").to_numpy(), "（" + rc_zh + "）", "")),
+    }
 
 
 def _nearest_points(a: np.ndarray, b: np.ndarray) -> np.ndarray:
