@@ -141,10 +141,10 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
         shared = np.ones(len(over), dtype=bool)
     dims = shapely.get_dimensions(geoms)
     key = pos * len(LINE_TYPES) + lt_code
-    # Disjoint overlaps (lines that meet no other line of their type, or the only overlap of its
-    # type in a project) add up directly ...
+    # Disjoint overlaps (lines that meet no other line of their type, or the only overlap of a
+    # shared line in a project and type) add up directly ...
     inv = pd.factorize(key)[0]
-    shared &= np.bincount(inv)[inv] > 1
+    shared &= np.bincount(inv, weights=shared)[inv] > 1
     ov_area, ov_len = column("overlap_area_m2", float), column("overlap_length_m", float)
     part_area = np.where((dims == 2) & ~shared, ov_area, 0.0)
     part_len = np.where((dims == 1) & ~shared, ov_len, 0.0)
