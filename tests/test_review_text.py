@@ -8,7 +8,16 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from townplan_gis.review.text import STR, as_series, fixed, join, join_groups, strings, take
+from townplan_gis.review.text import (
+    STR,
+    Coded,
+    as_series,
+    fixed,
+    join,
+    join_groups,
+    strings,
+    take,
+)
 
 
 def test_fixed_decimals_signs_and_special_values():
@@ -54,3 +63,25 @@ def test_strings_from_series_and_objects():
     ]
     out = as_series(pa.array(["p", None]), index=[5, 6])
     assert out.dtype == STR and out.index.tolist() == [5, 6] and pd.isna(out[6])
+
+
+def test_coded_texts_expand_take_and_join():
+    grades = np.array([None, "notice", "review"], dtype=object)
+    a = Coded([2, 0, 1], grades)
+    b = Coded([1, 1], grades)
+    assert a.values().tolist() == ["review", None, "notice"]
+    assert a.take([2, 0]).values().tolist() == ["notice", "review"]
+    assert a.equals("review").tolist() == [True, False, False]
+    # A table shared by every part is kept as it is; the codes are chained.
+    both = Coded.concat([a, b])
+    assert both.table is grades
+    assert both.values().tolist() == ["review", None, "notice", "notice", "notice"]
+    # Chunk-local tables (the projects of each chunk) are chained, the codes shifted.
+    ids = Coded.concat(
+        [
+            Coded([1, 0], np.array(["P1", "P2"], dtype=object)),
+            Coded([0], np.array(["P3"], dtype=object)),
+        ]
+    )
+    assert ids.values().tolist() == ["P2", "P1", "P3"]
+    assert len(ids) == 3

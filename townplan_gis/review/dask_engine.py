@@ -12,7 +12,7 @@
 2. ships the :class:`~townplan_gis.review.kernel.PreparedLines` (subdivided pieces, setback bands,
    attributes) **once to every worker** (``Client.scatter(..., broadcast=True)``); each task reuses the
    worker's copy, re-preparing its geometries once (prepared GEOS state does not survive pickling);
-3. runs :func:`~townplan_gis.review.kernel.review_chunk` on each partition and gathers the rows back in
+3. runs :func:`~townplan_gis.review.kernel.review_rows` on each partition and gathers the rows back in
    the input order of the projects (stable by ``_pos``; within a project, the kernel's order).
 
 Results are identical to the in-memory engine: the same kernel computes every row, and no row depends
@@ -45,7 +45,7 @@ import shapely
 
 from townplan_gis.errors import TownPlanError
 from townplan_gis.review.engine import _progress
-from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, concat_rows, review_chunk
+from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, join_rows, review_rows
 from townplan_gis.review.result import project_findings
 from townplan_gis.review.rules import Rules
 from townplan_gis.review.totals import type_totals
@@ -129,12 +129,14 @@ def _review_partition(
     findings: bool = False,
 ):
     own = _thread_lines(lines)
-    rows = review_chunk(part, own, rules, settings)
+    # The rows travel back as columns, repeated texts coded (review_rows): smaller to pickle.
+    rows = review_rows(part, own, rules, settings)
     if not findings:
         return rows
     # Per-project totals and verdicts on the worker, like the threads engine does per chunk: the
     # client only joins them (at 10⁶ projects that is ≈ 5 s of client CPU saved).
-    return rows, type_totals(rows, own), project_findings(rows, part)
+    found = _empty_conflicts(lines.crs) if rows is None else rows
+    return rows, type_totals(found, own), project_findings(found, part)
 
 
 def _resolve_client(client: Any) -> tuple[Any, bool]:
@@ -155,9 +157,9 @@ def _resolve_client(client: Any) -> tuple[Any, bool]:
     return client, False
 
 
-def _concat(results: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
+def _concat(results: list[dict | None], crs: Any) -> gpd.GeoDataFrame:
     """The partitions' rows in the projects' input order (partitions follow the Hilbert curve)."""
-    out = concat_rows(results, crs)
+    out = join_rows(results, crs)
     # Input order of the projects; stable, so each project's rows keep the kernel's order.
     order = np.argsort(out["_pos"].to_numpy(), kind="stable")
     return out.take(order).reset_index(drop=True)
@@ -186,7 +188,7 @@ def run(
         From :func:`townplan_gis.review.kernel.prepare_lines`; shipped once to every worker.
     rules : Rules
     settings : mapping, optional
-        Passed to :func:`~townplan_gis.review.kernel.review_chunk`.
+        Passed to :func:`~townplan_gis.review.kernel.review_rows`.
     client : distributed.Client or str, optional
         A Client, or a scheduler address to connect to (closed afterwards). Default: the Client in
         effect, else dask's threaded scheduler with ``n_jobs`` threads.
@@ -205,7 +207,7 @@ def run(
     Returns
     -------
     geopandas.GeoDataFrame, or (GeoDataFrame, DataFrame, DataFrame) with ``findings=True``
-        The concatenated :func:`review_chunk` rows (with ``_pos`` and ``_line``), in the projects'
+        The joined :func:`review_rows` rows (with ``_pos`` and ``_line``), in the projects'
         input order; then the totals and the findings, indexed by ``_pos``.
     """
     try:

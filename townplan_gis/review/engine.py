@@ -11,8 +11,8 @@ Engines
     The same chunks, one after the other in this thread (debugging, profiling).
 ``"dask"``
     Dispatched to ``townplan_gis.review.dask_engine.run(projects, lines, rules, settings, *,
-    chunk_size, n_jobs, progress, findings=True)``, which returns the concatenated output of
-    :func:`~townplan_gis.review.kernel.review_chunk` over all partitions with their per-type totals
+    chunk_size, n_jobs, progress, findings=True)``, which returns the joined output of
+    :func:`~townplan_gis.review.kernel.review_rows` over all partitions with their per-type totals
     and per-project findings, computed on the workers. Pays only on a real cluster (tech notes).
 """
 
@@ -35,9 +35,10 @@ import pandas as pd
 from townplan_gis.errors import TownPlanError
 from townplan_gis.repairs import repairs_frame
 from townplan_gis.review.kernel import (
-    concat_rows,
+    _empty_conflicts,
+    join_rows,
     prepare_lines,
-    review_chunk,
+    review_rows,
     with_setback_bands,
 )
 from townplan_gis.review.projects import choose_crs, prepare_lines_frame, prepare_projects
@@ -112,8 +113,9 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
         chunk = prepared.iloc[start : start + chunk_size]
         own = thread_lines()
         part = rings.take(slice(start, start + chunk_size))
-        rows = review_chunk(chunk, own, rules, settings, rings=part)
-        return rows, (type_totals(rows, own), project_findings(rows, chunk)), len(chunk)
+        rows = review_rows(chunk, own, rules, settings, rings=part)
+        found = _empty_conflicts(lines.crs) if rows is None else rows
+        return rows, (type_totals(found, own), project_findings(found, chunk)), len(chunk)
 
     results, done, pool, finished = [], 0, None, False
     try:
@@ -138,7 +140,7 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
     # Chunks are consecutive runs of project positions and each chunk's rows are in project order,
     # so the concatenation is in projects' input order: the same rows in the same order whatever
     # the chunk size or engine (the dask engine orders its rows the same way).
-    conflicts = concat_rows([r for r, _ in results], lines.crs)
+    conflicts = join_rows([r for r, _ in results], lines.crs)
     tot = [t for _, (t, _) in results if len(t)]
     totals = pd.concat(tot) if tot else type_totals(conflicts)
     findings = pd.concat([f for _, (_, f) in results])

@@ -23,12 +23,13 @@ import pyarrow.compute as pc
 import shapely
 
 from townplan_gis.review.rules import GRADE_RANK, Rule, Rules
-from townplan_gis.review.text import fixed, join, take
+from townplan_gis.review.text import Coded, fixed, join, take
 
 if TYPE_CHECKING:
     from townplan_gis.review.kernel import PreparedLines
 
 __all__ = [
+    "CHECK_TEXT",
     "GRADE_TEXT",
     "LINE_ZH",
     "MU_M2",
@@ -45,6 +46,8 @@ LINE_ZH = {"red": "红线", "green": "绿线", "purple": "紫线", "blue": "蓝�
 ZONE_ZH = {"core": "（核心保护范围）", "control": "（建设控制地带）", "harmony": "（环境协调区）"}
 #: Grade by rank (``GRADE_RANK``); rank 0 is "no grade".
 GRADE_TEXT = np.array([None, "notice", "review", "forbidden"], dtype=object)
+#: The ``check`` of a row: overlap (0) or setback (1).
+CHECK_TEXT = np.array(["overlap", "setback"], dtype=object)
 #: Conflict text columns and the Rule attribute each comes from.
 RULE_TEXT = (
     ("clause", "clause_zh"),
@@ -217,28 +220,33 @@ def _sliver_reasons(rows: dict, idx: np.ndarray, rules: Rules) -> tuple[pa.Array
 
 def text_columns(
     rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules
-) -> dict[str, np.ndarray | pa.Array]:
+) -> dict[str, Coded | pa.Array]:
     """The text columns of finished rows.
 
-    Texts repeated across rows (ids, names, types, grades, clauses, procedures) are object arrays
-    taken from small tables — a pointer per row, one string object shared; the reasons, distinct
-    per row, are Arrow string arrays. Setback rows bring their own texts in ``rows["_sb_text"]``.
+    Texts repeated across rows (ids, names, types, grades, clauses, procedures) are
+    :class:`~townplan_gis.review.text.Coded`: codes into small tables, expanded once after the
+    chunks are joined; the reasons, distinct per row, are Arrow string arrays. Setback rows bring
+    their own texts in ``rows["_sb_text"]``.
     """
     sb = rows["_setback"]
     n_ov = int(len(sb) - sb.sum())
     li, r = rows["_line"], rows["_row"]
-    out = {"check": np.array(["overlap", "setback"], dtype=object)[sb.astype(np.int64)]}
+    out: dict[str, Coded | pa.Array] = {"check": Coded(sb, CHECK_TEXT)}
     for col in ("project_id", "project_name", "project_type"):
-        out[col] = chunk[col].to_numpy(dtype=object)[r]
+        out[col] = Coded(r, chunk[col].to_numpy(dtype=object))
     for col in ("line_type", "line_id", "line_name", "zone"):
-        out[col] = lines.arrays[col][li]
-    out["grade"] = GRADE_TEXT[rows["_rank"]]
+        out[col] = Coded(li, lines.arrays[col])
+    out["grade"] = Coded(rows["_rank"], GRADE_TEXT)
     sb_text = rows.get("_sb_text", {})
     for col, attr in RULE_TEXT:
         table = np.array([getattr(x, attr) for x in rows["_rules"]] + [None], dtype=object)
-        out[col] = table[np.where(sb, -1, rows["_rule"])]
+        codes = np.where(sb, len(table) - 1, rows["_rule"])
         if col in sb_text:
-            out[col][n_ov:] = sb_text[col]
+            # Setback rows (after the overlaps) point into their own table, appended.
+            own = sb_text[col]
+            codes[n_ov:] = len(table) + own.codes
+            table = np.concatenate([table, own.table])
+        out[col] = Coded(codes, table)
     en, zh = _overlap_reasons(rows, n_ov, lines, rules)
     if "reason" in sb_text:
         en = pa.concat_arrays([en, sb_text["reason"]])

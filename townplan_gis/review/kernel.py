@@ -54,7 +54,7 @@ from townplan_gis.review.pieces import (
     subdivide,
 )
 from townplan_gis.review.rules import Rules
-from townplan_gis.review.text import STR, strings
+from townplan_gis.review.text import STR, Coded, strings
 from townplan_gis.review.totals import TOTAL_COLUMNS, type_totals
 from townplan_gis.schema import LINE_TYPES
 
@@ -63,10 +63,11 @@ __all__ = [
     "TOTAL_COLUMNS",
     "PreparedLines",
     "axis_rectangles",
-    "concat_rows",
     "grouped_union",
+    "join_rows",
     "prepare_lines",
     "review_chunk",
+    "review_rows",
     "subdivide",
     "type_totals",
     "with_setback_bands",
@@ -557,6 +558,61 @@ def _merge(ov: dict, sb: dict) -> dict:
     return out
 
 
+def review_rows(
+    projects: pd.DataFrame,
+    lines: PreparedLines,
+    rules: Rules,
+    settings: Mapping[str, Any] | None = None,
+    rings: ConvexRings | None = None,
+) -> dict | None:
+    """:func:`review_chunk`'s rows as columns, before any frame is built (what the engines use).
+
+    Returns
+    -------
+    dict or None
+        The columns of :func:`review_chunk` (numpy arrays, Arrow string arrays for the reasons,
+        :class:`~townplan_gis.review.text.Coded` for the repeated texts) plus ``_setback`` (bool)
+        and ``geometry`` (an object array); None when the chunk has no conflict row.
+        :func:`join_rows` makes the conflicts frame of several.
+    """
+    settings = dict(settings or {})
+    chunk = projects.reset_index(drop=True)
+    ov = _overlap_rows(chunk, lines, rules, rings)
+    rows = finish_rows(ov, chunk, lines, rules) if ov is not None else None
+    if settings.get("setbacks", True) and len(lines.zones):
+        # A (project, line) pair with a real (non-ignored) overlap gets no setback finding: it is
+        # left out before any distance or band geometry is computed for it.
+        covered = None
+        if rows is not None:
+            real = ~rows["ignored"]
+            covered = rows["_row"][real].astype(np.int64) * len(lines) + rows["_line"][real]
+        sb = _setbacks.setback_rows(chunk, lines, rules, covered=covered, rings=rings)
+        if sb is not None:
+            sb = finish_rows(sb, chunk, lines, rules)
+            rows = sb if rows is None else _merge(rows, sb)
+    if rows is None:
+        return None
+    text = text_columns(rows, chunk, lines, rules)
+    rows["_lt"] = lines.arrays["line_type_code"][rows["_line"]]
+    # Projects' input order, stable within a project (overlaps before setbacks).
+    order = np.argsort(rows["_pos"], kind="stable")
+    if np.all(order == np.arange(len(order))):
+        order = None
+    pick = None if order is None else pa.array(order)
+    out = {}
+    for c in (*_ROW_COLUMNS, "_setback", "geometry"):
+        v = text.get(c, rows.get(c))
+        if order is None:
+            out[c] = v
+        elif isinstance(v, Coded):
+            out[c] = v.take(order)
+        elif isinstance(v, pa.Array):
+            out[c] = v.take(pick)
+        else:
+            out[c] = v[order]
+    return out
+
+
 def review_chunk(
     projects: pd.DataFrame,
     lines: PreparedLines,
@@ -590,72 +646,28 @@ def review_chunk(
         code, position in ``LINE_TYPES``), geometry = the overlap or the part of the
         project inside the setback band.
     """
-    settings = dict(settings or {})
-    chunk = projects.reset_index(drop=True)
-    ov = _overlap_rows(chunk, lines, rules, rings)
-    rows = finish_rows(ov, chunk, lines, rules) if ov is not None else None
-    if settings.get("setbacks", True) and len(lines.zones):
-        # A (project, line) pair with a real (non-ignored) overlap gets no setback finding: it is
-        # left out before any distance or band geometry is computed for it.
-        covered = None
-        if rows is not None:
-            real = ~rows["ignored"]
-            covered = rows["_row"][real].astype(np.int64) * len(lines) + rows["_line"][real]
-        sb = _setbacks.setback_rows(chunk, lines, rules, covered=covered, rings=rings)
-        if sb is not None:
-            sb = finish_rows(sb, chunk, lines, rules)
-            rows = sb if rows is None else _merge(rows, sb)
-    if rows is None:
-        return _empty_conflicts(lines.crs)
-    text = text_columns(rows, chunk, lines, rules)
-    # Projects' input order, stable within a project (overlaps before setbacks).
-    order = np.argsort(rows["_pos"], kind="stable")
-    sorted_ = bool(np.all(order == np.arange(len(order))))
-    pick = pa.array(order)
-
-    def numeric(col):
-        return rows[col] if sorted_ else rows[col][order]
-
-    data = {}
-    rows["_lt"] = lines.arrays["line_type_code"][rows["_line"]]
-    for c in _ROW_COLUMNS:
-        v = text.get(c)
-        if isinstance(v, pa.Array):
-            data[c] = pd.Series(v if sorted_ else v.take(pick), dtype=STR)
-        elif v is not None:
-            # Explicit object dtype: pandas 3 would convert repeated texts to Arrow strings,
-            # copying every clause once per row.
-            data[c] = pd.Series(v if sorted_ else v[order], dtype=object, copy=False)
-        else:
-            data[c] = numeric(c)
-    geometry = gpd.GeoSeries(numeric("geometry"), crs=lines.crs)
-    return gpd.GeoDataFrame(data, geometry=geometry, copy=False)
+    return join_rows([review_rows(projects, lines, rules, settings, rings)], lines.crs)
 
 
-def concat_rows(frames: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
-    """Concatenate :func:`review_chunk` outputs column by column (in the given order).
+def join_rows(blocks: list[dict | None], crs) -> gpd.GeoDataFrame:
+    """The conflicts frame of :func:`review_rows` outputs, one after the other.
 
-    Cheaper than :func:`pandas.concat` on frames: no block consolidation, Arrow text columns are
-    chained without copying, object columns concatenated once.
+    Numbers are concatenated, Arrow reasons chained without copying, and each coded text column
+    is expanded once, for all rows (:class:`~townplan_gis.review.text.Coded`).
     """
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    blocks = [b for b in blocks if b is not None and len(b["_pos"])]
+    if not blocks:
         return _empty_conflicts(crs)
-    if len(frames) == 1:
-        return frames[0].reset_index(drop=True)
     data = {}
-    for c in frames[0].columns:
-        first = frames[0][c]
-        if c == frames[0].geometry.name:
-            continue
-        if isinstance(first.dtype, pd.StringDtype):
-            data[c] = pd.Series(pa.chunked_array([strings(f[c]) for f in frames]), dtype=STR)
+    for c in _ROW_COLUMNS:
+        parts = [b[c] for b in blocks]
+        if isinstance(parts[0], Coded):
+            data[c] = pd.Series(Coded.concat(parts).values(), dtype=object, copy=False)
+        elif isinstance(parts[0], pa.Array):
+            data[c] = pd.Series(pa.chunked_array(parts), dtype=STR)
         else:
-            data[c] = pd.Series(
-                np.concatenate([f[c].to_numpy() for f in frames]), dtype=first.dtype, copy=False
-            )
-    # The chunks' geometry arrays are joined as they are (no per-element re-validation).
-    geoms = type(frames[0].geometry.values)._concat_same_type([f.geometry.values for f in frames])
+            data[c] = pd.Series(np.concatenate(parts), dtype=_DTYPES.get(c), copy=False)
+    geoms = np.concatenate([b["geometry"] for b in blocks])
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), copy=False)
 
 

@@ -136,15 +136,16 @@ _NONE_EN = pa.array(["no conflict", "no conflict (slivers ignored)"])
 _NONE_ZH = pa.array(["无冲突", "无冲突（碎片已忽略）"])
 
 
-def project_findings(conflicts: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+def project_findings(conflicts: pd.DataFrame | dict, projects: pd.DataFrame) -> pd.DataFrame:
     """Verdict, worst grade, counts and reasons of ``projects`` from their conflict rows.
 
     Projects never span review chunks, so this runs per chunk, in the worker threads.
 
     Parameters
     ----------
-    conflicts : pandas.DataFrame
-        The projects' conflict rows (``_pos``, ``grade``, ``ignored``, ``reason``, ``reason_zh``).
+    conflicts : pandas.DataFrame or dict
+        The projects' conflict rows (``_pos``, ``_rank``, ``ignored``, ``reason``, ``reason_zh``),
+        as a frame or as the columns of :func:`~townplan_gis.review.kernel.review_rows`.
     projects : pandas.DataFrame
         Prepared projects (``_pos``, ``_invalid``, ``_repaired``).
 
@@ -158,9 +159,9 @@ def project_findings(conflicts: pd.DataFrame, projects: pd.DataFrame) -> pd.Data
     at = projects["_pos"].to_numpy(dtype=np.int64)
     m = len(at)
     # Row → project within ``projects`` (positions are sorted within a chunk, not always 0..m-1).
-    inv = np.searchsorted(at, conflicts["_pos"].to_numpy(dtype=np.int64))
-    rank = conflicts["_rank"].to_numpy(dtype=np.int64)
-    ignored = conflicts["ignored"].to_numpy(dtype=bool)
+    inv = np.searchsorted(at, np.asarray(conflicts["_pos"], dtype=np.int64))
+    rank = np.asarray(conflicts["_rank"], dtype=np.int64)
+    ignored = np.asarray(conflicts["ignored"], dtype=bool)
     worst_all = np.zeros(m, dtype=np.int64)
     np.maximum.at(worst_all, inv, rank)
     worst = np.zeros(m, dtype=np.int64)

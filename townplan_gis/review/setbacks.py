@@ -29,7 +29,7 @@ from townplan_gis.review.convex import ConvexRings, clip_to_convex, convex_rings
 from townplan_gis.review.grading import RULE_TEXT
 from townplan_gis.review.pieces import aggregate_pieces
 from townplan_gis.review.rules import GRADE_RANK
-from townplan_gis.review.text import fixed, join, strings, take
+from townplan_gis.review.text import Coded, fixed, join, strings, take
 from townplan_gis.schema import LINE_TYPES, aliases
 
 # Chinese names for reasons: the first alias of each canonical value (建筑, 主干路 …).
@@ -172,7 +172,9 @@ def setback_rows(
     # Per line type, then per row: texts and the distance below which the finding needs review.
     codes, kind = np.unique(a["line_type_code"][right], return_inverse=True)
     kinds = [LINE_TYPES[c] for c in codes]
-    text = {k: np.array([cfg[t][src] for t in kinds], dtype=object)[kind] for k, src in RULE_TEXT}
+    text = {
+        k: Coded(kind, np.array([cfg[t][src] for t in kinds], dtype=object)) for k, src in RULE_TEXT
+    }
     esc = np.array([cfg[t]["review_within_m"] for t in kinds], dtype=float)[kind]
     base = np.array([GRADE_RANK[cfg[t]["grade"]] for t in kinds], dtype=np.int64)[kind]
     rank = np.where(dist < esc, GRADE_RANK["review"], base)

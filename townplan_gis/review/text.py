@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["STR", "as_series", "fixed", "join", "join_groups", "strings", "take"]
+__all__ = ["STR", "Coded", "as_series", "fixed", "join", "join_groups", "strings", "take"]
 
 #: pandas' default string dtype (pandas ≥ 3): Arrow storage, NaN for missing.
 STR = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -84,3 +84,53 @@ def join_groups(values: pa.Array, starts: np.ndarray, separator: str) -> pa.Arra
 def as_series(values: pa.Array | Sequence, index=None) -> pd.Series:
     """A pandas ``str`` Series over an Arrow string array (no per-element conversion)."""
     return pd.Series(values, index=index, dtype=STR)
+
+
+class Coded:
+    """A text column as integer codes into a table of texts, expanded once at the end.
+
+    Conflict rows repeat a few texts (a line's id and name, a grade, a clause) over many rows. As
+    object arrays they would be copied, with a reference-count update per element under the GIL,
+    for each chunk, again when the chunk's rows are put in order, again when the chunks are
+    joined, and once more when the chunks are freed. As codes they are plain integers until
+    :meth:`values` expands them, once, for the joined rows.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        Row → position in ``table``.
+    table : numpy.ndarray of object
+        The texts (None for missing).
+    """
+
+    __slots__ = ("codes", "table")
+
+    def __init__(self, codes, table: np.ndarray) -> None:
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.table = table
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, idx) -> Coded:
+        """The rows at ``idx``, still coded."""
+        return Coded(self.codes[idx], self.table)
+
+    def values(self) -> np.ndarray:
+        """The texts, one per row (an object array)."""
+        return self.table[self.codes]
+
+    def equals(self, text: str) -> np.ndarray:
+        """Per row, whether its text is ``text`` (compared once per table entry)."""
+        return (self.table == text)[self.codes]
+
+    @staticmethod
+    def concat(parts: Sequence[Coded]) -> Coded:
+        """The rows of ``parts`` one after the other; tables shared by all parts are not copied."""
+        first = parts[0].table
+        if all(p.table is first for p in parts):
+            return Coded(np.concatenate([p.codes for p in parts]), first)
+        sizes = np.array([len(p.table) for p in parts])
+        offset = np.cumsum(sizes) - sizes
+        codes = np.concatenate([p.codes + o for p, o in zip(parts, offset, strict=True)])
+        return Coded(codes, np.concatenate([p.table for p in parts]))

@@ -17,6 +17,7 @@ import shapely
 
 from townplan_gis.review.convex import ConvexRings, convex_overlap, convex_rings
 from townplan_gis.review.pieces import grouped_union
+from townplan_gis.review.text import Coded
 from townplan_gis.schema import LINE_TYPES
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
     return area, length
 
 
-def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> pd.DataFrame:
+def type_totals(conflicts: pd.DataFrame | dict, lines: PreparedLines | None = None) -> pd.DataFrame:
     """Per project position and line type: overlap area (m²) and length (m), overlaps counted once.
 
     Overlapping control polygons of one type (QGIS "overlap analysis" semantics, domain brief §4)
@@ -116,25 +117,40 @@ def type_totals(conflicts: pd.DataFrame, lines: PreparedLines | None = None) -> 
     meet another line of their type are unioned; the others are disjoint and simply added — same
     result, much less work.
 
+    Parameters
+    ----------
+    conflicts : pandas.DataFrame or dict
+        Conflict rows with ``check``, ``_pos``, ``_lt`` (or ``line_type``), ``_line`` (with
+        ``lines``), ``overlap_area_m2``, ``overlap_length_m``, ``pct_of_project`` and their
+        geometry: a frame, or the columns of :func:`~townplan_gis.review.kernel.review_rows`.
+    lines : PreparedLines, optional
+
     Returns
     -------
     pandas.DataFrame
         Indexed by ``_pos``, columns ``<line>_overlap_m2`` and ``<line>_overlap_length_m``.
     """
     # Plain arrays of the overlap rows: no filtered copy of the whole frame, chunk after chunk.
-    over = np.flatnonzero(conflicts["check"].to_numpy(dtype=object) == "overlap")
+    check = conflicts["check"]
+    if isinstance(check, Coded):
+        over = np.flatnonzero(check.equals("overlap"))
+    else:
+        over = np.flatnonzero(np.asarray(check, dtype=object) == "overlap")
     if not len(over):
         return pd.DataFrame(columns=TOTAL_COLUMNS, dtype="float64")
 
     def column(name, dtype):
-        return conflicts[name].to_numpy(dtype=dtype)[over]
+        values = conflicts[name]
+        values = values.values() if isinstance(values, Coded) else values
+        return np.asarray(values, dtype=dtype)[over]
 
     pos = column("_pos", np.int64)
     if "_lt" in conflicts:
         lt_code = column("_lt", np.int64)
     else:
         lt_code = pd.Categorical(column("line_type", object), categories=list(LINE_TYPES)).codes
-    geoms = np.asarray(conflicts.geometry.array, dtype=object)[over]
+    geoms = conflicts["geometry"] if isinstance(conflicts, dict) else conflicts.geometry.array
+    geoms = np.asarray(geoms, dtype=object)[over]
     if lines is not None:
         shared = lines.arrays["overlaps_same_type"][column("_line", np.int64)]
     else:
