@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from townplan_gis.errors import TownPlanError
@@ -39,6 +40,8 @@ from townplan_gis.review.kernel import (
     join_rows,
     prepare_lines,
     review_rows,
+    setback_distances,
+    setback_zones,
     with_setback_bands,
 )
 from townplan_gis.review.projects import choose_crs, prepare_lines_frame, prepare_projects
@@ -280,17 +283,29 @@ def review(
         setback_types=list(setback_types) if setback_types is not None else None,
     )
     analysis = choose_crs(projects, control_lines, crs)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The projects are prepared while the lines are checked and indexed.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The projects are prepared while the lines are checked and indexed, and the setback
+        # zones (buffers of red and blue lines) are built meanwhile: three tasks that wait on the
+        # GIL at different times keep two cores busier than two tasks do.
         pending = pool.submit(prepare_projects, projects, analysis, rings=True)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
+        zones = None
+        if setbacks:
+            zones = pool.submit(
+                setback_zones,
+                np.asarray(lines_frame.geometry.array, dtype=object),
+                setback_distances(lines_frame, active),
+                max_vertices=max_vertices,
+            )
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )
         prepared, rep_projects, rings = pending.result()
-    need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
+        need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
+        if zones is not None and not need_sb:
+            zones.cancel()  # nothing subject to setbacks: drop the zones if not started yet
     if need_sb:
-        lines = with_setback_bands(lines, max_vertices=max_vertices, n_jobs=int(n_jobs))
+        lines = with_setback_bands(lines, max_vertices=max_vertices, zones=zones.result())
     settings = {"setbacks": bool(need_sb)}
     if chunk_size is None:
         chunk_size = auto_chunk_size(len(prepared), int(n_jobs))

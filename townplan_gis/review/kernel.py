@@ -68,6 +68,8 @@ __all__ = [
     "prepare_lines",
     "review_chunk",
     "review_rows",
+    "setback_distances",
+    "setback_zones",
     "subdivide",
     "type_totals",
     "with_setback_bands",
@@ -238,15 +240,24 @@ class PreparedLines:
         return len(self.attrs)
 
 
-def _setback_distance(attrs: pd.DataFrame, rules: Rules) -> np.ndarray:
-    """Required setback per line (NaN where none): per-line ``setback_m``, else the rule table."""
+def setback_distances(lines: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """Required setback per line in metres (NaN where none).
+
+    The line's own ``setback_m`` where given (red and blue lines), else ``[setbacks.distance_m]``
+    of the rule file: by ``road_class`` for red lines (``red_default`` without one), ``blue`` for
+    blue lines. Other line types have none.
+    """
     table = rules.setbacks["distance_m"]
-    lt = attrs["line_type"].to_numpy()
-    by_class = attrs["road_class"].map(table).astype("float64").to_numpy()
+    lt = lines["line_type"].to_numpy(dtype=object)
+    if "road_class" in lines:
+        by_class = lines["road_class"].astype(object).map(table).astype("float64").to_numpy()
+    else:
+        by_class = np.full(len(lt), np.nan)
     red = np.where(np.isnan(by_class), table.get("red_default", np.nan), by_class)
     dist = np.where(lt == "red", red, np.where(lt == "blue", table.get("blue", np.nan), np.nan))
-    own = pd.to_numeric(attrs["setback_m"], errors="coerce").to_numpy(dtype="float64")
-    dist = np.where(np.isfinite(own) & np.isin(lt, ["red", "blue"]), own, dist)
+    if "setback_m" in lines:
+        own = pd.to_numeric(lines["setback_m"], errors="coerce").to_numpy(dtype="float64")
+        dist = np.where(np.isfinite(own) & np.isin(lt, ["red", "blue"]), own, dist)
     return np.where(dist > 0, dist, np.nan)
 
 
@@ -323,7 +334,7 @@ def prepare_lines(
             "line_type": lines["line_type"].to_numpy(),
             "zone": lines["zone"].to_numpy() if "zone" in lines else None,
             "road_class": lines["road_class"].to_numpy() if "road_class" in lines else None,
-            "setback_m": lines["setback_m"].to_numpy() if "setback_m" in lines else np.nan,
+            "setback_m": setback_distances(lines, rules),
             "area_m2": shapely.area(geoms),
         },
         index=pd.RangeIndex(n),
@@ -335,7 +346,6 @@ def prepare_lines(
         [rules.sliver_exempt(lt, z if isinstance(z, str) else None) for lt, z in pairs], dtype=bool
     )
     attrs["sliver_exempt"] = exempt[codes] if len(codes) else np.zeros(0, dtype=bool)
-    attrs["setback_m"] = _setback_distance(attrs, rules)
     pieces, owner = subdivide(geoms[usable], max_vertices=max_vertices, n_jobs=n_jobs)
     # Polygons small enough to stay whole are the caller's objects: the pieces are copies, so that
     # preparing them below never touches (or races on) the caller's geometries.
@@ -367,8 +377,36 @@ def prepare_lines(
     return prepared
 
 
+def setback_zones(
+    geoms: np.ndarray, distance_m: np.ndarray, *, max_vertices: int = 256, n_jobs: int = 1
+) -> tuple | None:
+    """The setback zones ``buffer(L, d)`` of the lines with a setback distance, subdivided.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of polygons
+        The control lines (as in ``PreparedLines.geoms``).
+    distance_m : numpy.ndarray of float
+        Required setback per line in metres, NaN where none (:func:`setback_distances`).
+
+    Returns
+    -------
+    tuple or None
+        ``(zones, zone_line, tree, d_max)``: the zone pieces, the line each belongs to, their
+        STRtree and the largest distance; None when no line has a setback.
+    """
+    sel = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & np.isfinite(distance_m)
+    if not sel.any():
+        return None
+    d = distance_m[sel]
+    weight = shapely.get_num_coordinates(geoms[sel])
+    parts = split_map(shapely.buffer, n_jobs, geoms[sel], d, weight=weight)
+    zones, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
+    return zones, np.flatnonzero(sel)[owner], shapely.STRtree(zones), float(d.max())
+
+
 def with_setback_bands(
-    lines: PreparedLines, *, max_vertices: int = 256, n_jobs: int = 1
+    lines: PreparedLines, *, max_vertices: int = 256, n_jobs: int = 1, zones: tuple | None = None
 ) -> PreparedLines:
     """A copy of ``lines`` with the setback zones ``buffer(L, d)`` of every line with a setback.
 
@@ -376,24 +414,29 @@ def with_setback_bands(
     subdivided like the lines. The band a finding is drawn from is the zone minus the line
     (:mod:`townplan_gis.review.setbacks`): kept as the zone, without a hole, a convex project cuts
     it in numpy, and only the few projects that touch the line pay for the difference.
-    ``lines`` itself is returned when no line has a setback.
+    ``zones`` may be :func:`setback_zones` of the same lines, computed beforehand (the review
+    builds them while it prepares the projects). ``lines`` itself is returned when no line has a
+    setback.
     """
-    geoms = lines.geoms
-    d_all = lines.attrs["setback_m"].to_numpy(dtype=float)
-    sel = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & np.isfinite(d_all)
-    if not sel.any():
+    if zones is None:
+        zones = setback_zones(
+            lines.geoms,
+            lines.attrs["setback_m"].to_numpy(dtype=float),
+            max_vertices=max_vertices,
+            n_jobs=n_jobs,
+        )
+    if zones is None:
         return lines
-    d = d_all[sel]
-    weight = shapely.get_num_coordinates(geoms[sel])
-    parts = split_map(shapely.buffer, n_jobs, geoms[sel], d, weight=weight)
-    zones, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
-    sb_piece = np.flatnonzero(sel[lines.piece_line])
+    pieces, zone_line, tree, d_max = zones
+    sb_piece = np.flatnonzero(
+        np.isfinite(lines.attrs["setback_m"].to_numpy(dtype=float))[lines.piece_line]
+    )
     return replace(
         lines,
-        zones=zones,
-        zone_line=np.flatnonzero(sel)[owner],
-        zone_tree=shapely.STRtree(zones),
-        max_setback_m=float(d.max()),
+        zones=pieces,
+        zone_line=zone_line,
+        zone_tree=tree,
+        max_setback_m=d_max,
         sb_piece=sb_piece,
         sb_tree=shapely.STRtree(lines.pieces[sb_piece]),
         text={
