@@ -165,44 +165,46 @@ def _next(v: np.ndarray) -> np.ndarray:
 def _overlap_points(ax, ay, bx, by) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate vertices of ``A ∩ B`` for padded CCW rings given by coordinates (n, ka), (n, kb).
 
-    Returns x, y (n, ka + kb + ka·kb) and which of them are vertices of the overlap: each
+    Returns x, y (ka + kb + ka·kb, n), vertex-major, and which of them are vertices of the overlap: each
     polygon's vertices inside the other, and the crossings of their edges. Zero-length padding edges
     cross nothing and bound nothing.
     """
     n, ka = ax.shape
     kb = bx.shape[1]
-    # Every (i, j) combination spelled out as contiguous (n, ka·kb) arrays: numpy runs one long
-    # loop over them instead of n·ka short broadcast loops of length kb (3× faster here).
-    dax, day = _next(ax) - ax, _next(ay) - ay
-    dbx, dby = _next(bx) - bx, _next(by) - by
-
-    def each_i(v):  # column i·kb + j holds v[:, i]
-        return np.repeat(v, kb, axis=1)
-
-    def each_j(v):  # column i·kb + j holds v[:, j]
-        return np.tile(v, (1, ka))
-
-    ai_x, ai_y, da_x, da_y = each_i(ax), each_i(ay), each_i(dax), each_i(day)
-    db_x, db_y = each_j(dbx), each_j(dby)
-    wx = each_j(bx) - ai_x  # w = b_j - a_i
-    wy = each_j(by) - ai_y
-    # a_i lies left of (or on) edge b_j → b_j+1 when (b_j+1 - b_j) × (a_i - b_j) >= 0; that cross
-    # product is also the numerator of the crossing's position t along edge a_i → a_i+1.
-    ca = wx * db_y - wy * db_x
-    cb = da_x * wy - da_y * wx  # b_j left of edge a_i → a_i+1; minus the numerator of u
-    lb, la = each_j(np.hypot(dbx, dby)), each_i(np.hypot(dax, day))
-    a_in = (ca >= -_ON_EDGE_M * lb).reshape(n, ka, kb).all(axis=2)
-    b_in = (cb >= -_ON_EDGE_M * la).reshape(n, ka, kb).all(axis=1)
-    denom = da_x * db_y - da_y * db_x
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = ca / denom
-        u = cb / denom
+    # Vertex-major layout: row i holds vertex i of every pair, so each (i, j) step below works on
+    # whole contiguous rows of n pairs. (Spelling the combinations out as (n, ka·kb) arrays needs
+    # np.repeat / np.tile, which hold the GIL, and arrays that outgrow the caches.)
+    a_x, a_y, b_x, b_y = (np.ascontiguousarray(v.T) for v in (ax, ay, bx, by))
+    da_x, da_y = np.roll(a_x, -1, axis=0) - a_x, np.roll(a_y, -1, axis=0) - a_y
+    db_x, db_y = np.roll(b_x, -1, axis=0) - b_x, np.roll(b_y, -1, axis=0) - b_y
+    la, lb = np.hypot(da_x, da_y) * _ON_EDGE_M, np.hypot(db_x, db_y) * _ON_EDGE_M
+    m = ka + kb + ka * kb
+    x, y = np.empty((m, n)), np.empty((m, n))
+    mask = np.empty((m, n), dtype=bool)
+    x[:ka], y[:ka], x[ka : ka + kb], y[ka : ka + kb] = a_x, a_y, b_x, b_y
+    a_in, b_in = mask[:ka], mask[ka : ka + kb]
+    a_in[:], b_in[:] = True, True
     lo, hi = -_ON_SEGMENT, 1 + _ON_SEGMENT
-    hit = (t >= lo) & (t <= hi) & (u <= -lo) & (u >= -hi)  # NaN (parallel edges) fails all
-    t[~hit] = 0.0
-    x = np.concatenate([ax, bx, ai_x + t * da_x], axis=1)
-    y = np.concatenate([ay, by, ai_y + t * da_y], axis=1)
-    return x, y, np.concatenate([a_in, b_in, hit], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(ka):
+            for j in range(kb):
+                wx, wy = b_x[j] - a_x[i], b_y[j] - a_y[i]  # w = b_j - a_i
+                # a_i lies left of (or on) edge b_j → b_j+1 when (b_j+1 - b_j) × (a_i - b_j) >= 0;
+                # that cross product is also the numerator of the crossing's position t along
+                # edge a_i → a_i+1.
+                ca = wx * db_y[j] - wy * db_x[j]
+                cb = (
+                    da_x[i] * wy - da_y[i] * wx
+                )  # b_j left of edge a_i → a_i+1; minus u's numerator
+                a_in[i] &= ca >= -lb[j]
+                b_in[j] &= cb >= -la[i]
+                denom = da_x[i] * db_y[j] - da_y[i] * db_x[j]
+                t, u = ca / denom, cb / denom
+                hit = (t >= lo) & (t <= hi) & (u <= -lo) & (u >= -hi)  # NaN (parallel) fails all
+                t = np.where(hit, t, 0.0)
+                r = ka + kb + i * kb + j
+                x[r], y[r], mask[r] = a_x[i] + t * da_x[i], a_y[i] + t * da_y[i], hit
+    return x, y, mask
 
 
 def apart(
@@ -336,27 +338,31 @@ def _overlap_group(a, ia, b, ib, wa: int, wb: int, min_area: float):
         _ring(b.x, ib, wb) - ox,
         _ring(b.y, ib, wb) - oy,
     )
-    n = len(mask)
-    count = mask.sum(axis=1)
-    per = np.maximum(count, 1)
-    cx = np.where(mask, x, 0.0).sum(axis=1, keepdims=True) / per[:, None]
-    cy = np.where(mask, y, 0.0).sum(axis=1, keepdims=True) / per[:, None]
-    order = np.argsort(np.where(mask, _pseudo_angle(x - cx, y - cy), np.inf), axis=1)
-    # The overlap's vertices come first; at most count.max() columns are needed from here on.
+    n = mask.shape[1]
+    # Vertex-major (candidate, pair) arrays, as _overlap_points builds them. The overlap's
+    # vertices (at most ka + kb of the ka + kb + ka·kb candidates) are moved to the first rows
+    # first, so that only those are ordered by angle.
+    count = mask.sum(axis=0)
     width = max(int(count.max()), 1)
-    order = order[:, :width]
-    x = np.take_along_axis(x, order, axis=1)
-    y = np.take_along_axis(y, order, axis=1)
-    live = np.arange(width)[None, :] < count[:, None]
-    x = np.where(live, x, x[:, :1])  # the rest repeats the first vertex: no area
-    y = np.where(live, y, y[:, :1])
-    area = np.abs((x * _next(y) - _next(x) * y).sum(axis=1)) / 2.0
+    cand, pair = np.nonzero(mask)
+    slot = np.cumsum(mask, axis=0, dtype=np.int16)[cand, pair] - 1
+    live = np.arange(width)[:, None] < count[None, :]
+    vx, vy = np.zeros((width, n)), np.zeros((width, n))
+    vx[slot, pair], vy[slot, pair] = x[cand, pair], y[cand, pair]
+    per = np.maximum(count, 1)
+    cx, cy = vx.sum(axis=0) / per, vy.sum(axis=0) / per
+    order = np.argsort(np.where(live, _pseudo_angle(vx - cx, vy - cy), np.inf), axis=0)
+    x = np.take_along_axis(vx, order, axis=0)
+    y = np.take_along_axis(vy, order, axis=0)
+    x = np.where(live, x, x[:1])  # the rest repeats the first vertex: no area
+    y = np.where(live, y, y[:1])
+    area = np.abs((x * np.roll(y, -1, axis=0) - np.roll(x, -1, axis=0) * y).sum(axis=0)) / 2.0
     area[count < 3] = 0.0
-    a_inside = mask[:, :wa].all(axis=1)
+    a_inside = mask[:wa].all(axis=0)
     geometry = np.full(n, None, dtype=object)
     big = np.flatnonzero(area > min_area)
     if len(big):
-        geometry[big], sure = _polygons(x[big], y[big], live[big], ox[big], oy[big])
+        geometry[big], sure = _polygons(x[:, big].T, y[:, big].T, live[:, big].T, ox[big], oy[big])
         gone = shapely.is_missing(geometry[big])
         area[big[gone]] = 0.0
         check = big[~gone & ~sure]
