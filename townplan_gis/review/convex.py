@@ -171,39 +171,31 @@ def _overlap_points(ax, ay, bx, by) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """
     n, ka = ax.shape
     kb = bx.shape[1]
-    # Vertex-major layout: row i holds vertex i of every pair, so each (i, j) step below works on
-    # whole contiguous rows of n pairs. (Spelling the combinations out as (n, ka·kb) arrays needs
-    # np.repeat / np.tile, which hold the GIL, and arrays that outgrow the caches.)
+    # Vertex-major layout (vertex, pair): every combination (i, j) below is a (ka, kb, n) array
+    # whose inner loops run over n contiguous pairs. (As (n, ka·kb) arrays the combinations need
+    # np.repeat / np.tile, which hold the GIL.)
     a_x, a_y, b_x, b_y = (np.ascontiguousarray(v.T) for v in (ax, ay, bx, by))
     da_x, da_y = np.roll(a_x, -1, axis=0) - a_x, np.roll(a_y, -1, axis=0) - a_y
     db_x, db_y = np.roll(b_x, -1, axis=0) - b_x, np.roll(b_y, -1, axis=0) - b_y
-    la, lb = np.hypot(da_x, da_y) * _ON_EDGE_M, np.hypot(db_x, db_y) * _ON_EDGE_M
-    m = ka + kb + ka * kb
-    x, y = np.empty((m, n)), np.empty((m, n))
-    mask = np.empty((m, n), dtype=bool)
-    x[:ka], y[:ka], x[ka : ka + kb], y[ka : ka + kb] = a_x, a_y, b_x, b_y
-    a_in, b_in = mask[:ka], mask[ka : ka + kb]
-    a_in[:], b_in[:] = True, True
-    lo, hi = -_ON_SEGMENT, 1 + _ON_SEGMENT
+    wx, wy = b_x[None] - a_x[:, None], b_y[None] - a_y[:, None]  # w = b_j - a_i
+    # a_i lies left of (or on) edge b_j → b_j+1 when (b_j+1 - b_j) × (a_i - b_j) >= 0; that cross
+    # product is also the numerator of the crossing's position t along edge a_i → a_i+1.
+    ca = wx * db_y[None] - wy * db_x[None]
+    cb = (
+        da_x[:, None] * wy - da_y[:, None] * wx
+    )  # b_j left of edge a_i → a_i+1; minus u's numerator
+    a_in = (ca >= -_ON_EDGE_M * np.hypot(db_x, db_y)[None]).all(axis=1)
+    b_in = (cb >= -_ON_EDGE_M * np.hypot(da_x, da_y)[:, None]).all(axis=0)
+    denom = da_x[:, None] * db_y[None] - da_y[:, None] * db_x[None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        for i in range(ka):
-            for j in range(kb):
-                wx, wy = b_x[j] - a_x[i], b_y[j] - a_y[i]  # w = b_j - a_i
-                # a_i lies left of (or on) edge b_j → b_j+1 when (b_j+1 - b_j) × (a_i - b_j) >= 0;
-                # that cross product is also the numerator of the crossing's position t along
-                # edge a_i → a_i+1.
-                ca = wx * db_y[j] - wy * db_x[j]
-                cb = (
-                    da_x[i] * wy - da_y[i] * wx
-                )  # b_j left of edge a_i → a_i+1; minus u's numerator
-                a_in[i] &= ca >= -lb[j]
-                b_in[j] &= cb >= -la[i]
-                denom = da_x[i] * db_y[j] - da_y[i] * db_x[j]
-                t, u = ca / denom, cb / denom
-                hit = (t >= lo) & (t <= hi) & (u <= -lo) & (u >= -hi)  # NaN (parallel) fails all
-                t = np.where(hit, t, 0.0)
-                r = ka + kb + i * kb + j
-                x[r], y[r], mask[r] = a_x[i] + t * da_x[i], a_y[i] + t * da_y[i], hit
+        t, u = ca / denom, cb / denom
+    lo, hi = -_ON_SEGMENT, 1 + _ON_SEGMENT
+    hit = (t >= lo) & (t <= hi) & (u <= -lo) & (u >= -hi)  # NaN (parallel edges) fails all
+    t[~hit] = 0.0
+    m = ka * kb
+    x = np.concatenate([a_x, b_x, (a_x[:, None] + t * da_x[:, None]).reshape(m, n)])
+    y = np.concatenate([a_y, b_y, (a_y[:, None] + t * da_y[:, None]).reshape(m, n)])
+    mask = np.concatenate([a_in, b_in, hit.reshape(m, n)])
     return x, y, mask
 
 
