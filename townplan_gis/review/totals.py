@@ -31,9 +31,9 @@ TOTAL_COLUMNS = [f"{lt}_overlap_m2" for lt in LINE_TYPES] + [
 ]
 
 
-def _triple_overlap(rings: ConvexRings, members: np.ndarray) -> np.ndarray:
-    """Area of ``A ∩ B ∩ C`` for rows of three convex polygons (positions into ``rings``); NaN
-    where the numpy clipping hands the pair back."""
+def _triple_overlap(rings: ConvexRings, members: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+    """Area of ``A ∩ B ∩ C`` for rows of three convex polygons (positions into ``rings`` and
+    ``geoms``); NaN where the numpy clipping hands the pair back."""
     out = np.full(len(members), np.nan)
     if not len(members):
         return out
@@ -41,6 +41,10 @@ def _triple_overlap(rings: ConvexRings, members: np.ndarray) -> np.ndarray:
     ab_rings = convex_rings(ab)
     ok = np.flatnonzero(ab_rings.ok)
     out[ok] = convex_overlap(ab_rings, ok, rings, members[ok, 2], min_area=np.inf)[0]
+    # A ∩ B whose rebuilt ring has a corner bent the wrong way by rounding (a vertex of one
+    # polygon on the other's edge): GEOS measures its overlap with C, one pair each.
+    bent = np.flatnonzero(~ab_rings.ok & ~shapely.is_missing(ab))
+    out[bent] = shapely.area(shapely.intersection(ab[bent], geoms[members[bent, 2]]))
     out[np.flatnonzero(ab_area == 0)] = 0.0  # A and B touch only: no triple overlap
     return out
 
@@ -91,7 +95,7 @@ def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
         if k == 3:
             # Three strips crossing at a junction overlap pairwise: add back |A ∩ B ∩ C|.
             tri = np.flatnonzero(triangle & ~np.isnan(inter).any(axis=1))
-            triple = _triple_overlap(rings, members[tri])
+            triple = _triple_overlap(rings, members[tri], geoms)
             done = tri[~np.isnan(triple)]
             area[gs[done]] = (
                 own[members[done]].sum(axis=1) - inter[done].sum(axis=1) + triple[~np.isnan(triple)]
