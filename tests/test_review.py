@@ -607,3 +607,62 @@ def test_review_chunk_is_the_unit_of_work():
     want = ref.sort_values(key)[[*key, "overlap_area_m2", "grade"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     assert {"_pos", "_line"} <= set(rows.columns)
+
+
+def test_review_rows_join_to_the_review_chunk_frame():
+    # The engines keep each chunk as columns (repeated texts coded) and join them once.
+    import pyproj
+
+    from townplan_gis.review import kernel, load_rules
+    from townplan_gis.review.projects import prepare_lines_frame, prepare_projects
+
+    lyr = lines(
+        ("green", None, B(0, 0, 100, 100)),
+        ("red", None, B(150, 0, 170, 100), {"road_class": "branch"}),
+    )
+    prj = projects(*[("building", B(10 * i, 5, 10 * i + 8, 15)) for i in range(20)])
+    crs = pyproj.CRS(CRS)
+    rules = load_rules()
+    prepared_lines = kernel.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
+    chunk_input, _ = prepare_projects(prj, crs)
+    blocks = [
+        kernel.review_rows(chunk_input.iloc[i : i + 7], prepared_lines, rules)
+        for i in range(0, 20, 7)
+    ]
+    joined = kernel.join_rows(blocks, prepared_lines.crs)
+    whole = kernel.review_chunk(chunk_input, prepared_lines, rules)
+    pd.testing.assert_frame_equal(joined, whole)
+    assert joined["line_type"].dtype == object
+    # Setbacks (branch road: 5 m): P14 ends 2 m before the red line, P17 starts on its edge.
+    sb = joined[joined["check"] == "setback"]
+    assert dict(zip(sb["project_id"], sb["distance_m"], strict=True)) == {"P14": 2.0, "P17": 0.0}
+    # P10–P13 (x = 100–138 m) touch nothing and are ≥ 12 m from the red line: no rows at all.
+    assert kernel.review_rows(chunk_input.iloc[10:14], prepared_lines, rules) is None
+    assert kernel.join_rows([None], prepared_lines.crs).empty
+
+
+def test_setback_distances_and_zones():
+    from townplan_gis.review import kernel, load_rules
+
+    frame = pd.DataFrame(
+        {
+            "line_type": ["red", "red", "red", "blue", "green", "red"],
+            "road_class": ["arterial", None, "lane", None, None, "branch"],
+            "setback_m": [None, None, 12.0, None, 3.0, 0.0],
+        }
+    )
+    d = kernel.setback_distances(frame, load_rules())
+    # arterial 8 m; no class → red_default 5 m; a line's own 12 m wins; blue 10 m; green has
+    # none (its own 3 m does not count); 0 m means no setback.
+    np.testing.assert_array_equal(d, [8.0, 5.0, 12.0, 10.0, np.nan, np.nan])
+    # Without road_class and setback_m columns: the table's defaults.
+    only_type = kernel.setback_distances(frame[["line_type"]].iloc[3:5], load_rules())
+    np.testing.assert_array_equal(only_type, [10.0, np.nan])
+
+    geoms = np.array([B(0, 0, 10, 10), B(100, 0, 110, 10)], dtype=object)
+    zones, zone_line, tree, d_max = kernel.setback_zones(geoms, np.array([5.0, np.nan]))
+    assert zone_line.tolist() == [0] and d_max == 5.0 and len(tree) == 1
+    # buffer(square, 5): 10² + 4·10·5 + π·5² = 378.54 m², less the chord error of the 8-segment
+    # quarter circles (π·25 · (1 − sin(π/16)/(π/16)) ≈ 0.5 m²).
+    assert shapely.area(zones[0]) == pytest.approx(100 + 200 + np.pi * 25, abs=0.6)
+    assert kernel.setback_zones(geoms, np.array([np.nan, np.nan])) is None

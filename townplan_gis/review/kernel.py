@@ -633,7 +633,7 @@ def review_rows(
         if sb is not None:
             sb = finish_rows(sb, chunk, lines, rules)
             rows = sb if rows is None else _merge(rows, sb)
-    if rows is None:
+    if rows is None or not len(rows["_row"]):
         return None
     text = text_columns(rows, chunk, lines, rules)
     rows["_lt"] = lines.arrays["line_type_code"][rows["_line"]]
