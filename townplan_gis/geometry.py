@@ -10,13 +10,49 @@ import shapely
 
 from townplan_gis.repairs import Repair
 
-__all__ = ["keep_dimension", "reduce_collections", "repair_geometry"]
+__all__ = ["keep_dimension", "nonfinite", "reduce_collections", "repair_geometry"]
 
 # The empty geometry of each topological dimension, and the multi-part constructor.
 _EMPTY = {2: shapely.Polygon(), 1: shapely.LineString(), 0: shapely.Point()}
 _COLLECT = {2: shapely.multipolygons, 1: shapely.multilinestrings, 0: shapely.multipoints}
 # Names of the single-part type ids of shapely.get_type_id.
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon"}
+
+
+def nonfinite(geoms: np.ndarray) -> np.ndarray:
+    """Which geometries have a NaN or infinite coordinate (x, y or z) in any vertex.
+
+    GEOS does not refuse such vertices: an area or intersection then gives NaN, an empty result or
+    a ``GEOSException``, so a control line with one NaN vertex can silently stop covering anything.
+    Every layer is checked with this before it is measured.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+        Null (None) and empty geometries count as finite.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Aligned to ``geoms``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> nonfinite([shapely.Point(0, 0), shapely.Point(0, float("nan")), None]).tolist()
+    [False, True, False]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    coords, idx = shapely.get_coordinates(geoms, include_z=True, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    # A 2D geometry reports z = NaN when include_z is set: only count z where the geometry has one.
+    if bad.any():
+        has_z = np.asarray(shapely.has_z(geoms), dtype=bool)[idx]
+        xy_bad = ~np.isfinite(coords[:, :2]).all(axis=1)
+        bad = xy_bad | (has_z & ~np.isfinite(coords[:, 2]))
+    out = np.zeros(len(geoms), dtype=bool)
+    out[idx[bad]] = True
+    return out
 
 
 def keep_dimension(geoms: np.ndarray, dim: int) -> np.ndarray:
