@@ -18,6 +18,7 @@ from pathlib import Path
 
 import townplan_gis as tp
 
+
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m townplan_gis.cli`` with ``args`` in a subprocess, as a user would."""
     env = {**os.environ, "TOWNPLAN_PROGRESS": "0"}
