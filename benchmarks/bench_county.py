@@ -1,15 +1,29 @@
-"""County-scale benchmark: tp.review() in memory and on dask versus geopandas.overlay and PostGIS.
+"""County-scale benchmark: tp.review() against the engines a user would pick instead.
 
-One run, one synthetic county (``benchmarks/county.py``, deterministic), every engine on the same data,
-each in its own subprocess so that its peak memory is its own:
+One run, one synthetic county (``benchmarks/county.py``, deterministic; ``--layout county`` the
+default county, ``peers`` the county of issue #14, ``peers-dense`` its memory-bound variant), every
+engine on the same data, each in its own subprocess so that its peak memory is its own:
 
 ``review``        ``tp.review(projects, control_lines)``, the default in-memory engine (2 threads);
+``review-overlap``  the same with ``setbacks=False``;
+``review-reference``  ``tp.review(..., engine="reference")``, the plain reference engine of issue #14,
+                  reported as not available while ``tp.review`` has no such engine;
 ``review-dask``   ``tp.review(..., engine="dask")`` on a local 2-worker ``distributed`` cluster;
 ``overlay``       ``geopandas.overlay(how="intersection")`` then area and ``groupby`` per project ×
                   line type: what an analyst writes by hand;
 ``postgis``       the same data COPYed into PostGIS with GiST indexes and ANALYZEd (load time reported
                   apart), then ``ST_Intersects`` join + ``ST_Area(ST_Intersection(…))``, fetched and
-                  grouped per project × line type;
+                  grouped per project × line type; ``postgis-subdivide`` cuts the lines with
+                  ``ST_Subdivide(geom, 256)`` first (timed);
+``duckdb``        DuckDB with its spatial extension loaded from the ``duckdb-extension-spatial`` wheel
+                  (nothing downloaded), ``SET threads=2``; geometries in as WKB through Arrow (load
+                  reported apart), then ``ST_Intersects`` join + ``ST_Area(ST_Intersection(…))``
+                  grouped per project × line;
+``sedonadb``      SedonaDB (``sedonadb.connect()``, GeoDataFrames as views; load reported apart), the
+                  same SQL;
+``shapely-plain`` the plain shapely 2 kernel a user could write in 40 lines (:func:`plain_overlaps`:
+                  lines of > 256 vertices cut into 500 m cells, one STRtree bulk query,
+                  ``contains_properly`` shortcut, vectorised intersection and area; one thread);
 ``floor-1t`` / ``floor-2t``  the GEOS floor: the pairs whose geometries truly intersect are found
                   beforehand (not timed); timed is only ``shapely.intersection`` + ``area`` of exactly
                   those pairs, on 1 thread and split over 2 threads.
@@ -24,9 +38,13 @@ Usage::
 
     python benchmarks/bench_county.py --sizes 10000 100000 --repeat 3 --out benchmarks/results.json
     python benchmarks/bench_county.py --sizes 100000 --engines review floor-2t   # a subset
+    python benchmarks/bench_county.py --layout peers --sizes 100000 --repeat 3   # issue #14's table
 
 PostGIS comes from ``TOWNPLAN_BENCH_PG`` or ``TOWNPLAN_TEST_PG`` (``.ci/run`` starts one); without
-it the postgis engine is skipped.
+it the postgis engines are skipped. DuckDB and SedonaDB come from the ``bench`` extra
+(``pip install -e ".[bench]"``); without them those engines are reported as not available. A run
+whose resident memory passes ``--mem-limit-gb`` stops itself and is reported as such, rather than
+being killed by the system.
 """
 
 from __future__ import annotations
@@ -52,19 +70,33 @@ sys.path.insert(0, str(HERE.parent))
 ENGINES = (
     "review",
     "review-overlap",
+    "review-reference",
     "review-dask",
     "overlay",
     "postgis",
     "postgis-subdivide",
+    "duckdb",
+    "sedonadb",
+    "shapely-plain",
     "floor-1t",
     "floor-2t",
     "indicators",
 )
+LAYOUTS = ("county", "peers", "peers-dense")  # county.LAYOUTS, without importing geopandas here
 NOISE_M2 = 0.01
+MEM_LIMIT_EXIT = 3  # exit status of a run that stopped itself at --mem-limit-gb
+
+
+class NotAvailable(Exception):
+    """An engine that cannot run here (package not installed, engine not in this version)."""
 
 
 class PeakRSS:
     """Peak RSS (bytes) of this process — and of extra pids, e.g. PostgreSQL servers — while active."""
+
+    #: Resident bytes above which the process stops itself (``--mem-limit-gb``), so that a run too
+    #: big for the machine is reported as such instead of swapping or meeting the system's killer.
+    limit: float | None = None
 
     def __init__(self, extra=None, interval: float = 0.02):
         import psutil
@@ -91,6 +123,13 @@ class PeakRSS:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, self._me.memory_info().rss)
+            if self.limit is not None and self.peak > self.limit:
+                sys.stderr.write(
+                    f"memory limit: resident {self.peak / 2**30:.1f} GB passed "
+                    f"{self.limit / 2**30:.1f} GB; run stopped\n"
+                )
+                sys.stderr.flush()
+                os._exit(MEM_LIMIT_EXIT)
             self.peak_extra = max(self.peak_extra, self._extra_rss())
             self._stop.wait(self.interval)
 
@@ -164,6 +203,162 @@ def run_floor(projects, lines, *, threads: int, prepared=None) -> dict:
         with ThreadPoolExecutor(threads) as ex:
             area = np.concatenate(list(ex.map(work, blocks)))
     return _pairs_summary(left, right, area)
+
+
+def plain_overlaps(
+    parcels, lines, *, max_vertices: int = 256, cell_m: float = 500.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlap area of every intersecting (parcel, line) pair: the plain shapely 2 kernel.
+
+    What a user who knows shapely 2 writes in about 40 lines, on one thread: lines of more than
+    ``max_vertices`` vertices are cut into the cells of a ``cell_m`` grid (a river is then walked a
+    cell at a time, not whole for every parcel); one ``STRtree`` bulk query of the parcels against
+    the pieces; parcels properly inside a (prepared) piece take their own area
+    (``contains_properly``), the others a vectorised ``intersection`` and ``area``; pieces summed
+    back per line.
+
+    Parameters
+    ----------
+    parcels, lines : array-like of shapely polygons
+        In a metric CRS.
+    max_vertices : int, default 256
+    cell_m : float, default 500
+
+    Returns
+    -------
+    parcel, line, area_m2 : numpy arrays
+        Positions into ``parcels`` and ``lines`` and the overlap area in m² of every pair with a
+        positive overlap (pairs touching along an edge or at a point are left out), sorted by
+        parcel then line.
+    """
+    import shapely
+
+    parcels = np.asarray(parcels, dtype=object)
+    lines = np.asarray(lines, dtype=object)
+    big = shapely.get_num_coordinates(lines) > max_vertices
+    pieces, owner = [lines[~big]], [np.flatnonzero(~big)]
+    for i in np.flatnonzero(big):
+        x0, y0, x1, y1 = shapely.bounds(lines[i])
+        gx = np.arange(np.floor(x0 / cell_m), np.ceil(x1 / cell_m))[:, None] * cell_m
+        gy = np.arange(np.floor(y0 / cell_m), np.ceil(y1 / cell_m))[None, :] * cell_m
+        cells = shapely.box(gx, gy, gx + cell_m, gy + cell_m).ravel()
+        shapely.prepare(lines[i])
+        cells = cells[shapely.intersects(lines[i], cells)]
+        cut = shapely.get_parts(shapely.intersection(lines[i], cells))
+        cut = cut[(shapely.get_type_id(cut) == 3) & (shapely.area(cut) > 0)]  # polygons only
+        pieces.append(cut)
+        owner.append(np.full(len(cut), i))
+    pieces, owner = np.concatenate(pieces), np.concatenate(owner)
+    parcel, piece = shapely.STRtree(pieces).query(parcels, predicate="intersects")
+    shapely.prepare(pieces)  # each piece is tested against all the parcels it meets
+    area = np.empty(len(piece))
+    inside = shapely.contains_properly(pieces[piece], parcels[parcel])
+    area[inside] = shapely.area(parcels[parcel[inside]])
+    cross = ~inside
+    area[cross] = shapely.area(shapely.intersection(parcels[parcel[cross]], pieces[piece[cross]]))
+    key = parcel.astype(np.int64) * len(lines) + owner[piece]
+    keys, at = np.unique(key, return_inverse=True)
+    total = np.bincount(at, weights=area, minlength=len(keys))
+    keep = total > 0
+    return keys[keep] // len(lines), keys[keep] % len(lines), total[keep]
+
+
+def run_plain(projects, lines) -> dict:
+    parcel, line, area = plain_overlaps(projects.geometry.array, lines.geometry.array)
+    return _pairs_summary(parcel, line, area)
+
+
+def spatial_extension_path() -> Path:
+    """The DuckDB spatial extension binary shipped by the ``duckdb-extension-spatial`` wheel for
+    the installed duckdb version (they must match exactly)."""
+    import importlib.resources
+
+    try:
+        import duckdb
+        import duckdb_extension_spatial
+    except ImportError as e:
+        raise NotAvailable(f"{e.name} not installed (pip install -e '.[bench]')") from e
+    root = importlib.resources.files(duckdb_extension_spatial) / "extensions"
+    path = Path(str(root / f"v{duckdb.__version__}" / "spatial.duckdb_extension"))
+    if not path.is_file():
+        shipped = sorted(p.name for p in Path(str(root)).iterdir()) if root.is_dir() else []
+        raise NotAvailable(
+            f"duckdb {duckdb.__version__}: the duckdb-extension-spatial wheel has no "
+            f"spatial.duckdb_extension for it (ships {', '.join(shipped) or 'none'}); pin both to "
+            "the same version"
+        )
+    return path
+
+
+_PEER_SQL = """SELECT p.project_id, l.code, l.line_type,
+       sum(ST_Area(ST_Intersection(p.{g}, l.{g}))) AS area
+  FROM projects p JOIN control_lines l ON ST_Intersects(p.{g}, l.{g})
+ GROUP BY p.project_id, l.code, l.line_type"""
+
+
+def _peer_result(df: pd.DataFrame) -> dict:
+    per_type = df.groupby(["project_id", "line_type"])["area"].sum()
+    res = _pairs_summary(None, None, df["area"].to_numpy(dtype=float))
+    res["project_type_rows"] = len(per_type)
+    return res
+
+
+def load_duckdb(projects, lines):
+    """An in-memory DuckDB with the spatial extension and both layers as GEOMETRY tables."""
+    import pyarrow as pa
+    import shapely
+
+    path = spatial_extension_path()
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads=2")
+    con.execute(f"LOAD '{path}'")
+    p_in = pa.table(
+        {
+            "project_id": pa.array(projects["project_id"].astype(str).to_numpy(), pa.string()),
+            "wkb": pa.array(shapely.to_wkb(projects.geometry.array), pa.binary()),
+        }
+    )
+    l_in = pa.table(
+        {
+            "code": pa.array(lines["code"].astype(str).to_numpy(), pa.string()),
+            "line_type": pa.array(lines["line_type"].astype(str).to_numpy(), pa.string()),
+            "wkb": pa.array(shapely.to_wkb(lines.geometry.array), pa.binary()),
+        }
+    )
+    con.register("p_in", p_in)
+    con.register("l_in", l_in)
+    con.execute("CREATE TABLE projects AS SELECT project_id, ST_GeomFromWKB(wkb) AS geom FROM p_in")
+    con.execute(
+        "CREATE TABLE control_lines AS SELECT code, line_type, ST_GeomFromWKB(wkb) AS geom FROM l_in"
+    )
+    con.unregister("p_in")
+    con.unregister("l_in")
+    return con
+
+
+def run_duckdb(con) -> dict:
+    df = con.execute(_PEER_SQL.format(g="geom")).df()
+    return _peer_result(df)
+
+
+def load_sedonadb(projects, lines):
+    """A SedonaDB context with both GeoDataFrames as views, on two partitions (two cores)."""
+    try:
+        import sedonadb
+    except ImportError as e:
+        raise NotAvailable(f"{e.name} not installed (pip install -e '.[bench]')") from e
+    sd = sedonadb.connect()
+    sd.sql("SET datafusion.execution.target_partitions = 2").execute()
+    sd.create_data_frame(projects[["project_id", "geometry"]]).to_view("projects")
+    sd.create_data_frame(lines[["code", "line_type", "geometry"]]).to_view("control_lines")
+    return sd
+
+
+def run_sedonadb(sd) -> dict:
+    df = sd.sql(_PEER_SQL.format(g="geometry")).to_pandas()
+    return _peer_result(df)
 
 
 def _pg_url() -> str | None:
@@ -304,6 +499,8 @@ def run_review(projects, lines, *, engine: str, setbacks: bool = True) -> dict:
         t0 = time.perf_counter()
         tp.review(projects.iloc[:200], lines, progress=False, **kwargs)
         extra["warmup_s"] = time.perf_counter() - t0
+    elif engine == "reference":
+        kwargs["engine"] = "reference"
     try:
         t0 = time.perf_counter()
         rv = tp.review(projects, lines, progress=False, **kwargs)
@@ -323,9 +520,32 @@ def run_review(projects, lines, *, engine: str, setbacks: bool = True) -> dict:
     return {**res, **extra}
 
 
-def one(engine: str, size: int, seed: int) -> dict:
+def reference_available() -> str | None:
+    """None when ``tp.review`` has ``engine="reference"``, else why not (probed on one parcel)."""
+    import geopandas as gpd
+    import shapely
+
+    import townplan_gis as tp
+    from townplan_gis.errors import TownPlanError
+
+    sq = [shapely.box(0, 0, 10, 10)]
+    try:
+        tp.review(
+            gpd.GeoDataFrame({"project_type": ["building"]}, geometry=sq, crs="EPSG:4546"),
+            gpd.GeoDataFrame({"line_type": ["green"]}, geometry=sq, crs="EPSG:4546"),
+            engine="reference",
+            progress=False,
+        )
+    except TownPlanError as e:
+        if "engine" in str(e):
+            return f"not available: {e}"
+        raise
+    return None
+
+
+def one(engine: str, size: int, seed: int, layout: str = "county") -> dict:
     """Run one engine on one county in this process; returns its measurements."""
-    from county import make_county
+    from county import make_layout
 
     import townplan_gis  # noqa: F401  (import cost outside the timing)
 
@@ -343,13 +563,13 @@ def one(engine: str, size: int, seed: int) -> dict:
             "peak_rss_mb": mem.peak / 2**20,
             "delta_rss_mb": (mem.peak - mem.base) / 2**20,
         }
-    county = make_county(size, seed=seed)
+    county = make_layout(layout, size, seed=seed)
     projects, lines = county["projects"], county["control_lines"]
-    out = {"engine": engine, "parcels": size, "lines": len(lines), "seed": seed}
+    out = {"engine": engine, "layout": layout, "parcels": size, "lines": len(lines), "seed": seed}
     if engine.startswith("postgis"):
         if not _pg_url():
             return {**out, "skipped": "no TOWNPLAN_BENCH_PG / TOWNPLAN_TEST_PG"}
-        schema = f"bench_{size}_{seed}_{engine.replace('-', '_')}"
+        schema = f"bench_{layout.replace('-', '_')}_{size}_{seed}_{engine.replace('-', '_')}"
         out["load_s"] = load_postgis(projects, lines, schema)
         res, mem = run_postgis(schema, subdivide=engine == "postgis-subdivide")
         out.update(res)
@@ -357,12 +577,33 @@ def one(engine: str, size: int, seed: int) -> dict:
         out["delta_rss_mb"] = (mem.peak - mem.base) / 2**20
         out["server_delta_rss_mb"] = (mem.peak_extra - mem.base_extra) / 2**20
         return out
+    if engine == "review-reference":
+        why = reference_available()
+        if why:
+            return {**out, "skipped": why}
+    loaders = {"duckdb": load_duckdb, "sedonadb": load_sedonadb}
+    db = None
+    if engine in loaders:
+        try:
+            t0 = time.perf_counter()
+            db = loaders[engine](projects, lines)
+            out["load_s"] = time.perf_counter() - t0
+        except NotAvailable as e:
+            return {**out, "skipped": f"not available: {e}"}
     prepared = _true_pairs(projects, lines) if engine.startswith("floor") else None
     mem = PeakRSS()
     t0 = time.perf_counter()
     with mem:
         if engine == "overlay":
             res = run_overlay(projects, lines)
+        elif engine == "shapely-plain":
+            res = run_plain(projects, lines)
+        elif engine == "duckdb":
+            res = run_duckdb(db)
+        elif engine == "sedonadb":
+            res = run_sedonadb(db)
+        elif engine == "review-reference":
+            res = run_review(projects, lines, engine="reference")
         elif engine.startswith("floor"):
             res = run_floor(projects, lines, threads=int(engine[-2]), prepared=prepared)
         elif engine == "review":
@@ -394,6 +635,11 @@ def machine() -> dict:
         "shapely": shapely.__version__,
         "geos": shapely.geos_version_string,
     }
+    for mod in ("duckdb", "sedonadb", "pyarrow"):
+        try:
+            info[mod] = __import__(mod).__version__
+        except ImportError:
+            info[mod] = None
     try:
         import psutil
 
@@ -411,16 +657,103 @@ def machine() -> dict:
     return info
 
 
+PEERS = (("overlay", "× overlay"), ("postgis", "× PostGIS"), ("sedonadb", "× SedonaDB"))
+AGREE_REL = 1e-6  # total overlap areas of two engines agree when this close (relative)
+
+
+def _fmt_ratio(x: float) -> str:
+    return f"{x:.2f}" if np.isfinite(x) else ""
+
+
+def _agreement(block: pd.DataFrame) -> str:
+    """One line: do all engines of a (layout, size) block report the same pairs and total area?"""
+    ok = block[np.isfinite(block.pairs)]
+    if ok.empty:
+        return ""
+    ref = ok[ok.engine == "review"].iloc[0] if (ok.engine == "review").any() else ok.iloc[0]
+    rel = (ok.area_m2 - ref.area_m2).abs() / ref.area_m2
+    bad = ok[(ok.pairs != ref.pairs) | (rel > AGREE_REL)]
+    head = (
+        f"{len(ok)} engines, against {ref.engine} ({ref.pairs:,.0f} pairs, {ref.area_m2:,.3f} m²)"
+    )
+    if bad.empty:
+        return f"agree: {head}: same pairs, total area within {rel.max():.1e} relative"
+    diffs = "; ".join(
+        f"{r.engine} {r.pairs:,.0f} pairs, {r.area_m2:,.3f} m² ({(r.area_m2 - ref.area_m2) / ref.area_m2:+.1e})"
+        for r in bad.itertuples()
+    )
+    return f"DISAGREE: {head}: {diffs}"
+
+
+NAMES = {
+    "review": "full review",
+    "review-reference": "reference engine",
+    "overlay": "overlay",
+    "postgis": "PostGIS",
+    "sedonadb": "SedonaDB",
+}
+
+
+def _targets(layout: str, parcels: int, w: dict, peak: dict, missing: dict) -> list[str]:
+    """Issue #14's targets for one (layout, size) block, as table rows (target, measured, met)."""
+    rows = []
+
+    def speedup(engine: str, peer: str, target: float) -> None:
+        label = f"{NAMES[engine]} ≥ {target:g}× {NAMES[peer]}"
+        if engine in missing:
+            rows.append(f"| {label} | {engine}: {missing[engine]} | n/a |")
+        elif engine in w and peer in w:
+            x = w[peer] / w[engine]
+            rows.append(
+                f"| {label} | {peer} {w[peer]:.2f} s ÷ {engine} {w[engine]:.2f} s = {x:.2f} "
+                f"| {'yes' if x >= target else 'no'} |"
+            )
+
+    if layout != "peers-dense":
+        speedup("review", "overlay", 10)
+        speedup("review", "postgis", 10)
+        speedup("review", "sedonadb", 3)
+        speedup("review-reference", "overlay", 4)
+        if parcels >= 1_000_000 and "review" in w:
+            gb = peak["review"] / 1024
+            rows.append(
+                f"| full review < 15 s | {w['review']:.2f} s | {'yes' if w['review'] < 15 else 'no'} |"
+            )
+            rows.append(
+                f"| full review peak memory < 4 GB | peak RSS {gb:.2f} GB "
+                f"| {'yes' if gb < 4 else 'no'} |"
+            )
+    elif "review" in w:
+        rows.append(
+            f"| full review never killed: finishes or stops early with a clear error "
+            f"| finished in {w['review']:.2f} s, peak RSS {peak['review'] / 1024:.2f} GB | yes |"
+        )
+    elif "review" in missing:
+        why = missing["review"]
+        # An early, explained stop by townplan_gis is what the issue allows; anything else is not.
+        ok = why.startswith("failed: townplan_gis.")
+        rows.append(
+            f"| full review never killed: finishes or stops early with a clear error | {why} "
+            f"| {'yes' if ok else 'no'} |"
+        )
+    return [f"| {layout} | {parcels:,} " + r for r in rows]
+
+
 def table(results: list[dict]) -> str:
-    """Markdown: median wall time over repeats with min–max, memory, ratios, and the targets."""
+    """Markdown: median wall time over repeats with min–max, memory, speed-ups over the peers, the
+    agreement of the engines' overlaps, and issue #14's targets."""
+    results = [{"layout": "county", **r} for r in results if r.get("engine") != "indicators"] + [
+        r for r in results if r.get("engine") == "indicators"
+    ]
     df = pd.DataFrame([r for r in results if "wall_s" in r and r.get("engine") != "indicators"])
     out = []
+    agg = None
     if not df.empty:
         for col in ("load_s", "server_delta_rss_mb", "pairs", "area_m2"):
             if col not in df:
                 df[col] = np.nan
         agg = (
-            df.groupby(["parcels", "engine"], sort=False)
+            df.groupby(["layout", "parcels", "engine"], sort=False)
             .agg(
                 lines=("lines", "first"),
                 runs=("wall_s", "size"),
@@ -428,6 +761,7 @@ def table(results: list[dict]) -> str:
                 wall_min=("wall_s", "min"),
                 wall_max=("wall_s", "max"),
                 delta_rss_mb=("delta_rss_mb", "median"),
+                peak_rss_mb=("peak_rss_mb", "median"),
                 server_mb=("server_delta_rss_mb", "median"),
                 load_s=("load_s", "median"),
                 pairs=("pairs", "first"),
@@ -436,47 +770,72 @@ def table(results: list[dict]) -> str:
             .reset_index()
         )
         out += [
-            "| parcels × lines | engine | wall s (median) | min–max | runs | Δ peak RSS MB "
-            "| pairs > 0.01 m² | total overlap m² | time ÷ review | time ÷ review-overlap |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| layout | parcels × lines | engine | wall s (median) | min–max | runs | Δ peak RSS MB "
+            "| peak RSS MB | pairs > 0.01 m² | total overlap m² | "
+            + " | ".join(label for _, label in PEERS)
+            + " |",
+            "|---|---|---|---|---|---|---|---|---|---|" + "---|" * len(PEERS),
         ]
-        for parcels, block in agg.groupby("parcels", sort=False):
-            ref = {e: block.loc[block.engine == e, "wall_s"] for e in ("review", "review-overlap")}
-            ref = {e: float(v.iloc[0]) if len(v) else np.nan for e, v in ref.items()}
+        for (layout, parcels), block in agg.groupby(["layout", "parcels"], sort=False):
+            w = dict(zip(block.engine, block.wall_s, strict=True))
             for r in block.itertuples():
                 mem = f"{r.delta_rss_mb:,.0f}"
                 if np.isfinite(r.server_mb):
-                    mem += f" (+ server {r.server_mb:,.0f}; load {r.load_s:.1f} s)"
+                    mem += f" (+ server {r.server_mb:,.0f})"
+                if np.isfinite(r.load_s):
+                    mem += f" (load {r.load_s:.1f} s)"
+                ratios = [_fmt_ratio(w.get(peer, np.nan) / r.wall_s) for peer, _ in PEERS]
                 out.append(
-                    f"| {parcels:,} × {r.lines:,} | {r.engine} | {r.wall_s:.2f} "
-                    f"| {r.wall_min:.2f}–{r.wall_max:.2f} | {r.runs} | {mem} | {r.pairs:,.0f} "
-                    f"| {r.area_m2:,.1f} | {r.wall_s / ref['review']:.2f} "
-                    f"| {r.wall_s / ref['review-overlap']:.2f} |"
+                    f"| {layout} | {parcels:,} × {r.lines:,} | {r.engine} | {r.wall_s:.2f} "
+                    f"| {r.wall_min:.2f}–{r.wall_max:.2f} | {r.runs} | {mem} "
+                    f"| {r.peak_rss_mb:,.0f} | {r.pairs:,.0f} | {r.area_m2:,.1f} | "
+                    + " | ".join(ratios)
+                    + " |"
                 )
+    missing: dict[tuple, dict] = {}
+    blank = " |" * (6 + len(PEERS))
+    seen = set()
     for r in results:
-        if str(r.get("error", "")).startswith("timeout"):
-            out.append(
-                f"| {r['parcels']:,} × {r.get('lines', r['parcels'] // 10):,} | {r['engine']} "
-                f"| > {r['error'].split()[1]} (stopped) | | 1 | | | | | |"
+        if r.get("engine") == "indicators" or "wall_s" in r:
+            continue
+        key = (r.get("layout", "county"), r["parcels"], r["engine"])
+        if key in seen:
+            continue
+        seen.add(key)
+        err = str(r.get("error", ""))
+        if err.startswith(("timeout", "memory limit")):
+            what = (
+                f"> {err.split()[1]} s (stopped)"
+                if err.startswith("timeout")
+                else f"stopped: {err}"
             )
-    if not df.empty:
+        elif "skipped" in r:
+            what = r["skipped"]
+        else:
+            what = "failed: " + err.strip().splitlines()[-1][:300] if err else "failed"
+        missing.setdefault(key[:2], {})[key[2]] = what
+        lines = r.get("lines", r["parcels"] // 10)
+        out.append(f"| {key[0]} | {key[1]:,} × {lines:,} | {key[2]} | {what} |" + blank)
+    if agg is not None:
         out.append("")
-        for parcels, block in agg.groupby("parcels", sort=False):
-            w = dict(zip(block.engine, block.wall_s, strict=True))
-            bits = []
-            for eng in ("review", "review-overlap"):
-                if eng not in w:
-                    continue
-                t = w[eng]
-                if "overlay" in w:
-                    bits.append(f"{eng}: overlay ÷ it = {w['overlay'] / t:.2f} (target ≥ 5)")
-                for pg in ("postgis", "postgis-subdivide"):
-                    if pg in w:
-                        bits.append(f"{eng}: {pg} ÷ it = {w[pg] / t:.2f} (target ≥ 1)")
-                if "floor-2t" in w:
-                    bits.append(f"{eng}: it ÷ floor-2t = {t / w['floor-2t']:.2f} (target ≤ 1.5)")
-            if bits:
-                out.append(f"- {parcels:,} parcels: " + "; ".join(bits))
+        for (layout, parcels), block in agg.groupby(["layout", "parcels"], sort=False):
+            out.append(f"- {layout}, {parcels:,} parcels: {_agreement(block)}")
+    blocks = (
+        {k: b for k, b in agg.groupby(["layout", "parcels"], sort=False)} if agg is not None else {}
+    )
+    target_rows = []
+    for key in dict.fromkeys([*blocks, *missing]):
+        block = blocks.get(key)
+        w = dict(zip(block.engine, block.wall_s, strict=True)) if block is not None else {}
+        peak = dict(zip(block.engine, block.peak_rss_mb, strict=True)) if block is not None else {}
+        target_rows += _targets(key[0], key[1], w, peak, missing.get(key, {}))
+    if target_rows:
+        out += [
+            "",
+            "| layout | parcels | target (issue #14) | measured | met? |",
+            "|---|---|---|---|---|",
+            *target_rows,
+        ]
     ind = [r for r in results if r.get("engine") == "indicators" and "wall_s" in r]
     if ind:
         t = [r["indicators_s"] for r in ind]
@@ -500,16 +859,29 @@ def _no_convex() -> None:
     kernel.convex_rings = projects.convex_rings = partial(convex_rings, max_vertices=0)
 
 
-def _spawn(engine: str, size: int, seed: int, timeout: float, *, no_convex: bool = False) -> dict:
+def _spawn(
+    engine: str,
+    size: int,
+    seed: int,
+    timeout: float,
+    *,
+    layout: str = "county",
+    mem_limit_gb: float | None = None,
+    no_convex: bool = False,
+) -> dict:
     """One engine in a fresh interpreter, so its peak memory and imports are its own."""
-    cmd = [sys.executable, __file__, "--one", engine, str(size), str(seed)]
+    cmd = [sys.executable, __file__, "--one", engine, str(size), str(seed), "--layout", layout]
+    if mem_limit_gb:
+        cmd += ["--mem-limit-gb", str(mem_limit_gb)]
     if no_convex:
         cmd.append("--no-convex")
-    fail = {"engine": engine, "parcels": size}
+    fail = {"engine": engine, "layout": layout, "parcels": size}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {**fail, "error": f"timeout {timeout:.0f} s"}
+    if proc.returncode == MEM_LIMIT_EXIT:
+        return {**fail, "error": f"memory limit {mem_limit_gb:g} GB", "stderr": proc.stderr[-2000:]}
     if proc.returncode != 0:
         return {**fail, "error": proc.stderr.strip()[-2000:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -519,10 +891,23 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="County-scale review benchmark")
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    ap.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="county",
+        help="county: the default county; peers: issue #14's county (round zones, four rivers); "
+        "peers-dense: ten times its parcels and lines per km²",
+    )
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--towns", type=int, default=200, help="towns for the indicators engine")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per engine run")
+    ap.add_argument(
+        "--mem-limit-gb",
+        type=float,
+        default=16.0,
+        help="a run whose resident memory passes this stops itself and is reported (default 16)",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     ap.add_argument("--one", nargs=3, metavar=("ENGINE", "SIZE", "SEED"), help=argparse.SUPPRESS)
     ap.add_argument("--table", type=Path, nargs="+", help="print the table of earlier JSON results")
@@ -539,16 +924,27 @@ def main(argv: list[str] | None = None) -> None:
         print(table([r for f in args.table for r in json.loads(f.read_text())["results"]]))
         return
     if args.one:
-        print(json.dumps(one(args.one[0], int(args.one[1]), int(args.one[2]))))
+        PeakRSS.limit = args.mem_limit_gb * 2**30 if args.mem_limit_gb else None
+        res = one(args.one[0], int(args.one[1]), int(args.one[2]), layout=args.layout)
+        print(json.dumps(res))
         return
     results = []
     host = machine()  # load average before the run: the machine may be shared
+    host["layout"] = args.layout
     jobs = [(e, size) for size in args.sizes for e in args.engines if e != "indicators"]
     if "indicators" in args.engines:
         jobs.append(("indicators", args.towns))
     for rep in range(args.repeat):
         for engine, size in jobs:
-            res = _spawn(engine, size, args.seed, args.timeout, no_convex=args.no_convex)
+            res = _spawn(
+                engine,
+                size,
+                args.seed,
+                args.timeout,
+                layout=args.layout,
+                mem_limit_gb=args.mem_limit_gb,
+                no_convex=args.no_convex,
+            )
             if args.no_convex and engine.startswith("review"):
                 res["engine"] = f"{engine} (no convex)"
             res["repeat"] = rep
