@@ -155,6 +155,32 @@ def test_park_count_follows_the_built_up_area():
     assert park_count(outside, bu) == 0 and park_green_area_m2(outside, bu) == 0.0
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-300, 1200),
+            st.integers(-300, 1200),
+            st.integers(1, 300),
+            st.integers(1, 300),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_a_park_counts_exactly_when_it_adds_area(rects):
+    # Integer corners hit the edge cases: parks touching the built-up edge from outside add 0 m² and
+    # are not counted; any park with area inside is counted once.
+    bu = square_km()
+    parks = [box(x, y, x + w, y + h) for x, y, w, h in rects]
+    for p in parks:
+        one = gdf([p], green_class=["G1"])
+        assert park_count(one, bu) == int(park_green_area_m2(one, bu) > 0)
+    every = gdf(parks, green_class=["G1"] * len(parks))
+    inside = sum(park_green_area_m2(gdf([p], green_class=["G1"]), bu) > 0 for p in parks)
+    assert park_count(every, bu) == inside <= park_count(every)
+
+
 # --- facilities -----------------------------------------------------------------------------------------
 def test_facility_counts_follow_the_built_up_area_except_utility_plants():
     f = gdf(

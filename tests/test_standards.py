@@ -409,3 +409,45 @@ def test_assess_many_takes_precomputed_indicator_tables():
     pd.testing.assert_frame_equal(pairs, from_towns)
     with pytest.raises(tp.TownPlanError, match="cannot assess"):
         tp.assess_many([42], "national-2016", progress=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 4.0, 7.0, 8.0, 12.0, math.nan]),
+            st.sampled_from([0.0, 10.0, 14.0, 15.0, 30.0, math.nan]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_ranking_is_a_total_order_by_score_gap_and_name(values):
+    # Indicator tables only (no geometry): density and road area ratio against national-2016.
+    tables = {
+        f"town{i}": pd.DataFrame(
+            {"key": ["road_network_density_km_per_km2", "road_area_ratio_pct"], "value": list(v)}
+        )
+        for i, v in enumerate(values)
+    }
+    ranked = tp.assess_many(tables, "national-2016", progress=False)
+    assert ranked["rank"].tolist() == list(range(1, len(values) + 1))
+    keys = list(
+        zip(
+            -ranked["score"].round(9),
+            ranked["relative_gap_sum"].round(9),
+            ranked["town"],
+            strict=True,
+        )
+    )
+    assert keys == sorted(keys)
+    assert (ranked["relative_gap_sum"] >= 0).all()
+    # A town that passes everything has gap 0; a town with a not-evaluable target at least 1.
+    assert (ranked.loc[ranked["n_pass"] == 2, "relative_gap_sum"] == 0).all()
+    assert (ranked.loc[ranked["n_not_evaluable"] > 0, "relative_gap_sum"] >= 1).all()
+    for _, row in ranked.iterrows():
+        same_score = (ranked["score"].round(9) == round(row["score"], 9)).sum()
+        if same_score == 1:
+            assert row["tie_break"] == ""
+        else:
+            assert row["tie_break"] in ("relative_gap_sum", "name")
