@@ -76,8 +76,8 @@ def _count_results(
         if t in township_wide:
             out[t] = Result(
                 float(n_all),
-                f"township-wide: every {t} of the facilities layer counted, inside or outside the "
-                f"built-up area (a utility plant serves the town from where it is sited)",
+                f"township-wide: every {t} counted, in or outside the built-up area (a utility "
+                f"plant serving the town)",
             )
             continue
         if clip is None:
