@@ -201,7 +201,11 @@ towns = tp.sample_towns("weicheng")
     md("`assess_many` shows a progress bar while it works (switch it off with `progress=False`):"),
     code("""
 ranking = tp.assess_many(towns, "weicheng-2017")
-ranking[["town", "rank", "score", "n_pass", "n_fail", "n_not_evaluable"]]
+ranking[["town", "rank", "score", "relative_gap_sum", "tie_break", "n_pass", "n_fail", "n_not_evaluable"]]
+"""),
+    md("Equal scores are told apart by how far each town is from its targets, then by name:"),
+    code("""
+print(ranking.attrs["rank_rule"])
 """),
     code("""
 assert list(ranking["rank"]) == sorted(ranking["rank"])
@@ -210,7 +214,8 @@ assert ranking["score"].between(0, 100).all()
     md("## Which targets does each town miss?"),
     code("""
 keys = [c for c in ranking.columns if c not in
-        ("town", "rank", "score", "n_pass", "n_fail", "n_not_evaluable", "n_targets")]
+        ("town", "rank", "score", "relative_gap_sum", "tie_break", "n_pass", "n_fail",
+         "n_not_evaluable", "n_targets")]
 status = ranking.set_index("town")[keys]
 status.T.head(25)
 """),

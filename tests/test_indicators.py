@@ -111,6 +111,102 @@ def test_whole_network_scope_is_noted_on_every_value_measured_without_builtup():
     assert "whole network" not in n["road_network_density_km_per_km2"]
 
 
+def scope_town(green_boxes, green_classes, facilities=None, **kwargs) -> tp.Town:
+    """1 km² built-up with the given green polygons (and facilities); no roads."""
+    layers = {"builtup": square_km(), "green": gdf(green_boxes, green_class=green_classes)}
+    if facilities is not None:
+        layers["facilities"] = facilities
+    return tp.Town("范围镇", layers=layers, population=1000, **kwargs)
+
+
+def test_park_5_km_outside_is_not_counted_and_fails_the_scorecard():
+    # The town's only park lies 5 km east of its 1 km² built-up area: 0 m², 0 parks, and the
+    # Ezhou "one public green leisure place" target fails (it used to pass on a count of 1).
+    town = scope_town([box(6000, 0, 6100, 100)], ["G1"])
+    df = town.indicators()
+    v, n = values(df), notes(df)
+    assert v["park_green_area_m2"] == 0 and v["park_count"] == 0
+    assert n["park_count"] == "1 G1 feature(s) outside the built-up area not counted"
+    card = tp.assess(df, "ezhou-2017").set_index("key")
+    assert card.loc["park_count", "status"] == "fail"
+    assert "outside the built-up area not counted" in card.loc["park_count", "note"]
+    definition = df.set_index("key").loc["park_count", "definition"]
+    assert "inside the built-up area" in definition and "与建成区相交" in definition
+
+
+def test_park_straddling_the_edge_counts_once_and_passes():
+    # Half of a 100 × 100 m park inside the built-up area: 5 000 m² and one park → pass.
+    df = scope_town([box(950, 300, 1050, 400)], ["G1"]).indicators()
+    v, n = values(df), notes(df)
+    assert v["park_count"] == 1 and v["park_green_area_m2"] == pytest.approx(5_000)
+    assert n["park_count"] == ""
+    assert tp.assess(df, "ezhou-2017").set_index("key").loc["park_count", "status"] == "pass"
+
+
+def test_facility_counts_in_the_table_carry_their_scope():
+    f = gdf(
+        [point(500, 500), point(6000, 0), point(3000, 3000), point(200, 200)],
+        facility_type=["parking", "parking", "landfill", "fitness"],
+    )
+    df = scope_town([box(0, 0, 10, 10)], ["G2"], facilities=f).indicators()
+    v, n = values(df), notes(df)
+    table = df.set_index("key")
+    assert v["facility_count_parking"] == 1
+    assert n["facility_count_parking"] == "1 parking outside the built-up area not counted"
+    assert "inside the built-up area" in table.loc["facility_count_parking", "definition"]
+    assert "部分位于建成区内的停车场个数" in table.loc["facility_count_parking", "definition"]
+    # The landfill serves the town from outside: counted township-wide, and both texts say so.
+    assert v["facility_count_landfill"] == 1
+    assert n["facility_count_landfill"].startswith("township-wide: every landfill")
+    assert "全镇域" in table.loc["facility_count_landfill", "definition"]
+    assert v["culture_fitness_venue_count"] == 1 and n["culture_fitness_venue_count"] == ""
+    # A planner who wants the landfill inside the built-up area only says so.
+    strict = scope_town([box(0, 0, 10, 10)], ["G2"], facilities=f).indicators(
+        township_wide_facility_types=()
+    )
+    assert values(strict)["facility_count_landfill"] == 0
+    assert notes(strict)["facility_count_landfill"] == (
+        "1 landfill outside the built-up area not counted"
+    )
+    assert (
+        "inside the built-up area"
+        in strict.set_index("key").loc["facility_count_landfill", "definition"]
+    )
+    with pytest.raises(TownPlanError, match=r"township_wide_facility_types.*\['landfil'\]"):
+        scope_town([box(0, 0, 10, 10)], ["G2"]).indicators(township_wide_facility_types=["landfil"])
+
+
+def test_counts_without_a_built_up_layer_take_the_whole_layer_and_say_so():
+    f = gdf([point(500, 500), point(6000, 0)], facility_type=["parking", "parking"])
+    town = tp.Town(
+        "无建成区",
+        layers={"green": gdf([box(6000, 0, 6100, 100)], green_class=["G1"]), "facilities": f},
+    )
+    v, n = values(town.indicators()), notes(town.indicators())
+    assert v["park_count"] == 1 and v["facility_count_parking"] == 2
+    assert n["park_count"].startswith("no built-up area (layer missing or empty)")
+    assert n["facility_count_parking"].startswith("no built-up area (layer missing or empty)")
+    assert n["park_green_area_m2"].startswith("no built-up area (layer missing or empty)")
+
+
+def test_model_quarter_outside_the_built_up_area_is_not_counted():
+    # A quarter of 150 households, all green (a G2 over it), 2 km outside the built-up area.
+    town = tp.Town(
+        "小区镇",
+        layers={
+            "builtup": square_km(),
+            "residential": gdf([box(3000, 0, 3100, 100)], households=[150]),
+            "green": gdf([box(3000, 0, 3100, 100)], green_class=["G2"]),
+        },
+    )
+    df = town.indicators()
+    v, n = values(df), notes(df)
+    assert v["qualifying_quarters_count"] == 0
+    assert "1 quarter(s) outside the built-up area not considered" in n["qualifying_quarters_count"]
+    assert math.isnan(v["best_quarter_green_ratio_pct"])
+    assert v["residential_households"] == 150  # every quarter of the layer, as defined
+
+
 def test_population_missing_only_per_capita_nan():
     v = values(tiny_town().indicators())
     assert math.isnan(v["road_area_per_capita_m2"]) and math.isnan(v["park_green_per_capita_m2"])
@@ -161,8 +257,41 @@ def test_registry():
     assert not is_known("facility_count_spaceport")
     with pytest.raises(DataFileError, match="Known keys"):
         indicator_info("road_density")
+    with pytest.raises(DataFileError, match=r"'park_cout' \(did you mean 'park_count'\?\)"):
+        indicator_info("park_cout")
+    with pytest.raises(DataFileError, match=r"did you mean 'facility_count_parking'\?"):
+        indicator_info("facility_count_parkng")
     for key, info in INDICATORS.items():
         assert info.name_zh and info.name_en and info.definition, key
+
+
+def test_every_count_definition_states_its_scope_in_both_languages():
+    from townplan_gis.indicators.facilities import TOWNSHIP_WIDE_FACILITY_TYPES
+    from townplan_gis.indicators.registry import facility_types
+
+    spatial = [k for k, i in INDICATORS.items() if i.unit == "count" and i.family != "reported"]
+    assert sorted(spatial) == [
+        "culture_fitness_venue_count",
+        "market_or_commercial_street_count",
+        "park_count",
+        "qualifying_quarters_count",
+    ]
+    for key in spatial:
+        text = INDICATORS[key].definition
+        assert "inside the built-up area" in text and "建成区" in text, key
+    assert set(TOWNSHIP_WIDE_FACILITY_TYPES) == {
+        "landfill",
+        "sewage_plant",
+        "water_plant",
+        "substation",
+        "gas_station",
+    }
+    for t in facility_types():
+        text = indicator_info(f"facility_count_{t}").definition
+        if t in TOWNSHIP_WIDE_FACILITY_TYPES:
+            assert "township-wide" in text and "全镇域" in text, t
+        else:
+            assert "inside the built-up area" in text and "部分位于建成区内" in text, t
 
 
 def test_does_not_modify_town_layers():

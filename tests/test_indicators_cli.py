@@ -62,7 +62,12 @@ def test_assess_one_town_and_ranking(capsys, weicheng_paths):
     )
     assert code == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("town,rank,score,n_pass")
+    assert lines[0].startswith("town,rank,score,relative_gap_sum,tie_break,n_pass")
+    # The table states the ranking rule under its title.
+    assert main(["assess", *weicheng_paths, "--standard", "weicheng-2017", "--no-progress"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[1].startswith("rank: higher score first; equal scores: smaller relative_gap_sum")
+    assert "relative_gap_sum" in table[2] and "tie_break" in table[2]
     assert [line.split(",")[0] for line in lines[1:]] == ["渭城镇", "周陵镇", "北杜镇"]
 
 

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from indicator_helpers import box, gdf, point, square_km
+from indicator_helpers import box, gdf, line, point, square_km
 
 from townplan_gis.errors import CRSError, MissingColumnError, TownPlanError
 from townplan_gis.indicators import (
@@ -134,7 +134,91 @@ def test_green_land_ratio_never_exceeds_coverage(rects):
     assert 0 <= ratio <= cover + 1e-9 <= 100 + 1e-9
 
 
+def test_park_count_follows_the_built_up_area():
+    # In the 1 km² built-up area: A inside, B straddling the east edge (half inside), C 5 km out,
+    # D touching the east edge from outside (0 m² inside), E a G2 inside (not a park).
+    green = gdf(
+        [
+            box(100, 100, 200, 200),
+            box(950, 300, 1050, 400),
+            box(6000, 0, 6100, 100),
+            box(1000, 600, 1100, 700),
+            box(300, 300, 400, 400),
+        ],
+        green_class=["G1", "G1", "G1", "G1", "G2"],
+    )
+    bu = square_km()
+    assert park_count(green, bu) == 2  # A and B: the scope of the park area
+    assert park_green_area_m2(green, bu) == pytest.approx(10_000 + 5_000)
+    assert park_count(green) == 4  # no built-up area given: every G1 feature
+    outside = gdf([box(6000, 0, 6100, 100)], green_class=["G1"])
+    assert park_count(outside, bu) == 0 and park_green_area_m2(outside, bu) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-300, 1200),
+            st.integers(-300, 1200),
+            st.integers(1, 300),
+            st.integers(1, 300),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_a_park_counts_exactly_when_it_adds_area(rects):
+    # Integer corners hit the edge cases: parks touching the built-up edge from outside add 0 m² and
+    # are not counted; any park with area inside is counted once.
+    bu = square_km()
+    parks = [box(x, y, x + w, y + h) for x, y, w, h in rects]
+    for p in parks:
+        one = gdf([p], green_class=["G1"])
+        assert park_count(one, bu) == int(park_green_area_m2(one, bu) > 0)
+    every = gdf(parks, green_class=["G1"] * len(parks))
+    inside = sum(park_green_area_m2(gdf([p], green_class=["G1"]), bu) > 0 for p in parks)
+    assert park_count(every, bu) == inside <= park_count(every)
+
+
 # --- facilities -----------------------------------------------------------------------------------------
+def test_facility_counts_follow_the_built_up_area_except_utility_plants():
+    f = gdf(
+        [
+            point(500, 500),  # parking inside
+            point(6000, 0),  # parking 5 km out
+            point(1000, 500),  # parking on the edge: counts
+            box(1000, 0, 1100, 100),  # market touching the edge from outside: 0 m² inside
+            line((900, 50), (1100, 50)),  # commercial street straddling the edge
+            point(3000, 3000),  # landfill outside: township-wide
+            point(-400, 500),  # sewage plant outside: township-wide
+        ],
+        facility_type=[
+            "parking",
+            "parking",
+            "parking",
+            "market",
+            "commercial_street",
+            "landfill",
+            "sewage_plant",
+        ],
+    )
+    counts = facility_counts(f, square_km())
+    assert counts[
+        ["parking", "market", "commercial_street", "landfill", "sewage_plant"]
+    ].tolist() == [
+        2,
+        0,
+        1,
+        1,
+        1,
+    ]
+    strict = facility_counts(f, square_km(), township_wide=())
+    assert strict["landfill"] == 0 and strict["sewage_plant"] == 0
+    everything = facility_counts(f)
+    assert everything["parking"] == 3 and everything["market"] == 1
+
+
 def test_facility_counts_include_zeros():
     f = gdf(
         [point(0, 0), point(1, 1), point(2, 2)],

@@ -146,10 +146,21 @@ def test_missing_file_and_unknown_override():
     lines = gpd.GeoDataFrame(
         {"line_type": ["green"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4546"
     )
-    with pytest.raises(DataFileError, match="unknown tolerance parameter 'min_areaa'"):
+    with pytest.raises(
+        DataFileError,
+        match=r"review\(tolerance=\{\.\.\.\}\): unknown key 'min_areaa' \(did you mean "
+        r"'min_area_m2'\?\) in the tolerance overrides \(rules default\)",
+    ):
         tp.review(lines.assign(project_type="park"), lines, tolerance={"min_areaa": 1})
-    with pytest.raises(DataFileError, match="unknown setback 'motorway'"):
+    with pytest.raises(
+        DataFileError,
+        match=r"unknown key 'motorway' in the setback overrides.*Accepted keys: arterial",
+    ):
         tp.review(lines.assign(project_type="park"), lines, setback_m={"motorway": 1})
+    with pytest.raises(
+        DataFileError, match=r"unknown key 'arterail' \(did you mean 'arterial'\?\)"
+    ):
+        tp.review(lines.assign(project_type="park"), lines, setback_m={"arterail": 10})
 
 
 def test_overrides_do_not_leak_into_the_default():
@@ -157,3 +168,106 @@ def test_overrides_do_not_leak_into_the_default():
     changed = base.with_overrides(tolerance={"min_area_m2": 9})
     assert changed.tolerance["min_area_m2"] == 9.0
     assert load_rules().tolerance["min_area_m2"] == 1.0 and base.tolerance["min_area_m2"] == 1.0
+
+
+# --- schema: unknown sections and keys, value shapes ----------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[tolerence]\nmin_area_m2 = 5\n",
+            "unknown key 'tolerence' (did you mean 'tolerance'?) in the top level ([section] names)",
+        ),
+        (
+            "[tolerance]\nmin_area = 5\n",
+            "unknown key 'min_area' (did you mean 'min_area_m2'?) in [tolerance]",
+        ),
+        (
+            "[setbacks.distance_m]\narterail = 10\n",
+            "unknown key 'arterail' (did you mean 'arterial'?) in [setbacks.distance_m]",
+        ),
+        (
+            "[setbacks.red]\ngrdae = 'review'\n",
+            "unknown key 'grdae' (did you mean 'grade'?) in [setbacks.red]",
+        ),
+        (
+            "[derive.red_width_m]\nmain = 30\n",
+            "unknown key 'main' in [derive.red_width_m]. Accepted keys: arterial, secondary",
+        ),
+        (
+            "[[rules]]\nline_type = 'red'\n",
+            "unknown key 'rules' (did you mean 'rule'?) in the top level ([section] names)",
+        ),
+        (
+            "[[rule]]\nline_type = 'red'\nproject_type = ['road']\ngrade = 'review'\n",
+            "unknown key 'project_type' (did you mean 'project_types'?) in [[rule]] #1",
+        ),
+        ("[meta]\nverison = '2'\n", "unknown key 'verison' (did you mean 'version'?) in [meta]"),
+        (
+            "[tolerance]\nmin_area_m2 = inf\n",
+            "[tolerance] min_area_m2 = inf must be a finite number ≥ 0",
+        ),
+        ("[tolerance]\nnoise_m2 = nan\n", "[tolerance] noise_m2 = nan must be a finite number ≥ 0"),
+        (
+            "[tolerance]\nmin_area_m2 = '5'\n",
+            "[tolerance] min_area_m2 = '5' must be a number, like the default 1.0",
+        ),
+        (
+            "[setbacks.distance_m]\nblue = -10\n",
+            "[setbacks.distance_m] blue = -10 must be a finite number ≥ 0",
+        ),
+        (
+            "[tolerance]\nnever_ignore = 'blue'\n",
+            "[tolerance] never_ignore = 'blue' must be a list, like the default",
+        ),
+        ("tolerance = 5\n", "[tolerance] must be a table, got 5"),
+        (
+            "[derive.yellow]\npoint_radius_m = 0\n",
+            "[derive.yellow] point_radius_m = 0 must be a finite number > 0",
+        ),
+        (
+            "[derive.yellow]\nfacility_types = ['landfil']\n",
+            "[derive.yellow] facility_types ['landfil'] unknown (did you mean 'landfill'?)",
+        ),
+        (
+            "[setbacks]\nproject_types = ['buildings']\n",
+            "[setbacks] project_types ['buildings'] unknown (did you mean 'building'?)",
+        ),
+    ],
+)
+def test_rule_file_schema_refuses_unknown_keys_and_bad_values(tmp_path, text, message):
+    f = _write(tmp_path, text)
+    with pytest.raises(DataFileError) as info:
+        load_rules(f)
+    assert str(info.value).startswith(f"{f}: ")
+    assert message in str(info.value)
+
+
+def test_rule_file_accepts_optional_meta_and_what_the_default_declares(tmp_path, monkeypatch):
+    from townplan_gis.review import rules as rules_module
+
+    f = _write(tmp_path, "[meta]\nauthor = 'planning office'\ndate = '2026-03-01'\n")
+    assert load_rules(f).meta["author"] == "planning office"
+    # A key added to the packaged default is accepted in a user file at once, shaped like it.
+    data = rules_module._default_data()
+    extended = {**data, "setbacks": {**data["setbacks"], "red": {**data["setbacks"]["red"]}}}
+    extended["setbacks"]["red"]["shortfall_grade"] = "review"
+    monkeypatch.setattr(rules_module, "_default_data", lambda: extended)
+    g = _write(tmp_path, "[setbacks.red]\nshortfall_grade = 'forbidden'\n")
+    assert load_rules(g).setbacks["red"]["shortfall_grade"] == "forbidden"
+    h = _write(tmp_path, "[setbacks.red]\nshortfall_grade = 3\n")
+    with pytest.raises(DataFileError, match=r"shortfall_grade = 3 must be a string"):
+        load_rules(h)
+
+
+def test_override_values_are_validated_like_the_file():
+    base = load_rules()
+    with pytest.raises(DataFileError, match=r"min_area_m2 = 'x' must be a finite number ≥ 0"):
+        base.with_overrides(tolerance={"min_area_m2": "x"})
+    with pytest.raises(DataFileError, match=r"min_area_m2 = inf must be a finite number ≥ 0"):
+        base.with_overrides(tolerance={"min_area_m2": float("inf")})
+    with pytest.raises(DataFileError, match=r"never_ignore = 'blue' must be a list"):
+        base.with_overrides(tolerance={"never_ignore": "blue"})
+    with pytest.raises(DataFileError, match=r"\[setback_m\] blue = nan must be a finite number"):
+        base.with_overrides(setback_m={"blue": float("nan")})
+    assert base.with_overrides(setback_types="road").setbacks["project_types"] == ["road"]

@@ -96,9 +96,12 @@ def test_unknown_standard_lists_the_packaged_ones():
             r"target #1 .*unit 'm/km2' does not match",
         ),
         (GOOD.replace("road_network_density_km_per_km2", "road_density"), r"unknown indicator key"),
-        (GOOD.replace("threshold = 8.0", 'threshold = "8"'), r"threshold must be a number"),
+        (GOOD.replace("threshold = 8.0", 'threshold = "8"'), r"threshold must be a finite number"),
         (GOOD.replace('source = "test"\n', ""), r"required field 'source' is missing"),
-        (GOOD.replace('source = "test"', 'source = "t"\ncolour = "red"'), r"unknown field"),
+        (
+            GOOD.replace('source = "test"', 'source = "t"\ncolour = "red"'),
+            r"unknown key 'colour' in target #1 \(key 'road_network_density_km_per_km2'\)",
+        ),
         (
             GOOD.replace('comparator = ">="', 'comparator = "between"'),
             r"needs threshold = \[low, high\]",
@@ -220,9 +223,23 @@ note = "from the sanitation office"
 
 
 # --- ranking ----------------------------------------------------------------------------------------------
-def test_assess_many_ranks_with_ties():
+RANK_COLUMNS = [
+    "town",
+    "rank",
+    "score",
+    "relative_gap_sum",
+    "tie_break",
+    "n_pass",
+    "n_fail",
+    "n_not_evaluable",
+    "n_targets",
+]
+
+
+def test_assess_many_equal_scores_and_gaps_are_ordered_by_name():
     # Densities 10, 4, 10, 9 km/km² and road area ratios 20, 8, 20, 18 % (n × 20 m × 1 km in 1 km²):
-    # three towns pass both targets and share rank 1; the fourth scores 0 and ranks 4 (1, 1, 1, 4).
+    # three towns pass both targets (score 100, gap sum 0): equal on both, so the name decides
+    # (丁 U+4E01 < 丙 U+4E19 < 甲 U+7532). The fourth scores 0: (8 − 4)/8 + (15 − 8)/15 = 0.9667.
     towns = [
         town("甲", n_roads=10),
         town("乙", n_roads=4),
@@ -230,38 +247,108 @@ def test_assess_many_ranks_with_ties():
         town("丁", n_roads=9),
     ]
     ranked = tp.assess_many(towns, "national-2016", progress=False)
-    assert ranked["town"].tolist() == ["甲", "丙", "丁", "乙"]
-    assert ranked["rank"].tolist() == [1, 1, 1, 4]
+    assert list(ranked.columns[:9]) == RANK_COLUMNS
+    assert ranked["town"].tolist() == ["丁", "丙", "甲", "乙"]
+    assert ranked["rank"].tolist() == [1, 2, 3, 4]
+    assert ranked["tie_break"].tolist() == ["name", "name", "name", ""]
     assert ranked["score"].tolist() == pytest.approx([100, 100, 100, 0])
+    assert ranked["relative_gap_sum"].tolist() == pytest.approx([0, 0, 0, 0.5 + 7 / 15])
     assert ranked["n_pass"].tolist() == [2, 2, 2, 0]
-    assert list(ranked.columns[:7]) == [
-        "town",
-        "rank",
-        "score",
-        "n_pass",
-        "n_fail",
-        "n_not_evaluable",
-        "n_targets",
-    ]
     assert ranked.loc[3, "road_network_density_km_per_km2"] == "fail"
+    assert ranked.attrs["rank_rule"] == tp.standards.RANK_RULE
+
+
+def test_assess_many_all_failing_towns_ranked_by_relative_gap_then_name():
+    # national-2016: density ≥ 8 km/km², road area ratio ≥ 15 %. With n roads: density n, ratio 2n %.
+    # Every town fails both targets (score 0); relative gap sum (8 − n)/8 + (15 − 2n)/15:
+    #   n = 7: 1/8 + 1/15 = 0.191667   n = 5: 3/8 + 5/15 = 0.708333   n = 3: 5/8 + 9/15 = 1.225
+    # The names run against the gaps, so the gap decides; C and D are equal on both: name.
+    towns = [
+        town("A", n_roads=3),
+        town("B", n_roads=5),
+        town("D", n_roads=7),
+        town("C", n_roads=7),
+    ]
+    ranked = tp.assess_many(towns, "national-2016", progress=False)
+    assert ranked["score"].tolist() == [0, 0, 0, 0]
+    assert ranked["town"].tolist() == ["C", "D", "B", "A"]
+    assert ranked["rank"].tolist() == [1, 2, 3, 4]
+    assert ranked["relative_gap_sum"].tolist() == pytest.approx(
+        [1 / 8 + 1 / 15, 1 / 8 + 1 / 15, 3 / 8 + 5 / 15, 5 / 8 + 9 / 15]
+    )
+    assert ranked["tie_break"].tolist() == ["name", "name", "relative_gap_sum", "relative_gap_sum"]
+
+
+def test_not_evaluable_never_ranks_above_a_measured_shortfall():
+    # E has no roads: both targets not evaluable. Each adds max(1, worst measured relative gap):
+    # density: worst 5/8 → 1; ratio: worst 9/15 → 1; E's sum 2.0 > A's 1.225, so E is last.
+    # F fails density by 7/8 (n = 1) and ratio by 13/15: sum 1.7333 — still ahead of E.
+    empty = tp.Town("E", layers={"builtup": square_km()})
+    towns = [empty, town("A", n_roads=3), town("F", n_roads=1)]
+    ranked = tp.assess_many(towns, "national-2016", progress=False)
+    assert ranked["town"].tolist() == ["A", "F", "E"]
+    assert ranked["relative_gap_sum"].tolist() == pytest.approx(
+        [5 / 8 + 9 / 15, 7 / 8 + 13 / 15, 2.0]
+    )
+    assert ranked.loc[2, "n_not_evaluable"] == 2 and ranked.loc[2, "score"] == 0
+
+
+def test_not_evaluable_adds_the_worst_measured_gap_when_above_one(tmp_path):
+    # road_area_ratio_pct <= 5 %: n = 10 gives 20 %, relative gap (20 − 5)/5 = 3. A town without
+    # roads cannot be evaluated and adds max(1, 3) = 3: equal to the measured town, so the name
+    # decides ("A" before "Z").
+    path = write(
+        tmp_path,
+        HEAD + '[[targets]]\nkey = "road_area_ratio_pct"\ncomparator = "<="\nthreshold = 5\n'
+        'unit = "%"\nsource = "t"\n',
+    )
+    empty = tp.Town("A", layers={"builtup": square_km()})
+    ranked = tp.assess_many([town("Z", n_roads=10), empty], path, progress=False)
+    assert ranked["relative_gap_sum"].tolist() == pytest.approx([3.0, 3.0])
+    assert ranked["town"].tolist() == ["A", "Z"] and ranked["tie_break"].tolist() == ["name"] * 2
+
+
+@pytest.mark.parametrize(
+    ("comparator", "threshold", "value", "expected"),
+    [
+        (">=", 8.0, 6.0, 0.25),
+        (">=", 8.0, 9.0, 0.0),
+        (">", 8.0, 8.0, 0.0),  # fails, but by nothing
+        ("<=", 0.0, 3.0, 3.0),  # threshold 0: the absolute gap
+        ("<", -4.0, 0.0, 1.0),
+        ("==", 2.0, 3.0, 0.5),
+        ("between", (80.0, 100.0), 110.0, 0.1),  # the missed bound: 10 / 100
+        ("between", (80.0, 100.0), 70.0, 0.125),  # 10 / 80
+        ("between_left_open", (0.0, 10.0), -2.0, 2.0),  # missed bound 0: absolute
+        (">=", 8.0, math.nan, math.nan),
+    ],
+)
+def test_relative_shortfall(comparator, threshold, value, expected):
+    got = Target("k", comparator, threshold, "%", "s").relative_shortfall(value)
+    assert (math.isnan(expected) and math.isnan(got)) or got == pytest.approx(expected)
 
 
 def test_assess_many_partial_ties_and_not_evaluable_counts():
-    # 8 roads pass both targets (8 km/km², 16 %); 7 roads fail both (7 km/km², 14 %): ranks 1, 1, 3, 3.
-    # A town without roads cannot be evaluated: both targets not_evaluable, score 0.
+    # 8 roads pass both targets (8 km/km², 16 %); 7 roads fail both (7 km/km², 14 %) by the same
+    # relative gaps: A, D and B, C are equal pairs, ordered by name: 1, 2, 3, 4.
     towns = [town("A", n_roads=8), town("B", n_roads=7), town("C", n_roads=7), town("D", n_roads=8)]
     ranked = tp.assess_many(towns, "national-2016", progress=False)
-    assert ranked["rank"].tolist() == [1, 1, 3, 3]
+    assert ranked["town"].tolist() == ["A", "D", "B", "C"]
+    assert ranked["rank"].tolist() == [1, 2, 3, 4]
+    assert ranked["tie_break"].tolist() == ["name"] * 4
     empty = tp.Town("E", layers={"builtup": square_km()})
     ranked = tp.assess_many([empty], "national-2016", progress=False)
     assert ranked.loc[0, "n_not_evaluable"] == 2 and ranked.loc[0, "score"] == 0
+    assert ranked.loc[0, "relative_gap_sum"] == 2.0 and ranked.loc[0, "tie_break"] == ""
 
 
 def test_assess_many_reads_paths_and_handles_no_towns(tmp_path):
     p = tp.write_town(town("路径镇", n_roads=9), tmp_path / "t.gpkg")
     ranked = tp.assess_many([p], "national-2016", progress=False)
     assert ranked.loc[0, "town"] == "路径镇"
-    assert tp.assess_many([], "national-2016", progress=False).empty
+    none = tp.assess_many([], "national-2016", progress=False)
+    assert none.empty and list(none.columns[:9]) == RANK_COLUMNS
+    assert none.attrs["rank_rule"] == tp.standards.RANK_RULE
 
 
 def test_assess_many_progress_bar_is_switchable_and_on_stderr(capsys, monkeypatch):
@@ -279,16 +366,17 @@ def test_weicheng_competition_ranks_the_six_towns():
     assert len(ranked) == 6
     assert ranked["score"].is_monotonic_decreasing
     assert ranked["score"].nunique() >= 4  # the towns differ
-    statuses = ranked.iloc[:, 7:]
+    statuses = ranked.iloc[:, len(RANK_COLUMNS) :]
     assert set(statuses.stack()) <= {"pass", "fail", "not_evaluable"}
     # Every target has weight 1: score = 100 · passes / targets, counted from the status columns.
     n_targets = len(tp.load_standard("weicheng-2017").targets)
     passes = (statuses == "pass").sum(axis=1)
     assert (ranked["n_targets"] == n_targets).all() and (ranked["n_pass"] == passes).all()
     assert ranked["score"].tolist() == pytest.approx((100 * passes / n_targets).tolist())
-    # Competition ranking: a town's rank is 1 + the number of towns with a higher score.
-    scores = ranked["score"].tolist()
-    assert ranked["rank"].tolist() == [1 + sum(o > s for o in scores) for s in scores]
+    # Every town has its own rank; among equal scores the relative gap sum never decreases.
+    assert ranked["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    for _, same in ranked.groupby("score"):
+        assert same["relative_gap_sum"].is_monotonic_increasing
 
 
 @settings(max_examples=200, deadline=None)
@@ -321,3 +409,45 @@ def test_assess_many_takes_precomputed_indicator_tables():
     pd.testing.assert_frame_equal(pairs, from_towns)
     with pytest.raises(tp.TownPlanError, match="cannot assess"):
         tp.assess_many([42], "national-2016", progress=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 4.0, 7.0, 8.0, 12.0, math.nan]),
+            st.sampled_from([0.0, 10.0, 14.0, 15.0, 30.0, math.nan]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_ranking_is_a_total_order_by_score_gap_and_name(values):
+    # Indicator tables only (no geometry): density and road area ratio against national-2016.
+    tables = {
+        f"town{i}": pd.DataFrame(
+            {"key": ["road_network_density_km_per_km2", "road_area_ratio_pct"], "value": list(v)}
+        )
+        for i, v in enumerate(values)
+    }
+    ranked = tp.assess_many(tables, "national-2016", progress=False)
+    assert ranked["rank"].tolist() == list(range(1, len(values) + 1))
+    keys = list(
+        zip(
+            -ranked["score"].round(9),
+            ranked["relative_gap_sum"].round(9),
+            ranked["town"],
+            strict=True,
+        )
+    )
+    assert keys == sorted(keys)
+    assert (ranked["relative_gap_sum"] >= 0).all()
+    # A town that passes everything has gap 0; a town with a not-evaluable target at least 1.
+    assert (ranked.loc[ranked["n_pass"] == 2, "relative_gap_sum"] == 0).all()
+    assert (ranked.loc[ranked["n_not_evaluable"] > 0, "relative_gap_sum"] >= 1).all()
+    for _, row in ranked.iterrows():
+        same_score = (ranked["score"].round(9) == round(row["score"], 9)).sum()
+        if same_score == 1:
+            assert row["tie_break"] == ""
+        else:
+            assert row["tie_break"] in ("relative_gap_sum", "name")

@@ -135,6 +135,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     ranked = assess_many(towns, std, progress=not args.no_progress)
     if args.format == "table":
         print(f"{std.name} ({std.title_zh}): {len(ranked)} towns ranked")
+        print(ranked.attrs["rank_rule"])
     _print_frame(ranked, args.format)
     return EXIT_OK
 

@@ -13,13 +13,17 @@ A standard is a TOML file — packaged ones in ``townplan_gis/data/standards`` (
     weight = 1.0                   # optional, for the score
     reported = false               # optional: true lets a key outside the registry name a reported statistic
 
-Missing data is ``not_evaluable`` — never ``pass``.
+The file is validated against this schema: an unknown section or key (``[standrad]``, ``thresold``)
+is refused with the closest accepted spelling, never ignored; thresholds and weights must be finite
+numbers (a threshold of ``inf`` with ``>=`` would always fail, one of ``-inf`` always pass), weights
+> 0, a range two ordered numbers. Missing data is ``not_evaluable`` — never ``pass``.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -30,11 +34,12 @@ from typing import Any
 import pandas as pd
 
 from townplan_gis._display import as_scorecard
-from townplan_gis._toml import load_toml, load_toml_text
+from townplan_gis._toml import check_keys, did_you_mean, load_toml, load_toml_text
 from townplan_gis.errors import DataFileError, TownPlanError
 
 __all__ = [
     "COMPARATORS",
+    "RANK_RULE",
     "SCORECARD_COLUMNS",
     "Standard",
     "Target",
@@ -61,8 +66,15 @@ SCORECARD_COLUMNS = [
 ]
 COMPARATORS = (">=", ">", "<=", "<", "==", "between", "between_left_open")
 _RANGE = ("between", "between_left_open")
-_TARGET_FIELDS = {"key", "comparator", "threshold", "unit", "source", "note", "weight", "reported"}
-_STANDARD_FIELDS = {"name", "title_zh", "title_en", "source", "year", "version", "note"}
+_TARGET_FIELDS = ("key", "comparator", "threshold", "unit", "source", "note", "weight", "reported")
+_STANDARD_FIELDS = ("name", "title_zh", "title_en", "source", "year", "version", "note")
+_TOP_LEVEL = ("standard", "targets")
+RANK_RULE = (
+    "rank: higher score first; equal scores: smaller relative_gap_sum first (Σ over failed targets of "
+    "|gap| / |threshold|, the missed bound for a range, the absolute gap when that threshold is 0; "
+    "a not-evaluable target adds the largest relative gap any ranked town has on it, at least 1); "
+    "then town name (Unicode order). tie_break names what decided a town's place among equal scores."
+)
 # Relative tolerance of comparisons, so 99.99999999999 % of rounding noise meets a 100 % target.
 _RTOL = 1e-9
 
@@ -111,6 +123,31 @@ class Target:
             ok = gap >= -eps
         return ("pass" if ok else "fail"), gap
 
+    def relative_shortfall(self, value: float) -> float:
+        """How far ``value`` is from this target, relative to the threshold it misses.
+
+        .. math:: r = \\frac{|\\text{gap}|}{|t|}\\ \\text{(failed)},\\quad r = 0\\ \\text{(passed)}
+
+        ``t`` is the threshold, or for a range the bound that is missed; when that bound is 0 the
+        relative gap is undefined and ``r`` is the absolute gap in the target's unit.
+
+        Returns
+        -------
+        float
+            0 for a pass, ``r`` ≥ 0 for a fail, NaN when the value is missing (not evaluable).
+        """
+        status, gap = self.evaluate(value)
+        if status == "not_evaluable":
+            return math.nan
+        if status == "pass":
+            return 0.0
+        bound = self.threshold
+        if self.comparator in _RANGE:
+            lo, hi = self.threshold  # type: ignore[misc]
+            bound = lo if float(value) - lo <= hi - float(value) else hi
+        bound = abs(float(bound))  # type: ignore[arg-type]
+        return abs(gap) / bound if bound > 0 else abs(gap)
+
 
 @dataclass(frozen=True)
 class Standard:
@@ -149,10 +186,57 @@ def list_standards() -> list[str]:
     return list(_standard_names())
 
 
+# What an infinite or NaN number would do, for the message that refuses it.
+_WHY_FINITE = {
+    "threshold": "a target that can never, or always, be met checks nothing",
+    "weight": "an infinite weight would make every other target irrelevant",
+}
+# Comparators as people mistype them, and the spelling meant.
+_COMPARATOR_HINTS = {"=>": ">=", "=<": "<=", "≥": ">=", "≤": "<=", "=": "==", "≠": None}
+
+
 def _number(value: Any, where: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise DataFileError(f"{where}: {what} must be a number, got {value!r}.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DataFileError(
+            f"{where}: {what} must be a finite number, got {value!r}. Fix: write a number such as "
+            f"{what} = 1.0 (inf and nan are refused: {_WHY_FINITE[what]})."
+        )
     return float(value)
+
+
+def _text(entry: Mapping[str, Any], field: str, where: str, *, required: bool = False) -> str:
+    value = entry.get(field, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise DataFileError(
+            f"{where}: '{field}' must be a{' non-empty' if required else ''} string, got {value!r}."
+        )
+    return value
+
+
+def _parse_threshold(raw: Any, comparator: str, where: str) -> Any:
+    if comparator not in _RANGE:
+        if isinstance(raw, list):
+            raise DataFileError(
+                f"{where}: threshold {raw!r} is a range but comparator '{comparator}' takes one "
+                f'number. Fix: use comparator = "between" for a range, or one number.'
+            )
+        return _number(raw, where, "threshold")
+    if not isinstance(raw, list) or len(raw) != 2:
+        raise DataFileError(
+            f"{where}: comparator '{comparator}' needs threshold = [low, high], got {raw!r}."
+        )
+    lo, hi = (_number(x, where, "threshold") for x in raw)
+    if lo > hi:
+        raise DataFileError(
+            f"{where}: threshold [{lo:g}, {hi:g}] is reversed (low > high) for '{comparator}'. "
+            f"Fix: write [{hi:g}, {lo:g}]."
+        )
+    if comparator == "between_left_open" and lo == hi:
+        raise DataFileError(
+            f"{where}: threshold ({lo:g}, {hi:g}] is empty for 'between_left_open': no value "
+            f"could pass. Fix: widen the range, or use comparator '==' with one number."
+        )
+    return (lo, hi)
 
 
 def _parse_target(entry: Any, i: int, source: str) -> Target:
@@ -162,13 +246,9 @@ def _parse_target(entry: Any, i: int, source: str) -> Target:
     if not isinstance(entry, Mapping):
         raise DataFileError(f"{where}: must be a table ([[targets]]), got {entry!r}.")
     key = entry.get("key")
-    if isinstance(key, str):
-        where += f" (key '{key}')"
-    unknown = sorted(set(entry) - _TARGET_FIELDS)
-    if unknown:
-        raise DataFileError(
-            f"{where}: unknown field(s) {unknown}; accepted: {sorted(_TARGET_FIELDS)}."
-        )
+    label = f"target #{i}" + (f" (key '{key}')" if isinstance(key, str) else "")
+    where = f"{source}: {label}"
+    check_keys(entry, _TARGET_FIELDS, where=label, source=source)
     for f in ("key", "comparator", "threshold", "unit", "source"):
         if f not in entry:
             raise DataFileError(f"{where}: required field '{f}' is missing.")
@@ -178,24 +258,16 @@ def _parse_target(entry: Any, i: int, source: str) -> Target:
     if not isinstance(reported, bool):
         raise DataFileError(f"{where}: 'reported' must be true or false, got {reported!r}.")
     comparator = entry["comparator"]
-    if comparator not in COMPARATORS:
-        raise DataFileError(
-            f"{where}: comparator {comparator!r} is not one of {list(COMPARATORS)}."
+    if not isinstance(comparator, str) or comparator not in COMPARATORS:
+        meant = _COMPARATOR_HINTS.get(str(comparator).strip())
+        hint = (
+            f" (did you mean '{meant}'?)" if meant else did_you_mean(str(comparator), COMPARATORS)
         )
-    raw = entry["threshold"]
-    if comparator in _RANGE:
-        if not isinstance(raw, list) or len(raw) != 2:
-            raise DataFileError(
-                f"{where}: comparator '{comparator}' needs threshold = [low, high], got {raw!r}."
-            )
-        threshold: Any = tuple(_number(x, where, "threshold") for x in raw)
-        if threshold[0] > threshold[1]:
-            raise DataFileError(f"{where}: threshold low {threshold[0]} > high {threshold[1]}.")
-    else:
-        threshold = _number(raw, where, "threshold")
-    unit = entry["unit"]
-    if not isinstance(unit, str):
-        raise DataFileError(f"{where}: 'unit' must be a string, got {unit!r}.")
+        raise DataFileError(
+            f"{where}: comparator {comparator!r} is not one of {list(COMPARATORS)}{hint}."
+        )
+    threshold = _parse_threshold(entry["threshold"], comparator, where)
+    unit = _text(entry, "unit", where)
     if not reported or is_known(key):
         try:
             expected = indicator_info(key).unit
@@ -209,37 +281,34 @@ def _parse_target(entry: Any, i: int, source: str) -> Target:
             )
     weight = _number(entry.get("weight", 1.0), where, "weight")
     if weight <= 0:
-        raise DataFileError(f"{where}: weight must be > 0, got {weight}.")
-    for f in ("source", "note"):
-        if f in entry and not isinstance(entry[f], str):
-            raise DataFileError(f"{where}: '{f}' must be a string, got {entry[f]!r}.")
+        raise DataFileError(f"{where}: weight must be > 0, got {weight:g}.")
     return Target(
         key=key,
         comparator=comparator,
         threshold=threshold,
         unit=unit,
-        source=entry["source"],
-        note=entry.get("note", ""),
+        source=_text(entry, "source", where, required=True),
+        note=_text(entry, "note", where),
         weight=weight,
         reported=reported,
     )
 
 
 def _parse(data: dict[str, Any], source: str) -> Standard:
+    check_keys(data, _TOP_LEVEL, where="the top level", source=source)
     head = data.get("standard")
     if not isinstance(head, Mapping):
         raise DataFileError(f"{source}: missing the [standard] table (name, title_zh, source).")
-    unknown = sorted(set(head) - _STANDARD_FIELDS)
-    if unknown:
-        raise DataFileError(
-            f"{source}: [standard] has unknown field(s) {unknown}; accepted: {sorted(_STANDARD_FIELDS)}."
-        )
-    if not isinstance(head.get("name"), str) or not head["name"]:
+    check_keys(head, _STANDARD_FIELDS, where="[standard]", source=source)
+    if not isinstance(head.get("name"), str) or not head["name"].strip():
         raise DataFileError(f'{source}: [standard] needs name = "…".')
-    extra = sorted(set(data) - {"standard", "targets"})
-    if extra:
+    for f in ("title_zh", "title_en", "source", "version", "note"):
+        _text(head, f, f"{source}: [standard]")
+    if "year" in head and (
+        isinstance(head["year"], bool) or not isinstance(head["year"], int | str)
+    ):
         raise DataFileError(
-            f"{source}: unknown top-level entries {extra}; expected [standard] and [[targets]]."
+            f"{source}: [standard] year must be a number or a string, got {head['year']!r}."
         )
     entries = data.get("targets")
     if not isinstance(entries, list) or not entries:
@@ -252,9 +321,9 @@ def _parse(data: dict[str, Any], source: str) -> Standard:
         seen.add(t.key)
     return Standard(
         name=head["name"],
-        title_zh=str(head.get("title_zh", "")),
-        title_en=str(head.get("title_en", "")),
-        source=str(head.get("source", "")),
+        title_zh=head.get("title_zh", ""),
+        title_en=head.get("title_en", ""),
+        source=head.get("source", ""),
         targets=targets,
         path=source,
     )
@@ -409,8 +478,18 @@ def assess_many(
 
     .. math:: \\text{score} = 100 \\cdot \\frac{\\sum_{t\\ \\text{pass}} w_t}{\\sum_t w_t}
 
-    A target that cannot be evaluated counts as not passed. Towns with equal scores share a rank
-    (competition ranking 1, 2, 2, 4).
+    A target that cannot be evaluated counts as not passed. Equal scores are told apart by how far
+    each town is from its targets, the sum of relative gaps
+
+    .. math:: G = \\sum_{t\\ \\text{fail}} \\frac{|\\text{gap}_t|}{|\\text{threshold}_t|}
+              + \\sum_{t\\ \\text{not evaluable}} \\max\\left(1, \\max_{\\text{towns}} r_t\\right)
+
+    (smaller first; the missed bound for a range; the absolute gap in the target's unit when that
+    threshold is 0; unweighted), and then by town name, so every town has its own rank (1, 2, 3 …)
+    even when all of them fail every target. A not-evaluable target adds the largest relative gap
+    r_t that any ranked town has on it, and at least 1 (a 100 % shortfall): on each target a missing
+    value never counts as closer than a measured shortfall. The rule is :data:`RANK_RULE`, also in
+    ``attrs["rank_rule"]`` of the result.
 
     Parameters
     ----------
@@ -427,8 +506,11 @@ def assess_many(
     Returns
     -------
     pandas.DataFrame
-        One row per town, sorted by rank: ``town, rank, score, n_pass, n_fail, n_not_evaluable,
-        n_targets``, then one status column per target key.
+        One row per town, sorted by rank: ``town, rank, score, relative_gap_sum, tie_break, n_pass,
+        n_fail, n_not_evaluable, n_targets``, then one status column per target key. ``tie_break``
+        is ``""`` when the town's score is unique, ``"relative_gap_sum"`` when the gap sum set it
+        apart from the towns with its score, ``"name"`` when score and gap sum are both equal to
+        another town's.
 
     Examples
     --------
@@ -442,7 +524,7 @@ def assess_many(
     std = load_standard(standard)
     towns = list(towns.items()) if isinstance(towns, Mapping) else list(towns)
     weights = [t.weight for t in std.targets]
-    rows = []
+    rows, shortfalls = [], []
     for item in progress_bar(towns, desc=f"assess {std.name}", unit="town", progress=progress):
         name, town = _resolve_town(item)
         card = assess(town, std, **indicator_options)
@@ -458,10 +540,15 @@ def assess_many(
         }
         row.update(zip(card["key"], status, strict=True))
         rows.append(row)
+        shortfalls.append(
+            [t.relative_shortfall(v) for t, v in zip(std.targets, card["value"], strict=True)]
+        )
     columns = [
         "town",
         "rank",
         "score",
+        "relative_gap_sum",
+        "tie_break",
         "n_pass",
         "n_fail",
         "n_not_evaluable",
@@ -469,8 +556,35 @@ def assess_many(
         *std.keys,
     ]
     if not rows:
-        return pd.DataFrame(columns=columns)
+        out = pd.DataFrame(columns=columns)
+        out.attrs["rank_rule"] = RANK_RULE
+        return out
     out = pd.DataFrame(rows)
-    # Scores are sums of weights over a common total; round away float noise before ranking ties.
-    out["rank"] = out["score"].round(9).rank(method="min", ascending=False).astype(int)
-    return out.sort_values("rank", kind="stable").reset_index(drop=True)[columns]
+    out["relative_gap_sum"] = _gap_sums(shortfalls)
+    # Scores and gap sums are float sums; round away their noise before comparing them.
+    score = out["score"].round(9).tolist()
+    gaps = out["relative_gap_sum"].round(9).tolist()
+    names = [str(n) for n in out["town"]]
+    order = sorted(range(len(out)), key=lambda i: (-score[i], gaps[i], names[i]))
+    n_score = Counter(score)
+    n_both = Counter(zip(score, gaps, strict=True))
+    out["tie_break"] = [
+        "name" if n_both[(s, g)] > 1 else "relative_gap_sum" if n_score[s] > 1 else ""
+        for s, g in zip(score, gaps, strict=True)
+    ]
+    out = out.iloc[order].reset_index(drop=True)
+    out["rank"] = range(1, len(out) + 1)
+    out = out[columns]
+    out.attrs["rank_rule"] = RANK_RULE
+    return out
+
+
+def _gap_sums(shortfalls: list[list[float]]) -> list[float]:
+    """Σ relative shortfalls per town, a not-evaluable target counted as max(1, worst on it)."""
+    fill = [
+        max([1.0, *(r for r in column if not math.isnan(r))])
+        for column in zip(*shortfalls, strict=True)
+    ]
+    return [
+        sum(f if math.isnan(r) else r for f, r in zip(fill, row, strict=True)) for row in shortfalls
+    ]

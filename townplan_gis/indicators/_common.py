@@ -18,6 +18,7 @@ __all__ = [
     "Result",
     "builtup_geometry",
     "check_choice",
+    "in_builtup",
     "join_notes",
     "nan",
     "per_capita",
@@ -82,6 +83,35 @@ def builtup_geometry(builtup: gpd.GeoDataFrame | Geometry | None) -> Geometry | 
         return None
     shapely.prepare(geom)
     return geom
+
+
+def in_builtup(geoms: np.ndarray, clip: Geometry) -> np.ndarray:
+    """Whether each feature lies (partly) in the built-up area: the scope of every count.
+
+    A line or polygon counts when it shares interior with the built-up area (a park straddling the
+    edge counts; one that only touches the edge from outside does not, since its area inside is 0);
+    a point counts when it lies inside or on the edge. Missing or empty geometries are False.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+        The features, in the metric CRS of ``clip``.
+    clip : shapely.Geometry
+        The dissolved built-up area (:func:`builtup_geometry`).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Aligned to ``geoms``.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return np.zeros(0, dtype=bool)
+    hit = shapely.intersects(geoms, clip)
+    edge = hit & (shapely.get_dimensions(geoms) > 0)
+    if edge.any():
+        hit[edge] = ~shapely.touches(geoms[edge], clip)
+    return hit
 
 
 def ratio_pct(part: float, whole: float) -> float:

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -23,12 +24,19 @@ from townplan_gis.indicators import land, lighting, roads
 from townplan_gis.indicators._common import (
     Result,
     builtup_geometry,
+    in_builtup,
     join_notes,
     nan,
     per_capita,
     ratio_pct,
 )
-from townplan_gis.indicators.registry import INDICATORS, indicator_info, reported_info
+from townplan_gis.indicators._geom import metric_geoms
+from townplan_gis.indicators.registry import (
+    INDICATORS,
+    facility_count_info,
+    indicator_info,
+    reported_info,
+)
 
 __all__ = ["INDICATOR_COLUMNS", "IndicatorOptions", "town_indicators"]
 
@@ -57,6 +65,9 @@ class IndicatorOptions:
         Crown diameter for tree points without one (default: such points are left out).
     min_households, min_green_pct : float, default 100 and 30
         The model residential quarter test.
+    township_wide_facility_types : sequence of str, default :data:`.facilities.TOWNSHIP_WIDE_FACILITY_TYPES`
+        Facility types counted over the whole facilities layer (utility plants that serve the town from
+        outside the built-up area); every other type is counted inside the built-up area only.
     """
 
     exclude_internal_roads: bool = True
@@ -69,6 +80,7 @@ class IndicatorOptions:
     default_crown_diameter_m: float | None = None
     min_households: float = 100.0
     min_green_pct: float = 30.0
+    township_wide_facility_types: Sequence[str] = fac.TOWNSHIP_WIDE_FACILITY_TYPES
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> IndicatorOptions:
@@ -78,15 +90,20 @@ class IndicatorOptions:
             raise TownPlanError(
                 f"unknown indicator option(s) {unknown}. Accepted options: {sorted(names)}."
             )
-        if isinstance(options.get("trunk_classes"), str):
-            # A single class given as a string would otherwise be read letter by letter.
-            options = {**options, "trunk_classes": (options["trunk_classes"],)}
+        for name in ("trunk_classes", "township_wide_facility_types"):
+            if isinstance(options.get(name), str):
+                # A single value given as a string would otherwise be read letter by letter.
+                options = {**options, name: (options[name],)}
         opts = cls(**options)
-        bad = sorted(set(opts.service_radius_m) - set(fac.facility_types()))
-        if bad:
-            raise TownPlanError(
-                f"service_radius_m: unknown facility type(s) {bad}. Known: {list(fac.facility_types())}."
-            )
+        for name, given in (
+            ("service_radius_m", opts.service_radius_m),
+            ("township_wide_facility_types", opts.township_wide_facility_types),
+        ):
+            bad = sorted(set(given) - set(fac.facility_types()))
+            if bad:
+                raise TownPlanError(
+                    f"{name}: unknown facility type(s) {bad}. Known: {list(fac.facility_types())}."
+                )
         for name in ("coverage_distance_m", "light_reach_m"):
             if not getattr(opts, name) > 0:
                 raise TownPlanError(
@@ -284,11 +301,11 @@ def _green(town: Any, clip: Any, chain: Future) -> list[tuple[str, Result]]:
         ("green_land_ratio_pct", ratio),
         ("park_green_area_m2", park),
         ("park_green_per_capita_m2", _per_capita(park, town.population)),
-        ("park_count", Result(float(grn.park_count(green)))),
+        ("park_count", grn._park_count_result(green, clip)),
     ]
 
 
-def _facilities(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+def _facilities(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
     f = town.layers.get("facilities")
     radii = {**fac.DEFAULT_SERVICE_RADIUS_M, **dict(o.service_radius_m)}
     rows: list[tuple[str, Result]] = []
@@ -298,26 +315,20 @@ def _facilities(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
         rows += [(f"facility_count_{t}", no) for t in types]
         rows += [("market_or_commercial_street_count", no), ("culture_fitness_venue_count", no)]
     else:
-        counts = fac.facility_counts(f)
-        rows += [(f"facility_count_{t}", Result(float(counts.get(t, 0)))) for t in types]
-        rows.append(
-            (
-                "market_or_commercial_street_count",
-                Result(float(counts.get("market", 0) + counts.get("commercial_street", 0))),
-            )
-        )
-        rows.append(
-            (
-                "culture_fitness_venue_count",
-                Result(float(counts.get("culture", 0) + counts.get("fitness", 0))),
-            )
-        )
+        counts = fac._count_results(f, clip, tuple(o.township_wide_facility_types))
+        rows += [(f"facility_count_{t}", counts[t]) for t in types]
+        for key, parts in (
+            ("market_or_commercial_street_count", ("market", "commercial_street")),
+            ("culture_fitness_venue_count", ("culture", "fitness")),
+        ):
+            total = sum(counts[t].value for t in parts)
+            rows.append((key, Result(total, join_notes(*(counts[t].note for t in parts)))))
     served = fac._service_results(town.layers.get("residential"), f, radii)
     rows += [(f"household_coverage_{t}_pct", res) for t, res in served.items()]
     return rows
 
 
-def _residential(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
+def _residential(town: Any, clip: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
     res = town.layers.get("residential")
     keys = ["residential_households", "qualifying_quarters_count", "best_quarter_green_ratio_pct"]
     if res is None:
@@ -333,20 +344,37 @@ def _residential(town: Any, o: IndicatorOptions) -> list[tuple[str, Result]]:
     green_note = (
         "" if town.layers.get("green") is not None else "no green layer: 0 m² green assumed"
     )
-    big = q[q["households"] >= o.min_households]
+    # The model quarter is sought in the built-up area, like every count.
+    if clip is None:
+        inside = np.ones(len(q), dtype=bool)
+        scope = "no built-up area (layer missing or empty): every quarter of the layer considered"
+    else:
+        inside = in_builtup(metric_geoms(res), clip)
+        n_out = int((~inside).sum())
+        scope = f"{n_out} quarter(s) outside the built-up area not considered" if n_out else ""
+    big = q[(q["households"] >= o.min_households).to_numpy() & inside]
     if len(q) == 0:
         note = "the residential layer has no quarters"
     hh = q["households"].sum() if unknown < len(q) or len(q) == 0 else math.nan
     best = (
-        Result(float(big["green_ratio_pct"].max()), green_note)
+        Result(float(big["green_ratio_pct"].max()), join_notes(green_note, scope))
         if len(big)
-        else nan(f"no quarter has ≥ {o.min_households:g} households")
+        else nan(
+            join_notes(
+                f"no quarter{' in the built-up area' if clip is not None else ''} has "
+                f"≥ {o.min_households:g} households",
+                scope,
+            )
+        )
     )
     return [
         ("residential_households", Result(float(hh), note) if not math.isnan(hh) else nan(note)),
         (
             "qualifying_quarters_count",
-            Result(float(q["qualifies"].sum()), join_notes(note, green_note)),
+            Result(
+                float((q["qualifies"].to_numpy() & inside).sum()),
+                join_notes(note, green_note, scope),
+            ),
         ),
         ("best_quarter_green_ratio_pct", best),
     ]
@@ -402,17 +430,20 @@ def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
             *_land(town, clip),
             *_roads(town, clip, o, pool),
             *_green(town, clip, green_chain),
-            *_facilities(town, o),
-            *_residential(town, o),
+            *_facilities(town, clip, o),
+            *_residential(town, clip, o),
             *_reported(town),
         ]
     records = []
+    wide = set(o.township_wide_facility_types)
     for key, res in rows:
-        info = INDICATORS.get(key) or (
-            indicator_info(key)
-            if key.startswith(("facility_count_", "household_coverage_"))
-            else reported_info(key)
-        )
+        if key.startswith("facility_count_"):
+            t = key[len("facility_count_") :]
+            info = facility_count_info(t, township_wide=t in wide)
+        else:
+            info = INDICATORS.get(key) or (
+                indicator_info(key) if key.startswith("household_coverage_") else reported_info(key)
+            )
         records.append(
             (
                 key,

@@ -1,5 +1,11 @@
 """Facility indicators: presence (counts per ``facility_type``) and household service coverage.
 
+Counts follow the scope of the areas and lengths: a facility counts when part of it lies inside the
+built-up area. The utility plants in :data:`TOWNSHIP_WIDE_FACILITY_TYPES` (a landfill, a sewage or water
+plant, a substation, a gas station) serve the town through a network or a collection chain from where
+their siting rules put them, usually apart from dwellings and outside the built-up area; they are counted
+over the whole facilities layer, and every such value says so in its note.
+
 Service coverage is the share of households of residential quarters whose quarter lies within a service
 radius of a facility of the type. The radii are configurable; the defaults are recalled values [R] or
 tool-defined [I] and are reported with the value: garbage collection point 70 m (CJJ 27-2012 §3.2 [R]),
@@ -12,14 +18,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely import Geometry
 
 from townplan_gis.errors import TownPlanError
-from townplan_gis.indicators._common import Result, nan, require_column
+from townplan_gis.indicators._common import (
+    Result,
+    builtup_geometry,
+    in_builtup,
+    nan,
+    require_column,
+)
 from townplan_gis.indicators._geom import geoms_of, metric_geoms
 from townplan_gis.indicators.registry import facility_types
 
 __all__ = [
     "DEFAULT_SERVICE_RADIUS_M",
+    "TOWNSHIP_WIDE_FACILITY_TYPES",
     "facility_counts",
     "household_service_coverage_pct",
     "households_served",
@@ -32,26 +46,90 @@ DEFAULT_SERVICE_RADIUS_M: dict[str, float] = {
 }
 
 
-def facility_counts(facilities: gpd.GeoDataFrame) -> pd.Series:
+# Utility plants that serve the town wherever they are sited: a sanitary landfill and sewage treatment
+# (the Ezhou/Weicheng 2017 targets) are kept away from dwellings by their siting rules (e.g. GB 16889-2008
+# for landfills) and usually lie outside the built-up area, as do water works, substations and gas
+# stations. Counted township-wide; every other type only inside the built-up area.
+TOWNSHIP_WIDE_FACILITY_TYPES: tuple[str, ...] = (
+    "landfill",
+    "sewage_plant",
+    "water_plant",
+    "substation",
+    "gas_station",
+)
+
+
+def _count_results(
+    facilities: gpd.GeoDataFrame, clip: Geometry | None, township_wide: tuple[str, ...]
+) -> dict[str, Result]:
+    """Count per facility type (every known type, zeros included), each with its scope note."""
+    types = _types(facilities)
+    geoms = metric_geoms(facilities)
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    inside = in_builtup(geoms, clip) if clip is not None else located
+    out: dict[str, Result] = {}
+    for t in dict.fromkeys([*facility_types(), *np.unique(types).tolist()]):
+        if not t:
+            continue
+        of_type = types == t
+        n_all = int(of_type.sum())
+        if t in township_wide:
+            out[t] = Result(
+                float(n_all),
+                f"township-wide: every {t} counted, in or outside the built-up area (a utility "
+                f"plant serving the town)",
+            )
+            continue
+        if clip is None:
+            out[t] = Result(
+                float(n_all),
+                f"no built-up area (layer missing or empty): every {t} of the layer counted",
+            )
+            continue
+        n_in = int((of_type & inside).sum())
+        n_out = int((of_type & located & ~inside).sum())
+        n_none = n_all - n_in - n_out
+        notes = []
+        if n_out:
+            notes.append(f"{n_out} {t} outside the built-up area not counted")
+        if n_none:
+            notes.append(f"{n_none} {t} without a geometry not counted")
+        out[t] = Result(float(n_in), "; ".join(notes))
+    return out
+
+
+def facility_counts(
+    facilities: gpd.GeoDataFrame,
+    builtup: gpd.GeoDataFrame | None = None,
+    *,
+    township_wide: tuple[str, ...] | list[str] = TOWNSHIP_WIDE_FACILITY_TYPES,
+) -> pd.Series:
     """Number of facilities per type, for every known type (zeros included), a count.
 
-    Source: Ezhou/Weicheng 2017 presence targets (a market, a landfill, sewage treatment, a parking lot,
-    a culture/fitness venue; domain brief §1 B).
+    .. math:: n_t = \\left|\\{\\, i : type_i = t,\\ f_i \\cap B \\ne \\emptyset \\,\\}\\right|
+
+    With ``builtup``, a facility counts when part of it lies inside the built-up area B (a point
+    on the edge counts; a polygon that only touches the edge from outside does not); the types in
+    ``township_wide`` are counted over the whole layer. Without ``builtup`` every facility counts.
+    Source: Ezhou/Weicheng 2017 presence targets (a market, a landfill, sewage treatment, a parking
+    lot, a culture/fitness venue).
 
     Parameters
     ----------
     facilities : GeoDataFrame
-        With the canonical ``facility_type`` column.
+        With the canonical ``facility_type`` column, in a metric CRS.
+    builtup : GeoDataFrame, optional
+        The built-up area.
+    township_wide : sequence of str, default :data:`TOWNSHIP_WIDE_FACILITY_TYPES`
+        Types counted inside and outside the built-up area alike (``()`` for none).
 
     Returns
     -------
     pandas.Series
         Indexed by facility type, integer counts.
     """
-    names, n = np.unique(_types(facilities), return_counts=True)
-    found = dict(zip(names.tolist(), n.tolist(), strict=True))
-    types = list(dict.fromkeys([*facility_types(), *found]))
-    return pd.Series([found.get(t, 0) for t in types], index=types, dtype=int)
+    res = _count_results(facilities, builtup_geometry(builtup), tuple(township_wide))
+    return pd.Series([int(r.value) for r in res.values()], index=list(res), dtype=int)
 
 
 def _types(facilities: gpd.GeoDataFrame) -> np.ndarray:

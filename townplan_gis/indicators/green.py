@@ -22,6 +22,7 @@ from shapely import Geometry
 from townplan_gis.indicators._common import (
     Result,
     builtup_geometry,
+    in_builtup,
     join_notes,
     nan,
     per_capita,
@@ -240,13 +241,44 @@ def park_green_per_capita_m2(
     return per_capita(park_green_area_m2(green, builtup), population)
 
 
-def park_count(green: gpd.GeoDataFrame) -> int:
-    """Number of G1 park green features with a geometry (public green leisure places), a count.
-
-    Source: Ezhou/Weicheng 2017 "one public green leisure place" (domain brief §1 B); class G1 of
-    CJJ/T 85-2017.
-    """
+def _park_count_result(green: gpd.GeoDataFrame, clip: Geometry | None) -> Result:
+    """G1 features counted in the built-up area (all of them, with a note, when there is none)."""
     require_column(green, "green", "green_class")
     geoms = metric_geoms(green)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    return int(((text_column(green, "green_class") == "G1") & ok).sum())
+    g1 = (text_column(green, "green_class") == "G1") & ~(
+        shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    )
+    if clip is None:
+        return Result(
+            float(g1.sum()),
+            "no built-up area (layer missing or empty): every G1 feature of the layer counted",
+        )
+    inside = g1 & in_builtup(geoms, clip)
+    outside = int(g1.sum() - inside.sum())
+    note = f"{outside} G1 feature(s) outside the built-up area not counted" if outside else ""
+    return Result(float(inside.sum()), note)
+
+
+def park_count(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame | None = None) -> int:
+    """Number of G1 park green features (public green leisure places) in the built-up area, a count.
+
+    .. math:: n = \\left|\\{\\, i : class_i = G1,\\ g_i \\cap B \\ne \\emptyset \\,\\}\\right|
+
+    A feature counts when part of it lies inside the built-up area B (a park straddling the edge
+    counts once; one that only touches the edge from outside does not), the scope of
+    :func:`park_green_area_m2`, so a park 5 km out of town adds neither area nor count.
+    Source: Ezhou/Weicheng 2017 "one public green leisure place"; class G1 of CJJ/T 85-2017.
+
+    Parameters
+    ----------
+    green : GeoDataFrame
+        Green polygons with ``green_class``, in a metric CRS.
+    builtup : GeoDataFrame, optional
+        The built-up area; without it every G1 feature with a geometry is counted (what
+        ``town.indicators()`` does, with a note, for a town without a built-up layer).
+
+    Returns
+    -------
+    int
+    """
+    return int(_park_count_result(green, builtup_geometry(builtup)).value)

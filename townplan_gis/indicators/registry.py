@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from townplan_gis._toml import did_you_mean
 from townplan_gis.errors import DataFileError
 from townplan_gis.schema import STATISTICS, aliases
 
@@ -198,7 +199,11 @@ _FIXED = [
         "公园绿地(游园)数量",
         "Public green leisure places",
         "count",
-        "Number of G1 park green features (public green leisure places).",
+        "Number of G1 park green features (public green leisure places) with a part inside the "
+        "built-up area: a park straddling the edge counts, one that only touches it from outside "
+        "does not (the scope of the park green area); without a built-up layer every G1 feature "
+        "counts and the note says so. 与建成区相交（部分位于建成区内）的G1公园绿地个数，跨越边界的计入，"
+        "仅在区外与边界相接的不计；无建成区图层时计全部并在备注中注明。",
         "green",
     ),
     _i(
@@ -206,7 +211,10 @@ _FIXED = [
         "集贸市场或专业街数量",
         "Markets or specialised streets",
         "count",
-        "Facilities of type market or commercial_street.",
+        "facility_count_market + facility_count_commercial_street: markets and commercial streets "
+        "with a part inside the built-up area (a point on the edge counts); without a built-up "
+        "layer every one counts and the note says so. 部分位于建成区内的集贸市场与商业街个数之和；"
+        "无建成区图层时计全部并在备注中注明。",
         "facilities",
     ),
     _i(
@@ -214,7 +222,10 @@ _FIXED = [
         "文体健身场所数量",
         "Culture/sports/fitness venues",
         "count",
-        "Facilities of type culture or fitness.",
+        "facility_count_culture + facility_count_fitness: culture stations and fitness venues "
+        "with a part inside the built-up area (a point on the edge counts); without a built-up "
+        "layer every one counts and the note says so. 部分位于建成区内的文化站与健身场所个数之和；"
+        "无建成区图层时计全部并在备注中注明。",
         "facilities",
     ),
     _i(
@@ -222,7 +233,8 @@ _FIXED = [
         "居住小区户数",
         "Households in residential quarters",
         "households",
-        "Σ households of the residential quarters (quarters without a count left out).",
+        "Σ households of every residential quarter of the layer, inside or outside the built-up "
+        "area (quarters without a count left out). 住宅图层全部小区户数之和（含建成区外）。",
         "residential",
     ),
     _i(
@@ -230,8 +242,10 @@ _FIXED = [
         "达标居住小区数量",
         "Quarters with ≥100 households and green ≥30 %",
         "count",
-        "Residential quarters with at least 100 households whose green land (G1+G2+G3+XG, union) covers "
-        "at least 30 % of the quarter.",
+        "Residential quarters with a part inside the built-up area, at least 100 households and "
+        "green land (G1+G2+G3+XG, union) covering at least 30 % of the quarter; without a built-up "
+        "layer every quarter is considered and the note says so. 部分位于建成区内、户数不少于100户且"
+        "绿地率不低于30%的居住小区个数；无建成区图层时计全部并在备注中注明。",
         "residential",
     ),
     _i(
@@ -239,7 +253,8 @@ _FIXED = [
         "小区最高绿地率",
         "Highest quarter green land ratio",
         "%",
-        "Highest green land ratio among residential quarters with at least 100 households.",
+        "Highest green land ratio among residential quarters with a part inside the built-up area "
+        "and at least 100 households (every quarter when there is no built-up layer).",
         "residential",
     ),
 ]
@@ -315,14 +330,9 @@ def indicator_info(key: str) -> Indicator:
     if key in INDICATORS:
         return INDICATORS[key]
     if t := _facility_type_of(_COUNT, key):
-        return _i(
-            key,
-            f"{_FACILITY_LABELS_ZH.get(t, t)}数量",
-            f"Facilities: {t.replace('_', ' ')}",
-            "count",
-            f"Number of facilities of type {t}.",
-            "facilities",
-        )
+        from townplan_gis.indicators.facilities import TOWNSHIP_WIDE_FACILITY_TYPES
+
+        return facility_count_info(t, township_wide=t in TOWNSHIP_WIDE_FACILITY_TYPES)
     if t := _facility_type_of(_COVER, key):
         return _i(
             key,
@@ -334,8 +344,58 @@ def indicator_info(key: str) -> Indicator:
             "facilities",
         )
     raise DataFileError(
-        f"unknown indicator key '{key}'. Known keys: {sorted(INDICATORS)}, plus "
-        f"facility_count_<type> and household_coverage_<type>_pct for types {list(facility_types())}."
+        f"unknown indicator key '{key}'{did_you_mean(key, _all_keys())}. Known keys: "
+        f"{sorted(INDICATORS)}, plus facility_count_<type> and household_coverage_<type>_pct for "
+        f"types {list(facility_types())}."
+    )
+
+
+@cache
+def _all_keys() -> tuple[str, ...]:
+    """Every registered key, the facility pattern keys spelt out for each type."""
+    types = facility_types()
+    return (
+        *INDICATORS,
+        *(f"facility_count_{t}" for t in types),
+        *(f"household_coverage_{t}_pct" for t in types),
+    )
+
+
+@cache
+def facility_count_info(facility_type: str, *, township_wide: bool) -> Indicator:
+    """The entry of ``facility_count_<type>``, its definition stating the scope of the count.
+
+    Parameters
+    ----------
+    facility_type : str
+        A canonical facility type.
+    township_wide : bool
+        Whether the type is counted over the whole facilities layer (utility plants serving the town
+        from outside the built-up area) rather than inside the built-up area only.
+    """
+    t = facility_type
+    zh = _FACILITY_LABELS_ZH.get(t, t)
+    if township_wide:
+        definition = (
+            f"Number of facilities of type {t} in the whole facilities layer, inside or outside the "
+            f"built-up area: a utility plant serves the town from where its siting puts it, usually "
+            f"outside the built-up area (township-wide scope, stated in the note). "
+            f"设施图层中全部{zh}个数，含建成区外（服务全镇的市政设施，按全镇域统计，备注中注明）。"
+        )
+    else:
+        definition = (
+            f"Number of facilities of type {t} with a part inside the built-up area (a point on the "
+            f"edge counts; a polygon only touching it from outside does not); without a built-up "
+            f"layer every one counts and the note says so. "
+            f"部分位于建成区内的{zh}个数；无建成区图层时计全部并在备注中注明。"
+        )
+    return _i(
+        f"facility_count_{t}",
+        f"{zh}数量",
+        f"Facilities: {t.replace('_', ' ')}",
+        "count",
+        definition,
+        "facilities",
     )
 
 

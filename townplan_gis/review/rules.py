@@ -10,6 +10,7 @@ the setback distances and the defaults for deriving control lines. The packaged 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,9 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from townplan_gis._toml import load_toml, load_toml_text
+from townplan_gis._toml import check_keys, did_you_mean, load_toml, load_toml_text
 from townplan_gis.errors import DataFileError
-from townplan_gis.schema import LINE_TYPES, ZONES, aliases
+from townplan_gis.schema import GREEN_CLASSES, LINE_TYPES, ROAD_CLASSES, ZONES, aliases
 
 __all__ = ["GRADES", "GRADE_RANK", "Rule", "Rules", "load_rules"]
 
@@ -133,33 +134,149 @@ class Rules:
         setback_m: Mapping[str, float] | None = None,
         setback_types: tuple[str, ...] | list[str] | None = None,
     ) -> Rules:
-        """A copy with thresholds replaced (keys as in the rule file); unknown keys raise."""
+        """A copy with thresholds replaced (keys as in the rule file).
+
+        Raises
+        ------
+        DataFileError
+            An unknown key (with the closest accepted spelling), or a value that is not a finite
+            number ≥ 0 (``never_ignore``: a list of ``"line"`` or ``"line:zone"``).
+        """
         out = copy.deepcopy(self)
         out._cache = {}
-        for key, value in (tolerance or {}).items():
-            if key not in out.tolerance:
-                raise DataFileError(
-                    f"unknown tolerance parameter '{key}'. Known: {sorted(out.tolerance)}."
-                )
-            out.tolerance[key] = list(value) if key == "never_ignore" else float(value)
-        for key, value in (setback_m or {}).items():
-            if key not in out.setbacks["distance_m"]:
-                raise DataFileError(
-                    f"unknown setback '{key}'. Known: {sorted(out.setbacks['distance_m'])}."
-                )
-            out.setbacks["distance_m"][key] = _number(value, "setback_m", key, self.source)
+        tolerance = dict(tolerance or {})
+        setback_m = dict(setback_m or {})
+        check_keys(
+            tolerance,
+            list(out.tolerance),
+            where=f"the tolerance overrides (rules {self.source})",
+            source="review(tolerance={...})",
+        )
+        check_keys(
+            setback_m,
+            _setback_keys(),
+            where=f"the setback overrides (rules {self.source})",
+            source="review(setback_m={...})",
+        )
+        for key, value in tolerance.items():
+            if key == "never_ignore":
+                if isinstance(value, str) or not isinstance(value, list | tuple):
+                    raise DataFileError(
+                        f"review(tolerance={{...}}): never_ignore = {value!r} must be a list such as "
+                        f'["blue", "purple:core"].'
+                    )
+                out.tolerance[key] = list(value)
+            else:
+                out.tolerance[key] = _number(value, "tolerance", key, "review(tolerance={...})")
+        for key, value in setback_m.items():
+            out.setbacks["distance_m"][key] = _number(
+                value, "setback_m", key, "review(setback_m={...})"
+            )
         if setback_types is not None:
-            out.setbacks["project_types"] = list(setback_types)
+            # One type given as a string would otherwise be read letter by letter.
+            one = isinstance(setback_types, str)
+            out.setbacks["project_types"] = [setback_types] if one else list(setback_types)
         _check_thresholds(out)
         return out
 
 
-def _number(value: Any, section: str, key: str, source: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+def _number(value: Any, section: str, key: str, source: str, *, positive: bool = False) -> float:
+    bad = (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (positive and value == 0)
+    )
+    if bad:
+        need = "> 0" if positive else "≥ 0"
         raise DataFileError(
-            f"{source}: [{section}] {key} = {value!r} must be a non-negative number."
+            f"{source}: [{section}] {key} = {value!r} must be a finite number {need}."
         )
     return float(value)
+
+
+def _setback_keys() -> tuple[str, ...]:
+    """Keys of ``[setbacks.distance_m]``: the road classes, ``red_default`` and ``blue``."""
+    return (*ROAD_CLASSES, "red_default", "blue")
+
+
+# Keys a user rule file may carry beyond those of the packaged default (documentation only).
+_OPTIONAL_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("meta",): ("author", "date", "note", "source"),
+}
+
+
+def _keyed_tables() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Tables keyed by a vocabulary (road classes …) rather than by a fixed set of settings."""
+    return {("setbacks", "distance_m"): _setback_keys(), ("derive", "red_width_m"): ROAD_CLASSES}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _check_value(value: Any, like: Any, name: str, source: str) -> None:
+    """``value`` has the shape of the default's ``like``; numbers finite and ≥ 0, lists item by item."""
+    if _kind(value) != _kind(like):
+        raise DataFileError(
+            f"{source}: {name} = {value!r} must be {_kind(like)}, like the default {like!r}."
+        )
+    if _kind(value) == "a number" and not (math.isfinite(value) and value >= 0):
+        raise DataFileError(f"{source}: {name} = {value!r} must be a finite number ≥ 0.")
+    if isinstance(value, list) and like:
+        for i, item in enumerate(value):
+            _check_value(item, like[0], f"{name}[{i}]", source)
+
+
+def _check_schema(
+    table: Mapping[str, Any], template: Mapping[str, Any], source: str, path: tuple[str, ...] = ()
+) -> None:
+    """Refuse sections and keys the packaged default does not have, and values of another shape.
+
+    The accepted keys of each table are those of the default (so a setting added to default.toml is
+    accepted at once) plus :data:`_OPTIONAL_KEYS`; tables keyed by a vocabulary
+    (:func:`_keyed_tables`) accept its words, each value shaped like the default's values.
+    """
+    where = f"[{'.'.join(path)}]" if path else "the top level ([section] names)"
+    keyed = _keyed_tables().get(path)
+    if keyed is not None:
+        check_keys(table, keyed, where=where, source=source)
+        first = next(iter(template.values()))
+        for key, value in table.items():
+            _check_value(value, template.get(key, first), f"[{'.'.join(path)}] {key}", source)
+        return
+    check_keys(table, [*template, *_OPTIONAL_KEYS.get(path, ())], where=where, source=source)
+    for key, value in table.items():
+        if key not in template or key == "rule":  # optional text; [[rule]] has its own parser
+            continue
+        like = template[key]
+        name = f"[{'.'.join((*path, key))}]" if isinstance(like, dict) else f"{where} {key}"
+        if isinstance(like, dict):
+            if not isinstance(value, dict):
+                raise DataFileError(f"{source}: {name} must be a table, got {value!r}.")
+            _check_schema(value, like, source, (*path, key))
+        else:
+            _check_value(value, like, name, source)
+
+
+def _check_vocabulary(values: Any, accepted: tuple[str, ...], name: str, source: str) -> None:
+    unknown = [v for v in values if v not in accepted]
+    if unknown:
+        hints = "".join(did_you_mean(str(v), accepted) for v in unknown)
+        raise DataFileError(
+            f"{source}: {name} {unknown} unknown{hints}; accepted {list(accepted)}."
+        )
 
 
 def _check_thresholds(rules: Rules) -> None:
@@ -189,17 +306,49 @@ def _check_thresholds(rules: Rules) -> None:
         part["review_within_m"] = _number(
             part.get("review_within_m", 0.0), f"setbacks.{lt}", "review_within_m", src
         )
-    unknown = set(sb.get("project_types", [])) - set(project_types())
-    if unknown:
-        raise DataFileError(
-            f"{src}: [setbacks] project_types {sorted(unknown)} unknown; accepted {list(project_types())}."
+    _check_vocabulary(sb.get("project_types", []), project_types(), "[setbacks] project_types", src)
+    _check_derive(rules.derive, src)
+
+
+def _check_derive(derive: Mapping[str, Any], src: str) -> None:
+    """Radii of [derive] are > 0, its classes and types known.
+
+    The widths of ``[derive.red_width_m]`` are checked with the schema (finite, ≥ 0): a class width
+    of 0 means "no default", and roads of that class must carry their own width.
+    """
+    purple = derive.get("purple", {})
+    if "point_core_radius_m" in purple:
+        _number(
+            purple["point_core_radius_m"],
+            "derive.purple",
+            "point_core_radius_m",
+            src,
+            positive=True,
         )
+    for key in ("control_width_m", "harmony_width_m"):
+        if key in purple:
+            _number(purple[key], "derive.purple", key, src)
+    green = derive.get("green", {})
+    _check_vocabulary(green.get("classes", []), GREEN_CLASSES, "[derive.green] classes", src)
+    yellow = derive.get("yellow", {})
+    facility_types = tuple(aliases()["values"]["facility_type"])
+    _check_vocabulary(
+        yellow.get("facility_types", []), facility_types, "[derive.yellow] facility_types", src
+    )
+    if "point_radius_m" in yellow:
+        _number(yellow["point_radius_m"], "derive.yellow", "point_radius_m", src, positive=True)
 
 
 def _parse_rule(entry: Any, i: int, source: str) -> Rule:
     where = f"{source}: [[rule]] #{i + 1}"
     if not isinstance(entry, dict):
         raise DataFileError(f"{where} is not a table.")
+    check_keys(
+        entry,
+        ("line_type", "zone", "project_types", "grade", *_TEXT),
+        where=f"[[rule]] #{i + 1}",
+        source=source,
+    )
     line_type = entry.get("line_type")
     if line_type not in LINE_TYPES:
         raise DataFileError(f"{where}: line_type {line_type!r} is not one of {list(LINE_TYPES)}.")
@@ -226,9 +375,6 @@ def _parse_rule(entry: Any, i: int, source: str) -> Rule:
             f"{where} ({line_type}): missing text {missing}; every rule states its clause and "
             f"procedure in Chinese and English."
         )
-    extra = set(entry) - {"line_type", "zone", "project_types", "grade", *_TEXT}
-    if extra:
-        raise DataFileError(f"{where} ({line_type}): unknown keys {sorted(extra)}.")
     return Rule(line_type, zone, tuple(types), grade, *(entry[k] for k in _TEXT), index=i)
 
 
@@ -255,6 +401,7 @@ def _check_ambiguity(rules: list[Rule], source: str) -> None:
 
 
 def _build(data: dict[str, Any], source: str) -> Rules:
+    _check_schema(data, _default_data(), source)
     entries = data.get("rule")
     if not isinstance(entries, list) or not entries:
         raise DataFileError(f"{source}: no [[rule]] entries.")
