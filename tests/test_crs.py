@@ -92,3 +92,18 @@ def test_gcj02_offset_size_in_eastern_china():
     lon, lat = wgs84_to_gcj02(121.47, 31.23)
     _, _, d = pyproj.Geod(ellps="WGS84").inv(121.47, 31.23, float(lon), float(lat))
     assert 100 < d < 700
+
+
+def test_analysis_crs_of_numbers_that_fit_no_place_is_a_crs_error():
+    # x = 10¹² m in EPSG:4546: transform_bounds gives inf; a CRSError, not inf or a pyproj error.
+    bad = gpd.GeoDataFrame(geometry=[box(1e12, 3.8e6, 1e12 + 10, 3.8e6 + 10)], crs=4546)
+    with pytest.raises(tp.CRSError, match=r"not a place on Earth.*EPSG:4546"):
+        analysis_crs(bad)
+    with pytest.raises(tp.CRSError, match="not a place on Earth"):
+        analysis_crs(gpd.GeoDataFrame(geometry=[Point(0, 200)], crs=4490))
+
+
+def test_analysis_crs_leaves_out_features_with_nonfinite_vertices():
+    # One Inf vertex must not drop the whole layer from the extent (nor move it).
+    geoms = [Point(110.32, 34.83), Point(float("inf"), 34.8)]
+    assert analysis_crs(gpd.GeoDataFrame(geometry=geoms, crs=4490)).to_epsg() == 4546

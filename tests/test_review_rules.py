@@ -82,11 +82,14 @@ procedure_en = "b"
         for lt in ("red", "purple", "blue", "yellow")
     )
     f = _write(tmp_path, text)
+    x, y = 437_000, 3_855_000  # metres in EPSG:4546 near Puzhou: coordinates must fit the CRS
     lines = gpd.GeoDataFrame(
-        {"line_type": ["green"]}, geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:4546"
+        {"line_type": ["green"]}, geometry=[shapely.box(x, y, x + 100, y + 100)], crs="EPSG:4546"
     )
     prj = gpd.GeoDataFrame(
-        {"project_type": ["park"]}, geometry=[shapely.box(10, 10, 20, 20)], crs="EPSG:4546"
+        {"project_type": ["park"]},
+        geometry=[shapely.box(x + 10, y + 10, x + 20, y + 20)],
+        crs="EPSG:4546",
     )
     r = tp.review(prj, lines, rules=f)
     assert r.conflicts["grade"].tolist() == ["forbidden"]

@@ -8,12 +8,20 @@
 
 from townplan_gis import indicators
 from townplan_gis._options import options
-from townplan_gis.crs import analysis_crs, gcj02_to_wgs84, gk3_epsg, utm_epsg, wgs84_to_gcj02
+from townplan_gis.crs import (
+    analysis_crs,
+    check_coordinates,
+    gcj02_to_wgs84,
+    gk3_epsg,
+    utm_epsg,
+    wgs84_to_gcj02,
+)
 from townplan_gis.errors import (
     CRSError,
     DataFileError,
     EmptyLayerError,
     EncodingError,
+    GeometryError,
     GeometryTypeError,
     MissingColumnError,
     MissingLayerError,
@@ -48,6 +56,7 @@ __all__ = [
     "DataFileError",
     "EmptyLayerError",
     "EncodingError",
+    "GeometryError",
     "GeometryTypeError",
     "MissingColumnError",
     "MissingLayerError",
@@ -63,6 +72,7 @@ __all__ = [
     "analysis_crs",
     "assess",
     "assess_many",
+    "check_coordinates",
     "derive_control_lines",
     "derive_red_lines",
     "explore",

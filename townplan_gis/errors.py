@@ -14,6 +14,7 @@ __all__ = [
     "DataFileError",
     "EmptyLayerError",
     "EncodingError",
+    "GeometryError",
     "GeometryTypeError",
     "MissingColumnError",
     "MissingLayerError",
@@ -116,6 +117,10 @@ class MissingValueError(UnknownValueError):
 
 class GeometryTypeError(SchemaError):
     """A layer holds geometry types it cannot hold (e.g. lines in a polygon layer)."""
+
+
+class GeometryError(SchemaError):
+    """A layer's geometries cannot be measured (e.g. a NaN or infinite vertex in a control line)."""
 
 
 class EmptyLayerError(SchemaError):

@@ -162,6 +162,8 @@ def read_layer(
     if INDEX_COLUMN in gdf.columns:
         gdf = gdf.set_index(INDEX_COLUMN)
         gdf.index.name = None
+    # Named by later checks (e.g. check_coordinates) that only see the frame.
+    gdf.attrs["source"] = f"file {path}" + (f", layer '{layer}'" if layer is not None else "")
     info.update(
         path=str(path),
         layer=layer,
@@ -186,7 +188,7 @@ def _meta_from_table(path: Path) -> dict[str, Any]:
 # the fresh record is the true one. The saved copy would be a duplicate, or stale once a planner has
 # filled the class or drawn the geometry in the file. Changes that cannot be re-derived (renames,
 # reprojection, make_valid, collapsed, extracted parts, encoding) are kept from the saved history.
-_RECOMPUTED_ON_READ = frozenset({"filled_unknown", "empty_geometry"})
+_RECOMPUTED_ON_READ = frozenset({"filled_unknown", "empty_geometry", "nonfinite_vertices"})
 
 
 def _town_from_parts(

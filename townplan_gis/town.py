@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 
-from townplan_gis.crs import analysis_crs
-from townplan_gis.errors import CRSError, DataFileError, MissingLayerError
-from townplan_gis.geometry import repair_geometry
+from townplan_gis.crs import analysis_crs, check_coordinates
+from townplan_gis.errors import CRSError, DataFileError, GeometryError, MissingLayerError, _rows
+from townplan_gis.geometry import nonfinite, repair_geometry
 from townplan_gis.repairs import Repair, repairs_frame
 from townplan_gis.schema import LAYERS, STATISTICS, canonical_columns, normalize_layer
 
@@ -54,6 +55,41 @@ def _check_statistics(statistics: Mapping[str, Any] | None) -> dict[str, float]:
     return out
 
 
+def _nonfinite_vertices(
+    gdf: gpd.GeoDataFrame, kind: str, source: str | None
+) -> tuple[np.ndarray, list[Repair]]:
+    """Rows with a NaN or infinite vertex: recorded for projects (the review marks them invalid),
+    refused in every other layer, where such a feature would silently measure as nothing."""
+    bad = nonfinite(np.asarray(gdf.geometry.array, dtype=object))
+    if not bad.any():
+        return bad, []
+    rows = gdf.index[bad].tolist()
+    if kind == "projects":
+        note = "NaN or infinite coordinates; kept, the review marks these projects invalid"
+        return bad, [Repair(kind, "nonfinite_vertices", rows, note)]
+    src = f" ({source})" if source else ""
+    raise GeometryError(
+        f"layer '{kind}'{src}: NaN or infinite coordinates in rows {_rows(rows)} ({len(rows)} of "
+        f"{len(gdf)} features); such a feature measures as nothing (a control line would cover "
+        f"no project). Fix: correct or delete these vertices in the source data, then read again."
+    )
+
+
+def _repair_finite(
+    gdf: gpd.GeoDataFrame, kind: str, bad: np.ndarray
+) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+    """:func:`repair_geometry` on the rows without NaN/Inf vertices; the others are kept as they
+    are (``make_valid`` would collapse them, hiding why the project cannot be reviewed)."""
+    if not bad.any():
+        return repair_geometry(gdf, kind)
+    fixed, rep = repair_geometry(gdf[~bad], kind)
+    geoms = np.asarray(gdf.geometry.array, dtype=object).copy()
+    geoms[~bad] = np.asarray(fixed.geometry.array, dtype=object)
+    out = gdf.copy()
+    out[out.geometry.name] = gpd.GeoSeries(geoms, index=out.index, crs=out.crs)
+    return out, rep
+
+
 class Town:
     """A town's planning layers, all in one metric analysis CRS.
 
@@ -82,8 +118,18 @@ class Town:
     Attributes
     ----------
     repairs : pandas.DataFrame
-        Every change made to the data (alias renames, CRS assumed, reprojection, make_valid, empty
-        geometries), one row per action with the layer and the affected row labels.
+        Every change made to the data (alias renames, CRS assumed, zone prefixes removed,
+        reprojection, make_valid, empty geometries, projects with NaN/Inf vertices kept), one row
+        per action with the layer and the affected row labels.
+
+    Raises
+    ------
+    CRSError
+        A layer without CRS (and no ``assume_crs``), or whose coordinates do not fit its CRS
+        (:func:`townplan_gis.check_coordinates`: lon/lat as metres, swapped axes, a foreign zone
+        prefix …), checked before anything is reprojected.
+    GeometryError
+        A NaN or infinite vertex in any layer but ``projects``.
     """
 
     def __init__(
@@ -105,6 +151,7 @@ class Town:
         self.metadata = dict(metadata or {})
         repairs: list[Repair] = list(_repairs or [])
         prepared: dict[str, gpd.GeoDataFrame] = {}
+        nonfinite_rows: dict[str, np.ndarray] = {}
         for kind, gdf in (layers or {}).items():
             if kind not in LAYERS:
                 raise MissingLayerError(
@@ -122,6 +169,12 @@ class Town:
                 repairs.append(
                     Repair(kind, "assumed_crs", [], f"no CRS in the data; assumed {assume_crs}")
                 )
+            # Before reprojection: numbers that do not fit their CRS would land elsewhere on Earth.
+            source = gdf.attrs.get("source") if hasattr(gdf, "attrs") else None
+            nonfinite_rows[kind], rep = _nonfinite_vertices(norm, kind, source)
+            repairs += rep
+            norm, rep = check_coordinates(norm, layer=kind, source=source)
+            repairs += rep
             prepared[kind] = norm
         self.crs: pyproj.CRS | None = (
             analysis_crs(*prepared.values(), crs=crs) if prepared or crs else None
@@ -135,7 +188,7 @@ class Town:
                     )
                 )
                 gdf = gdf.to_crs(self.crs)
-            gdf, rep = repair_geometry(gdf, kind)
+            gdf, rep = _repair_finite(gdf, kind, nonfinite_rows[kind])
             repairs += rep
             self.layers[kind] = gdf
         self._repairs = repairs

@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from townplan_gis.crs import check_coordinates
 from townplan_gis.errors import TownPlanError
 from townplan_gis.repairs import repairs_frame
 from townplan_gis.review.kernel import (
@@ -254,17 +255,20 @@ def review(
     SchemaError, MissingColumnError, UnknownValueError, GeometryTypeError
         A control-line layer that does not follow its schema, projects without ``project_type``.
     CRSError
-        A layer without CRS.
+        A layer without CRS, or coordinates that do not fit it (see
+        :func:`townplan_gis.check_coordinates`).
     DataFileError
         A malformed rule file, or an unknown override key.
 
     Examples
     --------
     >>> import geopandas as gpd, shapely
+    >>> def at(x0, y0, x1, y1):  # metres from a point near Puzhou in EPSG:4546 (GK CM 111E)
+    ...     return shapely.box(437_000 + x0, 3_855_000 + y0, 437_000 + x1, 3_855_000 + y1)
     >>> lines = gpd.GeoDataFrame({"line_type": ["green"], "name": ["河滨公园"]},
-    ...                          geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:4546")
+    ...                          geometry=[at(0, 0, 100, 100)], crs="EPSG:4546")
     >>> sites = gpd.GeoDataFrame({"project_type": ["building", "park"]},
-    ...                          geometry=[shapely.box(90, 0, 110, 10), shapely.box(10, 10, 20, 20)],
+    ...                          geometry=[at(90, 0, 110, 10), at(10, 10, 20, 20)],
     ...                          crs="EPSG:4546")
     >>> r = review(sites, lines)
     >>> r.projects["verdict"].tolist()
@@ -282,6 +286,11 @@ def review(
         setback_m=setback_m,
         setback_types=list(setback_types) if setback_types is not None else None,
     )
+    # Numbers that do not fit their declared CRS would be reviewed elsewhere on Earth: refuse them
+    # (a zone prefix naming the declared zone is removed and recorded) before anything is measured.
+    projects, rep_crs = check_coordinates(projects, layer="projects")
+    control_lines, rep = check_coordinates(control_lines, layer="control_lines")
+    rep_crs += rep
     analysis = choose_crs(projects, control_lines, crs)
     with ThreadPoolExecutor(max_workers=2) as pool:
         # The projects are prepared while the lines are checked and indexed, and the setback
@@ -346,7 +355,12 @@ def review(
         len(conflicts),
     )
     return build_review(
-        prepared, conflicts, totals, findings, record, repairs_frame(rep_lines + rep_projects)
+        prepared,
+        conflicts,
+        totals,
+        findings,
+        record,
+        repairs_frame(rep_crs + rep_lines + rep_projects),
     )
 
 
