@@ -24,7 +24,9 @@ _STATUSES = ("pass", "fail", "not_evaluable")
 
 def _print_frame(df: pd.DataFrame, fmt: str = "table") -> None:
     if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False))
+        from townplan_gis._safe import safe_frame
+
+        sys.stdout.write(safe_frame(df).to_csv(index=False))
     elif fmt == "json":
         sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
@@ -103,8 +105,11 @@ DEMO_STEPS: list[Callable] = [_demo_info]
 
 # --- indicators and assess ---------------------------------------------------------------------------
 def _write_csv_bom(df: pd.DataFrame, path: Path) -> Path:
-    # UTF-8 with BOM so Excel on Chinese Windows shows 路网密度, not mojibake.
-    df.to_csv(path, index=False, encoding="utf-8-sig")
+    from townplan_gis._safe import safe_frame
+
+    # UTF-8 with BOM so Excel on Chinese Windows shows 路网密度, not mojibake; formula-like texts
+    # escaped so Excel never evaluates them.
+    safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
 

@@ -3,7 +3,6 @@ requires, and a small static map, as one printable HTML page."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from townplan_gis._clock import generated_at
 from townplan_gis._display import badge, fmt_number, label
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import col, text
@@ -141,7 +141,7 @@ def project_opinion(
         log.warning("project_opinion: map of %s not drawn (%s)", project_id, exc)
         map_uri = None
     s = getattr(review, "settings", {}) or {}
-    generated = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    generated = generated_at().isoformat(timespec="seconds")
     method = [
         (
             "审查规则" if zh else "Rules",
