@@ -355,6 +355,7 @@ def to_excel(
             "to_excel: nothing to write. Pass scorecard=, indicators= and/or review=."
         )
     z = 0 if lang == "zh" else 1
+    when = generated_at()
     wb = Workbook(write_only=True)
     removed: _Removed = {}
     if scorecard is not None:
@@ -400,7 +401,6 @@ def to_excel(
     if review is not None:
         for k, v in (getattr(review, "settings", {}) or {}).items():
             facts.setdefault(f"review.{k}", v)
-    when = generated_at()
     facts.setdefault("generated", when.isoformat(timespec="seconds"))
     method = [
         ("item", "项目" if lang == "zh" else "Item", "text"),
