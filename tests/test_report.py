@@ -300,7 +300,7 @@ def test_tables_translate_labels_and_texts(town):
 def test_opinion_filenames_are_distinct_safe_and_stable():
     from output_helpers import LONG_ID
 
-    ids = ["P1", "A/1", "A_1", "A:1", LONG_ID, "P7", "P7", "a1", "A1", "CON", ""]
+    ids = ["P1", "A/1", "A_1", "A:1", LONG_ID, "P7", "P7", "a1", "A1", "CON", "", "-5"]
     names = opinion_filenames(ids)
     assert names == opinion_filenames(ids)  # stable
     assert len({n.casefold() for n in names}) == len(ids)  # distinct, also case-insensitively
@@ -312,6 +312,7 @@ def test_opinion_filenames_are_distinct_safe_and_stable():
     assert names[5] != names[6] and names[5].startswith("P7_")
     assert names[7].startswith("a1_") and names[8].startswith("A1_")
     assert names[9].startswith("CON_") and re.fullmatch(r"__[0-9a-f]{8}\.html", names[10])
+    assert re.fullmatch(r"_5_[0-9a-f]{8}\.html", names[11])  # never read as an option
     # the name of "A_1" does not depend on whether "A/1" is in the set
     assert opinion_filenames(["A/1"])[0] == names[1] and opinion_filenames(["A_1"]) == ["A_1.html"]
 
@@ -324,6 +325,7 @@ def test_opinion_filenames_property(ids):
     for n in names:
         assert len(n.encode("utf-8", "surrogatepass")) <= 200
         assert n.endswith(".html") and all(c.isalnum() or c in "-_." for c in n)
+        assert not n.startswith("-")
 
 
 @pytest.fixture(scope="module")

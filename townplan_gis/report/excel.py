@@ -264,7 +264,8 @@ def _write_sheet(
         row = []
         for j, (vals, fmts) in enumerate(columns):
             v, fmt = vals[i], fmts[i]
-            text = quoted[j] is not None and quoted[j][i]
+            flags = quoted[j]
+            text = flags is not None and flags[i]
             if fmt is None and fill is None and not wrap[j] and not text:
                 row.append(v)
             else:

@@ -330,12 +330,12 @@ def opinion_filenames(project_ids: Iterable[Any]) -> list[str]:
     Returns
     -------
     list of str
-        The id itself when it is a safe, unique name (letters, digits, ``-`` and ``_``); otherwise
-        the id with every other character replaced by ``_``, cut to 150 UTF-8 bytes, and an
-        8-character hash of the id (and, for a repeated id, of its occurrence number) appended. Names
-        are unique also on case-insensitive file systems (``A1`` and ``a1`` both get a hash), never a
-        Windows device name (``CON``), and at most 200 bytes long. The same ids in the same order give
-        the same names.
+        The id itself when it is a safe, unique name (letters, digits, ``-`` and ``_``, not starting
+        with ``-``); otherwise the id with every other character (and a leading ``-``) replaced by
+        ``_``, cut to 150 UTF-8 bytes, and an 8-character hash of the id (and, for a repeated id, of
+        its occurrence number) appended. Names are unique also on case-insensitive file systems
+        (``A1`` and ``a1`` both get a hash), never a Windows device name (``CON``), and at most 200
+        bytes long. The same ids in the same order give the same names.
 
     Examples
     --------
@@ -348,6 +348,8 @@ def opinion_filenames(project_ids: Iterable[Any]) -> list[str]:
     stems, digests, lengths = [], [], []
     for pid in ids:
         slug = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in pid) or "_"
+        if slug.startswith("-"):  # "-5.html" would read as an option to command-line tools
+            slug = "_" + slug[1:]
         stem = slug.encode("utf-8", "surrogatepass")[:_STEM_BYTES].decode("utf-8", "ignore")
         key = pid
         if counts[pid] > 1:
