@@ -343,6 +343,13 @@ def to_excel(
     Path
         The workbook written.
 
+    Notes
+    -----
+    Texts a spreadsheet would read as formulas (``=1+1``, ``-5``, ``@x``) are stored as strings, never
+    formulas; characters Excel cannot store are removed from the written copy and listed on the
+    说明 / Method sheet. The same inputs give the same bytes apart from the generation time; set the
+    environment variable ``SOURCE_DATE_EPOCH`` (seconds since 1970 UTC) to pin it.
+
     Examples
     --------
     >>> import townplan_gis as tp

@@ -169,6 +169,12 @@ def report(
     Path or str
         The file written, or the HTML text when ``path`` is None.
 
+    Notes
+    -----
+    The same inputs give the same bytes apart from the generation time (the map's element ids are
+    stable); set the environment variable ``SOURCE_DATE_EPOCH`` (seconds since 1970 UTC) to stamp
+    that time instead of now, and an archived report is reproduced byte for byte.
+
     Examples
     --------
     >>> import townplan_gis as tp
