@@ -3,7 +3,11 @@ numbers, empty cells for NaN, frozen header rows, widths fitting CJK text."""
 
 from __future__ import annotations
 
+import logging
 import math
+import re
+import time
+import zipfile
 from types import SimpleNamespace
 
 import openpyxl
@@ -212,3 +216,126 @@ def test_any_number_round_trips_as_a_number(tmp_path_factory, values):
         else:
             # openpyxl writes 16 significant digits (Excel itself keeps 15): equal to 1e-15
             assert isinstance(a, (int, float)) and a == pytest.approx(b, rel=1e-15, abs=0)
+
+
+# --- safe to open, same bytes ----------------------------------------------------------------------
+def _sheet_xml(path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        return {
+            n: z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/")
+        }
+
+
+@pytest.fixture(scope="module")
+def hostile_review():
+    from output_helpers import hostile_town
+
+    return hostile_town().review()
+
+
+@pytest.fixture(scope="module")
+def hostile_book(tmp_path_factory, hostile_review):
+    path = tmp_path_factory.mktemp("hx") / "hostile.xlsx"
+    tp.to_excel(path, review=hostile_review, lang="en")
+    return path
+
+
+def _cells(ws, column: int) -> dict:
+    return {
+        ws.cell(row=r, column=column).value: ws.cell(row=r, column=column)
+        for r in range(2, ws.max_row + 1)
+    }
+
+
+def test_formula_like_texts_are_stored_as_strings(hostile_book):
+    from output_helpers import HYPERLINK
+
+    wb = openpyxl.load_workbook(hostile_book)
+    ws = wb["Projects"]
+    ids, names = _cells(ws, 1), _cells(ws, 2)
+    for cell in (ids["=1+1"], names[HYPERLINK], ids["-5"], names["-5"]):
+        assert cell.data_type == "s", cell.coordinate
+        assert cell.quotePrefix  # Excel keeps it text when the cell is edited
+    assert not ids["P7"].quotePrefix  # ordinary texts are plain
+    cf = _cells(wb["Conflicts"], 1)
+    assert cf["=1+1"].data_type == "s"
+    # no formula anywhere in the file: no <f> element in any sheet
+    assert not [n for n, xml in _sheet_xml(hostile_book).items() if "<f>" in xml or "<f " in xml]
+
+
+def test_numbers_stay_numbers_next_to_escaped_texts(tmp_path):
+    ind = pd.DataFrame(
+        {
+            "key": ["-5", "delta"],
+            "name_zh": ["=1+1", "变化"],
+            "name_en": ["=1+1", "change"],
+            "value": [-5.0, -5],
+            "unit": ["m2", "count"],
+            "definition": ["+x", "@y"],
+            "note": ["", ""],
+        }
+    )
+    path = tp.to_excel(tmp_path / "n.xlsx", indicators=ind, lang="en")
+    ws = openpyxl.load_workbook(path)["Indicators"]
+    rows = list(ws.iter_rows(min_row=2))
+    assert [(c.value, c.data_type) for c in rows[0][:3]] == [("-5", "s"), ("=1+1", "s"), (-5, "n")]
+    assert (rows[1][2].value, rows[1][2].data_type) == (-5, "n")
+    assert [rows[0][4].value, rows[1][4].value] == ["+x", "@y"]
+    assert rows[0][4].quotePrefix and rows[1][4].quotePrefix
+
+
+def test_control_character_removed_from_the_copy_and_recorded(tmp_path, hostile_review, caplog):
+    with caplog.at_level(logging.WARNING, logger="townplan_gis.report.excel"):
+        path = tp.to_excel(tmp_path / "c.xlsx", review=hostile_review, lang="en")
+    wb = openpyxl.load_workbook(path)
+    names = _cells(wb["Projects"], 2)
+    assert "泵站一号" in names and not [n for n in names if n and "\x07" in n]
+    ref = names["泵站一号"].coordinate
+    meta = {r[0]: r[1] for r in wb["Method"].iter_rows(min_row=2, values_only=True)}
+    note = meta["written copy: Projects · Project"]
+    assert "U+0007" in note and ref in note and "unchanged" in note
+    assert "U+0007" in meta["written copy: Conflicts · Project"]
+    assert [r for r in caplog.records if "U+0007" in r.getMessage() and ref in r.getMessage()]
+    # the review itself keeps the character: only the written copy changed
+    assert "泵站\x07一号" in hostile_review.projects["project_name"].tolist()
+
+
+def test_overlong_text_cut_to_the_cell_limit_and_recorded(tmp_path, review):
+    rv = SimpleNamespace(**vars(review))
+    rv.settings = {**review.settings, "note": "规" * 40_000}
+    path = tp.to_excel(tmp_path / "long.xlsx", review=rv, lang="en")
+    meta = {r[0]: r[1] for r in openpyxl.load_workbook(path)["Method"].iter_rows(values_only=True)}
+    assert len(meta["review.note"]) == 32_767
+    assert "cut to Excel's 32,767-character limit" in meta["written copy: Method · Value"]
+
+
+def test_identical_bytes_for_the_same_inputs_and_time(tmp_path, monkeypatch, hostile_review):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 00:00:00 UTC
+    a = tp.to_excel(tmp_path / "a.xlsx", review=hostile_review, indicators=None, lang="zh")
+    time.sleep(2.1)  # zip timestamps have a 2 s resolution
+    b = tp.to_excel(tmp_path / "b.xlsx", review=hostile_review, lang="zh")
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        assert {i.date_time for i in z.infolist()} == {(2026, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert "2026-01-01T00:00:00Z" in core
+    meta = {r[0]: r[1] for r in openpyxl.load_workbook(a)["说明"].iter_rows(values_only=True)}
+    assert meta["generated"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_sheets_identical_across_runs_apart_from_the_time(tmp_path, monkeypatch, review):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    a = _sheet_xml(tp.to_excel(tmp_path / "a.xlsx", scorecard=scorecard(), review=review))
+    time.sleep(1.1)
+    b = _sheet_xml(tp.to_excel(tmp_path / "b.xlsx", scorecard=scorecard(), review=review))
+    assert a.keys() == b.keys()
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+    assert {n: stamp.sub("T", x) for n, x in a.items()} == {
+        n: stamp.sub("T", x) for n, x in b.items()
+    }
+
+
+def test_bad_source_date_epoch(tmp_path, monkeypatch, review):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(tp.TownPlanError, match=r"SOURCE_DATE_EPOCH.*'yesterday'.*whole number"):
+        tp.to_excel(tmp_path / "x.xlsx", review=review)

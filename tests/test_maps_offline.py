@@ -84,3 +84,47 @@ def test_save_map_of_a_plain_folium_map_and_repeated_maps_do_not_leak(tmp_path):
         ).read_text()
         assert html.count("inlined from leaflet.js") == 1
         assert html.count("inlined from leaflet-measure.min.js") == 1
+
+
+# --- the same map gives the same bytes ------------------------------------------------------------
+RANDOM_ID = re.compile(r"_([0-9a-f]{32})(?![0-9a-f])")
+
+
+def _folium_map(feature_name: str) -> folium.Map:
+    """A plain folium map with the usual elements: group, layer control, popup, tooltip, marker."""
+    m = folium.Map(location=[34.83, 110.32], zoom_start=14, tiles=None)
+    group = folium.FeatureGroup(name="组").add_to(m)
+    folium.CircleMarker(
+        [34.83, 110.32], radius=5, popup=folium.Popup(feature_name), tooltip="提示"
+    ).add_to(group)
+    folium.Marker([34.84, 110.33]).add_to(m)
+    folium.LayerControl().add_to(m)
+    return m
+
+
+def test_two_builds_of_a_map_give_the_same_bytes(tmp_path):
+    pages = [
+        save_map(tp.plan_map(tiny_town(), basemap="osm"), tmp_path / f"{i}.html").read_bytes()
+        for i in range(2)
+    ]
+    assert pages[0] == pages[1]
+    ids = RANDOM_ID.findall(pages[0].decode())
+    assert ids and all(re.fullmatch(r"0+[0-9a-f]{1,4}", i) for i in ids), ids[:5]
+    assert render_html(_folium_map("x")) == render_html(_folium_map("x"))
+
+
+def test_rendering_a_map_again_gives_the_same_page():
+    m = tp.plan_map(tiny_town(), basemap="none")
+    first = render_html(m)
+    assert render_html(m) == first  # folium alone appends each layer's addTo line again
+    assert first.count(".addTo(map_") == render_html(m).count(".addTo(map_")
+    m2 = _folium_map("x")
+    assert render_html(m2) == render_html(m2)
+
+
+def test_a_32_hex_text_in_the_data_is_not_taken_for_an_element_id():
+    data = "sha_" + "ab" * 16  # a feature named after a hash: data, not an element id
+    html = render_html(_folium_map(data))
+    assert data in html  # kept as it was
+    ids = {i for i in RANDOM_ID.findall(html) if i != "ab" * 16}
+    assert ids and all(re.fullmatch(r"0+[0-9a-f]{1,4}", i) for i in ids)

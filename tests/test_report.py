@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from report_helpers import EVIL, Page, fake_review, scorecard, tiny_town, unescape
 
 import townplan_gis as tp
 from townplan_gis._display import comparator_symbol, fmt_number
-from townplan_gis.report import build_report, project_opinion
+from townplan_gis.report import build_report, opinion_filenames, project_opinion, write_opinions
 from townplan_gis.town import Town
 
 SECTIONS = ["summary", "scorecard", "charts", "review", "map", "method", "appendix"]
@@ -287,3 +294,154 @@ def test_tables_translate_labels_and_texts(town):
     pj = projects_table(rv, "zh")
     assert pj["verdict_label"].tolist() == ["不予通过", "需审批", "通过"]
     assert pj["worst_grade_label"].tolist() == ["禁止", "需审批", ""]  # no grade: blank, not "None"
+
+
+# --- one opinion file per project, and the same bytes for the same inputs ---------------------------------
+def test_opinion_filenames_are_distinct_safe_and_stable():
+    from output_helpers import LONG_ID
+
+    ids = ["P1", "A/1", "A_1", "A:1", LONG_ID, "P7", "P7", "a1", "A1", "CON", "", "-5"]
+    names = opinion_filenames(ids)
+    assert names == opinion_filenames(ids)  # stable
+    assert len({n.casefold() for n in names}) == len(ids)  # distinct, also case-insensitively
+    assert names[0] == "P1.html" and names[2] == "A_1.html"  # safe unique ids kept as they are
+    assert re.fullmatch(r"A_1_[0-9a-f]{8}\.html", names[1])
+    assert re.fullmatch(r"A_1_[0-9a-f]{8}\.html", names[3]) and names[1] != names[3]
+    assert max(len(n.encode("utf-8")) for n in names) <= 200  # ext4 allows 255 bytes
+    assert names[4].startswith(LONG_ID[:50]) and len(names[4].encode()) <= 164
+    assert names[5] != names[6] and names[5].startswith("P7_")
+    assert names[7].startswith("a1_") and names[8].startswith("A1_")
+    assert names[9].startswith("CON_") and re.fullmatch(r"__[0-9a-f]{8}\.html", names[10])
+    assert re.fullmatch(r"_5_[0-9a-f]{8}\.html", names[11])  # never read as an option
+    # the name of "A_1" does not depend on whether "A/1" is in the set
+    assert opinion_filenames(["A/1"])[0] == names[1] and opinion_filenames(["A_1"]) == ["A_1.html"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=120), min_size=1, max_size=12))
+def test_opinion_filenames_property(ids):
+    names = opinion_filenames(ids)
+    assert len(names) == len(ids) and len({n.casefold() for n in names}) == len(ids)
+    for n in names:
+        assert len(n.encode("utf-8", "surrogatepass")) <= 200
+        assert n.endswith(".html") and all(c.isalnum() or c in "-_." for c in n)
+        assert not n.startswith("-")
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    from output_helpers import hostile_town
+
+    town = hostile_town()
+    return town, town.review()
+
+
+def test_write_opinions_one_file_per_project(tmp_path, hostile, caplog):
+    import logging
+
+    from output_helpers import LONG_ID, PROJECTS
+
+    town, rv = hostile
+    with caplog.at_level(logging.WARNING, logger="townplan_gis.report.opinion"):
+        index = write_opinions(rv, tmp_path / "op", town=town)
+    files = sorted(p.name for p in (tmp_path / "op").iterdir())
+    assert len(files) == len(PROJECTS) + 1 and "index.csv" in files  # 8 pages, none overwritten
+    assert index["file"].is_unique and len(index) == len(PROJECTS)
+    assert all(p.exists() for p in index["path"])
+    long_file = index.loc[index["project_id"] == LONG_ID, "file"].item()
+    assert len(long_file.encode()) <= 255
+    assert LONG_ID in (tmp_path / "op" / long_file).read_text("utf-8")
+    warned = [r.getMessage() for r in caplog.records]
+    assert any("'P7' is used by 2 projects" in m and "[6, 7]" in m for m in warned), warned
+    back = pd.read_csv(tmp_path / "op" / "index.csv", encoding="utf-8-sig", dtype=str)
+    assert back["project_id"].tolist()[:2] == ["'=1+1", "'-5"]  # formula-like ids escaped
+    assert back.loc[back["project_id"] == "P7", "n_same_id"].tolist() == ["2", "2"]
+    assert back.loc[back["project_id"] == "P7", "note"].str.contains("项目编号重复").all()
+
+
+def test_shared_id_pages_show_their_own_project_and_conflicts(tmp_path, hostile):
+    town, rv = hostile
+    index = write_opinions(rv, tmp_path / "op", town=town, lang="en")
+    p7 = index[index["project_id"] == "P7"]
+    first, second = (Path(p).read_text("utf-8") for p in p7["path"])
+    # row 6 (同号甲) lies in the red setback band: one notice; row 7 (同号乙) is clear
+    assert "同号甲" in first and "同号乙" not in first
+    assert "同号乙" in second and "同号甲" not in second
+    assert "Conflicts with control lines (1)" in first
+    assert "Conflicts with control lines (0)" in second
+    assert "is used by 2 projects (rows 6, 7)" in first and "the one of row 6" in first
+    assert "the one of row 7" in second
+    assert "check them" not in first + second  # attribution matched the review's counts
+    assert "7.00" in second  # investment of row 7, not of row 6 (6.00)
+
+
+def test_shared_id_needs_a_position(hostile):
+    _, rv = hostile
+    with pytest.raises(tp.TownPlanError, match=r"'P7' is used by 2 projects.*position="):
+        project_opinion(rv, "P7")
+    with pytest.raises(tp.TownPlanError, match=r"position 0 .* is not project 'P7'"):
+        project_opinion(rv, "P7", position=0)
+    assert "同号乙" in project_opinion(rv, "P7", position=7)
+
+
+def test_write_opinions_by_verdict(tmp_path, hostile):
+    _, rv = hostile
+    index = write_opinions(rv, tmp_path / "rej", verdicts=["reject"])
+    assert index["verdict"].tolist() == ["reject", "reject"]
+    # a project's file name does not depend on the selection
+    assert set(index["file"]) <= set(opinion_filenames(rv.projects["project_id"]))
+
+
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+
+_RENDER = """
+import sys
+sys.path.insert(0, {tests!r})
+from report_helpers import fake_review, scorecard, tiny_town
+import townplan_gis as tp
+town = tiny_town()
+rv = fake_review(town)
+tp.report(town, scorecard=scorecard(), review=rv, path={out!r} + "/report.html")
+tp.project_opinion(rv, "P1", town=town, path={out!r} + "/opinion.html")
+tp.save_map(tp.plan_map(town, review=rv, basemap="osm"), {out!r} + "/map.html")
+"""
+
+
+def _render(out: Path, *, process: bool) -> dict[str, bytes]:
+    """Report, opinion and map of the tiny town, rendered here or in a new Python process."""
+    out.mkdir()
+    code = _RENDER.format(tests=str(Path(__file__).parent), out=str(out))
+    if process:
+        env = {**os.environ, "TOWNPLAN_PROGRESS": "0"}
+        subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=300)
+    else:
+        exec(code, {})
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_same_bytes_in_two_processes(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    here = _render(tmp_path / "here", process=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 00:00:00 UTC
+    pinned = _render(tmp_path / "pinned", process=False)
+    other = _render(tmp_path / "other", process=True)
+    assert list(here) == ["map.html", "opinion.html", "report.html"]
+    # with the generation time pinned, another process writes the very same files
+    assert other == pinned
+    assert "2026-01-01T00:00:00+00:00" in pinned["report.html"].decode()
+    # without, only the generation time differs
+    assert here["map.html"] == other["map.html"]
+    for name in ("report.html", "opinion.html"):
+        a, b = here[name].decode(), other[name].decode()
+        assert _STAMP.search(a) and _STAMP.sub("T", a) == _STAMP.sub("T", b), name
+
+
+def test_same_report_twice_in_one_process(town):
+    rv = fake_review(town)
+    one = tp.report(town, scorecard=scorecard(), review=rv)
+    two = tp.report(town, scorecard=scorecard(), review=rv)
+    assert _STAMP.sub("T", one) == _STAMP.sub("T", two)
+    # the same map object embedded twice (folium would add its addTo lines again on each render)
+    m = tp.plan_map(town, review=rv, basemap="none")
+    one, two = (tp.report(town, review=rv, map=m) for _ in range(2))
+    assert _STAMP.sub("T", one) == _STAMP.sub("T", two)

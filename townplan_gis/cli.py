@@ -24,7 +24,9 @@ _STATUSES = ("pass", "fail", "not_evaluable")
 
 def _print_frame(df: pd.DataFrame, fmt: str = "table") -> None:
     if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False))
+        from townplan_gis._safe import safe_frame
+
+        sys.stdout.write(safe_frame(df).to_csv(index=False))
     elif fmt == "json":
         sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
@@ -103,8 +105,11 @@ DEMO_STEPS: list[Callable] = [_demo_info]
 
 # --- indicators and assess ---------------------------------------------------------------------------
 def _write_csv_bom(df: pd.DataFrame, path: Path) -> Path:
-    # UTF-8 with BOM so Excel on Chinese Windows shows 路网密度, not mojibake.
-    df.to_csv(path, index=False, encoding="utf-8-sig")
+    from townplan_gis._safe import safe_frame
+
+    # UTF-8 with BOM so Excel on Chinese Windows shows 路网密度, not mojibake; formula-like texts
+    # escaped so Excel never evaluates them.
+    safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
 
@@ -297,7 +302,7 @@ def _deliverables(
 ) -> dict:
     """Write report.html, workbook.xlsx and map.html (and per-project opinions) for a town."""
     from townplan_gis.maps import plan_map, save_map
-    from townplan_gis.report import project_opinion, report, to_excel
+    from townplan_gis.report import report, to_excel, write_opinions
     from townplan_gis.standards import assess, load_standard
 
     out.mkdir(parents=True, exist_ok=True)
@@ -331,16 +336,12 @@ def _deliverables(
     }
     if review is not None and opinions != "none":
         wanted = {"rejected": ["reject"], "flagged": ["reject", "review", "invalid"]}.get(opinions)
-        rows = (
-            review.projects
-            if wanted is None
-            else review.projects[review.projects["verdict"].isin(wanted)]
-        )
-        for pid in rows["project_id"].astype(str):
-            safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in pid)
-            files[f"opinion {pid}"] = project_opinion(
-                review, pid, town=town, lang=lang, path=out / "opinions" / f"{safe}.html"
-            )
+        # One file per project, also for repeated or clashing ids (logged), listed in index.csv.
+        index = write_opinions(review, out / "opinions", town=town, lang=lang, verdicts=wanted)
+        for pid, path in zip(index["project_id"], index["path"], strict=True):
+            key = f"opinion {pid}"
+            files[key if key not in files else f"opinion {path.name}"] = path
+        files["opinions index"] = out / "opinions" / "index.csv"
     return {"files": files, "scorecard": card, "review": review}
 
 

@@ -9,6 +9,11 @@ jQuery from ``xstatic-jquery``, leaflet.fullscreen and leaflet-measure vendored 
 ``data:`` URIs, drops the assets only ``folium.Icon`` markers need (Bootstrap, Font Awesome,
 awesome-markers), and refuses any external URL it does not recognise. Tile URLs stay: offline the
 basemap is simply missing while every overlay still renders. Measured facts: shared/tech-notes.md.
+
+The page is reproducible: folium and branca name every element with a random 32-hex id (``map_3f9a…``),
+so two renders of one map differed; :func:`render_html` replaces each with a counter in order of
+appearance, and renders the same map twice to the same text (folium would add each layer's ``addTo``
+line again on every render). The same map therefore gives the same bytes, run after run.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import base64
 import logging
 import mimetypes
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import folium
+from branca.element import Element
 
 from townplan_gis.errors import TownPlanError
 
@@ -139,9 +146,60 @@ def _match(url: str) -> tuple[bool, tuple | None]:
     return False, None
 
 
+def _elements(root: Element) -> Iterator[Element]:
+    """Every element reachable from ``root``: its children, and the elements held as attributes (a
+    Figure's header, html and script parts, a Popup's html)."""
+    stack, seen = [root], set()
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        stack.extend(getattr(e, "_children", {}).values())
+        stack.extend(v for v in vars(e).values() if isinstance(v, Element))
+
+
+# Element names are "<camelCase kind>_<32 hex>" (branca ``Element.get_name``).
+_NAME_ID = re.compile(r"_([0-9a-f]{32})(?![0-9a-f])")
+
+
+def _render(m: folium.Map | folium.Figure) -> str:
+    """The page of ``m`` with stable element ids, leaving the map as it was.
+
+    Rendering adds each layer's ``addTo`` script (and plugins their assets) to the figure's parts;
+    they are restored afterwards, so a second render gives the same page. The random element ids are
+    replaced by ``00…01``, ``00…02`` … in order of first appearance in the page, which is the same
+    for the same map.
+    """
+    root = m.get_root()
+    parts = [p for p in (getattr(root, n, None) for n in ("header", "html", "script")) if p]
+    saved = [(p, dict(p._children)) for p in parts if isinstance(p, Element)]
+    try:
+        html = root.render()
+        ids = {e._id for e in _elements(root) if isinstance(getattr(e, "_id", None), str)}
+    finally:
+        for part, children in saved:
+            part._children.clear()
+            part._children.update(children)
+    stable: dict[str, str] = {}
+
+    def rename(match: re.Match) -> str:
+        old = match.group(1)
+        if old not in ids:  # a 32-hex text in the data, not an element id
+            return match.group(0)
+        new = stable.setdefault(old, f"{len(stable) + 1:032x}")
+        return "_" + new
+
+    return _NAME_ID.sub(rename, html)
+
+
 def render_html(m: folium.Map | folium.Figure, *, offline: bool = True) -> str:
-    """The map's full HTML page; with ``offline`` every asset is inlined (see module docstring)."""
-    html = m.get_root().render()
+    """The map's full HTML page; with ``offline`` every asset is inlined (see module docstring).
+
+    The same map gives the same text, render after render (element ids are stable).
+    """
+    html = _render(m)
     if not offline:
         return html
     if "L.AwesomeMarkers" in html:

@@ -3,6 +3,12 @@
 Headers are Chinese or English with units; numbers are stored as numbers (never as text, so Excel sums
 and filters them); NaN is an empty cell; the header row is frozen and filtered; column widths fit CJK
 text, counting East-Asian wide characters as two columns.
+
+Safe to open: a text cell that a spreadsheet would read as a formula (``=1+1``, ``+…``, ``-…``, ``@…``)
+is stored as a string with Excel's quote prefix, never as a formula; characters a workbook cannot hold
+(ASCII control characters) are removed from the written copy, each removal logged and listed on the
+说明 / Method sheet. The same inputs and generation time give the same bytes (entry timestamps and
+document properties carry the generation time, see :func:`townplan_gis._clock.generated_at`).
 """
 
 from __future__ import annotations
@@ -11,6 +17,9 @@ import datetime as _dt
 import logging
 import math
 import numbers
+import os
+import shutil
+import zipfile
 from collections.abc import Iterable, Mapping
 from copy import copy
 from pathlib import Path
@@ -22,8 +31,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
+from townplan_gis._clock import generated_at
 from townplan_gis._display import display_width
+from townplan_gis._safe import EXCEL_MAX_CHARS, is_formula_like, strip_illegal
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import SHEETS, col
 from townplan_gis.report.tables import (
@@ -94,8 +106,18 @@ class _Styles:
         self.ws = ws
         self.cache: dict[tuple, Any] = {}
 
-    def cell(self, value: Any, fmt: str | None, fill: str | None, wrap: bool, header: bool = False):
-        key = (fmt, fill, wrap, header)
+    def cell(
+        self,
+        value: Any,
+        fmt: str | None,
+        fill: str | None,
+        wrap: bool,
+        header: bool = False,
+        text: bool = False,
+    ):
+        """A styled cell; ``text``: a formula-like text kept a string (quote prefix, as Excel
+        stores a cell typed as ``'=1+1``)."""
+        key = (fmt, fill, wrap, header, text)
         proto = self.cache.get(key)
         if proto is None:
             proto = WriteOnlyCell(self.ws)
@@ -107,10 +129,79 @@ class _Styles:
                 proto.alignment = Alignment(wrap_text=True, vertical="center" if header else "top")
             if header:
                 proto.font = Font(bold=True)
+            if text:
+                proto.quotePrefix = True
             self.cache[key] = proto
         c = WriteOnlyCell(self.ws, value=value)
+        if text:
+            # openpyxl makes every str starting with "=" a formula; a string cell is never evaluated.
+            c.data_type = "s"
         c._style = copy(proto._style)
         return c
+
+
+# (sheet, header, column letter) → (cells changed, code points removed, truncated cells)
+_Removed = dict[tuple[str, str, str], tuple[list[int], dict[str, None], int]]
+
+
+def _clean_column(
+    values: list, where: tuple[str, str, str], removed: _Removed
+) -> list[bool] | None:
+    """Make one column's texts writable, in place, and say which cells are formula-like.
+
+    Characters a workbook cannot hold are removed and texts beyond Excel's 32,767-character cell limit
+    cut, each change noted in ``removed`` under ``where``; the rest is untouched. Returns a flag per
+    cell (True: a text a spreadsheet would read as a formula), or None when there is none.
+    """
+    texts = [i for i, v in enumerate(values) if isinstance(v, str)]
+    if not texts:
+        return None
+    joined = "".join(values[i] for i in texts)
+    if strip_illegal(joined)[1] or max(len(values[i]) for i in texts) > EXCEL_MAX_CHARS:
+        for i in texts:
+            v, chars = strip_illegal(values[i])
+            cut = len(v) > EXCEL_MAX_CHARS
+            if chars or cut:
+                rows, found, n_cut = removed.setdefault(where, ([], {}, 0))
+                rows.append(i)
+                found.update(dict.fromkeys(chars))
+                removed[where] = (rows, found, n_cut + cut)
+                values[i] = v[:EXCEL_MAX_CHARS]
+    flags = [False] * len(values)
+    any_formula = False
+    for i in texts:
+        if is_formula_like(values[i]):
+            flags[i] = any_formula = True
+    return flags if any_formula else None
+
+
+def _removal_rows(removed: _Removed, lang: str) -> list[tuple[str, str]]:
+    """The Method-sheet rows recording what :func:`_clean_column` changed, and a logged warning each."""
+    zh = lang == "zh"
+    rows = []
+    for (sheet, header, letter), (cells, chars, n_cut) in removed.items():
+        refs = [f"{letter}{i + 2}" for i in cells[:20]]
+        more = f" … ({len(cells)})" if len(cells) > 20 else ""
+        what = []
+        if chars:
+            what.append(
+                f"删除字符 {', '.join(chars)}(Excel 不能保存控制字符)"
+                if zh
+                else f"removed {', '.join(chars)} (Excel cannot store control characters)"
+            )
+        if n_cut:
+            what.append(
+                f"{n_cut} 格超过 {EXCEL_MAX_CHARS:,} 字符,已截断"
+                if zh
+                else f"{n_cut} cell(s) cut to Excel's {EXCEL_MAX_CHARS:,}-character limit"
+            )
+        where = ", ".join(refs) + more
+        tail = "原数据未改动" if zh else "the data itself is unchanged"
+        item = f"{'工作簿写出' if zh else 'written copy'}: {sheet} · {header}"
+        text = f"{'; '.join(what)}: {where}; {tail}"
+        rows.append((item, text))
+        log.warning("to_excel: sheet '%s', column '%s': %s", sheet, header, text)
+    return rows
 
 
 def _column(frame: pd.DataFrame, col: str, kind: str, units: list) -> tuple[list, list]:
@@ -137,13 +228,20 @@ def _write_sheet(
     spec: list[tuple[str, str, str]],
     *,
     fill_by: str | None = None,
+    removed: _Removed | None = None,
 ) -> None:
-    """Write ``frame`` columns as ``spec`` = [(column, header, kind)] with kind int/num/pct/text/auto."""
+    """Write ``frame`` columns as ``spec`` = [(column, header, kind)] with kind int/num/pct/text/auto;
+    texts changed to be writable are noted in ``removed``."""
     ws = wb.create_sheet(title)
     styles = _Styles(ws)
     n = len(frame)
     units = frame["unit"].tolist() if "unit" in frame else [None] * n
     columns = [_column(frame, c, kind, units) for c, _, kind in spec]
+    removed = {} if removed is None else removed
+    quoted = [
+        _clean_column(vals, (title, h, get_column_letter(j)), removed)
+        for j, ((vals, _), (_, h, _)) in enumerate(zip(columns, spec, strict=True), start=1)
+    ]
     widths = [
         max(display_width(h), _width(vals)) + 2
         for (_, h, _), (vals, _) in zip(spec, columns, strict=True)
@@ -166,10 +264,12 @@ def _write_sheet(
         row = []
         for j, (vals, fmts) in enumerate(columns):
             v, fmt = vals[i], fmts[i]
-            if fmt is None and fill is None and not wrap[j]:
+            flags = quoted[j]
+            text = flags is not None and flags[i]
+            if fmt is None and fill is None and not wrap[j] and not text:
                 row.append(v)
             else:
-                row.append(styles.cell(v, fmt, fill, wrap[j]))
+                row.append(styles.cell(v, fmt, fill, wrap[j], text=text))
         ws.append(row)
 
 
@@ -243,6 +343,13 @@ def to_excel(
     Path
         The workbook written.
 
+    Notes
+    -----
+    Texts a spreadsheet would read as formulas (``=1+1``, ``-5``, ``@x``) are stored as strings, never
+    formulas; characters Excel cannot store are removed from the written copy and listed on the
+    说明 / Method sheet. The same inputs give the same bytes apart from the generation time; set the
+    environment variable ``SOURCE_DATE_EPOCH`` (seconds since 1970 UTC) to pin it.
+
     Examples
     --------
     >>> import townplan_gis as tp
@@ -256,21 +363,23 @@ def to_excel(
             "to_excel: nothing to write. Pass scorecard=, indicators= and/or review=."
         )
     z = 0 if lang == "zh" else 1
+    when = generated_at()
     wb = Workbook(write_only=True)
+    removed: _Removed = {}
     if scorecard is not None:
         sc = scorecard_table(scorecard, lang)
         columns = ["key", "name", "value", "unit", "comparator", "target", "status_label", "gap"]
         columns += ["source", "note"] if "note" in sc else ["source"]
         # value, target and gap take each row's unit: integers for counts, one decimal for %.
         spec = _spec(lang, columns, dict.fromkeys(("value", "target", "gap"), "auto"))
-        _write_sheet(wb, SHEETS["scorecard"][z], sc, spec, fill_by="status")
+        _write_sheet(wb, SHEETS["scorecard"][z], sc, spec, fill_by="status", removed=removed)
     if indicators is not None:
         ind = pd.DataFrame(indicators).copy()
         ind["name"] = ind["name_zh" if lang == "zh" else "name_en"]
         spec = _spec(
             lang, ["key", "name", "value", "unit", "definition", "note"], {"value": "auto"}
         )
-        _write_sheet(wb, SHEETS["indicators"][z], ind, spec)
+        _write_sheet(wb, SHEETS["indicators"][z], ind, spec, removed=removed)
     if review is not None:
         cf = conflicts_table(review, lang)
         nums = {
@@ -286,7 +395,7 @@ def to_excel(
             "zone", "grade_label", "overlap_area_m2", "overlap_area_mu", "overlap_length_m",
             "pct_of_project", "pct_of_line", "distance_m", "clause", "procedure", "ignored", "reason",
         ), nums)  # fmt: skip
-        _write_sheet(wb, SHEETS["conflicts"][z], cf, spec, fill_by="grade")
+        _write_sheet(wb, SHEETS["conflicts"][z], cf, spec, fill_by="grade", removed=removed)
         pj = projects_table(review, lang)
         overlaps = [f"{lt}_overlap_m2" for lt in ("red", "green", "purple", "blue", "yellow")]
         spec = _spec(
@@ -295,24 +404,63 @@ def to_excel(
              "n_conflicts", "n_ignored", *overlaps, "reason"],
             {"n_conflicts": "int", "n_ignored": "int", **dict.fromkeys(overlaps, "num")},
         )  # fmt: skip
-        _write_sheet(wb, SHEETS["projects"][z], pj, spec, fill_by="verdict")
+        _write_sheet(wb, SHEETS["projects"][z], pj, spec, fill_by="verdict", removed=removed)
     facts = dict(settings or {})
     if review is not None:
         for k, v in (getattr(review, "settings", {}) or {}).items():
             facts.setdefault(f"review.{k}", v)
-    facts.setdefault("generated", _dt.datetime.now().isoformat(timespec="seconds"))
-    meta = pd.DataFrame(_method_rows(facts), columns=["item", "value"], dtype=object)
-    _write_sheet(
-        wb,
-        SHEETS["method"][z],
-        meta,
-        [
-            ("item", "项目" if lang == "zh" else "Item", "text"),
-            ("value", "内容" if lang == "zh" else "Value", "value"),
-        ],
-    )
+    facts.setdefault("generated", when.isoformat(timespec="seconds"))
+    method = [
+        ("item", "项目" if lang == "zh" else "Item", "text"),
+        ("value", "内容" if lang == "zh" else "Value", "value"),
+    ]
+    rows = _method_rows(facts)
+    # The Method sheet is written last and lists every change, its own included.
+    items, values = [r[0] for r in rows], [r[1] for r in rows]
+    for j, (vals, (_, header, _)) in enumerate(zip((items, values), method, strict=True), start=1):
+        _clean_column(vals, (SHEETS["method"][z], header, get_column_letter(j)), removed)
+    rows = list(zip(items, values, strict=True)) + _removal_rows(removed, lang)
+    meta = pd.DataFrame(rows, columns=["item", "value"], dtype=object)
+    _write_sheet(wb, SHEETS["method"][z], meta, method)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    _save(wb, path, when)
     log.info("workbook written to %s", path)
     return path
+
+
+class _PinnedZip(zipfile.ZipFile):
+    """A zip archive whose entries all carry one timestamp (the workbook's generation time), so the
+    same workbook written twice gives the same bytes."""
+
+    def __init__(self, *args, date_time: tuple[int, ...], **kwargs):
+        self._date_time = date_time
+        super().__init__(*args, **kwargs)
+
+    def _entry(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self._date_time)  # type: ignore[arg-type]
+        info.compress_type = self.compression
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = self._entry(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl adds each write-only sheet from its temporary file: streamed, not read whole.
+        info = self._entry(str(arcname or filename))
+        size = os.path.getsize(filename)
+        info.file_size = size
+        with open(filename, "rb") as src, self.open(info, "w", force_zip64=size > 2**31) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _save(wb: Workbook, path: Path, when: _dt.datetime) -> None:
+    """Save ``wb`` with its document properties and zip entries stamped ``when``."""
+    utc = when.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.created = wb.properties.modified = utc
+    stamp = max(utc.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # the zip format starts in 1980
+    with _PinnedZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, date_time=stamp) as archive:
+        ExcelWriter(wb, archive).save()

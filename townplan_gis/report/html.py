@@ -10,7 +10,6 @@ the template engine (Jinja2 autoescape).
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 from functools import cache
 from importlib import resources
@@ -20,6 +19,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from townplan_gis._clock import generated_at
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import col, text
 from townplan_gis.report.sections import (
@@ -78,7 +78,7 @@ def build_report(
     """Render the report page from already computed parts (no computation here; see :func:`report`)."""
     if lang not in ("zh", "en"):
         raise TownPlanError(f"report: lang must be 'zh' or 'en', got {lang!r}.")
-    generated = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    generated = generated_at().isoformat(timespec="seconds")
     std = _standard_info(standard, scorecard)
     L = {k: text(k, lang, town=town.name) for k in (
         "summary", "scorecard", "charts", "review", "map", "method", "appendix", "layers", "sources",
@@ -168,6 +168,12 @@ def report(
     -------
     Path or str
         The file written, or the HTML text when ``path`` is None.
+
+    Notes
+    -----
+    The same inputs give the same bytes apart from the generation time (the map's element ids are
+    stable); set the environment variable ``SOURCE_DATE_EPOCH`` (seconds since 1970 UTC) to stamp
+    that time instead of now, and an archived report is reproduced byte for byte.
 
     Examples
     --------

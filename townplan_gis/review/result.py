@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from townplan_gis._safe import safe_frame
 from townplan_gis.review.grading import GRADE_TEXT
 from townplan_gis.review.kernel import CONFLICT_COLUMNS
 from townplan_gis.review.rules import GRADE_RANK, GRADES
@@ -90,7 +91,9 @@ class Review:
         """Write ``conflicts.gpkg``, ``conflicts.csv`` and ``projects.csv`` into ``out_dir``.
 
         The CSV files are UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly;
-        they carry no geometry (the GeoPackage does, with ``conflicts`` and ``projects`` layers).
+        they carry no geometry (the GeoPackage does, with ``conflicts`` and ``projects`` layers). A
+        text a spreadsheet would read as a formula (``=…``, ``+…``, ``-…``, ``@…``) is written with a
+        leading ``'`` (:func:`townplan_gis._safe.safe_frame`).
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -108,7 +111,8 @@ class Review:
         paths = {"conflicts.gpkg": gpkg}
         for name, frame in (("conflicts.csv", conflicts), ("projects.csv", self.projects)):
             path = out / name
-            pd.DataFrame(frame.drop(columns=frame.geometry.name)).to_csv(
+            # Formula-like texts (a project id "=1+1") escaped: Excel must never evaluate them.
+            safe_frame(pd.DataFrame(frame.drop(columns=frame.geometry.name))).to_csv(
                 path, index=False, encoding="utf-8-sig"
             )
             paths[name] = path
