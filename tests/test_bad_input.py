@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -57,11 +58,6 @@ def test_battery_helpers_see_a_missing_file(tmp_path):
 
 
 # --- coordinates and CRS --------------------------------------------------------------------------
-# Section imports sit here, not in the block above, so that the sections' branches merge cleanly.
-import geopandas as gpd  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import shapely  # noqa: E402
 
 # Puzhou's neighbourhood in EPSG:4546 (CGCS2000 3-degree GK CM 111E, zone 37), metres.
 _GX, _GY = 437_000.0, 3_855_000.0
