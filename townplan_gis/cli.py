@@ -82,6 +82,12 @@ def _out_folder(out: str, *inputs: str | None) -> Path:
             f"--out. Fix: name a folder (it is created if missing), e.g. --out "
             f"{path.with_suffix('')}_out."
         )
+    existing = next((a for a in path.parents if a.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise OutputPathError(
+            f"--out {out}: {existing} is a file, so no folder can be made inside it. Fix: name a "
+            f"folder outside it."
+        )
     for given in inputs:
         if given and _same_path(path, given):
             raise OutputPathError(

@@ -27,6 +27,7 @@ import json
 import logging
 import shutil
 import sqlite3
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -386,7 +387,9 @@ def _unreadable_geometries(path: Path, **kwargs: Any) -> list[int]:
     from pyogrio.raw import read as raw_read
 
     kwargs = {k: v for k, v in kwargs.items() if k in ("layer", "encoding")}
-    _, _, wkb, _ = raw_read(path, columns=[], **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the caller's error says what GDAL warns about
+        _, _, wkb, _ = raw_read(path, columns=[], **kwargs)
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     return [
         i for i, (b, g) in enumerate(zip(wkb, geoms, strict=True)) if b is not None and g is None
@@ -399,7 +402,14 @@ def _read_vector(path: Path, **kwargs: Any) -> gpd.GeoDataFrame:
         _check_gpkg(path)
     layer = kwargs.get("layer")
     try:
-        return pyogrio.read_dataframe(path, **kwargs)
+        # GDAL's warnings ("Non closed ring detected") are passed on after a successful read only:
+        # after a failure the error below says what they say, with the file and the fix.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gdf = pyogrio.read_dataframe(path, **kwargs)
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=3)
+        return gdf
     except pyogrio.errors.DataLayerError as exc:
         if layer is not None and str(layer) not in _layer_names(path):
             raise DataFileError(
@@ -494,7 +504,8 @@ def read_layer(
 
 
 def _encoding_repair(kind: str, info: dict) -> list[Repair]:
-    if info.get("detected") and info.get("note"):
+    """The record of how a file's text was decoded: detected encodings, a wrong .cpg, cut names."""
+    if info.get("note"):
         return [Repair(kind, "encoding", [], f"{Path(info['path']).name}: {info['note']}")]
     return []
 

@@ -22,9 +22,8 @@ from townplan_gis.errors import CRSError, MissingColumnError, SchemaError
 from townplan_gis.geometry import keep_dimension, repair_geometry
 from townplan_gis.repairs import Repair
 from townplan_gis.review.convex import convex_rings
-from townplan_gis.schema import _key, _value_lookup, aliases, normalize_layer
+from townplan_gis.schema import _key, _value_lookup, aliases, normalize_layer, rename_repairs
 from townplan_gis.schema import rename_columns as _rename_columns
-from townplan_gis.schema import rename_repairs
 
 __all__ = ["choose_crs", "prepare_lines_frame", "prepare_projects"]
 
