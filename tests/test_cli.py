@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import townplan_gis as tp
 from townplan_gis.cli import EXIT_BAD_INPUT, main
 
@@ -43,3 +45,80 @@ def test_assess_table_lists_every_status_with_zeros(capsys):
     )
     # the sample has every indicator of the Ezhou standard, so the zero count must still be shown
     assert first.endswith("not_evaluable 0")
+
+
+def test_internal_error_is_one_line_exit_1_and_debug_prints_the_traceback(monkeypatch, capsys):
+    import townplan_gis.cli as cli
+
+    def broken(args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cli, "cmd_info", broken)
+    assert main(["info", "x.gpkg"]) == cli.EXIT_INTERNAL == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "townplan: internal error: KeyError: 'boom' (please report; run with --debug for the "
+        "traceback)\n"
+    )
+    assert main(["--debug", "info", "x.gpkg"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "in broken" in err
+    assert err.rstrip().splitlines()[-1].startswith("townplan: internal error: KeyError")
+
+
+def test_usage_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["indicators", str(tp.sample_path()), "--coverage-distance", "-150"])
+    assert exc.value.code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err == (
+        "townplan indicators: error: argument --coverage-distance: '-150' must be a finite "
+        "number > 0 (see townplan indicators --help)\n"
+    )
+
+
+def test_unwritable_out_is_bad_input_not_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    out = blocker / "sub"  # a folder inside a file cannot be made
+    assert main(["review", str(tp.sample_path()), "--out", str(out)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"townplan: error: --out {out}: {blocker} is a file, so no folder can be made inside it. "
+        f"Fix: name a folder outside it."
+    )
+
+
+def test_os_errors_are_bad_input_on_one_line(monkeypatch, capsys):
+    import townplan_gis.cli as cli
+
+    def locked(args):
+        raise PermissionError(13, "Permission denied", "town.gpkg")
+
+    monkeypatch.setattr(cli, "cmd_info", locked)
+    assert main(["info", "town.gpkg"]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == "townplan: error: Permission denied: town.gpkg\n"
+
+
+def _folder_with_an_ignored_file(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["lane"]}, geometry=[LineString([(110.3, 34.8), (110.31, 34.8)])], crs=4490
+    )
+    roads.to_file(tmp_path / "roads.geojson")
+    roads.to_file(tmp_path / "buildings.geojson")  # not a layer kind: a warning, and a repair
+    return tmp_path
+
+
+def test_warnings_shown_after_success_and_held_back_on_error(tmp_path, capsys):
+    folder = _folder_with_an_ignored_file(tmp_path)
+    assert main(["info", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING" in err and "buildings.geojson" in err
+    (folder / "town.toml").write_text("population = -1\n", encoding="utf-8")
+    assert main(["info", str(folder)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("townplan: error: ")
+    assert "population must be a finite number ≥ 0, got -1" in err

@@ -249,3 +249,72 @@ def test_saved_state_repair_dropped_once_the_data_is_fixed(tmp_path):
     actions = back.repairs["action"].tolist()
     assert "filled_unknown" not in actions  # the saved record is stale, not carried over
     assert actions.count("empty_geometry") == 1 and "renamed_columns" in actions
+
+
+def test_utf8_field_name_cut_by_the_10_byte_limit_is_read_and_noted(tmp_path):
+    roads = gpd.GeoDataFrame(
+        {"道路等级": ["主干路"]}, geometry=[LineString([(110.3, 34.8), (110.31, 34.8)])], crs=4490
+    )
+    # GDAL cuts the 12-byte UTF-8 name to 10 bytes, inside 级 (and warns about it)
+    with pytest.warns(RuntimeWarning):
+        pyogrio.write_dataframe(roads, tmp_path / "roads.shp", encoding="UTF-8")
+    gdf, info = read_layer(tmp_path / "roads.shp")
+    assert list(gdf.columns) == ["道路等", "geometry"] and gdf["道路等"].tolist() == ["主干路"]
+    assert info["encoding"] == "utf-8" and "10-byte limit" in info["note"]
+
+
+def test_read_layer_refuses_a_folder_and_bad_encoding_names(tmp_path):
+    with pytest.raises(tp.DataFileError, match="is a folder, not a layer file"):
+        read_layer(tmp_path)
+    path = tmp_path / "r.geojson"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=4546).to_file(path)
+    with pytest.raises(tp.EncodingError, match="unknown text encoding 'klingon'"):
+        read_layer(path, encoding="klingon")
+    assert read_layer(path, encoding="utf-8")[0]["a"].tolist() == [1]
+
+
+def test_bad_json_in_the_town_table_names_table_and_key(tmp_path):
+    import sqlite3
+
+    path = small_town().write(tmp_path / "t.gpkg")
+    con = sqlite3.connect(path)
+    con.execute("UPDATE townplan_town SET value = '{oops' WHERE key = 'statistics'")
+    con.commit()
+    con.close()
+    with pytest.raises(tp.DataFileError, match="table 'townplan_town', key 'statistics'"):
+        tp.read_town(path)
+
+
+def test_gpkg_town_table_values_checked_like_town_toml(tmp_path):
+    import sqlite3
+
+    path = small_town().write(tmp_path / "t.gpkg")
+    con = sqlite3.connect(path)
+    con.execute("UPDATE townplan_town SET value = 'true' WHERE key = 'population'")
+    con.commit()
+    con.close()
+    with pytest.raises(tp.DataFileError, match=r"t\.gpkg: population must be a number"):
+        tp.read_town(path)
+
+
+def test_gpkg_integrity_check_runs_once_per_file_version(tmp_path, monkeypatch):
+    from townplan_gis import io
+
+    path = small_town().write(tmp_path / "t.gpkg")
+    io._gpkg_problem.cache_clear()
+    tp.read_town(path)
+    first = io._gpkg_problem.cache_info()
+    assert first.misses == 1 and first.hits >= 2  # the town table and each layer reuse it
+
+
+def test_forced_encoding_with_cut_field_names_is_still_recorded(tmp_path):
+    water = gpd.GeoDataFrame(
+        {"水体描述": ["护城河"]}, geometry=[box(110.30, 34.80, 110.31, 34.81)], crs=4490
+    )
+    with pytest.warns(RuntimeWarning):
+        pyogrio.write_dataframe(water, tmp_path / "water.shp", encoding="UTF-8")
+    town = tp.read_town(tmp_path, encoding="utf-8")
+    assert town.water["水体描"].tolist() == ["护城河"]
+    rep = town.repairs
+    (note,) = rep.loc[rep.action == "encoding", "detail"]
+    assert note.startswith("water.shp: field names ['水体描'] were cut")

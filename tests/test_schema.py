@@ -152,7 +152,7 @@ def test_road_class_may_be_empty_only_where_the_width_is_given():
     out, repairs = normalize_layer(ok, "roads")
     assert out["road_class"].tolist() == ["arterial", None]
     assert [(r.action, r.rows) for r in repairs] == [("filled_unknown", [1])]
-    bad = roads(road_class=[None, "branch"], redline_width_m=[0.0, None])  # 0 m is no width
+    bad = roads(road_class=[None, "branch"], redline_width_m=[None, None])
     with pytest.raises(MissingValueError, match=r"rows \[0\]"):
         normalize_layer(bad, "roads")
 
@@ -323,3 +323,77 @@ def test_collection_in_projects_layer_keeps_lines_over_points():
     assert out.geometry.iloc[0].length == pytest.approx(50.0)
     assert [(r.action, r.rows) for r in repairs] == [("extracted_parts", [0])]
     assert "dropped 1 Point" in repairs[0].detail
+
+
+def test_width_bounds_are_exact():
+    from townplan_gis.schema import MAX_ROAD_WIDTH_M
+
+    assert MAX_ROAD_WIDTH_M == 200.0
+    ok, _ = normalize_layer(
+        roads(road_class=["lane", "lane"], redline_width_m=[0.5, 200.0]), "roads"
+    )
+    assert ok["redline_width_m"].tolist() == [0.5, 200.0]
+    with pytest.raises(tp.SchemaError) as err:
+        normalize_layer(roads(road_class=["lane", "lane"], redline_width_m=[12.0, 200.5]), "roads")
+    assert str(err.value).startswith(
+        "layer 'roads', column 'redline_width_m': value(s) [200.5] in rows [1] are out of range: "
+        "Red-line width must be a finite number > 0 m and ≤ 200 m. Fix: correct these values (a "
+        "value above 200 m is a typo or a unit error, e.g. centimetres typed as metres)"
+    )
+
+
+def test_overflowing_number_text_is_infinite_and_refused():
+    gdf = roads(road_class=["lane", "lane"], 车行道宽度=["6m", "1e400"])
+    with pytest.raises(
+        tp.SchemaError, match=r"column '车行道宽度' \(read as 'carriageway_width_m'"
+    ):
+        normalize_layer(gdf, "roads")
+
+
+def test_empty_widths_stay_missing_not_refused():
+    out, _ = normalize_layer(
+        roads(road_class=["lane", "lane"], redline_width_m=[None, 6.0]), "roads"
+    )
+    assert out["redline_width_m"].isna().tolist() == [True, False]
+
+
+def test_alias_candidates_tie_goes_to_the_alias_order():
+    # 类型 comes before type in the alias table; both hold green classes
+    gdf = gpd.GeoDataFrame(
+        {"type": ["G2"], "类型": ["公园绿地"]}, geometry=[box(0, 0, 1, 1)], crs=CRS
+    )
+    out, repairs = normalize_layer(gdf, "green")
+    assert out["green_class"].tolist() == ["G1"] and out["type"].tolist() == ["G2"]
+    assert [r.detail for r in repairs if r.action == "renamed_columns"] == ["类型→green_class"]
+
+
+def test_alias_candidate_with_more_known_values_wins():
+    gdf = gpd.GeoDataFrame(
+        {"类型": ["building", "polygon"], "类别": ["建筑", "道路"]},
+        geometry=[box(0, 0, 1, 1), box(2, 0, 3, 1)],
+        crs=CRS,
+    )
+    renames, _ = rename_columns(gdf, "projects")
+    assert renames["类别"] == "project_type" and "类型" not in renames
+
+
+def test_rename_repairs_is_one_record_per_layer():
+    from townplan_gis.schema import rename_repairs
+
+    assert rename_repairs("roads", {}) == []
+    (rep,) = rename_repairs("roads", {"道路等级": "road_class", "红线宽度": "redline_width_m"})
+    assert (rep.layer, rep.action, rep.rows) == ("roads", "renamed_columns", [])
+    assert rep.detail == "道路等级→road_class, 红线宽度→redline_width_m"
+
+
+def test_duplicate_ids_after_number_ids_are_text():
+    gdf = gpd.GeoDataFrame(
+        {"project_id": [1001.0, 1001.0, None, None], "project_type": ["road"] * 4},
+        geometry=[box(i, 0, i + 0.5, 1) for i in range(4)],
+        crs=CRS,
+    )
+    out, repairs = normalize_layer(gdf, "projects")
+    (dup,) = [r for r in repairs if r.action == "duplicate_ids"]
+    # rows 2 and 3 have no id: missing ids are not duplicates
+    assert dup.rows == [0, 1] and "'1001' (rows 0, 1)" in dup.detail
+    assert out["project_id"].tolist()[:2] == ["1001", "1001"] and out["project_id"][2:].isna().all()

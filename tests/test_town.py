@@ -196,3 +196,50 @@ def test_sample_town_is_illustrative_and_complete():
     # P08, the eco-park, is 80 亩 exactly (1 亩 = 10000/15 m²)
     eco = town.projects.set_index("project_id").geometry["P08"]
     assert eco.area / (10000 / 15) == pytest.approx(80.0, abs=1e-3)
+
+
+def test_population_forms_accepted_and_refused():
+    import numpy as np
+
+    roads = lonlat_roads()
+    assert tp.Town("t", layers={"roads": roads}, population="12,600").population == 12600.0
+    assert tp.Town("t", layers={"roads": roads}, population=np.int64(900)).population == 900.0
+    assert tp.Town("t", layers={"roads": roads}, population=None).population is None
+    for bad in (True, np.bool_(True), float("inf"), -1, "many", [100], float("nan")):
+        with pytest.raises(tp.DataFileError, match="population"):
+            tp.Town("t", layers={"roads": roads}, population=bad)
+
+
+def test_statistics_validation():
+    roads = lonlat_roads()
+    stats = pd.Series({"gas_coverage_pct": 55.0, "x_pct": "7"})
+    town = tp.Town("t", layers={"roads": roads}, statistics=stats)
+    assert town.statistics == {"gas_coverage_pct": 55.0, "x_pct": 7.0}  # unregistered kept
+    cases = [
+        ("x", "must be a table of numbers"),
+        ({"gas_coverage_pct": True}, "Write 1 for yes and 0 for no"),
+        ({"gas_coverage_pct": None}, "must be a number, got None"),
+        ({"gas_coverage_pct": float("inf")}, "is not a finite number"),
+        ({1: 5.0}, "keys must be names"),
+        ({"greening_plan_adopted": 0.5}, "is a flag"),
+        ({"scattered_homestead_approvals": -2}, "is a count"),
+    ]
+    for stats, needle in cases:
+        with pytest.raises(tp.DataFileError, match=needle):
+            tp.Town("t", layers={"roads": roads}, statistics=stats)
+    # the growth rate may be negative or above 100 %
+    growth = tp.Town("t", layers={"roads": roads}, statistics={"population_growth_pct": -3})
+    assert growth.statistics == {"population_growth_pct": -3.0}
+
+
+def test_name_metadata_and_crs_arguments_checked():
+    roads = lonlat_roads()
+    with pytest.raises(tp.DataFileError, match="non-empty text"):
+        tp.Town("  ", layers={"roads": roads})
+    with pytest.raises(tp.DataFileError, match="metadata must be a table"):
+        tp.Town("t", layers={"roads": roads}, metadata=["a"])
+    with pytest.raises(tp.CRSError, match="assume_crs 'EPSG:99999' is not a coordinate reference"):
+        tp.Town("t", layers={"roads": roads}, assume_crs="EPSG:99999")
+    with pytest.raises(tp.CRSError, match="crs True is not"):
+        tp.Town("t", layers={"roads": roads}, crs=True)
+    assert tp.Town("t", layers={"roads": roads}, crs=4546).crs.to_epsg() == 4546

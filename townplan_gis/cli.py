@@ -1,22 +1,26 @@
 """The ``townplan`` command: a thin shell over the townplan_gis API.
 
-Exit codes: 0 success (and, for ``review``, every project passes); 2 bad input (a TownPlanError, message
-on stderr); 3 ``review`` found at least one rejected project.
+Exit codes: 0 success (and, for ``review``, every project passes); 2 bad input (a TownPlanError, a
+path that cannot be read or written, or a bad option: one line on stderr, never a traceback); 3
+``review`` found at least one rejected project; 1 an internal error (a bug: one line asking for a
+report; ``--debug`` prints the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from townplan_gis.errors import TownPlanError
+from townplan_gis.errors import OutputPathError, TownPlanError
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 1, 2, 3
 
 # Scorecard statuses, in display order (townplan_gis.standards: missing data is never a pass).
 _STATUSES = ("pass", "fail", "not_evaluable")
@@ -60,8 +64,73 @@ def _load_town(path: str, args: argparse.Namespace):
     return read_town(path, assume_crs=args.assume_crs, encoding=args.encoding)
 
 
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:  # pragma: no cover - an unresolvable path is not the input
+        return False
+
+
+def _out_folder(out: str, *inputs: str | None) -> Path:
+    """``--out`` of a command that writes a folder of files: not an existing file, not an input.
+
+    Writing into the town's own folder would put projects.csv, conflicts.gpkg … among its layer
+    files, and the next read would take projects.csv for the projects layer.
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise OutputPathError(
+            f"--out {out}: is an existing file, but this command writes a folder of files into "
+            f"--out. Fix: name a folder (it is created if missing), e.g. --out "
+            f"{path.with_suffix('')}_out."
+        )
+    existing = next((a for a in path.parents if a.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise OutputPathError(
+            f"--out {out}: {existing} is a file, so no folder can be made inside it. Fix: name a "
+            f"folder outside it."
+        )
+    for given in inputs:
+        if given and _same_path(path, given):
+            raise OutputPathError(
+                f"--out {out}: is the input {given}; the outputs would be written among the "
+                f"town's layer files. Fix: name another folder, e.g. --out {path.name}_out."
+            )
+    return path
+
+
+def _out_html(out: str, *inputs: str | None) -> Path:
+    """``--out`` of ``map``: an .html file; an existing HTML file is replaced, nothing else is."""
+    path = Path(out)
+    if path.is_dir():
+        raise OutputPathError(
+            f"--out {out}: is a folder; map writes one HTML file. Fix: name the file, e.g. "
+            f"--out {path / 'map.html'}."
+        )
+    if any(given and _same_path(path, given) for given in inputs):
+        raise OutputPathError(
+            f"--out {out}: is the input town; writing the map there would destroy it. Fix: name an "
+            f".html file, e.g. --out {path.with_suffix('')}_map.html."
+        )
+    if path.suffix.casefold() not in (".html", ".htm"):
+        what = (
+            "an existing file, which would be overwritten" if path.exists() else "not an .html name"
+        )
+        raise OutputPathError(
+            f"--out {out}: is {what}; map writes an HTML page. Fix: name an .html file, e.g. --out "
+            f"{path.with_suffix('.html')}."
+        )
+    return path
+
+
 def _with_projects(town, args: argparse.Namespace):
     """The town, with its projects replaced by those of ``--projects FILE`` when given."""
+    if getattr(args, "projects_layer", None) and not args.projects:
+        raise TownPlanError(
+            f"--projects-layer {args.projects_layer}: names a layer inside --projects FILE, but no "
+            f"--projects was given. Fix: pass --projects FILE too (the town's own projects layer "
+            f"is read without --projects-layer)."
+        )
     if not args.projects:
         return town
     from townplan_gis.io import read_layer
@@ -178,6 +247,7 @@ def _map_review(town):
 def cmd_map(args: argparse.Namespace) -> int:
     from townplan_gis.maps import plan_map, save_map
 
+    out = _out_html(args.out or f"{Path(args.path).stem}_map.html", args.path)
     town = _load_town(args.path, args)
     review = _map_review(town) if args.review else None
     m = plan_map(
@@ -188,7 +258,6 @@ def cmd_map(args: argparse.Namespace) -> int:
         simplify_m=args.simplify_m,
         tianditu_key=args.tianditu_key,
     )
-    out = Path(args.out or f"{Path(args.path).stem}_map.html")
     save_map(m, out, offline=not args.online)
     size = out.stat().st_size / 1e6
     mode = "online (CDN assets)" if args.online else "offline, self-contained"
@@ -234,6 +303,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     from townplan_gis.errors import MissingLayerError
 
+    out = _out_folder(args.out, args.path, args.projects)
     town = _with_projects(_load_town(args.path, args), args)
     if not town.has("projects"):
         raise MissingLayerError(
@@ -246,7 +316,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"derive the lines from roads, water, heritage, green land and facilities."
         )
     result = town.review(rules=args.rules, derive=args.derive)
-    paths = result.to_files(args.out)
+    paths = result.to_files(out)
     counts = result.verdict_counts()
     if args.format == "json":
         payload = {
@@ -366,11 +436,12 @@ def _print_deliverables(result: dict) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    out = _out_folder(args.out, args.path, args.projects)
     town = _with_projects(_load_town(args.path, args), args)
     standard = None if args.standard.casefold() == "none" else args.standard
     result = _deliverables(
         town,
-        Path(args.out),
+        out,
         standard=standard,
         lang=args.lang,
         basemap=args.basemap,
@@ -393,7 +464,7 @@ DEMO_STEPS.append(_demo_report)
 def cmd_demo(args: argparse.Namespace) -> int:
     from townplan_gis.sample import sample_town
 
-    out = Path(args.out).resolve()
+    out = _out_folder(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     town = sample_town()
     for step in DEMO_STEPS:
@@ -404,6 +475,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- parser --------------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line (exit 2), like every other bad input."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(*, positive: bool) -> Callable[[str], float]:
+    """An argparse type: a finite number, > 0 (``positive``) or ≥ 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} must be a finite number {'> 0' if positive else '≥ 0'}"
+            )
+        return value
+
+    return parse
+
+
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     """The options every command that reads a town shares."""
     p.add_argument("--assume-crs", help="CRS for layers without one, e.g. EPSG:4490")
@@ -411,12 +506,15 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="townplan",
         description="Small-town planning: indicators, scorecards, five-control-line review, offline maps.",
-        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project.",
+        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project; 1 internal error.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log repairs and progress")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback of an error (for bug reports)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("info", help="layers, feature counts, CRS and repairs of a town")
@@ -434,9 +532,14 @@ def build_parser() -> argparse.ArgumentParser:
         "none, or a tile URL template (default: osm)",
     )
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="legend language")
-    p.add_argument("--out", help="output HTML file (default: <name>_map.html)")
+    p.add_argument(
+        "--out",
+        help="output .html file (default: <name>_map.html); an existing HTML file is replaced",
+    )
     p.add_argument("--online", action="store_true", help="load Leaflet from CDNs (smaller file)")
-    p.add_argument("--simplify-m", type=float, help="simplification tolerance in metres")
+    p.add_argument(
+        "--simplify-m", type=_number(positive=False), help="simplification tolerance in metres"
+    )
     p.add_argument("--tianditu-key", help="Tianditu key (default: $TIANDITU_KEY)")
     _add_input_options(p)
     p.set_defaults(func=cmd_map)
@@ -506,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument(
         "--coverage-distance",
-        type=float,
+        type=_number(positive=True),
         default=150.0,
         help="distance d of the tool-defined road coverage, m (default 150)",
     )
@@ -533,17 +636,75 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _HeldWarnings(logging.Handler):
+    """Holds warnings until the command ends: shown after a success, dropped after an error.
+
+    A failing command prints one line (the error, which says what matters); GDAL's and the
+    reader's warnings printed before it would bury that line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def show(self) -> None:
+        for record in self.records:
+            print(self.format(record), file=sys.stderr)
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
-    )
+    root = logging.getLogger()
+    saved_level = root.level
+    held = None
+    if args.verbose or args.debug:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    else:
+        held = _HeldWarnings()
+        root.addHandler(held)
+        root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except TownPlanError as exc:
-        print(f"townplan: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(args, f"townplan: error: {_one_line(exc)}", EXIT_BAD_INPUT)
+    except OSError as exc:  # a path the user named cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        text = f"townplan: error: {_one_line(exc.strerror or exc)}{where}"
+        return _fail(args, text, EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        print("townplan: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line by default, the traceback with --debug
+        text = (
+            f"townplan: internal error: {type(exc).__name__}: {_one_line(exc)} (please report; "
+            f"run with --debug for the traceback)"
+        )
+        return _fail(args, text, EXIT_INTERNAL)
+    finally:
+        logging.captureWarnings(False)
+        if held is not None:
+            root.removeHandler(held)
+            root.setLevel(saved_level)
+    if held is not None:
+        held.show()
+    return code
+
+
+def _fail(args: argparse.Namespace, text: str, code: int) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(text, file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

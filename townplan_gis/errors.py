@@ -19,9 +19,11 @@ __all__ = [
     "MissingColumnError",
     "MissingLayerError",
     "MissingValueError",
+    "OutputPathError",
     "SchemaError",
     "TownPlanError",
     "UnknownValueError",
+    "ValueRangeError",
 ]
 
 
@@ -148,3 +150,32 @@ class EncodingError(TownPlanError):
 
 class DataFileError(TownPlanError):
     """A packaged or user data file (standard, rules, aliases, town.toml) is malformed."""
+
+
+class ValueRangeError(SchemaError):
+    """A numeric column holds values outside its accepted range (a negative, zero, infinite or
+    implausibly large road width, a negative household count …).
+
+    Attributes
+    ----------
+    layer, column : str
+    values, rows : list
+        The offending values and their index labels, in row order.
+    """
+
+    def __init__(
+        self, layer: str, column: str, *, values: Sequence, rows: Sequence, accepted: str, fix: str
+    ):
+        self.layer, self.column = layer, column
+        self.values, self.rows = list(values), list(rows)
+        shown = list(dict.fromkeys(self.values))
+        more = f" … and {len(shown) - 10} more" if len(shown) > 10 else ""
+        super().__init__(
+            f"layer '{layer}', column '{column}': value(s) {shown[:10]}{more} in rows "
+            f"{_rows(self.rows)} are out of range: {accepted}. Fix: {fix}"
+        )
+
+
+class OutputPathError(TownPlanError):
+    """An output path cannot be used: an existing file where a folder is expected, a file of
+    another kind that would be overwritten, or one of the command's own inputs."""

@@ -27,12 +27,14 @@ from townplan_gis.errors import (
     MissingValueError,
     SchemaError,
     UnknownValueError,
+    ValueRangeError,
 )
 from townplan_gis.geometry import reduce_collections
 from townplan_gis.repairs import Repair
 
 __all__ = [
     "LAYERS",
+    "MAX_ROAD_WIDTH_M",
     "STATISTICS",
     "Column",
     "LayerSpec",
@@ -40,6 +42,7 @@ __all__ = [
     "layer_kind",
     "normalize_layer",
     "rename_columns",
+    "rename_repairs",
 ]
 
 POLYGON = ("Polygon", "MultiPolygon")
@@ -54,6 +57,10 @@ class Column:
     ``required_unless`` names another column that stands in for this one: a row may leave a required
     column empty where the other column holds a positive number, and the column may be absent when
     every row has one. The rows concerned are recorded as a ``filled_unknown`` repair.
+
+    A number column (``dtype="float"``) is always finite where given (empty cells are missing values,
+    ``inf`` is refused); ``minimum`` (exclusive when ``positive``) and ``maximum`` bound it further,
+    and ``unit`` names its unit in the error message.
     """
 
     name: str
@@ -63,6 +70,10 @@ class Column:
     label_zh: str = ""
     label_en: str = ""
     required_unless: str | None = None
+    minimum: float | None = None
+    positive: bool = False
+    maximum: float | None = None
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,13 @@ class LayerSpec:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+
+# A road wider than this is a unit error (centimetres or millimetres typed as metres) or a typo, not
+# a road: GB 50188-2007 §10 gives town main roads red lines of 24–36 m, and the widest urban avenues
+# in China (Chang'an Avenue, Beijing) have red lines of about 100–120 m. The bound refuses the
+# typo (a 1e6 m road would cover the town in the road-area figures and the derived red lines)
+# while leaving room for any real road.
+MAX_ROAD_WIDTH_M = 200.0
 
 ROAD_CLASSES = ("arterial", "secondary", "branch", "lane")
 GREEN_CLASSES = ("G1", "G2", "G3", "XG", "EG")
@@ -123,12 +141,18 @@ LAYERS: dict[str, LayerSpec] = {
                     "float",
                     label_zh="红线宽度(m)",
                     label_en="Red-line width (m)",
+                    positive=True,
+                    maximum=MAX_ROAD_WIDTH_M,
+                    unit="m",
                 ),
                 Column(
                     "carriageway_width_m",
                     "float",
                     label_zh="车行道宽度(m)",
                     label_en="Carriageway width (m)",
+                    positive=True,
+                    maximum=MAX_ROAD_WIDTH_M,
+                    unit="m",
                 ),
                 Column("surface", "str", False, SURFACES, "路面", "Surface"),
                 Column("lit", "bool", label_zh="路灯", label_en="Lit"),
@@ -149,7 +173,12 @@ LAYERS: dict[str, LayerSpec] = {
             "Tree canopy",
             (
                 Column(
-                    "crown_diameter_m", "float", label_zh="冠幅(m)", label_en="Crown diameter (m)"
+                    "crown_diameter_m",
+                    "float",
+                    label_zh="冠幅(m)",
+                    label_en="Crown diameter (m)",
+                    positive=True,
+                    unit="m",
                 ),
                 _NAME,
             ),
@@ -181,7 +210,10 @@ LAYERS: dict[str, LayerSpec] = {
             POLYGON,
             "居住小区",
             "Residential quarters",
-            (Column("households", "float", True, None, "户数", "Households"), _NAME),
+            (
+                Column("households", "float", True, None, "户数", "Households", minimum=0.0),
+                _NAME,
+            ),
         ),
         LayerSpec(
             "control_lines",
@@ -212,6 +244,8 @@ LAYERS: dict[str, LayerSpec] = {
                     "float",
                     label_zh="投资(万元)",
                     label_en="Investment (10k CNY)",
+                    minimum=0.0,
+                    unit="万元",
                 ),
                 Column("status", "str", label_zh="状态", label_en="Status"),
             ),
@@ -306,12 +340,50 @@ def rename_columns(gdf: gpd.GeoDataFrame, kind: str) -> tuple[dict[str, str], li
     for canonical, names in table.items():
         if canonical in gdf.columns:
             continue
+        candidates = []
         for n in (canonical, *names):
             col = present.get(_key(n))
             if col is not None and col not in renames and col not in table:
-                renames[col] = canonical
-                break
+                candidates.append(col)
+        if candidates:
+            renames[_best_candidate(gdf, canonical, list(dict.fromkeys(candidates)))] = canonical
     return renames, list(table)
+
+
+def rename_repairs(kind: str, renames: Mapping[str, str]) -> list[Repair]:
+    """The record of column renames (``[]`` when none): one ``renamed_columns`` Repair of the layer.
+
+    Examples
+    --------
+    >>> rename_repairs("control_lines", {"类型": "line_type"})[0].detail
+    '类型→line_type'
+    """
+    if not renames:
+        return []
+    return [Repair(kind, "renamed_columns", [], ", ".join(f"{a}→{b}" for a, b in renames.items()))]
+
+
+def _best_candidate(gdf: gpd.GeoDataFrame, canonical: str, candidates: list[str]) -> str:
+    """Of several columns that could be ``canonical``, the one whose values fit its vocabulary.
+
+    Generic names (``type``, ``class``, ``id``) are common in GIS exports with other meanings: an
+    OpenStreetMap or CAD export's ``type`` holds geometry types (``multipolygon``). When a layer
+    has both ``type`` and, say, ``linetype``, the column whose values are control-line types is
+    taken; among equally good ones the alias table's order decides (specific names come first).
+    """
+    lookup = _value_lookup(canonical)
+    if len(candidates) == 1 or not lookup:
+        return candidates[0]
+
+    def share_known(col: str) -> float:
+        values = gdf[col][~_blank(gdf[col])]
+        distinct = pd.unique(values)
+        if len(distinct) == 0:
+            return 0.0
+        return sum(_key(v) in lookup for v in distinct) / len(distinct)
+
+    scores = [share_known(c) for c in candidates]
+    return candidates[scores.index(max(scores))]
 
 
 _NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(m|米|户|万元|万)?\s*$")
@@ -330,6 +402,42 @@ def _to_float(series: pd.Series, layer: str, column: str) -> pd.Series:
             f"(a unit suffix such as 'm' or '米' is accepted)."
         )
     return pd.to_numeric(parsed, errors="coerce").astype("float64")
+
+
+def _check_range(series: pd.Series, layer: str, col: Column) -> None:
+    """Refuse infinite numbers and numbers outside the column's bounds (empty cells are fine)."""
+    unit = f" {col.unit}" if col.unit else ""
+    bad = np.isinf(series.to_numpy(dtype="float64"))
+    bounds = []
+    if col.minimum is not None or col.positive:
+        low = 0.0 if col.minimum is None else col.minimum
+        bad |= (series < low).to_numpy() | ((series == low).to_numpy() & col.positive)
+        bounds.append(f"{'>' if col.positive else '≥'} {low:g}{unit}")
+    if col.maximum is not None:
+        bad |= (series > col.maximum).to_numpy()
+        bounds.append(f"≤ {col.maximum:g}{unit}")
+    if not bad.any():
+        return
+    label = re.sub(r"\s*\(.*\)$", "", col.label_en) or col.name
+    fix = "correct these values"
+    if col.maximum is not None:
+        fix += (
+            f" (a value above {col.maximum:g}{unit} is a typo or a unit error, e.g. centimetres "
+            f"typed as metres)"
+        )
+    if col.positive:
+        fix += (
+            "; leave the cell empty where the value is unknown (a 0 or negative number written "
+            "for 'no value', as shapefiles do, must be blanked)"
+        )
+    raise ValueRangeError(
+        layer,
+        col.name,
+        values=series[bad].tolist(),
+        rows=series.index[bad].tolist(),
+        accepted=f"{label} must be a finite number {' and '.join(bounds)}".rstrip(),
+        fix=fix + ".",
+    )
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -445,6 +553,7 @@ def _coerce(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[Repair]:
             s = gdf[col.name]
             if col.dtype == "float":
                 gdf[col.name] = _to_float(s, spec.kind, col.name)
+                _check_range(gdf[col.name], spec.kind, col)
             elif col.dtype == "bool":
                 gdf[col.name] = _to_bool(s, spec.kind, col.name)
             elif col.name in aliases()["values"]:
@@ -597,6 +706,14 @@ def normalize_layer(
     recorded as a ``filled_unknown`` repair. GeometryCollections are reduced to the layer's allowed
     geometry family and recorded as ``extracted_parts``.
 
+    Every rename is recorded (``renamed_columns``, ``道路等级→road_class``), and an error about a
+    renamed column names the file's column: ``column 'type' (read as 'line_type' …)``. When several
+    columns could be the same canonical one (``type`` and ``linetype``), the one whose values fit
+    the column's vocabulary is taken. Numbers must be finite and within the column's range (road
+    widths > 0 and ≤ :data:`MAX_ROAD_WIDTH_M`, households and investment ≥ 0, crown diameters
+    > 0). Project ids used by several projects are recorded as ``duplicate_ids`` (kept as they
+    are).
+
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
@@ -613,9 +730,11 @@ def normalize_layer(
 
     Raises
     ------
-    MissingColumnError, MissingValueError, UnknownValueError, GeometryTypeError, EmptyLayerError
+    MissingColumnError, MissingValueError, UnknownValueError, ValueRangeError, GeometryTypeError,
+    EmptyLayerError
         ``MissingValueError`` (empty cells in a required column) is a subclass of
-        ``UnknownValueError`` (values outside the column's domain).
+        ``UnknownValueError`` (values outside the column's domain); ``ValueRangeError`` names the
+        numbers out of range (``inf``, a negative or zero road width …).
     """
     if kind not in LAYERS:
         raise SchemaError(f"unknown layer kind '{kind}'. Accepted kinds: {list(LAYERS)}.")
@@ -629,9 +748,7 @@ def normalize_layer(
     renames, _ = rename_columns(out, kind)
     if renames:
         out = out.rename(columns=renames)
-        repairs.append(
-            Repair(kind, "renamed_columns", [], ", ".join(f"{a}→{b}" for a, b in renames.items()))
-        )
+        repairs += rename_repairs(kind, renames)
     for col in spec.columns:
         stand_in = col.required_unless is not None and col.required_unless in out.columns
         if col.required and col.name not in out.columns and not stand_in:
@@ -641,12 +758,65 @@ def normalize_layer(
                 available=[c for c in out.columns if c != out.geometry.name],
                 aliases=_column_aliases(kind).get(col.name, []),
             )
-    repairs += _coerce(out, spec)
+    try:
+        repairs += _coerce(out, spec)
+    except SchemaError as exc:
+        _name_source(exc, {canonical: source for source, canonical in renames.items()})
+        raise
+    if kind == "projects":
+        repairs += _duplicate_ids(out)
     _fix_geometry_types(out, spec, repairs)
     geom = out.geometry.name
     canonical = [c.name for c in spec.columns]
     order = canonical + [c for c in out.columns if c not in canonical and c != geom] + [geom]
     return out[order], repairs
+
+
+def _name_source(exc: SchemaError, sources: Mapping[str, str]) -> None:
+    """Make an error about a renamed column name the column as the file calls it.
+
+    ``column 'line_type': unknown value(s) ['multipolygon']`` says nothing to a planner whose file
+    has a column ``type`` (an alias of ``line_type``); the message then reads ``column 'type'
+    (read as 'line_type')`` and says how to stop the alias applying. Changes ``exc`` in place.
+    """
+    message = str(exc)
+    own = getattr(exc, "column", None)
+    ordered = sorted(sources.items(), key=lambda item: item[0] != own)
+    for canonical, source in ordered:
+        named = f"column '{canonical}'"
+        if named not in message:
+            continue
+        message = message.replace(
+            named, f"column '{source}' (read as '{canonical}' through the alias table)", 1
+        )
+        message += (
+            f" If the file's column '{source}' holds something else, rename it in the file (or "
+            f"add a '{canonical}' column, which is then used instead)."
+        )
+        exc.source_column = source  # type: ignore[attr-defined]
+        exc.args = (message,)
+        return
+
+
+def _duplicate_ids(projects: gpd.GeoDataFrame) -> list[Repair]:
+    """A record of project ids used by more than one project (the ids are kept as they are)."""
+    pid = projects["project_id"]
+    dup = pid.notna() & pid.duplicated(keep=False)
+    if not dup.any():
+        return []
+    groups = projects.index[dup].to_series().groupby(pid[dup].to_numpy(), sort=False)
+    shown = [f"'{i}' (rows {', '.join(map(str, rows))})" for i, rows in groups][:10]
+    more = f"; … and {groups.ngroups - 10} more ids" if groups.ngroups > 10 else ""
+    return [
+        Repair(
+            "projects",
+            "duplicate_ids",
+            projects.index[dup].tolist(),
+            f"project_id used by more than one project: {'; '.join(shown)}{more}. Kept as they "
+            f"are; tables and opinions keyed by project_id cannot tell these projects apart. Fix: "
+            f"give each project its own project_id (项目编号).",
+        )
+    ]
 
 
 def canonical_columns(kind: str) -> list[str]:

@@ -25,33 +25,95 @@ __all__ = ["Town"]
 log = logging.getLogger(__name__)
 
 
+def _is_number(value: Any) -> bool:
+    """A real number: int, float or a numpy number, but not a bool (``True`` is not 1 resident)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _number_or_none(value: Any) -> float | None:
+    """``value`` as a float when it is a number or text that reads as one, else None."""
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
 def _check_population(population: Any) -> float | None:
-    if population is None or (isinstance(population, float) and math.isnan(population)):
+    """The resident population as a float, None when unknown; refuses anything else.
+
+    Text that reads as a number (``"12600"``, from a spreadsheet cell) is accepted; booleans, NaN,
+    infinity and negative numbers are refused: ``population = true`` in a town.toml would otherwise
+    become 1 resident and every per-capita figure would be wrong by four orders of magnitude.
+    """
+    if population is None:
         return None
-    try:
-        value = float(population)
-    except (TypeError, ValueError) as exc:
+    fix = "Fix: give the resident (常住) population as a plain number, e.g. population = 12600"
+    value = _number_or_none(population)
+    if value is None:
         raise DataFileError(
-            f"population must be a number of residents, got {population!r}."
-        ) from exc
-    if value < 0:
-        raise DataFileError(f"population must not be negative, got {value}.")
+            f"population must be a number of residents, got {population!r} "
+            f"({type(population).__name__}). {fix}; leave it out when unknown."
+        )
+    if math.isnan(value):
+        raise DataFileError(
+            f"population is NaN. {fix}; leave it out (population=None) when it is unknown."
+        )
+    if math.isinf(value) or value < 0:
+        raise DataFileError(f"population must be a finite number ≥ 0, got {population!r}. {fix}.")
     return value
 
 
 def _check_statistics(statistics: Mapping[str, Any] | None) -> dict[str, float]:
+    """Reported statistics as ``{key: float}``; refuses non-numbers, booleans, NaN and infinity.
+
+    Percentages (``*_pct``, except the growth rate) must lie in 0–100, counts (``*_count``,
+    ``scattered_homestead_approvals``) must be ≥ 0, and the flag ``greening_plan_adopted`` must be
+    0 or 1. Unregistered keys pass through (a standard may ask for a figure this package does not
+    know).
+    """
+    if statistics is None:
+        return {}
+    if isinstance(statistics, pd.Series):
+        statistics = statistics.to_dict()
+    if not isinstance(statistics, Mapping):
+        raise DataFileError(
+            f"statistics must be a table of numbers ([statistics] in town.toml, a dict in Python), "
+            f"got {statistics!r} ({type(statistics).__name__}). Known statistics: "
+            f"{list(STATISTICS)}."
+        )
     out: dict[str, float] = {}
-    for key, value in (statistics or {}).items():
-        try:
-            out[key] = float(value)
-        except (TypeError, ValueError) as exc:
+    for key, value in statistics.items():
+        if not isinstance(key, str):
+            raise DataFileError(f"statistics keys must be names, got {key!r}.")
+        number = _number_or_none(value)
+        if number is None:
+            hint = " Write 1 for yes and 0 for no." if isinstance(value, (bool, np.bool_)) else ""
             raise DataFileError(
-                f"statistics '{key}' must be a number, got {value!r}. Known statistics: {list(STATISTICS)}."
-            ) from exc
-        if key.endswith("_pct") and not 0 <= out[key] <= 100 and key != "population_growth_pct":
-            raise DataFileError(
-                f"statistics '{key}' = {out[key]} is not a percentage between 0 and 100."
+                f"statistics '{key}' must be a number, got {value!r}.{hint} Known statistics: "
+                f"{list(STATISTICS)}."
             )
+        if not math.isfinite(number):
+            raise DataFileError(
+                f"statistics '{key}' = {number} is not a finite number. Fix: give the reported "
+                f"figure, or leave the key out when it is not reported."
+            )
+        if key.endswith("_pct") and not 0 <= number <= 100 and key != "population_growth_pct":
+            raise DataFileError(
+                f"statistics '{key}' = {number:g} is not a percentage between 0 and 100."
+            )
+        if (key.endswith("_count") or key == "scattered_homestead_approvals") and number < 0:
+            raise DataFileError(f"statistics '{key}' = {number:g} is a count and must be ≥ 0.")
+        if key == "greening_plan_adopted" and number not in (0.0, 1.0):
+            raise DataFileError(
+                f"statistics '{key}' = {number:g} is a flag: write 1 (adopted) or 0 (not adopted)."
+            )
+        out[key] = number
     return out
 
 
@@ -88,6 +150,33 @@ def _repair_finite(
     out = gdf.copy()
     out[out.geometry.name] = gpd.GeoSeries(geoms, index=out.index, crs=out.crs)
     return out, rep
+
+
+def _check_mapping(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise DataFileError(
+            f"{what} must be a table ([{what}] in town.toml, a dict in Python), got {value!r} "
+            f"({type(value).__name__})."
+        )
+    return dict(value)
+
+
+def _check_crs(value: Any, what: str) -> Any:
+    """``value`` unchanged when pyproj understands it as a CRS, else a CRSError naming ``what``."""
+    if value is None or isinstance(value, pyproj.CRS):
+        return value
+    try:
+        if isinstance(value, (bool, float)):
+            raise pyproj.exceptions.CRSError(f"a {type(value).__name__} is not a CRS")
+        pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(
+            f"{what} {value!r} is not a coordinate reference system ({exc}). Fix: pass an EPSG "
+            f"code such as 'EPSG:4546' (CGCS2000 GK CM 111E) or 'EPSG:4490' (CGCS2000 lon/lat)."
+        ) from exc
+    return value
 
 
 class Town:
@@ -145,10 +234,14 @@ class Town:
         metadata: Mapping[str, Any] | None = None,
         _repairs: list[Repair] | None = None,
     ) -> None:
-        self.name = str(name)
+        if not isinstance(name, str) or not name.strip():
+            raise DataFileError(f"a town's name must be non-empty text, got {name!r}.")
+        self.name = name
         self.population = _check_population(population)
         self.statistics = _check_statistics(statistics)
-        self.metadata = dict(metadata or {})
+        self.metadata = _check_mapping(metadata, "metadata")
+        crs = _check_crs(crs, "crs")
+        assume_crs = _check_crs(assume_crs, "assume_crs")
         repairs: list[Repair] = list(_repairs or [])
         prepared: dict[str, gpd.GeoDataFrame] = {}
         nonfinite_rows: dict[str, np.ndarray] = {}

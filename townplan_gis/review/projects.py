@@ -22,7 +22,7 @@ from townplan_gis.errors import CRSError, MissingColumnError, SchemaError
 from townplan_gis.geometry import keep_dimension, repair_geometry
 from townplan_gis.repairs import Repair
 from townplan_gis.review.convex import convex_rings
-from townplan_gis.schema import _key, _value_lookup, aliases, normalize_layer
+from townplan_gis.schema import _key, _value_lookup, aliases, normalize_layer, rename_repairs
 from townplan_gis.schema import rename_columns as _rename_columns
 
 __all__ = ["choose_crs", "prepare_lines_frame", "prepare_projects"]
@@ -186,7 +186,7 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
         dims[colls] = top
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     repaired = pd.Series("", index=df.index, dtype=object)
-    repairs: list[Repair] = []
+    repairs: list[Repair] = rename_repairs("projects", renames)
     # A small convex polygon is valid by construction (convex_rings checks what GEOS would); GEOS
     # checks the others.
     convex = convex_rings(geoms)
