@@ -32,7 +32,9 @@ def hostile_town() -> tp.Town:
             "project_id": [p[0] for p in PROJECTS],
             "name": [p[1] for p in PROJECTS],
             "project_type": [p[2] for p in PROJECTS],
-            "investment_wan_yuan": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+            "investment_wan_yuan": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+            # A column outside the schema: its -5 must stay a number in the outputs.
+            "balance_wan_yuan": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
         },
         geometry=[sq(*p[3]) for p in PROJECTS],
         crs=CRS,

@@ -395,7 +395,7 @@ def test_bad_rule_file(tmp_path, case):
 
 def test_review_overrides_with_a_misspelt_key_are_refused():
     lines = gpd.GeoDataFrame(
-        {"line_type": ["green"]}, geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:4546"
+        {"line_type": ["green"]}, geometry=[_box(0, 0, 10, 10)], crs="EPSG:4546"
     )
     projects = lines.assign(project_type="park")
     with pytest.raises(
@@ -538,7 +538,7 @@ def _gbk_shapefile(folder: Path, cpg: str | None, *, encoding: str = "GBK") -> P
 def test_type_column_holding_geometry_types_names_the_source_column():
     lines = gpd.GeoDataFrame(
         {"type": ["multipolygon", "multipolygon"]},
-        geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)],
+        geometry=[_box(0, 0, 10, 10), _box(20, 0, 30, 10)],
         crs=4546,
     )
     with pytest.raises(tp.UnknownValueError) as err:
@@ -553,7 +553,7 @@ def test_type_column_holding_geometry_types_names_the_source_column():
 def test_type_and_linetype_columns_take_the_one_holding_line_types():
     lines = gpd.GeoDataFrame(
         {"type": ["multipolygon", "multipolygon"], "linetype": ["红线", "紫线"]},
-        geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)],
+        geometry=[_box(0, 0, 10, 10), _box(20, 0, 30, 10)],
         crs=4546,
     )
     town = tp.Town("t", layers={"control_lines": lines})
