@@ -26,9 +26,11 @@ from townplan_gis.errors import (
     MissingColumnError,
     MissingLayerError,
     MissingValueError,
+    OutputPathError,
     SchemaError,
     TownPlanError,
     UnknownValueError,
+    ValueRangeError,
 )
 from townplan_gis.io import read_layer, read_town, write_town
 from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
@@ -61,6 +63,7 @@ __all__ = [
     "MissingColumnError",
     "MissingLayerError",
     "MissingValueError",
+    "OutputPathError",
     "Review",
     "Rules",
     "SchemaError",
@@ -68,6 +71,7 @@ __all__ = [
     "Town",
     "TownPlanError",
     "UnknownValueError",
+    "ValueRangeError",
     "__version__",
     "analysis_crs",
     "assess",
