@@ -5,8 +5,8 @@ A town on disk is either
 * a GeoPackage whose layers are named by kind (``roads``, ``green`` … or their Chinese aliases such as
   ``道路``), plus a ``townplan_town`` attribute table holding name, population, statistics and metadata; or
 * a folder of files named by kind (``roads.geojson``, ``green.shp``, ``control_lines.gpkg`` …) with an
-  optional ``town.toml`` (``name``, ``population``, ``crs``, ``assume_crs``, ``[statistics]``,
-  ``[metadata]``).
+  optional ``town.toml`` (``name``, ``population``, ``crs``, ``assume_crs``,
+  ``absent_line_types``, ``[statistics]``, ``[metadata]``).
 
 Shapefiles from Chinese CAD/GIS desktops are often GBK without a ``.cpg``; GDAL then decodes them as
 ISO-8859-1 *silently* (tech notes, "File formats"). :func:`read_layer` reads the raw bytes and decodes
@@ -206,6 +206,7 @@ def _town_from_parts(
         crs=kwargs.pop("crs", None) or meta.get("crs"),
         assume_crs=kwargs.pop("assume_crs", None) or meta.get("assume_crs"),
         metadata={**meta.get("metadata", {}), **kwargs.pop("metadata", {})},
+        absent_line_types=kwargs.pop("absent_line_types", meta.get("absent_line_types")),
         _repairs=repairs,
         **kwargs,
     )
@@ -307,11 +308,12 @@ def _read_folder(
         "crs",
         "assume_crs",
         "repairs",
+        "absent_line_types",
     }
     if unknown:
         raise DataFileError(
             f"{path / 'town.toml'}: unknown keys {sorted(unknown)}; accepted: name, population, crs, "
-            f"assume_crs, [statistics], [metadata]."
+            f"assume_crs, absent_line_types, [statistics], [metadata]."
         )
     layers: dict[str, gpd.GeoDataFrame] = {}
     repairs: list[Repair] = []
@@ -346,6 +348,7 @@ def _meta(town: Town) -> dict[str, Any]:
         "population": town.population,
         "statistics": town.statistics,
         "metadata": town.metadata,
+        "absent_line_types": list(getattr(town, "absent_line_types", [])),
         "crs": f"EPSG:{town.crs.to_epsg()}"
         if town.crs is not None and town.crs.to_epsg()
         else None,
