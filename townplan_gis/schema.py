@@ -571,9 +571,14 @@ def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Re
                     detail="closed lines turned into polygons (CAD export)",
                 )
             )
-    _reduce_collections(gdf, spec, repairs)
+    allowed = spec.geometry
+    if spec.kind == "projects":
+        # A project may be a site plus its road: the five-line review checks every part.
+        allowed = (*allowed, "GeometryCollection")
+    else:
+        _reduce_collections(gdf, spec, repairs)
     types = gdf.geometry.geom_type
-    bad = types.notna() & ~types.isin(spec.geometry)
+    bad = types.notna() & ~types.isin(allowed)
     if bad.any():
         raise GeometryTypeError(
             f"layer '{spec.kind}': geometry types {sorted(set(types[bad]))} in rows "
