@@ -87,7 +87,8 @@ def prepare_lines_frame(
     _refuse_lines(
         norm,
         shapely.is_missing(geoms) | shapely.is_empty(geoms),
-        "have no geometry (null or empty)",
+        "have no geometry (null or empty; a line emptied by the repair of NaN/Inf or invalid "
+        "vertices when a town was read shows in town.repairs as make_valid / collapsed)",
         "draw the line's polygon or delete the row",
     )
     if not norm.crs.equals(crs):
@@ -202,7 +203,8 @@ def collect_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out[one] = by_dim[d][one]
     out[count == 0] = shapely.GeometryCollection()
     for i in np.flatnonzero(count > 1):
-        members = [by_dim[d][i] for d in (2, 1, 0) if by_dim[d][i] is not None]
+        # Single parts, as keep_dimension and the GeoPackage writer expect of a collection.
+        members = [g for d in (2, 1, 0) if by_dim[d][i] is not None for g in by_dim[d][i].geoms]
         out[i] = shapely.GeometryCollection(members)
         note[i] = " + ".join(
             f"{_PART_NAME[d]} ({len(shapely.get_parts(by_dim[d][i]))})"
@@ -235,8 +237,7 @@ def repair_parts(geoms: np.ndarray) -> np.ndarray:
             if g is None:
                 continue
             g = keep_dimension(np.array([shapely.make_valid(g)], dtype=object), d)[0]
-            if not g.is_empty:
-                members.append(g)
+            members += list(shapely.get_parts(g))
         out[i] = shapely.GeometryCollection(members)
     return out
 
