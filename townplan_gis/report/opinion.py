@@ -67,11 +67,17 @@ def _conclusion(verdict: str, row: pd.Series, cf: pd.DataFrame, zh: bool) -> str
         return (_PASS_WITH_NOTES if real.any() else _PASS_SLIVERS)[k]
     text = _CONCLUSION.get(verdict, ("", ""))[k]
     if verdict == "not_checked":
-        why = row.get("reason_zh" if zh else "reason") or row.get("reason") or ""
-        text += str(why) + ("。请补齐控制线数据、声明本镇没有的控制线类型或审查范围后重新审查。" if zh
+        why = str(row.get("reason_zh" if zh else "reason") or row.get("reason") or "")
+        text += why.removeprefix("未完成审查：").removeprefix("not checked: ") + ("。请补齐控制线数据、声明本镇没有的控制线类型或审查范围后重新审查。" if zh
                             else ". Complete the line data, declare the types the town has none of, "
                             "or give the review coverage, then review again.")  # fmt: skip
     return text
+
+
+def _nearest_note(review: Any, lang: str) -> str:
+    """What the nearest distance of the checks table means, with the search distance used."""
+    search = (getattr(review, "evidence", None) or {}).get("nearest_search_m")
+    return text("nearest_note", lang, d=fmt_number(search)) if search else ""
 
 
 def _one_project(review: Any, project_id: str) -> tuple[pd.Series, Any]:
@@ -198,9 +204,8 @@ def project_opinion(
         "clause": col("clause", lang),
         "procedure": col("procedure", lang),
         "date": "日期" if zh else "Date",
-        "checks": "二之一、各类控制线核对情况"
-        if zh
-        else "2a. What was checked, line type by line type",
+        "checks": "各类控制线核对情况" if zh else "What was checked, line type by line type",
+        "nearest_note": _nearest_note(review, lang),
     }
     page = (
         _env()

@@ -360,9 +360,10 @@ def check_summary(review: Any, lang: str) -> list[dict[str, str]]:
     return rows
 
 
-def evidence_rows(review: Any, lang: str) -> list[tuple[str, str]]:
-    """The evidence of a review as (item, value) rows: sources with feature counts and content
-    hashes, the coverage, the rule file and its hash, CRS, tolerance, version, time."""
+def evidence_rows(review: Any, lang: str) -> list[tuple[str, str, bool]]:
+    """The evidence of a review as (item, value, is_hash) rows: sources with feature counts and
+    content hashes, the coverage, the rule file and its hash, CRS, tolerance, version, time
+    (``is_hash``: the value carries a hash, shown in a fixed-width font)."""
     ev = getattr(review, "evidence", None) or {}
     if not ev:
         return []
@@ -371,37 +372,31 @@ def evidence_rows(review: Any, lang: str) -> list[tuple[str, str]]:
         "projects": ("建设项目", "Projects"),
         "control_lines": ("控制线(五线)", "Control lines"),
     }
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, bool]] = []
     for src in ev.get("sources", []):
         name = names.get(src.get("layer"), (src.get("layer"), src.get("layer")))[0 if zh else 1]
         n = fmt_number(src.get("features"), "count")
-        rows.append((f"{name} ({n} {'个要素' if zh else 'features'})", str(src.get("sha256", ""))))
+        label = f"{name} ({n} {'个要素' if zh else 'features'})"
+        rows.append((label, f"SHA-256 {src.get('sha256', '')}", True))
     cov = ev.get("coverage", {})
     if cov:
         area = cov.get("area_m2")
         size = f"{fmt_number(area / 1e6)} km²" if isinstance(area, int | float) and area else "—"
         digest = f"; SHA-256 {cov['sha256']}" if cov.get("sha256") else ""
-        rows.append((text("coverage", lang), f"{cov.get('source', '')}; {size}{digest}"))
+        where = f"{cov.get('source', '')}; {size}{digest}"
+        rows.append((text("coverage", lang), where, bool(digest)))
     for f in ev.get("files", []):
-        rows.append(
-            (
-                "审查规则文件" if zh else "Rule file",
-                f"{f.get('rules', '')} {f.get('version', '')}; SHA-256 {f.get('sha256') or '—'}",
-            )
-        )
-    rows.append(("审查坐标系" if zh else "Analysis CRS", str(ev.get("analysis_crs", ""))))
-    rows.append(
-        ("容差(碎片)" if zh else "Tolerance (slivers)", setting_text(ev.get("tolerance", {})))
-    )
+        rules = f"{f.get('rules', '')} {f.get('version', '')}; SHA-256 {f.get('sha256') or '—'}"
+        rows.append(("审查规则文件" if zh else "Rule file", rules, True))
+    rows.append(("审查坐标系" if zh else "Analysis CRS", str(ev.get("analysis_crs", "")), False))
+    tol = setting_text(ev.get("tolerance", {}))
+    rows.append(("容差(碎片)" if zh else "Tolerance (slivers)", tol, False))
     if ev.get("nearest_search_m") is not None:
-        rows.append(
-            (
-                "最近要素搜索距离" if zh else "Nearest-feature search",
-                f"{fmt_number(ev['nearest_search_m'])} m",
-            )
-        )
-    rows.append((text("version", lang), f"townplan_gis {ev.get('townplan_gis_version', '')}"))
-    rows.append(("审查时间" if zh else "Reviewed at", str(ev.get("generated", ""))))
+        search = f"{fmt_number(ev['nearest_search_m'])} m"
+        rows.append(("最近要素搜索距离" if zh else "Nearest-feature search", search, False))
+    version = f"townplan_gis {ev.get('townplan_gis_version', '')}"
+    rows.append((text("version", lang), version, False))
+    rows.append(("审查时间" if zh else "Reviewed at", str(ev.get("generated", "")), False))
     return rows
 
 
