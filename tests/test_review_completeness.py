@@ -515,3 +515,13 @@ def test_every_path_gives_the_same_conflicts_and_verdicts(blank_class_town, tmp_
     assert [_signature(c) for c in calls] == [expected] * 3
     csv = pd.read_csv(tmp_path / "r" / "projects.csv", encoding="utf-8-sig", dtype=str)
     assert dict(zip(csv["project_id"], csv["verdict"], strict=True)) == expected[1]
+
+
+def test_a_pickled_review_keeps_its_evidence():
+    import pickle
+
+    r = tp.review(projects(("park", B(810, 20, 820, 30))), five(), coverage=TOWN)
+    back = pickle.loads(pickle.dumps(r))
+    pd.testing.assert_frame_equal(back.checks, r.checks)
+    assert back.checks.xs(0, level=0).loc["yellow", "nearest_distance_m"] == pytest.approx(10.0)
+    assert back.evidence == r.evidence

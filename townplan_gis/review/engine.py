@@ -330,12 +330,16 @@ def review(
     )
     declared = absent_types(absent)
     analysis = choose_crs(projects, control_lines, crs)
+    # The content hashes of the inputs (evidence) are taken in a thread of their own, alongside
+    # the preparation and the chunks; they are only needed at the end.
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townplan-evidence")
+    hashes = hasher.submit(lambda: (layer_sha256(projects), layer_sha256(control_lines)))
+    hasher.shutdown(wait=False)
     with ThreadPoolExecutor(max_workers=2) as pool:
         # The projects are prepared while the lines are checked and indexed, and the setback
         # zones (buffers of red and blue lines) are built meanwhile: three tasks that wait on the
         # GIL at different times keep two cores busier than two tasks do.
         pending = pool.submit(prepare_projects, projects, analysis, rings=True)
-        hashes = pool.submit(lambda: (layer_sha256(projects), layer_sha256(control_lines)))
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         check_declared(lines_frame, declared)
         zones = None
@@ -357,7 +361,6 @@ def review(
         present = [t for t in LINE_TYPES if (lines_frame["line_type"] == t).any()]
         missing = [t for t in LINE_TYPES if t not in present and t not in declared]
         prepared = _mark_incomplete(prepared, cover, missing, active)
-        sources = hashes.result()
     if need_sb:
         lines = with_setback_bands(lines, max_vertices=max_vertices, zones=zones.result())
     settings = {"setbacks": bool(need_sb)}
@@ -374,6 +377,7 @@ def review(
         )
     from townplan_gis import __version__
 
+    sources = hashes.result()
     epsg = analysis.to_epsg()
     crs_text = f"EPSG:{epsg}" if epsg else analysis.to_string()
     status = {
@@ -460,16 +464,12 @@ def _mark_incomplete(prepared, cover, missing: list[str], rules: Rules) -> gpd.G
         en = pc.if_else(mask, pc.coalesce(join(en, "; ", miss_en), miss_en), en)
         zh = pc.if_else(mask, pc.coalesce(join(zh, "；", miss_zh), miss_zh), zh)
     out = prepared.copy(deep=False)
-    out["_incomplete"] = pd.Series(
-        np.asarray(pc.fill_null(en, "").to_numpy(zero_copy_only=False), dtype=object),
-        index=prepared.index,
-        dtype=object,
-    )
-    out["_incomplete_zh"] = pd.Series(
-        np.asarray(pc.fill_null(zh, "").to_numpy(zero_copy_only=False), dtype=object),
-        index=prepared.index,
-        dtype=object,
-    )
+    for col, text in (("_incomplete", en), ("_incomplete_zh", zh)):
+        values = np.full(len(prepared), "", dtype=object)
+        some = np.flatnonzero(text.is_valid().to_numpy(zero_copy_only=False))
+        if len(some):  # usually none: a complete check of projects inside the town
+            values[some] = text.take(pa.array(some)).to_numpy(zero_copy_only=False)
+        out[col] = pd.Series(values, index=prepared.index, dtype=object, copy=False)
     out["_outside_pct"] = pct
     return out
 

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from townplan_gis.review.checks import checks_frame, chunk_checks, fill_nearest
+from townplan_gis.review.checks import FOUND, NEAREST, checks_frame, chunk_checks, fill_nearest
 from townplan_gis.review.grading import GRADE_TEXT
 from townplan_gis.review.kernel import CONFLICT_COLUMNS
 from townplan_gis.review.rules import GRADE_RANK, GRADES
@@ -133,6 +133,11 @@ class Review:
     @checks.setter
     def checks(self, value: pd.DataFrame | None) -> None:
         self._checks, self._pending = value, None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled Review carries its finished evidence table, not the search that makes it.
+        _ = self.checks
+        return self.__dict__.copy()
 
     def verdict_counts(self) -> pd.Series:
         """Number of projects per verdict (every verdict of :data:`VERDICTS`, zeros included)."""
@@ -407,15 +412,20 @@ def build_review(
         index=prepared.index,
     )
     conflicts_out = conflicts[[*CONFLICT_COLUMNS, "geometry"]].reset_index(drop=True)
-    checks = None
+    review = Review(conflicts_out, out, _summary(out, conflicts), settings, repairs, None, evidence)
     if status is not None:
-        checks = checks_frame(prepared, findings, status)
-    review = Review(
-        conflicts_out, out, _summary(out, conflicts), settings, repairs, checks, evidence
-    )
-    if checks is not None and lines is not None and search_m > 0:
+        # Assembled on first read (5 rows per project), with the nearest-feature search.
+        table = findings[[*FOUND, *NEAREST]]
+        ids = prepared[["project_id", "_parts"]]
         geoms = np.asarray(prepared.geometry.array, dtype=object)
-        review._pending = lambda frame: fill_nearest(frame, geoms, lines, search_m)
+
+        def assemble(_):
+            frame = checks_frame(ids, table, status)
+            if lines is not None and search_m > 0:
+                frame = fill_nearest(frame, geoms, lines, search_m)
+            return frame
+
+        review._pending = assemble
     return review
 
 
