@@ -525,3 +525,40 @@ def test_a_pickled_review_keeps_its_evidence():
     pd.testing.assert_frame_equal(back.checks, r.checks)
     assert back.checks.xs(0, level=0).loc["yellow", "nearest_distance_m"] == pytest.approx(10.0)
     assert back.evidence == r.evidence
+
+
+def test_report_workbook_and_opinion_show_the_checks_and_the_evidence(tmp_path):
+    import openpyxl
+
+    town = tp.Town(
+        "t",
+        layers={
+            "boundary": gpd.GeoDataFrame(geometry=[TOWN], crs=CRS),
+            "control_lines": five(),
+            "projects": projects(("park", B(810, 20, 820, 30)), ("park", B(5000, 0, 5010, 10))),
+        },
+    )
+    r = town.review()
+    sha = r.evidence["sources"][0]["sha256"]
+    page = tp.report(town, review=r, map=False, lang="zh")
+    assert 'id="completeness"' in page and 'data-line-type="purple"' in page
+    assert sha in page and "未完成审查" in page
+    book = tp.to_excel(tmp_path / "w.xlsx", review=r, lang="en")
+    wb = openpyxl.load_workbook(book)
+    checks = list(wb["Checks"].values)
+    assert checks[0] == (
+        "Project ID",
+        "Control line",
+        "Check",
+        "Features found",
+        "Nearest distance (m)",
+    )
+    assert len(checks) == 1 + 2 * 5
+    assert ("P0", "yellow line (infrastructure)", "checked", 0, 10.0) in checks
+    evidence = dict(wb["Evidence"].values)
+    assert evidence["sources.projects.sha256"] == sha
+    far = tp.project_opinion(r, "P1", town=town, lang="zh")
+    assert "未完成审查" in far and "超出审查范围" in far and sha in far
+    assert "未发现冲突不代表没有冲突" in far and "没有冲突。" not in far
+    near = tp.project_opinion(r, "P0", town=town, lang="en")
+    assert "What was checked" in near and "does not conflict" in near  # nothing found at all

@@ -190,7 +190,14 @@ def project_opinion(
         "project": "一、项目概况" if zh else "1. Project",
         "verdict": "审查结论" if zh else "Verdict",
         "conflicts": "二、与控制线的冲突" if zh else "2. Conflicts with control lines",
-        "no_conflicts": text("no_conflicts", lang),
+        # An incomplete check found nothing only where it looked: never a bare "no conflicts".
+        "no_conflicts": text("no_conflicts", lang)
+        if verdict != "not_checked"
+        else (
+            "审查未完成,未发现冲突不代表没有冲突(见审查结论)。"
+            if zh
+            else "The check is incomplete: no conflict found does not mean none (see the verdict)."
+        ),
         "map": "三、位置示意图" if zh else "3. Location sketch",
         "map_legend": (
             "黑框为项目范围;彩色为控制线(红、绿、紫、蓝、黄);斜线为重叠部分。"
