@@ -330,11 +330,6 @@ def review(
     )
     declared = absent_types(absent)
     analysis = choose_crs(projects, control_lines, crs)
-    # The content hashes of the inputs (evidence) are taken in a thread of their own, alongside
-    # the preparation and the chunks; they are only needed at the end.
-    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="townplan-evidence")
-    hashes = hasher.submit(lambda: (layer_sha256(projects), layer_sha256(control_lines)))
-    hasher.shutdown(wait=False)
     with ThreadPoolExecutor(max_workers=2) as pool:
         # The projects are prepared while the lines are checked and indexed, and the setback
         # zones (buffers of red and blue lines) are built meanwhile: three tasks that wait on the
@@ -350,11 +345,16 @@ def review(
                 setback_distances(lines_frame, active),
                 max_vertices=max_vertices,
             )
+        # The coverage, then the content hashes of the inputs (evidence), in the workers freed by
+        # the projects and the zones while this thread indexes the lines (a GIL-bound task of its
+        # own beside the chunk threads would slow them more than it costs).
+        covered = pool.submit(resolve_coverage, coverage, lines_frame, analysis, control_lines.crs)
+        hashes = pool.submit(lambda: (layer_sha256(projects), layer_sha256(control_lines)))
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )
-        cover, cover_info = resolve_coverage(coverage, lines_frame, analysis, control_lines.crs)
         prepared, rep_projects, rings = pending.result()
+        cover, cover_info = covered.result()
         need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
         if zones is not None and not need_sb:
             zones.cancel()  # nothing subject to setbacks: drop the zones if not started yet

@@ -332,7 +332,7 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
         )
         raw = raw.copy()
         raw[nan] = None
-    geo = gpd.GeoSeries(raw, index=df.index, crs=df.crs)
+    geo = gpd.GeoSeries(raw, index=df.index, crs=df.crs) if nan.any() else df.geometry
     if df.crs is not None and not df.crs.equals(crs):
         geo = geo.to_crs(crs)
     geoms = np.asarray(geo.array, dtype=object).copy()
