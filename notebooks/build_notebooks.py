@@ -107,17 +107,20 @@ REVIEW = [
 
 Every project of the 2017 Puzhou programme is checked against the red (roads), green, purple (heritage),
 blue (water) and yellow (infrastructure) lines. Each overlap is graded **forbidden**, **review** or
-**notice** by the rule file, and each project gets a verdict: reject, review, pass (or invalid).
+**notice** by the rule file, and each project gets a verdict: reject, review, pass, not_checked
+(未完成审查: the check is incomplete) or invalid.
 """),
     code("""
 from pathlib import Path
+
+import pandas as pd
 
 import townplan_gis as tp
 
 out = Path("outputs")
 out.mkdir(exist_ok=True)
 town = tp.sample_town()
-result = tp.review(town.projects, town.control_lines)
+result = town.review()  # the one review path: town boundary as coverage, road classes from roads
 result
 """),
     md("## Verdict per project"),
@@ -143,6 +146,42 @@ worst = result.conflicts[~result.conflicts["ignored"]].sort_values(
 )
 worst[cols].head(10)
 """),
+    md("""
+## What a pass means: the evidence of the check
+`pass` means the project lies wholly inside the review's coverage (here the town boundary), every one of
+the five line types was checked (in the data, or declared absent with `absent_line_types`), and nothing
+is above notice. `result.checks` shows it project by project: per line type, whether it was checked, the
+features found (0 is a result too) and the distance to the nearest one.
+"""),
+    code("""
+passed = result.projects.loc[result.projects["verdict"] == "pass", "project_id"].iloc[0]
+result.checks[result.checks["project_id"] == passed]
+"""),
+    md(
+        "`result.evidence`: the inputs with their feature counts and content hashes, the rule file and its hash, CRS, version and time."
+    ),
+    code("""
+ev = result.evidence
+print(ev["generated"], ev["analysis_crs"], "townplan_gis", ev["townplan_gis_version"])
+print("coverage:", ev["coverage"]["source"])
+pd.DataFrame(ev["sources"] + [{"layer": "rules", **ev["files"][0]}])
+"""),
+    md("""
+## A project outside the town is not checked
+A project entered 30 km east of the town (a typo in the coordinates, or another town's file) overlaps no
+control line, only because there are no lines there. It does not pass: its verdict is `not_checked`,
+and the reason says how much of it lies outside the coverage.
+"""),
+    code("""
+far = town.projects.iloc[[0]].copy()
+far["project_id"], far["name"] = "FAR-1", "镇外项目(坐标有误)"
+far["geometry"] = far.translate(xoff=30_000)
+outside = town.with_layer("projects", pd.concat([town.projects, far], ignore_index=True)).review()
+row = outside.projects.set_index("project_id").loc["FAR-1"]
+print(row["verdict"], "|", row["reason_zh"])
+assert row["verdict"] == "not_checked" and row["outside_coverage_pct"] == 100.0
+outside.checks[outside.checks["project_id"] == "FAR-1"]
+"""),
     md("## The review opinion (审查意见) of a rejected project"),
     code("""
 rejected = result.projects.loc[result.projects["verdict"] == "reject", "project_id"].tolist()
@@ -160,7 +199,7 @@ The town's own layer is never modified.
 moved = town.projects.copy()
 sel = moved["project_id"] == pid
 moved.loc[sel, "geometry"] = moved.loc[sel].translate(xoff=400)
-again = tp.review(moved, town.control_lines)
+again = town.with_layer("projects", moved).review()
 before = result.projects.set_index("project_id").loc[pid, "verdict"]
 after = again.projects.set_index("project_id").loc[pid, "verdict"]
 print(f"{pid}: {before} → {after}")
@@ -172,7 +211,7 @@ m = tp.plan_map(town, review=result, basemap="none")
 tp.show_html(m, height=480)
 """),
     code("""
-files = result.to_files(out / "review")
+files = result.to_files(out / "review")  # conflicts, projects, checks.csv and evidence.json
 book = tp.to_excel(out / "review.xlsx", review=result, lang="zh")
 print(list(files), book)
 """),
@@ -365,7 +404,11 @@ NOTEBOOKS = {
 
 def build(name: str) -> nbformat.NotebookNode:
     nb = new_notebook(cells=NOTEBOOKS[name])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     # Stable cell ids keep the committed files byte-identical between builds.
     for i, cell in enumerate(nb.cells):

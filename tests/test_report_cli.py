@@ -24,7 +24,15 @@ def test_report_command_writes_three_files(puzhou_files, capsys):
     page = (out / "report.html").read_text("utf-8")
     assert "ezhou-2017" in page and "蒲州镇" in page
     wb = openpyxl.load_workbook(out / "workbook.xlsx")
-    assert wb.sheetnames == ["达标评分", "指标", "冲突明细", "项目审查", "说明"]
+    assert wb.sheetnames == [
+        "达标评分",
+        "指标",
+        "冲突明细",
+        "项目审查",
+        "审查核对",
+        "审查证据",
+        "说明",
+    ]
     # the one rejected Puzhou project (P06-1, a farm-stay inside the Yellow River blue line)
     assert sorted(p.name for p in (out / "opinions").iterdir()) == ["P06-1.html", "index.csv"]
 
@@ -51,6 +59,8 @@ def test_report_english_without_standard(tmp_path, capsys):
         "Indicators",
         "Conflicts",
         "Projects",
+        "Checks",
+        "Evidence",
         "Method",
     ]
 

@@ -14,7 +14,8 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.errors import CRSError, MissingColumnError, TownPlanError
+from townplan_gis.errors import CRSError, DataFileError, MissingColumnError, TownPlanError
+from townplan_gis.schema import LINE_TYPES, normalize_layer
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_850_000.0  # a plausible GK position, so that nothing depends on the origin
@@ -49,6 +50,19 @@ def projects(*rows, index=None):
     )
 
 
+# Around every test geometry: the review's coverage in the grading tests.
+AREA = box(X0 - 10_000, Y0 - 10_000, X0 + 10_000, Y0 + 10_000)
+
+
+def review(prj, lyr, **kwargs):
+    """``tp.review`` with a coverage around the whole test area and the line types a test's layer
+    lacks declared absent: these tests check grades, measures and texts; completeness (coverage,
+    absent types, ``not_checked``) is tested in test_review_completeness.py."""
+    have = set(normalize_layer(lyr, "control_lines", allow_empty=True)[0]["line_type"])
+    absent = [t for t in LINE_TYPES if t not in have]
+    return tp.review(prj, lyr, **{"coverage": AREA, "absent": absent, **kwargs})
+
+
 def one(result, pid="P0"):
     rows = result.for_project(pid)
     assert len(rows) == 1, rows
@@ -80,7 +94,7 @@ def one(result, pid="P0"):
 )
 def test_grade_by_line_zone_and_project_type(line_type, zone, project_type, grade, verdict):
     # Project 10×10 m inside a 100×100 m line: overlap 100 m², 100 % of the project, 1 % of the line.
-    r = tp.review(
+    r = review(
         projects((project_type, B(10, 10, 20, 20))), lines((line_type, zone, B(0, 0, 100, 100)))
     )
     row = one(r)
@@ -105,7 +119,7 @@ def test_clauses_cite_the_regulations():
         ("yellow", None): "城市黄线管理办法",
     }
     for (lt, zone), cite in cases.items():
-        r = tp.review(projects(("building", B(0, 0, 10, 10))), lines((lt, zone, B(0, 0, 50, 50))))
+        r = review(projects(("building", B(0, 0, 10, 10))), lines((lt, zone, B(0, 0, 50, 50))))
         assert cite in one(r)["clause"]
 
 
@@ -113,7 +127,7 @@ def test_verdict_takes_the_worst_grade_and_lists_notices():
     # Building over a purple harmony zone (notice) and a green line (forbidden) → reject;
     # building over harmony only → pass, the notice is still listed.
     lyr = lines(("purple", "harmony", B(0, 0, 100, 100)), ("green", None, B(50, 0, 100, 100)))
-    r = tp.review(projects(("building", B(40, 10, 60, 20)), ("building", B(0, 0, 10, 10))), lyr)
+    r = review(projects(("building", B(40, 10, 60, 20)), ("building", B(0, 0, 10, 10))), lyr)
     assert r.projects["verdict"].tolist() == ["reject", "pass"]
     assert r.projects["n_conflicts"].tolist() == [2, 1]
     assert r.projects["reason"].iloc[0].startswith("forbidden:")
@@ -124,7 +138,7 @@ def test_verdict_takes_the_worst_grade_and_lists_notices():
 def test_line_project_overlap_length():
     # A 100 m pipe crossing a 20 m wide red line at right angles: 20 m inside, 20 % of its length.
     pipe = LineString([(X0 - 40, Y0 + 50), (X0 + 60, Y0 + 50)])
-    r = tp.review(projects(("utility", pipe)), lines(("red", None, B(0, 0, 20, 100))))
+    r = review(projects(("utility", pipe)), lines(("red", None, B(0, 0, 20, 100))))
     row = one(r)
     assert row["overlap_length_m"] == pytest.approx(20.0)
     assert row["overlap_area_m2"] == 0.0
@@ -137,7 +151,7 @@ def test_line_project_overlap_length():
 def test_line_along_an_edge_is_not_an_overlap():
     # The pipe runs exactly on the line polygon's left edge (x = 0) and then outside: edge contact only.
     pipe = LineString([(X0, Y0 + 10), (X0, Y0 + 90), (X0 - 30, Y0 + 90)])
-    r = tp.review(projects(("utility", pipe)), lines(("green", None, B(0, 0, 50, 100))))
+    r = review(projects(("utility", pipe)), lines(("green", None, B(0, 0, 50, 100))))
     assert len(r.conflicts) == 0
     assert r.projects["verdict"].iloc[0] == "pass"
 
@@ -145,7 +159,7 @@ def test_line_along_an_edge_is_not_an_overlap():
 def test_line_partly_along_edge_counts_only_the_interior_part():
     # 40 m along the bottom edge (y = 0), then 30 m straight up into the polygon: 30 m overlap.
     pipe = LineString([(X0 + 10, Y0), (X0 + 50, Y0), (X0 + 50, Y0 + 30)])
-    r = tp.review(projects(("utility", pipe)), lines(("green", None, B(0, 0, 100, 100))))
+    r = review(projects(("utility", pipe)), lines(("green", None, B(0, 0, 100, 100))))
     assert one(r)["overlap_length_m"] == pytest.approx(30.0)
 
 
@@ -157,7 +171,7 @@ def test_point_projects_inside_on_boundary_and_outside():
         ("building", Point(X0 + 5, Y0 + 5)),  # a kiosk inside → forbidden
         ("lighting", Point(X0 + 50, Y0 + 50)),  # outside
     )
-    r = tp.review(pts, lyr, setbacks=False)
+    r = review(pts, lyr, setbacks=False)
     assert r.projects["verdict"].tolist() == ["review", "pass", "reject", "pass"]
     assert one(r, "P0")["pct_of_project"] == 100.0
 
@@ -165,7 +179,7 @@ def test_point_projects_inside_on_boundary_and_outside():
 def test_edge_touching_polygons_do_not_overlap():
     # Shares the whole edge x = 100 with the green line, and a corner with the purple core.
     lyr = lines(("green", None, B(0, 0, 100, 100)), ("purple", "core", B(200, 100, 300, 200)))
-    r = tp.review(projects(("park", B(100, 0, 200, 100))), lyr)
+    r = review(projects(("park", B(100, 0, 200, 100))), lyr)
     assert len(r.conflicts) == 0
     assert r.projects["verdict"].iloc[0] == "pass"
     assert r.projects["green_overlap_m2"].iloc[0] == 0.0
@@ -175,7 +189,7 @@ def test_overlapping_line_polygons_of_one_type_count_once():
     # Two green polygons overlap on x 40..60; the project (x 30..70, y 0..10) meets both:
     # rows 30..60 → 300 m² and 40..70 → 300 m²; the union x 30..70 → 400 m², not 600.
     lyr = lines(("green", None, B(0, 0, 60, 100)), ("green", None, B(40, 0, 100, 100)))
-    r = tp.review(projects(("building", B(30, 0, 70, 10))), lyr)
+    r = review(projects(("building", B(30, 0, 70, 10))), lyr)
     assert sorted(r.conflicts["overlap_area_m2"].round(6)) == [300.0, 300.0]
     assert r.projects["green_overlap_m2"].iloc[0] == pytest.approx(400.0)
     assert r.projects["n_conflicts"].iloc[0] == 2
@@ -185,24 +199,25 @@ def test_line_project_overlapping_polygons_count_once():
     # A 100 m line through both overlapping polygons: 60 + 60 m per row, union 100 m.
     lyr = lines(("red", None, B(0, 0, 60, 10)), ("red", None, B(40, 0, 100, 10)))
     pipe = LineString([(X0, Y0 + 5), (X0 + 100, Y0 + 5)])
-    r = tp.review(projects(("road", pipe)), lyr)
+    r = review(projects(("road", pipe)), lyr)
     assert sorted(r.conflicts["overlap_length_m"].round(6)) == [60.0, 60.0]
     assert r.projects["red_overlap_length_m"].iloc[0] == pytest.approx(100.0)
 
 
 # --- setbacks ---------------------------------------------------------------------------------------------
 def test_setback_main_road_with_measured_distance():
-    # Arterial red line x ≤ 20; building from x = 25: 5 m away, 8 m required → notice; the band
-    # (x 20..28) covers x 25..28 of the 10 m tall building → 30 m².
+    # Arterial red line x ≤ 20; building from x = 25: 5 m away, 8 m required → review (a
+    # shortfall must be adjusted or justified, never a pass); the band (x 20..28) covers x 25..28
+    # of the 10 m tall building → 30 m².
     lyr = lines(("red", None, B(0, 0, 20, 100), {"road_class": "arterial"}))
-    r = tp.review(projects(("building", B(25, 10, 35, 20))), lyr)
+    r = review(projects(("building", B(25, 10, 35, 20))), lyr)
     row = one(r)
     assert row["check"] == "setback"
-    assert row["grade"] == "notice"
+    assert row["grade"] == "review"
     assert row["distance_m"] == pytest.approx(5.0)
     assert row["overlap_area_m2"] == pytest.approx(30.0, rel=1e-6)
     assert "5.00 m from 红线" in row["reason"] and "8 m required" in row["reason"]
-    assert r.projects["verdict"].iloc[0] == "pass"
+    assert r.projects["verdict"].iloc[0] == "review"
     assert r.projects["red_overlap_m2"].iloc[0] == 0.0  # a setback band is not an overlap
 
 
@@ -221,47 +236,45 @@ def test_setback_main_road_with_measured_distance():
 )
 def test_setback_distance_by_road_class(road_class, gap, found):
     lyr = lines(("red", None, B(0, 0, 20, 100), {"road_class": road_class}))
-    r = tp.review(projects(("building", B(20 + gap, 10, 40, 20))), lyr)
+    r = review(projects(("building", B(20 + gap, 10, 40, 20))), lyr)
     assert (len(r.conflicts) == 1) is found
 
 
 def test_setback_blue_line_and_overrides():
     lyr = lines(("blue", None, B(0, 0, 20, 100)))
     near = projects(("building", B(27, 10, 40, 20)))  # 7 m from the river, 10 m required
-    assert one(tp.review(near, lyr))["distance_m"] == pytest.approx(7.0)
-    assert len(tp.review(near, lyr, setback_m={"blue": 6}).conflicts) == 0
+    assert one(review(near, lyr))["distance_m"] == pytest.approx(7.0)
+    assert len(review(near, lyr, setback_m={"blue": 6}).conflicts) == 0
     # A per-line setback_m column wins over the table.
     own = lines(("blue", None, B(0, 0, 20, 100), {"setback_m": 5.0}))
-    assert len(tp.review(near, own).conflicts) == 0
+    assert len(review(near, own).conflicts) == 0
     # Only buildings by default; a park at 7 m is not a setback finding.
-    assert len(tp.review(projects(("park", B(27, 10, 40, 20))), lyr).conflicts) == 0
-    assert len(tp.review(near, lyr, setbacks=False).conflicts) == 0
+    assert len(review(projects(("park", B(27, 10, 40, 20))), lyr).conflicts) == 0
+    assert len(review(near, lyr, setbacks=False).conflicts) == 0
 
 
-def test_setback_escalates_to_review_with_a_rule_file(tmp_path):
+def test_setback_grade_from_the_rule_file_never_notice(tmp_path):
+    # grade = "forbidden" makes a shortfall a rejection; "notice" (a pass) is refused.
     f = tmp_path / "rules.toml"
-    f.write_text("[setbacks.red]\nreview_within_m = 3.0\n", encoding="utf-8")
+    f.write_text('[setbacks.red]\ngrade = "forbidden"\n', encoding="utf-8")
     lyr = lines(("red", None, B(0, 0, 20, 100), {"road_class": "arterial"}))
-    r = tp.review(
-        projects(("building", B(22, 10, 30, 20)), ("building", B(25, 30, 30, 40))), lyr, rules=f
-    )
-    assert r.conflicts.set_index("project_id")["grade"].to_dict() == {
-        "P0": "review",
-        "P1": "notice",
-    }
-    assert r.projects["verdict"].tolist() == ["review", "pass"]
+    r = review(projects(("building", B(22, 10, 30, 20))), lyr, rules=f)
+    assert one(r)["grade"] == "forbidden" and r.projects["verdict"].tolist() == ["reject"]
+    f.write_text('[setbacks.blue]\ngrade = "notice"\n', encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"setbacks.blue.*never passes"):
+        review(projects(("building", B(22, 10, 30, 20))), lyr, rules=f)
 
 
 def test_no_setback_finding_when_the_building_overlaps_the_line():
     lyr = lines(("red", None, B(0, 0, 20, 100), {"road_class": "arterial"}))
-    r = tp.review(projects(("building", B(15, 10, 30, 20))), lyr)
+    r = review(projects(("building", B(15, 10, 30, 20))), lyr)
     assert r.conflicts["check"].tolist() == ["overlap"]
     assert one(r)["grade"] == "forbidden"
 
 
 def test_edge_touching_building_gets_a_setback_at_distance_zero():
     lyr = lines(("red", None, B(0, 0, 20, 100), {"road_class": "branch"}))
-    r = tp.review(projects(("building", B(20, 10, 30, 20))), lyr)
+    r = review(projects(("building", B(20, 10, 30, 20))), lyr)
     row = one(r)
     assert row["check"] == "setback" and row["distance_m"] == 0.0
     assert row["overlap_area_m2"] == pytest.approx(50.0)  # band x 20..25 × 10 m
@@ -272,7 +285,7 @@ def test_setback_band_leaves_out_the_part_inside_the_line():
     # gets a setback finding; its geometry is the part in the band x 20..25 only: 5 × 10 m, not
     # the 50.5 m² of the building within 5 m of the line's inside.
     lyr = lines(("red", None, B(0, 0, 20, 100), {"road_class": "branch"}))
-    r = tp.review(projects(("building", B(19.95, 10, 30, 20))), lyr)
+    r = review(projects(("building", B(19.95, 10, 30, 20))), lyr)
     c = r.conflicts.set_index("check")
     assert c.loc["overlap", "ignored"] and c.loc["overlap", "overlap_area_m2"] == pytest.approx(0.5)
     assert c.loc["setback", "distance_m"] == 0.0
@@ -285,7 +298,7 @@ def test_setback_band_leaves_out_the_part_inside_the_line():
 def test_sliver_below_one_square_metre_is_ignored():
     # Overlap 0.9 m × 1 m = 0.9 m² < max(1, 0.1 % × 100) = 1 m² → ignored, notice, verdict pass.
     lyr = lines(("green", None, B(0, 0, 100, 100)))
-    r = tp.review(
+    r = review(
         projects(
             (
                 "building",
@@ -314,11 +327,11 @@ def test_sliver_below_one_square_metre_is_ignored():
 def test_sliver_by_share_of_project():
     # Project 100×100 = 10,000 m²; overlap 3×3 = 9 m² ≥ 1 m² but < 0.1 % × 10,000 = 10 m²; not thin.
     lyr = lines(("green", None, B(97, 97, 200, 200)))
-    r = tp.review(projects(("building", B(0, 0, 100, 100))), lyr)
+    r = review(projects(("building", B(0, 0, 100, 100))), lyr)
     row = one(r)
     assert row["ignored"] and "10.00 m²" in row["reason"]
     # With the share threshold lowered to 0.05 % (5 m²) it is a real conflict.
-    r2 = tp.review(
+    r2 = review(
         projects(("building", B(0, 0, 100, 100))), lyr, tolerance={"min_pct_of_project": 0.05}
     )
     assert not one(r2)["ignored"] and one(r2)["grade"] == "forbidden"
@@ -330,7 +343,7 @@ def test_sliver_by_inward_buffer(width, thin):
     # 100×50 m project): under a 0.5 m inward buffer it vanishes iff width < 1 m.
     lyr = lines(("green", None, B(0, 0, 100, 100)))
     site = projects(("building", B(100 - width, 0, 200 - width, 50)))
-    row = one(tp.review(site, lyr, setbacks=False))
+    row = one(review(site, lyr, setbacks=False))
     assert bool(row["ignored"]) is thin
     if thin:
         assert "inward buffer" in row["reason"]
@@ -339,7 +352,7 @@ def test_sliver_by_inward_buffer(width, thin):
 @pytest.mark.parametrize(("line_type", "zone"), [("blue", None), ("purple", "core")])
 def test_sliver_tolerance_never_applies_to_blue_and_purple_core(line_type, zone):
     lyr = lines((line_type, zone, B(0, 0, 100, 100)))
-    r = tp.review(projects(("building", B(99.5, 10, 110, 11))), lyr, setbacks=False)  # 0.5 m²
+    r = review(projects(("building", B(99.5, 10, 110, 11))), lyr, setbacks=False)  # 0.5 m²
     row = one(r)
     assert not row["ignored"] and row["grade"] == "forbidden"
     assert "never applied" in row["reason"]
@@ -348,13 +361,13 @@ def test_sliver_tolerance_never_applies_to_blue_and_purple_core(line_type, zone)
 
 def test_sliver_applies_to_purple_control():
     lyr = lines(("purple", "control", B(0, 0, 100, 100)))
-    assert one(tp.review(projects(("building", B(99.5, 10, 110, 11))), lyr))["ignored"]
+    assert one(review(projects(("building", B(99.5, 10, 110, 11))), lyr))["ignored"]
 
 
 def test_line_sliver_by_length():
     # 0.3 m of a 100 m pipe inside a green line: < max(0.5 m, 0.1 % × 100 m) → ignored.
     pipe = LineString([(X0 + 99.7, Y0 + 5), (X0 + 199.7, Y0 + 5)])
-    row = one(tp.review(projects(("utility", pipe)), lines(("green", None, B(0, 0, 100, 100)))))
+    row = one(review(projects(("utility", pipe)), lines(("green", None, B(0, 0, 100, 100)))))
     assert row["ignored"] and row["overlap_length_m"] == pytest.approx(0.3)
 
 
@@ -369,7 +382,7 @@ def test_invalid_and_empty_projects_are_kept_with_their_reason():
         crs=CRS,
         index=["a", "b", "c", "d", "e"],
     )
-    r = tp.review(df, lines(("green", None, B(0, 0, 100, 100))))
+    r = review(df, lines(("green", None, B(0, 0, 100, 100))))
     p = r.projects
     assert list(p.index) == ["a", "b", "c", "d", "e"]
     assert p["project_id"].tolist() == [
@@ -391,10 +404,12 @@ def test_invalid_and_empty_projects_are_kept_with_their_reason():
 
 
 def test_empty_inputs():
+    # No lines, all five types declared absent (by the helper) and a coverage: a pass. Without
+    # the declaration it is not_checked (test_review_completeness.py).
     empty_lines = lines(("green", None, B(0, 0, 1, 1))).iloc[:0]
-    r = tp.review(projects(("building", B(0, 0, 10, 10))), empty_lines)
+    r = review(projects(("building", B(0, 0, 10, 10))), empty_lines)
     assert r.projects["verdict"].tolist() == ["pass"]
-    r2 = tp.review(
+    r2 = review(
         projects(("building", B(0, 0, 10, 10))).iloc[:0], lines(("green", None, B(0, 0, 1, 1)))
     )
     assert len(r2.projects) == 0 and len(r2.conflicts) == 0
@@ -408,7 +423,7 @@ def test_chinese_aliases_are_understood():
     prj = gpd.GeoDataFrame(
         {"项目编号": ["X1"], "项目类型": ["公园"]}, geometry=[B(0, 0, 10, 10)], crs=CRS
     )
-    r = tp.review(prj, lyr)
+    r = review(prj, lyr)
     row = one(r, "X1")
     assert row["grade"] == "review" and row["line_name"] == "公园"
 
@@ -418,7 +433,7 @@ def test_inputs_are_not_modified():
     bowtie = Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
     prj = projects(("building", bowtie), ("building", B(222, 0, 230, 10)))
     before_l, before_p = lyr.copy(), prj.copy()
-    tp.review(prj, lyr)
+    review(prj, lyr)
     pd.testing.assert_frame_equal(
         pd.DataFrame(lyr.drop(columns="geometry")), pd.DataFrame(before_l.drop(columns="geometry"))
     )
@@ -430,7 +445,7 @@ def test_inputs_are_not_modified():
     assert not prj.geometry.is_valid.iloc[0]  # still the caller's bow-tie
     # Nor are the caller's geometry objects prepared: a prepared geometry builds its indexes lazily
     # and without a lock, so a later threaded review sharing them crashed (segfault in CI).
-    tp.review(prj, lyr, setback_m={"red_default": 5.0})
+    review(prj, lyr, setback_m={"red_default": 5.0})
     assert not shapely.is_prepared(np.asarray(lyr.geometry.array)).any()
     assert not shapely.is_prepared(np.asarray(prj.geometry.array)).any()
 
@@ -438,11 +453,11 @@ def test_inputs_are_not_modified():
 def test_reprojects_and_requires_crs():
     lyr = lines(("green", None, B(0, 0, 100, 100)))
     prj = projects(("building", B(10, 10, 20, 20))).to_crs(4490)
-    r = tp.review(prj, lyr)
+    r = review(prj, lyr)
     assert one(r)["overlap_area_m2"] == pytest.approx(100.0, rel=1e-6)
     assert r.settings["crs"] == "EPSG:4546"
     with pytest.raises(CRSError, match="projects"):
-        tp.review(prj.set_crs(None, allow_override=True), lyr)
+        review(prj.set_crs(None, allow_override=True), lyr)
 
 
 def test_never_measures_in_web_mercator():
@@ -450,7 +465,7 @@ def test_never_measures_in_web_mercator():
     # line around the project's true size), so the overlap is the true 100 m², not 100 × 1/cos²φ.
     lyr = lines(("green", None, B(0, 0, 100, 100))).to_crs(3857)
     prj = projects(("building", B(10, 10, 20, 20))).to_crs(3857)
-    r = tp.review(prj, lyr)
+    r = review(prj, lyr)
     assert r.settings["crs"] == "EPSG:4546"
     assert one(r)["overlap_area_m2"] == pytest.approx(100.0, rel=1e-4)
 
@@ -458,7 +473,7 @@ def test_never_measures_in_web_mercator():
 def test_projects_without_type_column_is_bad_input():
     prj = gpd.GeoDataFrame({"name": ["x"]}, geometry=[B(0, 0, 1, 1)], crs=CRS)
     with pytest.raises(MissingColumnError, match="project_type"):
-        tp.review(prj, lines(("green", None, B(0, 0, 100, 100))))
+        review(prj, lines(("green", None, B(0, 0, 100, 100))))
 
 
 # --- engine, subdivision, settings --------------------------------------------------------------------------
@@ -482,8 +497,8 @@ def test_subdivision_and_chunks_give_the_same_result():
         ("purple", "control", B(0, 250, 2000, 350)),
     )
     prj = projects(*[("building", g) for g in _grid()])
-    ref = tp.review(prj, lyr, max_vertices=10**9, engine="serial", chunk_size=10**6, setbacks=False)
-    fast = tp.review(prj, lyr, max_vertices=32, chunk_size=7, n_jobs=2, setbacks=False)
+    ref = review(prj, lyr, max_vertices=10**9, engine="serial", chunk_size=10**6, setbacks=False)
+    fast = review(prj, lyr, max_vertices=32, chunk_size=7, n_jobs=2, setbacks=False)
 
     def key(r):
         return r.conflicts.set_index(["project_id", "line_id"])["overlap_area_m2"].sort_index()
@@ -503,7 +518,7 @@ def test_progress_callback_and_settings():
     calls = []
     lyr = lines(("green", None, B(0, 0, 100, 100)))
     prj = projects(*[("building", B(i, 0, i + 1, 1)) for i in range(10)])
-    r = tp.review(prj, lyr, chunk_size=3, progress=lambda done, total: calls.append((done, total)))
+    r = review(prj, lyr, chunk_size=3, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (10, 10) and len(calls) == 4
     s = r.settings
     assert s["crs"] == "EPSG:4546" and s["rules"] == "default" and s["rules_version"]
@@ -519,9 +534,9 @@ def test_dask_engine_dispatch():
     prj = projects(("building", B(0, 0, 10, 10)))
     if importlib.util.find_spec("townplan_gis.review.dask_engine") is None:
         with pytest.raises(TownPlanError, match="dask"):
-            tp.review(prj, lyr, engine="dask")
+            review(prj, lyr, engine="dask")
     with pytest.raises(TownPlanError, match="engine"):
-        tp.review(prj, lyr, engine="spark")
+        review(prj, lyr, engine="spark")
 
 
 def test_summary_counts():
@@ -529,9 +544,9 @@ def test_summary_counts():
     prj = projects(
         ("building", B(0, 0, 10, 10)), ("road", B(200, 0, 210, 10)), ("park", B(500, 0, 510, 10))
     )
-    s = tp.review(prj, lyr).summary
+    s = review(prj, lyr).summary
     v = s[s["table"] == "verdict"].set_index("verdict")["count"]
-    assert v.to_dict() == {"pass": 1, "review": 1, "reject": 1, "invalid": 0}
+    assert v.to_dict() == {"pass": 1, "review": 1, "reject": 1, "not_checked": 0, "invalid": 0}
     c = s[s["table"] == "conflicts"].set_index(["line_type", "grade"])
     assert c.loc[("green", "forbidden"), "count"] == 1
     assert c.loc[("red", "review"), "overlap_area_m2"] == pytest.approx(100.0)
@@ -547,9 +562,15 @@ def test_to_files_writes_bom_csv_and_gpkg(tmp_path):
         ("building", B(222, 0, 230, 10)),
         ("utility", LineString([(X0 + 150, Y0 + 5), (X0 + 250, Y0 + 5)])),
     )
-    r = tp.review(prj, lyr)
+    r = review(prj, lyr)
     paths = r.to_files(tmp_path)
-    assert set(paths) == {"conflicts.gpkg", "conflicts.csv", "projects.csv"}
+    assert set(paths) == {
+        "conflicts.gpkg",
+        "conflicts.csv",
+        "projects.csv",
+        "checks.csv",
+        "evidence.json",
+    }
     raw = (tmp_path / "projects.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(tmp_path / "conflicts.csv", encoding="utf-8-sig")
@@ -563,7 +584,7 @@ def test_grid_shapely_check_of_big_overlap():
     # Sanity check against shapely directly on the river: the total blue overlap of a grid.
     river = _river()
     prj = projects(*[("building", g) for g in _grid()])
-    r = tp.review(prj, lines(("blue", None, river)), max_vertices=64, setbacks=False)
+    r = review(prj, lines(("blue", None, river)), max_vertices=64, setbacks=False)
     expected = shapely.area(shapely.intersection(np.asarray(prj.geometry.array), river)).sum()
     assert r.conflicts["overlap_area_m2"].sum() == pytest.approx(expected, rel=1e-9)
 
@@ -575,9 +596,11 @@ def test_z_coordinates_are_dropped():
             Polygon([(X0 + x, Y0 + y, 5.0) for x, y in [(10, 10), (20, 10), (20, 20), (10, 20)]]),
         )
     )
-    assert one(tp.review(prj, lines(("green", None, B(0, 0, 100, 100)))))[
-        "overlap_area_m2"
-    ] == pytest.approx(100.0)
+    r = review(prj, lines(("green", None, B(0, 0, 100, 100))))
+    assert one(r)["overlap_area_m2"] == pytest.approx(100.0)
+    # Dropping Z is a change to the caller's data: recorded, with the row.
+    (rep,) = r.repairs[r.repairs["action"] == "dropped_z"].itertuples()
+    assert rep.layer == "projects" and rep.rows == [0]
 
 
 def test_review_chunk_is_the_unit_of_work():
@@ -601,7 +624,7 @@ def test_review_chunk_is_the_unit_of_work():
         for i in range(0, 20, 6)
     ]
     rows = pd.concat(parts, ignore_index=True)
-    ref = tp.review(prj, lyr).conflicts
+    ref = review(prj, lyr).conflicts
     key = ["project_id", "line_id", "check"]
     got = rows.sort_values(key)[[*key, "overlap_area_m2", "grade"]].reset_index(drop=True)
     want = ref.sort_values(key)[[*key, "overlap_area_m2", "grade"]].reset_index(drop=True)

@@ -32,7 +32,12 @@ def _town(tmp_path, project_types):
         crs=CRS,
     )
     path = tmp_path / "town.gpkg"
-    tp.Town("测试镇", layers={"control_lines": lines, "projects": projects}).write(path)
+    # Green lines only: the other four types declared absent, so the projects can be checked.
+    tp.Town(
+        "测试镇",
+        layers={"control_lines": lines, "projects": projects},
+        absent_line_types=["red", "purple", "blue", "yellow"],
+    ).write(path)
     return path
 
 
@@ -55,7 +60,13 @@ def test_review_exit_0_when_nothing_is_rejected_and_json(tmp_path, capsys):
     path = _town(tmp_path, ["park", "greening"])
     assert main(["review", str(path), "--out", str(tmp_path / "o"), "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["verdicts"] == {"pass": 0, "review": 2, "reject": 0, "invalid": 0}
+    assert payload["verdicts"] == {
+        "pass": 0,
+        "review": 2,
+        "reject": 0,
+        "not_checked": 0,
+        "invalid": 0,
+    }
     assert payload["settings"]["rules"] == "default"
     assert {p["project_id"] for p in payload["projects"]} == {"P0", "P1"}
 

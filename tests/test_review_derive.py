@@ -122,8 +122,10 @@ def test_town_review_derives_missing_line_types():
     assert r.projects["verdict"].tolist() == ["reject"]
     assert set(r.conflicts["line_type"]) == {"purple", "red"}
     assert (r.conflicts.loc[r.conflicts["line_type"] == "purple", "zone"] == "core").any()
-    # Without derive the town has no control lines: nothing to conflict with.
-    assert town.review().projects["verdict"].tolist() == ["pass"]
+    # Without derive the town has no control lines: nothing was checked, so nothing passes.
+    r = town.review()
+    assert r.projects["verdict"].tolist() == ["not_checked"]
+    assert "not checked against red (红线), green (绿线)" in r.projects["reason"].iloc[0]
 
 
 def test_town_review_takes_road_class_of_red_lines_from_roads():

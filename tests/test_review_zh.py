@@ -35,7 +35,14 @@ def small_review():
         ],
         crs=CRS,
     )
-    return tp.review(projects, lines, progress=False)
+    # The town has no red or yellow lines (declared), and these are all its projects' surroundings.
+    return tp.review(
+        projects,
+        lines,
+        progress=False,
+        absent=["red", "yellow"],
+        coverage=box(X - 100, Y - 100, X + 600, Y + 200),
+    )
 
 
 def test_conflict_and_project_reasons_in_chinese():
@@ -50,8 +57,9 @@ def test_conflict_and_project_reasons_in_chinese():
     assert c.loc["C", "reason_zh"].endswith("已忽略")
     p = r.projects.set_index("project_id")
     assert p.loc["A", "reason_zh"].startswith("需审批：位于紫线")
-    assert p.loc["B", "reason_zh"].startswith("提示：建筑距蓝线")
-    assert p.loc["C", "reason_zh"] == "无冲突（碎片已忽略）"
+    # A setback shortfall needs review; a sliver is named, never "无冲突".
+    assert p.loc["B", "reason_zh"].startswith("需审批：建筑距蓝线")
+    assert p.loc["C", "reason_zh"] == "仅碎片重叠（已忽略）"
     # the English text is unchanged
     assert p.loc["A", "reason"].startswith("review: inside 紫线 (control)")
 

@@ -315,14 +315,13 @@ def test_collections_in_multi_type_layer_reduced_and_recorded():
     assert gdf.geometry.loc["a"].geom_type == "GeometryCollection"  # caller's frame unchanged
 
 
-def test_collection_in_projects_layer_keeps_lines_over_points():
+def test_collection_in_projects_layer_is_kept_whole():
+    # A project that is a site plus its road: the review checks every part (none is dropped).
     road_works = GeometryCollection([LineString([(0, 0), (30, 40)]), Point(100, 100)])
     gdf = gpd.GeoDataFrame({"project_type": ["road"]}, geometry=[road_works], crs=CRS)
     out, repairs = normalize_layer(gdf, "projects")
-    assert out.geometry.iloc[0].geom_type == "MultiLineString"
-    assert out.geometry.iloc[0].length == pytest.approx(50.0)
-    assert [(r.action, r.rows) for r in repairs] == [("extracted_parts", [0])]
-    assert "dropped 1 Point" in repairs[0].detail
+    assert out.geometry.iloc[0].equals(road_works)
+    assert [r.action for r in repairs] == []
 
 
 def test_width_bounds_are_exact():

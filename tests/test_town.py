@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import LineString, Polygon, box
 
 import townplan_gis as tp
+from townplan_gis._toml import load_toml
 
 LONLAT = "EPSG:4490"
 
@@ -243,3 +244,47 @@ def test_name_metadata_and_crs_arguments_checked():
     with pytest.raises(tp.CRSError, match="crs True is not"):
         tp.Town("t", layers={"roads": roads}, crs=True)
     assert tp.Town("t", layers={"roads": roads}, crs=4546).crs.to_epsg() == 4546
+
+
+# --- absent_line_types: control-line types the town has none of -------------------------------------------
+def _lines(line_type="red"):
+    return gpd.GeoDataFrame(
+        {"line_type": [line_type], "name": ["L"]},
+        geometry=[box(500_000, 3_850_000, 500_100, 3_850_100)],
+        crs="EPSG:4546",
+    )
+
+
+def test_absent_line_types_validated_and_canonical():
+    town = tp.Town("t", layers={"control_lines": _lines()}, absent_line_types=["黄线", "purple"])
+    assert town.absent_line_types == ["purple", "yellow"]  # LINE_TYPES order, canonical
+    assert tp.Town("t", layers={"control_lines": _lines()}).absent_line_types == []
+    with pytest.raises(
+        tp.DataFileError, match=r"absent_line_types: unknown line type\(s\) \['pink'\]"
+    ):
+        tp.Town("t", absent_line_types=["pink"])
+    with pytest.raises(tp.DataFileError, match="must be a list of line types"):
+        tp.Town("t", absent_line_types=5)
+
+
+def test_absent_line_type_present_in_the_lines_is_an_error():
+    with pytest.raises(tp.DataFileError, match=r"\['red'\] are declared absent .* rows \[0\]"):
+        tp.Town("t", layers={"control_lines": _lines("red")}, absent_line_types=["red"])
+    town = tp.Town("t", layers={"control_lines": _lines("green")}, absent_line_types=["red"])
+    with pytest.raises(tp.DataFileError, match="declared absent"):
+        town.with_layer("control_lines", _lines("red"))
+    assert town.with_layer("control_lines", _lines("blue")).absent_line_types == ["red"]
+
+
+@pytest.mark.parametrize("target", ["t.gpkg", "folder"])
+def test_absent_line_types_kept_through_write_and_read(tmp_path, target):
+    town = tp.Town("t", layers={"control_lines": _lines()}, absent_line_types=["purple"])
+    path = town.write(tmp_path / target)
+    assert tp.read_town(path).absent_line_types == ["purple"]
+    if target == "folder":
+        saved = load_toml(path / "town.toml")
+        assert saved["absent_line_types"] == ["purple"]
+        # Written by hand in town.toml, a misspelt type is refused with the accepted ones.
+        (path / "town.toml").write_text('absent_line_types = ["puple"]\n', encoding="utf-8")
+        with pytest.raises(tp.DataFileError, match=r"\['puple'\]. Accepted: \['red'"):
+            tp.read_town(path)

@@ -281,7 +281,7 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
         f"{_t('个项目', 'projects', lang)}</h4><div>"
         + " ".join(
             f"{badge('verdict', v, lang)} {int(counts.get(v, 0))}"
-            for v in ("pass", "review", "reject", "invalid")
+            for v in ("pass", "review", "reject", "not_checked", "invalid")
         )
         + "</div>"
     )

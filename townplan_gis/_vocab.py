@@ -39,6 +39,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "pass": ("通过", "pass"),
         "review": ("需审批", "review"),
         "reject": ("不予通过", "reject"),
+        "not_checked": ("未完成审查", "not checked"),
         "invalid": ("数据无效", "invalid"),
     },
     "grade": {
@@ -63,7 +64,14 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 
 COLOURS: dict[str, dict[str, str]] = {
     "status": {"pass": "#1a7f37", "fail": "#c62828", "not_evaluable": "#6e7781"},
-    "verdict": {"pass": "#1a7f37", "review": "#b26a00", "reject": "#c62828", "invalid": "#6e7781"},
+    "verdict": {
+        "pass": "#1a7f37",
+        "review": "#b26a00",
+        "reject": "#c62828",
+        # Grey-purple: neither a pass (green) nor a finding; the check itself is incomplete.
+        "not_checked": "#6f5b8f",
+        "invalid": "#6e7781",
+    },
     "grade": {"forbidden": "#c62828", "review": "#b26a00", "notice": "#1f6feb"},
     "line_type": {
         "red": "#d32f2f",

@@ -13,6 +13,7 @@ import logging
 import math
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -326,6 +327,7 @@ def cmd_review(args: argparse.Namespace) -> int:
                 _review_table(result).to_json(orient="records", force_ascii=False)
             ),
             "settings": result.settings,
+            "evidence": result.evidence,
             "files": {k: str(v) for k, v in paths.items()},
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
@@ -336,8 +338,24 @@ def cmd_review(args: argparse.Namespace) -> int:
         )
         _print_frame(_review_table(result))
         print(f"verdicts: {_counts_text(counts)}")
+        _print_completeness(result)
         print("written: " + ", ".join(str(p) for p in paths.values()))
     return EXIT_REJECTED if result.any_rejected else EXIT_OK
+
+
+def _print_completeness(result) -> None:
+    """What the review covered and checked: a pass means inside it, all five types checked."""
+    s = result.settings
+    types = s.get("line_types", {})
+    print(f"coverage: {s.get('coverage', '')}")
+    print(
+        "line types: checked "
+        + (", ".join(types.get("present", [])) or "none")
+        + "; declared absent "
+        + (", ".join(types.get("declared_absent", [])) or "none")
+        + "; not in the data (not checked) "
+        + (", ".join(types.get("not_in_data", [])) or "none")
+    )
 
 
 def _demo_review(town, out: Path) -> None:
@@ -347,6 +365,7 @@ def _demo_review(town, out: Path) -> None:
     print("== five-line review of the projects (五线审查) ==")
     _print_frame(_review_table(result))
     print(f"verdicts: {_counts_text(result.verdict_counts())}")
+    _print_completeness(result)
     ignored = result.conflicts["ignored"].astype(bool)
     grades = result.conflicts.loc[~ignored, "grade"]
     print(
@@ -405,7 +424,8 @@ def _deliverables(
         ),
     }
     if review is not None and opinions != "none":
-        wanted = {"rejected": ["reject"], "flagged": ["reject", "review", "invalid"]}.get(opinions)
+        flagged = ["reject", "not_checked", "review", "invalid"]
+        wanted = {"rejected": ["reject"], "flagged": flagged}.get(opinions)
         # One file per project, also for repeated or clashing ids (logged), listed in index.csv.
         index = write_opinions(review, out / "opinions", town=town, lang=lang, verdicts=wanted)
         for pid, path in zip(index["project_id"], index["path"], strict=True):
@@ -548,8 +568,12 @@ def build_parser() -> argparse.ArgumentParser:
         "review",
         help="check every project against the five control lines (五线审查)",
         description="Check every project against the red, green, purple, blue and yellow lines, grade "
-        "each overlap by the rule file, and write conflicts.gpkg, conflicts.csv and projects.csv "
-        "(UTF-8 with BOM, opens in Excel) into --out.",
+        "each overlap by the rule file, and write conflicts.gpkg, conflicts.csv, projects.csv, "
+        "checks.csv (per project and line type: checked, features found, nearest distance) and "
+        "evidence.json (inputs and rule file with their hashes) into --out (UTF-8 with BOM, opens "
+        "in Excel). A project passes only inside the town boundary (the review's coverage) with "
+        "all five line types checked: in the data, or declared absent (absent_line_types in "
+        "town.toml); otherwise its verdict is not_checked.",
         epilog="Exit codes: 0 no project rejected (projects needing review are listed); 3 at least "
         "one project rejected (a forbidden overlap); 2 bad input (missing layer, bad rule file, no CRS).",
     )
@@ -674,7 +698,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         root.setLevel(logging.WARNING)
     logging.captureWarnings(True)
     try:
-        code = int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            # NaN/Inf coordinates make shapely warn while reading and repairing; the review refuses
+            # them with its own one-line error naming the rows, so the warnings are only noise.
+            warnings.filterwarnings(
+                "ignore", message="invalid value encountered", category=RuntimeWarning
+            )
+            code = int(args.func(args) or 0)
     except TownPlanError as exc:
         return _fail(args, f"townplan: error: {_one_line(exc)}", EXIT_BAD_INPUT)
     except OSError as exc:  # a path the user named cannot be read or written

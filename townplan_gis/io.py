@@ -22,7 +22,6 @@ them itself (declared encoding, then strict UTF-8, then GB18030), and reports wh
 from __future__ import annotations
 
 import codecs
-import inspect
 import json
 import logging
 import shutil
@@ -629,11 +628,6 @@ def _town_from_parts(
         if r["action"] not in _RECOMPUTED_ON_READ
     ]
     repairs = history + repairs
-    if "absent_line_types" in meta and "absent_line_types" not in kwargs:
-        if "absent_line_types" in inspect.signature(Town).parameters:
-            kwargs["absent_line_types"] = meta["absent_line_types"]
-        else:  # pragma: no cover - until Town takes absent_line_types
-            log.warning("%s: absent_line_types is not supported by this Town", source)
     return Town(
         kwargs.pop("name", None) or meta.get("name") or default_name,
         layers=layers,
@@ -642,6 +636,7 @@ def _town_from_parts(
         crs=kwargs.pop("crs", None) or meta.get("crs"),
         assume_crs=kwargs.pop("assume_crs", None) or meta.get("assume_crs"),
         metadata={**(meta.get("metadata") or {}), **kwargs.pop("metadata", {})},
+        absent_line_types=kwargs.pop("absent_line_types", meta.get("absent_line_types")),
         _repairs=repairs,
         **kwargs,
     )
@@ -781,6 +776,7 @@ def _meta(town: Town) -> dict[str, Any]:
         "population": town.population,
         "statistics": town.statistics,
         "metadata": town.metadata,
+        "absent_line_types": list(getattr(town, "absent_line_types", [])),
         "crs": f"EPSG:{town.crs.to_epsg()}"
         if town.crs is not None and town.crs.to_epsg()
         else None,

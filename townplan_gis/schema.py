@@ -8,7 +8,7 @@ coerces types, and records every change it makes. It never modifies the caller's
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -26,6 +26,7 @@ from townplan_gis.errors import (
     MissingColumnError,
     MissingValueError,
     SchemaError,
+    TownPlanError,
     UnknownValueError,
     ValueRangeError,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "STATISTICS",
     "Column",
     "LayerSpec",
+    "absent_types",
     "aliases",
     "layer_kind",
     "normalize_layer",
@@ -680,9 +682,14 @@ def _fix_geometry_types(gdf: gpd.GeoDataFrame, spec: LayerSpec, repairs: list[Re
                     detail="closed lines turned into polygons (CAD export)",
                 )
             )
-    _reduce_collections(gdf, spec, repairs)
+    allowed = spec.geometry
+    if spec.kind == "projects":
+        # A project may be a site plus its road: the five-line review checks every part.
+        allowed = (*allowed, "GeometryCollection")
+    else:
+        _reduce_collections(gdf, spec, repairs)
     types = gdf.geometry.geom_type
-    bad = types.notna() & ~types.isin(spec.geometry)
+    bad = types.notna() & ~types.isin(allowed)
     if bad.any():
         raise GeometryTypeError(
             f"layer '{spec.kind}': geometry types {sorted(set(types[bad]))} in rows "
@@ -828,3 +835,41 @@ def describe(kind: str) -> Mapping[str, str]:
     """Chinese and English labels of a layer kind."""
     spec = LAYERS[kind]
     return {"kind": kind, "label_zh": spec.label_zh, "label_en": spec.label_en}
+
+
+def absent_types(
+    absent: str | Iterable[str] | None,
+    *,
+    where: str = "absent",
+    error: type[TownPlanError] = SchemaError,
+) -> list[str]:
+    """Canonical line types declared absent (Chinese aliases accepted), in ``LINE_TYPES`` order.
+
+    Raises
+    ------
+    SchemaError (or ``error``)
+        A value that is not one of the five line types (or an alias), or not a list of texts.
+    """
+    if absent is None:
+        return []
+    values = [absent] if isinstance(absent, str) else absent
+    try:
+        values = list(values)
+    except TypeError as exc:
+        raise error(
+            f"{where} must be a list of line types such as ['purple'], got {absent!r}."
+        ) from exc
+    lookup = _value_lookup("line_type")
+    out, unknown = set(), []
+    for v in values:
+        canon = lookup.get(_key(v)) if isinstance(v, str) else None
+        if canon is None:
+            unknown.append(v)
+        else:
+            out.add(canon)
+    if unknown:
+        raise error(
+            f"{where}: unknown line type(s) {unknown}. Accepted: {list(LINE_TYPES)} (or their "
+            f"Chinese names, e.g. 紫线). Fix: name the types the town really has none of."
+        )
+    return [t for t in LINE_TYPES if t in out]

@@ -15,10 +15,17 @@ import pandas as pd
 import pyproj
 
 from townplan_gis.crs import analysis_crs, check_coordinates
-from townplan_gis.errors import CRSError, DataFileError, GeometryError, MissingLayerError, _rows
+from townplan_gis.errors import (
+    CRSError,
+    DataFileError,
+    GeometryError,
+    MissingLayerError,
+    TownPlanError,
+    _rows,
+)
 from townplan_gis.geometry import nonfinite, repair_geometry
 from townplan_gis.repairs import Repair, repairs_frame
-from townplan_gis.schema import LAYERS, STATISTICS, canonical_columns, normalize_layer
+from townplan_gis.schema import LAYERS, STATISTICS, absent_types, canonical_columns, normalize_layer
 
 __all__ = ["Town"]
 
@@ -117,6 +124,20 @@ def _check_statistics(statistics: Mapping[str, Any] | None) -> dict[str, float]:
     return out
 
 
+def _feature_names(gdf: gpd.GeoDataFrame, limit: int = 5) -> str:
+    """``" = PURPLE-1 古城紫线, …"``: the code and name of these features, so a planner finds them."""
+    cols = [c for c in ("code", "line_id", "project_id", "name") if c in gdf.columns]
+    if not cols:
+        return ""
+    names = [
+        " ".join(str(v) for v in row if (isinstance(v, str) and v.strip()) or isinstance(v, int))
+        for row in gdf[cols].head(limit).itertuples(index=False)
+    ]
+    names = [n for n in names if n]
+    more = ", …" if len(gdf) > limit else ""
+    return f" = {', '.join(names)}{more}" if names else ""
+
+
 def _nonfinite_vertices(
     gdf: gpd.GeoDataFrame, kind: str, source: str | None
 ) -> tuple[np.ndarray, list[Repair]]:
@@ -131,7 +152,8 @@ def _nonfinite_vertices(
         return bad, [Repair(kind, "nonfinite_vertices", rows, note)]
     src = f" ({source})" if source else ""
     raise GeometryError(
-        f"layer '{kind}'{src}: NaN or infinite coordinates in rows {_rows(rows)} ({len(rows)} of "
+        f"layer '{kind}'{src}: NaN or infinite coordinates in rows {_rows(rows)}"
+        f"{_feature_names(gdf[bad])} ({len(rows)} of "
         f"{len(gdf)} features); such a feature measures as nothing (a control line would cover "
         f"no project). Fix: correct or delete these vertices in the source data, then read again."
     )
@@ -203,6 +225,13 @@ class Town:
         Keep layers that have no features instead of raising.
     metadata : mapping, optional
         Free-form provenance (data sources, ``illustrative`` flag …), kept through read/write.
+    absent_line_types : sequence of str, optional
+        Control-line types the town has none of (``["purple"]``: no protected heritage; Chinese
+        names accepted), so that the five-line review counts them as checked ("declared: the town
+        has none") instead of leaving its projects ``not_checked``. Stored canonical, in
+        ``schema.LINE_TYPES`` order, as ``town.absent_line_types``; kept through read/write
+        (``absent_line_types = ["purple"]`` in ``town.toml``). A type the town's
+        ``control_lines`` do have is an error.
 
     Attributes
     ----------
@@ -232,11 +261,15 @@ class Town:
         assume_crs: Any = None,
         allow_empty: bool = False,
         metadata: Mapping[str, Any] | None = None,
+        absent_line_types: Any = None,
         _repairs: list[Repair] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise DataFileError(f"a town's name must be non-empty text, got {name!r}.")
         self.name = name
+        self.absent_line_types: list[str] = absent_types(
+            absent_line_types, where=f"town '{name}': absent_line_types", error=DataFileError
+        )
         self.population = _check_population(population)
         self.statistics = _check_statistics(statistics)
         self.metadata = _check_mapping(metadata, "metadata")
@@ -285,10 +318,23 @@ class Town:
             repairs += rep
             self.layers[kind] = gdf
         self._repairs = repairs
+        self._check_absent()
         self._areas: dict[str, tuple[gpd.GeoDataFrame, float]] = {}
         for r in repairs:
             if r.action in ("make_valid", "collapsed", "empty_geometry", "assumed_crs"):
                 log.info("%s: %s %s (%d rows)", r.layer, r.action, r.detail, len(r.rows))
+
+    def _check_absent(self) -> None:
+        """A line type declared absent must not be in the town's control lines."""
+        lines = self.layers.get("control_lines")
+        if lines is None or not self.absent_line_types:
+            return
+        from townplan_gis.review.coverage import check_declared
+
+        try:
+            check_declared(lines, self.absent_line_types)
+        except TownPlanError as exc:
+            raise DataFileError(f"town '{self.name}': {exc}") from None
 
     # -- access -------------------------------------------------------------------------------------
     def __getattr__(self, kind: str) -> gpd.GeoDataFrame:
@@ -382,6 +428,8 @@ class Town:
         town.crs = single.crs
         town._repairs = [r for r in self._repairs if r.layer != kind] + single._repairs
         town._areas = {k: v for k, v in self._areas.items() if k != kind}
+        town.absent_line_types = list(self.absent_line_types)
+        town._check_absent()
         return town
 
     def summary(self) -> pd.DataFrame:
@@ -427,8 +475,10 @@ class Town:
     # -- review --------------------------------------------------------------------------------------
     def review(self, **kwargs: Any):
         """Review the town's projects against its control lines; returns a
-        :class:`townplan_gis.review.Review`. See :func:`townplan_gis.review.review_town` (``derive=``
-        adds lines derived from roads, water, heritage, green and facilities) and
+        :class:`townplan_gis.review.Review`. The one review path of the package
+        (:func:`townplan_gis.review.review_town`): the town's ``boundary`` is the coverage, its
+        ``absent_line_types`` are declared absent, red lines take their road class from the roads;
+        ``derive=`` adds lines derived from roads, water, heritage, green and facilities. See
         :func:`townplan_gis.review` for the options."""
         from townplan_gis.review import review_town
 

@@ -6,7 +6,7 @@ Value labels (status, verdict, grade, zone, line type) are the shared vocabulary
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "SHEETS", "TEXT", "col", "text"]
+__all__ = ["CHECK_STATUS", "COLUMNS", "SHEETS", "TEXT", "check_status", "col", "text"]
 
 # column → (zh, en); units in the header so a printed or exported table is self-explaining.
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -61,6 +61,24 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "investment_wan_yuan": ("投资 (万元)", "Investment (10k CNY)"),
     "area_m2": ("面积 (m²)", "Area (m²)"),
     "area_mu": ("面积 (亩)", "Area (mu)"),
+    # the evidence of a review (Review.checks, Review.evidence)
+    "outside_coverage_pct": ("超出审查范围 (%)", "Outside the coverage (%)"),
+    "check_status": ("核对情况", "Check"),
+    "features_found": ("发现要素 (个)", "Features found"),
+    "nearest_distance_m": ("最近距离 (m)", "Nearest distance (m)"),
+    "features_in_data": ("数据中要素 (个)", "Features in the data"),
+    "projects_checked": ("已核对项目 (个)", "Projects checked"),
+    "projects_found": ("发现要素的项目 (个)", "Projects with features found"),
+    "layer": ("数据", "Data"),
+    "sha256": ("内容指纹 (SHA-256)", "Content hash (SHA-256)"),
+}
+
+#: Review.checks ``status`` → (zh, en).
+CHECK_STATUS: dict[str, tuple[str, str]] = {
+    "checked": ("已核对", "checked"),
+    "declared_absent": ("声明本镇无此类控制线", "declared absent: the town has none"),
+    "not_in_data": ("数据中没有，未核对", "not in the data: not checked"),
+    "project_invalid": ("项目数据无效，未核对", "project invalid: not checked"),
 }
 
 SHEETS: dict[str, tuple[str, str]] = {
@@ -69,6 +87,8 @@ SHEETS: dict[str, tuple[str, str]] = {
     "conflicts": ("冲突明细", "Conflicts"),
     "projects": ("项目审查", "Projects"),
     "method": ("说明", "Method"),
+    "checks": ("审查核对", "Checks"),
+    "evidence": ("审查证据", "Evidence"),
 }
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -101,6 +121,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "Illustrative data: the geometry is not surveyed.",
     ),
     "generated": ("生成时间", "Generated"),
+    "completeness": (
+        "审查完整性：各类控制线的核对情况",
+        "What was checked: each control-line type",
+    ),
+    "evidence": ("审查证据：数据与规则文件", "Evidence of the check: data and rule files"),
+    "coverage": ("审查范围", "Review coverage"),
+    "nearest_note": (
+        "最近距离：与项目重叠或接触时为 0；未发现要素时为 {d} m 范围内最近要素的距离，范围内没有则为 —。",
+        "Nearest distance: 0 when a feature overlaps or touches the project; when none was found, "
+        "the nearest within {d} m, — when there is none that close.",
+    ),
     "standard": ("评价标准", "Standard"),
     "version": ("软件版本", "Software version"),
 }
@@ -115,3 +146,9 @@ def col(name: str, lang: str) -> str:
 def text(key: str, lang: str, **kw: str) -> str:
     """Section title or sentence ``key`` in ``lang``, with ``{town}``-style fields filled from ``kw``."""
     return TEXT[key][0 if lang == "zh" else 1].format(**kw)
+
+
+def check_status(status: str, lang: str) -> str:
+    """Label of a Review.checks ``status`` in ``lang`` (unknown values as they are)."""
+    pair = CHECK_STATUS.get(str(status))
+    return str(status) if pair is None else pair[0 if lang == "zh" else 1]

@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from townplan_gis._clock import generated_at
-from townplan_gis._display import display_width
+from townplan_gis._display import display_width, label
 from townplan_gis._safe import EXCEL_MAX_CHARS, is_formula_like, strip_illegal
 from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import SHEETS, col
@@ -56,6 +56,9 @@ _FILL = {
     "reject": "FDECEC",
     "review": "FFF4E0",
     "invalid": "F3F4F6",
+    "not_checked": "EEEAF5",
+    "not_in_data": "EEEAF5",
+    "project_invalid": "F3F4F6",
     "forbidden": "FDECEC",
     "notice": "E8F0FE",
 }
@@ -309,6 +312,65 @@ def _method_rows(facts: Mapping[str, Any], prefix: str = "") -> list[tuple[str, 
     return rows
 
 
+# Excel's row limit, header included.
+_EXCEL_ROWS = 1_048_576
+
+
+def _write_review_evidence(
+    wb: Workbook, review: Any, lang: str, *, removed: _Removed | None = None
+) -> None:
+    """Sheets 审查核对 / Checks (``Review.checks``: one row per project × line type) and 审查证据 /
+    Evidence (``Review.evidence``, one row per item), when the review has them."""
+    from townplan_gis.report._labels import check_status
+
+    z = 0 if lang == "zh" else 1
+    checks = getattr(review, "checks", None)
+    if checks is not None:
+        table = checks.reset_index()
+        table["line_type_label"] = table["line_type"].map(lambda v: label("line_type", v, lang))
+        table["status_label"] = table["status"].astype(str).map(lambda v: check_status(v, lang))
+        table["check_status"] = table["status_label"]
+        table["features_found"] = table["features_found"].astype("float64")
+        more = len(table) - (_EXCEL_ROWS - 2)
+        if more > 0:
+            # Beyond Excel's rows: the table is whole in checks.csv (Review.to_files).
+            table = table.iloc[: _EXCEL_ROWS - 2].copy()
+            note = f"… {more} more rows: see checks.csv (Review.to_files)"
+            table = pd.concat([table, pd.DataFrame({"project_id": [note]})], ignore_index=True)
+        spec = _spec(
+            lang,
+            [
+                "project_id",
+                "line_type_label",
+                "check_status",
+                "features_found",
+                "nearest_distance_m",
+            ],
+            {"features_found": "int", "nearest_distance_m": "num"},
+        )
+        _write_sheet(wb, SHEETS["checks"][z], table, spec, fill_by="status", removed=removed)
+    evidence = getattr(review, "evidence", None)
+    if evidence:
+        rows = _method_rows(
+            {
+                **{k: v for k, v in evidence.items() if k not in ("sources", "files")},
+                **{f"sources.{s.get('layer')}": s for s in evidence.get("sources", [])},
+                **{f"files.{i}": f for i, f in enumerate(evidence.get("files", []))},
+            }
+        )
+        meta = pd.DataFrame(rows, columns=["item", "value"], dtype=object)
+        _write_sheet(
+            wb,
+            SHEETS["evidence"][z],
+            meta,
+            [
+                ("item", "项目" if lang == "zh" else "Item", "text"),
+                ("value", "内容" if lang == "zh" else "Value", "value"),
+            ],
+            removed=removed,
+        )
+
+
 def to_excel(
     path: str | Path,
     *,
@@ -405,6 +467,7 @@ def to_excel(
             {"n_conflicts": "int", "n_ignored": "int", **dict.fromkeys(overlaps, "num")},
         )  # fmt: skip
         _write_sheet(wb, SHEETS["projects"][z], pj, spec, fill_by="verdict", removed=removed)
+        _write_review_evidence(wb, review, lang, removed=removed)
     facts = dict(settings or {})
     if review is not None:
         for k, v in (getattr(review, "settings", {}) or {}).items():

@@ -143,8 +143,9 @@ def report(
         :func:`townplan_gis.assess`. Without it (and without ``scorecard``) the report lists the
         indicators only.
     review : Review or bool, optional
-        A :func:`townplan_gis.review` result; ``True`` reviews the town's ``projects`` against its
-        ``control_lines``; ``None``/``False`` leaves the review section out.
+        A :func:`townplan_gis.review` result; ``True`` reviews the town with ``town.review()``
+        (:func:`townplan_gis.review.review_town`, the one review path); ``None``/``False`` leaves
+        the review section out.
     lang : {"zh", "en"}, default "zh"
         Language of headings, labels and chart titles.
     path : str or Path, optional
@@ -238,6 +239,7 @@ def _town_review(town: Any) -> Any:
             "report: town '%s' has no projects or control lines; no review section", town.name
         )
         return None
-    from townplan_gis.review import review
+    from townplan_gis.review import review_town
 
-    return review(town.projects, town.control_lines)
+    # The one review path (Town.review, the command line): same lines, road classes, coverage.
+    return review_town(town)

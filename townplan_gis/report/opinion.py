@@ -28,6 +28,7 @@ from townplan_gis.errors import TownPlanError
 from townplan_gis.report._labels import col, text
 from townplan_gis.report.charts import png_data_uri, project_map_png
 from townplan_gis.report.html import _env, _version, _write_page, css
+from townplan_gis.report.sections import evidence_rows, project_check_rows
 from townplan_gis.report.tables import conflict_rows, conflicts_table, setting_text
 from townplan_gis.review.grading import MU_M2
 
@@ -53,7 +54,42 @@ _CONCLUSION = {
         "项目数据无效,无法审查;请修正后重新提交。",
         "The project's data is invalid and could not be reviewed; correct it and resubmit.",
     ),
+    "not_checked": (
+        "审查未完成,不能作出通过结论:",
+        "The check is incomplete, so the project cannot pass: ",
+    ),
 }
+# A pass with findings below approval (notices, ignored slivers): said so, never "no conflict".
+_PASS_WITH_NOTES = (
+    "该项目仅涉及提示事项(见下表),无需审批,符合控制线管理要求。",
+    "Notices only (listed below): no approval is needed; the project meets the control-line rules.",
+)
+_PASS_SLIVERS = (
+    "该项目与控制线仅有低于容差的碎片重叠(见下表,已忽略),符合控制线管理要求。",
+    "The project meets the control lines only in slivers below the tolerance (listed below, "
+    "ignored); it meets the control-line rules.",
+)
+
+
+def _conclusion(verdict: str, row: pd.Series, cf: pd.DataFrame, zh: bool) -> str:
+    """The opinion's conclusion; "无冲突" / "no conflict" only when the project has no finding."""
+    k = 0 if zh else 1
+    if verdict == "pass" and len(cf):
+        real = ~cf["ignored"].fillna(False).astype(bool) if "ignored" in cf else pd.Series(True)
+        return (_PASS_WITH_NOTES if real.any() else _PASS_SLIVERS)[k]
+    text = _CONCLUSION.get(verdict, ("", ""))[k]
+    if verdict == "not_checked":
+        why = str(row.get("reason_zh" if zh else "reason") or row.get("reason") or "")
+        text += why.removeprefix("未完成审查：").removeprefix("not checked: ") + ("。请补齐控制线数据、声明本镇没有的控制线类型或审查范围后重新审查。" if zh
+                            else ". Complete the line data, declare the types the town has none of, "
+                            "or give the review coverage, then review again.")  # fmt: skip
+    return text
+
+
+def _nearest_note(review: Any, lang: str) -> str:
+    """What the nearest distance of the checks table means, with the search distance used."""
+    search = (getattr(review, "evidence", None) or {}).get("nearest_search_m")
+    return text("nearest_note", lang, d=fmt_number(search)) if search else ""
 
 
 def _one_project(
@@ -228,9 +264,7 @@ def project_opinion(
                         )
                     )
     verdict = str(row["verdict"])
-    conclusion = _CONCLUSION.get(verdict, ("", ""))[0 if zh else 1]
-    if verdict == "pass" and len(cf):
-        conclusion += " 另有提示事项见下表。" if zh else " Notices are listed below."
+    conclusion = _conclusion(verdict, row, cf, zh)
     if verdict == "invalid" and row.get("reason"):
         # the conflicts table says the rest; for invalid input the reason is the only explanation
         conclusion += (" 说明:" if zh else " Detail: ") + str(row.get("reason"))
@@ -259,7 +293,14 @@ def project_opinion(
         "project": "一、项目概况" if zh else "1. Project",
         "verdict": "审查结论" if zh else "Verdict",
         "conflicts": "二、与控制线的冲突" if zh else "2. Conflicts with control lines",
-        "no_conflicts": text("no_conflicts", lang),
+        # An incomplete check found nothing only where it looked: never a bare "no conflicts".
+        "no_conflicts": text("no_conflicts", lang)
+        if verdict != "not_checked"
+        else (
+            "审查未完成,未发现冲突不代表没有冲突(见审查结论)。"
+            if zh
+            else "The check is incomplete: no conflict found does not mean none (see the verdict)."
+        ),
         "map": "三、位置示意图" if zh else "3. Location sketch",
         "map_legend": (
             "黑框为项目范围;彩色为控制线(红、绿、紫、蓝、黄);斜线为重叠部分。"
@@ -273,6 +314,8 @@ def project_opinion(
         "clause": col("clause", lang),
         "procedure": col("procedure", lang),
         "date": "日期" if zh else "Date",
+        "checks": "各类控制线核对情况" if zh else "What was checked, line type by line type",
+        "nearest_note": _nearest_note(review, lang),
     }
     page = (
         _env()
@@ -301,7 +344,16 @@ def project_opinion(
                 col("pct_of_project", lang),
             ],
             map_uri=map_uri,
-            method=method,
+            # The evidence names the rule file (with its hash), CRS, tolerance and version itself.
+            method=[] if evidence_rows(review, lang) else method,
+            evidence=evidence_rows(review, lang),
+            checks=project_check_rows(review, project_id, lang),
+            check_headers=[
+                col("line_type", lang),
+                col("check_status", lang),
+                col("features_found", lang),
+                col("nearest_distance_m", lang),
+            ],
             L=L,
         )
     )

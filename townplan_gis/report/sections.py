@@ -17,7 +17,8 @@ from townplan_gis._display import (
     fmt_number,
     unit_label,
 )
-from townplan_gis.report._labels import col, text
+from townplan_gis._display import label as value_label
+from townplan_gis.report._labels import check_status, col, text
 from townplan_gis.report.charts import indicator_charts, png_data_uri
 from townplan_gis.report.tables import (
     conflict_rows,
@@ -227,10 +228,11 @@ def _review(review: Any, lang: str, max_rows: int) -> dict[str, Any]:
             "n_ignored": int(ignored.sum()),
             "more_projects": max(0, len(pj) - max_rows),
             "more_conflicts": max(0, len(cf) - max_rows),
+            **_completeness(review, lang),
         },
         "verdict_counts": [
             (Markup(badge("verdict", v, lang)), int(counts.get(v, 0)))
-            for v in ("pass", "review", "reject", "invalid")
+            for v in ("pass", "review", "reject", "not_checked", "invalid")
         ],
         "project_headers": [col("project_id", lang), col("project_name", lang), col("project_type", lang),
                             col("verdict", lang), col("n_conflicts", lang),
@@ -323,6 +325,128 @@ def _standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, s
     if src:
         out["source"] = str(src)
     return out
+
+
+# --- the evidence of a review --------------------------------------------------------------------------
+def check_summary(review: Any, lang: str) -> list[dict[str, str]]:
+    """Per line type: how it was checked, its features in the data, the projects checked against
+    it and those with a feature found (from ``Review.checks`` and ``Review.evidence``)."""
+    checks = getattr(review, "checks", None)
+    evidence = getattr(review, "evidence", None) or {}
+    if checks is None:
+        return []
+    types = evidence.get("line_types", {})
+    status = checks["status"].astype(str).to_numpy()
+    line = checks.index.get_level_values("line_type").to_numpy()
+    found = checks["features_found"].fillna(0).to_numpy(dtype=float) > 0
+    rows = []
+    for lt in _LINE_TYPES:
+        mine = line == lt
+        kinds = [
+            x for x in ("checked", "declared_absent", "not_in_data") if (status[mine] == x).any()
+        ]
+        st = kinds[0] if kinds else types.get(lt, {}).get("status", "")
+        rows.append(
+            {
+                "line_type": lt,
+                "line": value_label("line_type", lt, lang),
+                "status": st,
+                "status_label": check_status(st, lang),
+                "features": fmt_number(types.get(lt, {}).get("features"), "count"),
+                "checked": fmt_number(int((mine & (status == "checked")).sum()), "count"),
+                "found": fmt_number(int((mine & found).sum()), "count"),
+            }
+        )
+    return rows
+
+
+def evidence_rows(review: Any, lang: str) -> list[tuple[str, str, bool]]:
+    """The evidence of a review as (item, value, is_hash) rows: sources with feature counts and
+    content hashes, the coverage, the rule file and its hash, CRS, tolerance, version, time
+    (``is_hash``: the value carries a hash, shown in a fixed-width font)."""
+    ev = getattr(review, "evidence", None) or {}
+    if not ev:
+        return []
+    zh = lang == "zh"
+    names = {
+        "projects": ("建设项目", "Projects"),
+        "control_lines": ("控制线(五线)", "Control lines"),
+    }
+    rows: list[tuple[str, str, bool]] = []
+    for src in ev.get("sources", []):
+        name = names.get(src.get("layer"), (src.get("layer"), src.get("layer")))[0 if zh else 1]
+        n = fmt_number(src.get("features"), "count")
+        label = f"{name} ({n} {'个要素' if zh else 'features'})"
+        rows.append((label, f"SHA-256 {src.get('sha256', '')}", True))
+    cov = ev.get("coverage", {})
+    if cov:
+        area = cov.get("area_m2")
+        size = f"{fmt_number(area / 1e6)} km²" if isinstance(area, int | float) and area else "—"
+        digest = f"; SHA-256 {cov['sha256']}" if cov.get("sha256") else ""
+        where = f"{cov.get('source', '')}; {size}{digest}"
+        rows.append((text("coverage", lang), where, bool(digest)))
+    for f in ev.get("files", []):
+        rules = f"{f.get('rules', '')} {f.get('version', '')}; SHA-256 {f.get('sha256') or '—'}"
+        rows.append(("审查规则文件" if zh else "Rule file", rules, True))
+    rows.append(("审查坐标系" if zh else "Analysis CRS", str(ev.get("analysis_crs", "")), False))
+    tol = setting_text(ev.get("tolerance", {}))
+    rows.append(("容差(碎片)" if zh else "Tolerance (slivers)", tol, False))
+    if ev.get("nearest_search_m") is not None:
+        search = f"{fmt_number(ev['nearest_search_m'])} m"
+        rows.append(("最近要素搜索距离" if zh else "Nearest-feature search", search, False))
+    version = f"townplan_gis {ev.get('townplan_gis_version', '')}"
+    rows.append((text("version", lang), version, False))
+    rows.append(("审查时间" if zh else "Reviewed at", str(ev.get("generated", "")), False))
+    return rows
+
+
+def project_check_rows(review: Any, project_id: str, lang: str) -> list[dict[str, str]]:
+    """The five ``Review.checks`` rows of one project, formatted for an opinion."""
+    checks = getattr(review, "checks", None)
+    if checks is None:
+        return []
+    mine = checks[checks["project_id"].astype(str) == str(project_id)]
+    rows = []
+    for (_, lt), r in mine.iterrows():
+        found = r["features_found"]
+        rows.append(
+            {
+                "line": value_label("line_type", lt, lang),
+                "status": str(r["status"]),
+                "status_label": check_status(str(r["status"]), lang),
+                "found": "—" if pd.isna(found) else fmt_number(found, "count"),
+                "nearest": fmt_number(r["nearest_distance_m"]),
+            }
+        )
+    return rows
+
+
+def _completeness(review: Any, lang: str) -> dict[str, Any]:
+    """The report's "what was checked" and "evidence" blocks (empty for a review without them)."""
+    zh = lang == "zh"
+    ev = getattr(review, "evidence", None) or {}
+    search = ev.get("nearest_search_m")
+    return {
+        "check_rows": check_summary(review, lang),
+        "check_headers": [col("line_type", lang), col("check_status", lang),
+                          col("features_in_data", lang), col("projects_checked", lang),
+                          col("projects_found", lang)],
+        "coverage": (ev.get("coverage") or {}).get("source", ""),
+        "evidence": evidence_rows(review, lang),
+        "L": {
+            "completeness": text("completeness", lang),
+            "evidence": text("evidence", lang),
+            "coverage": text("coverage", lang),
+            "nearest_note": text("nearest_note", lang, d=fmt_number(search)) if search else "",
+            "pass_means": (
+                "“通过”表示：项目完全位于审查范围内，五类控制线均已核对（数据中有或已声明本镇没有），"
+                "且没有高于“提示”的事项。"
+                if zh
+                else "“Pass” means: wholly inside the review coverage, all five line types checked "
+                "(in the data or declared absent), and nothing above notice."
+            ),
+        },
+    }  # fmt: skip
 
 
 # --- assembly ---------------------------------------------------------------------------------------------

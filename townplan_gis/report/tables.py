@@ -122,7 +122,7 @@ def conflicts_table(review: Any, lang: str) -> pd.DataFrame:
 
 
 def projects_table(review: Any, lang: str) -> pd.DataFrame:
-    """Per-project verdicts (no geometry), rejected first, then review, invalid, pass."""
+    """Per-project verdicts (no geometry), rejected first, then not checked, review, invalid, pass."""
     projects = review.projects
     _check(projects, ["project_id", "verdict"], "review.projects")
     out = pd.DataFrame(
@@ -131,7 +131,8 @@ def projects_table(review: Any, lang: str) -> pd.DataFrame:
     for c in PROJECT_COLUMNS:
         if c not in out:
             out[c] = np.nan
-    rank = out["verdict"].map({"reject": 0, "review": 1, "invalid": 2, "pass": 3}).fillna(4)
+    order = {"reject": 0, "not_checked": 1, "review": 2, "invalid": 3, "pass": 4}
+    rank = out["verdict"].map(order).fillna(5)
     out = out.assign(_r=rank).sort_values(["_r", "project_id"], kind="stable").drop(columns="_r")
     out["verdict_label"] = out["verdict"].map(lambda v: label("verdict", v, lang))
     out["worst_grade_label"] = out["worst_grade"].map(lambda v: label("grade", v, lang))

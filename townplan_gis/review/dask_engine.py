@@ -47,7 +47,7 @@ from geopandas.array import GeometryArray
 from townplan_gis.errors import TownPlanError
 from townplan_gis.review.engine import _progress
 from townplan_gis.review.kernel import PreparedLines, _empty_conflicts, join_rows, review_rows
-from townplan_gis.review.result import project_findings
+from townplan_gis.review.result import chunk_findings
 from townplan_gis.review.rules import Rules
 from townplan_gis.review.totals import type_totals
 
@@ -141,7 +141,7 @@ def _review_partition(
     # Per-project totals and verdicts on the worker, like the threads engine does per chunk: the
     # client only joins them (at 10⁶ projects that is ≈ 5 s of client CPU saved).
     found = _empty_conflicts(lines.crs) if rows is None else rows
-    return out, type_totals(found, own), project_findings(found, part)
+    return out, type_totals(found, own), chunk_findings(found, part, own)
 
 
 def _resolve_client(client: Any) -> tuple[Any, bool]:
@@ -206,8 +206,8 @@ def run(
         follows ``townplan_gis.options.progress``, as for the in-memory engine.
     findings : bool, default False
         Also compute each partition's per-type totals
-        (:func:`~townplan_gis.review.totals.type_totals`) and per-project findings
-        (:func:`~townplan_gis.review.result.project_findings`) on the workers.
+        (:func:`~townplan_gis.review.totals.type_totals`) and per-project findings with their
+        evidence columns (:func:`~townplan_gis.review.result.chunk_findings`) on the workers.
 
     Returns
     -------
@@ -226,7 +226,7 @@ def run(
     if n == 0:
         empty = _empty_conflicts(lines.crs)
         if findings:
-            return empty, type_totals(empty, lines), project_findings(empty, projects)
+            return empty, type_totals(empty, lines), chunk_findings(empty, projects, lines)
         return empty
     client, owned = _resolve_client(client)
     n_workers = n_jobs

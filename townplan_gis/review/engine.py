@@ -32,10 +32,21 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
 
 from townplan_gis.crs import check_coordinates
 from townplan_gis.errors import TownPlanError
 from townplan_gis.repairs import repairs_frame
+from townplan_gis.review.coverage import (
+    absent_types,
+    check_declared,
+    coverage_gaps,
+    missing_reason,
+    resolve_coverage,
+)
+from townplan_gis.review.evidence import layer_sha256, now_iso, rules_file_record
 from townplan_gis.review.kernel import (
     _empty_conflicts,
     join_rows,
@@ -46,9 +57,11 @@ from townplan_gis.review.kernel import (
     with_setback_bands,
 )
 from townplan_gis.review.projects import choose_crs, prepare_lines_frame, prepare_projects
-from townplan_gis.review.result import Review, build_review, project_findings
+from townplan_gis.review.result import Review, build_review, chunk_findings
 from townplan_gis.review.rules import Rules, load_rules
+from townplan_gis.review.text import join
 from townplan_gis.review.totals import type_totals
+from townplan_gis.schema import LINE_TYPES
 
 __all__ = ["review", "review_town"]
 
@@ -119,7 +132,7 @@ def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine,
         part = rings.take(slice(start, start + chunk_size))
         rows = review_rows(chunk, own, rules, settings, rings=part)
         found = _empty_conflicts(lines.crs) if rows is None else rows
-        return rows, (type_totals(found, own), project_findings(found, chunk)), len(chunk)
+        return rows, (type_totals(found, own), chunk_findings(found, chunk, own)), len(chunk)
 
     results, done, pool, finished = [], 0, None, False
     try:
@@ -177,6 +190,8 @@ def review(
     projects: gpd.GeoDataFrame,
     control_lines: gpd.GeoDataFrame,
     *,
+    coverage: Any = None,
+    absent: Sequence[str] | None = None,
     rules: str | Path | Rules | None = None,
     crs: Any = None,
     tolerance: Mapping[str, Any] | None = None,
@@ -194,9 +209,10 @@ def review(
     """Check every project against the five control lines and grade it by the rule file.
 
     For each project × control-line feature the overlap is measured — area for polygon projects,
-    length for line projects, inside-or-not for points — and graded ``forbidden`` / ``review`` /
-    ``notice`` by the most specific rule for (line type, zone tier, project type). Buildings closer
-    than the setback distance to a red or blue line get a setback finding with the measured distance.
+    length for line projects, inside-or-not for points; each part of a GeometryCollection by its
+    own measure — and graded ``forbidden`` / ``review`` / ``notice`` by the most specific rule for
+    (line type, zone tier, project type). Buildings closer than the setback distance to a red or
+    blue line get a setback finding with the measured distance, graded ``review`` by default.
     Overlaps below the sliver tolerance are kept, marked ``ignored``, graded notice:
 
     .. math:: A < \\max(A_{min},\\ p_{min} \\cdot A_{project}) \\ \\lor\\ \\operatorname{buffer}(O, -r) = \\emptyset
@@ -205,15 +221,38 @@ def review(
     or blue lines). Edge-only contact is no overlap. Sources: domain brief §4; the regulations cited
     in ``townplan_gis/data/rules/default.toml``.
 
+    **What a pass means.** ``pass`` is given only when the project lies wholly inside the review's
+    coverage (the area its line data covers), every one of the five line types is either in the
+    line data or declared absent, and nothing is graded above notice. Otherwise the verdict is
+    ``reject`` (a forbidden conflict is real even when the check is incomplete), ``not_checked``
+    (未完成审查: outside the coverage, or a line type neither present nor declared absent; the
+    reason says which, with the part outside in m² and %) or ``review``; unusable input
+    (no geometry, NaN/Inf vertices, unknown type) is ``invalid``. :attr:`Review.checks` shows, per
+    project and line type, whether it was checked, the features found and the nearest distance;
+    :attr:`Review.evidence` the inputs' feature counts and content hashes, the rule file's hash,
+    tolerance, CRS, version and time.
+
     Parameters
     ----------
     projects : geopandas.GeoDataFrame
         Construction projects with ``project_type`` (Chinese aliases accepted: 项目类型 = 道路 …),
-        optional ``project_id`` and ``name``; polygons, lines or points. Not modified.
+        optional ``project_id`` and ``name``; polygons, lines, points or collections of them.
+        Not modified.
     control_lines : geopandas.GeoDataFrame
         Control-line polygons with ``line_type`` (red/green/purple/blue/yellow or 红线 …), optional
         ``zone`` (core/control/harmony), ``name``, ``code``, ``road_class`` and ``setback_m``.
-        Not modified. See :func:`derive_control_lines` to build them from town layers.
+        Not modified. See :func:`derive_control_lines` to build them from town layers. May be
+        empty (then no project can pass unless all five types are declared absent and a
+        ``coverage`` is given).
+    coverage : shapely polygon, GeoSeries or GeoDataFrame, optional
+        The area the line data covers, e.g. the town boundary (:func:`review_town` passes the
+        town's ``boundary`` layer). A bare geometry, or a layer without CRS, is taken to be in the
+        control lines' CRS. Default: the convex hull of the control lines, with a logged warning
+        and a note in ``settings["coverage"]`` (the hull rather than the bounding box: the smaller
+        guess, so that no project far from every line passes on it).
+    absent : sequence of str, optional
+        Line types the town has none of (``["purple"]``; Chinese names accepted), recorded as
+        "declared absent". A type both declared absent and in the line data is an error.
     rules : path or Rules, optional
         A user rule file overriding the packaged default (``townplan_gis/data/rules/default.toml``).
     crs : CRS-like, optional
@@ -247,18 +286,21 @@ def review(
     Returns
     -------
     Review
-        ``.conflicts``, ``.projects`` (aligned to ``projects.index``), ``.summary``, ``.settings``,
-        ``.repairs``.
+        ``.conflicts``, ``.projects`` (aligned to ``projects.index``), ``.checks``, ``.evidence``,
+        ``.summary``, ``.settings``, ``.repairs``.
 
     Raises
     ------
     SchemaError, MissingColumnError, UnknownValueError, GeometryTypeError
-        A control-line layer that does not follow its schema, projects without ``project_type``.
+        A control-line layer that does not follow its schema (NaN/Inf vertices or no geometry in a
+        line: the message names the rows), projects without ``project_type``, a bad coverage.
     CRSError
         A layer without CRS, or coordinates that do not fit it (see
         :func:`townplan_gis.check_coordinates`).
     DataFileError
         A malformed rule file, or an unknown override key.
+    TownPlanError
+        An unknown line type in ``absent``, or one that is also in the line data.
 
     Examples
     --------
@@ -270,11 +312,15 @@ def review(
     >>> sites = gpd.GeoDataFrame({"project_type": ["building", "park"]},
     ...                          geometry=[at(90, 0, 110, 10), at(10, 10, 20, 20)],
     ...                          crs="EPSG:4546")
-    >>> r = review(sites, lines)
+    >>> town = at(-500, -500, 500, 500)
+    >>> others = ["red", "purple", "blue", "yellow"]  # this town has none of them
+    >>> r = review(sites, lines, coverage=town, absent=others)
     >>> r.projects["verdict"].tolist()
     ['reject', 'review']
     >>> float(r.conflicts["overlap_area_m2"].iloc[0])
     100.0
+    >>> review(sites, lines, coverage=town).projects["verdict"].tolist()  # four types unchecked
+    ['reject', 'not_checked']
     """
     if engine not in ("threads", "serial", "dask"):
         raise TownPlanError(f"unknown engine {engine!r}; use 'threads', 'serial' or 'dask'.")
@@ -286,6 +332,7 @@ def review(
         setback_m=setback_m,
         setback_types=list(setback_types) if setback_types is not None else None,
     )
+    declared = absent_types(absent)
     # Numbers that do not fit their declared CRS would be reviewed elsewhere on Earth: refuse them
     # (a zone prefix naming the declared zone is removed and recorded) before anything is measured.
     projects, rep_crs = check_coordinates(projects, layer="projects")
@@ -298,6 +345,7 @@ def review(
         # GIL at different times keep two cores busier than two tasks do.
         pending = pool.submit(prepare_projects, projects, analysis, rings=True)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
+        check_declared(lines_frame, declared)
         zones = None
         if setbacks:
             zones = pool.submit(
@@ -306,13 +354,22 @@ def review(
                 setback_distances(lines_frame, active),
                 max_vertices=max_vertices,
             )
+        # The coverage, then the content hashes of the inputs (evidence), in the workers freed by
+        # the projects and the zones while this thread indexes the lines (a GIL-bound task of its
+        # own beside the chunk threads would slow them more than it costs).
+        covered = pool.submit(resolve_coverage, coverage, lines_frame, analysis, control_lines.crs)
+        hashes = pool.submit(lambda: (layer_sha256(projects), layer_sha256(control_lines)))
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )
         prepared, rep_projects, rings = pending.result()
+        cover, cover_info = covered.result()
         need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
         if zones is not None and not need_sb:
             zones.cancel()  # nothing subject to setbacks: drop the zones if not started yet
+        present = [t for t in LINE_TYPES if (lines_frame["line_type"] == t).any()]
+        missing = [t for t in LINE_TYPES if t not in present and t not in declared]
+        prepared = _mark_incomplete(prepared, cover, missing, active)
     if need_sb:
         lines = with_setback_bands(lines, max_vertices=max_vertices, zones=zones.result())
     settings = {"setbacks": bool(need_sb)}
@@ -329,15 +386,28 @@ def review(
         )
     from townplan_gis import __version__
 
+    sources = hashes.result()
     epsg = analysis.to_epsg()
+    crs_text = f"EPSG:{epsg}" if epsg else analysis.to_string()
+    status = {
+        t: "checked" if t in present else "declared_absent" if t in declared else "not_in_data"
+        for t in LINE_TYPES
+    }
     record = {
-        "crs": f"EPSG:{epsg}" if epsg else analysis.to_string(),
+        "crs": crs_text,
         "tolerance": dict(active.tolerance),
         "setbacks": {
             "enabled": bool(setbacks),
             "project_types": list(active.setbacks["project_types"]),
             "distance_m": dict(active.setbacks["distance_m"]),
         },
+        "coverage": cover_info["source"],
+        "line_types": {
+            "present": present,
+            "declared_absent": declared,
+            "not_in_data": missing,
+        },
+        "nearest_search_m": float(active.checks["nearest_search_m"]),
         "rules": active.source,
         "rules_version": active.version,
         "engine": engine,
@@ -348,6 +418,30 @@ def review(
         "n_control_lines": len(lines),
         "townplan_gis_version": __version__,
     }
+    counts = lines_frame["line_type"].value_counts()
+    evidence = {
+        "generated": now_iso(),
+        "townplan_gis_version": __version__,
+        "analysis_crs": crs_text,
+        "tolerance": dict(active.tolerance),
+        "nearest_search_m": float(active.checks["nearest_search_m"]),
+        "sources": [
+            {"layer": "projects", "features": len(projects), "sha256": sources[0]},
+            {"layer": "control_lines", "features": len(control_lines), "sha256": sources[1]},
+        ],
+        "coverage": cover_info,
+        "files": [rules_file_record(active.source, active.version)],
+        "line_types": {
+            t: {"status": status[t], "features": int(counts.get(t, 0))} for t in LINE_TYPES
+        },
+    }
+    if missing:
+        log.warning(
+            "review: line types %s are neither in the control lines nor declared absent: no "
+            "project can pass (verdict not_checked). Pass absent=%s if the town has none.",
+            missing,
+            missing,
+        )
     log.info(
         "review: %d projects × %d control lines, %d conflict rows",
         len(prepared),
@@ -361,22 +455,56 @@ def review(
         findings,
         record,
         repairs_frame(rep_crs + rep_lines + rep_projects),
+        status=status,
+        evidence=evidence,
+        lines=lines,
+        search_m=float(active.checks["nearest_search_m"]),
     )
 
 
+def _mark_incomplete(prepared, cover, missing: list[str], rules: Rules) -> gpd.GeoDataFrame:
+    """The prepared projects with ``_incomplete`` / ``_incomplete_zh`` (why the check of each is
+    incomplete, "" when complete) and ``_outside_pct`` (% outside the coverage)."""
+    pct, en, zh = coverage_gaps(prepared, cover, rules.tolerance["noise_m2"])
+    miss_en, miss_zh = missing_reason(missing)
+    valid = prepared["_parts"].to_numpy() > 0
+    if miss_en:
+        mask = pa.array(valid)
+        en = pc.if_else(mask, pc.coalesce(join(en, "; ", miss_en), miss_en), en)
+        zh = pc.if_else(mask, pc.coalesce(join(zh, "；", miss_zh), miss_zh), zh)
+    out = prepared.copy(deep=False)
+    for col, text in (("_incomplete", en), ("_incomplete_zh", zh)):
+        values = np.full(len(prepared), "", dtype=object)
+        some = np.flatnonzero(text.is_valid().to_numpy(zero_copy_only=False))
+        if len(some):  # usually none: a complete check of projects inside the town
+            values[some] = text.take(pa.array(some)).to_numpy(zero_copy_only=False)
+        out[col] = pd.Series(values, index=prepared.index, dtype=object, copy=False)
+    out["_outside_pct"] = pct
+    return out
+
+
 def review_town(town, *, derive: bool | Sequence[str] = False, **kwargs: Any) -> Review:
-    """Review a Town's ``projects`` against its ``control_lines``.
+    """Review a Town's ``projects`` against its ``control_lines``: the one review path.
+
+    ``Town.review()``, ``tp.report(town, review=True)`` and the command line (``townplan review``,
+    ``map --review``, ``report``, ``demo``) all call this function, so that the same town gives
+    the same conflicts and verdicts everywhere. It adds what the town knows to :func:`review`:
+
+    * red lines without ``road_class`` take it from the roads they contain
+      (:func:`~townplan_gis.review.derive.attach_road_class`), for the setbacks;
+    * ``coverage`` = the town's ``boundary`` layer (when it has one);
+    * ``absent`` = ``town.absent_line_types``;
+    * ``crs`` = the town's analysis CRS.
 
     Parameters
     ----------
     town : Town
     derive : bool or sequence of line types, default False
         Add control lines derived from the town's layers (:func:`derive_control_lines`) for the line
-        types the ``control_lines`` layer lacks (``True``: all five), flagged ``derived=True``.
-        Red lines without ``road_class`` take it from the roads they contain
-        (:func:`~townplan_gis.review.derive.attach_road_class`), for the setbacks.
+        types the ``control_lines`` layer lacks and the town does not declare absent (``True``:
+        all five), flagged ``derived=True``.
     **kwargs
-        Passed to :func:`review`.
+        Passed to :func:`review`; ``coverage=``, ``absent=`` and ``crs=`` replace the town's.
 
     Returns
     -------
@@ -384,7 +512,6 @@ def review_town(town, *, derive: bool | Sequence[str] = False, **kwargs: Any) ->
         As :func:`review`; the town's layers are not modified.
     """
     from townplan_gis.review.derive import attach_road_class, derive_control_lines
-    from townplan_gis.schema import LINE_TYPES
 
     lines = town.layer("control_lines", empty_ok=True)
     if lines.crs is None:
@@ -392,12 +519,31 @@ def review_town(town, *, derive: bool | Sequence[str] = False, **kwargs: Any) ->
     if town.has("roads") and len(lines):
         # Setbacks depend on the road class, which surveyed red lines rarely carry.
         lines = attach_road_class(lines, town.roads)
+    absent = kwargs.pop("absent", None)
+    if absent is None:
+        absent = list(getattr(town, "absent_line_types", []) or [])
     if derive:
         want = set(LINE_TYPES) if derive is True else set(derive)
-        missing = want - set(lines["line_type"].dropna())
+        missing = want - set(lines["line_type"].dropna()) - set(absent_types(absent))
         if missing:
             extra = derive_control_lines(
                 town, line_types=sorted(missing), rules=kwargs.get("rules")
             )
+            geoms = np.asarray(extra.geometry.array, dtype=object)
+            empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+            if empty.any():
+                # A source feature without geometry (recorded in town.repairs) derives no line.
+                log.warning(
+                    "review: %d derived control lines have no geometry (their source features "
+                    "have none; see town.repairs) and are left out: %s",
+                    int(empty.sum()),
+                    extra.loc[empty, "code"].tolist()[:10],
+                )
+                extra = extra[~empty]
             lines = gpd.GeoDataFrame(pd.concat([lines, extra], ignore_index=True), crs=town.crs)
-    return review(town.projects, lines, **{"crs": town.crs, **kwargs})
+    coverage = kwargs.pop("coverage", None)
+    if coverage is None and town.has("boundary"):
+        coverage = town.boundary.copy(deep=False)
+        coverage.attrs["source"] = f"town boundary (layer 'boundary' of {town.name})"
+    options = {"crs": town.crs, **kwargs}
+    return review(town.projects, lines, coverage=coverage, absent=absent, **options)

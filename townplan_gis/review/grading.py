@@ -128,8 +128,17 @@ def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Ru
     """
     r, li = rows["_row"], rows["_line"]
     la = lines.arrays
-    size = chunk["_size"].to_numpy()[r]
-    dim = chunk["_dim"].to_numpy()[r]
+    # The dimension of the part a row measures (a collection's polygon, line or point part), and
+    # that part's size: shares are of the part.
+    dim = rows["_dim"] if "_dim" in rows else chunk["_dim"].to_numpy()[r]
+    if "_area" in chunk:
+        size = np.where(
+            dim == 2,
+            chunk["_area"].to_numpy()[r],
+            np.where(dim == 1, chunk["_length"].to_numpy()[r], 1.0),
+        )
+    else:
+        size = chunk["_size"].to_numpy()[r]
     rows["_pos"] = chunk["_pos"].to_numpy()[r]
     rows["_dim"] = dim
     area, length = rows["overlap_area_m2"], rows["overlap_length_m"]

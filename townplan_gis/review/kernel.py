@@ -146,6 +146,10 @@ class PreparedLines:
         belongs to; empty when not needed. The setback band is the zone minus the line.
     sb_piece : ndarray of int
         The pieces of lines with a setback distance; ``sb_tree`` indexes them.
+    type_trees : dict
+        Line-type code (position in ``LINE_TYPES``) → (STRtree of the pieces of that type, their
+        positions in ``pieces``): the nearest-feature search of
+        :func:`~townplan_gis.review.checks.chunk_checks`.
     """
 
     attrs: pd.DataFrame
@@ -166,6 +170,7 @@ class PreparedLines:
     arrays: dict = field(default_factory=dict, repr=False)
     text: dict = field(default_factory=dict, repr=False)
     line_table: list = field(default_factory=list, repr=False)
+    type_trees: dict = field(default_factory=dict, repr=False)
 
     def for_thread(self) -> PreparedLines:
         """A copy whose prepared geometries belong to the calling thread alone.
@@ -235,6 +240,10 @@ class PreparedLines:
             "sliver_exempt": a["sliver_exempt"].to_numpy(dtype=bool),
             "overlaps_same_type": a["overlaps_same_type"].to_numpy(dtype=bool),
         }
+        piece_type = self.arrays["line_type_code"][self.piece_line]
+        for k in np.unique(piece_type):
+            own = np.flatnonzero(piece_type == k)
+            self.type_trees[int(k)] = (shapely.STRtree(self.pieces[own]), own)
 
     def __len__(self) -> int:
         return len(self.attrs)
@@ -565,27 +574,39 @@ def _overlap_rows(
 ) -> dict | None:
     geoms = np.asarray(chunk.geometry.array, dtype=object)
     dim = chunk["_dim"].to_numpy()
+    # Which dimensions each project holds: a collection (a site plus its road) is reviewed part by
+    # part, each part by its own measure, every row tied to the one project.
+    if "_parts" in chunk:
+        held = chunk["_parts"].to_numpy()
+    else:
+        held = np.where(dim >= 0, 1 << np.maximum(dim, 0), 0)
     parts = []
     for d, func in ((2, _polygon_overlaps), (1, _line_overlaps), (0, _point_overlaps)):
-        idx = np.flatnonzero(dim == d)
+        idx = np.flatnonzero(held & (1 << d))
         if not len(idx) or not len(lines.pieces):
             continue
+        g = geoms[idx]
+        mixed = shapely.get_type_id(g) == 7
+        if mixed.any():
+            g = g.copy()
+            g[mixed] = keep_dimension(g[mixed], d)
         if d == 2:
             own = rings.take(idx) if rings is not None else None
-            args = (geoms[idx], lines, rules.tolerance["noise_m2"], own)
+            args = (g, lines, rules.tolerance["noise_m2"], own)
         else:
-            args = (geoms[idx], lines)
+            args = (g, lines)
         left, line, geom, area, length = func(*args)
-        parts.append((idx[left], line, geom, area, length))
+        parts.append((idx[left], line, geom, area, length, np.full(len(left), d, dtype=np.int64)))
     if not parts:
         return None
-    pos, line, geom, area, length = (np.concatenate(x) for x in zip(*parts, strict=True))
+    pos, line, geom, area, length, part_dim = (np.concatenate(x) for x in zip(*parts, strict=True))
     n = len(pos)
     return {
         "_row": pos,
         "_line": line,
         "_setback": np.zeros(n, dtype=bool),
         "_rank": np.zeros(n, dtype=np.int64),
+        "_dim": part_dim,
         "overlap_area_m2": area.astype(float),
         "overlap_length_m": length.astype(float),
         "distance_m": np.zeros(n),

@@ -19,7 +19,7 @@ import shapely
 
 from townplan_gis.crs import analysis_crs
 from townplan_gis.errors import CRSError, MissingColumnError, SchemaError
-from townplan_gis.geometry import keep_dimension, repair_geometry
+from townplan_gis.geometry import keep_dimension, nonfinite, repair_geometry
 from townplan_gis.repairs import Repair
 from townplan_gis.review.convex import convex_rings
 from townplan_gis.schema import _key, _value_lookup, aliases, normalize_layer, rename_repairs
@@ -74,15 +74,54 @@ def prepare_lines_frame(
     Raises
     ------
     SchemaError
-        Not a GeoDataFrame, or a layer that does not follow the ``control_lines`` schema.
+        Not a GeoDataFrame, a layer that does not follow the ``control_lines`` schema, or lines
+        with NaN/Inf vertices or without geometry (the message names their rows, codes and names).
     """
     if not isinstance(lines, gpd.GeoDataFrame):
         raise SchemaError(f"control lines must be a GeoDataFrame, got {type(lines).__name__}.")
     norm, repairs = normalize_layer(lines, "control_lines", allow_empty=True)
+    geoms = np.asarray(norm.geometry.array, dtype=object)
+    _refuse_lines(
+        norm, nonfinite(geoms), "have NaN or infinite coordinates", "correct the vertices"
+    )
+    _refuse_lines(
+        norm,
+        shapely.is_missing(geoms) | shapely.is_empty(geoms),
+        "have no geometry (null or empty; a line emptied by the repair of NaN/Inf or invalid "
+        "vertices when a town was read shows in town.repairs as make_valid / collapsed)",
+        "draw the line's polygon or delete the row",
+    )
     if not norm.crs.equals(crs):
         norm = norm.to_crs(crs)
     norm, rep = repair_geometry(norm, "control_lines")
+    geoms = np.asarray(norm.geometry.array, dtype=object)
+    _refuse_lines(
+        norm,
+        shapely.is_missing(geoms) | shapely.is_empty(geoms),
+        "collapse to nothing when their invalid geometry is repaired (make_valid)",
+        "redraw these polygons",
+    )
     return norm, repairs + rep
+
+
+def _refuse_lines(lines: gpd.GeoDataFrame, bad: np.ndarray, what: str, fix: str) -> None:
+    """Refuse control lines the review could not check: a line with NaN vertices or no geometry
+    would silently stop covering anything, and projects inside it would pass."""
+    if not bad.any():
+        return
+    rows = lines.index[bad]
+    named = []
+    for i, at in zip(rows[:10], np.flatnonzero(bad)[:10], strict=True):
+        row = lines.iloc[at]
+        label = ", ".join(
+            f"{c} {row[c]!r}" for c in ("code", "name") if c in lines and pd.notna(row[c])
+        )
+        named.append(f"{i} ({row['line_type']}{', ' + label if label else ''})")
+    more = f" … and {len(rows) - 10} more" if len(rows) > 10 else ""
+    raise SchemaError(
+        f"layer 'control_lines': {len(rows)} line(s) {what}: rows {'; '.join(named)}{more}. A "
+        f"control line the review cannot measure would let projects inside it pass. Fix: {fix}."
+    )
 
 
 def _project_type(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -115,6 +154,113 @@ def _fill_ids(pid: pd.Series, present: pd.Series) -> np.ndarray:
     return out
 
 
+_MULTI = {2: shapely.multipolygons, 1: shapely.multilinestrings, 0: shapely.multipoints}
+_PART_NAME = {2: "polygon", 1: "line", 0: "point"}
+
+
+def _flat_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Single-part pieces of each geometry (nested collections and Multi* opened) and the position
+    of the geometry each piece came from."""
+    parts, idx = shapely.get_parts(geoms, return_index=True)
+    while len(parts) and np.isin(shapely.get_type_id(parts), [4, 5, 6, 7]).any():
+        parts, sub = shapely.get_parts(parts, return_index=True)
+        idx = idx[sub]
+    return parts, idx
+
+
+def split_parts(geoms: np.ndarray) -> dict[int, np.ndarray]:
+    """Per dimension (2, 1, 0), each geometry's parts of that dimension as one Multi* geometry
+    (None where it has none)."""
+    geoms = np.asarray(geoms, dtype=object)
+    parts, idx = _flat_parts(geoms)
+    keep = ~shapely.is_empty(parts)
+    parts, idx = parts[keep], idx[keep]
+    dim = shapely.get_dimensions(parts)
+    out = {}
+    for d in (2, 1, 0):
+        col = np.full(len(geoms), None, dtype=object)
+        sel = dim == d
+        if sel.any():
+            _MULTI[d](parts[sel], indices=idx[sel], out=col)
+        out[d] = col
+    return out
+
+
+def collect_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GeometryCollections normalised for the review: the parts of one dimension as a Multi*
+    geometry, and a collection of those when it holds several dimensions.
+
+    Returns the geometries and, per geometry, a note naming the parts of a mixed collection
+    (``""`` for one of a single dimension, which loses nothing by becoming a Multi* geometry).
+    """
+    by_dim = split_parts(geoms)
+    have = np.stack([~shapely.is_missing(by_dim[d]) for d in (2, 1, 0)], axis=1)
+    count = have.sum(axis=1)
+    out = np.full(len(geoms), None, dtype=object)
+    note = np.full(len(geoms), "", dtype=object)
+    for j, d in enumerate((2, 1, 0)):
+        one = (count == 1) & have[:, j]
+        out[one] = by_dim[d][one]
+    out[count == 0] = shapely.GeometryCollection()
+    for i in np.flatnonzero(count > 1):
+        # Single parts, as keep_dimension and the GeoPackage writer expect of a collection.
+        members = [g for d in (2, 1, 0) if by_dim[d][i] is not None for g in by_dim[d][i].geoms]
+        out[i] = shapely.GeometryCollection(members)
+        note[i] = " + ".join(
+            f"{_PART_NAME[d]} ({len(shapely.get_parts(by_dim[d][i]))})"
+            for d in (2, 1, 0)
+            if by_dim[d][i] is not None
+        )
+    return out, note
+
+
+def repair_parts(geoms: np.ndarray) -> np.ndarray:
+    """``make_valid`` keeping each part's dimension: a polygon stays an area, a line a line, and a
+    mixed collection keeps every dimension it had."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    mixed = shapely.get_type_id(geoms) == 7
+    plain = np.flatnonzero(~mixed)
+    if len(plain):
+        fixed = shapely.make_valid(geoms[plain])
+        dims = shapely.get_dimensions(geoms[plain])
+        for d in (2, 1):
+            sel = dims == d
+            if sel.any():
+                fixed[sel] = keep_dimension(fixed[sel], d)
+        out[plain] = fixed
+    for i in np.flatnonzero(mixed):
+        by_dim = split_parts(geoms[i : i + 1])
+        members = []
+        for d in (2, 1, 0):
+            g = by_dim[d][0]
+            if g is None:
+                continue
+            g = keep_dimension(np.array([shapely.make_valid(g)], dtype=object), d)[0]
+            members += list(shapely.get_parts(g))
+        out[i] = shapely.GeometryCollection(members)
+    return out
+
+
+def part_measures(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per geometry: which dimensions it holds (bit mask: 1 points, 2 lines, 4 polygons), the area
+    of its polygonal part (m²) and the length of its linear part (m)."""
+    geoms = np.asarray(geoms, dtype=object)
+    dims = shapely.get_dimensions(geoms)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    mask = np.where(ok & (dims >= 0), 1 << np.maximum(dims, 0), 0).astype(np.int64)
+    area = np.where(ok & (dims == 2), shapely.area(geoms), 0.0)
+    length = np.where(ok & (dims == 1), shapely.length(geoms), 0.0)
+    mixed = np.flatnonzero(ok & (shapely.get_type_id(geoms) == 7))
+    if len(mixed):
+        by_dim = split_parts(geoms[mixed])
+        have = {d: ~shapely.is_missing(by_dim[d]) for d in (2, 1, 0)}
+        mask[mixed] = sum(np.where(have[d], 1 << d, 0) for d in (2, 1, 0))
+        area[mixed] = np.where(have[2], shapely.area(by_dim[2]), 0.0)
+        length[mixed] = np.where(have[1], shapely.length(by_dim[1]), 0.0)
+    return mask, area, length
+
+
 def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool = False):
     """Projects ready for :func:`townplan_gis.review.kernel.review_chunk`, one row per input row.
 
@@ -135,8 +281,12 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
     (geopandas.GeoDataFrame, list of Repair[, ConvexRings])
         Columns ``project_id`` (the input's, else the index label), ``project_name``,
         ``project_type`` (canonical, None if unknown), ``_pos`` (0..n-1), ``_dim`` (0/1/2, −1 when
-        invalid), ``_size`` (area m² for polygons, length m for lines, 1 for points), ``_invalid``
-        (reason or "") and ``_repaired`` (note or ""); index = the input's index.
+        invalid; a collection's highest part), ``_size`` (area m² for polygons, length m for lines,
+        1 for points), ``_parts`` (bit mask of the dimensions held: 1 points, 2 lines, 4 polygons;
+        0 when invalid), ``_area`` (m², polygonal part) and ``_length`` (m, linear part),
+        ``_invalid`` (reason or "") and ``_repaired`` (note or ""); index = the input's index.
+        A GeometryCollection keeps every part (each is reviewed by its own measure); NaN/Inf
+        vertices make the project invalid (kept without geometry); Z values are dropped, recorded.
 
     Raises
     ------
@@ -164,29 +314,46 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
         pid[whole] = raw[whole].astype(np.int64).astype(str)
     present = pid.notna()
     pid[present] = pid[present].astype(str)
+    repairs: list[Repair] = rename_repairs("projects", renames)
     ptype, why = _project_type(df["project_type"])
-    geo = df.geometry if df.crs is None or df.crs.equals(crs) else df.geometry.to_crs(crs)
-    geoms = np.asarray(geo.array, dtype=object)
-    if shapely.has_z(geoms).any():
-        geoms = shapely.force_2d(geoms)
-    else:
-        geoms = geoms.copy()
-    dims = shapely.get_dimensions(geoms)  # -1 for None/empty collections
+    raw = np.asarray(df.geometry.array, dtype=object)
+    # NaN/Inf vertices: GEOS would measure NaN, return an empty overlap or raise for the whole
+    # review. Such a project is invalid (named, with its reason); the others are reviewed.
+    nan = nonfinite(raw)
+    if nan.any():
+        why[nan & (why == "").to_numpy()] = "NaN or infinite coordinates in the geometry"
+        repairs.append(
+            Repair(
+                "projects",
+                "nonfinite_geometry",
+                df.index[nan].tolist(),
+                "NaN/Inf vertices: project kept without geometry, verdict invalid",
+            )
+        )
+        raw = raw.copy()
+        raw[nan] = None
+    geo = gpd.GeoSeries(raw, index=df.index, crs=df.crs) if nan.any() else df.geometry
+    if df.crs is not None and not df.crs.equals(crs):
+        geo = geo.to_crs(crs)
+    geoms = np.asarray(geo.array, dtype=object).copy()
+    has_z = np.asarray(shapely.has_z(geoms), dtype=bool)
+    if has_z.any():
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+        repairs.append(
+            Repair(
+                "projects",
+                "dropped_z",
+                df.index[has_z].tolist(),
+                "Z coordinates dropped: the review is 2-D (heights are not checked)",
+            )
+        )
+    # A collection (a site plus its access road) keeps every part: each part is reviewed by its own
+    # measure (area, length, inside-or-not) and its rows belong to the one project.
     colls = shapely.get_type_id(geoms) == 7
     if colls.any():
-        # A mixed collection is reviewed by its highest-dimension part (a site plus its label point).
-        parts, idx = shapely.get_parts(geoms[colls], return_index=True)
-        top = np.full(colls.sum(), -1)
-        np.maximum.at(top, idx, shapely.get_dimensions(parts))
-        sub = geoms[colls]
-        for d in (2, 1, 0):
-            if (top == d).any():
-                sub[top == d] = keep_dimension(sub[top == d], d)
-        geoms[colls] = sub
-        dims[colls] = top
+        geoms[colls], coll_note = collect_parts(geoms[colls])
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     repaired = pd.Series("", index=df.index, dtype=object)
-    repairs: list[Repair] = rename_repairs("projects", renames)
     # A small convex polygon is valid by construction (convex_rings checks what GEOS would); GEOS
     # checks the others.
     convex = convex_rings(geoms)
@@ -195,11 +362,7 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
     invalid[check] = ~shapely.is_valid(geoms[check])
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
-        fixed = shapely.make_valid(geoms[invalid])
-        for d in (2, 1):
-            sel = dims[invalid] == d
-            if sel.any():
-                fixed[sel] = keep_dimension(fixed[sel], d)
+        fixed = repair_parts(geoms[invalid])
         geoms[invalid] = fixed
         repaired[invalid] = ["geometry repaired (" + str(r) + ")" for r in reasons]
         repairs.append(
@@ -213,15 +376,37 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
         collapsed = np.zeros(n, dtype=bool)
         collapsed[invalid] = shapely.is_empty(fixed)
         why[collapsed & (why == "").to_numpy()] = "geometry collapsed when repaired"
+    if colls.any():
+        mixed = np.flatnonzero(colls)[coll_note != ""]
+        if len(mixed):
+            repairs.append(
+                Repair(
+                    "projects",
+                    "collection_parts",
+                    df.index[mixed].tolist(),
+                    "geometry collections reviewed part by part: "
+                    + "; ".join(
+                        f"{df.index[i]}: {t}"
+                        for i, t in zip(mixed[:5], coll_note[coll_note != ""][:5], strict=False)
+                    ),
+                )
+            )
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     why[empty & (why == "").to_numpy()] = "empty or missing geometry"
-    if empty.any():
+    if (empty & ~nan).any():
         repairs.append(
-            Repair("projects", "empty_geometry", df.index[empty].tolist(), "kept; verdict invalid")
+            Repair(
+                "projects",
+                "empty_geometry",
+                df.index[empty & ~nan].tolist(),
+                "kept; verdict invalid",
+            )
         )
     bad = (why != "").to_numpy()
     dims = np.where(bad, -1, shapely.get_dimensions(geoms))
-    size = np.where(dims == 2, shapely.area(geoms), np.where(dims == 1, shapely.length(geoms), 1.0))
+    mask, area, length = part_measures(geoms)
+    mask = np.where(bad, 0, mask)
+    size = np.where(dims == 2, area, np.where(dims == 1, length, 1.0))
     name = df["name"] if "name" in df else pd.Series(None, index=df.index)
 
     def text(values) -> pd.Series:
@@ -237,6 +422,9 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
             "_pos": np.arange(n),
             "_dim": dims.astype(np.int64),
             "_size": size.astype(float),
+            "_parts": mask.astype(np.int64),
+            "_area": area.astype(float),
+            "_length": length.astype(float),
             "_invalid": text(why.to_numpy(dtype=object)),
             "_repaired": text(repaired.to_numpy(dtype=object)),
         },

@@ -29,6 +29,8 @@ GRADES = ("forbidden", "review", "notice")
 GRADE_RANK = {"notice": 1, "review": 2, "forbidden": 3}
 _TEXT = ("clause_zh", "clause_en", "procedure_zh", "procedure_en")
 _DEFAULT_SOURCE = "townplan_gis/data/rules/default.toml"
+# A setback shortfall needs the plan adjusted or justified: never a notice-only pass.
+_SETBACK_GRADES = ("review", "forbidden")
 
 
 def project_types() -> tuple[str, ...]:
@@ -70,6 +72,9 @@ class Rules:
         ``grade``, ``review_within_m`` and the clause/procedure texts.
     derive : dict
         Defaults for :mod:`townplan_gis.review.derive`.
+    checks : dict
+        ``nearest_search_m``: how far the evidence table searches for the nearest feature of each
+        line type (:mod:`townplan_gis.review.checks`).
     defaults : dict
         ``purple_zone``: the tier of purple lines without a ``zone`` (default ``"core"``).
     meta : dict
@@ -85,6 +90,7 @@ class Rules:
     defaults: dict[str, Any]
     meta: dict[str, Any]
     source: str
+    checks: dict[str, Any] = field(default_factory=lambda: {"nearest_search_m": 50.0})
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -299,13 +305,22 @@ def _check_thresholds(rules: Rules) -> None:
         sb["distance_m"][key] = _number(value, "setbacks.distance_m", key, src)
     for lt in ("red", "blue"):
         part = sb.get(lt, {})
-        if part.get("grade") not in GRADES:
+        if part.get("grade") not in _SETBACK_GRADES:
             raise DataFileError(
-                f"{src}: [setbacks.{lt}] grade {part.get('grade')!r} is not one of {list(GRADES)}."
+                f"{src}: [setbacks.{lt}] grade {part.get('grade')!r} is not one of "
+                f"{list(_SETBACK_GRADES)}: a building short of its setback must be adjusted or "
+                f"justified, so it never passes (a 'notice' grade would let it pass)."
             )
         part["review_within_m"] = _number(
             part.get("review_within_m", 0.0), f"setbacks.{lt}", "review_within_m", src
         )
+    checks = rules.checks
+    search = _number(checks.get("nearest_search_m", 50.0), "checks", "nearest_search_m", src)
+    if not math.isfinite(search):
+        raise DataFileError(
+            f"{src}: [checks] nearest_search_m = {search} must be a finite distance in metres."
+        )
+    checks["nearest_search_m"] = search
     _check_vocabulary(sb.get("project_types", []), project_types(), "[setbacks] project_types", src)
     _check_derive(rules.derive, src)
 
@@ -378,6 +393,14 @@ def _parse_rule(entry: Any, i: int, source: str) -> Rule:
     return Rule(line_type, zone, tuple(types), grade, *(entry[k] for k in _TEXT), index=i)
 
 
+def _table(data: dict[str, Any], section: str, source: str) -> dict[str, Any]:
+    """An optional table of the rule file, as a new dict."""
+    value = data.get(section, {})
+    if not isinstance(value, dict):
+        raise DataFileError(f"{source}: [{section}] must be a table, got {value!r}.")
+    return dict(value)
+
+
 def _check_ambiguity(rules: list[Rule], source: str) -> None:
     seen: dict[tuple, Rule] = {}
     for r in rules:
@@ -418,6 +441,7 @@ def _build(data: dict[str, Any], source: str) -> Rules:
         setbacks=copy.deepcopy(data["setbacks"]),
         derive=copy.deepcopy(data["derive"]),
         defaults=dict(data.get("defaults", {})),
+        checks=_table(data, "checks", source),
         meta=dict(data.get("meta", {})),
         source=source,
     )

@@ -160,7 +160,9 @@ def type_totals(conflicts: pd.DataFrame | dict, lines: PreparedLines | None = No
     else:
         shared = np.ones(len(over), dtype=bool)
     dims = shapely.get_dimensions(geoms)
-    key = pos * len(LINE_TYPES) + lt_code
+    # Unioned per project, type and dimension: a collection's polygon part is measured by area and
+    # its line part by length, and neither hides the other.
+    key = (pos * len(LINE_TYPES) + lt_code) * 3 + np.clip(dims, 0, 2)
     # Disjoint overlaps (lines that meet no other line of their type, or the only overlap of a
     # shared line in a project and type) add up directly ...
     inv = pd.factorize(key)[0]
@@ -183,6 +185,7 @@ def type_totals(conflicts: pd.DataFrame | dict, lines: PreparedLines | None = No
     key = np.concatenate([key, key[w_idx], uniq])
     area = np.concatenate([part_area, w_area, u_area])
     length = np.concatenate([part_len, w_len, u_len])
+    key = key // 3
     positions, row = np.unique(key // len(LINE_TYPES), return_inverse=True)
     col = key % len(LINE_TYPES)
     table = np.zeros((len(positions), 2 * len(LINE_TYPES)))
