@@ -1,4 +1,4 @@
-"""``townplan review``: outputs, exit codes 0 / 3 / 2, and the Puzhou sample's verdict coverage."""
+"""``townplan review``: outputs, exit codes 0 / 3 / 4 / 2, and the Puzhou sample's verdict coverage."""
 
 from __future__ import annotations
 
@@ -137,3 +137,31 @@ def test_puzhou_compatibility_first(puzhou):
         | ((c["line_type"] == "yellow") & (c["project_type"] == "infrastructure"))
     ]
     assert len(compatible) > 0 and (compatible["grade"] == "review").all()
+
+
+def test_review_exit_4_when_a_project_could_not_be_fully_checked(tmp_path, capsys):
+    """No reject, but yellow is neither in the lines nor declared absent: every project is
+    not_checked, and the exit code says so (a script must not read the run as clean)."""
+    path = _town(tmp_path, ["park", "greening"])
+    town = tp.read_town(path)
+    partial = tp.Town(
+        "测试镇",
+        layers=dict(town.layers),
+        absent_line_types=["red", "purple", "blue"],  # yellow left undeclared
+    )
+    partial.write(path)
+    assert main(["review", str(path), "--out", str(tmp_path / "out")]) == 4
+    out = capsys.readouterr().out
+    assert "not_checked 2" in out
+    # A reject still wins: exit 3 even though the review is incomplete.
+    lines = town.layers["control_lines"]
+    with_building = tp.Town(
+        "测试镇",
+        layers={
+            "control_lines": lines,
+            "projects": town.projects.assign(project_type=["park", "building"]),
+        },
+        absent_line_types=["red", "purple", "blue"],
+    )
+    with_building.write(path)
+    assert main(["review", str(path), "--out", str(tmp_path / "out2")]) == 3

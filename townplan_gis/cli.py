@@ -1,9 +1,11 @@
 """The ``townplan`` command: a thin shell over the townplan_gis API.
 
-Exit codes: 0 success (and, for ``review``, every project passes); 2 bad input (a TownPlanError, a
-path that cannot be read or written, or a bad option: one line on stderr, never a traceback); 3
-``review`` found at least one rejected project; 1 an internal error (a bug: one line asking for a
-report; ``--debug`` prints the traceback).
+Exit codes: 0 success (for ``review``: no project rejected, and every project was fully checked); 2
+bad input (a TownPlanError, a path that cannot be read or written, or a bad option: one line on
+stderr, never a traceback); 3 ``review`` found at least one rejected project; 4 ``review`` could not
+check every project (a ``not_checked`` or ``invalid`` verdict and no reject: a script must not read
+the run as clean); 1 an internal error (a bug: one line asking for a report; ``--debug`` prints the
+traceback).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pandas as pd
 
 from townplan_gis.errors import OutputPathError, TownPlanError
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 1, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_REJECTED, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
 
 # Scorecard statuses, in display order (townplan_gis.standards: missing data is never a pass).
 _STATUSES = ("pass", "fail", "not_evaluable")
@@ -340,7 +342,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(f"verdicts: {_counts_text(counts)}")
         _print_completeness(result)
         print("written: " + ", ".join(str(p) for p in paths.values()))
-    return EXIT_REJECTED if result.any_rejected else EXIT_OK
+    if result.any_rejected:
+        return EXIT_REJECTED
+    incomplete = result.projects["verdict"].isin(["not_checked", "invalid"])
+    return EXIT_INCOMPLETE if incomplete.any() else EXIT_OK
 
 
 def _print_completeness(result) -> None:
@@ -529,7 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="townplan",
         description="Small-town planning: indicators, scorecards, five-control-line review, offline maps.",
-        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project; 1 internal error.",
+        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project; 4 review could not check "
+        "every project; 1 internal error.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log repairs and progress")
     parser.add_argument(
@@ -574,8 +580,10 @@ def build_parser() -> argparse.ArgumentParser:
         "in Excel). A project passes only inside the town boundary (the review's coverage) with "
         "all five line types checked: in the data, or declared absent (absent_line_types in "
         "town.toml); otherwise its verdict is not_checked.",
-        epilog="Exit codes: 0 no project rejected (projects needing review are listed); 3 at least "
-        "one project rejected (a forbidden overlap); 2 bad input (missing layer, bad rule file, no CRS).",
+        epilog="Exit codes: 0 no project rejected and every project fully checked (projects needing "
+        "review are listed); 3 at least one project rejected (a forbidden overlap); 4 no reject, but "
+        "a project could not be fully checked (not_checked or invalid); 2 bad input (missing layer, "
+        "bad rule file, no CRS).",
     )
     p.add_argument("path", help="a .gpkg or a folder of layer files (the town)")
     p.add_argument(
