@@ -91,7 +91,7 @@ def test_every_layer_draws_every_feature_of_its_data(browser, tmp_path):
 
 
 def test_every_conflict_is_painted_at_the_initial_zoom(browser, tmp_path):
-    town, review, m = county_map(40)
+    _town, review, m = county_map(40)
     pg = open_map(browser, m, tmp_path / "conflicts.html")
     points = rep_points(review.conflicts)
     # Alpha of the conflict canvas around each conflict's point on surface (3×3 device pixels).
@@ -125,7 +125,7 @@ def test_every_conflict_is_painted_at_the_initial_zoom(browser, tmp_path):
 
 
 def test_click_on_a_project_opens_its_popup_with_its_verdict(browser, tmp_path):
-    town, review, m = county_map(40)
+    _town, review, m = county_map(40)
     pg = open_map(browser, m, tmp_path / "click.html")
     verdicts = review.projects
     passing = verdicts.index[(verdicts["verdict"] == "pass") & (verdicts["n_conflicts"] == 0)]
@@ -147,7 +147,7 @@ def test_click_on_a_project_opens_its_popup_with_its_verdict(browser, tmp_path):
 
 
 def test_popup_in_english_and_conflict_popup_on_top(browser, tmp_path):
-    town, review, m = county_map(20, lang="en")
+    _town, review, m = county_map(20, lang="en")
     pg = open_map(browser, m, tmp_path / "en.html")
     conflicts = review.conflicts
     big = int(conflicts["overlap_area_m2"].to_numpy().argmax())
@@ -162,7 +162,7 @@ def test_popup_in_english_and_conflict_popup_on_top(browser, tmp_path):
 
 
 def test_zoom_and_pan_redraw_and_hit_test_follow(browser, tmp_path):
-    town, review, m = county_map(40)
+    _town, review, m = county_map(40)
     pg = open_map(browser, m, tmp_path / "zoom.html")
     before = pg.js("JSON.parse(JSON.stringify(townplan.layers.verdicts))")
     pg.js(f"{MAP_JS}.setZoom({MAP_JS}.getZoom() + 2, {{animate: false}})")
@@ -188,7 +188,7 @@ def test_zoom_and_pan_redraw_and_hit_test_follow(browser, tmp_path):
 
 
 def test_layer_control_hides_a_layer_and_its_popups(browser, tmp_path):
-    town, review, m = county_map(20)
+    _town, review, m = county_map(20)
     pg = open_map(browser, m, tmp_path / "toggle.html")
     conflicts = review.conflicts
     big = int(conflicts["overlap_area_m2"].to_numpy().argmax())
@@ -210,9 +210,9 @@ def test_layer_control_hides_a_layer_and_its_popups(browser, tmp_path):
 
 
 def test_page_decoder_matches_the_python_decoder(browser, tmp_path):
-    town, review, m = county_map(10)
+    _town, _review, m = county_map(10)
     pg = open_map(browser, m, tmp_path / "decode.html")
-    for kind, text in payloads(m).items():
+    for _kind, text in payloads(m).items():
         py = decode_payload(text)
         js = pg.js(
             """t => { const d = townplan.decodeCompact(t);
@@ -233,7 +233,7 @@ def test_page_decoder_matches_the_python_decoder(browser, tmp_path):
 
 
 def test_base64_fallback_without_uint8array_frombase64(browser, tmp_path):
-    town, review, m = county_map(10)
+    _town, _review, m = county_map(10)
     pg = open_map(
         browser, m, tmp_path / "fallback.html", init_script="delete Uint8Array.fromBase64"
     )

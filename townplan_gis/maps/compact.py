@@ -27,6 +27,7 @@ import json
 import struct
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -34,20 +35,25 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from branca.element import Element, Figure
 from folium.template import Template
 
-from townplan_gis.errors import TownPlanError
+from townplan_gis.crs import analysis_crs, wgs84_to_gcj02
+from townplan_gis.errors import CRSError, TownPlanError
 from townplan_gis.maps.layers import FieldSpec, add_assets, display_frame, js_literal
 from townplan_gis.maps.styles import StyleClass
 
 __all__ = [
     "COMPACT_THRESHOLD",
     "CompactLayer",
+    "Payload",
     "add_compact_assets",
     "decode_payload",
     "display_columns",
+    "display_geometries",
+    "encode_geometry",
     "encode_layer",
 ]
 
@@ -103,86 +109,130 @@ def _single_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return g[order], f[order]
 
 
+def display_geometries(gdf: gpd.GeoDataFrame, *, simplify_m: float | None = None) -> gpd.GeoSeries:
+    """The non-empty geometries of a layer, simplified as the GeoJSON overlays simplify them.
+
+    Same rows and the same simplification as :func:`townplan_gis.maps.layers.to_display`, without its
+    reprojection and rounding, which :func:`encode_geometry` does on the coordinate arrays alone
+    (no geometry is rebuilt: at 10⁵ features that halves the time).
+    """
+    if gdf.crs is None:
+        raise CRSError(
+            "a map layer has no CRS, so it cannot be placed on a web map. Fix: set its CRS "
+            "(gdf.set_crs('EPSG:4490')) or read it through tp.Town, which checks CRSs."
+        )
+    geoms = gdf.geometry
+    geoms = geoms[~(geoms.isna() | geoms.is_empty)]
+    if simplify_m:
+        # As to_display: Douglas–Peucker in metres, in a metric CRS, before reprojection.
+        if geoms.crs.is_geographic:
+            geoms = geoms.to_crs(analysis_crs(gpd.GeoDataFrame(geometry=geoms)))
+        geoms = gpd.GeoSeries(
+            shapely.simplify(geoms.array, simplify_m, preserve_topology=True),
+            index=geoms.index,
+            crs=geoms.crs,
+        )
+    return geoms
+
+
 def encode_geometry(
-    geoms: gpd.GeoSeries, *, precision: int = 6, layer: str = "layer"
+    geoms: gpd.GeoSeries, *, precision: int = 6, gcj02: bool = False, layer: str = "layer"
 ) -> tuple[dict, list[bytes]]:
     """Varint sections of a layer's geometry (see the module docstring) and their header entries.
 
     Parameters
     ----------
     geoms : GeoSeries
-        Display geometries in EPSG:4326 (from :func:`townplan_gis.maps.layers.to_display`), non-empty.
+        Non-empty geometries with a CRS (from :func:`display_geometries`); reprojected to EPSG:4326
+        vertex by vertex, as ``to_crs`` would.
     precision : int, default 6
-        Decimals of a degree kept; coordinates become ``round(lon · 10^precision) − ox``.
+        Decimals of a degree kept; coordinates become ``round(lon · 10^precision) − ox``, the
+        integers of the GeoJSON overlays.
+    gcj02 : bool, default False
+        Shift every vertex WGS84→GCJ-02 (Gaode/AMap basemaps), before rounding.
     layer : str
         Layer name for error messages.
 
     Returns
     -------
     header : dict
-        ``n``, ``scale``, ``ox``, ``oy`` and ``counts`` (paths, vertices).
+        ``n``, ``scale``, ``ox``, ``oy``, ``counts`` (paths, vertices) and ``bounds`` (west, south,
+        east, north of the rounded display coordinates).
     sections : list of bytes
         Paths per feature, path headers (``vertices · 4 + type``; 0 point, 1 line, 2 ring), and the
         zigzag coordinate deltas (x, y per vertex; the first vertex of a path relative to the first
-        vertex of the previous path, the others to the previous vertex; a ring's closing vertex
-        is implied).
+        vertex of the previous path, the others to the previous vertex). A ring's closing vertex is
+        implied; exteriors run anticlockwise and holes clockwise in longitude/latitude, so a nonzero
+        fill keeps every hole open.
     """
     arr = np.asarray(geoms.array, dtype=object)
-    bad = ~np.isfinite(shapely.get_coordinates(arr)).all(axis=1)
-    if bad.any():
-        _c, idx = shapely.get_coordinates(arr, return_index=True)
-        rows = list(pd.unique(np.asarray(geoms.index)[idx[bad]]))[:10]
-        raise TownPlanError(
-            f"map layer '{layer}': rows {rows} have NaN or infinite coordinates, which cannot be "
-            "drawn. Fix: repair or drop those geometries (tp.Town checks layers on load)."
-        )
-    # Exteriors one way round, holes the other: a nonzero fill then keeps every hole open.
-    arr = shapely.orient_polygons(arr)
     singles, feat = _single_parts(arr)
     types = shapely.get_type_id(singles)
     poly = types == 3
     rings, ri = shapely.get_rings(singles[poly], return_index=True)
     poly_pos = np.flatnonzero(poly)[ri]
+    exterior = np.r_[True, ri[1:] != ri[:-1]] if len(ri) else np.zeros(0, bool)
     other_pos = np.flatnonzero(~poly)
     paths = np.concatenate([rings, singles[~poly]])
     pos = np.concatenate([poly_pos, other_pos])
-    ptype = np.concatenate(
-        [
-            np.full(len(rings), _RING),
-            np.where(types[~poly] == 0, _POINT, _LINE),
-        ]
-    )
+    ptype = np.concatenate([np.full(len(rings), _RING), np.where(types[~poly] == 0, _POINT, _LINE)])
+    outer = np.concatenate([exterior, np.zeros(len(other_pos), bool)])
     order = np.argsort(pos, kind="stable")  # rings of a polygon keep their order: exterior first
-    paths, ptype, pfeat = paths[order], ptype[order], feat[pos[order]]
+    paths, ptype, pfeat, outer = paths[order], ptype[order], feat[pos[order]], outer[order]
 
     coords, ci = shapely.get_coordinates(paths, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if bad.any():
+        rows = list(pd.unique(np.asarray(geoms.index)[pfeat[ci[bad]]]))[:10]
+        raise TownPlanError(
+            f"map layer '{layer}': rows {rows} have NaN or infinite coordinates, which cannot be "
+            "drawn. Fix: repair or drop those geometries (tp.Town checks layers on load)."
+        )
     counts = np.bincount(ci, minlength=len(paths))
     # A ring's closing vertex repeats its first: drop it, the page closes rings itself.
-    ring_ends = (np.cumsum(counts) - 1)[(ptype == _RING) & (counts > 1)]
+    closed = (ptype == _RING) & (counts > 1)
     keep = np.ones(len(coords), dtype=bool)
-    keep[ring_ends] = False
+    keep[(np.cumsum(counts) - 1)[closed]] = False
     coords = coords[keep]
-    counts = counts - ((ptype == _RING) & (counts > 1))
+    counts = counts - closed
     nonempty = counts > 0
-    counts, ptype, pfeat = counts[nonempty], ptype[nonempty], pfeat[nonempty]
+    counts, ptype, pfeat, outer = (
+        counts[nonempty],
+        ptype[nonempty],
+        pfeat[nonempty],
+        outer[nonempty],
+    )
 
+    # Reproject, shift and round exactly as to_display does, on the arrays alone.
+    if geoms.crs is None:
+        raise CRSError(f"map layer '{layer}' has no CRS, so it cannot be placed on a web map.")
+    x, y = coords[:, 0], coords[:, 1]
+    if not pyproj.CRS(geoms.crs).equals(pyproj.CRS(4326)):
+        x, y = pyproj.Transformer.from_crs(geoms.crs, 4326, always_xy=True).transform(x, y)
+    if gcj02:
+        x, y = wgs84_to_gcj02(np.asarray(x), np.asarray(y))
     scale = 10**precision
-    q = np.round(coords * scale).astype(np.int64)
+    lonlat = np.round(np.column_stack([x, y]), precision)
+    q = np.round(lonlat * scale).astype(np.int64)
     ox, oy = (int(v) for v in q.min(axis=0)) if len(q) else (0, 0)
     q -= np.array([ox, oy], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    q = q[_oriented(q, starts, counts, ptype == _RING, outer)]
+
     delta = np.empty_like(q)
     if len(q):
         delta[0] = q[0]
         delta[1:] = q[1:] - q[:-1]
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         delta[starts[1:]] = q[starts[1:]] - q[starts[:-1]]
     npaths = np.bincount(pfeat, minlength=len(arr))
+    bounds = [float(v) for v in (*lonlat.min(axis=0), *lonlat.max(axis=0))] if len(lonlat) else None
     header = {
         "n": len(arr),
         "scale": scale,
         "ox": ox,
         "oy": oy,
-        "counts": [int(len(counts)), int(counts.sum())],
+        "counts": [len(counts), int(counts.sum())],
+        "bounds": bounds,
     }
     sections = [
         _varints(npaths),
@@ -190,6 +240,34 @@ def encode_geometry(
         _varints(_zigzag(delta.reshape(-1))),
     ]
     return header, sections
+
+
+def _oriented(
+    q: np.ndarray, starts: np.ndarray, counts: np.ndarray, ring: np.ndarray, outer: np.ndarray
+) -> np.ndarray:
+    """Vertex order that runs exterior rings anticlockwise and holes clockwise (shoelace sign)."""
+    order = np.arange(len(q))
+    if not ring.any():
+        return order
+    x, y = q[:, 0].astype(float), q[:, 1].astype(float)
+    nxt = order + 1
+    ends = starts + counts - 1
+    nxt[ends] = starts  # each path's last vertex wraps to its first
+    cross = x * y[nxt] - x[nxt] * y
+    area = np.add.reduceat(cross, starts) if len(starts) else np.zeros(0)
+    flip = ring & (counts > 2) & np.where(outer, area < 0, area > 0)
+    if flip.any():
+        s, c = starts[flip], counts[flip]
+        at = np.repeat(s, c) + _ranges(c)
+        order[at] = np.repeat(2 * s + c - 1, c) - at
+    return order
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """``[0..c0-1, 0..c1-1, …]`` without a Python loop."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    return np.arange(total) - np.repeat(ends - counts, counts)
 
 
 def _codes(n_values: int, codes: np.ndarray) -> tuple[bytes, int]:
@@ -221,9 +299,31 @@ def display_columns(
         idx, uniques = pd.factorize(rows[column], use_na_sentinel=True)
         shown = display_frame(pd.DataFrame({column: uniques}), [field], lang=lang)[column]
         # Distinct raw values can show the same text (1.04 and 1.0 at one decimal): merge them.
-        k2, table = pd.factorize(pd.Series(shown.to_numpy(object), dtype=object), use_na_sentinel=True)
+        k2, table = pd.factorize(
+            pd.Series(shown.to_numpy(object), dtype=object), use_na_sentinel=True
+        )
         codes = np.where(idx < 0, 0, k2[np.maximum(idx, 0)] + 1 if len(k2) else 0)
         out.append(([None, *(str(t) for t in table)], codes))
+    return out
+
+
+def _utf16_lengths(table: Sequence[str | None]) -> np.ndarray:
+    """Length + 1 of each string in UTF-16 code units (0 for ``None``), vectorised.
+
+    A code point above U+FFFF (rare CJK extension characters such as 𠀋) takes two units.
+    """
+    strings = [t for t in table if t is not None]
+    n_chars = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    points = np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32)
+    wide = (points > 0xFFFF).astype(np.int64)
+    starts = np.cumsum(n_chars) - n_chars
+    extra = np.zeros(len(strings), dtype=np.int64)
+    nonempty = n_chars > 0
+    if wide.any() and nonempty.any():
+        extra[nonempty] = np.add.reduceat(wide, starts[nonempty])
+    out = np.zeros(len(table), dtype=np.uint64)
+    present = np.array([t is not None for t in table], dtype=bool)
+    out[present] = (n_chars + extra + 1).astype(np.uint64)
     return out
 
 
@@ -233,15 +333,16 @@ def encode_layer(
     values: pd.DataFrame | list[tuple[list[str | None], np.ndarray]],
     *,
     precision: int = 6,
+    gcj02: bool = False,
     layer: str = "layer",
     level: int = 4,
-) -> str:
+) -> Payload:
     """One compact layer payload: geometry, style classes and display columns, deflated, base64.
 
     Parameters
     ----------
     geoms : GeoSeries
-        Display geometries in EPSG:4326, non-empty (from ``to_display``).
+        Non-empty geometries with a CRS (from :func:`display_geometries`).
     codes : numpy.ndarray of int
         Style class of each feature (from :func:`townplan_gis.maps.styles.classify`), aligned.
     values : DataFrame or list
@@ -249,6 +350,8 @@ def encode_layer(
         missing; or the same already dictionary-coded by :func:`display_columns`.
     precision : int, default 6
         Decimals of a degree kept.
+    gcj02 : bool, default False
+        Shift every vertex WGS84→GCJ-02 (Gaode/AMap basemaps).
     layer : str
         Layer name for error messages.
     level : int, default 4
@@ -256,21 +359,24 @@ def encode_layer(
 
     Returns
     -------
-    str
-        Base64 text: ``TPC1``, the header length (uint32 LE), the JSON header, then the sections,
+    Payload
+        ``text``: base64 of ``TPC1``, the header length (uint32 LE), the JSON header, then the sections,
         each aligned to 4 bytes; the whole raw-deflate compressed. Per popup column three
         sections: the codes (1, 2 or 4 bytes each), the varint lengths of its distinct strings in
-        UTF-16 code units + 1 (0: missing), and their UTF-8 text.
+        UTF-16 code units + 1 (0: missing), and their UTF-8 text. ``bounds``: west, south, east,
+        north of the display coordinates (``None`` without vertices); ``n``: features.
     """
-    n_rows = len(values) if isinstance(values, pd.DataFrame) else min(
-        (len(c) for _t, c in values), default=len(geoms)
+    n_rows = (
+        len(values)
+        if isinstance(values, pd.DataFrame)
+        else min((len(c) for _t, c in values), default=len(geoms))
     )
     if len(codes) != len(geoms) or n_rows != len(geoms):
         raise TownPlanError(
             f"map layer '{layer}': {len(geoms)} geometries but {len(codes)} style codes and "
             f"{n_rows} popup rows; they must be aligned."
         )
-    header, sections = encode_geometry(geoms, precision=precision, layer=layer)
+    header, sections = encode_geometry(geoms, precision=precision, gcj02=gcj02, layer=layer)
     names = ["npaths", "paths", "coords"]
     n_classes = int(np.max(codes)) + 1 if len(codes) else 1
     cls, width = _codes(n_classes, codes)
@@ -286,9 +392,7 @@ def encode_layer(
     for table, column_codes in coded:
         # The distinct strings stay UTF-8 bytes in the page until a popup needs one: their lengths
         # in UTF-16 code units (JavaScript string units) + 1, 0 for missing, cut the decoded text.
-        lengths = np.array(
-            [0 if t is None else len(t.encode("utf-16-le")) // 2 + 1 for t in table], np.uint64
-        )
+        lengths = _utf16_lengths(table)
         text = "".join(t for t in table if t is not None).encode("utf-8")
         data, w = _codes(len(table), column_codes)
         cols.append({"n": len(table), "w": w})
@@ -308,10 +412,19 @@ def encode_layer(
     raw = _MAGIC + struct.pack("<I", len(head)) + head + b"".join(blob)
     z = zlib.compressobj(level, zlib.DEFLATED, -15)
     packed = z.compress(raw) + z.flush()
-    return base64.b64encode(packed).decode("ascii")
+    return Payload(base64.b64encode(packed).decode("ascii"), header["bounds"], header["n"])
 
 
-def decode_payload(text: str) -> dict:
+@dataclass(frozen=True)
+class Payload:
+    """A compact layer payload (base64 text), the bounds of its display coordinates, its size."""
+
+    text: str
+    bounds: list[float] | None
+    n: int
+
+
+def decode_payload(text: str | Payload) -> dict:
     """Decode a payload in Python (what the page does; for tests and inspection).
 
     Returns
@@ -320,6 +433,8 @@ def decode_payload(text: str) -> dict:
         ``n``, ``npaths``, ``path_types``, ``path_vertices``, ``lonlat`` (float, degrees), ``cls``
         and ``columns`` (lists of display values, ``None`` where missing).
     """
+    if isinstance(text, Payload):
+        text = text.text
     raw = zlib.decompress(base64.b64decode(text), -15)
     if raw[:4] != _MAGIC:
         raise TownPlanError("not a townplan compact layer payload (TPC1).")
@@ -392,7 +507,7 @@ class CompactLayer(folium.map.Layer):
     Parameters
     ----------
     payload : str
-        From :func:`encode_layer`.
+        ``encode_layer(...).text``.
     name : str
         Layer name shown in the layer control (escaped here).
     classes : list of StyleClass
@@ -449,7 +564,6 @@ class CompactLayer(folium.map.Layer):
                 "marker": float(marker_px),
             }
         )
-
 
     def render(self, **kwargs):
         # The payload sits in the page body as an inert data block, rendered as it is: branca would

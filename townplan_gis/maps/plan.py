@@ -29,6 +29,7 @@ from townplan_gis.maps.compact import (
     CompactLayer,
     add_compact_assets,
     display_columns,
+    display_geometries,
     encode_layer,
 )
 from townplan_gis.maps.layers import (
@@ -197,7 +198,10 @@ def _overlay(
     compact: bool = False,
 ) -> tuple[LegendGroup | None, np.ndarray | None]:
     """Add one styled layer; return its legend group and the bounds of what was drawn."""
-    geoms = to_display(gdf, simplify_m=simplify_m, precision=precision, gcj02=gcj02)
+    if compact:  # reprojected and rounded on the coordinate arrays by encode_layer
+        geoms = display_geometries(gdf, simplify_m=simplify_m)
+    else:
+        geoms = to_display(gdf, simplify_m=simplify_m, precision=precision, gcj02=gcj02)
     if len(geoms) == 0:
         log.info("map layer %s: no non-empty geometry, not drawn", kind)
         return None, None
@@ -217,21 +221,21 @@ def _overlay(
     if compact:
         add_compact_assets(m)
         coded = display_columns(rows, fields, lang=lang)
-        payload = encode_layer(geoms, codes, coded, precision=precision, layer=kind)
+        payload = encode_layer(geoms, codes, coded, precision=precision, gcj02=gcj02, layer=kind)
         # The worst conflict grade is listed first in the style file and must end on top.
         order = list(range(len(classes)))[:: -1 if kind == "conflicts" else 1]
         marker = 3.0 if kind == "conflicts" else 1.5
-        layer = CompactLayer(payload, draw_order=order, marker_px=marker, **common)
+        layer = CompactLayer(payload.text, draw_order=order, marker_px=marker, **common)
+        box = np.array(payload.bounds, dtype=float)
     else:
         values = display_frame(rows, fields, lang=lang)
         text, origin = feature_collection(geoms, codes, values, precision=precision)
-        layer = LeafletGeoJson(
-            text, canvas=len(geoms) > canvas_threshold, origin=origin, **common
-        )
+        layer = LeafletGeoJson(text, canvas=len(geoms) > canvas_threshold, origin=origin, **common)
+        box = geoms.total_bounds
     layer.add_to(m)
     used = sorted(set(codes.tolist()))
     group = LegendGroup(name, _geom_kind(geoms), [classes[i] for i in used])
-    return group, geoms.total_bounds
+    return group, box
 
 
 def _review_frames(
@@ -447,9 +451,7 @@ def plan_map(
 
 def _use_compact(renderer: str, n_features: int, threshold: int) -> bool:
     if renderer not in ("auto", "geojson", "compact"):
-        raise TownPlanError(
-            f"renderer must be 'auto', 'geojson' or 'compact', got {renderer!r}."
-        )
+        raise TownPlanError(f"renderer must be 'auto', 'geojson' or 'compact', got {renderer!r}.")
     return renderer == "compact" or (renderer == "auto" and n_features > threshold)
 
 

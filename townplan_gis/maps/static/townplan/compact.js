@@ -23,6 +23,7 @@
   var MAGIC = 'TPC1';
   var R = 6378137, D2R = Math.PI / 180, MAX_LAT = 85.0511287798, K = 0.5 / (Math.PI * R);
   var PT = 0, LN = 1, RG = 2; // path types: point, line, ring (implicitly closed)
+  var BATCH = 256;
 
   function b64bytes(s) {
     if (typeof Uint8Array.fromBase64 === 'function') { return Uint8Array.fromBase64(s); }
@@ -288,18 +289,27 @@
     _shapes: function (ctx, st, buf, n, s, po) {
       var kinds = this._d.kinds, i, f, has = 0;
       for (i = 0; i < n; i++) { has |= kinds[buf[i]]; }
+      // Paths of BATCH features at a time: one path of thousands of overlapping subpaths
+      // rasterises slower than a few hundred (measured 2x on a county's red lines).
+      var a, e;
       if (has & (1 << RG)) {
-        ctx.beginPath();
-        for (i = 0; i < n; i++) { f = buf[i]; if (kinds[f] & (1 << RG)) { this._trace(ctx, RG, f, s, po); } }
-        // Rings are oriented (exteriors one way, holes the other), so nonzero keeps holes open and
-        // overlapping features of one class filled once.
-        if (st.fill) { ctx.globalAlpha = st.fillOpacity; ctx.fillStyle = st.fillColor; ctx.fill('nonzero'); }
-        this._stroke(ctx, st);
+        for (a = 0; a < n; a = e) {
+          e = Math.min(n, a + BATCH);
+          ctx.beginPath();
+          for (i = a; i < e; i++) { f = buf[i]; if (kinds[f] & (1 << RG)) { this._trace(ctx, RG, f, s, po); } }
+          // Rings are oriented (exteriors one way, holes the other), so nonzero keeps holes open
+          // and overlapping features of one batch filled once.
+          if (st.fill) { ctx.globalAlpha = st.fillOpacity; ctx.fillStyle = st.fillColor; ctx.fill('nonzero'); }
+          this._stroke(ctx, st);
+        }
       }
       if (has & (1 << LN)) {
-        ctx.beginPath();
-        for (i = 0; i < n; i++) { f = buf[i]; if (kinds[f] & (1 << LN)) { this._trace(ctx, LN, f, s, po); } }
-        this._stroke(ctx, st);
+        for (a = 0; a < n; a = e) {
+          e = Math.min(n, a + BATCH);
+          ctx.beginPath();
+          for (i = a; i < e; i++) { f = buf[i]; if (kinds[f] & (1 << LN)) { this._trace(ctx, LN, f, s, po); } }
+          this._stroke(ctx, st);
+        }
       }
       if (has & (1 << PT)) {
         var d = this._d, rad = st.radius;
