@@ -47,6 +47,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import shapely
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -118,14 +119,26 @@ def build_explore(frames_pickle: Path, path: Path, timeout: float) -> float | No
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def known_project(review) -> tuple[str, float, float]:
-    """A passing project without conflicts, near the middle of the list, and a point inside it."""
+def known_project(town, review) -> tuple[str, float, float]:
+    """The passing project farthest from any conflict or control line, and a point inside it.
+
+    At county zoom a parcel is a few pixels across among conflict markers: a click near one opens
+    that conflict's popup, rightly. The known project is the one a click cannot mistake.
+    """
     v = review.projects
-    ok = v.index[(v["verdict"] == "pass") & (v["n_conflicts"] == 0)]
-    row = ok[len(ok) // 2]
-    shown = to_display(v.loc[[row]])
+    ok = v[(v["verdict"] == "pass") & (v["n_conflicts"] == 0)]
+    pts = shapely.point_on_surface(ok.geometry.array)
+    others = np.concatenate(
+        [
+            review.conflicts.geometry.to_crs(ok.crs).array,
+            town.control_lines.geometry.to_crs(ok.crs).array,
+        ]
+    )
+    _idx, dist = shapely.STRtree(others).query_nearest(pts, return_distance=True, all_matches=False)
+    best = int(np.argmax(dist))
+    shown = to_display(ok.iloc[[best]])
     x, y = shapely.get_coordinates(shapely.point_on_surface(shown.array))[0]
-    return str(v.loc[row, "project_id"]), float(x), float(y)
+    return str(ok["project_id"].iloc[best]), float(x), float(y)
 
 
 def renderer_rss_mb() -> float | None:
@@ -205,7 +218,7 @@ def run_size(n: int, args, browser, out_dir: Path) -> list[dict]:
         "conflicts": len(review.conflicts),
         "lines": len(town.control_lines),
     }
-    project = known_project(review)
+    project = known_project(town, review)
     print(f"\n== {n:,} projects: {counts}, known project {project[0]} (load {load()})", flush=True)
     variants = ["compact"]
     if n <= args.geojson_max:

@@ -29,6 +29,7 @@ from townplan_gis.maps.compact import (
     _varints,
     decode_payload,
     display_columns,
+    drawn_layers,
     encode_layer,
 )
 from townplan_gis.maps.layers import LeafletGeoJson, display_frame, to_display
@@ -188,7 +189,8 @@ def test_encoding_layout_header_sections_and_delta_coding():
     assert col["n"] == 3
     lens = raw[base + col["lens"][0] : base + col["lens"][0] + col["lens"][1]]
     assert list(lens) == [0, 2, 2]  # missing, then one UTF-16 unit each (+1)
-    assert raw[base + col["text"][0] : base + col["text"][0] + col["text"][1]] == "一二".encode()
+    text = raw[base + col["text"][0] : base + col["text"][0] + col["text"][1]]
+    assert zlib.decompress(text, -15) == "一二".encode()  # deflated apart: inflated on first use
 
 
 def test_non_bmp_and_markup_strings_round_trip():
@@ -379,3 +381,56 @@ def test_multipolygon_and_multipoint_features_keep_all_parts():
     assert d["npaths"] == [2, 2]
     assert d["path_types"] == [2, 2, 0, 0]
     assert d["path_vertices"] == [4, 4, 1, 1]
+
+
+# --- findings only, and the command line ------------------------------------------------------------
+
+
+def test_findings_only_draws_every_conflict_and_the_projects_that_do_not_pass():
+    layers = small_county(12)
+    town = tp.Town("县域", layers=layers)
+    review = tp.review(layers["projects"], layers["control_lines"])
+    full = dict((i, n) for i, _name, n in drawn_layers(tp.plan_map(town, review=review)))
+    m = tp.plan_map(town, review=review, basemap="none", findings_only=True)
+    got = {i: (name, n) for i, name, n in drawn_layers(m)}
+    not_passing = int((review.projects["verdict"] != "pass").sum())
+    assert 0 < not_passing < len(review.projects)
+    assert got["verdicts"] == ("项目审查结论(仅未通过)", not_passing)
+    assert got["conflicts"][1] == full["conflicts"] == len(review.conflicts)
+    d = decode_payload(
+        payloads(tp.plan_map(town, review=review, findings_only=True, renderer="compact"))[
+            "verdicts"
+        ]
+    )
+    ids = set(d["columns"][0])
+    assert ids == set(review.projects.loc[review.projects["verdict"] != "pass", "project_id"])
+    en = tp.plan_map(town, review=review, basemap="none", findings_only=True, lang="en")
+    assert ("verdicts", "Project verdicts (not passing only)") in {
+        (i, nm) for i, nm, _n in drawn_layers(en)
+    }
+    with pytest.raises(TownPlanError, match="pass review="):
+        tp.plan_map(town, basemap="none", findings_only=True)
+
+
+def test_cli_map_says_what_it_drew_and_what_it_left_out(tmp_path):
+    from test_bad_input import assert_exit2, run_cli
+
+    layers = small_county(12)
+    gpkg = tmp_path / "county.gpkg"
+    for kind, gdf in layers.items():
+        gdf.to_file(gpkg, layer=kind, driver="GPKG")
+    review = tp.review(layers["projects"], layers["control_lines"])
+    passing = int((review.projects["verdict"] == "pass").sum())
+    out = tmp_path / "m.html"
+    proc = run_cli("map", gpkg, "--review", "--basemap", "none", "--findings-only", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "drawn (compact layers)" not in proc.stdout  # 144 parcels: GeoJSON layers
+    assert f"项目审查结论(仅未通过) {len(review.projects) - passing:,}" in proc.stdout
+    assert f"冲突(项目×控制线) {len(review.conflicts):,}" in proc.stdout
+    assert f"not drawn: {passing:,} passing projects (--findings-only)" in proc.stdout
+    proc = run_cli("map", gpkg, "--basemap", "none", "--renderer", "compact", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "drawn (compact layers): 五线 8 · 建设项目 144" in proc.stdout
+    assert_exit2(
+        run_cli("map", gpkg, "--findings-only", "--out", out), "--findings-only", "--review"
+    )

@@ -169,10 +169,17 @@ def _map_review(town):
     return town.review()
 
 
+# Past this many features a page is ~100 MB and takes tens of seconds to open (benchmarks/README.md).
+_MAP_FEATURES_HEAVY = 1_000_000
+
+
 def cmd_map(args: argparse.Namespace) -> int:
     from townplan_gis.maps import plan_map, save_map
+    from townplan_gis.maps.compact import CompactLayer, drawn_layers
 
     town = _load_town(args.path, args)
+    if args.findings_only and not args.review:
+        raise TownPlanError("--findings-only draws the findings of a review: add --review.")
     review = _map_review(town) if args.review else None
     m = plan_map(
         town,
@@ -181,12 +188,32 @@ def cmd_map(args: argparse.Namespace) -> int:
         lang=args.lang,
         simplify_m=args.simplify_m,
         tianditu_key=args.tianditu_key,
+        renderer=args.renderer,
+        findings_only=args.findings_only,
     )
     out = Path(args.out or f"{Path(args.path).stem}_map.html")
     save_map(m, out, offline=not args.online)
     size = out.stat().st_size / 1e6
     mode = "online (CDN assets)" if args.online else "offline, self-contained"
     print(f"map of {town.name} written to {out} ({size:.1f} MB, {mode}, basemap {args.basemap})")
+    layers = drawn_layers(m)
+    compact = any(isinstance(c, CompactLayer) for c in m._children.values())
+    drawn = " · ".join(f"{name} {n:,}" for _id, name, n in layers)
+    print(f"drawn ({'compact' if compact else 'GeoJSON'} layers): {drawn}")
+    if review is not None:
+        passing = int((review.projects["verdict"] == "pass").sum())
+        if args.findings_only:
+            print(
+                f"not drawn: {passing:,} passing projects (--findings-only); every conflict and "
+                f"every project with another verdict is drawn."
+            )
+        elif sum(n for *_x, n in layers) > _MAP_FEATURES_HEAVY:
+            print(
+                f"note: {sum(n for *_x, n in layers):,} features make a {size:.0f} MB page that "
+                f"takes tens of seconds and several GB of browser memory to open. --findings-only "
+                f"draws the conflicts and the {len(review.projects) - passing:,} non-passing "
+                f"projects only."
+            )
     return EXIT_OK
 
 
@@ -436,6 +463,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="load Leaflet from CDNs (smaller file)")
     p.add_argument("--simplify-m", type=float, help="simplification tolerance in metres")
     p.add_argument("--tianditu-key", help="Tianditu key (default: $TIANDITU_KEY)")
+    p.add_argument(
+        "--renderer",
+        choices=["auto", "geojson", "compact"],
+        default="auto",
+        help="compact: every layer as compressed integer geometry painted on canvas, for county "
+        "maps of 10^5-10^6 features; geojson: one Leaflet object per feature; auto (default): "
+        "compact above 5,000 features",
+    )
+    p.add_argument(
+        "--findings-only",
+        action="store_true",
+        help="with --review: draw only the conflicts and the projects that do not pass",
+    )
     _add_input_options(p)
     p.set_defaults(func=cmd_map)
 

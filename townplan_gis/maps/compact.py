@@ -53,6 +53,7 @@ __all__ = [
     "decode_payload",
     "display_columns",
     "display_geometries",
+    "drawn_layers",
     "encode_geometry",
     "encode_layer",
 ]
@@ -363,7 +364,7 @@ def encode_layer(
         ``text``: base64 of ``TPC1``, the header length (uint32 LE), the JSON header, then the sections,
         each aligned to 4 bytes; the whole raw-deflate compressed. Per popup column three
         sections: the codes (1, 2 or 4 bytes each), the varint lengths of its distinct strings in
-        UTF-16 code units + 1 (0: missing), and their UTF-8 text. ``bounds``: west, south, east,
+        UTF-16 code units + 1 (0: missing), and their UTF-8 text, itself raw-deflated. ``bounds``: west, south, east,
         north of the display coordinates (``None`` without vertices); ``n``: features.
     """
     n_rows = (
@@ -393,7 +394,11 @@ def encode_layer(
         # The distinct strings stay UTF-8 bytes in the page until a popup needs one: their lengths
         # in UTF-16 code units (JavaScript string units) + 1, 0 for missing, cut the decoded text.
         lengths = _utf16_lengths(table)
+        # Deflated on its own: the page inflates a column's text only when a popup first needs it
+        # (a county's reasons are megabytes that most sessions never read).
+        z = zlib.compressobj(level, zlib.DEFLATED, -15)
         text = "".join(t for t in table if t is not None).encode("utf-8")
+        text = z.compress(text) + z.flush()
         data, w = _codes(len(table), column_codes)
         cols.append({"n": len(table), "w": w})
         sections += [data, _varints(lengths), text]
@@ -481,7 +486,8 @@ def decode_payload(text: str | Payload) -> dict:
         off, ln = c["lens"]
         lengths = varints_at(off, ln)
         off, ln = c["text"]
-        text = raw[base + off : base + off + ln].decode("utf-8").encode("utf-16-le")
+        text = zlib.decompress(raw[base + off : base + off + ln], -15)
+        text = text.decode("utf-8").encode("utf-16-le")
         table, at16 = [], 0
         for n16 in lengths:
             if n16 == 0:
@@ -586,6 +592,21 @@ class _PayloadElement(Element):
             f'<script type="application/octet-stream" id="{self.element_id}">'
             f"{self.payload}</script>"
         )
+
+
+def drawn_layers(m: folium.Map) -> list[tuple[str, str, int]]:
+    """``(layer id, layer name, features)`` of every overlay of a plan map, compact or GeoJSON.
+
+    What a command line or a log says the map holds (the names as in the layer control).
+    """
+    from townplan_gis.maps.layers import LeafletGeoJson
+
+    out = []
+    for child in m._children.values():
+        if isinstance(child, (CompactLayer, LeafletGeoJson)):
+            opts = json.loads(child.options_js)
+            out.append((opts["id"], opts["title"], int(child.n_features)))
+    return out
 
 
 def _static(path: str) -> str:

@@ -327,6 +327,7 @@ def plan_map(
     canvas_threshold: int = 2000,
     renderer: str = "auto",
     compact_threshold: int = COMPACT_THRESHOLD,
+    findings_only: bool = False,
     controls: bool = True,
     legend: bool = True,
     collapse_layer_control: bool = False,
@@ -367,6 +368,10 @@ def plan_map(
         features (layers drawn plus review conflicts).
     compact_threshold : int, default 5000
         Feature count above which ``renderer="auto"`` draws compact layers.
+    findings_only : bool, default False
+        With ``review``: draw only the projects whose verdict is not ``pass`` (every other verdict,
+        unchecked ones included) and every conflict; the verdict layer is then named "not passing
+        only", so nobody reads the map as complete. For county maps of 10⁶ projects.
     controls, legend : bool, default True
         Add the fullscreen and measure controls; add the legend.
     collapse_layer_control : bool, default False
@@ -398,7 +403,16 @@ def plan_map(
     conflicts = verdicts = None
     if review is not None:
         conflicts, verdicts = _review_frames(review, lang)
-    total = sum(len(town.layers[k]) for k in wanted)
+    if findings_only:
+        if verdicts is None or "verdict" not in verdicts:
+            raise TownPlanError(
+                "findings_only=True draws the non-passing projects of a review: pass review=."
+            )
+        passing = (verdicts["verdict"] == "pass").to_numpy()
+        log.info("plan_map: findings_only: %d passing projects not drawn", int(passing.sum()))
+        verdicts = verdicts[~passing]
+    total = sum(len(town.layers[k]) for k in wanted if not (k == "projects" and review is not None))
+    total += len(verdicts) if verdicts is not None else 0
     total += len(conflicts) if conflicts is not None else 0
     compact = _use_compact(renderer, total, compact_threshold)
     if total > 30_000 and not compact:
@@ -416,9 +430,11 @@ def plan_map(
     )
     groups, bounds = [], []
 
+    verdict_name = layer_label("verdicts_findings" if findings_only else "verdicts", lang)
+
     def draw(gdf: gpd.GeoDataFrame, style_kind: str) -> np.ndarray | None:
         fields, tip = _fields(style_kind, lang)
-        name = layer_label(style_kind, lang)
+        name = verdict_name if style_kind == "verdicts" else layer_label(style_kind, lang)
         group, box = _overlay(
             m, gdf, style_kind, name=name, lang=lang, fields=fields, tooltip=tip, **common
         )
@@ -435,7 +451,7 @@ def plan_map(
     if conflicts is not None and len(conflicts):
         draw(conflicts, "conflicts")  # overlaps lie inside the projects: they do not move the view
     # Review results lead the legend (conflicts, then verdicts): what a reviewer looks for first.
-    review_names = {layer_label("conflicts", lang), layer_label("verdicts", lang)}
+    review_names = {layer_label("conflicts", lang), verdict_name}
     groups = [g for g in groups if g is not None]
     groups = [g for g in groups if g.name in review_names][::-1] + [
         g for g in groups if g.name not in review_names

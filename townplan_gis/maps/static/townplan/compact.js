@@ -112,7 +112,7 @@
   /** A column's distinct strings, decoded on first use (most columns are never read). */
   function table(c) {
     if (c.table) { return c.table; }
-    var text = new TextDecoder('utf-8').decode(c.u8.subarray(c.text[0], c.text[0] + c.text[1]));
+    var text = new TextDecoder('utf-8').decode(window.fflate.inflateSync(c.u8.subarray(c.text[0], c.text[0] + c.text[1])));
     var rd = new Reader(c.u8, c.lens[0], c.lens[0] + c.lens[1]), out = new Array(c.n), at = 0;
     for (var k = 0; k < c.n; k++) {
       var len = rd.next();
