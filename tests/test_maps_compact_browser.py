@@ -278,3 +278,31 @@ def test_sample_town_in_compact_mode_draws_what_the_geojson_map_draws(browser, t
         assert layers[kind]["drawn"] == layers[kind]["features"], kind
     assert json.loads(json.dumps(pg.errors)) == [] and pg.requests == []
     pg.page.close()
+
+
+def test_click_among_crowded_markers_opens_the_one_under_the_pointer(browser, tmp_path):
+    town, review, m = county_map(40)
+    pg = open_map(browser, m, tmp_path / "crowded.html")
+    pg.js(f"{MAP_JS}.setZoom({MAP_JS}.getZoom() - 3, {{animate: false}})")
+    pg.page.wait_for_function("townplan.idle()")
+    zoom = pg.js(f"{MAP_JS}.getZoom()")
+    assert pg.js("townplan.layers.verdicts.markers") == 1600  # every parcel is a marker now
+    # Parcels whose nearest conflict or control line is more than 8 px away at this zoom.
+    v = review.projects
+    m_per_px = 156543.03 * math.cos(math.radians(34.83)) / 2**zoom
+    others = np.concatenate([review.conflicts.geometry.array, town.control_lines.geometry.array])
+    _i, dist = shapely.STRtree(others).query_nearest(
+        v.geometry.array, return_distance=True, all_matches=False
+    )
+    far = np.flatnonzero(dist > 8 * m_per_px)
+    assert len(far) > 50
+    picks = far[:: max(1, len(far) // 40)]
+    got = pg.js(
+        f"""rows => rows.map(i => {{
+        const map = {MAP_JS}, lyr = {LAYER_JS.format("verdicts")}, at = lyr.drawnAt(i);
+        const h = townplan.hitCompact(map, map.containerPointToLatLng([at.x, at.y]));
+        return h && h.layer._o.id === 'verdicts' ? h.index : -1; }})""",
+        picks.tolist(),
+    )
+    assert got == picks.tolist()
+    pg.page.close()

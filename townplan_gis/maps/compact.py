@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -37,7 +38,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from branca.element import Element, Figure
+from branca.element import Element
 from folium.template import Template
 
 from townplan_gis.crs import analysis_crs, wgs84_to_gcj02
@@ -291,7 +292,7 @@ def display_columns(
     list of (table, codes)
         Per field: ``table[0]`` is ``None`` (missing), ``codes`` index ``table``, aligned to ``rows``.
     """
-    out = []
+    out: list[tuple[list[str | None], np.ndarray]] = []
     for field in fields:
         column = field[0]
         if column not in rows:
@@ -304,7 +305,8 @@ def display_columns(
             pd.Series(shown.to_numpy(object), dtype=object), use_na_sentinel=True
         )
         codes = np.where(idx < 0, 0, k2[np.maximum(idx, 0)] + 1 if len(k2) else 0)
-        out.append(([None, *(str(t) for t in table)], codes))
+        strings: list[str | None] = [None, *(str(t) for t in table)]
+        out.append((strings, codes))
     return out
 
 
@@ -389,7 +391,7 @@ def encode_layer(
             coded.append(([None, *(str(u) for u in uniques)], idx + 1))
     else:
         coded = values
-    cols = []
+    cols: list[dict[str, Any]] = []
     for table, column_codes in coded:
         # The distinct strings stay UTF-8 bytes in the page until a popup needs one: their lengths
         # in UTF-16 code units (JavaScript string units) + 1, 0 for missing, cut the decoded text.
@@ -444,7 +446,7 @@ def decode_payload(text: str | Payload) -> dict:
     if raw[:4] != _MAGIC:
         raise TownPlanError("not a townplan compact layer payload (TPC1).")
     (hlen,) = struct.unpack("<I", raw[4:8])
-    h = json.loads(raw[8 : 8 + hlen].decode("utf-8"))
+    h: dict[str, Any] = json.loads(raw[8 : 8 + hlen].decode("utf-8"))
     base = 8 + hlen
 
     def varints(name: str) -> list[int]:
@@ -482,20 +484,20 @@ def decode_payload(text: str | Payload) -> dict:
     columns = []
     for c in h["cols"]:
         off, ln = c["codes"]
-        k = np.frombuffer(raw[base + off : base + off + ln], dtype=dt[c["w"]])
+        codes = np.frombuffer(raw[base + off : base + off + ln], dtype=dt[c["w"]])
         off, ln = c["lens"]
         lengths = varints_at(off, ln)
         off, ln = c["text"]
-        text = zlib.decompress(raw[base + off : base + off + ln], -15)
-        text = text.decode("utf-8").encode("utf-16-le")
-        table, at16 = [], 0
+        utf16 = zlib.decompress(raw[base + off : base + off + ln], -15).decode().encode("utf-16-le")
+        table: list[str | None] = []
+        at16 = 0
         for n16 in lengths:
             if n16 == 0:
                 table.append(None)
                 continue
-            table.append(text[2 * at16 : 2 * (at16 + n16 - 1)].decode("utf-16-le"))
+            table.append(utf16[2 * at16 : 2 * (at16 + n16 - 1)].decode("utf-16-le"))
             at16 += n16 - 1
-        columns.append([table[i] for i in k])
+        columns.append([table[i] for i in codes])
     return {
         "n": h["n"],
         "npaths": npaths,
@@ -632,7 +634,7 @@ def add_compact_assets(m: folium.Map) -> None:
     saved offline or not.
     """
     add_assets(m)
-    root: Figure = m.get_root()
+    root: Any = m.get_root()
     if getattr(root, "_townplan_compact_assets", False):
         return
     root.header.add_child(Element(_compact_js()), name="townplan_compact_js")

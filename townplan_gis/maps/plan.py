@@ -208,7 +208,7 @@ def _overlay(
     rows = gdf.loc[geoms.index]
     codes, classes = classify(kind, rows, lang=lang)
     columns = [c for c, _l, _f in fields]
-    common = dict(
+    common: dict[str, Any] = dict(
         name=name,
         classes=classes,
         fields=[label for _c, label, _f in fields],
@@ -421,7 +421,7 @@ def plan_map(
             "renderer='compact' (or 'auto'), draw fewer layers (layers=[...]) or clip to an area.",
             total,
         )
-    common = dict(
+    common: dict[str, Any] = dict(
         gcj02=gcj,
         precision=precision,
         simplify_m=simplify_m,

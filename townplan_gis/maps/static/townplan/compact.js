@@ -391,8 +391,9 @@
     _hitFeature: function (f, wx, wy, s, st, tol) {
       var d = this._d, bb = d.bbox, mr = this._marker;
       if (d.kinds[f] !== 1 && Math.max(bb[4 * f + 2] - bb[4 * f], bb[4 * f + 3] - bb[4 * f + 1]) * s < 2 * mr) {
+        // Drawn as its marker: a square of side 2·mr around the box centre.
         var cx = (bb[4 * f] + bb[4 * f + 2]) / 2, cy = (bb[4 * f + 1] + bb[4 * f + 3]) / 2;
-        return Math.hypot(wx - cx, wy - cy) * s <= mr + 1 + tol;
+        return Math.max(Math.abs(wx - cx), Math.abs(wy - cy)) * s <= mr + tol;
       }
       var edge = (st.weight / 2 + tol) / s, inside = false;
       for (var j = d.fPath[f]; j < d.fPath[f + 1]; j++) {
@@ -444,11 +445,17 @@
   T.hitCompact = function (map, latlng, tol) {
     var w = worldPoint(map, latlng), pane = map.getPane('overlayPane');
     var kids = pane ? pane.children : [];
-    for (var i = kids.length - 1; i >= 0; i--) {
-      var lyr = kids[i]._tpLayer;
-      if (!lyr || lyr._map !== map) { continue; }
-      var f = lyr.hit(w[0], w[1], tol === undefined ? 2 : tol);
-      if (f >= 0) { return {layer: lyr, index: f}; }
+    // First what is drawn under the pointer itself, topmost first; only then, within tol pixels
+    // (a thin line, a small marker), the topmost near it. At county zoom markers crowd: a click
+    // on one must not open its neighbour.
+    var tols = tol === 0 ? [0] : [0, tol === undefined ? 3 : tol];
+    for (var t = 0; t < tols.length; t++) {
+      for (var i = kids.length - 1; i >= 0; i--) {
+        var lyr = kids[i]._tpLayer;
+        if (!lyr || lyr._map !== map) { continue; }
+        var f = lyr.hit(w[0], w[1], tols[t]);
+        if (f >= 0) { return {layer: lyr, index: f}; }
+      }
     }
     return null;
   };
