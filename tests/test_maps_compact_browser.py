@@ -10,10 +10,13 @@ import json
 import math
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pytest
 import shapely
 from browser_helpers import needs_chromium
-from test_maps_compact import county_map, payloads, small_county
+from shapely.geometry import LineString
+from test_maps_compact import CRS, X0, Y0, county_map, payloads, small_county
 
 import townplan_gis as tp
 from townplan_gis.maps.compact import decode_payload
@@ -305,4 +308,51 @@ def test_click_among_crowded_markers_opens_the_one_under_the_pointer(browser, tm
         picks.tolist(),
     )
     assert got == picks.tolist()
+    pg.page.close()
+
+
+def test_vertices_are_skipped_only_below_half_a_pixel(browser, tmp_path):
+    # 400 m with a vertex every 10 cm zigzagging by 10 cm (4,001 vertices), then 800 m north;
+    # precision=7 keeps centimetres.
+    x = np.linspace(0, 400, 4001)
+    y = np.where(np.arange(4001) % 2 == 0, 0.0, 0.1)
+    coords = np.c_[X0 + x, Y0 + y]
+    coords = np.vstack([coords, [X0 + 400, Y0 + 800]])
+    line = gpd.GeoDataFrame({"name": ["zigzag"]}, geometry=[LineString(coords)], crs=CRS)
+    m = tp.explore(line, basemap="none", renderer="compact", precision=7)
+    pg = open_map(browser, m, tmp_path / "line.html")
+    result = pg.js(
+        """() => {
+        const lyr = townplan.compactLayers[0], map = lyr._map, d = lyr._d, out = [];
+        const runs = [];
+        for (const dz of [0, 4, 8]) {
+            map.setZoom(map.getZoom() + (dz ? 4 : 0), {animate: false});
+            const s = Math.pow(2, map.getZoom()), po = map.getPixelOrigin(), pts = [];
+            const fake = {moveTo: (x, y) => pts.push([x, y]), lineTo: (x, y) => pts.push([x, y]),
+                          closePath: () => {}};
+            lyr._trace(fake, 1, 0, s, po);
+            // Distance of every true vertex (screen px) to the drawn polyline.
+            let worst = 0;
+            for (let k = 0; k < d.vertices; k++) {
+                const px = d.xy[2 * k] * s - po.x, py = d.xy[2 * k + 1] * s - po.y;
+                let best = Infinity;
+                for (let j = 0; j + 1 < pts.length; j++) {
+                    const [ax, ay] = pts[j], [bx, by] = pts[j + 1];
+                    const dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+                    const t = l2 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / l2)) : 0;
+                    best = Math.min(best, Math.hypot(px - ax - t * dx, py - ay - t * dy));
+                }
+                worst = Math.max(worst, best);
+            }
+            runs.push({zoom: map.getZoom(), drawn: pts.length, worst: worst,
+                       last: pts[pts.length - 1], end: [d.xy[2 * d.vertices - 2] * s - po.x, d.xy[2 * d.vertices - 1] * s - po.y]});
+        }
+        return runs; }"""
+    )
+    n = len(coords)
+    for run in result:
+        assert run["worst"] <= 0.75, run  # never off by more than a pixel's half-diagonal
+        assert run["last"] == pytest.approx(run["end"])  # the end vertex is always drawn
+    assert result[0]["drawn"] < n / 4  # far out, 10 cm steps are below a pixel: skipped
+    assert result[-1]["drawn"] == n  # close in, every vertex is drawn
     pg.page.close()
