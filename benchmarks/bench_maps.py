@@ -11,6 +11,8 @@ unresolvable (``--host-resolver-rules=MAP * ~NOTFOUND``), so nothing can come fr
   ``tp.save_map``.
 * ``geojson`` — the same map with ``renderer="geojson"`` (one Leaflet object per feature), the renderer
   before issue 17; by default only at 10⁴ (``--geojson-max``).
+* ``findings`` (``--findings``) — ``plan_map(findings_only=True)``: every conflict and only the
+  projects that do not pass, what ``townplan map --findings-only`` draws for 10⁶ projects.
 * ``explore`` — ``geopandas.explore`` on the same three frames: ``verdicts.explore(column="verdict",
   popup=True, tooltip=True, legend=False, tiles=None)``, then conflicts by ``grade`` and lines by
   ``line_type`` onto the same map, in EPSG:4326. Made offline by ``tp.save_map``, which inlines Leaflet
@@ -76,9 +78,11 @@ def county(n: int):
     return town, review
 
 
-def build_townplan(town, review, path: Path, renderer: str) -> float:
+def build_townplan(town, review, path: Path, variant: str) -> float:
     t = time.perf_counter()
-    m = tp.plan_map(town, review=review, basemap="none", renderer=renderer)
+    renderer = "compact" if variant == "findings" else variant
+    findings = variant == "findings"
+    m = tp.plan_map(town, review=review, basemap="none", renderer=renderer, findings_only=findings)
     tp.save_map(m, path)
     return time.perf_counter() - t
 
@@ -129,6 +133,7 @@ def known_project(town, review) -> tuple[str, float, float]:
     """
     v = review.projects
     ok = v[(v["verdict"] == "pass") & (v["n_conflicts"] == 0)]
+    ok = ok.iloc[:: max(1, len(ok) // 2000)]  # 2,000 candidates: nearest queries are not free
     pts = shapely.point_on_surface(ok.geometry.array)
     others = np.concatenate(
         [
@@ -240,6 +245,8 @@ def run_size(n: int, args, browser, out_dir: Path) -> list[dict]:
     project = known_project(town, review)
     print(f"\n== {n:,} projects: {counts}, known project {project[0]} (load {load()})", flush=True)
     variants = ["compact"]
+    if args.findings:
+        variants.append("findings")
     if n <= args.geojson_max:
         variants.append("geojson")
     if not args.no_explore:
@@ -316,6 +323,11 @@ def main() -> None:
     ap.add_argument("--page-timeout", type=float, default=180.0)
     ap.add_argument("--geojson-max", type=int, default=10_000)
     ap.add_argument("--no-explore", action="store_true")
+    ap.add_argument(
+        "--findings",
+        action="store_true",
+        help="also the findings-only map (every conflict, projects that do not pass)",
+    )
     ap.add_argument("--json", type=Path, help="write every figure here")
     ap.add_argument("--keep", type=Path, help="folder for the HTML files (default: a temp dir)")
     args = ap.parse_args()
