@@ -247,11 +247,18 @@ def _map_review(town):
     return town.review()
 
 
+# Past this many features a page is ~100 MB and takes ~10 s to open (benchmarks/README.md, maps).
+_MAP_FEATURES_HEAVY = 1_000_000
+
+
 def cmd_map(args: argparse.Namespace) -> int:
     from townplan_gis.maps import plan_map, save_map
+    from townplan_gis.maps.compact import CompactLayer, drawn_layers
 
     out = _out_html(args.out or f"{Path(args.path).stem}_map.html", args.path)
     town = _load_town(args.path, args)
+    if args.findings_only and not args.review:
+        raise TownPlanError("--findings-only draws the findings of a review: add --review.")
     review = _map_review(town) if args.review else None
     m = plan_map(
         town,
@@ -260,11 +267,31 @@ def cmd_map(args: argparse.Namespace) -> int:
         lang=args.lang,
         simplify_m=args.simplify_m,
         tianditu_key=args.tianditu_key,
+        renderer=args.renderer,
+        findings_only=args.findings_only,
     )
     save_map(m, out, offline=not args.online)
     size = out.stat().st_size / 1e6
     mode = "online (CDN assets)" if args.online else "offline, self-contained"
     print(f"map of {town.name} written to {out} ({size:.1f} MB, {mode}, basemap {args.basemap})")
+    layers = drawn_layers(m)
+    compact = any(isinstance(c, CompactLayer) for c in m._children.values())
+    drawn = " · ".join(f"{name} {n:,}" for _id, name, n in layers)
+    print(f"drawn ({'compact' if compact else 'GeoJSON'} layers): {drawn}")
+    if review is not None:
+        passing = int((review.projects["verdict"] == "pass").sum())
+        if args.findings_only:
+            print(
+                f"not drawn: {passing:,} passing projects (--findings-only); every conflict and "
+                f"every project with another verdict is drawn."
+            )
+        elif sum(n for *_x, n in layers) > _MAP_FEATURES_HEAVY:
+            print(
+                f"note: {sum(n for *_x, n in layers):,} features make a {size:.0f} MB page; a county "
+                f"of 10^6 projects (2.4 million features, 120 MB) took 8-11 s and 1.5 GB of memory "
+                f"to open in Chromium (benchmarks/README.md). --findings-only draws the conflicts "
+                f"and the {len(review.projects) - passing:,} non-passing projects only."
+            )
     return EXIT_OK
 
 
@@ -567,6 +594,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--simplify-m", type=_number(positive=False), help="simplification tolerance in metres"
     )
     p.add_argument("--tianditu-key", help="Tianditu key (default: $TIANDITU_KEY)")
+    p.add_argument(
+        "--renderer",
+        choices=["auto", "geojson", "compact"],
+        default="auto",
+        help="compact: every layer as compressed integer geometry painted on canvas, for county "
+        "maps of 10^5-10^6 features; geojson: one Leaflet object per feature; auto (default): "
+        "compact above 5,000 features",
+    )
+    p.add_argument(
+        "--findings-only",
+        action="store_true",
+        help="with --review: draw only the conflicts and the projects that do not pass",
+    )
     _add_input_options(p)
     p.set_defaults(func=cmd_map)
 

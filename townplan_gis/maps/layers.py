@@ -129,7 +129,11 @@ def display_frame(df: pd.DataFrame, fields: Sequence[FieldSpec], *, lang: str) -
             s = num.where(num != 0)
         if isinstance(fmt, dict):
             raw = s.astype("object")
-            shown = raw.map(lambda v, m=fmt: m.get(v, v) if isinstance(v, str) else v)
+            # object dtype: pandas 3 infers `str` for the mapped labels, where a missing value stays
+            # NaN through .where(…, None) and then shows as the text "nan".
+            shown = raw.map(lambda v, m=fmt: m.get(v, v) if isinstance(v, str) else v).astype(
+                object
+            )
             col = shown.where(raw.notna(), None).map(lambda v: None if v is None else str(v))
         elif fmt in ("num0", "num1", "num2"):
             col = _fmt_number(s, int(fmt[-1]))

@@ -18,11 +18,20 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from folium.plugins import Fullscreen, MeasureControl
 
 from townplan_gis._vocab import localised
 from townplan_gis.errors import MissingLayerError, TownPlanError
 from townplan_gis.maps.basemaps import add_basemap
+from townplan_gis.maps.compact import (
+    COMPACT_THRESHOLD,
+    CompactLayer,
+    add_compact_assets,
+    display_columns,
+    display_geometries,
+    encode_layer,
+)
 from townplan_gis.maps.layers import (
     FieldSpec,
     LeafletGeoJson,
@@ -163,10 +172,11 @@ def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
 
 
 def _geom_kind(geoms: gpd.GeoSeries) -> str:
-    types = set(geoms.geom_type.dropna())
-    if types and types <= {"Point", "MultiPoint"}:
+    # Type ids (vectorised): 0 Point, 4 MultiPoint; 1 LineString, 2 LinearRing, 5 MultiLineString.
+    types = set(np.unique(shapely.get_type_id(geoms.array)).tolist()) - {-1}
+    if types and types <= {0, 4}:
         return "point"
-    if types and types <= {"LineString", "MultiLineString", "LinearRing"}:
+    if types and types <= {1, 2, 5}:
         return "line"
     return "polygon"
 
@@ -185,33 +195,47 @@ def _overlay(
     simplify_m: float | None,
     canvas_threshold: int,
     show: bool = True,
+    compact: bool = False,
 ) -> tuple[LegendGroup | None, np.ndarray | None]:
     """Add one styled layer; return its legend group and the bounds of what was drawn."""
-    geoms = to_display(gdf, simplify_m=simplify_m, precision=precision, gcj02=gcj02)
+    if compact:  # reprojected and rounded on the coordinate arrays by encode_layer
+        geoms = display_geometries(gdf, simplify_m=simplify_m)
+    else:
+        geoms = to_display(gdf, simplify_m=simplify_m, precision=precision, gcj02=gcj02)
     if len(geoms) == 0:
         log.info("map layer %s: no non-empty geometry, not drawn", kind)
         return None, None
     rows = gdf.loc[geoms.index]
     codes, classes = classify(kind, rows, lang=lang)
-    values = display_frame(rows, fields, lang=lang)
-    text, origin = feature_collection(geoms, codes, values, precision=precision)
     columns = [c for c, _l, _f in fields]
-    layer = LeafletGeoJson(
-        text,
+    common: dict[str, Any] = dict(
         name=name,
         classes=classes,
         fields=[label for _c, label, _f in fields],
         tooltip=[columns.index(c) for c in tooltip if c in columns],
-        canvas=len(geoms) > canvas_threshold,
         n_features=len(geoms),
         show=show,
         layer_id=kind,
-        origin=origin,
     )
+    layer: folium.map.Layer
+    if compact:
+        add_compact_assets(m)
+        coded = display_columns(rows, fields, lang=lang)
+        payload = encode_layer(geoms, codes, coded, precision=precision, gcj02=gcj02, layer=kind)
+        # The worst conflict grade is listed first in the style file and must end on top.
+        order = list(range(len(classes)))[:: -1 if kind == "conflicts" else 1]
+        marker = 3.0 if kind == "conflicts" else 1.5
+        layer = CompactLayer(payload.text, draw_order=order, marker_px=marker, **common)
+        box = np.array(payload.bounds, dtype=float)
+    else:
+        values = display_frame(rows, fields, lang=lang)
+        text, origin = feature_collection(geoms, codes, values, precision=precision)
+        layer = LeafletGeoJson(text, canvas=len(geoms) > canvas_threshold, origin=origin, **common)
+        box = geoms.total_bounds
     layer.add_to(m)
     used = sorted(set(codes.tolist()))
     group = LegendGroup(name, _geom_kind(geoms), [classes[i] for i in used])
-    return group, geoms.total_bounds
+    return group, box
 
 
 def _review_frames(
@@ -301,6 +325,9 @@ def plan_map(
     precision: int = 6,
     simplify_m: float | None = None,
     canvas_threshold: int = 2000,
+    renderer: str = "auto",
+    compact_threshold: int = COMPACT_THRESHOLD,
+    findings_only: bool = False,
     controls: bool = True,
     legend: bool = True,
     collapse_layer_control: bool = False,
@@ -331,7 +358,20 @@ def plan_map(
     simplify_m : float, optional
         Topology-preserving simplification tolerance in metres, applied before reprojection.
     canvas_threshold : int, default 2000
-        Layers with more features than this are drawn on a Canvas renderer.
+        Layers with more features than this are drawn on a Canvas renderer (GeoJSON renderer).
+    renderer : {"auto", "geojson", "compact"}, default "auto"
+        ``geojson``: one Leaflet object per feature (fine up to a few thousand features).
+        ``compact``: every layer as integer, delta-coded, compressed geometry with dictionary-coded
+        popup texts, painted on canvas and hit-tested in the page (:mod:`townplan_gis.maps.compact`):
+        10⁵ projects with their review in one offline file of a few tens of MB. Same styles, legend,
+        popups and tooltips. ``auto``: compact when the map has more than ``compact_threshold``
+        features (layers drawn plus review conflicts).
+    compact_threshold : int, default 5000
+        Feature count above which ``renderer="auto"`` draws compact layers.
+    findings_only : bool, default False
+        With ``review``: draw only the projects whose verdict is not ``pass`` (every other verdict,
+        unchecked ones included) and every conflict; the verdict layer is then named "not passing
+        only", so nobody reads the map as complete. For county maps of 10⁶ projects.
     controls, legend : bool, default True
         Add the fullscreen and measure controls; add the legend.
     collapse_layer_control : bool, default False
@@ -353,15 +393,6 @@ def plan_map(
     """
     m, gcj = _new_map(basemap, lang, tianditu_key=tianditu_key, tianditu_url=tianditu_url)
     order = load_styles()["layers"]["order"]
-    total = sum(
-        len(town.layers[k]) for k in (town.layers if layers is None else layers) if k in town.layers
-    )
-    if total > 30_000:
-        log.warning(
-            "plan_map: %d features; above ~30,000 a browser map stops being interactive. Draw fewer "
-            "layers (layers=[...]), clip to an area, or simplify (simplify_m=).",
-            total,
-        )
     wanted = list(town.layers) if layers is None else list(layers)
     for kind in wanted:
         if kind not in town.layers:
@@ -372,14 +403,38 @@ def plan_map(
     conflicts = verdicts = None
     if review is not None:
         conflicts, verdicts = _review_frames(review, lang)
-    common = dict(
-        gcj02=gcj, precision=precision, simplify_m=simplify_m, canvas_threshold=canvas_threshold
+    if findings_only:
+        if verdicts is None or "verdict" not in verdicts:
+            raise TownPlanError(
+                "findings_only=True draws the non-passing projects of a review: pass review=."
+            )
+        passing = (verdicts["verdict"] == "pass").to_numpy()
+        log.info("plan_map: findings_only: %d passing projects not drawn", int(passing.sum()))
+        verdicts = verdicts[~passing]
+    total = sum(len(town.layers[k]) for k in wanted if not (k == "projects" and review is not None))
+    total += len(verdicts) if verdicts is not None else 0
+    total += len(conflicts) if conflicts is not None else 0
+    compact = _use_compact(renderer, total, compact_threshold)
+    if total > 30_000 and not compact:
+        log.warning(
+            "plan_map: %d features; above ~30,000 a GeoJSON map stops being interactive. Use "
+            "renderer='compact' (or 'auto'), draw fewer layers (layers=[...]) or clip to an area.",
+            total,
+        )
+    common: dict[str, Any] = dict(
+        gcj02=gcj,
+        precision=precision,
+        simplify_m=simplify_m,
+        canvas_threshold=canvas_threshold,
+        compact=compact,
     )
     groups, bounds = [], []
 
+    verdict_name = layer_label("verdicts_findings" if findings_only else "verdicts", lang)
+
     def draw(gdf: gpd.GeoDataFrame, style_kind: str) -> np.ndarray | None:
         fields, tip = _fields(style_kind, lang)
-        name = layer_label(style_kind, lang)
+        name = verdict_name if style_kind == "verdicts" else layer_label(style_kind, lang)
         group, box = _overlay(
             m, gdf, style_kind, name=name, lang=lang, fields=fields, tooltip=tip, **common
         )
@@ -396,7 +451,7 @@ def plan_map(
     if conflicts is not None and len(conflicts):
         draw(conflicts, "conflicts")  # overlaps lie inside the projects: they do not move the view
     # Review results lead the legend (conflicts, then verdicts): what a reviewer looks for first.
-    review_names = {layer_label("conflicts", lang), layer_label("verdicts", lang)}
+    review_names = {layer_label("conflicts", lang), verdict_name}
     groups = [g for g in groups if g is not None]
     groups = [g for g in groups if g.name in review_names][::-1] + [
         g for g in groups if g.name not in review_names
@@ -410,6 +465,12 @@ def plan_map(
     return _finish(m, groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control)
 
 
+def _use_compact(renderer: str, n_features: int, threshold: int) -> bool:
+    if renderer not in ("auto", "geojson", "compact"):
+        raise TownPlanError(f"renderer must be 'auto', 'geojson' or 'compact', got {renderer!r}.")
+    return renderer == "compact" or (renderer == "auto" and n_features > threshold)
+
+
 def explore(
     data: gpd.GeoDataFrame,
     *,
@@ -421,6 +482,8 @@ def explore(
     precision: int = 6,
     simplify_m: float | None = None,
     canvas_threshold: int = 2000,
+    renderer: str = "auto",
+    compact_threshold: int = COMPACT_THRESHOLD,
     legend: bool = True,
     tianditu_key: str | None = None,
     tianditu_url: str | None = None,
@@ -467,6 +530,7 @@ def explore(
         precision=precision,
         simplify_m=simplify_m,
         canvas_threshold=canvas_threshold,
+        compact=_use_compact(renderer, len(data), compact_threshold),
     )
     return _finish(m, [group], [box], lang=lang, legend=legend)
 
