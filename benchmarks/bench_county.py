@@ -368,7 +368,7 @@ def _pg_url() -> str | None:
 def load_postgis(projects, lines, schema: str) -> float:
     import sqlalchemy as sa
 
-    from townplan_gis import postgis
+    from townplan_gis.io import postgis
 
     t0 = time.perf_counter()
     eng = postgis._engine(_pg_url())
@@ -401,7 +401,7 @@ def run_postgis(schema: str, *, subdivide: bool = False) -> tuple[dict, PeakRSS]
     """The plain GiST join, or the expert's variant: lines cut by ST_Subdivide (timed too)."""
     import sqlalchemy as sa
 
-    from townplan_gis import postgis
+    from townplan_gis.io import postgis
 
     eng = postgis._engine(_pg_url())
     # The schema name is ours (bench_<size>_<seed>), not user input.
@@ -469,7 +469,7 @@ def run_indicators(towns) -> dict:
     import townplan_gis as tp
 
     t0 = time.perf_counter()
-    ind = [t.indicators() for t in towns]
+    ind = [tp.town_indicators(t) for t in towns]
     t_ind = time.perf_counter() - t0
     ranked = tp.assess_many(towns, "ezhou-2017", progress=False)
     return {
@@ -526,7 +526,7 @@ def reference_available() -> str | None:
     import shapely
 
     import townplan_gis as tp
-    from townplan_gis.errors import TownPlanError
+    from townplan_gis.core.errors import TownPlanError
 
     sq = [shapely.box(0, 0, 10, 10)]
     try:
@@ -841,7 +841,7 @@ def table(results: list[dict]) -> str:
         t = [r["indicators_s"] for r in ind]
         w = [r["wall_s"] for r in ind]
         out.append(
-            f"- indicators for {ind[0]['towns']} towns (Puzhou-sized): town.indicators() "
+            f"- indicators for {ind[0]['towns']} towns (Puzhou-sized): tp.town_indicators(town) "
             f"{np.median(t):.2f} s (min–max {min(t):.2f}–{max(t):.2f}, target < 10 s); with "
             f"assess_many ranking {np.median(w):.2f} s"
         )
@@ -853,8 +853,9 @@ def _no_convex() -> None:
     it contributes on this county, whose parcels and road strips are all convex quadrilaterals."""
     from functools import partial
 
-    from townplan_gis.review import kernel, projects
-    from townplan_gis.review.convex import convex_rings
+    from townplan_gis.fiveline import kernel
+    from townplan_gis.fiveline import prepare as projects
+    from townplan_gis.fiveline.convex import convex_rings
 
     kernel.convex_rings = projects.convex_rings = partial(convex_rings, max_vertices=0)
 

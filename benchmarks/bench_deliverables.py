@@ -75,7 +75,7 @@ def bench_report(repeat: int, out: Path) -> None:
     town = tp.sample_town()
 
     def parts():
-        ind = town.indicators()
+        ind = tp.town_indicators(town)
         tp.assess(ind, "ezhou-2017")
         rv = tp.review(town.projects, town.control_lines, progress=False)
         tp.maps.render_html(tp.plan_map(town, review=rv, basemap="none"))

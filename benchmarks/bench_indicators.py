@@ -1,6 +1,6 @@
 """Benchmark: every indicator of one synthetic town with 10,000 road segments and 5,000 green polygons.
 
-Goal (issue 3): ``town.indicators()`` under 1 s on this machine. The baseline run side by side is the
+Goal (issue 3): ``tp.town_indicators(town)`` under 1 s on this machine. The baseline run side by side is the
 straightforward formulation — one ``union_all`` per indicator over the whole layer, no tiling, no shared
 intermediate results — so the ratio shows what the exclusive-area kernel, the cell coverage and the
 two threads buy. Also times 200 Puzhou-sized towns (a county) to keep the per-call overhead visible.
@@ -167,7 +167,7 @@ def county(n: int) -> list[tp.Town]:
 
 
 def critical_path(town: tp.Town) -> dict[str, float]:
-    """CPU seconds of each part town.indicators() runs, measured one at a time on one thread."""
+    """CPU seconds of each part tp.town_indicators(town) runs, measured one at a time on one thread."""
     from townplan_gis.indicators import _common, green, lighting, roads
 
     clip = _common.builtup_geometry(town.builtup)
@@ -207,7 +207,7 @@ def main() -> None:
     t_ind, c_ind = _time(town.indicators, args.repeat)
     t_base, c_base = _time(lambda: baseline(town), args.repeat)
     print(
-        f"town.indicators() (all {len(town.indicators())} keys): {t_ind:.3f} s wall, "
+        f"tp.town_indicators(town) (all {len(tp.town_indicators(town))} keys): {t_ind:.3f} s wall, "
         f"{c_ind:.3f} s CPU  [goal < 1 s]"
     )
     print(
@@ -221,7 +221,7 @@ def main() -> None:
         + f"; on two idle cores the longest thread would take about {max_thread(parts):.2f} s"
     )
     towns = county(args.towns)
-    t_cty, c_cty = _time(lambda: [t.indicators() for t in towns], 1)
+    t_cty, c_cty = _time(lambda: [tp.town_indicators(t) for t in towns], 1)
     print(
         f"indicators of {args.towns} Puzhou-sized towns: {t_cty:.2f} s wall, {c_cty:.2f} s CPU "
         f"({1000 * t_cty / args.towns:.0f} ms per town)"

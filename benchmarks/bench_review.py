@@ -178,7 +178,7 @@ def main(argv=None) -> int:
     )
     args = ap.parse_args(argv)
     if args.no_rect_clip:
-        from townplan_gis.review import kernel
+        from townplan_gis.fiveline import kernel
 
         kernel.axis_rectangles = lambda g: np.zeros(len(g), dtype=bool)
     rng = np.random.default_rng(0)

@@ -590,7 +590,7 @@ def build_projects() -> gpd.GeoDataFrame:
 def main() -> Path:
     town = build()
     out = HERE / "puzhou.gpkg"
-    town.write(out, crs=STORE_CRS)
+    tp.write_town(town, out, crs=STORE_CRS)
     built = town.builtup.area.sum() / 1e6
     print(
         f"wrote {out}: built-up {built:.3f} km², {len(town.projects)} projects, "

@@ -52,7 +52,7 @@ One row per indicator, with its unit and definition. A value that cannot be comp
 reason in `note` — never a fake zero.
 """),
     code("""
-ind = town.indicators()
+ind = tp.town_indicators(town)
 ind[["key", "name_zh", "value", "unit", "note"]].head(20)
 """),
     code("""
@@ -120,7 +120,7 @@ import townplan_gis as tp
 out = Path("outputs")
 out.mkdir(exist_ok=True)
 town = tp.sample_town()
-result = town.review()  # the one review path: town boundary as coverage, road classes from roads
+result = tp.review(town)  # the one review path: town boundary as coverage, road classes from roads
 result
 """),
     md("## Verdict per project"),
@@ -176,7 +176,7 @@ and the reason says how much of it lies outside the coverage.
 far = town.projects.iloc[[0]].copy()
 far["project_id"], far["name"] = "FAR-1", "镇外项目(坐标有误)"
 far["geometry"] = far.translate(xoff=30_000)
-outside = town.with_layer("projects", pd.concat([town.projects, far], ignore_index=True)).review()
+outside = tp.review(town.with_layer("projects", pd.concat([town.projects, far], ignore_index=True)))
 row = outside.projects.set_index("project_id").loc["FAR-1"]
 print(row["verdict"], "|", row["reason_zh"])
 assert row["verdict"] == "not_checked" and row["outside_coverage_pct"] == 100.0
@@ -199,7 +199,7 @@ The town's own layer is never modified.
 moved = town.projects.copy()
 sel = moved["project_id"] == pid
 moved.loc[sel, "geometry"] = moved.loc[sel].translate(xoff=400)
-again = town.with_layer("projects", moved).review()
+again = tp.review(town.with_layer("projects", moved))
 before = result.projects.set_index("project_id").loc[pid, "verdict"]
 after = again.projects.set_index("project_id").loc[pid, "verdict"]
 print(f"{pid}: {before} → {after}")
@@ -283,7 +283,7 @@ fig.savefig(out / "weicheng_ranking.png", dpi=120)
     code("""
 for town in towns:
     card = tp.assess(town, "weicheng-2017")
-    tp.to_excel(out / f"{town.name}.xlsx", scorecard=card, indicators=town.indicators())
+    tp.to_excel(out / f"{town.name}.xlsx", scorecard=card, indicators=tp.town_indicators(town))
 best = next(t for t in towns if t.name == ranking.iloc[0]["town"])
 path = tp.report(best, standard="weicheng-2017", path=out / "leader_report.html")
 sorted(p.name for p in out.glob("*.xlsx")), path.name
@@ -388,7 +388,7 @@ else:
 town.repairs[["layer", "action", "count", "detail"]]
 """),
     code("""
-ind = town.indicators()
+ind = tp.town_indicators(town)
 ind[ind["key"].isin(["built_up_area_km2", "road_network_density_km_per_km2", "paving_rate_pct",
                      "green_coverage_pct"])][["key", "value", "unit", "note"]]
 """),

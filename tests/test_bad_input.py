@@ -26,8 +26,8 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 import townplan_gis as tp
-from townplan_gis.errors import DataFileError, ValueRangeError
-from townplan_gis.review.rules import load_rules
+from townplan_gis.core.errors import DataFileError, ValueRangeError
+from townplan_gis.fiveline.rules import load_rules
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -125,8 +125,8 @@ def test_crs_zone_prefix_of_the_declared_zone_is_removed_and_recorded(tmp_path):
     assert rep.loc["zone_prefix_removed", "rows"] == [0, 1]
     assert "37,000,000 subtracted" in rep.loc["zone_prefix_removed", "detail"]
     assert len(town.projects) == len(dirty) == 2
-    verdicts = town.review().projects["verdict"].tolist()
-    plain = tp.Town("t", layers={"projects": clean, "control_lines": _red()}).review()
+    verdicts = tp.review(town).projects["verdict"].tolist()
+    plain = tp.review(tp.Town("t", layers={"projects": clean, "control_lines": _red()}))
     assert verdicts == plain.projects["verdict"].tolist()
     assert verdicts[0] in ("review", "reject")
 
@@ -669,7 +669,7 @@ def test_park_far_outside_the_built_up_area_is_not_counted_and_fails():
             {"green_class": ["G1"] * len(parks)}, geometry=parks, crs="EPSG:4545"
         )
         town = tp.Town("远园镇", layers={"builtup": builtup, "green": green})
-        table = town.indicators().set_index("key")
+        table = tp.town_indicators(town).set_index("key")
         assert table.loc["park_count", "value"] == count
         assert (
             "1 G1 feature(s) outside the built-up area not counted"
@@ -1148,7 +1148,7 @@ def _outputs_review():
         from output_helpers import hostile_town
 
         town = hostile_town()
-        _OUTPUTS["town"] = (town, town.review())
+        _OUTPUTS["town"] = (town, tp.review(town))
     return _OUTPUTS["town"]
 
 
@@ -1233,7 +1233,7 @@ def test_outputs_control_character_removed_from_the_workbook_and_recorded(tmp_pa
 def _outputs_opinions(tmp_path_factory):
     """The hostile review's opinions, written once (English)."""
     if "opinions" not in _OUTPUTS:
-        from townplan_gis.report import write_opinions
+        from townplan_gis.deliverables import write_opinions
 
         town, rv = _outputs_review()
         out = tmp_path_factory.mktemp("opinions")
@@ -1265,7 +1265,7 @@ def test_outputs_repeated_id_two_files_and_a_warning(tmp_path, caplog):
 
     import pytest
 
-    from townplan_gis.report import write_opinions
+    from townplan_gis.deliverables import write_opinions
 
     town, rv = _outputs_review()
     with caplog.at_level(logging.WARNING):

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, box
 
 import townplan_gis as tp
-from townplan_gis.crs import analysis_crs, gcj02_to_wgs84, gk3_epsg, utm_epsg, wgs84_to_gcj02
+from townplan_gis.core.crs import analysis_crs, gcj02_to_wgs84, gk3_epsg, utm_epsg, wgs84_to_gcj02
 
 
 @pytest.mark.parametrize(

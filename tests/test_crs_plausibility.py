@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import townplan_gis as tp
-from townplan_gis.crs import MARGIN_DEG, check_coordinates
+from townplan_gis.core.crs import MARGIN_DEG, check_coordinates
 
 X0, Y0 = 437_000.0, 3_855_000.0  # metres in EPSG:4546, 800 m south-west of Puzhou's centre
 
@@ -273,7 +273,10 @@ def test_town_records_the_prefix_and_reviews_as_clean():
     assert rep.loc[rep["action"] == "zone_prefix_removed", "rows"].tolist() == [[0, 1]]
     assert len(town.projects) == 2
     plain = tp.Town("蒲州镇", layers={"projects": clean, "control_lines": RED})
-    assert town.review().projects["verdict"].tolist() == plain.review().projects["verdict"].tolist()
+    assert (
+        tp.review(town).projects["verdict"].tolist()
+        == tp.review(plain).projects["verdict"].tolist()
+    )
 
 
 def test_review_refuses_mislabelled_control_lines():

@@ -17,8 +17,9 @@ from shapely.geometry import LineString, Point, Polygon, box
 pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
-from townplan_gis.review import dask_engine, review  # noqa: E402
-from townplan_gis.review.dask_engine import hilbert_distance, hilbert_order, partition  # noqa: E402
+from townplan_gis.fiveline import dask as dask_engine  # noqa: E402
+from townplan_gis.fiveline import review  # noqa: E402
+from townplan_gis.fiveline.dask import hilbert_distance, hilbert_order, partition  # noqa: E402
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_860_000.0
@@ -137,9 +138,10 @@ def test_dask_cluster_gives_identical_review(data, expected, cluster):
 
 
 def test_run_accepts_a_scheduler_address(data, cluster):
-    from townplan_gis.review.kernel import prepare_lines, review_chunk
-    from townplan_gis.review.projects import choose_crs, prepare_lines_frame, prepare_projects
-    from townplan_gis.review.rules import load_rules
+    from townplan_gis.fiveline.kernel import review_chunk
+    from townplan_gis.fiveline.lines import prepare_lines
+    from townplan_gis.fiveline.prepare import choose_crs, prepare_lines_frame, prepare_projects
+    from townplan_gis.fiveline.rules import load_rules
 
     projects, lines = data
     rules = load_rules(None)

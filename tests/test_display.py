@@ -11,7 +11,7 @@ import pytest
 from report_helpers import EVIL, fake_review, scorecard, tiny_town
 
 import townplan_gis as tp
-from townplan_gis._display import (
+from townplan_gis.core.reprs import (
     COLOURS,
     Scorecard,
     as_scorecard,
@@ -87,7 +87,7 @@ def test_town_html_measures_each_area_once(monkeypatch):
 
 def test_town_html_reuses_the_built_up_area_of_the_indicators(monkeypatch):
     town = tiny_town()
-    value = town.indicators().set_index("key").loc["built_up_area_km2", "value"]
+    value = tp.town_indicators(town).set_index("key").loc["built_up_area_km2", "value"]
     assert value == pytest.approx(1.0)
     calls = count_unions(monkeypatch)
     html = town_html(town)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from report_helpers import fake_review, scorecard, tiny_town
 
 import townplan_gis as tp
-from townplan_gis.report import display_width
+from townplan_gis.deliverables import display_width
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,9 @@ def test_bad_scorecard(tmp_path):
 def test_puzhou_workbook_equals_assess(tmp_path):
     town = tp.sample_town()
     card = tp.assess(town, "ezhou-2017")
-    path = tp.to_excel(tmp_path / "p.xlsx", scorecard=card, indicators=town.indicators(), lang="en")
+    path = tp.to_excel(
+        tmp_path / "p.xlsx", scorecard=card, indicators=tp.town_indicators(town), lang="en"
+    )
     back = pd.read_excel(path, sheet_name="Scorecard")
     assert list(back["Key"]) == list(card["key"])
     for a, b in zip(back["Value"], card["value"], strict=True):
@@ -230,7 +232,7 @@ def _sheet_xml(path) -> dict[str, str]:
 def hostile_review():
     from output_helpers import hostile_town
 
-    return hostile_town().review()
+    return tp.review(hostile_town())
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +287,7 @@ def test_numbers_stay_numbers_next_to_escaped_texts(tmp_path):
 
 
 def test_control_character_removed_from_the_copy_and_recorded(tmp_path, hostile_review, caplog):
-    with caplog.at_level(logging.WARNING, logger="townplan_gis.report.excel"):
+    with caplog.at_level(logging.WARNING, logger="townplan_gis.deliverables.workbook"):
         path = tp.to_excel(tmp_path / "c.xlsx", review=hostile_review, lang="en")
     wb = openpyxl.load_workbook(path)
     names = _cells(wb["Projects"], 2)

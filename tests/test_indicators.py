@@ -1,4 +1,4 @@
-"""town.indicators(): the table, NaN-with-reason paths, options, registry, and the sample towns."""
+"""tp.town_indicators(town): the table, NaN-with-reason paths, options, registry, and the sample towns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from indicator_helpers import box, gdf, line, point, square_km
 
 import townplan_gis as tp
-from townplan_gis.errors import DataFileError, TownPlanError
+from townplan_gis.core.errors import DataFileError, TownPlanError
 from townplan_gis.indicators import INDICATOR_COLUMNS, INDICATORS, indicator_info, is_known
 
 
@@ -44,7 +44,9 @@ def notes(df: pd.DataFrame) -> dict:
 
 
 def test_table_columns_and_hand_values():
-    df = tiny_town(population=10_000, statistics={"water_supply_coverage_pct": 96}).indicators()
+    df = tp.town_indicators(
+        tiny_town(population=10_000, statistics={"water_supply_coverage_pct": 96})
+    )
     assert list(df.columns) == INDICATOR_COLUMNS
     assert df["key"].is_unique
     v = values(df)
@@ -72,7 +74,7 @@ def test_table_columns_and_hand_values():
 
 def test_nan_with_reason_never_fake_zero():
     town = tp.Town("空镇", layers={"roads": gdf([line((0, 0), (100, 0))], road_class=["branch"])})
-    df = town.indicators()
+    df = tp.town_indicators(town)
     v, n = values(df), notes(df)
     for key in (
         "built_up_area_km2",
@@ -102,7 +104,7 @@ def test_whole_network_scope_is_noted_on_every_value_measured_without_builtup():
     # lighting rate (both trunk roads flagged: 是 → lit, 否 → not, 1 km each → 50 %) included.
     base = tiny_town(population=10_000)
     town = tp.Town("无建成区", layers={k: v for k, v in base.layers.items() if k != "builtup"})
-    df = town.indicators()
+    df = tp.town_indicators(town)
     v, n = values(df), notes(df)
     assert v["main_road_lighting_pct"] == pytest.approx(50.0)
     for key in ("road_length_km", "road_area_m2", "paving_rate_pct", "main_road_lighting_pct"):
@@ -123,7 +125,7 @@ def test_park_5_km_outside_is_not_counted_and_fails_the_scorecard():
     # The town's only park lies 5 km east of its 1 km² built-up area: 0 m², 0 parks, and the
     # Ezhou "one public green leisure place" target fails (it used to pass on a count of 1).
     town = scope_town([box(6000, 0, 6100, 100)], ["G1"])
-    df = town.indicators()
+    df = tp.town_indicators(town)
     v, n = values(df), notes(df)
     assert v["park_green_area_m2"] == 0 and v["park_count"] == 0
     assert n["park_count"] == "1 G1 feature(s) outside the built-up area not counted"
@@ -136,7 +138,7 @@ def test_park_5_km_outside_is_not_counted_and_fails_the_scorecard():
 
 def test_park_straddling_the_edge_counts_once_and_passes():
     # Half of a 100 × 100 m park inside the built-up area: 5 000 m² and one park → pass.
-    df = scope_town([box(950, 300, 1050, 400)], ["G1"]).indicators()
+    df = tp.town_indicators(scope_town([box(950, 300, 1050, 400)], ["G1"]))
     v, n = values(df), notes(df)
     assert v["park_count"] == 1 and v["park_green_area_m2"] == pytest.approx(5_000)
     assert n["park_count"] == ""
@@ -148,7 +150,7 @@ def test_facility_counts_in_the_table_carry_their_scope():
         [point(500, 500), point(6000, 0), point(3000, 3000), point(200, 200)],
         facility_type=["parking", "parking", "landfill", "fitness"],
     )
-    df = scope_town([box(0, 0, 10, 10)], ["G2"], facilities=f).indicators()
+    df = tp.town_indicators(scope_town([box(0, 0, 10, 10)], ["G2"], facilities=f))
     v, n = values(df), notes(df)
     table = df.set_index("key")
     assert v["facility_count_parking"] == 1
@@ -161,8 +163,8 @@ def test_facility_counts_in_the_table_carry_their_scope():
     assert "全镇域" in table.loc["facility_count_landfill", "definition"]
     assert v["culture_fitness_venue_count"] == 1 and n["culture_fitness_venue_count"] == ""
     # A planner who wants the landfill inside the built-up area only says so.
-    strict = scope_town([box(0, 0, 10, 10)], ["G2"], facilities=f).indicators(
-        township_wide_facility_types=()
+    strict = tp.town_indicators(
+        scope_town([box(0, 0, 10, 10)], ["G2"], facilities=f), township_wide_facility_types=()
     )
     assert values(strict)["facility_count_landfill"] == 0
     assert notes(strict)["facility_count_landfill"] == (
@@ -173,7 +175,9 @@ def test_facility_counts_in_the_table_carry_their_scope():
         in strict.set_index("key").loc["facility_count_landfill", "definition"]
     )
     with pytest.raises(TownPlanError, match=r"township_wide_facility_types.*\['landfil'\]"):
-        scope_town([box(0, 0, 10, 10)], ["G2"]).indicators(township_wide_facility_types=["landfil"])
+        tp.town_indicators(
+            scope_town([box(0, 0, 10, 10)], ["G2"]), township_wide_facility_types=["landfil"]
+        )
 
 
 def test_counts_without_a_built_up_layer_take_the_whole_layer_and_say_so():
@@ -182,7 +186,7 @@ def test_counts_without_a_built_up_layer_take_the_whole_layer_and_say_so():
         "无建成区",
         layers={"green": gdf([box(6000, 0, 6100, 100)], green_class=["G1"]), "facilities": f},
     )
-    v, n = values(town.indicators()), notes(town.indicators())
+    v, n = values(tp.town_indicators(town)), notes(tp.town_indicators(town))
     assert v["park_count"] == 1 and v["facility_count_parking"] == 2
     assert n["park_count"].startswith("no built-up area (layer missing or empty)")
     assert n["facility_count_parking"].startswith("no built-up area (layer missing or empty)")
@@ -199,7 +203,7 @@ def test_model_quarter_outside_the_built_up_area_is_not_counted():
             "green": gdf([box(3000, 0, 3100, 100)], green_class=["G2"]),
         },
     )
-    df = town.indicators()
+    df = tp.town_indicators(town)
     v, n = values(df), notes(df)
     assert v["qualifying_quarters_count"] == 0
     assert "1 quarter(s) outside the built-up area not considered" in n["qualifying_quarters_count"]
@@ -208,24 +212,24 @@ def test_model_quarter_outside_the_built_up_area_is_not_counted():
 
 
 def test_population_missing_only_per_capita_nan():
-    v = values(tiny_town().indicators())
+    v = values(tp.town_indicators(tiny_town()))
     assert math.isnan(v["road_area_per_capita_m2"]) and math.isnan(v["park_green_per_capita_m2"])
     assert v["road_network_density_km_per_km2"] == pytest.approx(8.0)
 
 
 def test_options_change_values_and_unknown_option_is_refused():
     town = tiny_town(population=10_000)
-    near = values(town.indicators(coverage_distance_m=10))["road_coverage_pct"]
-    far = values(town.indicators())["road_coverage_pct"]
+    near = values(tp.town_indicators(town, coverage_distance_m=10))["road_coverage_pct"]
+    far = values(tp.town_indicators(town))["road_coverage_pct"]
     assert near < far == pytest.approx(100.0)
     with pytest.raises(TownPlanError, match="coverage_distnce_m"):
-        town.indicators(coverage_distnce_m=10)
+        tp.town_indicators(town, coverage_distnce_m=10)
     with pytest.raises(TownPlanError, match="must be > 0"):
-        town.indicators(coverage_distance_m=0)
+        tp.town_indicators(town, coverage_distance_m=0)
     with pytest.raises(TownPlanError, match="unknown facility type"):
-        town.indicators(service_radius_m={"toilets": 100})
+        tp.town_indicators(town, service_radius_m={"toilets": 100})
     # Extra service radius for a known type adds a row.
-    df = town.indicators(service_radius_m={"clinic": 800})
+    df = tp.town_indicators(town, service_radius_m={"clinic": 800})
     assert "household_coverage_clinic_pct" in set(df["key"])
 
 
@@ -234,18 +238,18 @@ def test_internal_roads_option_on_a_town():
     extra = gdf([line((450, 500), (550, 500))], road_class=["lane"], redline_width_m=[4.0])
     base = tiny_town()
     town = base.with_layer("roads", pd.concat([base.roads, extra.to_crs(base.crs)]))
-    v_default = values(town.indicators())
-    v_all = values(town.indicators(exclude_internal_roads=False))
+    v_default = values(tp.town_indicators(town))
+    v_all = values(tp.town_indicators(town, exclude_internal_roads=False))
     assert v_default["road_length_km"] == pytest.approx(8.0)
     assert v_all["road_length_km"] == pytest.approx(8.1)
-    assert "internal to residential quarters" in notes(town.indicators())["road_length_km"]
+    assert "internal to residential quarters" in notes(tp.town_indicators(town))["road_length_km"]
 
 
 def test_reported_statistics_pass_through_including_unregistered():
     town = tiny_town(
         statistics={"gas_coverage_pct": 61.5, "well_equipped_streets_count": 2, "x_pct": 5}
     )
-    v = values(town.indicators())
+    v = values(tp.town_indicators(town))
     assert v["gas_coverage_pct"] == 61.5
     assert v["well_equipped_streets_count"] == 2
     assert v["x_pct"] == 5
@@ -297,7 +301,7 @@ def test_every_count_definition_states_its_scope_in_both_languages():
 def test_does_not_modify_town_layers():
     town = tiny_town(population=10_000)
     before = {k: v.copy() for k, v in town.layers.items()}
-    town.indicators()
+    tp.town_indicators(town)
     for k, v in town.layers.items():
         assert v.equals(before[k]), k
 
@@ -307,7 +311,7 @@ def test_empty_geometries_do_not_crash():
         population=1000,
         layers={"green": gdf([box(0, 0, 10, 10), box(0, 0, 0, 0)], green_class=["G1", "G2"])},
     )
-    v = values(town.indicators())
+    v = values(tp.town_indicators(town))
     assert v["green_land_ratio_pct"] == pytest.approx(0.01)
 
 
@@ -315,7 +319,7 @@ def test_weicheng_sample_set_is_illustrative_and_differs():
     towns = tp.sample_towns("weicheng")
     assert [t.name for t in towns] == ["渭城镇", "窑店镇", "正阳镇", "底张镇", "周陵镇", "北杜镇"]
     assert all(t.metadata.get("illustrative") is True for t in towns)
-    density = [values(t.indicators())["road_network_density_km_per_km2"] for t in towns]
+    density = [values(tp.town_indicators(t))["road_network_density_km_per_km2"] for t in towns]
     assert len({round(d, 3) for d in density}) == 6
     with pytest.raises(DataFileError, match="unknown sample set"):
         tp.sample_towns("nowhere")
@@ -324,7 +328,7 @@ def test_weicheng_sample_set_is_illustrative_and_differs():
 def test_puzhou_sample_indicators():
     # Regression values of the bundled sample (the docstring examples quote the same numbers); the
     # three green indicators stay separate and ordered.
-    df = tp.sample_town().indicators()
+    df = tp.town_indicators(tp.sample_town())
     v = values(df)
     assert v["built_up_area_km2"] == pytest.approx(2.3175, rel=1e-4)
     assert v["population"] == 12_600
@@ -336,12 +340,12 @@ def test_puzhou_sample_indicators():
 
 def test_parallel_path_gives_the_same_table(monkeypatch):
     # Large towns run the heavy geometry on two threads; force that path on the tiny town.
-    import townplan_gis.indicators._town as engine
+    import townplan_gis.indicators.table as engine
 
     town = tiny_town(population=10_000)
-    sequential = town.indicators()
+    sequential = tp.town_indicators(town)
     monkeypatch.setattr(engine, "_PARALLEL_MIN", 0)
-    parallel = town.indicators()
+    parallel = tp.town_indicators(town)
     pd.testing.assert_frame_equal(sequential, parallel)
 
 
@@ -356,7 +360,7 @@ def test_empty_layers_give_real_zeros_and_every_nan_has_a_reason():
         "streetlights": gdf([], kind=[]),
     }
     town = tp.Town("空", layers={"builtup": square_km(), **empty}, allow_empty=True, population=100)
-    df = town.indicators()
+    df = tp.town_indicators(town)
     v = values(df)
     assert v["road_area_m2"] == 0 and v["carriageway_area_m2"] == 0
     assert v["road_network_density_km_per_km2"] == 0 and v["green_coverage_pct"] == 0
@@ -380,7 +384,7 @@ def test_lighting_note_in_the_table_when_a_road_class_is_missing():
     town = tiny_town(layers={"roads": roads})
     rep = town.repairs
     assert rep[rep.action == "filled_unknown"]["rows"].tolist() == [[1]]
-    df = town.indicators()
+    df = tp.town_indicators(town)
     assert values(df)["main_road_lighting_pct"] == pytest.approx(100.0)
     note = notes(df)["main_road_lighting_pct"]
     assert "1 road(s) without road_class (道路等级) in rows [1] are left out" in note
@@ -393,7 +397,7 @@ def test_lighting_nan_with_fix_when_no_road_has_a_class():
     ys = (125, 375, 625, 875)
     lines = [line((0, y), (1000, y)) for y in ys] + [line((x, 0), (x, 1000)) for x in ys]
     roads = gdf(lines, 红线宽度=["20m"] * 8, 路灯=["是", "否"] + [None] * 6)
-    df = tiny_town(layers={"roads": roads}).indicators()
+    df = tp.town_indicators(tiny_town(layers={"roads": roads}))
     assert math.isnan(values(df)["main_road_lighting_pct"])
     note = notes(df)["main_road_lighting_pct"]
     assert "road_class (道路等级) is missing for all 8 road(s)" in note

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from indicator_helpers import box, gdf, line, point, square_km
 
-from townplan_gis.errors import CRSError, MissingColumnError, TownPlanError
+from townplan_gis.core.errors import CRSError, MissingColumnError, TownPlanError
 from townplan_gis.indicators import (
     built_up_area_km2,
     canopy_geometries,

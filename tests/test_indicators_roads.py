@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from indicator_helpers import box, gdf, line, point, roads, square_km
 
-from townplan_gis.errors import TownPlanError
+from townplan_gis.core.errors import TownPlanError
 from townplan_gis.indicators import (
     _geom,
     internal_road_mask,

@@ -9,7 +9,7 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import LineString, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.io import detect_encoding, read_layer
+from townplan_gis.io.files import detect_encoding, read_layer
 
 
 def small_town():
@@ -55,7 +55,7 @@ def assert_towns_equal(a, b):
 @pytest.mark.parametrize("target", ["town.gpkg", "town_folder"])
 def test_round_trip_is_lossless(tmp_path, target):
     town = small_town()
-    town.write(tmp_path / target)
+    tp.write_town(town, tmp_path / target)
     back = tp.read_town(tmp_path / target)
     assert_towns_equal(town, back)
     assert back.roads.index.tolist() == [10, 20]
@@ -180,7 +180,7 @@ def test_dxf_closed_polylines_read_as_polygons(tmp_path):
 
 @pytest.mark.parametrize("target", ["town.gpkg", "town_folder"])
 def test_name_and_population_override_the_stored_ones(tmp_path, target):
-    small_town().write(tmp_path / target)
+    tp.write_town(small_town(), tmp_path / target)
     town = tp.read_town(tmp_path / target, name="永济市蒲州镇", population=13000)
     assert town.name == "永济市蒲州镇" and town.population == 13000
 
@@ -229,18 +229,18 @@ def test_round_trip_records_each_repair_once(tmp_path, target):
     assert ("roads", "filled_unknown", (20,)) in before
     assert ("green", "empty_geometry", (1,)) in before
     assert ("green", "make_valid", (2,)) in before
-    town.write(tmp_path / target)
+    tp.write_town(town, tmp_path / target)
     back = tp.read_town(tmp_path / target)
     # once each: the read re-derives filled_unknown and empty_geometry from the stored data and
     # the saved copies are not added again; renames and make_valid come from the saved history.
     assert repair_keys(back) == before
     again = tp.read_town(tmp_path / target)
-    again.write(tmp_path / ("2" + target))
+    tp.write_town(again, tmp_path / ("2" + target))
     assert repair_keys(tp.read_town(tmp_path / ("2" + target))) == before
 
 
 def test_saved_state_repair_dropped_once_the_data_is_fixed(tmp_path):
-    town_with_standing_repairs().write(tmp_path / "town")
+    tp.write_town(town_with_standing_repairs(), tmp_path / "town")
     # the planner fills the missing class in the stored roads file
     roads, _ = read_layer(tmp_path / "town" / "roads.gpkg")
     roads["road_class"] = ["arterial", "branch"]
@@ -276,7 +276,7 @@ def test_read_layer_refuses_a_folder_and_bad_encoding_names(tmp_path):
 def test_bad_json_in_the_town_table_names_table_and_key(tmp_path):
     import sqlite3
 
-    path = small_town().write(tmp_path / "t.gpkg")
+    path = tp.write_town(small_town(), tmp_path / "t.gpkg")
     con = sqlite3.connect(path)
     con.execute("UPDATE townplan_town SET value = '{oops' WHERE key = 'statistics'")
     con.commit()
@@ -288,7 +288,7 @@ def test_bad_json_in_the_town_table_names_table_and_key(tmp_path):
 def test_gpkg_town_table_values_checked_like_town_toml(tmp_path):
     import sqlite3
 
-    path = small_town().write(tmp_path / "t.gpkg")
+    path = tp.write_town(small_town(), tmp_path / "t.gpkg")
     con = sqlite3.connect(path)
     con.execute("UPDATE townplan_town SET value = 'true' WHERE key = 'population'")
     con.commit()
@@ -298,12 +298,12 @@ def test_gpkg_town_table_values_checked_like_town_toml(tmp_path):
 
 
 def test_gpkg_integrity_check_runs_once_per_file_version(tmp_path, monkeypatch):
-    from townplan_gis import io
+    from townplan_gis.io import vector
 
-    path = small_town().write(tmp_path / "t.gpkg")
-    io._gpkg_problem.cache_clear()
+    path = tp.write_town(small_town(), tmp_path / "t.gpkg")
+    vector._gpkg_problem.cache_clear()
     tp.read_town(path)
-    first = io._gpkg_problem.cache_info()
+    first = vector._gpkg_problem.cache_info()
     assert first.misses == 1 and first.hits >= 2  # the town table and each layer reuse it
 
 

@@ -1,4 +1,4 @@
-"""Basemaps and the GCJ-02 display shift (townplan_gis.maps.basemaps, townplan_gis.crs)."""
+"""Basemaps and the GCJ-02 display shift (townplan_gis.maps.basemaps, townplan_gis.core.crs)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from maps_helpers import tiny_town
 
 import townplan_gis as tp
-from townplan_gis.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from townplan_gis.core.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from townplan_gis.maps import BasemapError, basemap_datum, tianditu_tile_url
 from townplan_gis.maps.offline import render_html
 

@@ -6,13 +6,14 @@ import re
 
 from maps_helpers import tiny_town
 
+import townplan_gis as tp
 from townplan_gis.cli import main
 
 EXTERNAL_TAG = re.compile(r"<(script|link)\b[^>]*\b(src|href)=[\"'](https?:)?//", re.I)
 
 
 def test_townplan_map_writes_offline_html(tmp_path, capsys):
-    src = tiny_town().write(tmp_path / "t.gpkg")
+    src = tp.write_town(tiny_town(), tmp_path / "t.gpkg")
     out = tmp_path / "out" / "m.html"
     assert main(["map", str(src), "--basemap", "gaode", "--lang", "en", "--out", str(out)]) == 0
     html = out.read_text("utf-8")
@@ -21,7 +22,7 @@ def test_townplan_map_writes_offline_html(tmp_path, capsys):
 
 
 def test_townplan_map_online_and_bad_basemap(tmp_path, capsys, monkeypatch):
-    src = tiny_town().write(tmp_path / "t.gpkg")
+    src = tp.write_town(tiny_town(), tmp_path / "t.gpkg")
     out = tmp_path / "m.html"
     assert main(["map", str(src), "--online", "--basemap", "none", "--out", str(out)]) == 0
     assert EXTERNAL_TAG.search(out.read_text("utf-8"))

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.crs import shift_to_gcj02
-from townplan_gis.errors import TownPlanError
+from townplan_gis.core.crs import shift_to_gcj02
+from townplan_gis.core.errors import TownPlanError
 from townplan_gis.maps.compact import (
     COMPACT_THRESHOLD,
     CompactLayer,

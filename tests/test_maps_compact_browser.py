@@ -267,7 +267,7 @@ def test_hostile_names_are_shown_not_executed(browser, tmp_path):
 
 def test_sample_town_in_compact_mode_draws_what_the_geojson_map_draws(browser, tmp_path):
     town = tp.sample_town()
-    review = town.review()
+    review = tp.review(town)
     pg = open_map(
         browser,
         tp.plan_map(town, review=review, basemap="none", renderer="compact"),

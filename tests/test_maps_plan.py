@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from maps_helpers import CRS, X0, Y0, fake_review, sq, tiny_town
 
 import townplan_gis as tp
-from townplan_gis.errors import MissingLayerError, TownPlanError
+from townplan_gis.core.errors import MissingLayerError, TownPlanError
 from townplan_gis.maps.layers import display_frame, js_literal, to_display
 from townplan_gis.maps.legend import LegendGroup, legend_html
 from townplan_gis.maps.offline import render_html
@@ -192,7 +192,7 @@ def test_user_strings_never_reach_the_page_as_markup():
 
 def test_explore_generic_and_by_kind():
     town = tiny_town()
-    html = render_html(town.explore("control_lines", basemap="none", lang="en"))
+    html = render_html(tp.explore(town, "control_lines", basemap="none", lang="en"))
     data, opts = layer_data(html, "control_lines")
     assert len(data["features"]) == 6 and "Control line" in opts["fields"]
     gdf = gpd.GeoDataFrame({"名称": ["x"], "面积": [1.5]}, geometry=[sq(0, 0)], crs=CRS)

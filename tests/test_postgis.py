@@ -18,8 +18,8 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis import postgis
-from townplan_gis.errors import DataFileError
+from townplan_gis.core.errors import DataFileError
+from townplan_gis.io import postgis
 
 sa = pytest.importorskip("sqlalchemy")
 
@@ -120,7 +120,7 @@ def _assert_layers_equal(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> None:
 
 def test_town_round_trip(url, schema):
     town = _town()
-    assert town.write(url, schema=schema) == schema
+    assert tp.write_town(town, url, schema=schema) == schema
     back = tp.read_town(url, schema=schema)
     assert back.name == "测试镇"
     assert back.population == 3210.0
@@ -132,12 +132,10 @@ def test_town_round_trip(url, schema):
         _assert_layers_equal(town.layers[kind], back.layers[kind])
     assert bool(back.control_lines.loc["cl-b"].geometry.is_empty)
     assert back.roads.loc[3, "lit"] is pd.NA
-    # Town.read is the same entry point.
-    assert tp.Town.read(url, schema=schema).name == "测试镇"
 
 
 def test_written_tables_have_gist_index_and_srid(url, schema):
-    _town().write(url, schema=schema)
+    tp.write_town(_town(), url, schema=schema)
     eng = postgis._engine(url)
     with eng.connect() as conn:
         idx = (
@@ -159,16 +157,16 @@ def test_written_tables_have_gist_index_and_srid(url, schema):
 
 
 def test_overwrite_replaces_the_previous_town_only(url, schema):
-    _town().write(url, schema=schema)
+    tp.write_town(_town(), url, schema=schema)
     with pytest.raises(DataFileError, match="already holds town"):
-        _town("另一镇").write(url, schema=schema, overwrite=False)
+        tp.write_town(_town("另一镇"), url, schema=schema, overwrite=False)
     # An unrelated table in the schema must survive an overwrite.
     eng = postgis._engine(url)
     with eng.begin() as conn:
         postgis.write_layer(_town().roads, conn, "office_notes", schema=schema)
     eng.dispose()
     smaller = tp.Town("另一镇", layers={"roads": _town().roads})
-    smaller.write(url, schema=schema)
+    tp.write_town(smaller, url, schema=schema)
     back = tp.read_town(url, schema=schema)
     assert back.name == "另一镇" and set(back.layers) == {"roads"}
     eng = postgis._engine(url)
@@ -179,14 +177,14 @@ def test_overwrite_replaces_the_previous_town_only(url, schema):
 
 
 def test_failed_write_leaves_previous_town(url, schema):
-    _town().write(url, schema=schema)
+    tp.write_town(_town(), url, schema=schema)
     # A CRS without an EPSG code cannot become an SRID: the write fails half way, inside the transaction.
     custom = (
         "+proj=tmerc +lat_0=0 +lon_0=111 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs"
     )
     bad = tp.Town("坏镇", layers={"roads": _town().roads}, crs=custom)
     with pytest.raises(DataFileError, match="no EPSG code"):
-        bad.write(url, schema=schema)
+        tp.write_town(bad, url, schema=schema)
     back = tp.read_town(url, schema=schema)
     assert back.name == "测试镇" and set(back.layers) == {"roads", "control_lines"}
 
@@ -195,7 +193,7 @@ def test_hostile_identifiers_are_quoted(url):
     # A schema and table named like an injection: identifiers are quoted by SQLAlchemy, not pasted.
     schema = f'tp "x"; DROP TABLE y; -- {uuid.uuid4().hex[:6]}'
     try:
-        _town().write(url, schema=schema)
+        tp.write_town(_town(), url, schema=schema)
         assert tp.read_town(url, schema=schema).name == "测试镇"
         eng = postgis._engine(url)
         with eng.begin() as conn:
@@ -326,7 +324,7 @@ def test_is_postgis_url():
 
 def test_storage_crs_keeps_the_analysis_crs(url, schema):
     town = _town()
-    town.write(url, schema=schema, crs="EPSG:4490")
+    tp.write_town(town, url, schema=schema, crs="EPSG:4490")
     eng = postgis._engine(url)
     with eng.connect() as conn:
         srid = conn.execute(
@@ -376,7 +374,7 @@ def _random_layers(seed: int = 11, n: int = 600, m: int = 80):
 
 def _cross_check(url: str, schema: str, projects: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> int:
     """review()'s polygon overlaps vs PostGIS ST_Area(ST_Intersection) for the same geometries."""
-    from townplan_gis.review.projects import prepare_lines_frame
+    from townplan_gis.fiveline.prepare import prepare_lines_frame
 
     rv = tp.review(projects, lines)
     noise = rv.settings["tolerance"]["noise_m2"]

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import townplan_gis as tp
-from townplan_gis._progress import progress, progress_enabled
+from townplan_gis.core.progress import progress, progress_enabled
 
 
 @pytest.fixture

@@ -18,9 +18,14 @@ from hypothesis import strategies as st
 from report_helpers import EVIL, Page, fake_review, scorecard, tiny_town, unescape
 
 import townplan_gis as tp
-from townplan_gis._display import comparator_symbol, fmt_number
-from townplan_gis.report import build_report, opinion_filenames, project_opinion, write_opinions
-from townplan_gis.town import Town
+from townplan_gis.core.reprs import comparator_symbol, fmt_number
+from townplan_gis.core.town import Town
+from townplan_gis.deliverables import (
+    build_report,
+    opinion_filenames,
+    project_opinion,
+    write_opinions,
+)
 
 SECTIONS = ["summary", "scorecard", "charts", "review", "map", "method", "appendix"]
 
@@ -149,7 +154,7 @@ def test_summary_takes_the_built_up_area_from_the_indicators(monkeypatch):
     real = Town.area_km2
     monkeypatch.setattr(Town, "area_km2", lambda t, kind: measured.append(kind) or real(t, kind))
     # a hand-set value proves the indicators' figure is shown, not a second union of the layer
-    indicators = town.indicators().assign(value=lambda f: f["value"].where(
+    indicators = tp.town_indicators(town).assign(value=lambda f: f["value"].where(
         f["key"] != "built_up_area_km2", 1.2345
     ))  # fmt: skip
     page = build_report(town, indicators=indicators, lang="en")
@@ -274,7 +279,7 @@ def test_long_tables_are_cut_worst_first(town):
 
 
 def test_tables_translate_labels_and_texts(town):
-    from townplan_gis.report.tables import conflicts_table, projects_table
+    from townplan_gis.deliverables.tables import conflicts_table, projects_table
 
     rv = fake_review(town)
     rv.conflicts = rv.conflicts.assign(clause_en=["Blue line rules, art. 10", "", None])
@@ -335,7 +340,7 @@ def hostile():
     from output_helpers import hostile_town
 
     town = hostile_town()
-    return town, town.review()
+    return town, tp.review(town)
 
 
 def test_write_opinions_one_file_per_project(tmp_path, hostile, caplog):
@@ -344,7 +349,7 @@ def test_write_opinions_one_file_per_project(tmp_path, hostile, caplog):
     from output_helpers import LONG_ID, PROJECTS
 
     town, rv = hostile
-    with caplog.at_level(logging.WARNING, logger="townplan_gis.report.opinion"):
+    with caplog.at_level(logging.WARNING, logger="townplan_gis.deliverables.opinion"):
         index = write_opinions(rv, tmp_path / "op", town=town)
     files = sorted(p.name for p in (tmp_path / "op").iterdir())
     assert len(files) == len(PROJECTS) + 1 and "index.csv" in files  # 8 pages, none overwritten

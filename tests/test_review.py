@@ -14,8 +14,8 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.errors import CRSError, DataFileError, MissingColumnError, TownPlanError
-from townplan_gis.schema import LINE_TYPES, normalize_layer
+from townplan_gis.core.errors import CRSError, DataFileError, MissingColumnError, TownPlanError
+from townplan_gis.core.schema import LINE_TYPES, normalize_layer
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_850_000.0  # a plausible GK position, so that nothing depends on the origin
@@ -532,7 +532,7 @@ def test_dask_engine_dispatch():
 
     lyr = lines(("green", None, B(0, 0, 100, 100)))
     prj = projects(("building", B(0, 0, 10, 10)))
-    if importlib.util.find_spec("townplan_gis.review.dask_engine") is None:
+    if importlib.util.find_spec("townplan_gis.fiveline.dask") is None:
         with pytest.raises(TownPlanError, match="dask"):
             review(prj, lyr, engine="dask")
     with pytest.raises(TownPlanError, match="engine"):
@@ -607,8 +607,9 @@ def test_review_chunk_is_the_unit_of_work():
     # What another engine does: prepare once, map review_chunk over chunks, concatenate.
     import pyproj
 
-    from townplan_gis.review import kernel, load_rules
-    from townplan_gis.review.projects import prepare_lines_frame, prepare_projects
+    from townplan_gis.fiveline import kernel, load_rules
+    from townplan_gis.fiveline import lines as lines_mod
+    from townplan_gis.fiveline.prepare import prepare_lines_frame, prepare_projects
 
     lyr = lines(
         ("green", None, B(0, 0, 100, 100)),
@@ -617,7 +618,7 @@ def test_review_chunk_is_the_unit_of_work():
     prj = projects(*[("building", B(10 * i, 5, 10 * i + 8, 15)) for i in range(20)])
     crs = pyproj.CRS(CRS)
     rules = load_rules()
-    prepared_lines = kernel.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
+    prepared_lines = lines_mod.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
     chunk_input, _ = prepare_projects(prj, crs)
     parts = [
         kernel.review_chunk(chunk_input.iloc[i : i + 6], prepared_lines, rules)
@@ -636,8 +637,9 @@ def test_review_rows_join_to_the_review_chunk_frame():
     # The engines keep each chunk as columns (repeated texts coded) and join them once.
     import pyproj
 
-    from townplan_gis.review import kernel, load_rules
-    from townplan_gis.review.projects import prepare_lines_frame, prepare_projects
+    from townplan_gis.fiveline import kernel, load_rules
+    from townplan_gis.fiveline import lines as lines_mod
+    from townplan_gis.fiveline.prepare import prepare_lines_frame, prepare_projects
 
     lyr = lines(
         ("green", None, B(0, 0, 100, 100)),
@@ -646,7 +648,7 @@ def test_review_rows_join_to_the_review_chunk_frame():
     prj = projects(*[("building", B(10 * i, 5, 10 * i + 8, 15)) for i in range(20)])
     crs = pyproj.CRS(CRS)
     rules = load_rules()
-    prepared_lines = kernel.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
+    prepared_lines = lines_mod.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
     chunk_input, _ = prepare_projects(prj, crs)
     blocks = [
         kernel.review_rows(chunk_input.iloc[i : i + 7], prepared_lines, rules)
@@ -665,7 +667,8 @@ def test_review_rows_join_to_the_review_chunk_frame():
 
 
 def test_setback_distances_and_zones():
-    from townplan_gis.review import kernel, load_rules
+    from townplan_gis.fiveline import lines as lines_mod
+    from townplan_gis.fiveline import load_rules
 
     frame = pd.DataFrame(
         {
@@ -674,18 +677,18 @@ def test_setback_distances_and_zones():
             "setback_m": [None, None, 12.0, None, 3.0, 0.0],
         }
     )
-    d = kernel.setback_distances(frame, load_rules())
+    d = lines_mod.setback_distances(frame, load_rules())
     # arterial 8 m; no class → red_default 5 m; a line's own 12 m wins; blue 10 m; green has
     # none (its own 3 m does not count); 0 m means no setback.
     np.testing.assert_array_equal(d, [8.0, 5.0, 12.0, 10.0, np.nan, np.nan])
     # Without road_class and setback_m columns: the table's defaults.
-    only_type = kernel.setback_distances(frame[["line_type"]].iloc[3:5], load_rules())
+    only_type = lines_mod.setback_distances(frame[["line_type"]].iloc[3:5], load_rules())
     np.testing.assert_array_equal(only_type, [10.0, np.nan])
 
     geoms = np.array([B(0, 0, 10, 10), B(100, 0, 110, 10)], dtype=object)
-    zones, zone_line, tree, d_max = kernel.setback_zones(geoms, np.array([5.0, np.nan]))
+    zones, zone_line, tree, d_max = lines_mod.setback_zones(geoms, np.array([5.0, np.nan]))
     assert zone_line.tolist() == [0] and d_max == 5.0 and len(tree) == 1
     # buffer(square, 5): 10² + 4·10·5 + π·5² = 378.54 m², less the chord error of the 8-segment
     # quarter circles (π·25 · (1 − sin(π/16)/(π/16)) ≈ 0.5 m²).
     assert shapely.area(zones[0]) == pytest.approx(100 + 200 + np.pi * 25, abs=0.6)
-    assert kernel.setback_zones(geoms, np.array([np.nan, np.nan])) is None
+    assert lines_mod.setback_zones(geoms, np.array([np.nan, np.nan])) is None

@@ -33,11 +33,14 @@ def _town(tmp_path, project_types):
     )
     path = tmp_path / "town.gpkg"
     # Green lines only: the other four types declared absent, so the projects can be checked.
-    tp.Town(
-        "测试镇",
-        layers={"control_lines": lines, "projects": projects},
-        absent_line_types=["red", "purple", "blue", "yellow"],
-    ).write(path)
+    tp.write_town(
+        tp.Town(
+            "测试镇",
+            layers={"control_lines": lines, "projects": projects},
+            absent_line_types=["red", "purple", "blue", "yellow"],
+        ),
+        path,
+    )
     return path
 
 
@@ -96,7 +99,7 @@ def test_review_bad_input_exit_2(tmp_path, capsys):
     lines = gpd.GeoDataFrame(
         {"line_type": ["red"]}, geometry=[box(X0, Y0, X0 + 1, Y0 + 1)], crs=CRS
     )
-    tp.Town("t", layers={"control_lines": lines}).write(lines_only)
+    tp.write_town(tp.Town("t", layers={"control_lines": lines}), lines_only)
     assert main(["review", str(lines_only)]) == 2
     assert "no projects" in capsys.readouterr().err
 
@@ -111,7 +114,7 @@ def test_help_documents_exit_codes(capsys):
 # --- the Puzhou sample -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def puzhou():
-    return tp.sample_town().review()
+    return tp.review(tp.sample_town())
 
 
 def test_puzhou_yields_every_verdict_and_grade(puzhou):
@@ -149,7 +152,7 @@ def test_review_exit_4_when_a_project_could_not_be_fully_checked(tmp_path, capsy
         layers=dict(town.layers),
         absent_line_types=["red", "purple", "blue"],  # yellow left undeclared
     )
-    partial.write(path)
+    tp.write_town(partial, path)
     assert main(["review", str(path), "--out", str(tmp_path / "out")]) == 4
     out = capsys.readouterr().out
     assert "not_checked 2" in out
@@ -163,5 +166,5 @@ def test_review_exit_4_when_a_project_could_not_be_fully_checked(tmp_path, capsy
         },
         absent_line_types=["red", "purple", "blue"],
     )
-    with_building.write(path)
+    tp.write_town(with_building, path)
     assert main(["review", str(path), "--out", str(tmp_path / "out2")]) == 3

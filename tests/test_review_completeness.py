@@ -18,8 +18,8 @@ import pytest
 from shapely.geometry import GeometryCollection, LineString, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.errors import SchemaError
-from townplan_gis.schema import LINE_TYPES
+from townplan_gis.core.errors import SchemaError
+from townplan_gis.core.schema import LINE_TYPES
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_850_000.0
@@ -134,7 +134,7 @@ def test_edge_of_the_coverage_and_float_noise_are_inside():
 
 def test_without_coverage_the_lines_convex_hull_with_a_warning(caplog):
     # Hull of the five strips: x 0..800, y 0..100. A park 30 km east is wholly outside it.
-    with caplog.at_level(logging.WARNING, logger="townplan_gis.review"):
+    with caplog.at_level(logging.WARNING, logger="townplan_gis.fiveline"):
         r = tp.review(
             projects(("park", B(810, 0, 820, 10)), ("park", B(30_000, 0, 30_010, 10))), five()
         )
@@ -445,12 +445,12 @@ def test_town_review_uses_boundary_and_absent_line_types():
         },
         absent_line_types=["purple"],
     )
-    r = town.review()
+    r = tp.review(town)
     assert r.projects["verdict"].tolist() == ["pass", "not_checked"]
     assert r.settings["coverage"] == "town boundary (layer 'boundary' of t)"
     assert check(r, "P0", "purple")["status"] == "declared_absent"
     # An explicit absent= replaces the town's declaration.
-    assert town.review(absent=[]).projects["verdict"].tolist() == ["not_checked"] * 2
+    assert tp.review(town, absent=[]).projects["verdict"].tolist() == ["not_checked"] * 2
 
 
 # --- one review path ------------------------------------------------------------------------------------
@@ -484,31 +484,32 @@ def test_every_path_gives_the_same_conflicts_and_verdicts(blank_class_town, tmp_
 
     from townplan_gis.cli import _map_review, main
 
-    engine = importlib.import_module("townplan_gis.review.engine")
+    engine = importlib.import_module("townplan_gis.fiveline.engine")
 
-    ref = blank_class_town.review()
+    ref = tp.review(blank_class_town)
     setbacks = ref.conflicts[ref.conflicts["check"] == "setback"]
     # The farm-stay 6 m from the arterial tourist road (8 m required) is found, like the one by
     # the canal: the red line's class comes from the roads on every path.
     assert sorted(setbacks["distance_m"].round(2)) == [6.0, 7.65]
     expected = _signature(ref)
 
+    # Every review, whatever path it came by, is assembled by engine.build_review once.
     calls = []
-    real = engine.review
+    real = engine.build_review
 
     def spy(*args, **kwargs):
         out = real(*args, **kwargs)
         calls.append(out)
         return out
 
-    monkeypatch.setattr(engine, "review", spy)
+    monkeypatch.setattr(engine, "build_review", spy)
     tp.report(blank_class_town, review=True, map=False)
     assert [_signature(c) for c in calls] == [expected]
     calls.clear()
     assert _signature(_map_review(blank_class_town)) == expected  # townplan map --review, demo
 
     path = tmp_path / "t.gpkg"
-    blank_class_town.write(path)
+    tp.write_town(blank_class_town, path)
     assert main(["review", str(path), "--out", str(tmp_path / "r")]) == 3
     assert main(["report", str(path), "--out", str(tmp_path / "p"), "--standard", "none"]) == 0
     # _map_review above, then `townplan review` and `townplan report`: one review each, all alike.
@@ -538,7 +539,7 @@ def test_report_workbook_and_opinion_show_the_checks_and_the_evidence(tmp_path):
             "projects": projects(("park", B(810, 20, 820, 30)), ("park", B(5000, 0, 5010, 10))),
         },
     )
-    r = town.review()
+    r = tp.review(town)
     sha = r.evidence["sources"][0]["sha256"]
     page = tp.report(town, review=r, map=False, lang="zh")
     assert 'id="completeness"' in page and 'data-line-type="purple"' in page

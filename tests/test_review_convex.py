@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import affinity
 
-from townplan_gis.review.convex import (
+from townplan_gis.fiveline.convex import (
     MAX_VERTICES,
     apart,
     clip_to_convex,
     convex_overlap,
     convex_rings,
 )
-from townplan_gis.review.totals import _union_measures
+from townplan_gis.fiveline.totals import _union_measures
 
 X0, Y0 = 500_000.0, 3_850_000.0  # projected coordinates of CGCS2000 GK size: rounding matters
 

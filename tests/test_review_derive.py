@@ -117,13 +117,13 @@ def test_town_review_derives_missing_line_types():
     town = tp.Town(
         "t", layers={"heritage": heritage, "projects": projects, "roads": roads().iloc[:1]}
     )
-    r = town.review(derive=True)
+    r = tp.review(town, derive=True)
     # The building sits in the derived purple core (and 5 m inside the arterial's red line).
     assert r.projects["verdict"].tolist() == ["reject"]
     assert set(r.conflicts["line_type"]) == {"purple", "red"}
     assert (r.conflicts.loc[r.conflicts["line_type"] == "purple", "zone"] == "core").any()
     # Without derive the town has no control lines: nothing was checked, so nothing passes.
-    r = town.review()
+    r = tp.review(town)
     assert r.projects["verdict"].tolist() == ["not_checked"]
     assert "not checked against red (红线), green (绿线)" in r.projects["reason"].iloc[0]
 
@@ -138,10 +138,10 @@ def test_town_review_takes_road_class_of_red_lines_from_roads():
         {"project_type": ["building"]}, geometry=[box(X0 + 10, Y0 + 21, X0 + 20, Y0 + 30)], crs=CRS
     )
     with_roads = tp.Town("t", layers={"control_lines": red, "projects": projects, "roads": roads()})
-    row = with_roads.review().conflicts.iloc[0]
+    row = tp.review(with_roads).conflicts.iloc[0]
     assert row["distance_m"] == pytest.approx(6.0) and "(arterial)" in row["reason"]
     without = tp.Town("t", layers={"control_lines": red, "projects": projects})
-    assert len(without.review().conflicts) == 0
+    assert len(tp.review(without).conflicts) == 0
     assert "road_class" not in red  # the caller's frame is untouched
 
 

@@ -11,11 +11,11 @@ import shapely
 from shapely import affinity
 
 import townplan_gis as tp
-from townplan_gis.review import kernel
-from townplan_gis.review import projects as review_projects
-from townplan_gis.review.convex import convex_rings
-from townplan_gis.review.engine import auto_chunk_size
-from townplan_gis.review.pieces import (
+from townplan_gis.fiveline import kernel
+from townplan_gis.fiveline import prepare as review_projects
+from townplan_gis.fiveline.convex import convex_rings
+from townplan_gis.fiveline.engine import auto_chunk_size
+from townplan_gis.fiveline.pieces import (
     aggregate_pieces,
     axis_rectangles,
     clip_to_boxes,

@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 import townplan_gis as tp
-from townplan_gis.errors import DataFileError
-from townplan_gis.review.rules import GRADES, load_rules, project_types
+from townplan_gis.core.errors import DataFileError
+from townplan_gis.fiveline.rules import GRADES, load_rules, project_types
 
 
 def test_default_rules_are_complete_and_bilingual():
@@ -247,7 +247,7 @@ def test_rule_file_schema_refuses_unknown_keys_and_bad_values(tmp_path, text, me
 
 
 def test_rule_file_accepts_optional_meta_and_what_the_default_declares(tmp_path, monkeypatch):
-    from townplan_gis.review import rules as rules_module
+    from townplan_gis.fiveline import rules as rules_module
 
     f = _write(tmp_path, "[meta]\nauthor = 'planning office'\ndate = '2026-03-01'\n")
     assert load_rules(f).meta["author"] == "planning office"

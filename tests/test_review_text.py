@@ -1,4 +1,4 @@
-"""Column-wise text helpers of the review (townplan_gis.review.text)."""
+"""Column-wise text helpers of the review (townplan_gis.fiveline.text)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from townplan_gis.review.text import (
+from townplan_gis.fiveline.text import (
     STR,
     Coded,
     as_series,

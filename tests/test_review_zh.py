@@ -4,7 +4,7 @@ import geopandas as gpd
 from shapely.geometry import box
 
 import townplan_gis as tp
-from townplan_gis.report.tables import conflicts_table, projects_table
+from townplan_gis.deliverables.tables import conflicts_table, projects_table
 
 CRS = "EPSG:4546"
 X, Y = 500_000, 3_850_000

@@ -1,4 +1,4 @@
-"""The safe-output rules (townplan_gis._safe): formula-like texts escaped for CSV, numbers left as
+"""The safe-output rules (townplan_gis.core.safe): formula-like texts escaped for CSV, numbers left as
 numbers, the caller's frame untouched, characters a workbook cannot hold found and removed."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from townplan_gis._safe import (
+from townplan_gis.core.safe import (
     FORMULA_START,
     escape_formula,
     is_formula_like,

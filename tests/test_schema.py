@@ -7,8 +7,8 @@ import shapely
 from shapely.geometry import GeometryCollection, LineString, MultiPoint, Point, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis.errors import MissingValueError
-from townplan_gis.schema import layer_kind, normalize_layer, rename_columns
+from townplan_gis.core.errors import MissingValueError
+from townplan_gis.core.schema import layer_kind, normalize_layer, rename_columns
 
 CRS = "EPSG:4546"
 
@@ -106,7 +106,7 @@ def test_missing_vocabulary_value_is_reported_as_missing_not_unknown():
 
 
 def test_missing_value_error_is_public_in_the_error_family():
-    from townplan_gis import errors, schema
+    from townplan_gis.core import errors, schema
 
     assert tp.MissingValueError is errors.MissingValueError is schema.MissingValueError
     assert "MissingValueError" in tp.__all__ and "MissingValueError" in errors.__all__
@@ -325,7 +325,7 @@ def test_collection_in_projects_layer_is_kept_whole():
 
 
 def test_width_bounds_are_exact():
-    from townplan_gis.schema import MAX_ROAD_WIDTH_M
+    from townplan_gis.core.schema import MAX_ROAD_WIDTH_M
 
     assert MAX_ROAD_WIDTH_M == 200.0
     ok, _ = normalize_layer(
@@ -377,7 +377,7 @@ def test_alias_candidate_with_more_known_values_wins():
 
 
 def test_rename_repairs_is_one_record_per_layer():
-    from townplan_gis.schema import rename_repairs
+    from townplan_gis.core.schema import rename_repairs
 
     assert rename_repairs("roads", {}) == []
     (rep,) = rename_repairs("roads", {"道路等级": "road_class", "红线宽度": "redline_width_m"})

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from indicator_helpers import gdf, line, square_km
 
 import townplan_gis as tp
-from townplan_gis.errors import DataFileError
+from townplan_gis.core.errors import DataFileError
 from townplan_gis.indicators import indicator_info
 from townplan_gis.standards import SCORECARD_COLUMNS, Target
 
@@ -178,7 +178,7 @@ def test_missing_data_is_not_evaluable_never_pass():
 
 def test_assess_accepts_a_precomputed_indicator_table():
     t = town(n_roads=6)
-    table = t.indicators()
+    table = tp.town_indicators(t)
     assert tp.assess(table, "national-2016").equals(tp.assess(t, "national-2016"))
     # Options cannot change a table computed beforehand: refused, not silently ignored.
     with pytest.raises(tp.TownPlanError, match="coverage_distance_m"):
@@ -401,7 +401,7 @@ def test_evaluation_invariants(comparator, threshold, value):
 
 def test_assess_many_takes_precomputed_indicator_tables():
     towns = [town("甲", n_roads=10), town("乙", n_roads=4)]
-    tables = {t.name: t.indicators() for t in towns}
+    tables = {t.name: tp.town_indicators(t) for t in towns}
     from_tables = tp.assess_many(tables, "national-2016", progress=False)
     from_towns = tp.assess_many(towns, "national-2016", progress=False)
     pd.testing.assert_frame_equal(from_tables, from_towns)

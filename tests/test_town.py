@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import LineString, Polygon, box
 
 import townplan_gis as tp
-from townplan_gis._toml import load_toml
+from townplan_gis.core.datafiles import load_toml
 
 LONLAT = "EPSG:4490"
 
@@ -107,13 +107,13 @@ def test_with_layer_normalises_only_the_new_layer(monkeypatch):
     town = tp.Town("t", layers={"roads": lonlat_roads(), "green": green}, population=100)
     kept = town.repairs
     calls = []
-    real = tp.town.normalize_layer
+    real = tp.core.town.normalize_layer
 
     def counting(gdf, kind, **kwargs):
         calls.append(kind)
         return real(gdf, kind, **kwargs)
 
-    monkeypatch.setattr(tp.town, "normalize_layer", counting)
+    monkeypatch.setattr(tp.core.town, "normalize_layer", counting)
     builtup = gpd.GeoDataFrame(
         {"名称": ["建成区"]}, geometry=[box(x, y, x + 1000, y + 2000)], crs=4546
     )
@@ -167,7 +167,7 @@ def test_indicators_hand_over_the_built_up_area(monkeypatch):
     x, y = 436000, 3855000
     builtup = gpd.GeoDataFrame(geometry=[box(x, y, x + 2000, y + 1000)], crs=4546)
     town = tp.Town("t", layers={"builtup": builtup}, population=1000)
-    ind = town.indicators().set_index("key")
+    ind = tp.town_indicators(town).set_index("key")
     assert ind.loc["built_up_area_km2", "value"] == pytest.approx(2.0)
     monkeypatch.setattr(
         gpd.GeoSeries, "union_all", lambda *a, **k: pytest.fail("built-up area dissolved again")
@@ -279,7 +279,7 @@ def test_absent_line_type_present_in_the_lines_is_an_error():
 @pytest.mark.parametrize("target", ["t.gpkg", "folder"])
 def test_absent_line_types_kept_through_write_and_read(tmp_path, target):
     town = tp.Town("t", layers={"control_lines": _lines()}, absent_line_types=["purple"])
-    path = town.write(tmp_path / target)
+    path = tp.write_town(town, tmp_path / target)
     assert tp.read_town(path).absent_line_types == ["purple"]
     if target == "folder":
         saved = load_toml(path / "town.toml")

@@ -4,11 +4,16 @@
 >>> town = tp.sample_town()
 >>> town.name
 '蒲州镇'
+
+The package is built in floors; each imports only from those below it (tests/test_architecture.py):
+``core`` (errors, repairs, CRS, geometry, schema, vocabulary, the Town as data) → ``io`` (files,
+PostGIS, the sample towns) → ``indicators``, ``standards``, ``fiveline`` (the review) → ``maps``,
+``deliverables``, ``display`` → ``pipeline`` → ``cli``. This module is the public API.
 """
 
 from townplan_gis import indicators
-from townplan_gis._options import options
-from townplan_gis.crs import (
+from townplan_gis._version import __version__
+from townplan_gis.core.crs import (
     analysis_crs,
     check_coordinates,
     gcj02_to_wgs84,
@@ -16,7 +21,7 @@ from townplan_gis.crs import (
     utm_epsg,
     wgs84_to_gcj02,
 )
-from townplan_gis.errors import (
+from townplan_gis.core.errors import (
     CRSError,
     DataFileError,
     EmptyLayerError,
@@ -32,11 +37,12 @@ from townplan_gis.errors import (
     UnknownValueError,
     ValueRangeError,
 )
-from townplan_gis.io import read_layer, read_town, write_town
-from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
-from townplan_gis.postgis import read_projects
-from townplan_gis.report import project_opinion, report, show_html, to_excel
-from townplan_gis.review import (
+from townplan_gis.core.options import options
+from townplan_gis.core.schema import LAYERS, normalize_layer
+from townplan_gis.core.town import Town
+from townplan_gis.deliverables import project_opinion, report, to_excel, write_opinions
+from townplan_gis.display import show_html
+from townplan_gis.fiveline import (
     Review,
     Rules,
     derive_control_lines,
@@ -44,12 +50,12 @@ from townplan_gis.review import (
     load_rules,
     review,
 )
-from townplan_gis.sample import sample_path, sample_town, sample_towns
-from townplan_gis.schema import LAYERS, normalize_layer
+from townplan_gis.indicators import town_indicators
+from townplan_gis.io.files import read_layer, read_town, write_town
+from townplan_gis.io.postgis import read_projects
+from townplan_gis.io.sample import sample_path, sample_town, sample_towns
+from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
 from townplan_gis.standards import Standard, assess, assess_many, list_standards, load_standard
-from townplan_gis.town import Town
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BASEMAPS",
@@ -101,7 +107,9 @@ __all__ = [
     "save_map",
     "show_html",
     "to_excel",
+    "town_indicators",
     "utm_epsg",
     "wgs84_to_gcj02",
+    "write_opinions",
     "write_town",
 ]

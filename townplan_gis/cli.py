@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from townplan_gis.errors import OutputPathError, TownPlanError
+from townplan_gis.core.errors import OutputPathError, TownPlanError
+from townplan_gis.fiveline import review as run_review
+from townplan_gis.indicators import town_indicators
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_REJECTED, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
 
@@ -31,7 +33,7 @@ _STATUSES = ("pass", "fail", "not_evaluable")
 
 def _print_frame(df: pd.DataFrame, fmt: str = "table") -> None:
     if fmt == "csv":
-        from townplan_gis._safe import safe_frame
+        from townplan_gis.core.safe import safe_frame
 
         sys.stdout.write(safe_frame(df).to_csv(index=False))
     elif fmt == "json":
@@ -62,7 +64,7 @@ def _status_text(card: pd.DataFrame) -> str:
 
 
 def _load_town(path: str, args: argparse.Namespace):
-    from townplan_gis.io import read_town
+    from townplan_gis.io.files import read_town
 
     return read_town(path, assume_crs=args.assume_crs, encoding=args.encoding)
 
@@ -136,7 +138,7 @@ def _with_projects(town, args: argparse.Namespace):
         )
     if not args.projects:
         return town
-    from townplan_gis.io import read_layer
+    from townplan_gis.io.files import read_layer
 
     gdf, _ = read_layer(
         args.projects, layer=getattr(args, "projects_layer", None), encoding=args.encoding
@@ -177,7 +179,7 @@ DEMO_STEPS: list[Callable] = [_demo_info]
 
 # --- indicators and assess ---------------------------------------------------------------------------
 def _write_csv_bom(df: pd.DataFrame, path: Path) -> Path:
-    from townplan_gis._safe import safe_frame
+    from townplan_gis.core.safe import safe_frame
 
     # UTF-8 with BOM so Excel on Chinese Windows shows 路网密度, not mojibake; formula-like texts
     # escaped so Excel never evaluates them.
@@ -187,7 +189,7 @@ def _write_csv_bom(df: pd.DataFrame, path: Path) -> Path:
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     town = _load_town(args.path, args)
-    df = town.indicators(coverage_distance_m=args.coverage_distance)
+    df = town_indicators(town, coverage_distance_m=args.coverage_distance)
     if args.format == "table":
         print(f"{town.name}: {len(df)} indicators")
         df = df[["key", "name_zh", "value", "unit", "note"]]
@@ -220,7 +222,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
 def _demo_indicators(town, out: Path) -> None:
     from townplan_gis.standards import assess
 
-    indicators = town.indicators()
+    indicators = town_indicators(town)
     card = assess(indicators, "ezhou-2017")
     print("== indicators and the Ezhou 2017 scorecard (指标与考核) ==")
     _print_frame(card[["key", "name_zh", "value", "target", "comparator", "status", "gap"]])
@@ -237,14 +239,14 @@ DEMO_STEPS.append(_demo_indicators)
 
 # --- map -------------------------------------------------------------------------------------------------
 def _map_review(town):
-    """The town's five-line review, for colouring the map: the same ``town.review()`` that
+    """The town's five-line review, for colouring the map: the same ``tp.review(town)`` that
     ``townplan review`` and the report run (red lines take their road class from the roads)."""
     if not (town.has("projects") and town.has("control_lines")):
         raise TownPlanError(
             f"--review needs 'projects' and 'control_lines' layers; town '{town.name}' has "
             f"{list(town.layers)}."
         )
-    return town.review()
+    return run_review(town)
 
 
 # Past this many features a page is ~100 MB and takes ~10 s to open (benchmarks/README.md, maps).
@@ -310,7 +312,7 @@ DEMO_STEPS.append(_demo_map)
 
 
 # --- review ----------------------------------------------------------------------------------------------
-# The console's subset of the Review's PROJECT_COLUMNS (townplan_gis.review.result).
+# The console's subset of the Review's PROJECT_COLUMNS (townplan_gis.fiveline.result).
 _REVIEW_COLUMNS = [
     "project_id",
     "project_name",
@@ -331,7 +333,7 @@ def _review_table(result) -> pd.DataFrame:
 def cmd_review(args: argparse.Namespace) -> int:
     import json
 
-    from townplan_gis.errors import MissingLayerError
+    from townplan_gis.core.errors import MissingLayerError
 
     out = _out_folder(args.out, args.path, args.projects)
     town = _with_projects(_load_town(args.path, args), args)
@@ -345,7 +347,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"town '{town.name}' has no 'control_lines' layer. Fix: add one, or pass --derive to "
             f"derive the lines from roads, water, heritage, green land and facilities."
         )
-    result = town.review(rules=args.rules, derive=args.derive)
+    result = run_review(town, rules=args.rules, derive=args.derive)
     paths = result.to_files(out)
     counts = result.verdict_counts()
     if args.format == "json":
@@ -391,9 +393,9 @@ def _print_completeness(result) -> None:
 
 
 def _demo_review(town, out: Path) -> None:
-    from townplan_gis.review.rules import GRADES
+    from townplan_gis.fiveline.rules import GRADES
 
-    result = town.review()
+    result = run_review(town)
     print("== five-line review of the projects (五线审查) ==")
     _print_frame(_review_table(result))
     print(f"verdicts: {_counts_text(result.verdict_counts())}")
@@ -422,17 +424,17 @@ def _deliverables(
     opinions: str = "none",
 ) -> dict:
     """Write report.html, workbook.xlsx and map.html (and per-project opinions) for a town."""
+    from townplan_gis.deliverables import report, to_excel, write_opinions
     from townplan_gis.maps import plan_map, save_map
-    from townplan_gis.report import report, to_excel, write_opinions
     from townplan_gis.standards import assess, load_standard
 
     out.mkdir(parents=True, exist_ok=True)
-    indicators = town.indicators()
+    indicators = town_indicators(town)
     std = load_standard(standard) if standard else None
     card = assess(indicators, std) if std is not None else None
     review = None
     if town.has("projects") and town.has("control_lines"):
-        review = town.review()
+        review = run_review(town)
     files = {
         "report": report(
             town,
@@ -514,7 +516,7 @@ DEMO_STEPS.append(_demo_report)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from townplan_gis.sample import sample_town
+    from townplan_gis.io.sample import sample_town
 
     out = _out_folder(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)

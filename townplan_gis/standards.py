@@ -33,9 +33,14 @@ from typing import Any
 
 import pandas as pd
 
-from townplan_gis._display import as_scorecard
-from townplan_gis._toml import check_keys, did_you_mean, load_toml, load_toml_text
-from townplan_gis.errors import DataFileError, TownPlanError
+from townplan_gis.core.datafiles import check_keys, did_you_mean, load_toml, load_toml_text
+from townplan_gis.core.errors import DataFileError, TownPlanError
+from townplan_gis.core.progress import progress as progress_bar
+from townplan_gis.core.reprs import as_scorecard
+from townplan_gis.core.town import Town
+from townplan_gis.indicators.registry import indicator_info, is_known, reported_info
+from townplan_gis.indicators.table import town_indicators
+from townplan_gis.io.files import read_town
 
 __all__ = [
     "COMPARATORS",
@@ -240,8 +245,6 @@ def _parse_threshold(raw: Any, comparator: str, where: str) -> Any:
 
 
 def _parse_target(entry: Any, i: int, source: str) -> Target:
-    from townplan_gis.indicators.registry import indicator_info, is_known
-
     where = f"{source}: target #{i}"
     if not isinstance(entry, Mapping):
         raise DataFileError(f"{where}: must be a table ([[targets]]), got {entry!r}.")
@@ -373,10 +376,10 @@ def _indicator_table(town: Any, options: Mapping[str, Any]) -> pd.DataFrame:
         if options:
             raise TownPlanError(
                 f"indicator options {sorted(options)} cannot change a precomputed indicator table. "
-                f"Fix: pass them to town.indicators(...) when computing the table, or pass the Town."
+                f"Fix: pass them to tp.town_indicators(town, ...) when computing the table, or pass the Town."
             )
         return town
-    return town.indicators(**options)
+    return town_indicators(town, **options)
 
 
 def assess(town: Any, standard: str | Path | Standard, **indicator_options: Any) -> pd.DataFrame:
@@ -385,12 +388,12 @@ def assess(town: Any, standard: str | Path | Standard, **indicator_options: Any)
     Parameters
     ----------
     town : Town or DataFrame
-        A town, or its indicator table (``town.indicators()``) computed beforehand.
+        A town, or its indicator table (``tp.town_indicators(town)``) computed beforehand.
     standard : str, Path or Standard
         Packaged name (``ezhou-2017``, ``weicheng-2017``, ``national-2016``, ``gb50188-2007``) or a
         TOML file.
     **indicator_options
-        Passed to ``town.indicators()`` (e.g. ``coverage_distance_m=200``).
+        Passed to ``tp.town_indicators(town)`` (e.g. ``coverage_distance_m=200``).
 
     Returns
     -------
@@ -415,8 +418,6 @@ def assess(town: Any, standard: str | Path | Standard, **indicator_options: Any)
     >>> row["status"], round(float(row["gap"]), 1)  # 77.3 % paved against 90 %
     ('fail', -12.7)
     """
-    from townplan_gis.indicators.registry import indicator_info, reported_info
-
     std = load_standard(standard)
     table = _indicator_table(town, indicator_options)
     rows = {k: i for i, k in enumerate(table["key"])}
@@ -453,16 +454,14 @@ def assess(town: Any, standard: str | Path | Standard, **indicator_options: Any)
 def _resolve_town(item: Any) -> tuple[str, Any]:
     """``(name, town or indicator table)`` of one item given to :func:`assess_many`."""
     if isinstance(item, (str, Path)):
-        from townplan_gis.io import read_town
-
         town = read_town(item)
         return town.name, town
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], pd.DataFrame):
         return str(item[0]), item[1]
-    if not hasattr(item, "indicators"):
+    if not isinstance(item, Town):
         raise TownPlanError(
             f"assess_many: cannot assess {type(item).__name__}; give Towns, paths, or "
-            f"(name, indicator table) pairs (a dict of name → town.indicators() works too)."
+            f"(name, indicator table) pairs (a dict of name → tp.town_indicators(town) works too)."
         )
     return item.name, item
 
@@ -495,13 +494,13 @@ def assess_many(
     ----------
     towns : iterable of Town, path or (name, DataFrame); or a mapping of name to DataFrame
         Towns, paths read with :func:`townplan_gis.read_town` one at a time, or indicator tables
-        computed beforehand (``{town.name: town.indicators() for town in towns}``), which are not
+        computed beforehand (``{town.name: tp.town_indicators(town) for town in towns}``), which are not
         recomputed.
     standard : str, Path or Standard
     progress : bool, optional
         Show a tqdm progress bar (on stderr); default ``townplan_gis.options.progress``.
     **indicator_options
-        Passed to ``town.indicators()``.
+        Passed to ``tp.town_indicators(town)``.
 
     Returns
     -------
@@ -519,8 +518,6 @@ def assess_many(
     >>> ranked[["town", "rank"]].head(2).values.tolist()
     [['渭城镇', 1], ['窑店镇', 2]]
     """
-    from townplan_gis._progress import progress as progress_bar
-
     std = load_standard(standard)
     towns = list(towns.items()) if isinstance(towns, Mapping) else list(towns)
     weights = [t.weight for t in std.targets]

@@ -7,10 +7,9 @@
 * :mod:`.facilities` — counts per facility type, household service coverage;
 * :mod:`.registry` — every key with its Chinese and English name, unit and definition.
 
-:func:`town_indicators` (also ``town.indicators()``) assembles them into one table.
+:func:`town_indicators` (also ``tp.town_indicators(town)``) assembles them into one table.
 """
 
-from townplan_gis.indicators._town import INDICATOR_COLUMNS, IndicatorOptions, town_indicators
 from townplan_gis.indicators.facilities import (
     DEFAULT_SERVICE_RADIUS_M,
     facility_counts,
@@ -48,6 +47,7 @@ from townplan_gis.indicators.roads import (
     road_network_density_km_per_km2,
     road_surfaces,
 )
+from townplan_gis.indicators.table import INDICATOR_COLUMNS, IndicatorOptions, town_indicators
 
 __all__ = [
     "DEFAULT_CARRIAGEWAY_WIDTH_M",

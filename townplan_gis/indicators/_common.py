@@ -10,9 +10,9 @@ import numpy as np
 import shapely
 from shapely import Geometry
 
-from townplan_gis.errors import MissingColumnError, TownPlanError
+from townplan_gis.core.errors import MissingColumnError, TownPlanError
+from townplan_gis.core.schema import aliases
 from townplan_gis.indicators._geom import dissolve, metric_geoms
-from townplan_gis.schema import aliases
 
 __all__ = [
     "Result",
@@ -41,16 +41,16 @@ def nan(note: str) -> Result:
 
 
 def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    """Raise :class:`~townplan_gis.errors.TownPlanError` unless ``value`` is one of ``allowed``."""
+    """Raise :class:`~townplan_gis.core.errors.TownPlanError` unless ``value`` is one of ``allowed``."""
     if value not in allowed:
         raise TownPlanError(f"{name} must be one of {list(allowed)}, got {value!r}.")
 
 
 def require_column(gdf: gpd.GeoDataFrame, layer: str, column: str) -> None:
-    """Raise :class:`~townplan_gis.errors.MissingColumnError` when ``column`` is absent.
+    """Raise :class:`~townplan_gis.core.errors.MissingColumnError` when ``column`` is absent.
 
     The indicator functions take canonical layers (``town.green`` …); a bare frame that skipped
-    :func:`townplan_gis.schema.normalize_layer` gets the same message a Town would give.
+    :func:`townplan_gis.core.schema.normalize_layer` gets the same message a Town would give.
     """
     if column in gdf.columns:
         return

@@ -16,8 +16,8 @@ import numpy as np
 import shapely
 from shapely import Geometry
 
-from townplan_gis.errors import CRSError
-from townplan_gis.geometry import keep_dimension
+from townplan_gis.core.errors import CRSError
+from townplan_gis.core.geometry import keep_dimension
 
 __all__ = [
     "EMPTY_POLYGON",
@@ -46,7 +46,7 @@ def metric_geoms(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
     """A frame's geometries as a shapely array, refusing longitude/latitude.
 
     Indicators measure lengths and areas, so a layer in a geographic CRS is refused
-    (:class:`~townplan_gis.errors.CRSError`): its "areas" would be in square degrees.
+    (:class:`~townplan_gis.core.errors.CRSError`): its "areas" would be in square degrees.
 
     Raises
     ------
@@ -57,7 +57,7 @@ def metric_geoms(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
         raise CRSError(
             f"indicators measure in metres, but this layer is in {gdf.crs.name} "
             f"(EPSG:{gdf.crs.to_epsg()}, degrees). Fix: reproject it first, e.g. "
-            "gdf.to_crs(townplan_gis.analysis_crs(gdf)), or use town.indicators(), which does so."
+            "gdf.to_crs(townplan_gis.analysis_crs(gdf)), or use tp.town_indicators(town), which does so."
         )
     series = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
     return np.asarray(series.array, dtype=object)

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from shapely import Geometry
 
-from townplan_gis.errors import TownPlanError
+from townplan_gis.core.errors import TownPlanError
 from townplan_gis.indicators._common import (
     Result,
     builtup_geometry,
@@ -29,7 +29,7 @@ from townplan_gis.indicators._common import (
     require_column,
 )
 from townplan_gis.indicators._geom import geoms_of, metric_geoms
-from townplan_gis.indicators.registry import facility_types
+from townplan_gis.indicators.registry import TOWNSHIP_WIDE_FACILITY_TYPES, facility_types
 
 __all__ = [
     "DEFAULT_SERVICE_RADIUS_M",
@@ -44,19 +44,6 @@ DEFAULT_SERVICE_RADIUS_M: dict[str, float] = {
     "garbage_point": 70.0,
     "market": 1000.0,
 }
-
-
-# Utility plants that serve the town wherever they are sited: a sanitary landfill and sewage treatment
-# (the Ezhou/Weicheng 2017 targets) are kept away from dwellings by their siting rules (e.g. GB 16889-2008
-# for landfills) and usually lie outside the built-up area, as do water works, substations and gas
-# stations. Counted township-wide; every other type only inside the built-up area.
-TOWNSHIP_WIDE_FACILITY_TYPES: tuple[str, ...] = (
-    "landfill",
-    "sewage_plant",
-    "water_plant",
-    "substation",
-    "gas_station",
-)
 
 
 def _count_results(

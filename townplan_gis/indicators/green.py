@@ -275,7 +275,7 @@ def park_count(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame | None = None)
         Green polygons with ``green_class``, in a metric CRS.
     builtup : GeoDataFrame, optional
         The built-up area; without it every G1 feature with a geometry is counted (what
-        ``town.indicators()`` does, with a note, for a town without a built-up layer).
+        ``tp.town_indicators(town)`` does, with a note, for a town without a built-up layer).
 
     Returns
     -------

@@ -147,7 +147,7 @@ def main_road_lighting_pct(
     float
         %; NaN without trunk roads, without any lighting data, or when no road has a
         ``road_class``. Roads of unknown class (None) are left out: the rate covers the classified
-        roads only (``town.indicators()`` says so in the note, with the rows).
+        roads only (``tp.town_indicators(town)`` says so in the note, with the rows).
     """
     return _lighting_result(
         roads,

@@ -15,9 +15,21 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from townplan_gis._toml import did_you_mean
-from townplan_gis.errors import DataFileError
-from townplan_gis.schema import STATISTICS, aliases
+from townplan_gis.core.datafiles import did_you_mean
+from townplan_gis.core.errors import DataFileError
+from townplan_gis.core.schema import STATISTICS, aliases
+
+# Utility plants that serve the town wherever they are sited: a sanitary landfill and sewage treatment
+# (the Ezhou/Weicheng 2017 targets) are kept away from dwellings by their siting rules (e.g. GB 16889-2008
+# for landfills) and usually lie outside the built-up area, as do water works, substations and gas
+# stations. Counted township-wide; every other type only inside the built-up area.
+TOWNSHIP_WIDE_FACILITY_TYPES: tuple[str, ...] = (
+    "landfill",
+    "sewage_plant",
+    "water_plant",
+    "substation",
+    "gas_station",
+)
 
 __all__ = ["INDICATORS", "Indicator", "indicator_info", "is_known"]
 
@@ -330,8 +342,6 @@ def indicator_info(key: str) -> Indicator:
     if key in INDICATORS:
         return INDICATORS[key]
     if t := _facility_type_of(_COUNT, key):
-        from townplan_gis.indicators.facilities import TOWNSHIP_WIDE_FACILITY_TYPES
-
         return facility_count_info(t, township_wide=t in TOWNSHIP_WIDE_FACILITY_TYPES)
     if t := _facility_type_of(_COVER, key):
         return _i(

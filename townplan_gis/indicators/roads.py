@@ -1,6 +1,6 @@
 """Road indicators: network density, road area (two variants), paving rate, coverage, main-road lighting.
 
-Every function takes the canonical ``roads`` layer (see :mod:`townplan_gis.schema`) in a metric CRS and
+Every function takes the canonical ``roads`` layer (see :mod:`townplan_gis.core.schema`) in a metric CRS and
 returns a plain number; the ``_…_result`` twins return the value with a note (what was assumed, what was left
 out, why a value is NaN) and are what :func:`townplan_gis.indicators.town_indicators` reports.
 

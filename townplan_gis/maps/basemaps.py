@@ -5,7 +5,7 @@ Which datum each basemap is drawn in decides how overlays are placed (domain bri
 
 - OSM, CartoDB, Esri and Tianditu tiles are WGS 84 / CGCS2000 web-mercator: overlays go unshifted.
 - Gaode/AMap tiles are GCJ-02, offset 100–700 m in China: every overlay vertex is shifted
-  WGS84→GCJ-02 (:func:`townplan_gis.crs.shift_to_gcj02`), and so are the map centre and bounds. A map is
+  WGS84→GCJ-02 (:func:`townplan_gis.core.crs.shift_to_gcj02`), and so are the map centre and bounds. A map is
   either all shifted or all unshifted, never mixed.
 
 Tianditu is not in xyzservices; it is defined here from its public WMTS pattern. It needs a free key
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import folium
 import xyzservices.providers as xyz
 
-from townplan_gis.errors import TownPlanError
+from townplan_gis.core.errors import TownPlanError
 
 __all__ = [
     "BASEMAPS",

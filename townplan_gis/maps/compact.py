@@ -41,8 +41,8 @@ import shapely
 from branca.element import Element
 from folium.template import Template
 
-from townplan_gis.crs import analysis_crs, wgs84_to_gcj02
-from townplan_gis.errors import CRSError, TownPlanError
+from townplan_gis.core.crs import analysis_crs, wgs84_to_gcj02
+from townplan_gis.core.errors import CRSError, TownPlanError
 from townplan_gis.maps.layers import FieldSpec, add_assets, display_frame, js_literal
 from townplan_gis.maps.styles import StyleClass
 

@@ -25,10 +25,10 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from townplan_gis.crs import analysis_crs, shift_to_gcj02
-from townplan_gis.errors import CRSError
+from townplan_gis.core.crs import analysis_crs, shift_to_gcj02
+from townplan_gis.core.errors import CRSError
+from townplan_gis.fiveline.grade import MU_M2
 from townplan_gis.maps.styles import StyleClass
-from townplan_gis.review.grading import MU_M2
 
 __all__ = ["FieldSpec", "LeafletGeoJson", "add_assets", "display_frame", "js_literal", "to_display"]
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import folium
 from branca.element import Element
 
-from townplan_gis.errors import TownPlanError
+from townplan_gis.core.errors import TownPlanError
 
 __all__ = ["OfflineAssetError", "render_html", "save_map"]
 

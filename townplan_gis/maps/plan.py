@@ -21,8 +21,9 @@ import pandas as pd
 import shapely
 from folium.plugins import Fullscreen, MeasureControl
 
-from townplan_gis._vocab import localised
-from townplan_gis.errors import MissingLayerError, TownPlanError
+from townplan_gis.core.errors import MissingLayerError, TownPlanError
+from townplan_gis.core.town import Town
+from townplan_gis.core.vocab import localised
 from townplan_gis.maps.basemaps import add_basemap
 from townplan_gis.maps.compact import (
     COMPACT_THRESHOLD,
@@ -61,7 +62,7 @@ def _project_types(lang: str) -> dict[str, str]:
     """Chinese labels of project types: the first alias in the schema's alias table."""
     if lang != "zh":
         return {}
-    from townplan_gis.schema import aliases
+    from townplan_gis.core.schema import aliases
 
     table = aliases().get("values", {}).get("project_type", {})
     return {k: v[0] for k, v in table.items() if v}
@@ -341,7 +342,7 @@ def plan_map(
     town : Town
         The town; its layers are read, never modified.
     review : Review, optional
-        Result of :func:`townplan_gis.review`: projects are coloured by verdict (pass / review /
+        Result of :func:`townplan_gis.fiveline`: projects are coloured by verdict (pass / review /
         reject / invalid) instead of plainly, and each conflict overlap is drawn by grade
         (forbidden / review / notice; ignored slivers greyed) with its area in m² and 亩, shares,
         clause and procedure in the popup.
@@ -472,9 +473,9 @@ def _use_compact(renderer: str, n_features: int, threshold: int) -> bool:
 
 
 def explore(
-    data: gpd.GeoDataFrame,
-    *,
+    data: gpd.GeoDataFrame | Town,
     kind: str | None = None,
+    *,
     name: str | None = None,
     basemap: str | None = "osm",
     lang: str = "zh",
@@ -492,11 +493,12 @@ def explore(
 
     Parameters
     ----------
-    data : GeoDataFrame
-        Any layer with a CRS.
+    data : GeoDataFrame or Town
+        Any layer with a CRS, or a Town with ``kind`` naming its layer
+        (``explore(town, "control_lines")``).
     kind : str, optional
         Layer kind whose planners' style and popup fields to use (``roads``, ``control_lines``…);
-        default: generic style with every non-geometry column in the popup.
+        default: generic style with every non-geometry column in the popup. Required with a Town.
     name : str, optional
         Layer name in the layer control and legend (escaped).
     columns : sequence of str, optional
@@ -507,6 +509,12 @@ def explore(
     -------
     folium.Map
     """
+    if isinstance(data, Town):
+        if kind is None:
+            raise TownPlanError(
+                f"explore(town, kind): name the layer to show, one of {list(data.layers)}."
+            )
+        data = getattr(data, kind)
     if not isinstance(data, gpd.GeoDataFrame):
         raise TownPlanError(f"explore needs a GeoDataFrame, got {type(data).__name__}.")
     kind = kind or "generic"

@@ -17,8 +17,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from townplan_gis._toml import load_toml_text
-from townplan_gis.errors import DataFileError, TownPlanError
+from townplan_gis.core.datafiles import load_toml_text
+from townplan_gis.core.errors import DataFileError, TownPlanError
 
 __all__ = [
     "CLASS_COLUMNS",

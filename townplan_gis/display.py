@@ -1,0 +1,42 @@
+"""Show deliverables inside Jupyter without a network: maps, reports and opinions as inline pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from townplan_gis.core.reprs import InlinePage
+
+__all__ = ["show_html"]
+
+
+def show_html(obj: Any, *, height: int = 520) -> InlinePage:
+    """Display a map or an HTML page inline in a notebook, offline.
+
+    Parameters
+    ----------
+    obj : folium.Map, str or Path
+        A map from :func:`townplan_gis.plan_map` (rendered with every asset inlined), the HTML text of
+        a page (e.g. from :func:`townplan_gis.deliverables` or :func:`townplan_gis.project_opinion` without
+        ``path``), or the path of an ``.html`` file.
+    height : int, default 520
+        Height of the frame in pixels.
+
+    Returns
+    -------
+    InlinePage
+        Shown by Jupyter as an ``<iframe srcdoc>``; folium's own display loads Leaflet from CDNs and is
+        blank on an intranet without internet.
+
+    Examples
+    --------
+    >>> import townplan_gis as tp
+    >>> tp.show_html(tp.plan_map(tp.sample_town(), basemap="none"))  # doctest: +SKIP
+    """
+    if hasattr(obj, "get_root"):
+        from townplan_gis.maps import render_html
+
+        return InlinePage(render_html(obj, offline=True), height=height)
+    if isinstance(obj, Path) or (isinstance(obj, str) and obj.endswith(".html") and "<" not in obj):
+        return InlinePage(Path(obj).read_text(encoding="utf-8"), height=height)
+    return InlinePage(str(obj), height=height)

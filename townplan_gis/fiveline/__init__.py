@@ -1,0 +1,34 @@
+"""Five-control-line review: every project checked against the red, green, purple, blue and yellow lines.
+
+>>> import townplan_gis as tp
+>>> town = tp.sample_town()
+>>> result = tp.review(town.projects, town.control_lines)  # doctest: +SKIP
+>>> result.projects[["project_id", "verdict", "reason"]]  # doctest: +SKIP
+
+Modules: :mod:`~townplan_gis.fiveline.rules` (the declarative rule file), :mod:`~townplan_gis.fiveline.kernel`
+(the vectorised overlap kernel and :func:`~townplan_gis.fiveline.kernel.review_chunk`, the unit of work of
+every engine), :mod:`~townplan_gis.fiveline.setbacks`, :mod:`~townplan_gis.fiveline.derive` (control lines
+derived from roads, water, heritage, green land and facilities), :mod:`~townplan_gis.fiveline.result`
+(the :class:`Review`), :mod:`~townplan_gis.fiveline.engine` (:func:`review` itself).
+"""
+
+from townplan_gis.fiveline.derive import derive_control_lines, derive_red_lines
+from townplan_gis.fiveline.engine import review, town_inputs
+from townplan_gis.fiveline.kernel import review_chunk
+from townplan_gis.fiveline.lines import prepare_lines
+from townplan_gis.fiveline.result import Review
+from townplan_gis.fiveline.rules import Rules, load_rules
+from townplan_gis.fiveline.totals import type_totals
+
+__all__ = [
+    "Review",
+    "Rules",
+    "derive_control_lines",
+    "derive_red_lines",
+    "load_rules",
+    "prepare_lines",
+    "review",
+    "review_chunk",
+    "town_inputs",
+    "type_totals",
+]
