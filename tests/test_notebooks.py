@@ -17,12 +17,8 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = [
-    "01_quickstart.ipynb",
-    "02_control_line_review.ipynb",
-    "03_county_ranking.ipynb",
-    "04_bring_your_own_data.ipynb",
-]
+# One notebook per cell source in notebooks/cells/ (nbNN_name.py → NN_name.ipynb).
+NAMES = sorted(p.stem[2:] + ".ipynb" for p in (NOTEBOOKS / "cells").glob("nb[0-9][0-9]_*.py"))
 
 
 def test_notebooks_match_their_builder():
