@@ -1205,10 +1205,10 @@ def test_outputs_text_minus_5_is_escaped_the_number_minus_5_is_not(tmp_path):
 
     import pandas as pd
 
-    from townplan_gis.cli import _write_csv_bom
+    from townplan_gis.pipeline import write_csv
 
     df = pd.DataFrame({"key": ["-5", "gap"], "value": [-5, -5.5]})
-    with open(_write_csv_bom(df, tmp_path / "x.csv"), encoding="utf-8-sig", newline="") as f:
+    with open(write_csv(df, tmp_path / "x.csv"), encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     assert rows == [["key", "value"], ["'-5", "-5.0"], ["gap", "-5.5"]]
     assert df.loc[0, "key"] == "-5"

@@ -49,11 +49,12 @@ def test_assess_table_lists_every_status_with_zeros(capsys):
 
 def test_internal_error_is_one_line_exit_1_and_debug_prints_the_traceback(monkeypatch, capsys):
     import townplan_gis.cli as cli
+    from townplan_gis.cli import info
 
     def broken(args):
         raise KeyError("boom")
 
-    monkeypatch.setattr(cli, "cmd_info", broken)
+    monkeypatch.setattr(info, "cmd_info", broken)
     assert main(["info", "x.gpkg"]) == cli.EXIT_INTERNAL == 1
     err = capsys.readouterr().err
     assert err == (
@@ -90,12 +91,12 @@ def test_unwritable_out_is_bad_input_not_a_traceback(tmp_path, capsys):
 
 
 def test_os_errors_are_bad_input_on_one_line(monkeypatch, capsys):
-    import townplan_gis.cli as cli
+    from townplan_gis.cli import info
 
     def locked(args):
         raise PermissionError(13, "Permission denied", "town.gpkg")
 
-    monkeypatch.setattr(cli, "cmd_info", locked)
+    monkeypatch.setattr(info, "cmd_info", locked)
     assert main(["info", "town.gpkg"]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err == "townplan: error: Permission denied: town.gpkg\n"
 
