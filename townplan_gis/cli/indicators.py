@@ -57,9 +57,10 @@ def cmd_assess(args: argparse.Namespace) -> int:
 def demo_step(job: Pipeline, out: Path) -> None:
     """The demo's indicators and scorecard, printed and written as CSV for Excel."""
     card = job.scorecard
-    print(f"== indicators and the {job.standard.name} scorecard (指标与考核) ==")
+    name = card.attrs.get("standard", "")
+    print(f"== indicators and the {name} scorecard (指标与考核) ==")
     print_frame(card[["key", "name_zh", "value", "target", "comparator", "status", "gap"]])
-    print(f"scorecard {job.standard.name}: {status_text(card)}")
+    print(f"scorecard {name}: {status_text(card)}")
     paths = job.write_tables(out)
     print("written: " + ", ".join(str(p) for p in paths))
 

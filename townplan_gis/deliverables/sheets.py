@@ -71,8 +71,10 @@ def _cell_value(v: Any, kind: str) -> Any:
     if kind == "value":
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
+        if isinstance(v, numbers.Integral):
+            return int(v)
         if isinstance(v, numbers.Real):
-            return float(v) if isinstance(v, (float, np.floating)) else int(v)
+            return float(v)
         return str(v)
     if kind in ("int", "num", "pct"):
         try:

@@ -172,7 +172,7 @@ class PlanMap(folium.Map):
         )
 
 
-def _new_map(basemap: str, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
+def _new_map(basemap: str | None, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
     m = PlanMap(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, zoom_snap=0.25)
     datum = add_basemap(m, basemap, lang=lang, **kw)
     add_assets(m)
@@ -310,7 +310,8 @@ def plan_map(
         canvas_threshold=canvas_threshold,
         compact=compact,
     )
-    groups, bounds = [], []
+    groups: list[LegendGroup | None] = []
+    bounds: list[np.ndarray | None] = []
 
     verdict_name = layer_label("verdicts_findings" if findings_only else "verdicts", lang)
 
@@ -334,9 +335,9 @@ def plan_map(
         draw(conflicts, "conflicts")  # overlaps lie inside the projects: they do not move the view
     # Review results lead the legend (conflicts, then verdicts): what a reviewer looks for first.
     review_names = {layer_label("conflicts", lang), verdict_name}
-    groups = [g for g in groups if g is not None]
-    groups = [g for g in groups if g.name in review_names][::-1] + [
-        g for g in groups if g.name not in review_names
+    drawn = [g for g in groups if g is not None]
+    legend_groups = [g for g in drawn if g.name in review_names][::-1] + [
+        g for g in drawn if g.name not in review_names
     ]
     if controls:
         _controls(m, lang)
@@ -344,7 +345,9 @@ def plan_map(
     if "boundary" in wanted and town.has("boundary"):
         box = to_display(town.layers["boundary"], precision=precision, gcj02=gcj).total_bounds
         bounds = [box]
-    return _finish(m, groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control)
+    return _finish(
+        m, legend_groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control
+    )
 
 
 def _use_compact(renderer: str, n_features: int, threshold: int) -> bool:

@@ -26,6 +26,7 @@ from townplan_gis.deliverables import build_report, project_opinion, to_excel, w
 from townplan_gis.deliverables.pages import write_page
 from townplan_gis.fiveline import Review, Rules
 from townplan_gis.fiveline import review as run_review
+from townplan_gis.fiveline.result import VERDICTS
 from townplan_gis.indicators import IndicatorOptions, town_indicators
 from townplan_gis.maps import plan_map, render_html, save_map
 from townplan_gis.standards import Standard, assess, list_standards, load_standard
@@ -415,7 +416,7 @@ class Pipeline:
             ),
             "review": lambda v: (
                 f"{len(v.projects)} projects: "
-                + ", ".join(f"{k} {int(n)}" for k, n in v.verdict_counts().items())
+                + ", ".join(f"{k} {int((v.projects['verdict'] == k).sum())}" for k in VERDICTS)
             ),
         }
         waiting = {
@@ -429,8 +430,7 @@ class Pipeline:
             else (name, "not yet", waiting[name])
             for name in _PRODUCTS
         ]
-        drawn = "; ".join(f"map({key})" for key in self._maps)
-        rows.append(("maps", f"{len(self._maps)} drawn" if self._maps else "not yet", drawn))
+        rows += [("map", "drawn", key) for key in self._maps] or [("maps", "not yet", "")]
         return rows
 
     def __repr__(self) -> str:
@@ -439,12 +439,19 @@ class Pipeline:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        cells = "".join(
-            f"<tr><td>{html.escape(n)}</td><td>{html.escape(s)}</td><td>{html.escape(t)}</td></tr>"
+        cell = "border:1px solid #d0d7de;padding:2px 8px;text-align:left"
+        rows = "".join(
+            f'<tr><td style="{cell}">{html.escape(n)}</td><td style="{cell}">{html.escape(s)}</td>'
+            f'<td style="{cell}">{html.escape(t)}</td></tr>'
             for n, s, t in self._status()
         )
+        head = "".join(
+            f'<th style="{cell};background:#f6f8fa">{h}</th>' for h in ("product", "state", "")
+        )
         return (
-            f"<div><b>Pipeline · {html.escape(self.town.name)}</b> "
-            f"(lang {html.escape(self.lang)}, basemap {html.escape(str(self.basemap))})"
-            f"<table><tr><th>product</th><th>state</th><th>summary</th></tr>{cells}</table></div>"
+            f"<div style=\"font-family:system-ui,'Noto Sans CJK SC',sans-serif;font-size:13px\">"
+            f"<b>Pipeline · {html.escape(self.town.name)}</b> (lang {html.escape(self.lang)}, "
+            f"basemap {html.escape(str(self.basemap))})"
+            f'<table style="border-collapse:collapse;margin-top:4px"><tr>{head}</tr>{rows}</table>'
+            f"</div>"
         )
