@@ -199,3 +199,13 @@ def test_the_notebook_display_escapes_and_tells_what_is_computed(town):
     shown = job._repr_html_()
     assert EVIL not in shown and "&lt;script&gt;" in shown
     assert "computed" in shown and "not yet" in shown and "ezhou-2017: pass" in shown
+
+
+def test_a_map_key_never_shows_and_maps_do_not_take_another_review(town):
+    job = tp.Pipeline(town, basemap="none", review=False)
+    job.map(tianditu_key="secret-key-123")
+    assert "secret-key-123" not in repr(job) + job._repr_html_()
+    assert job.map(tianditu_key="secret-key-123") is job.map(tianditu_key="secret-key-123")
+    assert job.map(tianditu_key="other") is not job.map(tianditu_key="secret-key-123")
+    with pytest.raises(tp.TownPlanError, match=r"tp\.plan_map"):
+        job.map(review=fake_review(town))

@@ -8,6 +8,7 @@ Products (cached): :attr:`Pipeline.indicators`, :attr:`Pipeline.scorecard` (from
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 from collections.abc import Mapping, Sequence
@@ -45,10 +46,15 @@ _PRODUCTS = ("indicators", "scorecard", "review")
 
 
 def _map_key(options: Mapping[str, Any]) -> str:
-    """A map's cache key and name: its options in name order (``basemap='none', lang='zh'``)."""
-    return ", ".join(
-        f"{k}={tuple(v) if isinstance(v, list) else v!r}" for k, v in sorted(options.items())
-    )
+    """A map's cache key and name: its options in name order (``basemap='none', lang='zh'``); a
+    Tianditu key by a digest only, so a displayed job never shows it."""
+
+    def shown(name: str, value: Any) -> str:
+        if name == "tianditu_key" and value:
+            return f"sha1:{hashlib.sha1(str(value).encode()).hexdigest()[:10]}"
+        return repr(tuple(value) if isinstance(value, list) else value)
+
+    return ", ".join(f"{k}={shown(k, v)}" for k, v in sorted(options.items()))
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
@@ -66,7 +72,8 @@ class Pipeline:
     Parameters
     ----------
     town : Town
-        The town; never modified.
+        The town; never modified. Its products are kept, so a job is for one state of the town: for
+        other layers (``town.with_layer(...)``) make a new job.
     standard : str, Path or Standard, optional
         The standard of the scorecard (``"ezhou-2017"``, a TOML file …; :func:`townplan_gis.list_standards`).
         None of them is picked for you: without it ``scorecard`` raises and the report and workbook
@@ -150,6 +157,13 @@ class Pipeline:
         if clash:
             raise TownPlanError(
                 f"Pipeline: pass {clash} as Pipeline arguments, not inside review_options."
+            )
+        named = getattr(scorecard, "attrs", {}).get("standard") if scorecard is not None else None
+        if self.standard is not None and named and named != self.standard.name:
+            # The report and workbook would name one standard over the scores of another.
+            raise TownPlanError(
+                f"Pipeline: the scorecard given is against '{named}', the standard given is "
+                f"'{self.standard.name}'. Fix: pass the matching pair, or only one of them."
             )
         self._with_review = review is not False
         self.given: list[str] = []
@@ -237,6 +251,11 @@ class Pipeline:
             Options of :func:`townplan_gis.plan_map` (``basemap``, ``lang``, ``renderer``,
             ``findings_only`` …); default the job's basemap and language.
         """
+        if "review" in options:
+            raise TownPlanError(
+                "Pipeline.map draws the job's own review (Pipeline(review=False) for none); for "
+                "another review call tp.plan_map(town, review=...)."
+            )
         key, options = self._map_options(options)
         if key not in self._maps:
             log.info("pipeline: map %s", key)
@@ -392,7 +411,13 @@ class Pipeline:
             "workbook": self.write_workbook(out / "workbook.xlsx"),
             "map": self.write_map(out / "map.html"),
         }
-        if self.includes_review and opinions != "none":
+        if opinions != "none" and not self.includes_review:
+            log.warning(
+                "opinions=%r: no opinion written, the deliverables have no review (%s)",
+                opinions,
+                self._why_no_review() if not self.can_review else "review=False",
+            )
+        elif opinions != "none":
             # One file per project, also for repeated or clashing ids (logged), listed in index.csv.
             index = self.write_opinions(out / "opinions", verdicts=OPINION_SETS[opinions])
             for pid, path in zip(index["project_id"], index["path"], strict=True):
