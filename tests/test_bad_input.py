@@ -1205,10 +1205,10 @@ def test_outputs_text_minus_5_is_escaped_the_number_minus_5_is_not(tmp_path):
 
     import pandas as pd
 
-    from townplan_gis.cli import _write_csv_bom
+    from townplan_gis.pipeline import write_csv
 
     df = pd.DataFrame({"key": ["-5", "gap"], "value": [-5, -5.5]})
-    with open(_write_csv_bom(df, tmp_path / "x.csv"), encoding="utf-8-sig", newline="") as f:
+    with open(write_csv(df, tmp_path / "x.csv"), encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     assert rows == [["key", "value"], ["'-5", "-5.0"], ["gap", "-5.5"]]
     assert df.loc[0, "key"] == "-5"
@@ -1320,3 +1320,38 @@ def test_outputs_cli_report_and_review_on_hostile_ids(tmp_path):
     assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     with open(tmp_path / "rv" / "projects.csv", encoding="utf-8-sig", newline="") as f:
         assert next(csv.DictReader(f))["project_id"] == "'=1+1"
+
+
+# --- pipeline and command line --------------------------------------------------------------------
+def test_pipeline_refuses_a_scorecard_of_another_standard():
+    from report_helpers import tiny_town
+
+    town = tiny_town()
+    card = tp.assess(town, "ezhou-2017")
+    # the report and workbook would name weicheng-2017 over Ezhou's scores
+    with pytest.raises(tp.TownPlanError, match=r"against 'ezhou-2017'.*'weicheng-2017'"):
+        tp.Pipeline(town, standard="weicheng-2017", scorecard=card)
+    assert tp.Pipeline(town, standard="ezhou-2017", scorecard=card).scorecard is card
+
+
+def test_pipeline_refuses_a_review_that_is_not_one():
+    from report_helpers import tiny_town
+
+    town = tiny_town()
+    with pytest.raises(tp.TownPlanError, match="review= takes a Review"):
+        tp.Pipeline(town, review="yes")
+
+
+def test_report_opinions_asked_for_a_town_without_review_says_none_were_written(tmp_path):
+    from report_helpers import tiny_town
+
+    town = tiny_town()
+    bare = tp.Town(
+        "无项目镇", layers={"boundary": town.boundary, "roads": town.roads}, crs=town.crs
+    )
+    tp.write_town(bare, tmp_path / "bare.gpkg")
+    out = tmp_path / "out"
+    proc = run_cli("report", tmp_path / "bare.gpkg", "--out", out, "--opinions", "all")
+    assert proc.returncode == 0, proc.stderr
+    assert "no opinion written, the deliverables have no review" in proc.stderr
+    assert "'projects' layer" in proc.stderr and not (out / "opinions").exists()

@@ -40,7 +40,7 @@ from townplan_gis.core.errors import (
 from townplan_gis.core.options import options
 from townplan_gis.core.schema import LAYERS, normalize_layer
 from townplan_gis.core.town import Town
-from townplan_gis.deliverables import project_opinion, report, to_excel, write_opinions
+from townplan_gis.deliverables import project_opinion, to_excel, write_opinions
 from townplan_gis.display import show_html
 from townplan_gis.fiveline import (
     Review,
@@ -55,6 +55,7 @@ from townplan_gis.io.files import read_layer, read_town, write_town
 from townplan_gis.io.postgis import read_projects
 from townplan_gis.io.sample import sample_path, sample_town, sample_towns
 from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
+from townplan_gis.pipeline import Pipeline, report
 from townplan_gis.standards import Standard, assess, assess_many, list_standards, load_standard
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "MissingLayerError",
     "MissingValueError",
     "OutputPathError",
+    "Pipeline",
     "Review",
     "Rules",
     "SchemaError",
