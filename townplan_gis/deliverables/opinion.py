@@ -25,8 +25,8 @@ from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.reprs import badge, fmt_number, label
 from townplan_gis.core.safe import safe_frame
+from townplan_gis.core.vocab import col, text
 from townplan_gis.deliverables.charts import png_data_uri, project_map_png
-from townplan_gis.deliverables.labels import col, text
 from townplan_gis.deliverables.report import _env, _version, _write_page, css
 from townplan_gis.deliverables.sections import evidence_rows, project_check_rows
 from townplan_gis.deliverables.tables import conflict_rows, conflicts_table, setting_text

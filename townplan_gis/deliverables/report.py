@@ -22,7 +22,7 @@ from markupsafe import Markup
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.progress import progress as bar
-from townplan_gis.deliverables.labels import col, text
+from townplan_gis.core.vocab import col, text
 from townplan_gis.deliverables.sections import (
     _indicators,
     _method,

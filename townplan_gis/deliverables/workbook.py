@@ -37,7 +37,7 @@ from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.reprs import display_width, label
 from townplan_gis.core.safe import EXCEL_MAX_CHARS, is_formula_like, strip_illegal
-from townplan_gis.deliverables.labels import SHEETS, col
+from townplan_gis.core.vocab import SHEETS, col
 from townplan_gis.deliverables.tables import (
     conflicts_table,
     projects_table,
@@ -321,7 +321,7 @@ def _write_review_evidence(
 ) -> None:
     """Sheets 审查核对 / Checks (``Review.checks``: one row per project × line type) and 审查证据 /
     Evidence (``Review.evidence``, one row per item), when the review has them."""
-    from townplan_gis.deliverables.labels import check_status
+    from townplan_gis.core.vocab import check_status
 
     z = 0 if lang == "zh" else 1
     checks = getattr(review, "checks", None)

@@ -18,6 +18,7 @@ from functools import cache
 from townplan_gis.core.datafiles import did_you_mean
 from townplan_gis.core.errors import DataFileError
 from townplan_gis.core.schema import STATISTICS, aliases
+from townplan_gis.core.vocab import label
 
 # Utility plants that serve the town wherever they are sited: a sanitary landfill and sewage treatment
 # (the Ezhou/Weicheng 2017 targets) are kept away from dwellings by their siting rules (e.g. GB 16889-2008
@@ -292,28 +293,6 @@ def _reported() -> list[Indicator]:
 
 INDICATORS: dict[str, Indicator] = {i.key: i for i in (*_FIXED, *_reported())}
 
-_FACILITY_LABELS_ZH = {
-    "market": "集贸市场",
-    "commercial_street": "商业街",
-    "parking": "停车场",
-    "public_toilet": "公厕",
-    "garbage_point": "垃圾收集点",
-    "landfill": "垃圾填埋场",
-    "sewage_plant": "污水处理厂",
-    "water_plant": "水厂",
-    "fitness": "健身场所",
-    "culture": "文化站",
-    "school": "学校",
-    "clinic": "卫生院",
-    "substation": "变电站",
-    "gas_station": "燃气站",
-    "fire_station": "消防站",
-    "bus_station": "客运站",
-    "visitor_centre": "游客中心",
-    "government": "政府机关",
-    "other": "其他设施",
-}
-
 _COUNT = re.compile(r"^facility_count_([a-z_]+)$")
 _COVER = re.compile(r"^household_coverage_([a-z_]+)_pct$")
 
@@ -346,7 +325,7 @@ def indicator_info(key: str) -> Indicator:
     if t := _facility_type_of(_COVER, key):
         return _i(
             key,
-            f"{_FACILITY_LABELS_ZH.get(t, t)}服务覆盖率",
+            f"{label('facility_type', t, 'zh')}服务覆盖率",
             f"Households served: {t.replace('_', ' ')}",
             "%",
             f"Households of residential quarters whose representative point lies within the service "
@@ -384,7 +363,7 @@ def facility_count_info(facility_type: str, *, township_wide: bool) -> Indicator
         from outside the built-up area) rather than inside the built-up area only.
     """
     t = facility_type
-    zh = _FACILITY_LABELS_ZH.get(t, t)
+    zh = label("facility_type", t, "zh")
     if township_wide:
         definition = (
             f"Number of facilities of type {t} in the whole facilities layer, inside or outside the "

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from shapely import Geometry
 
+from townplan_gis.core.vocab import CARRIAGEWAY_WIDTH_M, RED_WIDTH_M
 from townplan_gis.indicators._common import (
     Result,
     builtup_geometry,
@@ -53,17 +54,11 @@ __all__ = [
     "road_surfaces",
 ]
 
-# Lower bounds of the GB 50188-2007 red-line widths per town road class [R]: 主干路 24–36 m, 干路 16–24 m,
-# 支路 10–14 m; a lane (巷路) has a 3.5 m carriageway and no red line of its own. Used only for roads whose
-# width is missing, and reported in the note.
-DEFAULT_REDLINE_WIDTH_M: dict[str, float] = {
-    "arterial": 24.0,
-    "secondary": 16.0,
-    "branch": 10.0,
-    "lane": 3.5,
-}
-# Only the lane carriageway is given by GB 50188-2007 [R]; other classes need measured widths.
-DEFAULT_CARRIAGEWAY_WIDTH_M: dict[str, float] = {"lane": 3.5}
+# Default widths by road class, for roads whose width is missing (reported in the note): the shared
+# vocabulary's (data/vocab.toml [values.road_class]; docs/sources.md#gb-50188-2007): red lines at the
+# lower bound of each GB 50188-2007 range [R], the carriageway of a lane only.
+DEFAULT_REDLINE_WIDTH_M: dict[str, float] = RED_WIDTH_M
+DEFAULT_CARRIAGEWAY_WIDTH_M: dict[str, float] = CARRIAGEWAY_WIDTH_M
 TRUNK_CLASSES: tuple[str, ...] = ("arterial", "secondary")
 
 Variant = Literal["redline", "carriageway"]
