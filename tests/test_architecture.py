@@ -34,7 +34,6 @@ OVERSIZE = {
     "townplan_gis/io/postgis.py": 585,
     "townplan_gis/standards.py": 587,
     "townplan_gis/maps/compact.py": 641,
-    "townplan_gis/core/crs.py": 735,
     "townplan_gis/cli.py": 791,
 }
 
