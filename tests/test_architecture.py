@@ -31,7 +31,6 @@ OVERSIZE = {
     "townplan_gis/maps/plan.py": 553,
     "townplan_gis/fiveline/engine.py": 557,
     "townplan_gis/standards.py": 587,
-    "townplan_gis/maps/compact.py": 641,
     "townplan_gis/cli.py": 791,
 }
 
