@@ -30,7 +30,6 @@ OVERSIZE = {
     "townplan_gis/fiveline/convex.py": 531,
     "townplan_gis/maps/plan.py": 553,
     "townplan_gis/fiveline/engine.py": 557,
-    "townplan_gis/standards.py": 587,
     "townplan_gis/cli.py": 791,
 }
 

@@ -12,6 +12,7 @@ GB 50188-2007 via secondary copies; CJJ/T 85-2017 green-land classes; the 2016 �
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,7 +33,14 @@ TOWNSHIP_WIDE_FACILITY_TYPES: tuple[str, ...] = (
     "gas_station",
 )
 
-__all__ = ["INDICATORS", "Indicator", "indicator_info", "is_known"]
+__all__ = [
+    "INDICATORS",
+    "Indicator",
+    "indicator_info",
+    "indicator_key",
+    "indicator_names",
+    "is_known",
+]
 
 
 @dataclass(frozen=True)
@@ -405,3 +413,37 @@ def reported_info(key: str) -> Indicator:
     return _i(
         key, key, key.replace("_", " "), unit, "Reported statistic (not registered).", "reported"
     )
+
+
+def _name_form(text: str) -> str:
+    # Full-width brackets and letters as planners type them (人均道路面积（车行道）), any case, no spaces.
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+@cache
+def _keys_by_name() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in _all_keys():
+        info = indicator_info(key)
+        for name in (key, info.name_zh, info.name_en):
+            out.setdefault(_name_form(name), key)
+    return out
+
+
+def indicator_key(name: str) -> str | None:
+    """The key a standard means by ``name``: a registered key, or the Chinese or English name of a
+    registered indicator (``人均道路面积`` → ``road_area_per_capita_m2``); None when it names none.
+
+    Examples
+    --------
+    >>> indicator_key("人均道路面积"), indicator_key("路网密度"), indicator_key("Road area ratio")
+    ('road_area_per_capita_m2', 'road_network_density_km_per_km2', 'road_area_ratio_pct')
+    >>> indicator_key("人均道路面积（车行道）"), indicator_key("no such thing")
+    ('road_area_per_capita_carriageway_m2', None)
+    """
+    return _keys_by_name().get(_name_form(str(name)))
+
+
+def indicator_names() -> tuple[str, ...]:
+    """The Chinese names of every registered indicator, for messages that suggest one."""
+    return tuple(indicator_info(k).name_zh for k in _all_keys())
