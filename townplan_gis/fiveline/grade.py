@@ -87,7 +87,7 @@ def resolve_rows(
 
 
 def sliver_flags(area, length, geom, size, dim, rules: Rules) -> dict[str, np.ndarray]:
-    """Sliver tests per row (domain brief §4 tolerance).
+    """Sliver tests per row (``docs/sources.md#tolerance-practice``).
 
     Returns ``small`` (below max(A_min, p_min · project)), ``thin`` (vanishes under the inward
     buffer), ``measure`` (area for polygons, length for lines) and ``thresh`` (the size limit).

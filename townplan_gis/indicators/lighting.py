@@ -2,7 +2,8 @@
 
 A trunk road (by default arterial and secondary) counts as lit where it is flagged ``lit``, or where a
 street light lies within the configurable reach. Source: Weicheng 2017 plan (main-road street-light rate
-100 %, domain brief §1 C); the length definition and the 25 m default reach are tool-defined [I].
+100 %, ``docs/sources.md#weicheng-2017``); the length definition and the 25 m default reach are tool-defined
+[I] (``docs/sources.md#tool-defined``).
 """
 
 from __future__ import annotations

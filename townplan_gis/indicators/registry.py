@@ -5,8 +5,10 @@ match the unit here, so a threshold in m² is never compared with a value in km�
 household service coverage exist for every facility type, as the pattern keys
 ``facility_count_<type>`` and ``household_coverage_<type>_pct``.
 
-Sources of the definitions: domain brief §1 and §3 (鄂州/渭城 2017 implementation plans; GB 50220 and
-GB 50188-2007 via secondary copies; CJJ/T 85-2017 green-land classes; the 2016 若干意见 §16).
+Sources of the definitions (``docs/sources.md``): the 鄂州/渭城 2017 implementation plans (``#ezhou-2017``,
+``#weicheng-2017``); GB 50220 and GB 50188-2007 via secondary copies (``#gb-50220-95``,
+``#gb-50188-2007``); CJJ/T 85-2017 green-land classes (``#cjj-t-85-2017``); the 2016 若干意见 §16
+(``#opinions-2016``); tool-defined indicators (``#tool-defined``).
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ def road_area_m2(
     .. math:: A_{road} = A\\left(\\left(\\bigcup_i \\operatorname{buf}_{flat}(r_i, w_i/2)\\right) \\cap B\\right)
 
     ``variant="redline"`` measures red-line road land; ``"carriageway"`` the carriageways of paved roads
-    (the statistical yearbook convention). Source: domain brief §3 (GB 50220, secondary copy).
+    (the statistical yearbook convention). Source: GB 50220, secondary copy (``docs/sources.md#gb-50220-95``).
 
     Parameters
     ----------
@@ -230,7 +230,7 @@ def road_area_ratio_pct(
 
     .. math:: R = 100 \\cdot A_{road} / A(B)
 
-    Source: domain brief §3; 15 % by 2020 (2016 若干意见 §16).
+    Source: 15 % by 2020 (2016 若干意见 §16, ``docs/sources.md#opinions-2016``).
 
     Parameters
     ----------

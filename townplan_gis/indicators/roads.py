@@ -235,7 +235,7 @@ def road_coverage_pct(
 
     .. math:: C = 100 \\cdot A\\left(B \\cap \\bigcup_i \\operatorname{buf}(r_i, d)\\right) / A(B)
 
-    No standard defines this indicator (domain brief §3, [I]); the distance defaults to 150 m and the
+    No standard defines this indicator (``docs/sources.md#tool-defined``, [I]); the distance defaults to 150 m and the
     value is labelled tool-defined. Roads internal to residential quarters are not public roads.
 
     Parameters

@@ -268,7 +268,7 @@ def _controls(m: folium.Map, lang: str) -> None:
         secondary_length_unit="kilometers",
         primary_area_unit="sqmeters",
         secondary_area_unit="mu",
-        # 1 亩 = 10000/15 m² exactly (domain brief §2): factor from m² is 15/10000.
+        # 1 亩 = 10000/15 m² exactly (docs/sources.md#units): factor from m² is 15/10000.
         units={"mu": {"factor": 0.0015, "display": "亩" if zh else "mu", "decimals": 2}},
         localization="cn" if zh else "en",
     ).add_to(m)
@@ -278,7 +278,7 @@ class PlanMap(folium.Map):
     """A ``folium.Map`` whose notebook display is the self-contained offline page.
 
     folium's own notebook display loads Leaflet from CDNs and stays blank on an intranet without
-    internet; an ``<iframe srcdoc>`` holding the inlined page works anywhere (tech notes, "Offline").
+    internet; an ``<iframe srcdoc>`` holding the inlined page works anywhere (``docs/engineering.md#offline-maps``).
     """
 
     notebook_height_px = 600
