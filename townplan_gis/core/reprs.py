@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
@@ -72,7 +73,7 @@ def _esc(x: Any) -> str:
 def _table(
     header: list[str],
     rows: list[list[str]],
-    numeric: set[int] = frozenset(),
+    numeric: AbstractSet[int] = frozenset(),
     *,
     row_styles: list[str] | None = None,
 ) -> str:

@@ -145,7 +145,7 @@ def residential_quarters(
         require_column(green, "green", "green_class")
     quarters = metric_geoms(residential)
     area = np.nan_to_num(shapely.area(quarters), nan=0.0)
-    green_m2 = np.zeros(len(residential))
+    green_m2: np.ndarray = np.zeros(len(residential))
     if green is not None and len(green) and len(residential):
         land = np.isin(text_column(green, "green_class"), GREEN_LAND_CLASSES)
         geoms = geoms_of(metric_geoms(green)[land])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import xyzservices.providers as xyz
@@ -169,7 +170,7 @@ def add_basemap(
         ).add_to(m)
     if spec.tianditu:
         base, labels = spec.tianditu
-        common = {
+        common: dict[str, Any] = {
             "attr": '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>',
             "subdomains": "01234567",
             "max_zoom": 18,

@@ -157,7 +157,7 @@ def drawn_layers(m: folium.Map) -> list[tuple[str, str, int]]:
 
 
 def _static(path: str) -> str:
-    return resources.files("townplan_gis.maps").joinpath("static", path).read_text("utf-8")
+    return resources.files("townplan_gis.maps").joinpath("static").joinpath(path).read_text("utf-8")
 
 
 @cache

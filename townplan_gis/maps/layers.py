@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, Figure, MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 from townplan_gis.core.crs import analysis_crs, shift_to_gcj02
@@ -328,7 +328,7 @@ _HELPERS_CSS = """
 
 def add_assets(m: folium.Map) -> None:
     """Put the popup/tooltip helper script and the legend CSS in the page header, once per figure."""
-    root: Figure = m.get_root()
+    root: Any = m.get_root()  # a branca Figure, marked once it has the assets
     if getattr(root, "_townplan_assets", False):
         return
     root.header.add_child(Element(f"<script>{_HELPERS_JS}</script>"), name="townplan_helpers_js")

@@ -69,7 +69,7 @@ class Standard:
 
 
 def _standards_dir() -> Any:
-    return resources.files("townplan_gis").joinpath("data", "standards")
+    return resources.files("townplan_gis").joinpath("data").joinpath("standards")
 
 
 @lru_cache(maxsize=1)

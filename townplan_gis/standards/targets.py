@@ -31,25 +31,36 @@ class Target:
     weight: float = 1.0
     reported: bool = False
 
+    def _range(self) -> tuple[float, float]:
+        """``(low, high)`` of a range target; one threshold is the range [t, t]."""
+        t = self.threshold
+        return (t[0], t[1]) if isinstance(t, tuple) else (t, t)
+
+    def _single(self) -> float:
+        """The threshold of a one-number target (a range's low bound otherwise)."""
+        return self._range()[0]
+
     @property
     def target_text(self) -> Any:
+        lo, hi = self._range()
         if self.comparator == "between":
-            return f"[{self.threshold[0]:g}, {self.threshold[1]:g}]"
+            return f"[{lo:g}, {hi:g}]"
         if self.comparator == "between_left_open":
-            return f"({self.threshold[0]:g}, {self.threshold[1]:g}]"
+            return f"({lo:g}, {hi:g}]"
         return self.threshold
 
     def evaluate(self, value: float) -> tuple[str, float]:
         """``(status, gap)``; gap ≥ 0 is the margin by which the target is met, < 0 the shortfall."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "not_evaluable", math.nan
-        v, c, t = float(value), self.comparator, self.threshold
+        v, c = float(value), self.comparator
         if c in RANGE_COMPARATORS:
-            lo, hi = t
+            lo, hi = self._range()
             gap = min(v - lo, hi - v)
             eps = _RTOL * max(1.0, abs(lo), abs(hi))
             ok = lo - eps <= v <= hi + eps if c == "between" else lo + eps < v <= hi + eps
             return ("pass" if ok else "fail"), gap
+        t = self._single()
         eps = _RTOL * max(1.0, abs(t))
         if c in (">=", ">"):
             gap = v - t
@@ -80,9 +91,9 @@ class Target:
             return math.nan
         if status == "pass":
             return 0.0
-        bound = self.threshold
+        bound = self._single()
         if self.comparator in RANGE_COMPARATORS:
-            lo, hi = self.threshold  # type: ignore[misc]
+            lo, hi = self._range()
             bound = lo if float(value) - lo <= hi - float(value) else hi
-        bound = abs(float(bound))  # type: ignore[arg-type]
+        bound = abs(bound)
         return abs(gap) / bound if bound > 0 else abs(gap)

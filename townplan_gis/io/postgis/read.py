@@ -183,8 +183,8 @@ def read_projects(
         source = f"{safe_url(con)} query"
     with connect(con) as conn:
         check_postgis(conn, con)
-        if table is not None:
-            gdf = _read_table(conn, table, schema, geom_col=geom_col, source=source)
+        if sql is None:
+            gdf = _read_table(conn, str(table), schema, geom_col=geom_col, source=source)
         else:
             gdf = _frame(conn, sa.text(sql), params, geom_col=geom_col, source=source)
     if gdf.crs is None:
