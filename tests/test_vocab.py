@@ -192,3 +192,14 @@ def test_a_broken_vocabulary_is_refused_naming_the_entry(monkeypatch):
         monkeypatch.undo()
         vocab.load_vocab.cache_clear()
         vocab.load_vocab()
+
+
+def test_layer_and_column_labels_of_the_schema_are_the_vocabulary_s():
+    for kind, spec in schema.LAYERS.items():
+        assert (spec.label_zh, spec.label_en) == (
+            vocab.layer_label(kind, "zh"),
+            vocab.layer_label(kind, "en"),
+        )
+        for col in spec.columns:
+            assert col.label_zh == vocab.field_label(col.name, "zh") != col.name, col.name
+            assert col.label_en == vocab.field_label(col.name, "en"), col.name

@@ -13,8 +13,7 @@ Engines
     Dispatched to ``townplan_gis.fiveline.dask.run(projects, lines, rules, settings, *,
     chunk_size, n_jobs, progress, findings=True)``, which returns the joined output of
     :func:`~townplan_gis.fiveline.kernel.review_rows` over all partitions with their per-type totals
-    and per-project findings, computed on the workers. Pays only on a real cluster
-    (``docs/engineering.md#overlaps-two-cores``).
+    and per-project findings, computed on the workers. Pays only on a real cluster (``docs/engineering.md#overlaps-two-cores``).
 """
 
 from __future__ import annotations
