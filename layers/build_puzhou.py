@@ -1,7 +1,7 @@
 """Build the sample town 蒲州镇 (Puzhou, Yongji, Shanxi) → layers/puzhou.gpkg.
 
-ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The layout follows the 2017 Puzhou small-town programme (domain brief
-§1 A): the tourism road running 8.5 km east–west from the Yongji West expressway exit to the Yellow River
+ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The layout follows the 2017 Puzhou small-town programme
+(docs/sources.md#puzhou-2017): the tourism road running 8.5 km east–west from the Yongji West expressway exit to the Yellow River
 dyke, 西厢大街 with its commercial street and the hardened bypass behind the shops, the four scenic spots
 (普救寺, 蒲州古城遗址, 唐铁牛/蒲津渡, 鹳雀楼) with purple-line tiers, the Yellow River (blue line), parks and the
 80-亩 eco-park (green line), infrastructure (yellow line) and the 2017 projects with their investments.
@@ -441,7 +441,7 @@ ECO_PARK = box(-4950, -1300, -4650, -1300 + 80 * MU / 300)
 
 
 def build_projects() -> gpd.GeoDataFrame:
-    """The 2017 programme (domain brief §1 A) as projects; ids P01–P09 follow the programme's numbering."""
+    """The 2017 programme (docs/sources.md#puzhou-2017) as projects; ids P01–P09 follow the programme's numbering."""
     xixiang = LineString([(-900, 0), (900, 0)])
     tourism_east = LineString([(1450, TOURISM_Y), (2450, TOURISM_Y)])  # east of the 110 kV corridor
     # 153 street-front houses on both sides of 西厢大街, 13–25 m from the centreline (red line at 12 m),

@@ -1,6 +1,6 @@
 """Build the six Weicheng towns (渭城区, Xianyang, Shaanxi) → layers/weicheng/<town>.gpkg.
 
-ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The district's 2017 programme (domain brief §1 C) ranks six towns —
+ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The district's 2017 programme (docs/sources.md#weicheng-2017) ranks six towns —
 渭城, 窑店, 正阳, 底张, 周陵, 北杜 — against one standard (``weicheng-2017``). This script invents a
 plausible town for each, near its real position around 34.35–34.45 N, 108.68–108.82 E: a built-up area,
 a road grid split at every crossing (class, red-line and carriageway widths, surface, lit flag), street

@@ -590,6 +590,20 @@ _STANDARD_CASES = {
         _STD_HEAD + _TARGET + "weight = 0\n",
         "target #1 (key 'park_count'): weight must be > 0, got 0",
     ),
+    "extends a misspelt standard": (
+        'extends = "ezhou-2071"\n' + _STD_HEAD,
+        "extends = 'ezhou-2071' names no standard (did you mean 'ezhou-2017'?)",
+    ),
+    "override of a figure without its source": (
+        'extends = "ezhou-2017"\n'
+        + _STD_HEAD
+        + '[[targets]]\nkey = "道路硬化率"\ncomparator = "≥"\nthreshold = 95\n',
+        "changes the comparator, threshold of 'paving_rate_pct' in ezhou-2017 but gives no source",
+    ),
+    "printed unit of another indicator": (
+        _STD_HEAD + _TARGET.replace('unit = "count"', 'unit = "m²/人"'),
+        "unit 'm²/人' does not match the indicator's unit 'count' (written 个 or count)",
+    ),
 }
 
 

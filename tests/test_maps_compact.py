@@ -26,12 +26,12 @@ from townplan_gis.core.errors import TownPlanError
 from townplan_gis.maps.compact import (
     COMPACT_THRESHOLD,
     CompactLayer,
-    _varints,
     decode_payload,
     display_columns,
     drawn_layers,
     encode_layer,
 )
+from townplan_gis.maps.compact_geometry import varints as _varints
 from townplan_gis.maps.layers import LeafletGeoJson, display_frame, to_display
 from townplan_gis.maps.popups import popup_fields
 

@@ -20,8 +20,8 @@ from markupsafe import Markup
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.reprs import badge, fmt_number, label
+from townplan_gis.core.vocab import col, text
 from townplan_gis.deliverables.charts import png_data_uri, project_map_png
-from townplan_gis.deliverables.labels import col, text
 from townplan_gis.deliverables.pages import css, template, version, write_page
 from townplan_gis.deliverables.sections import evidence_rows, project_check_rows
 from townplan_gis.deliverables.tables import conflict_rows, conflicts_table, setting_text

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
-from townplan_gis.deliverables.labels import col, text
+from townplan_gis.core.vocab import col, text
 from townplan_gis.deliverables.pages import css, template, version
 from townplan_gis.deliverables.sections import (
     indicators_section,

@@ -19,8 +19,8 @@ from townplan_gis.core.reprs import (
 )
 from townplan_gis.core.reprs import label as value_label
 from townplan_gis.core.schema import LINE_TYPES
+from townplan_gis.core.vocab import check_status, col, text
 from townplan_gis.deliverables.charts import indicator_charts, png_data_uri
-from townplan_gis.deliverables.labels import check_status, col, text
 from townplan_gis.deliverables.pages import version
 from townplan_gis.deliverables.tables import (
     conflict_rows,

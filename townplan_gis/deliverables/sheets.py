@@ -32,7 +32,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from townplan_gis.core.reprs import display_width
 from townplan_gis.core.safe import EXCEL_MAX_CHARS, is_formula_like, strip_illegal
-from townplan_gis.deliverables.labels import col
+from townplan_gis.core.vocab import col
 
 __all__ = ["Removed", "clean_column", "removal_rows", "save_workbook", "sheet_spec", "write_sheet"]
 

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.reprs import display_width, label
-from townplan_gis.deliverables.labels import SHEETS
+from townplan_gis.core.vocab import SHEETS
 from townplan_gis.deliverables.sheets import (
     Removed,
     clean_column,
@@ -77,7 +77,7 @@ def _write_review_evidence(
 ) -> None:
     """Sheets 审查核对 / Checks (``Review.checks``: one row per project × line type) and 审查证据 /
     Evidence (``Review.evidence``, one row per item), when the review has them."""
-    from townplan_gis.deliverables.labels import check_status
+    from townplan_gis.core.vocab import check_status
 
     z = 0 if lang == "zh" else 1
     checks = getattr(review, "checks", None)
