@@ -252,6 +252,37 @@ LAYERS: dict[str, LayerSpec] = {
                     unit="万元",
                 ),
                 Column("status", "str", label_zh="状态", label_en="Status"),
+                # The construction programme (townplan_gis.programme; docs/sources.md#programme-data),
+                # all optional; dates are text (2017-10-31, 2017年10月31日) the programme parses.
+                Column("programme_item", "str", label_zh="所属工程", label_en="Programme item"),
+                *(
+                    Column(
+                        n,
+                        "float",
+                        label_zh=zh,
+                        label_en=f"{en} (10k CNY)",
+                        minimum=0.0,
+                        unit="万元",
+                    )
+                    for n, zh, en in (
+                        ("item_total_wan_yuan", "工程总投资(万元)", "Item total"),
+                        ("funding_self_raised_wan_yuan", "镇村户自筹(万元)", "Self-raised"),
+                        ("funding_subsidy_wan_yuan", "上级补助(万元)", "Subsidy"),
+                        ("funding_town_gov_wan_yuan", "镇政府自筹(万元)", "Town funds"),
+                    )
+                ),
+                Column("stage", "str", label_zh="建设阶段", label_en="Stage"),
+                Column("start_date", "str", label_zh="开工时间", label_en="Start date"),
+                Column("deadline", "str", label_zh="完工期限", label_en="Deadline"),
+                Column(
+                    "completion_pct",
+                    "float",
+                    label_zh="完成进度(%)",
+                    label_en="Completion (%)",
+                    minimum=0.0,
+                    maximum=100.0,
+                    unit="%",
+                ),
             ),
         ),
     )
@@ -390,7 +421,7 @@ def _best_candidate(gdf: gpd.GeoDataFrame, canonical: str, candidates: list[str]
     return candidates[scores.index(max(scores))]
 
 
-_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(m|米|户|万元|万)?\s*$")
+_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(m|米|户|万元|万|%)?\s*$")
 
 
 def _to_float(series: pd.Series, layer: str, column: str) -> pd.Series:
