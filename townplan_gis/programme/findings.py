@@ -112,7 +112,7 @@ def item_findings(by_item: pd.DataFrame, table: pd.DataFrame, tol: float) -> pd.
     return _frame(rows)
 
 
-def _pid(project: pd.Series, row: Any) -> str:
+def _pid(project: Any, row: Any) -> str:
     pid = project["project_id"]
     return pid if isinstance(pid, str) else f"row {row}"
 
@@ -133,12 +133,14 @@ def project_findings(table: pd.DataFrame, rules: Any) -> pd.DataFrame:
     as_of = table.attrs.get("as_of")
     when = "" if as_of is None else f"{as_of:%Y-%m-%d}"
     rows: list[dict[str, Any]] = []
+    # One dict per project, made once: a row lookup per finding would cost more than the checks.
+    records = pd.DataFrame(table.drop(columns=table.geometry.name)).to_dict("records")
 
     def add(mask: pd.Series, check: str, issue: Any, level: str, en, zh, **kw: str) -> None:
         """One finding per flagged row; ``en``/``zh`` (and ``issue``) are functions of the row
         and its id, ``kw`` names columns whose value goes to ``amount`` or ``days``."""
         for i in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)):
-            p, row = table.iloc[i], table.index[i]
+            p, row = records[i], table.index[i]
             pid = _pid(p, row)
             extra = {k: (int(p[c]) if k == "days" else p[c]) for k, c in kw.items()}
             kind = issue(p) if callable(issue) else issue
@@ -146,10 +148,10 @@ def project_findings(table: pd.DataFrame, rules: Any) -> pd.DataFrame:
                 _row(check, kind, level, en(p, pid), zh(p, pid), row=row, project=p, **extra)
             )
 
-    def done_text(p: pd.Series) -> str:
+    def done_text(p: dict[str, Any]) -> str:
         return _pct(p["completion_pct"])
 
-    def done_zh(p: pd.Series) -> str:
+    def done_zh(p: dict[str, Any]) -> str:
         return _pct(p["completion_pct"], True)
 
     add(
@@ -170,7 +172,7 @@ def project_findings(table: pd.DataFrame, rules: Any) -> pd.DataFrame:
         amount="investment_wan_yuan",
     )
 
-    def sources(p: pd.Series) -> tuple[str, str, str]:
+    def sources(p: dict[str, Any]) -> tuple[str, str, str]:
         given, total = wan(p["funding_total_wan_yuan"]), wan(p["investment_wan_yuan"])
         return given, total, wan(abs(p["funding_gap_wan_yuan"]))
 
