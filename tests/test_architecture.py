@@ -5,7 +5,7 @@ The floors, lowest first (a module may import its own floor and those below, nev
 
 0. ``core`` (schema, crs, geometry, errors, repairs, vocabulary, the Town as data), ``_version``
 1. ``io`` (files, PostGIS, the town record, the sample towns)
-2. ``indicators``, ``standards``, ``fiveline`` (the review), ``analyses``, ``programme``
+2. ``indicators``, ``standards``, ``fiveline`` (the review), ``analyses``, ``construction``
 3. ``maps``, ``deliverables``, ``display``
 4. ``pipeline``
 5. ``cli``, and the package's ``__init__`` (the public API)
@@ -37,7 +37,7 @@ FLOORS = {
     "standards": 2,
     "fiveline": 2,
     "analyses": 2,
-    "programme": 2,
+    "construction": 2,
     "maps": 3,
     "deliverables": 3,
     "display": 3,

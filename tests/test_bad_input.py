@@ -1369,3 +1369,139 @@ def test_report_opinions_asked_for_a_town_without_review_says_none_were_written(
     assert proc.returncode == 0, proc.stderr
     assert "no opinion written, the deliverables have no review" in proc.stderr
     assert "'projects' layer" in proc.stderr and not (out / "opinions").exists()
+
+
+# --- programme: investment, progress, acceptance, before/after ------------------------------------------
+def _programme_table(**columns) -> gpd.GeoDataFrame:
+    n = len(next(iter(columns.values())))
+    base = {"项目编号": [f"P{i}" for i in range(n)], "项目类型": ["道路"] * n, **columns}
+    return gpd.GeoDataFrame(
+        base, geometry=[Point(437_000 + 10 * i, 3_855_000) for i in range(n)], crs="EPSG:4546"
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "canonical", "values", "rows", "bound"),
+    [
+        ("投资", "investment_wan_yuan", [100.0, -5.0], [1], "≥ 0 万元"),
+        ("上级补助", "funding_subsidy_wan_yuan", [-1.0, 10.0], [0], "≥ 0 万元"),
+        ("工程总投资", "item_total_wan_yuan", [-2700.0, 2700.0], [0], "≥ 0 万元"),
+        ("完成进度", "completion_pct", [120.0, 50.0], [0], "≥ 0 % and ≤ 100 %"),
+    ],
+)
+def test_programme_numbers_out_of_range_are_refused(column, canonical, values, rows, bound):
+    from townplan_gis.construction import programme
+
+    with pytest.raises(ValueRangeError) as err:
+        programme(_programme_table(**{column: values}))
+    msg = str(err.value)
+    assert f"layer 'projects', column '{column}' (read as '{canonical}'" in msg
+    assert f"in rows {rows}" in msg and bound in msg
+
+
+def test_programme_unknown_stage_is_refused_with_the_stages():
+    from townplan_gis.construction import programme
+
+    with pytest.raises(tp.UnknownValueError) as err:
+        programme(_programme_table(建设阶段=["实施", "竣工决算"]))
+    msg = str(err.value)
+    assert "column '建设阶段' (read as 'stage'" in msg and "['竣工决算'] in rows [1]" in msg
+    assert "['acceptance', 'implementation', 'selected', 'showcase']" in msg
+
+
+def test_programme_deadline_before_start_is_refused():
+    from townplan_gis.construction import programme
+
+    table = _programme_table(
+        开工时间=["2017-10-31", "2017-03-01"], 完工期限=["2017-03-01", "2017-10-31"]
+    )
+    with pytest.raises(ValueRangeError) as err:
+        programme(table)
+    msg = str(err.value)
+    assert "layer 'projects', column 'deadline': value(s) ['2017-03-01'] in rows [0]" in msg
+    assert "start → deadline: 2017-10-31 → 2017-03-01" in msg and "typo" in msg
+
+
+def test_programme_unreadable_dates_and_as_of_are_refused():
+    from townplan_gis.construction import programme
+
+    with pytest.raises(
+        tp.SchemaError,
+        match=r"column 'deadline': value\(s\) \['10月底'\] in rows \[1\] are not dates",
+    ):
+        programme(_programme_table(完工期限=["2017-10-31", "10月底"]))
+    with pytest.raises(tp.TownPlanError, match="as_of 'soon' is not a date"):
+        programme(_programme_table(投资=[1.0]), as_of="soon")
+
+
+def test_progress_snapshot_from_another_town_is_refused():
+    from townplan_gis.construction import progress
+
+    def town(name: str) -> tp.Town:
+        return tp.Town(name, layers={"projects": _programme_table(完成进度=[50.0])})
+
+    with pytest.raises(tp.TownPlanError) as err:
+        progress({"2017-10-13": town("蒲州镇"), "2017-10-20": town("窑店镇")})
+    assert "the snapshots are of different towns: {'2017-10-20': '窑店镇'} besides '蒲州镇'" in str(
+        err.value
+    )
+    other = _programme_table(完成进度=[50.0]).assign(项目编号=["Q1"])
+    with pytest.raises(
+        tp.TownPlanError,
+        match="snapshot 2017-10-20 shares no project_id with the snapshot of 2017-10-13",
+    ):
+        progress({"2017-10-13": _programme_table(完成进度=[40.0]), "2017-10-20": other})
+
+
+def test_progress_snapshots_that_cannot_be_followed_are_refused():
+    from townplan_gis.construction import progress
+
+    week = _programme_table(完成进度=[40.0, 50.0])
+    with pytest.raises(tp.TownPlanError, match=r"more than one snapshot dated \['2017-10-20'\]"):
+        progress([("2017-10-20", week), ("2017年10月20日", week)])
+    with pytest.raises(tp.TownPlanError, match=r"projects without project_id in rows \[1\]"):
+        progress({"2017-10-20": week.assign(项目编号=["P0", None])})
+    with pytest.raises(
+        tp.TownPlanError, match=r"project_id \['P0'\] used by more than one project"
+    ):
+        progress({"2017-10-20": week.assign(项目编号=["P0", "P0"])})
+    with pytest.raises(tp.TownPlanError, match="no snapshots given"):
+        progress({})
+
+
+def test_acceptance_fund_and_rules_file_are_checked(tmp_path):
+    from importlib import resources
+
+    from townplan_gis.construction import acceptance, load_programme_rules
+
+    towns = tp.sample_towns("weicheng")[:1]
+    with pytest.raises(
+        tp.TownPlanError, match=r"not a whole number of payment units of 0\.01 万元"
+    ):
+        acceptance(towns, "weicheng-2017", fund_wan_yuan=1200.005)
+    text = resources.files("townplan_gis.data").joinpath("programme.toml").read_text("utf-8")
+    bad = tmp_path / "programme.toml"
+    bad.write_text(text.replace("office_share_pct =", "office_share =", 1), encoding="utf-8")
+    with pytest.raises(
+        DataFileError, match="unknown key 'office_share' \\(did you mean 'office_share_pct'\\?\\)"
+    ):
+        load_programme_rules(bad)
+    bad.write_text(text.replace('code = "showcase"', 'code = "observe"'), encoding="utf-8")
+    with pytest.raises(
+        DataFileError,
+        match="stage code 'observe' is not a value of the projects layer's 'stage' column",
+    ):
+        load_programme_rules(bad)
+    bad.write_text(text.replace('weight = "equal"', 'weight = "equals"'), encoding="utf-8")
+    with pytest.raises(DataFileError, match="weight 'equals' is not one of"):
+        load_programme_rules(bad)
+    bad.write_text(
+        text.replace("office_share_pct = 1.0", "office_share_pct = 120.0"), encoding="utf-8"
+    )
+    with pytest.raises(
+        DataFileError,
+        match=r"'office_share_pct' must be a finite number between 0 and 100, got 120\.0",
+    ):
+        load_programme_rules(bad)
+    with pytest.raises(DataFileError, match="programme rule file not found"):
+        load_programme_rules(tmp_path / "missing.toml")

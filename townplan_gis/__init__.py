@@ -13,6 +13,7 @@ PostGIS, the sample towns) → ``indicators``, ``standards``, ``fiveline`` (the 
 
 from townplan_gis import indicators
 from townplan_gis._version import __version__
+from townplan_gis.construction import acceptance, compare, competition, programme, progress
 from townplan_gis.core.crs import (
     analysis_crs,
     check_coordinates,
@@ -81,10 +82,13 @@ __all__ = [
     "UnknownValueError",
     "ValueRangeError",
     "__version__",
+    "acceptance",
     "analysis_crs",
     "assess",
     "assess_many",
     "check_coordinates",
+    "compare",
+    "competition",
     "derive_control_lines",
     "derive_red_lines",
     "explore",
@@ -97,6 +101,8 @@ __all__ = [
     "normalize_layer",
     "options",
     "plan_map",
+    "programme",
+    "progress",
     "project_opinion",
     "read_layer",
     "read_projects",

@@ -197,6 +197,22 @@ LAYERS: dict[str, LayerSpec] = {
                 Column("project_type", "str", True),
                 Column("investment_wan_yuan", "float", minimum=0.0, unit="万元"),
                 Column("status", "str"),
+                # The construction programme (townplan_gis.construction; docs/sources.md#programme-data),
+                # all optional; dates are text (2017-10-31, 2017年10月31日) the programme parses.
+                Column("programme_item", "str"),
+                *(
+                    Column(n, "float", minimum=0.0, unit="万元")
+                    for n in (
+                        "item_total_wan_yuan",
+                        "funding_self_raised_wan_yuan",
+                        "funding_subsidy_wan_yuan",
+                        "funding_town_gov_wan_yuan",
+                    )
+                ),
+                Column("stage", "str"),
+                Column("start_date", "str"),
+                Column("deadline", "str"),
+                Column("completion_pct", "float", minimum=0.0, maximum=100.0, unit="%"),
             ),
         ),
     )

@@ -23,7 +23,7 @@ from townplan_gis.core.schema.spec import Column, LayerSpec, aliases, value_key,
 __all__ = ["coerce_columns"]
 
 
-_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(m|米|户|万元|万)?\s*$")
+_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(m|米|户|万元|万|%)?\s*$")
 
 
 def _to_float(series: pd.Series, layer: str, column: str) -> pd.Series:
