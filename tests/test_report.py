@@ -213,7 +213,7 @@ def test_opinion_reject(town):
     assert "《城市蓝线管理办法》第十条" in page and "不得占用水域" in page
     assert "10,000.00" in page and "15.00" in page
     # site area of the 100 m × 100 m project: 10,000 m² = 10,000 × 15 / 10,000 = 15 亩
-    assert "10,000.00 m² (15.00 亩)" in page
+    assert "10,000.00 m²（15.00 亩）" in page
     assert "850.00" in page  # investment from the town's projects layer
     assert EVIL not in page
     imgs = [a["src"] for a in Page(page).attrs("img")]

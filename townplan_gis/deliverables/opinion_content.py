@@ -24,7 +24,7 @@ from townplan_gis.core.reprs import fmt_number
 from townplan_gis.core.reprs import label as value_label
 from townplan_gis.core.schema import LINE_TYPES
 from townplan_gis.core.vocab import check_status, col, text
-from townplan_gis.deliverables.opinion_evidence import evidence_lines, own_conflicts, one_project
+from townplan_gis.deliverables.opinion_evidence import evidence_lines, own_conflicts
 from townplan_gis.deliverables.opinion_map import site_box, site_map_png
 from townplan_gis.deliverables.opinion_office import Office, load_office, zh_date
 from townplan_gis.deliverables.pages import version
@@ -92,6 +92,17 @@ class OpinionBatch:
         self.conflict_rows: dict[str, np.ndarray] = {
             str(k): v for k, v in conflicts.groupby(conflicts["project_id"].astype(str)).indices.items()
         }
+        # The findings of every conflict row, translated and formatted once, worst first per project.
+        cf = conflicts_table(SimpleNamespace(conflicts=conflicts.assign(_pos=np.arange(len(conflicts)))), lang)
+        self.cf_pos = cf["_pos"].to_numpy(dtype=int)
+        self.findings_all = _findings(cf, self.zh)
+        self.cf_rows: dict[str, np.ndarray] = {
+            str(k): v for k, v in cf.groupby(cf["project_id"].astype(str)).indices.items()
+        }
+        self.conf_geoms = np.asarray(conflicts.geometry.array, dtype=object)
+        self.conf_grades = conflicts["grade"].astype(str).to_numpy()
+        ign = conflicts["ignored"] if "ignored" in conflicts else pd.Series(False, index=conflicts.index)
+        self.conf_counted = ~ign.fillna(False).astype(bool).to_numpy()
         lines = town.layer("control_lines", empty_ok=True) if town is not None else None
         if lines is None or not len(lines):
             lines = conflicts
@@ -99,37 +110,42 @@ class OpinionBatch:
         self.line_types = lines["line_type"].astype(str).to_numpy()
         self.tree = shapely.STRtree(self.lines)
         checks = getattr(review, "checks", None)
-        self.checks = checks
         self.check_rows: dict[int, np.ndarray] = {}
         if checks is not None and len(checks):
-            level = checks.index.get_level_values(0)
-            self.check_rows = {int(k): v for k, v in pd.Series(range(len(checks))).groupby(
-                np.asarray(level)).indices.items()}  # fmt: skip
+            self.check_type = checks.index.get_level_values(1).astype(str).to_numpy()
+            self.check_status = checks["status"].astype(str).to_numpy()
+            self.check_found = checks["features_found"].to_numpy(dtype=float)
+            self.check_nearest = checks["nearest_distance_m"].to_numpy(dtype=float)
+            level = np.asarray(checks.index.get_level_values(0))
+            self.check_rows = {int(k): v for k, v in pd.Series(level).groupby(level).indices.items()}
         self.evidence = evidence_lines(review, lang, town_name=getattr(town, "name", ""))
+        self.source_rows: dict[str, list[int]] = defaultdict(list)
         self.town_projects = town.projects if town is not None and town.has("projects") else None
+        if self.town_projects is not None:
+            for i, pid in enumerate(self.town_projects["project_id"].astype(str)):
+                self.source_rows[pid].append(i)
 
     def source_row(self, project_id: str, label: Any) -> pd.Series | None:
         """The project's row in the town's own projects layer (applicant, investment, status)."""
-        src = self.town_projects
-        if src is None:
-            return None
-        mine = src[src["project_id"].astype(str).to_numpy() == project_id]
-        if len(mine) > 1:
-            mine = mine[mine.index == label]
-        return mine.iloc[0] if len(mine) == 1 else None
+        rows = self.source_rows.get(project_id, [])
+        if len(rows) > 1:
+            rows = [i for i in rows if self.town_projects.index[i] == label]
+        return self.town_projects.iloc[rows[0]] if len(rows) == 1 else None
 
-    def map_png(self, site: Any, own: pd.DataFrame) -> bytes | None:
+    def map_png(self, site: Any, conflict_pos: np.ndarray) -> bytes | None:
+        """The location map; ``conflict_pos``: the project's rows of ``review.conflicts``."""
         if not self.maps:
             return None
         near = self.tree.query(shapely.box(*site_box(site)))
-        real = own[~own["ignored"].fillna(False).astype(bool)] if "ignored" in own else own
-        real = real[~(real.geometry.isna() | real.geometry.is_empty)]
+        pos = conflict_pos[self.conf_counted[conflict_pos]] if len(conflict_pos) else conflict_pos
+        geoms = self.conf_geoms[pos]
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         return site_map_png(
             site,
             lines=self.lines[near],
             line_types=self.line_types[near],
-            overlaps=np.asarray(real.geometry.array, dtype=object),
-            grades=real["grade"].astype(str).to_numpy() if len(real) else [],
+            overlaps=geoms[keep],
+            grades=self.conf_grades[pos][keep],
             lang=self.lang,
         )
 
@@ -139,18 +155,18 @@ def _checks(batch: OpinionBatch, position: int) -> tuple[list[dict[str, str]], b
     rows_at = batch.check_rows.get(position)
     if rows_at is None:
         return [], False
-    mine = batch.checks.iloc[rows_at]
     rows, seen = [], set()
-    for (_, lt), r in mine.iterrows():
-        seen.add(str(lt)) if str(r["status"]) in _CHECKED else None
-        found = r["features_found"]
+    for i in rows_at:
+        lt, status, found = batch.check_type[i], batch.check_status[i], batch.check_found[i]
+        if status in _CHECKED:
+            seen.add(lt)
         rows.append(
             {
                 "line": value_label("line_type", lt, batch.lang),
-                "status": str(r["status"]),
-                "status_label": check_status(str(r["status"]), batch.lang),
-                "found": "—" if pd.isna(found) else fmt_number(found, "count"),
-                "nearest": fmt_number(r["nearest_distance_m"]),
+                "status": status,
+                "status_label": check_status(status, batch.lang),
+                "found": "—" if np.isnan(found) else fmt_number(found, "count"),
+                "nearest": fmt_number(batch.check_nearest[i]),
             }
         )
     return rows, set(LINE_TYPES) <= seen
@@ -261,11 +277,16 @@ def opinion_content(batch: OpinionBatch, position: int, *, seq: int | None = Non
     row = review.projects.iloc[position]
     pid = batch.ids[position]
     hit = np.asarray(batch.by_id[pid])
-    mine = batch.conflict_rows.get(pid)
-    own = review.conflicts.iloc[mine if mine is not None else []]
-    own, shared = own_conflicts(review, own, pid, position, hit)
-    cf = conflicts_table(SimpleNamespace(conflicts=own), lang)
-    findings = _findings(cf, zh)
+    mine = batch.conflict_rows.get(pid, np.empty(0, dtype=int))
+    rows = batch.cf_rows.get(pid, np.empty(0, dtype=int))
+    shared = None
+    if len(hit) > 1 and len(mine):
+        sub = review.conflicts.iloc[mine].assign(_p=mine)
+        own, shared = own_conflicts(review, sub, pid, position, hit)
+        keep = set(own["_p"].tolist())
+        mine = np.asarray(sorted(keep), dtype=int)
+        rows = np.asarray([i for i in rows if batch.cf_pos[i] in keep], dtype=int)
+    findings = [dict(batch.findings_all[i], n=k) for k, i in enumerate(rows, start=1)]
     checks, complete = _checks(batch, position)
     verdict = _t(row["verdict"])
     site = row.geometry
@@ -306,7 +327,7 @@ def opinion_content(batch: OpinionBatch, position: int, *, seq: int | None = Non
     office = batch.office
     number = office.number(position if seq is None else seq, year=batch.when.year, project_id=pid)
     try:
-        png = batch.map_png(site, own)
+        png = batch.map_png(site, mine)
     except Exception as exc:  # a map must never block the written opinion; the page says so
         png = None
         map_note = ("位置示意图未能绘制：" if zh else "The map could not be drawn: ") + type(exc).__name__
