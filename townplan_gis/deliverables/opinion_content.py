@@ -48,8 +48,12 @@ def _t(value: Any) -> str:
 
 
 def _num(value: Any) -> float:
-    x = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return 0.0 if pd.isna(x) else float(x)
+    """A number, 0.0 for a missing or unreadable one."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if np.isnan(x) else x
 
 
 class OpinionBatch:
@@ -90,10 +94,13 @@ class OpinionBatch:
             self.lonlat[ok] = np.column_stack(tr.transform(c[:, 0], c[:, 1]))
         conflicts = review.conflicts
         self.conflict_rows: dict[str, np.ndarray] = {
-            str(k): v for k, v in conflicts.groupby(conflicts["project_id"].astype(str)).indices.items()
+            str(k): v
+            for k, v in conflicts.groupby(conflicts["project_id"].astype(str)).indices.items()
         }
         # The findings of every conflict row, translated and formatted once, worst first per project.
-        cf = conflicts_table(SimpleNamespace(conflicts=conflicts.assign(_pos=np.arange(len(conflicts)))), lang)
+        cf = conflicts_table(
+            SimpleNamespace(conflicts=conflicts.assign(_pos=np.arange(len(conflicts)))), lang
+        )
         self.cf_pos = cf["_pos"].to_numpy(dtype=int)
         self.findings_all = _findings(cf, self.zh)
         self.cf_rows: dict[str, np.ndarray] = {
@@ -101,7 +108,11 @@ class OpinionBatch:
         }
         self.conf_geoms = np.asarray(conflicts.geometry.array, dtype=object)
         self.conf_grades = conflicts["grade"].astype(str).to_numpy()
-        ign = conflicts["ignored"] if "ignored" in conflicts else pd.Series(False, index=conflicts.index)
+        ign = (
+            conflicts["ignored"]
+            if "ignored" in conflicts
+            else pd.Series(False, index=conflicts.index)
+        )
         self.conf_counted = ~ign.fillna(False).astype(bool).to_numpy()
         lines = town.layer("control_lines", empty_ok=True) if town is not None else None
         if lines is None or not len(lines):
@@ -117,7 +128,9 @@ class OpinionBatch:
             self.check_found = checks["features_found"].to_numpy(dtype=float)
             self.check_nearest = checks["nearest_distance_m"].to_numpy(dtype=float)
             level = np.asarray(checks.index.get_level_values(0))
-            self.check_rows = {int(k): v for k, v in pd.Series(level).groupby(level).indices.items()}
+            self.check_rows = {
+                int(k): v for k, v in pd.Series(level).groupby(level).indices.items()
+            }
         self.evidence = evidence_lines(review, lang, town_name=getattr(town, "name", ""))
         self.source_rows: dict[str, list[int]] = defaultdict(list)
         self.town_projects = town.projects if town is not None and town.has("projects") else None
@@ -179,7 +192,11 @@ def _findings(cf: pd.DataFrame, zh: bool) -> list[dict[str, Any]]:
         area, length = _num(r.get("overlap_area_m2")), _num(r.get("overlap_length_m"))
         mu, pct, dist = _num(r.get("overlap_area_mu")), _num(r.get("pct_of_project")), None
         name = _t(r.get("line_name"))
-        line = (f"{r['line_type_label']}「{name}」" if zh else f"{r['line_type_label']} {name}") if name else r["line_type_label"]
+        line = (
+            (f"{r['line_type_label']}「{name}」" if zh else f"{r['line_type_label']} {name}")
+            if name
+            else r["line_type_label"]
+        )
         setback = r.get("check") == "setback"
         if setback:
             dist = _num(r.get("distance_m"))
@@ -241,8 +258,10 @@ def _conclusion(verdict: str, findings: list[dict], complete: bool, row: pd.Seri
                  "The project meets the control lines only in slivers below the tolerance (listed "
                  "below, ignored); it meets the control-line rules.")  # fmt: skip
         else:
-            s = ("该项目与五线无冲突，符合控制线管理要求。",
-                 "The project does not conflict with the five control lines.")
+            s = (
+                "该项目与五线无冲突，符合控制线管理要求。",
+                "The project does not conflict with the five control lines.",
+            )
         sentence = s[k]
         if not complete:
             sentence = (
@@ -263,11 +282,15 @@ def _conclusion(verdict: str, findings: list[dict], complete: bool, row: pd.Seri
     else:
         sentence = sentences.get(verdict, sentences["review"])[k]
         if verdict == "invalid" and _t(row.get("reason")):
-            sentence += ("说明：" if zh else " Detail: ") + _t(row.get("reason_zh") or row.get("reason"))
+            sentence += ("说明：" if zh else " Detail: ") + _t(
+                row.get("reason_zh") or row.get("reason")
+            )
     return {"key": word, "word": text(f"opinion_conclusion_{word}", lang), "text": sentence}
 
 
-def opinion_content(batch: OpinionBatch, position: int, *, seq: int | None = None) -> dict[str, Any]:
+def opinion_content(
+    batch: OpinionBatch, position: int, *, seq: int | None = None
+) -> dict[str, Any]:
     """Everything the opinion of the project at ``position`` (in ``review.projects``) says.
 
     ``seq`` numbers the document (``office.number``); default the project's position, so a project
@@ -321,7 +344,9 @@ def opinion_content(batch: OpinionBatch, position: int, *, seq: int | None = Non
         if "investment_wan_yuan" in src and pd.notna(src["investment_wan_yuan"]):
             facts.append((col("investment_wan_yuan", lang), fmt_number(src["investment_wan_yuan"])))
         if "status" in src and pd.notna(src["status"]):
-            facts.append(("建设状态" if zh else "Status", value_label("project_status", src["status"], lang)))
+            facts.append(
+                ("建设状态" if zh else "Status", value_label("project_status", src["status"], lang))
+            )
     if shared:
         facts.append(("注意" if zh else "Note", shared.split("|")[0 if zh else 1]))
     office = batch.office
@@ -330,10 +355,19 @@ def opinion_content(batch: OpinionBatch, position: int, *, seq: int | None = Non
         png = batch.map_png(site, mine)
     except Exception as exc:  # a map must never block the written opinion; the page says so
         png = None
-        map_note = ("位置示意图未能绘制：" if zh else "The map could not be drawn: ") + type(exc).__name__
+        map_note = ("位置示意图未能绘制：" if zh else "The map could not be drawn: ") + type(
+            exc
+        ).__name__
     else:
-        map_note = "" if png is not None or batch.maps else (
-            "本批意见书未附位置示意图（按调用参数省略）。" if zh else "Maps left out for this batch.")
+        map_note = (
+            ""
+            if png is not None or batch.maps
+            else (
+                "本批意见书未附位置示意图（按调用参数省略）。"
+                if zh
+                else "Maps left out for this batch."
+            )
+        )
     return {
         "lang": lang,
         "title": text("opinion_doc_title", lang),
@@ -341,15 +375,24 @@ def opinion_content(batch: OpinionBatch, position: int, *, seq: int | None = Non
         "date": batch.date,
         "office": office,
         "placeholder_warning": (
-            ("签发机关信息为软件自带的占位示例，不是真实机关，本意见书不得作为正式文件使用。请在 office.toml 中填写本单位信息。"
-             if zh else "The issuing office is the packaged placeholder, not a real authority: this "
-             "opinion is not an official document. Fill in office.toml with your office.")
-            if office.placeholder else ""
+            (
+                "签发机关信息为软件自带的占位示例，不是真实机关，本意见书不得作为正式文件使用。请在 office.toml 中填写本单位信息。"
+                if zh
+                else "The issuing office is the packaged placeholder, not a real authority: this "
+                "opinion is not an official document. Fill in office.toml with your office."
+            )
+            if office.placeholder
+            else ""
         ),
         "project_id": pid,
         "facts": facts,
-        "site": {"area_m2": area, "area_mu": area / MU_M2, "length_m": length,
-                 "lon": float(lon), "lat": float(lat)},  # fmt: skip
+        "site": {
+            "area_m2": area,
+            "area_mu": area / MU_M2,
+            "length_m": length,
+            "lon": float(lon),
+            "lat": float(lat),
+        },
         "verdict": verdict,
         "conclusion": _conclusion(verdict, findings, complete, row, zh),
         "complete": complete,

@@ -16,10 +16,13 @@ passing ``template=`` (or ``--opinion-template`` on the command line). The style
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from townplan_gis.core.errors import TownPlanError
 
@@ -32,7 +35,9 @@ STYLES = ("OpAuthority", "OpTitle", "OpNumber", "OpWarning", "OpConclusion", "Op
 _SERIF, _SANS = "Noto Serif CJK SC", "Noto Sans CJK SC"
 
 
-def _fonts(style: Any, name: str, size: float, *, bold: bool = False, colour: str | None = None) -> None:
+def _fonts(
+    style: Any, name: str, size: float, *, bold: bool = False, colour: str | None = None
+) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt, RGBColor
 
@@ -87,26 +92,97 @@ def make_template(path: str | Path | None = None) -> Any:
         style.paragraph_format.alignment = align
         style.paragraph_format.space_after = Pt(6)
     if path is not None:
-        doc.save(str(path))
+        buf = io.BytesIO()
+        doc.save(buf)
+        Path(path).write_bytes(_slim(buf.getvalue()))
     return doc
+
+
+# Parts of python-docx's own default package an opinion does not need; dropped from the packaged
+# template so each opinion does not carry (and compress) 0.8 MB of unused styles.
+_DROP = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg", "customXml/")
+
+
+def _slim(data: bytes) -> bytes:
+    """The package without the unused parts and with only the styles in use (and those they are
+    based on), so the template stays small; Word and LibreOffice open it as before."""
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            name = info.filename
+            if name.startswith(_DROP):
+                continue
+            raw = src.read(name)
+            if name == "word/styles.xml":
+                root = etree.fromstring(raw)
+                for latent in root.findall(f"{w}latentStyles"):
+                    root.remove(latent)
+                styles = {st.get(f"{w}styleId"): st for st in root.findall(f"{w}style")}
+                keep = {sid for sid, st in styles.items()
+                        if st.find(f"{w}name").get(f"{w}val") in {*STYLES, "heading 1", "caption",
+                        "Default Paragraph Font", "Normal Table", "No List"}
+                        or st.get(f"{w}default") == "1"}  # fmt: skip
+                todo = list(keep)
+                while todo:  # the styles a kept style is based on, or links to
+                    st = styles.get(todo.pop())
+                    for tag in ("basedOn", "next", "link"):
+                        ref = st.find(f"{w}{tag}") if st is not None else None
+                        sid = ref.get(f"{w}val") if ref is not None else None
+                        if sid in styles and sid not in keep:
+                            keep.add(sid)
+                            todo.append(sid)
+                for sid, st in styles.items():
+                    if sid not in keep:
+                        root.remove(st)
+                raw = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            elif name in ("word/_rels/document.xml.rels", "_rels/.rels", "[Content_Types].xml"):
+                text = raw.decode("utf-8")
+                text = re.sub(
+                    r"<(Relationship|Override)[^>]*(stylesWithEffects|thumbnail|customXml)[^>]*/>",
+                    "",
+                    text,
+                )
+                raw = text.encode("utf-8")
+            dst.writestr(info, raw)
+    return out.getvalue()
 
 
 @cache
 def _packaged() -> bytes:
-    return resources.files("townplan_gis.deliverables").joinpath("templates/opinion.docx").read_bytes()
+    return (
+        resources.files("townplan_gis.deliverables").joinpath("templates/opinion.docx").read_bytes()
+    )
 
 
 @cache
-def _template_bytes(template: str | None) -> bytes:
+def _template(
+    template: str | None,
+) -> tuple[tuple[tuple[zipfile.ZipInfo, bytes], ...], dict[str, str]]:
+    """A template's package parts and the style id of each style the opinion uses (read once).
+
+    Word names its built-in styles by id differently by language (a Chinese Word writes
+    ``Heading 1`` as id ``1``), so the ids are looked up by style name."""
     if template is None:
-        return _packaged()
-    path = Path(template)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TownPlanError(f"opinion template {path}: cannot read it ({exc}).") from exc
-    _open(data, str(path))  # refuse a template without the styles now, not at the first opinion
-    return data
+        data, source = _packaged(), "templates/opinion.docx"
+    else:
+        source = template
+        try:
+            data = Path(template).read_bytes()
+        except OSError as exc:
+            raise TownPlanError(f"opinion template {template}: cannot read it ({exc}).") from exc
+    doc = _open(data, source)
+    ids = {s.name: s.style_id for s in doc.styles if s.name in STYLES}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = tuple((info, z.read(info.filename)) for info in z.infolist())
+    names = {info.filename for info, _ in parts}
+    for needed in ("word/document.xml", "word/_rels/document.xml.rels", "[Content_Types].xml"):
+        if needed not in names:
+            raise TownPlanError(f"opinion template {source}: the package has no {needed}.")
+    return parts, ids
 
 
 def _open(data: bytes, source: str) -> Any:
@@ -127,109 +203,190 @@ def _open(data: bytes, source: str) -> Any:
     return doc
 
 
-def _table(doc: Any, header: list[str] | None, rows: list[list[str]], widths_mm: list[float]) -> Any:
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
-
-    n = len(rows) + (1 if header else 0)
-    table = doc.add_table(rows=n, cols=len(widths_mm))
-    table.style = doc.styles["Table Grid"]
-    table.autofit = False
-    for column, w in zip(table.columns, widths_mm, strict=True):
-        column.width = Mm(w)  # the grid LibreOffice and Word lay the table out by
-    all_rows = ([header] if header else []) + rows
-    for r, (row, values) in enumerate(zip(table.rows, all_rows, strict=True)):
-        for cell, value, w in zip(row.cells, values, widths_mm, strict=True):
-            cell.width = Mm(w)
-            cell.text = value
-            if header and r == 0:
-                for run in cell.paragraphs[0].runs:
-                    run.bold = True
-        # Rows never split across pages; the header row repeats on the next page.
-        trpr = row._tr.get_or_add_trPr()
-        trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))
-        if header and r == 0:
-            trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))
-    return table
+# --- WordprocessingML, written directly: python-docx's object API looked each style up by name and
+# each table cell up by XPath, 0.2 s an opinion; one parse of the whole body takes a few ms.
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MAP_MARK = "\u00a7map\u00a7"
+_TWIPS_PER_MM = 1440 / 25.4
 
 
-def opinion_docx(content: dict[str, Any], *, template: str | Path | None = None) -> bytes:
-    """The opinion (from :func:`~townplan_gis.deliverables.opinion_content.opinion_content`) as the
-    bytes of a ``.docx``, written on ``template`` (default the packaged one)."""
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
+def _esc(value: Any) -> str:
+    return xml_escape(str(value), {'"': "&quot;"})
 
-    from townplan_gis.deliverables.opinion import check_headers, contact_text, finding_headers, labels
 
-    key = None if template is None else str(Path(template).resolve())
-    doc = _open(_template_bytes(key), key or "templates/opinion.docx")
+def _run(words: str, *, bold: bool = False) -> str:
+    rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{_esc(words)}</w:t></w:r>'
+
+
+def _p(words: str = "", style: str | None = None, *, runs: str | None = None,
+       keep: bool = False) -> str:  # fmt: skip
+    ppr = ""
+    if style or keep:
+        ppr = ("<w:pPr>" + (f'<w:pStyle w:val="{style}"/>' if style else "")
+               + ("<w:keepNext/>" if keep else "") + "</w:pPr>")  # fmt: skip
+    return f"<w:p>{ppr}{runs if runs is not None else (_run(words) if words else '')}</w:p>"
+
+
+def _tbl(ids: dict[str, str], header: list[str] | None, rows: list[list[str]],
+         widths_mm: list[float], *, borders: bool = True) -> str:  # fmt: skip
+    tw = [round(w * _TWIPS_PER_MM) for w in widths_mm]
+    style = f'<w:tblStyle w:val="{ids["Table Grid"]}"/>' if borders else ""
+    none = "" if borders else "<w:tblBorders>" + "".join(
+        f'<w:{e} w:val="nil"/>' for e in ("top", "left", "bottom", "right", "insideH", "insideV")
+    ) + "</w:tblBorders>"  # fmt: skip
+    out = [f'<w:tbl><w:tblPr>{style}<w:tblW w:w="{sum(tw)}" w:type="dxa"/>{none}'
+           '<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>'
+           + "".join(f'<w:gridCol w:w="{w}"/>' for w in tw) + "</w:tblGrid>"]  # fmt: skip
+    # Rows never split across pages; the header row repeats on the next page.
+    for r, values in enumerate(([header] if header else []) + rows):
+        head = bool(header) and r == 0
+        out.append(
+            "<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>"
+        )
+        for value, w in zip(values, tw, strict=True):
+            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>'
+                       f"{_p(runs=_run(value, bold=head))}</w:tc>")  # fmt: skip
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
+
+
+def _body(content: dict[str, Any], ids: dict[str, str]) -> str:
+    """The opinion's paragraphs and tables as WordprocessingML (the map as a marker run)."""
+    from townplan_gis.deliverables.opinion import (
+        check_headers,
+        contact_text,
+        finding_headers,
+        labels,
+    )
+
     lang = content["lang"]
     zh = lang == "zh"
     colon = "：" if zh else ": "
     L = labels(lang)
     office = content["office"]
-    doc.add_paragraph(office.authority, style="OpAuthority")
-    doc.add_paragraph(content["title"], style="OpTitle")
-    doc.add_paragraph(f"{L['number']}{colon}{content['number']}", style="OpNumber")
+    h1 = ids["Heading 1"]
+    x = [_p(office.authority, ids["OpAuthority"]), _p(content["title"], ids["OpTitle"]),
+         _p(f"{L['number']}{colon}{content['number']}", ids["OpNumber"])]  # fmt: skip
     if content["placeholder_warning"]:
-        doc.add_paragraph(content["placeholder_warning"], style="OpWarning")
-    doc.add_heading(L["project"], level=1)
-    _table(doc, None, [[k, str(v)] for k, v in content["facts"]], [35, 130])
-    doc.add_heading(L["conclusion"], level=1)
-    doc.add_paragraph(f"{L['verdict']}{colon}{content['conclusion']['word']}", style="OpConclusion")
-    doc.add_paragraph(content["conclusion"]["text"])
+        x.append(_p(content["placeholder_warning"], ids["OpWarning"]))
+    x.append(_p(L["project"], h1))
+    x.append(_tbl(ids, None, [[k, str(v)] for k, v in content["facts"]], [35, 130]))
+    x.append(_p(L["conclusion"], h1))
+    x.append(_p(f"{L['verdict']}{colon}{content['conclusion']['word']}", ids["OpConclusion"]))
+    x.append(_p(content["conclusion"]["text"]))
     n = len(content["findings"])
-    doc.add_heading(f"{L['findings']}（{n}）" if zh else f"{L['findings']} ({n})", level=1)
+    x.append(_p(f"{L['findings']}（{n}）" if zh else f"{L['findings']} ({n})", h1))
     if content["findings"]:
         rows = []
         for f in content["findings"]:
-            grade = f["grade_label"] + ((f"（{L['ignored']}）" if zh else f" ({L['ignored']})") if f["ignored"] else "")
-            rows.append([str(f["n"]), f["line"], f["zone"], grade, f["size"], f["pct"], f["distance"]])
-        _table(doc, finding_headers(lang), rows, [10, 38, 22, 16, 42, 18, 19])
+            ignored = (
+                (f"（{L['ignored']}）" if zh else f" ({L['ignored']})") if f["ignored"] else ""
+            )
+            rows.append([str(f["n"]), f["line"], f["zone"], f["grade_label"] + ignored, f["size"],
+                         f["pct"], f["distance"]])  # fmt: skip
+        x.append(_tbl(ids, finding_headers(lang), rows, [10, 38, 22, 16, 42, 18, 19]))
         for f in content["findings"]:
-            p = doc.add_paragraph()
-            p.add_run(f"{f['n']}. {L['clause']}{colon}").bold = True
-            p.add_run(f["clause"] or "—")
-            p = doc.add_paragraph()
-            p.add_run(f"{L['procedure']}{colon}").bold = True
-            p.add_run(f["procedure"] or "—")
+            num = f"（{f['n']}）" if zh else f"{f['n']}. "
+            x.append(
+                _p(runs=_run(f"{num}{L['clause']}{colon}", bold=True) + _run(f["clause"] or "—"))
+            )
+            x.append(
+                _p(runs=_run(f"{L['procedure']}{colon}", bold=True) + _run(f["procedure"] or "—"))
+            )
     else:
         no = L["no_findings"]
         if content["verdict"] == "not_checked":
             no = "审查未完成，未发现冲突不代表没有冲突（见审查结论）。" if zh else (
                 "The check is incomplete: no conflict found does not mean none (see the verdict).")  # fmt: skip
-        doc.add_paragraph(no)
-    doc.add_heading(L["checks"], level=1)
+        x.append(_p(no))
+    x.append(_p(L["checks"], h1))
     if content["checks"]:
         rows = [[r["line"], r["status_label"], r["found"], r["nearest"]] for r in content["checks"]]
-        _table(doc, check_headers(lang), rows, [40, 60, 30, 35])
+        x.append(_tbl(ids, check_headers(lang), rows, [40, 60, 30, 35]))
     else:
-        doc.add_paragraph(L["no_checks"])
+        x.append(_p(L["no_checks"]))
     if content["evidence"]:
-        doc.add_paragraph()
-        _table(doc, None, [[k, v] for k, v in content["evidence"]], [35, 130])
-    # Heading, map and legend in one unsplittable table row, so the heading never stays behind
+        x.append(_p())
+        x.append(_tbl(ids, None, [[k, v] for k, v in content["evidence"]], [35, 130]))
+    # Heading, map and legend in one unsplittable borderless row, so the heading never stays behind
     # at the foot of a page while the map moves on (keep-with-next does not hold a picture).
-    box = doc.add_table(rows=1, cols=1)
-    trpr = box.rows[0]._tr.get_or_add_trPr()
-    trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))
-    cell = box.rows[0].cells[0]
-    cell.paragraphs[0].text = L["map"]
-    cell.paragraphs[0].style = doc.styles["Heading 1"]
+    cell = _p(L["map"], h1, keep=True)
     if content["map_png"]:
-        cell.add_paragraph().add_run().add_picture(io.BytesIO(content["map_png"]), width=Mm(90))
-        cell.add_paragraph(L["map_legend"], style="Caption")
+        cell += _p(runs=f"<w:r><w:t>{_MAP_MARK}</w:t></w:r>") + _p(L["map_legend"], ids["Caption"])
     else:
-        cell.add_paragraph(content["map_note"] or "—")
-    doc.add_paragraph()
+        cell += _p(content["map_note"] or "—")
+    x.append('<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid>'
+             f'<w:gridCol w:w="{round(165 * _TWIPS_PER_MM)}"/></w:tblGrid><w:tr><w:trPr>'
+             f"<w:cantSplit/></w:trPr><w:tc>{cell}</w:tc></w:tr></w:tbl>")  # fmt: skip
+    x.append(_p())
     blank = "____________"
-    sign = doc.add_table(rows=1, cols=3)
-    for cell, word in zip(sign.rows[0].cells, ("handler", "checker", "date"), strict=True):
-        cell.text = f"{L[word]}{colon}{blank}"
-    doc.add_paragraph()
-    for line in (L["seal"], office.authority, content["date"]):
-        doc.add_paragraph(line, style="OpSign")
-    doc.add_paragraph(f"{L['contact']}{colon}{contact_text(office, lang)}", style="Caption")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    sign = [[f"{L[w]}{colon}{blank}" for w in ("handler", "checker", "date")]]
+    x.append(_tbl(ids, None, sign, [55, 55, 55], borders=False))
+    x.append(_p())
+    x.extend(_p(line, ids["OpSign"]) for line in (L["seal"], office.authority, content["date"]))
+    x.append(_p(f"{L['contact']}{colon}{contact_text(office, lang)}", ids["Caption"]))
+    return "".join(x)
+
+
+_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+_MAP_ID = "rIdTownplanMap"
+_MAP_PART = "media/townplan_map.png"
+_EMU_PER_MM = 36000
+
+
+def _drawing(size_mm: float) -> str:
+    """An inline picture of the map part, its namespaces declared on itself."""
+    e = round(size_mm * _EMU_PER_MM)
+    return (
+        '<w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        f'<wp:extent cx="{e}" cy="{e}"/><wp:docPr id="9001" name="位置示意图"/>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:nvPicPr><pic:cNvPr id="0" name="map.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+        f'<pic:blipFill><a:blip r:embed="{_MAP_ID}"/><a:stretch><a:fillRect/></a:stretch>'
+        f'</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{e}" cy="{e}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData>'
+        "</a:graphic></wp:inline></w:drawing>"
+    )
+
+
+def opinion_docx(content: dict[str, Any], *, template: str | Path | None = None) -> bytes:
+    """The opinion (from :func:`~townplan_gis.deliverables.opinion_content.opinion_content`) as the
+    bytes of a ``.docx``, written on ``template`` (default the packaged one): its page setup, header,
+    footer and styles are kept, the opinion follows whatever its body already holds.
+
+    The package is assembled directly: the template's parts as they are, its ``document.xml`` with
+    the opinion inserted before the body's section properties, and the map as an image part.
+    """
+    parts, ids = _template(None if template is None else str(Path(template).resolve()))
+    body = _body(content, ids)
+    png = content["map_png"]
+    if png:
+        body = body.replace(f"<w:t>{_MAP_MARK}</w:t>", _drawing(90))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for info, raw in parts:
+            name = info.filename
+            if name == "word/document.xml":
+                text = raw.decode("utf-8")
+                at = text.rfind("<w:sectPr")  # the body's own section properties come last
+                at = at if at >= 0 else text.rfind("</w:body>")
+                raw = (text[:at] + body + text[at:]).encode("utf-8")
+            elif name == "word/_rels/document.xml.rels" and png:
+                text = raw.decode("utf-8")
+                rel = f'<Relationship Id="{_MAP_ID}" Type="{_IMAGE_REL}" Target="{_MAP_PART}"/>'
+                raw = text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
+            elif name == "[Content_Types].xml" and png:
+                text = raw.decode("utf-8")
+                if 'Extension="png"' not in text:
+                    png_type = '<Default Extension="png" ContentType="image/png"/>'
+                    text = text.replace("<Default ", png_type + "<Default ", 1)
+                raw = text.encode("utf-8")
+            z.writestr(name, raw)
+        if png:
+            z.writestr(f"word/{_MAP_PART}", png, compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()

@@ -167,7 +167,10 @@ def evidence_lines(review: Any, lang: str, *, town_name: str = "") -> list[tuple
         return []
     zh = lang == "zh"
     rows: list[tuple[str, str]] = []
-    layer_names = {"projects": ("建设项目", "projects"), "control_lines": ("控制线", "control lines")}
+    layer_names = {
+        "projects": ("建设项目", "projects"),
+        "control_lines": ("控制线", "control lines"),
+    }
     for src in ev.get("sources", []):
         name = layer_names.get(src.get("layer"), (str(src.get("layer")),) * 2)[0 if zh else 1]
         n = fmt_number(src.get("features"), "count")
@@ -191,7 +194,9 @@ def evidence_lines(review: Any, lang: str, *, town_name: str = "") -> list[tuple
             else:
                 parts.append(f"{name}（{check_status(status, lang)}）" if zh
                              else f"{name} ({check_status(status, lang)})")  # fmt: skip
-        rows.append(("核对的控制线" if zh else "Line types checked", ("；" if zh else "; ").join(parts)))
+        rows.append(
+            ("核对的控制线" if zh else "Line types checked", ("；" if zh else "; ").join(parts))
+        )
     cov = ev.get("coverage") or {}
     if cov:
         area = cov.get("area_m2")
@@ -209,10 +214,14 @@ def evidence_lines(review: Any, lang: str, *, town_name: str = "") -> list[tuple
              else f"{name}, version {f.get('version', '')}, SHA-256 {f.get('sha256') or '—'}")
         )  # fmt: skip
     rows.append(("审查坐标系" if zh else "Analysis CRS", str(ev.get("analysis_crs", "—"))))
-    rows.append(("碎片容差" if zh else "Sliver tolerance", _tolerance(ev.get("tolerance") or {}, zh)))
+    rows.append(
+        ("碎片容差" if zh else "Sliver tolerance", _tolerance(ev.get("tolerance") or {}, zh))
+    )
     if ev.get("nearest_search_m") is not None:
         rows.append(("最近要素搜索距离" if zh else "Nearest-feature search",
                      f"{fmt_number(ev['nearest_search_m'])} m"))  # fmt: skip
     rows.append(("审查时间" if zh else "Reviewed at", _when(ev.get("generated"), zh)))
-    rows.append(("软件版本" if zh else "Software", f"townplan_gis {ev.get('townplan_gis_version', '')}"))
+    rows.append(
+        ("软件版本" if zh else "Software", f"townplan_gis {ev.get('townplan_gis_version', '')}")
+    )
     return rows

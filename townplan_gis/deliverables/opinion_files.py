@@ -92,6 +92,48 @@ def opinion_filenames(project_ids: Iterable[Any]) -> list[str]:
             lengths[i] = 8 if lengths[i] == 0 else min(40, lengths[i] * 2)
 
 
+# The job the writing processes share: (batch, file names, folder, format, template, time stamp).
+_JOB: tuple | None = None
+
+
+def _workers(asked: int | None, n: int) -> int:
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if asked is not None:
+        if isinstance(asked, bool) or not isinstance(asked, int) or asked < 1:
+            raise TownPlanError(
+                f"write_opinions: workers must be a whole number ≥ 1, got {asked!r}."
+            )
+        return min(asked, max(1, n))
+    return min(os.cpu_count() or 1, 4) if n >= 100 else 1
+
+
+def _write_chunk(positions: list[int]) -> list[tuple[int, str, str, str | None]]:
+    """Write the opinions at these positions; (position, number, conclusion, page for PDF) each."""
+    from townplan_gis.deliverables.opinion import opinion_html
+    from townplan_gis.deliverables.opinion_content import opinion_content
+
+    assert _JOB is not None
+    batch, names, out, format, template, stamp = _JOB
+    done = []
+    for pos in positions:
+        content = opinion_content(batch, int(pos))
+        path, page = out / names[pos], None
+        if format == "docx":
+            from townplan_gis.deliverables.opinion_docx import opinion_docx
+
+            path.write_bytes(opinion_docx(content, template=template))
+        elif format == "pdf":
+            page = opinion_html(content, generated=stamp)
+        else:
+            path.write_text(opinion_html(content, generated=stamp), encoding="utf-8")
+        done.append((int(pos), content["number"], content["conclusion"]["word"], page))
+    return done
+
+
 def write_opinions(
     review: Any,
     out_dir: str | Path,
@@ -104,6 +146,7 @@ def write_opinions(
     office: Any = None,
     template: str | Path | None = None,
     maps: bool = True,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Write the review opinion (审查意见书) of each project into ``out_dir``, one file per project,
     and an index.
@@ -130,6 +173,9 @@ def write_opinions(
         The Word template (``format="docx"``); default the packaged ``templates/opinion.docx``.
     maps : bool, default True
         Draw the location maps.
+    workers : int, optional
+        Processes writing the opinions (forked, so POSIX only; 1 elsewhere). Default: one per core
+        (at most 4) from 100 opinions on, else 1.
 
     Returns
     -------
@@ -147,8 +193,8 @@ def write_opinions(
     of those projects gets its own file. A county's opinions are drawn on one reused map canvas
     (``benchmarks/bench_opinions.py``).
     """
-    from townplan_gis.deliverables.opinion import FORMATS, opinion_html
-    from townplan_gis.deliverables.opinion_content import OpinionBatch, opinion_content
+    from townplan_gis.deliverables.opinion import FORMATS
+    from townplan_gis.deliverables.opinion_content import OpinionBatch
 
     if lang not in ("zh", "en"):
         raise TownPlanError(f"write_opinions: lang must be 'zh' or 'en', got {lang!r}.")
@@ -186,19 +232,29 @@ def write_opinions(
     out.mkdir(parents=True, exist_ok=True)
     batch = OpinionBatch(review, town=town, office=office, lang=lang, maps=maps)
     stamp = batch.when.isoformat(timespec="seconds")
-    records, pending = [], []
-    for pos in np.flatnonzero(wanted):
-        pid, name = ids[pos], names[pos]
-        content = opinion_content(batch, int(pos))
-        path = out / name
-        if format == "docx":
-            from townplan_gis.deliverables.opinion_docx import opinion_docx
+    positions = np.flatnonzero(wanted).tolist()
+    global _JOB
+    _JOB = (batch, names, out, format, template, stamp)
+    try:
+        n_workers = _workers(workers, len(positions))
+        if n_workers > 1:
+            import multiprocessing
 
-            path.write_bytes(opinion_docx(content, template=template))
-        elif format == "pdf":
-            pending.append((path, opinion_html(content, generated=stamp), content["number"]))
+            # Forked workers inherit the prepared batch: nothing is pickled but the positions.
+            size = max(1, min(50, len(positions) // (4 * n_workers)))
+            chunks = [positions[i : i + size] for i in range(0, len(positions), size)]
+            with multiprocessing.get_context("fork").Pool(n_workers) as pool:
+                done = [r for part in pool.imap(_write_chunk, chunks) for r in part]
         else:
-            path.write_text(opinion_html(content, generated=stamp), encoding="utf-8")
+            done = _write_chunk(positions)
+    finally:
+        _JOB = None
+    records, pending = [], []
+    for pos, number, word, page in done:
+        pid, name = ids[pos], names[pos]
+        path = out / name
+        if page is not None:
+            pending.append((path, page, number))
         notes = []
         if counts[pid] > 1:
             notes.append(
@@ -221,8 +277,8 @@ def write_opinions(
                 "project_id": pid,
                 "project_name": row.get("project_name"),
                 "verdict": row.get("verdict"),
-                "conclusion": content["conclusion"]["word"],
-                "number": content["number"],
+                "conclusion": word,
+                "number": number,
                 "row": frame.index[pos],
                 "file": name,
                 "path": path,

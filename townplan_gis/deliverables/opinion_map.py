@@ -23,17 +23,21 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.transforms import Affine2D, IdentityTransform
 from PIL import Image
 
 from townplan_gis.core.reprs import COLOURS
 from townplan_gis.deliverables.charts import cjk_font
 
-__all__ = ["SIZE_PX", "site_map_png", "site_box"]
+__all__ = ["SIZE_PX", "site_box", "site_map_png"]
 
 # The map is square, SIZE_PX pixels a side (about 9 cm at the 150 dpi it prints with).
 SIZE_PX = 520
 _DPI = 130
 _local = threading.local()
+# A point project's marker: a disc of 1.7 pt radius (sizes are in points², as in scatter), small
+# enough that a row of street lamps does not hide the street.
+_DOT = MplPath.unit_circle().transformed(Affine2D().scale(0.5))
 
 
 def _canvas() -> tuple[Figure, Any, FigureCanvasAgg]:
@@ -99,14 +103,27 @@ def _add_shapes(ax: Any, geoms: Any, *, face: str, edge: str, width: float, alph
     if path is not None:
         ax.add_collection(
             PathCollection([path], facecolors=[face], edgecolors=[edge], linewidths=[width],
-                           alpha=alpha, hatch=hatch, zorder=z)  # fmt: skip
-        )
+                           alpha=alpha, hatch=hatch, zorder=z),
+            autolim=False,  # the frame is set from the site; no data limits to track
+        )  # fmt: skip
     segs = _segments(geoms)
     if segs:
-        ax.add_collection(LineCollection(segs, colors=[edge], linewidths=[width * 1.6], zorder=z))
+        ax.add_collection(
+            LineCollection(segs, colors=[edge], linewidths=[width * 1.6], zorder=z), autolim=False
+        )
     pts = _points(geoms)
     if len(pts):
-        ax.plot(pts[:, 0], pts[:, 1], "o", color=edge, markersize=5, zorder=z + 0.5)
+        dots = PathCollection(
+            [_DOT],
+            sizes=[12.0],
+            offsets=pts,
+            offset_transform=ax.transData,
+            facecolors=[edge],
+            zorder=z + 0.5,
+        )
+        # As scatter does: marker sizes in points, placed at data offsets.
+        ax.add_collection(dots, autolim=False)
+        dots.set_transform(IdentityTransform())  # fmt: skip
 
 
 def _scale_bar(ax: Any, box: tuple[float, float, float, float], zh: bool, font: dict) -> None:
@@ -118,8 +135,8 @@ def _scale_bar(ax: Any, box: tuple[float, float, float, float], zh: bool, font: 
     x0, y0 = box[0] + width * 0.05, box[1] + width * 0.05
     h = width * 0.012
     for i, fill in enumerate(("#111111", "#ffffff")):
-        ax.add_patch(Rectangle((x0 + i * length / 2, y0), length / 2, h, facecolor=fill,
-                               edgecolor="#111111", linewidth=0.8, zorder=5))  # fmt: skip
+        ax.add_artist(Rectangle((x0 + i * length / 2, y0), length / 2, h, facecolor=fill,
+                                edgecolor="#111111", linewidth=0.8, zorder=5))  # fmt: skip
     unit = "米" if zh else "m"
     for x, words in ((x0, "0"), (x0 + length, f"{length:,.0f} {unit}")):
         ax.text(x, y0 + h * 1.6, words, ha="center", va="bottom", fontsize=7, zorder=5, **font)
@@ -129,10 +146,10 @@ def _north_arrow(ax: Any, box: tuple[float, float, float, float], zh: bool, font
     width = box[2] - box[0]
     x, y = box[2] - width * 0.08, box[3] - width * 0.16
     s = width * 0.035
-    ax.add_patch(MplPolygon([(x - s / 2, y), (x, y + s * 1.8), (x, y + s * 0.5)], closed=True,
-                            facecolor="#111111", edgecolor="#111111", linewidth=0.6, zorder=5))  # fmt: skip
-    ax.add_patch(MplPolygon([(x + s / 2, y), (x, y + s * 1.8), (x, y + s * 0.5)], closed=True,
-                            facecolor="#ffffff", edgecolor="#111111", linewidth=0.6, zorder=5))  # fmt: skip
+    for side, fill in ((-1, "#111111"), (1, "#ffffff")):
+        ax.add_artist(MplPolygon([(x + side * s / 2, y), (x, y + s * 1.8), (x, y + s * 0.5)],
+                                 closed=True, facecolor=fill, edgecolor="#111111", linewidth=0.6,
+                                 zorder=5))  # fmt: skip
     ax.text(x, y + s * 2.0, "北" if zh else "N", ha="center", va="bottom", fontsize=9,
             fontweight="bold", zorder=5, **font)  # fmt: skip
 
@@ -159,7 +176,7 @@ def site_map_png(
     lang : {"zh", "en"}
         The words of the scale bar and the north arrow.
     """
-    fig, ax, canvas = _canvas()
+    _, ax, canvas = _canvas()
     zh = lang == "zh"
     name = cjk_font()
     font = {"fontfamily": [name, "DejaVu Sans"]} if (zh and name) else {}
@@ -188,9 +205,9 @@ def site_map_png(
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())
         buf = io.BytesIO()
-        Image.fromarray(rgba[..., :3]).save(buf, format="PNG", compress_level=3)
+        Image.fromarray(rgba[..., :3]).save(buf, format="PNG", compress_level=1)
         return buf.getvalue()
     finally:
         # The figure is reused: take this map's artists off it, whatever happened.
-        for artist in [*ax.collections, *ax.patches, *ax.lines, *ax.texts]:
+        for artist in [*ax.collections, *ax.patches, *ax.lines, *ax.texts, *ax.artists]:
             artist.remove()

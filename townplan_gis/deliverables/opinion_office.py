@@ -90,9 +90,7 @@ def _check(raw: Mapping[str, Any], source: str) -> Office:
         raise DataFileError(f"{source}: start_number must be a whole number ≥ 0, got {start!r}.")
     placeholder = raw.get("placeholder", False)
     if not isinstance(placeholder, bool):
-        raise DataFileError(
-            f"{source}: placeholder must be true or false, got {placeholder!r}."
-        )
+        raise DataFileError(f"{source}: placeholder must be true or false, got {placeholder!r}.")
     texts = {}
     for key in ("abbreviation", "department", "contact", "phone", "address"):
         value = raw.get(key, "")
