@@ -3,6 +3,8 @@
 use (符合 / 需补充审查 / 不符合), each finding with its clause and required procedure, the data and rules
 checked, a location map with scale bar and north arrow, and the sign-off and seal lines.
 
+The layout is that of an official document (GB/T 9704-2012: authority in red, number as
+``代字〔年〕序号号``, Chinese date, the seal over the signature and date; ``docs/sources.md#opinion-document``).
 As an HTML page (here), a Word file (:mod:`.opinion_docx`) or a PDF (:mod:`.opinion_pdf`), all from
 the same content (:mod:`.opinion_content`). A folder of them with an ``index.csv``:
 :func:`~townplan_gis.deliverables.opinion_files.write_opinions`.

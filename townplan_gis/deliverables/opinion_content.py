@@ -33,7 +33,7 @@ from townplan_gis.fiveline.grade import MU_M2
 
 __all__ = ["OpinionBatch", "opinion_content"]
 
-# The geographic CRS of the centroid coordinates: CGCS2000 (EPSG:4490, docs/sources.md#cgcs2000).
+# The geographic CRS of the centroid coordinates: CGCS2000 (EPSG:4490, docs/sources.md#epsg).
 CGCS2000 = "EPSG:4490"
 # A line type counts as checked for a project when the review says so: in the data, or declared absent.
 _CHECKED = ("checked", "declared_absent")
