@@ -36,7 +36,10 @@ from townplan_gis.deliverables import write_opinions
 def _cpu() -> float:
     """CPU seconds of this process and its finished children (the forked writers): the work done,
     whatever else the machine's cores are busy with."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 

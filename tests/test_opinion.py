@@ -97,10 +97,7 @@ def docx_lines(path_or_bytes) -> list[str]:
     src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
     doc = Document(src)
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    return [
-        "".join(t.text or "" for t in p.iter(f"{w}t"))
-        for p in doc.element.body.iter(f"{w}p")
-    ]
+    return ["".join(t.text or "" for t in p.iter(f"{w}t")) for p in doc.element.body.iter(f"{w}p")]
 
 
 def docx_tables(path) -> list[list[list[str]]]:
@@ -114,23 +111,33 @@ def number(text: str) -> float:
 # --- the .docx, read back -----------------------------------------------------------------------------
 def test_docx_has_every_block_and_the_reviews_numbers(tmp_path, world, pinned):
     town, rv = world
-    path = project_opinion(rv, "P1", town=town, office=OFFICE, format="docx", path=tmp_path / "a.docx")
+    path = project_opinion(
+        rv, "P1", town=town, office=OFFICE, format="docx", path=tmp_path / "a.docx"
+    )
     lines = docx_lines(path)
     text = "\n".join(lines)
     facts = {row[0]: row[1] for row in docx_tables(path)[0]}
     # the title block: authority, title, document number (start 41 + position 0), no placeholder
-    assert lines[:3] == ["永济市自然资源局", "建设项目五线审查意见书", "文号：永自然规审〔2026〕041号"]
+    assert lines[:3] == [
+        "永济市自然资源局",
+        "建设项目五线审查意见书",
+        "文号：永自然规审〔2026〕041号",
+    ]
     assert "占位" not in text
     # the project
     assert facts["申请单位"] == "测试镇人民政府" and facts["项目名称"] == "公园服务中心"
-    assert facts["项目编号"] == "P1" and facts["所在城镇"] == "测试镇" and facts["项目类型"] == "建筑"
+    assert (
+        facts["项目编号"] == "P1" and facts["所在城镇"] == "测试镇" and facts["项目类型"] == "建筑"
+    )
     assert facts["用地面积"] == "5,000.00 m²（7.50 亩）"  # 100 m × 50 m; 5,000 × 15 / 10,000 亩
     site = rv.projects.geometry.iloc[0]
     assert number(re.match(r"([\d,.]+) m²", facts["用地面积"]).group(1)) == round(site.area, 2)
     lon, lat = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True).transform(
         site.centroid.x, site.centroid.y
     )
-    assert facts["中心点坐标"] == f"东经 {lon:.6f}°，北纬 {lat:.6f}°（2000国家大地坐标系，项目中心点）"
+    assert (
+        facts["中心点坐标"] == f"东经 {lon:.6f}°，北纬 {lat:.6f}°（2000国家大地坐标系，项目中心点）"
+    )
     assert 110 < lon < 112 and 34 < lat < 36  # EPSG:4546 is the 111°E zone
     # the conclusion: building inside a green line is forbidden → 不符合
     assert "审查结论：不符合" in lines and "不予核发规划许可" in text
@@ -172,7 +179,9 @@ def test_docx_has_every_block_and_the_reviews_numbers(tmp_path, world, pinned):
 
 def test_docx_setback_distance_and_missing_applicant(tmp_path, world):
     town, rv = world
-    path = project_opinion(rv, "P3", town=town, office=OFFICE, format="docx", path=tmp_path / "c.docx")
+    path = project_opinion(
+        rv, "P3", town=town, office=OFFICE, format="docx", path=tmp_path / "c.docx"
+    )
     cf = rv.conflicts[rv.conflicts["project_id"] == "P3"]
     (row,) = [r for r in docx_tables(path)[1][1:] if r[1].startswith("蓝线")]
     assert number(row[6]) == round(cf["distance_m"].iloc[0], 2) == 5.0  # 800 − 795 m
@@ -287,7 +296,9 @@ def test_write_opinions_selects_ids_and_keeps_numbers(tmp_path, world):
     town, rv = world
     index = write_opinions(rv, tmp_path / "op", town=town, office=OFFICE, projects=["P3"])
     assert index["file"].tolist() == ["P3.html"]
-    assert index["number"].tolist() == ["永自然规审〔2026〕043号"]  # position 2: a project's own number
+    assert index["number"].tolist() == [
+        "永自然规审〔2026〕043号"
+    ]  # position 2: a project's own number
     with pytest.raises(tp.TownPlanError, match=r"no project \['P9'\].*P1"):
         write_opinions(rv, tmp_path / "op2", projects=["P9"])
 
@@ -311,7 +322,9 @@ def test_a_user_template_keeps_its_letterhead(tmp_path, world):
     doc.sections[0].header.paragraphs[0].text = "永济市自然资源局公文用纸"
     doc.add_paragraph("（红头）")
     doc.save(str(tmp_path / "mine.docx"))
-    out = write_opinions(rv, tmp_path / "op", town=town, format="docx", template=tmp_path / "mine.docx")
+    out = write_opinions(
+        rv, tmp_path / "op", town=town, format="docx", template=tmp_path / "mine.docx"
+    )
     back = Document(str(out["path"].iloc[0]))
     assert back.sections[0].header.paragraphs[0].text == "永济市自然资源局公文用纸"
     assert back.paragraphs[0].text == "（红头）" and back.paragraphs[1].style.name == "OpAuthority"
@@ -331,7 +344,11 @@ def test_cli_report_opinions_by_id_as_docx(tmp_path):
     code = main(["report", str(tmp_path / "t.gpkg"), "--out", str(out), "--standard", "none",
                  "--opinions", "P1,P3", "--format", "docx"])  # fmt: skip
     assert code == 0
-    assert sorted(p.name for p in (out / "opinions").iterdir()) == ["P1.docx", "P3.docx", "index.csv"]
+    assert sorted(p.name for p in (out / "opinions").iterdir()) == [
+        "P1.docx",
+        "P3.docx",
+        "index.csv",
+    ]
     lines = docx_lines(out / "opinions" / "P1.docx")
     assert lines[0] == "永济市自然资源局"  # the office.toml beside the town
 
@@ -347,7 +364,9 @@ def test_pdf_opinions_one_file_each_with_their_text(tmp_path, world):
         data = Path(path).read_bytes()
         assert data.startswith(b"%PDF")
         if shutil.which("pdftotext"):
-            words = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+            words = subprocess.run(
+                ["pdftotext", str(path), "-"], capture_output=True, text=True
+            ).stdout
             squashed = re.sub(r"\s+", "", words)
             assert number_ in squashed and "审查结论" in squashed and "盖章" in squashed
             others = set(index["number"]) - {number_}

@@ -67,7 +67,9 @@ def zh_problems(text: str, *, allow: tuple[str, ...] = (), adjacent: bool = Fals
             for m in _AFTER.finditer(text)
             if not _BETWEEN.search(text, m.start(), m.end() + 3)
         ]
-    problems += [f"missing value shown as {m.group(1)!r}: …{ctx(m)}…" for m in _MISSING.finditer(text)]
+    problems += [
+        f"missing value shown as {m.group(1)!r}: …{ctx(m)}…" for m in _MISSING.finditer(text)
+    ]
     cleaned = text
     for literal in sorted(allow, key=len, reverse=True):
         if literal:

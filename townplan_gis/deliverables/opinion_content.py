@@ -140,10 +140,13 @@ class OpinionBatch:
 
     def source_row(self, project_id: str, label: Any) -> pd.Series | None:
         """The project's row in the town's own projects layer (applicant, investment, status)."""
+        src = self.town_projects
         rows = self.source_rows.get(project_id, [])
+        if src is None:
+            return None
         if len(rows) > 1:
-            rows = [i for i in rows if self.town_projects.index[i] == label]
-        return self.town_projects.iloc[rows[0]] if len(rows) == 1 else None
+            rows = [i for i in rows if src.index[i] == label]
+        return src.iloc[rows[0]] if len(rows) == 1 else None
 
     def map_png(self, site: Any, conflict_pos: np.ndarray) -> bytes | None:
         """The location map; ``conflict_pos``: the project's rows of ``review.conflicts``."""

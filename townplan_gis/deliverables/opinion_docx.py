@@ -254,7 +254,7 @@ def _tbl(ids: dict[str, str], header: list[str] | None, rows: list[list[str]],
 
 def _body(content: dict[str, Any], ids: dict[str, str]) -> str:
     """The opinion's paragraphs and tables as WordprocessingML (the map as a marker run)."""
-    from townplan_gis.deliverables.opinion import (
+    from townplan_gis.deliverables.opinion_labels import (
         check_headers,
         contact_text,
         finding_headers,
