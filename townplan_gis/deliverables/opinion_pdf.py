@@ -73,8 +73,11 @@ def _combined(pages: Sequence[str]) -> str:
 
 def _split(pdf: Path, markers: Sequence[str], work: Path) -> list[bytes] | None:
     """Cut a printed chunk into one PDF per opinion at the page holding each marker (in order)."""
-    tools = [shutil.which(t) for t in ("pdftotext", "pdfseparate", "pdfunite")]
-    if not all(tools) or len(set(markers)) != len(markers):
+    found = [shutil.which(t) for t in ("pdftotext", "pdfseparate", "pdfunite")]
+    if len(set(markers)) != len(markers):
+        return None
+    tools = [t for t in found if t]
+    if len(tools) < 3:
         return None
     text = subprocess.run([tools[0], str(pdf), "-"], capture_output=True, check=True).stdout
     pages = text.decode("utf-8", "replace").split("\f")
