@@ -53,10 +53,10 @@ __all__ = [
     "road_surfaces",
 ]
 
-# Lower bounds of the GB 50188-2007 red-line widths per town road class [R]: 主干路 24–36 m, 干路 16–24 m,
-# 支路 10–14 m; a lane (巷路) has a 3.5 m carriageway and no red line of its own. Used only for roads whose
-# width is missing, and reported in the note.
+# For roads without a width (reported in the note): lower bounds of GB 50188-2007 [R] (主干路 24–36 m, 干路 16–24 m, 支路
+# 10–14 m, 巷路 carriageway 3.5 m, no red line of its own); 快速路 35–40 m after GB 50220-95 [R] (docs/sources.md).
 DEFAULT_REDLINE_WIDTH_M: dict[str, float] = {
+    "expressway": 35.0,
     "arterial": 24.0,
     "secondary": 16.0,
     "branch": 10.0,
