@@ -400,3 +400,27 @@ def test_not_an_osm_file_and_a_missing_file(tmp_path):
     bad.write_text("this is not xml", encoding="utf-8")
     with pytest.raises(DataFileError, match="cannot be read as OpenStreetMap data"):
         read_osm(bad)
+
+
+def test_indicators_say_the_builtup_area_is_an_estimate(extract, town):
+    estimated = tp.town_indicators(read_osm(extract[2], boundary="蒲州镇")).set_index("key")
+    for key in ("built_up_area_km2", "road_network_density_km_per_km2", "green_coverage_pct"):
+        assert "built-up area ESTIMATED" in estimated.loc[key, "note"], key
+    assert "ESTIMATED" not in estimated.loc["population", "note"]
+    surveyed = tp.town_indicators(town).set_index("key")  # builtup= given
+    assert not surveyed["note"].str.contains("ESTIMATED").any()
+
+
+def test_the_shipped_sample_extract(tmp_path):
+    """layers/puzhou.osm (written by layers/build_puzhou_osm.py) reads as the sample town does."""
+    town = read_osm(tp.sample_path("puzhou.osm"), boundary="蒲州镇")
+    sample = tp.sample_town()
+    assert town.name == "蒲州镇" and town.population == 12600
+    # The 16 roads of the sample, plus the expressway and the tourism road's run to its exit.
+    assert len(town.roads) == len(sample.roads) + 2
+    assert (town.roads["road_class"] == "expressway").sum() == 1
+    assert len(_repairs(town, "roads", "osm_clipped")) == 1  # both cut at the boundary
+    assert len(town.streetlights) == len(sample.streetlights)
+    assert sorted(town.residential["name"]) == sorted(sample.residential["name"])
+    assert town.area_km2("builtup") == pytest.approx(sample.area_km2("builtup"), rel=0.01)
+    assert town.metadata["builtup_estimated"] is True

@@ -11,7 +11,8 @@ metres, and recorded. Text of drawings older than R2007 is decoded by their ``$D
 (GBK for ``ANSI_936``); a drawing whose code page says Western (ANSI_1252) but whose text is GBK
 or UTF-8 Chinese is read as what its bytes are, and recorded; ``\\U+XXXX`` escapes are decoded.
 What was read, converted, paired, repaired or left out is in ``gdf.attrs["repairs"]`` (a list of
-:class:`~townplan_gis.core.repairs.Repair`, as in ``town.repairs``).
+:class:`~townplan_gis.core.repairs.Repair`, as in ``town.repairs``). Layer names and the pairing rule:
+``docs/sources.md#dxf-layers``.
 """
 
 from __future__ import annotations
