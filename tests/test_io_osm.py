@@ -424,3 +424,33 @@ def test_the_shipped_sample_extract(tmp_path):
     assert sorted(town.residential["name"]) == sorted(sample.residential["name"])
     assert town.area_km2("builtup") == pytest.approx(sample.area_km2("builtup"), rel=0.01)
     assert town.metadata["builtup_estimated"] is True
+
+
+def test_no_builtup_land_means_no_builtup_layer_never_the_boundary(tmp_path):
+    b = OSMBuilder()
+    b.way([(110.305, 34.81), (110.325, 34.81)], highway="primary")
+    ring = b.way(rect(110.301, 34.801, 110.329, 34.819), closed=True)
+    b.relation([("way", ring, "outer")], type="boundary", boundary="administrative",
+               admin_level="8", name="某镇")  # fmt: skip
+    town = read_osm(b.write(tmp_path / "bare.osm"), boundary="某镇")
+    assert town.has("boundary") and not town.has("builtup")
+    assert town.metadata["builtup_estimated"] is False
+    note = _repairs(town, "builtup", "osm_builtup")["detail"].iloc[0]
+    assert "no built-up land use" in note and "pass builtup=" in note
+    density = tp.town_indicators(town).set_index("key").loc["road_network_density_km_per_km2"]
+    assert math.isnan(density["value"]) and "no built-up area" in density["note"]
+
+
+def test_boundary_from_a_file_and_a_missing_file(extract, tmp_path):
+    _, _, path = extract
+    mine = tmp_path / "镇界.geojson"
+    gpd.GeoDataFrame({"名称": ["蒲州镇(规划)"]}, geometry=[shapely.box(110.305, 34.805, 110.325, 34.815)],
+                     crs="EPSG:4326").to_file(mine)  # fmt: skip
+    town = read_osm(path, boundary=mine)
+    b = town.boundary.to_crs("EPSG:4326").total_bounds
+    assert b == pytest.approx([110.305, 34.805, 110.325, 34.815], abs=1e-9)
+    assert town.roads.to_crs("EPSG:4326").total_bounds[[0, 2]] == pytest.approx(
+        [110.305, 110.325], abs=1e-9
+    )
+    with pytest.raises(DataFileError, match=r"boundary file .*nothing\.gpkg: not found"):
+        read_osm(path, boundary=str(tmp_path / "nothing.gpkg"))

@@ -18,7 +18,6 @@ from typing import Any
 
 import ezdxf
 import numpy as np
-from ezdxf import disassemble
 from ezdxf import path as dxfpath
 from ezdxf.lldxf.encoding import decode_dxf_unicode
 
@@ -182,6 +181,21 @@ def _plain(e: Any) -> str:
     return " ".join(decode_dxf_unicode(str(text)).split())
 
 
+def _entities(entities: Any, owner: str | None) -> Any:
+    """Entities with block references expanded (nested ones too), each with the layer it inherits:
+    an entity of a block drawn on layer 0 takes the layer of the block reference (AutoCAD's rule).
+    Attributes (ATTRIB) of a reference keep their own layer."""
+    for e in entities:
+        layer = str(e.dxf.get("layer", "0"))
+        inherited = owner if owner is not None and layer == "0" else None
+        if e.dxftype() == "INSERT":
+            yield from _entities(e.virtual_entities(), inherited or layer)
+            for attrib in getattr(e, "attribs", []):
+                yield attrib, None
+        else:
+            yield e, inherited
+
+
 def read_drawing(
     path: str | Path, *, encoding: str | None = None, flatten_m: float = 0.01
 ) -> Drawing:
@@ -220,9 +234,9 @@ def read_drawing(
     if rep is not None:
         drawing.repairs.append(rep)
     flatten = flatten_m / factor
-    for e in disassemble.recursive_decompose(doc.modelspace()):
+    for e, owner in _entities(doc.modelspace(), None):
         kind = e.dxftype()
-        layer = decode_dxf_unicode(str(e.dxf.get("layer", "0")))
+        layer = decode_dxf_unicode(owner or str(e.dxf.get("layer", "0")))
         drawing.layer_counts[layer] += 1
         if kind in ("TEXT", "MTEXT", "ATTRIB"):
             x, y = _text_point(e)

@@ -92,6 +92,19 @@ def _choose_boundary(
             Repair("boundary", "osm_boundary", [], "given as a GeoDataFrame")
         ]
     text = str(boundary).strip()
+    looks_like_file = Path(text).suffix.casefold() in (
+        ".gpkg",
+        ".shp",
+        ".geojson",
+        ".json",
+        ".fgb",
+        ".kml",
+    )
+    if (isinstance(boundary, Path) or looks_like_file) and not Path(text).is_file():
+        raise DataFileError(
+            f"boundary file {text}: not found. Fix: give the path of the boundary layer, or the "
+            f"name or admin_level of an administrative area in the extract."
+        )
     if isinstance(boundary, Path) or Path(text).is_file():
         gdf, _ = read_layer(Path(text))
         return _lonlat(gdf, f"boundary file {text}"), [
