@@ -1574,7 +1574,9 @@ def test_opinion_office_file_with_a_typo_or_a_bad_pattern_is_refused(tmp_path):
     bad.write_text('authorty = "某县规划局"\nnumber_pattern = "某规〔{year}〕{seq}号"\n', "utf-8")
     with pytest.raises(DataFileError, match=r"office.toml.*'authorty'.*did you mean 'authority'"):
         load_office(bad)
-    bad.write_text('authority = "某县规划局"\nnumber_pattern = "某规〔{year}〕{serial}号"\n', "utf-8")
+    bad.write_text(
+        'authority = "某县规划局"\nnumber_pattern = "某规〔{year}〕{serial}号"\n', "utf-8"
+    )
     with pytest.raises(DataFileError, match=r"uses \['serial'\]; the fields are"):
         load_office(bad)
     # a pattern without {seq} or {project_id} would give every opinion the same number
@@ -1600,7 +1602,7 @@ def test_opinion_template_without_the_styles_is_refused(tmp_path):
     with pytest.raises(tp.TownPlanError, match=r"plain.docx lacks the style\(s\) \['OpAuthority'"):
         opinion_docx(content, template=tmp_path / "plain.docx")
     (tmp_path / "not.docx").write_text("not a zip", "utf-8")
-    with pytest.raises(tp.TownPlanError, match="not a Word .docx file"):
+    with pytest.raises(tp.TownPlanError, match=r"not a Word \.docx file"):
         opinion_docx(content, template=tmp_path / "not.docx")
 
 

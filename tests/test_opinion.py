@@ -201,7 +201,7 @@ def test_no_finding_and_every_line_checked_says_complies(tmp_path, world):
 
 
 def test_no_finding_but_a_line_type_unchecked_is_not_complies(world):
-    town, rv = world
+    town, _ = world
     # the same review, but yellow was not checked for P2: a pass the record does not support
     hacked = tp.review(town)
     checks = hacked.checks.copy()
@@ -245,7 +245,7 @@ def test_placeholder_office_is_flagged_in_every_format(tmp_path, world):
 
 
 def test_office_from_town_metadata_and_from_a_file_beside_the_town(tmp_path, world):
-    town, rv = world
+    town, _ = world
     named = tp.Town("测试镇", layers=dict(town.layers), crs=CRS, metadata={"office": OFFICE})
     assert load_office(town=named).authority == "永济市自然资源局"
     (tmp_path / "office.toml").write_text(
@@ -273,8 +273,9 @@ def test_zh_scan_passes_on_the_sample_towns_opinions(tmp_path):
     town = tp.sample_town()
     rv = tp.review(town)
     index = write_opinions(rv, tmp_path / "op", town=town)
-    # the data's own ids and names are the user's words ("商业街道路铺装(1.8km)")
-    allow = (*rv.projects["project_id"].astype(str), *rv.projects["project_name"].astype(str))
+    # the data's own ids and names are the user's words ("商业街道路铺装(1.8km)", "110kV高压走廊黄线")
+    allow = (*rv.projects["project_id"].astype(str), *rv.projects["project_name"].astype(str),
+             *town.control_lines["name"].dropna().astype(str))  # fmt: skip
     for path in index["path"]:
         page = visible_text(Path(path).read_text("utf-8"))
         assert zh_problems(page, allow=allow, adjacent=True) == [], path.name
