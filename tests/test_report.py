@@ -399,7 +399,8 @@ def test_write_opinions_by_verdict(tmp_path, hostile):
     assert set(index["file"]) <= set(opinion_filenames(rv.projects["project_id"]))
 
 
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+# The generation time as an ISO stamp, or as the Chinese date an opinion is signed with.
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d|\d{4}年\d{1,2}月\d{1,2}日")
 
 _RENDER = """
 import sys
