@@ -389,3 +389,21 @@ def test_map_png_is_square_and_drawn(world):
     # the green line's tint and the black site outline are both on the map
     assert (np.abs(im.astype(int) - [0xB2, 0xE3, 0xC9]).sum(axis=2) < 60).any()
     assert (im.sum(axis=2) < 80).sum() > 200
+
+
+def test_projects_labelled_from_100_and_a_review_without_conflicts(world):
+    town, _ = world
+    labelled = tp.Town(
+        "测试镇",
+        layers={
+            k: v.set_index(v.index + 100) if k == "projects" else v for k, v in town.layers.items()
+        },
+        crs=CRS,
+    )
+    rv = tp.review(labelled)
+    assert rv.checks.index[0] == (100, "red")  # the checks follow the projects' labels
+    lines = docx_lines(project_opinion(rv, "P2", town=labelled, format="docx"))
+    assert "审查结论：符合" in lines  # its five checks found by position, not by label
+    rv.conflicts = rv.conflicts.iloc[0:0]
+    page = project_opinion(rv, "P1", town=labelled)
+    assert "未发现与控制线的冲突。" in page

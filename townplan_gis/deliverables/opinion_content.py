@@ -117,6 +117,12 @@ class OpinionBatch:
         lines = town.layer("control_lines", empty_ok=True) if town is not None else None
         if lines is None or not len(lines):
             lines = conflicts
+        elif (
+            lines.crs is not None
+            and projects.crs is not None
+            and not lines.crs.equals(projects.crs)
+        ):
+            lines = lines.to_crs(projects.crs)  # the map is drawn in the review's CRS
         self.lines = np.asarray(lines.geometry.array, dtype=object)
         self.line_types = lines["line_type"].astype(str).to_numpy()
         self.tree = shapely.STRtree(self.lines)
@@ -127,10 +133,18 @@ class OpinionBatch:
             self.check_status = checks["status"].astype(str).to_numpy()
             self.check_found = checks["features_found"].to_numpy(dtype=float)
             self.check_nearest = checks["nearest_distance_m"].to_numpy(dtype=float)
-            level = np.asarray(checks.index.get_level_values(0))
-            self.check_rows = {
-                int(k): v for k, v in pd.Series(level).groupby(level).indices.items()
-            }
+            # Review.checks has five rows per project, in the projects' order, indexed by the
+            # projects' labels (which may repeat): by position when it has that shape, else by
+            # label where labels are unique.
+            t, n = len(LINE_TYPES), len(projects)
+            ids = checks["project_id"].astype(str).to_numpy()
+            if len(checks) == t * n and (ids[::t] == self.ids).all():
+                self.check_rows = {p: np.arange(p * t, p * t + t) for p in range(n)}
+            elif projects.index.is_unique:
+                where = projects.index.get_indexer(checks.index.get_level_values(0))
+                self.check_rows = {
+                    int(k): v for k, v in pd.Series(where).groupby(where).indices.items() if k >= 0
+                }
         self.evidence = evidence_lines(review, lang, town_name=getattr(town, "name", ""))
         self.source_rows: dict[str, list[int]] = defaultdict(list)
         self.town_projects = town.projects if town is not None and town.has("projects") else None
