@@ -399,8 +399,10 @@ def test_write_opinions_by_verdict(tmp_path, hostile):
     assert set(index["file"]) <= set(opinion_filenames(rv.projects["project_id"]))
 
 
-# The generation time as an ISO stamp, or as the Chinese date an opinion is signed with.
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d|\d{4}年\d{1,2}月\d{1,2}日")
+# The generation time: ISO (machine-readable) and as a Chinese date (2026年1月1日 08:00) on the page.
+_STAMP = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d|\d{4}年\d{1,2}月\d{1,2}日(?: \d\d:\d\d)?"
+)
 
 _RENDER = """
 import sys
