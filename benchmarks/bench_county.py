@@ -6,8 +6,8 @@ engine on the same data, each in its own subprocess so that its peak memory is i
 
 ``review``        ``tp.review(projects, control_lines)``, the default in-memory engine (2 threads);
 ``review-overlap``  the same with ``setbacks=False``;
-``review-reference``  ``tp.review(..., engine="reference")``, the plain reference engine of issue #14,
-                  reported as not available while ``tp.review`` has no such engine;
+``review-reference``  ``tp.review(..., engine="reference")``, the plain reference engine of issue #14
+                  (GEOS for every pair, no accelerator), on 2 threads;
 ``review-dask``   ``tp.review(..., engine="dask")`` on a local 2-worker ``distributed`` cluster;
 ``overlay``       ``geopandas.overlay(how="intersection")`` then area and ``groupby`` per project ×
                   line type: what an analyst writes by hand;
@@ -848,18 +848,6 @@ def table(results: list[dict]) -> str:
     return "\n".join(out) if out else "(no results)"
 
 
-def _no_convex() -> None:
-    """Switch off the numpy clipping of convex polygons (every pair goes to GEOS), to measure what
-    it contributes on this county, whose parcels and road strips are all convex quadrilaterals."""
-    from functools import partial
-
-    from townplan_gis.fiveline import kernel
-    from townplan_gis.fiveline import prepare as projects
-    from townplan_gis.fiveline.convex import convex_rings
-
-    kernel.convex_rings = projects.convex_rings = partial(convex_rings, max_vertices=0)
-
-
 def _spawn(
     engine: str,
     size: int,
@@ -868,14 +856,11 @@ def _spawn(
     *,
     layout: str = "county",
     mem_limit_gb: float | None = None,
-    no_convex: bool = False,
 ) -> dict:
     """One engine in a fresh interpreter, so its peak memory and imports are its own."""
     cmd = [sys.executable, __file__, "--one", engine, str(size), str(seed), "--layout", layout]
     if mem_limit_gb:
         cmd += ["--mem-limit-gb", str(mem_limit_gb)]
-    if no_convex:
-        cmd.append("--no-convex")
     fail = {"engine": engine, "layout": layout, "parcels": size}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -912,15 +897,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     ap.add_argument("--one", nargs=3, metavar=("ENGINE", "SIZE", "SEED"), help=argparse.SUPPRESS)
     ap.add_argument("--table", type=Path, nargs="+", help="print the table of earlier JSON results")
-    ap.add_argument(
-        "--no-convex",
-        action="store_true",
-        help="review engines without the numpy clipping of convex polygons (GEOS for every pair), "
-        "to measure what that fast path contributes on this county of quadrilaterals",
-    )
     args = ap.parse_args(argv)
-    if args.no_convex:
-        _no_convex()
     if args.table:
         print(table([r for f in args.table for r in json.loads(f.read_text())["results"]]))
         return
@@ -944,10 +921,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.timeout,
                 layout=args.layout,
                 mem_limit_gb=args.mem_limit_gb,
-                no_convex=args.no_convex,
             )
-            if args.no_convex and engine.startswith("review"):
-                res["engine"] = f"{engine} (no convex)"
             res["repeat"] = rep
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "error"}), flush=True)

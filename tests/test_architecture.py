@@ -27,10 +27,8 @@ MAX_LINES = 500
 OVERSIZE = {
     "townplan_gis/deliverables/opinion.py": 529,
     "townplan_gis/deliverables/workbook.py": 529,
-    "townplan_gis/fiveline/convex.py": 531,
     "townplan_gis/indicators/roads.py": 547,
     "townplan_gis/maps/plan.py": 553,
-    "townplan_gis/fiveline/engine.py": 557,
     "townplan_gis/io/postgis.py": 585,
     "townplan_gis/standards.py": 587,
     "townplan_gis/maps/compact.py": 641,
