@@ -24,7 +24,7 @@ from shapely import affinity
 
 import townplan_gis as tp
 from townplan_gis.fiveline.fast.clip import BACK, C_IN_Z, CUT, DISJOINT, Z_IN_C, clip
-from townplan_gis.fiveline.fast.rings import MAX_VERTICES, PolygonRings, convex_rings
+from townplan_gis.fiveline.fast.rings import BLOCK, MAX_VERTICES, PolygonRings, convex_rings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from county import make_layout
@@ -123,7 +123,7 @@ def test_convex_rings_accepts_convex_polygons_only():
 
 
 def test_polygon_rings_counter_clockwise_with_blocks():
-    # A clockwise L, a 20-gon (three blocks of 8, 8 and 4 edges), a holed box and a point.
+    # A clockwise L, a 20-gon, a holed box and a point; edges in blocks of BLOCK.
     cw = shapely.Polygon(list(L_SHAPE.exterior.coords)[::-1])
     disc = shapely.Polygon(
         [(X0 + 10 * np.cos(a), Y0 + 10 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 21)[:-1]]
@@ -133,11 +133,16 @@ def test_polygon_rings_counter_clockwise_with_blocks():
     assert rings.k.tolist() == [6, 20, 0, 0]
     x, y = rings.x[:6] - X0, rings.y[:6] - Y0
     assert (x * np.roll(y, -1) - np.roll(x, -1) * y).sum() / 2 == pytest.approx(75.0)
-    assert rings.n_blocks.tolist() == [1, 3, 0, 0]
-    assert rings.block_len.tolist() == [6, 8, 8, 4]
-    # The 20-gon's last block (edges 16..19, closing back to vertex 0) spans its vertices 16..19, 0.
-    xs = np.r_[rings.x[6 + 16 : 6 + 20], rings.x[6]]
-    assert rings.block_x0[3] == xs.min() and rings.block_x1[3] == xs.max()
+    def blocks(k):
+        return [BLOCK] * (k // BLOCK) + ([k % BLOCK] if k % BLOCK else [])
+
+    assert rings.n_blocks.tolist() == [len(blocks(6)), len(blocks(20)), 0, 0]
+    assert rings.block_len.tolist() == blocks(6) + blocks(20)
+    # The 20-gon's last block (edges 20 - m .. 19, the last closing back to vertex 0) spans its
+    # vertices 20 - m .. 19 and 0.
+    m, last = blocks(20)[-1], len(blocks(6)) + len(blocks(20)) - 1
+    xs = np.r_[rings.x[6 + 20 - m : 6 + 20], rings.x[6]]
+    assert rings.block_x0[last] == xs.min() and rings.block_x1[last] == xs.max()
 
 
 # --- the clip ---------------------------------------------------------------------------------

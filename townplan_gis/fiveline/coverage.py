@@ -83,9 +83,8 @@ def resolve_coverage(
                 "features": 0,
                 "area_m2": 0.0,
             }
-        hull = shapely.convex_hull(
-            shapely.multipoints(shapely.get_coordinates(shapely.convex_hull(geoms)))
-        )
+        # One hull over all the lines' vertices, without a point object per vertex.
+        hull = shapely.convex_hull(shapely.geometrycollections(geoms))
         log.warning(
             "review: no coverage given; the convex hull of the %d control lines (%.0f m²) is taken "
             "as the area the line data covers. Pass coverage= (the town boundary) to review "

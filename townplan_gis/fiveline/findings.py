@@ -120,9 +120,10 @@ def project_findings(rows: Rows, projects: pd.DataFrame) -> pd.DataFrame:
             ),
         )
     ):
-        found = join(
-            take(labels, rank[order_rows]), sep, getattr(rows, col).take(pa.array(order_rows))
-        )
+        reasons = getattr(rows, col)
+        if isinstance(reasons, pa.ChunkedArray):  # one chunk's rows: small
+            reasons = reasons.combine_chunks()
+        found = join(take(labels, rank[order_rows]), sep, reasons.take(pa.array(order_rows)))
         found = join_groups(found, starts, between).take(place)  # null: no real finding
         text = pc.coalesce(found, take(none, some))
         if notices_only.any():

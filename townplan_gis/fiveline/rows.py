@@ -26,7 +26,7 @@ column            dtype         meaning
 ``ignored``       bool          a sliver below the tolerance, kept but not counted
 ``text``          int32         row of ``texts`` holding the clause and procedure
 ``texts``         object (m, 4) clause (zh), procedure (zh), clause_en, procedure_en
-``reason``        Arrow string  why the row was found (English)
+``reason``        Arrow string  why the row was found (English); an array or a chunked array
 ``reason_zh``     Arrow string  the same in Chinese
 ``geometry``      object        the overlap (setback: the project's part inside the band)
 ================  ============  =============================================================
@@ -97,8 +97,8 @@ class Rows:
     ignored: np.ndarray
     text: np.ndarray
     texts: np.ndarray
-    reason: pa.Array
-    reason_zh: pa.Array
+    reason: pa.Array | pa.ChunkedArray
+    reason_zh: pa.Array | pa.ChunkedArray
     geometry: np.ndarray
 
     def __len__(self) -> int:
@@ -112,15 +112,19 @@ class Rows:
             v = getattr(self, f.name)
             if f.name == "texts":
                 out[f.name] = v
-            elif isinstance(v, pa.Array):
+            elif isinstance(v, pa.Array | pa.ChunkedArray):
                 out[f.name] = v.take(pick)
             else:
                 out[f.name] = v[idx]
         return Rows(**out)
 
     @staticmethod
-    def concat(parts: Sequence[Rows]) -> Rows:
-        """The rows of ``parts`` one after the other (their text tables joined)."""
+    def concat(parts: Sequence[Rows], *, consume: bool = False) -> Rows:
+        """The rows of ``parts`` one after the other (their text tables joined).
+
+        With ``consume``, each column of the parts is released as soon as it is joined, so that
+        joining a county's rows holds one column twice at most, not all of them.
+        """
         parts = [p for p in parts if len(p)]
         if not parts:
             return Rows.empty()
@@ -131,12 +135,23 @@ class Rows:
         out: dict[str, Any] = {}
         for f in fields(Rows):
             vals = [getattr(p, f.name) for p in parts]
+            if consume and f.name != "texts":
+                for p in parts:
+                    setattr(p, f.name, None)
             if f.name == "texts":
                 out[f.name] = np.concatenate(vals)
             elif f.name == "text":
                 out[f.name] = np.concatenate([v + o for v, o in zip(vals, offset, strict=True)])
-            elif isinstance(vals[0], pa.Array):
-                out[f.name] = pa.concat_arrays(vals)
+            elif isinstance(vals[0], pa.Array | pa.ChunkedArray):
+                # Chained, not copied: a county's reasons are hundreds of MB.
+                out[f.name] = pa.chunked_array(
+                    [
+                        c
+                        for v in vals
+                        for c in (v.chunks if isinstance(v, pa.ChunkedArray) else [v])
+                    ],
+                    type=pa.string(),
+                )
             else:
                 out[f.name] = np.concatenate(vals)
         return Rows(**out)

@@ -118,8 +118,9 @@ class InMemory:
             )
 
     def result(self) -> tuple[gpd.GeoDataFrame | None, Path | None, int]:
-        rows = Rows.concat(self.parts)
-        self.parts = []
+        parts, self.parts = self.parts, []
+        rows = Rows.concat(parts, consume=True)
+        del parts
         if self.sort:
             # Stable: each project's rows keep the kernel's order.
             rows = rows.take(np.argsort(rows.pos, kind="stable"))

@@ -21,7 +21,7 @@ __all__ = ["BLOCK", "MAX_VERTICES", "ConvexRings", "PolygonRings", "convex_rings
 #: with their vertex count while GEOS's fixed overhead matters less on larger polygons.
 MAX_VERTICES = 12
 #: Edges per block of :class:`PolygonRings`.
-BLOCK = 8
+BLOCK = 4
 
 # A turn whose cross product is below this fraction of |e1|·|e2| counts as straight (1e-12 rad):
 # a polygon accepted as convex is convex to far below a square millimetre.
@@ -143,6 +143,11 @@ def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> Conv
     return out
 
 
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """0, 1, …, counts[0] − 1, 0, 1, …, counts[1] − 1, … (positions within consecutive runs)."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 class PolygonRings:
     """Single-ring polygons (no holes) of any shape as flat counter-clockwise vertex arrays.
 
@@ -187,22 +192,25 @@ class PolygonRings:
             & (shapely.get_num_interior_rings(geoms) == 0)
         )
         idx = np.flatnonzero(self.ok)
-        coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
-        per = np.bincount(owner, minlength=len(idx))
-        first = np.cumsum(per) - per
-        body = np.arange(len(coords)) - first[owner] < per[owner] - 1  # no closing vertex
-        x, y, own = coords[body, 0], coords[body, 1], owner[body]
+        coords = shapely.get_coordinates(geoms[idx])
+        per = shapely.get_num_coordinates(geoms[idx])
+        body = np.ones(len(coords), dtype=bool)
+        body[np.cumsum(per) - 1] = False  # no closing vertex
+        x, y = coords[body, 0], coords[body, 1]
         k = per - 1
         start = np.cumsum(k) - k
-        pos = np.arange(len(x)) - start[own]
-        nxt = np.where(pos + 1 < k[own], np.arange(len(x)) + 1, start[own])
+        own = np.repeat(np.arange(len(idx)), k)
+        nxt = np.arange(1, len(x) + 1)
+        nxt[start + k - 1] = start
         # Orientation by the shoelace sum relative to each ring's first vertex.
-        lx, ly = x - x[start][own], y - y[start][own]
+        lx, ly = x - np.repeat(x[start], k), y - np.repeat(y[start], k)
         twice = np.bincount(own, weights=lx * ly[nxt] - lx[nxt] * ly, minlength=len(idx))
-        cw = (twice < 0)[own]
-        if cw.any():  # read clockwise rings backwards from their first vertex
-            back = np.where(cw, (k[own] - pos) % k[own], pos) + start[own]
-            x, y = x[back], y[back]
+        cw = np.flatnonzero(twice < 0)
+        if len(cw):  # read clockwise rings backwards from their first vertex
+            ring, pos = np.repeat(cw, k[cw]), _offsets(k[cw])
+            at = start[ring] + pos
+            back = start[ring] + (k[ring] - pos) % k[ring]
+            x[at], y[at] = x[back], y[back]
         self.x, self.y = x, y
         self.k = np.zeros(n, np.int64)
         self.start = np.zeros(n, np.int64)
