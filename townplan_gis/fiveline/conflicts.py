@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from townplan_gis.fiveline.grade import GRADE_TEXT, MU_M2
+from townplan_gis.fiveline.grade import CHECK_TEXT, GRADE_TEXT, MU_M2
 from townplan_gis.fiveline.lines import PreparedLines
 from townplan_gis.fiveline.rows import Rows
 from townplan_gis.fiveline.text import STR
@@ -40,7 +40,6 @@ CONFLICT_COLUMNS = [
     "reason",
     "reason_zh",
 ]
-_CHECK_TEXT = np.array(["overlap", "setback"], dtype=object)
 _TEXT_COLUMNS = ("clause", "procedure", "clause_en", "procedure_en")
 
 
@@ -77,7 +76,7 @@ def conflicts_frame(
         data[col] = text(projects[col].to_numpy(dtype=object)[pos])
     for col in ("line_type", "line_id", "line_name", "zone"):
         data[col] = text(lines.arrays[col][line])
-    data["check"] = text(_CHECK_TEXT[rows.setback.astype(np.int64)])
+    data["check"] = text(CHECK_TEXT[rows.setback.astype(np.int64)])
     data["overlap_area_m2"] = pd.Series(rows.area_m2, dtype="float64", copy=False)
     data["overlap_area_mu"] = pd.Series(rows.area_m2 / MU_M2, dtype="float64", copy=False)
     data["overlap_length_m"] = pd.Series(rows.length_m, dtype="float64", copy=False)

@@ -126,7 +126,7 @@ def review(
     .. math:: A < \\max(A_{min},\\ p_{min} \\cdot A_{project}) \\ \\lor\\ \\operatorname{buffer}(O, -r) = \\emptyset
 
     (defaults :math:`A_{min}` = 1 m², :math:`p_{min}` = 0.1 %, r = 0.5 m; never in purple core zones
-    or blue lines). Edge-only contact is no overlap. Sources: domain brief §4; the regulations cited
+    or blue lines). Edge-only contact is no overlap. Sources: ``docs/sources.md#tolerance-practice``; the regulations cited
     in ``townplan_gis/data/rules/default.toml``.
 
     **What a pass means.** ``pass`` is given only when the project lies wholly inside the review's

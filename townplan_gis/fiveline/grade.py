@@ -17,13 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from townplan_gis.core.vocab import LINE_ZH, ZONE_ZH
+from townplan_gis.core.vocab import GRADE_TEXT, LINE_ZH, ZONE_ZH
 from townplan_gis.fiveline.lines import PreparedLines
 from townplan_gis.fiveline.rows import Measured, Rows
 from townplan_gis.fiveline.rules import GRADE_RANK, Rule, Rules
 from townplan_gis.fiveline.text import fixed, join, take
 
 __all__ = [
+    "CHECK_TEXT",
     "GRADE_TEXT",
     "LINE_ZH",
     "MU_M2",
@@ -35,9 +36,9 @@ __all__ = [
     "sliver_flags",
 ]
 
-MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (domain brief §2)
-#: Grade by rank (``GRADE_RANK``); rank 0 is "no grade".
-GRADE_TEXT = np.array([None, "notice", "review", "forbidden"], dtype=object)
+MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (docs/sources.md#units)
+#: The ``check`` of a row by its ``Rows.setback`` flag: overlap (0) or setback (1).
+CHECK_TEXT = np.array(["overlap", "setback"], dtype=object)
 #: The conflict text columns of ``Rows.texts``, and the Rule attribute each comes from.
 RULE_TEXT = (
     ("clause", "clause_zh"),
@@ -80,7 +81,7 @@ def resolve_rows(
 
 
 def sliver_flags(area, length, geom, size, dim, rules: Rules) -> dict[str, np.ndarray]:
-    """Sliver tests per row (domain brief §4 tolerance).
+    """Sliver tests per row (``docs/sources.md#tolerance-practice``).
 
     Returns ``small`` (below max(A_min, p_min · project)), ``thin`` (vanishes under the inward
     buffer), ``measure`` (area for polygons, length for lines) and ``thresh`` (the size limit).

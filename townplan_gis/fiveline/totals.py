@@ -1,7 +1,7 @@
 """Per-project totals of a review: overlap area and length per line type, overlaps counted once.
 
 Overlapping control polygons of one type (a parcel crossed by two road strips that meet) must not be
-counted twice (QGIS "overlap analysis" semantics): per project and type, the overlaps are unioned
+counted twice (QGIS "overlap analysis" semantics, ``docs/sources.md#review-ui-practice``): per project and type, the overlaps are unioned
 and measured once (:meth:`~townplan_gis.fiveline.overlap.Reference.union_measures`). Only where it
 is needed: the overlaps of lines that meet no other line of their type are disjoint and simply add
 up, and where one overlap is the whole project it is the union. Runs per chunk, in the worker
