@@ -8,7 +8,8 @@ dyke, 西厢大街 with its commercial street and the hardened bypass behind the
 Positions, shapes, widths, households and statistics are invented to be plausible and to exercise every
 indicator and every review grade. Deterministic: running it twice gives the same geometry.
 
-Run: ``python layers/build_puzhou.py`` (writes ``layers/puzhou.gpkg``).
+Run: ``python layers/build_puzhou.py`` (writes ``layers/puzhou.gpkg``, then ``layers/puzhou.osm`` through
+``layers/build_puzhou_osm.py``).
 """
 
 from __future__ import annotations
@@ -582,6 +583,37 @@ def build_projects() -> gpd.GeoDataFrame:
             "投资": 380,
             "geometry": box(-1290, -990, -1200, -930),
         },
+        # Later projects typed by the codes of the 2023 land-use classification (用地用海分类指南),
+        # as a county's project list gives them: each is reviewed as the type the code maps to
+        # (data/aliases.toml), so the sample exercises the national vocabulary (issue #15).
+        {
+            "编号": "P11",
+            "名称": "蒲州镇中心幼儿园",
+            "类型": "08",  # 公共管理与公共服务用地 → public_service; clear of every line: pass
+            "投资": 650,
+            "geometry": box(-300, -250, -230, -190),
+        },
+        {
+            "编号": "P12",
+            "名称": "涑水渠边村民建房",
+            "类型": "0703",  # 农村宅基地 → rural_housing; about 6 m from the canal blue line: review
+            "投资": 35,
+            "geometry": box(-1213.8, -560, -1198.8, -548),
+        },
+        {
+            "编号": "P13",
+            "名称": "农产品物流仓库",
+            "类型": "11",  # 仓储用地 → warehouse; on the 110 kV corridor yellow line: reject
+            "投资": 900,
+            "geometry": box(1380, -1500, 1440, -1460),
+        },
+        {
+            "编号": "P14",
+            "名称": "西厢苑二期住宅",
+            "类型": "0701",  # 城镇住宅用地 → residential; clear of every line: pass
+            "投资": 4200,
+            "geometry": box(250, 250, 320, 310),
+        },
     ]
     for r in rows:
         r["状态"] = "计划"
@@ -666,6 +698,10 @@ def main() -> Path:
         f"wrote {out}: built-up {built:.3f} km², {len(town.projects)} projects, "
         f"{len(town.control_lines)} control-line features; analysis CRS EPSG:{town.crs.to_epsg()}"
     )
+    # The same town as an OpenStreetMap extract (layers/puzhou.osm), for tp.read_osm offline.
+    import build_puzhou_osm
+
+    build_puzhou_osm.main(tp.read_town(out))
     return out
 
 
