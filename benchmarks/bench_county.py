@@ -528,7 +528,7 @@ def reference_available() -> str | None:
     import townplan_gis as tp
     from townplan_gis.core.errors import TownPlanError
 
-    sq = [shapely.box(0, 0, 10, 10)]
+    sq = [shapely.box(500_000, 3_850_000, 500_010, 3_850_010)]  # metres in EPSG:4546
     try:
         tp.review(
             gpd.GeoDataFrame({"project_type": ["building"]}, geometry=sq, crs="EPSG:4546"),

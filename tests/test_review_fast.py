@@ -133,6 +133,7 @@ def test_polygon_rings_counter_clockwise_with_blocks():
     assert rings.k.tolist() == [6, 20, 0, 0]
     x, y = rings.x[:6] - X0, rings.y[:6] - Y0
     assert (x * np.roll(y, -1) - np.roll(x, -1) * y).sum() / 2 == pytest.approx(75.0)
+
     def blocks(k):
         return [BLOCK] * (k // BLOCK) + ([k % BLOCK] if k % BLOCK else [])
 

@@ -26,6 +26,7 @@ from townplan_gis.core.errors import TownPlanError
 
 __all__ = [
     "BYTES_PER_ROW",
+    "STREAM_FROM",
     "ReviewEstimate",
     "ReviewTooLarge",
     "available_bytes",
@@ -43,6 +44,9 @@ BYTES_PER_ROW = 2_000
 #: totals, evidence columns), besides the caller's frame.
 BYTES_PER_PROJECT = 1_500
 _SAMPLE = 5_000
+#: From this many projects, ``townplan review`` streams the conflict rows to its conflicts.gpkg
+#: (a county's review of 10⁵–10⁶ projects at ≈ 2 conflict rows each is 0.4–4 GB in memory).
+STREAM_FROM = 100_000
 
 
 class ReviewTooLarge(TownPlanError):
@@ -174,9 +178,10 @@ def too_large(estimate: ReviewEstimate, budget: int, *, measured: str = "") -> R
     return ReviewTooLarge(
         f"review: {estimate.describe()}{seen}, more than the memory budget of "
         f"{budget / 2**30:.1f} GB. Fix: stream the conflict rows to a GeoPackage chunk by chunk "
-        f"with review(..., out='conflicts.gpkg') (memory then stays bounded by one chunk), review "
-        f"the county district by district, or raise memory_budget_gb= on a machine with more "
-        f"memory."
+        f"with review(..., out='conflicts.gpkg') (on the command line: townplan review --stream, "
+        f"the default from {STREAM_FROM:,} projects; memory then stays bounded by one chunk), "
+        f"review the county district by district, or raise memory_budget_gb= on a machine with "
+        f"more memory."
     )
 
 
