@@ -371,7 +371,7 @@ def load_postgis(projects, lines, schema: str) -> float:
     from townplan_gis.io import postgis
 
     t0 = time.perf_counter()
-    eng = postgis._engine(_pg_url())
+    eng = postgis.engine(_pg_url())
     with eng.begin() as conn:
         conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
         conn.execute(sa.schema.CreateSchema(schema))
@@ -403,7 +403,7 @@ def run_postgis(schema: str, *, subdivide: bool = False) -> tuple[dict, PeakRSS]
 
     from townplan_gis.io import postgis
 
-    eng = postgis._engine(_pg_url())
+    eng = postgis.engine(_pg_url())
     # The schema name is ours (bench_<size>_<seed>), not user input.
     plain = f"""SELECT p.project_id, l.code, l.line_type,
                ST_Area(ST_Intersection(p.geometry, l.geometry)) AS area
