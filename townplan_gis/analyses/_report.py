@@ -99,8 +99,18 @@ def _rule_table(m: LineMatrix, ca, cb) -> pd.DataFrame:
         rule, _ = m.resolve(_split(a), _split(b))
         entry = "[defaults]" if rule.index < 0 else f"#{rule.index + 1} {' × '.join(rule.sides)}"
         rows.append(
-            (a, b, entry, rule.overlap, rule.contained, rule.crossing, rule.keeps)
-            + (rule.resolution_zh, rule.resolution_en, rule.source)
+            (
+                a,
+                b,
+                entry,
+                rule.overlap,
+                rule.contained,
+                rule.crossing,
+                rule.keeps,
+                rule.resolution_zh,
+                rule.resolution_en,
+                rule.source,
+            )
         )
     cols = ["ca", "cb", "entry", "overlap", "contained", "crossing", "keeps"]
     return pd.DataFrame(rows, columns=[*cols, "resolution_zh", "resolution_en", "source"])

@@ -17,7 +17,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from townplan_gis.analyses._geom import metric_frame, to_mu
 from townplan_gis.analyses._pairs import contacts, gaps
