@@ -1,0 +1,537 @@
+"""Service coverage along the street network: park service radius coverage and life circles.
+
+* :func:`park_service_coverage` — 公园绿地服务半径覆盖率 as the city check-up defines it: residential land
+  within the service radius of a park (≥ 5,000 m² → 500 m, 2,000–5,000 m² → 300 m) ÷ residential land
+  of the built-up area; also by households; the blind spots as a layer
+  (docs/sources.md#city-checkup-2021);
+* :func:`life_circles` — GB 50180-2018 5-, 10- and 15-minute walks to schools, kindergartens, clinics,
+  markets, parks and sports grounds: shares of residential land and of households within each
+  (docs/sources.md#gb-50180-2018).
+
+Distances are walked along the roads (:mod:`.network`): residential land joins the network at the
+nearest point of an edge; with no roads the straight-line distance is used and labelled so. The
+settings (radii, categories, entrance distance, cell size) are in ``townplan_gis/data/service.toml``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from townplan_gis.core.datafiles import load_toml_text
+from townplan_gis.core.errors import TownPlanError
+from townplan_gis.indicators._common import Result, builtup_geometry, nan
+from townplan_gis.indicators.network import EPS_M, StreetNetwork, street_network
+
+__all__ = [
+    "NETWORK",
+    "STRAIGHT",
+    "ServiceCoverage",
+    "life_circles",
+    "park_service_coverage",
+    "service_settings",
+]
+
+NETWORK = "network (walked along the roads, access at the nearest point of an edge)"
+STRAIGHT = "straight line (fallback: the town has no roads)"
+_SOURCE = "townplan_gis/data/service.toml"
+
+
+@cache
+def service_settings() -> dict[str, Any]:
+    """``townplan_gis/data/service.toml`` as a dict (park radii, life circles, categories)."""
+    text = resources.files("townplan_gis.data").joinpath("service.toml").read_text("utf-8")
+    return load_toml_text(text, source=_SOURCE)
+
+
+@dataclass
+class ServiceCoverage:
+    """The outcome of :func:`park_service_coverage`.
+
+    Attributes
+    ----------
+    quarters : pandas.DataFrame
+        Aligned to the residential layer's index: ``land_m2`` (in the built-up area),
+        ``covered_m2``, ``covered_pct``, ``households``, ``households_covered``,
+        ``distance_m`` (walk from the quarter's nearest cell to a park within its radius; inf
+        when none).
+    blind_spots : geopandas.GeoDataFrame
+        Residential land outside every park's radius (服务盲区), one row per quarter with some.
+    parks : geopandas.GeoDataFrame
+        The G1 parks: ``area_m2``, ``radius_m`` (NaN: too small to count).
+    cells : geopandas.GeoDataFrame
+        The residential cells measured: ``quarter``, ``area_m2``, ``distance_m``, ``covered``.
+    summary : dict
+        ``coverage_pct``, ``households_pct``, ``residential_m2``, ``covered_m2``, ``method``,
+        ``parks_by_radius``, ``note``.
+    """
+
+    quarters: pd.DataFrame
+    blind_spots: gpd.GeoDataFrame
+    parks: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<ServiceCoverage: {s.get('coverage_pct', math.nan):.1f} % of residential land, "
+            f"{s.get('households_pct', math.nan):.1f} % of households; {s.get('method')}>"
+        )
+
+
+def _geoms(gdf: gpd.GeoDataFrame | None) -> np.ndarray:
+    if gdf is None or len(gdf) == 0:
+        return np.empty(0, dtype=object)
+    return np.asarray(gdf.geometry.array, dtype=object)
+
+
+def _cells(land: np.ndarray, cell_m: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Residential land cut by a grid of ``cell_m`` (aligned to multiples of it): pieces, owners."""
+    ok = np.flatnonzero(~(shapely.is_missing(land) | shapely.is_empty(land)))
+    if cell_m is None or len(ok) == 0:
+        return land[ok], ok
+    b = shapely.bounds(land[ok])
+    x0, y0 = np.floor(b[:, 0] / cell_m), np.floor(b[:, 1] / cell_m)
+    nx = np.maximum(np.ceil(b[:, 2] / cell_m) - x0, 1).astype(np.int64)
+    ny = np.maximum(np.ceil(b[:, 3] / cell_m) - y0, 1).astype(np.int64)
+    count = nx * ny
+    owner = np.repeat(np.arange(len(ok)), count)
+    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    gx = (np.repeat(x0, count) + k % np.repeat(nx, count)) * cell_m
+    gy = (np.repeat(y0, count) + k // np.repeat(nx, count)) * cell_m
+    boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
+    pieces = shapely.intersection(land[ok][owner], boxes)
+    pieces, idx = shapely.get_parts(pieces, return_index=True)
+    keep = (shapely.get_dimensions(pieces) == 2) & (shapely.area(pieces) > 0)
+    return pieces[keep], ok[owner[idx[keep]]]
+
+
+def _distances(
+    net: StreetNetwork | None,
+    points: np.ndarray,
+    sources: np.ndarray,
+    head_start: np.ndarray,
+    *,
+    entrance_m: float,
+    limit: float,
+) -> tuple[np.ndarray, str]:
+    """Distance from each point to its nearest source (plus the source's head start), and how."""
+    if len(sources) == 0 or len(points) == 0:
+        return np.full(len(points), np.inf), NETWORK if net is not None else STRAIGHT
+    if net is None:
+        tree = shapely.STRtree(sources)
+        left, right = tree.query(points, predicate="dwithin", distance=limit + EPS_M)
+        d = shapely.distance(points[left], sources[right]) + head_start[right]
+        best = pd.Series(d).groupby(left).min()
+        out = np.full(len(points), np.inf)
+        out[best.index.to_numpy()] = best.to_numpy()
+        return np.where(out <= limit + EPS_M, out, np.inf), STRAIGHT
+    access = net.access(sources, entrance_m=entrance_m, extra_cost=head_start)
+    d, _ = net.distances(points, access, limit=limit)
+    return d, NETWORK
+
+
+def _land(town: Any, clip: Any) -> tuple[gpd.GeoDataFrame | None, np.ndarray, str]:
+    """Residential quarters, their land inside the built-up area, and the scope note."""
+    res = town.layers.get("residential")
+    if res is None or len(res) == 0:
+        return None, np.empty(0, dtype=object), ""
+    geoms = _geoms(res)
+    if clip is None:
+        return res, geoms, "no built-up area: every residential quarter counted"
+    return res, shapely.intersection(geoms, clip), ""
+
+
+def _network(town: Any, use: bool) -> StreetNetwork | None:
+    roads = town.layers.get("roads")
+    return street_network(_geoms(roads)) if use and roads is not None else None
+
+
+def _weights(res: gpd.GeoDataFrame, column: str) -> np.ndarray:
+    if column not in res:
+        return np.full(len(res), np.nan)
+    return pd.to_numeric(res[column], errors="coerce").to_numpy(dtype=float)
+
+
+def _shares(res, land, owner, cell_area, covered) -> dict[str, Any]:
+    """Covered land and households per quarter, and the totals."""
+    n = len(res)
+    land_m2 = shapely.area(np.where(pd.isna(land), shapely.Polygon(), land).astype(object))
+    cov = np.bincount(owner, weights=cell_area * covered, minlength=n)
+    share = np.divide(cov, land_m2, out=np.zeros(n), where=land_m2 > 0)
+    hh = _weights(res, "households")
+    inside = land_m2 > 0
+    known = inside & np.isfinite(hh)
+    total_land = land_m2.sum()
+    out = {
+        "land_m2": land_m2,
+        "covered_m2": cov,
+        "share": share,
+        "households": hh,
+        "households_covered": hh * share,
+        "coverage_pct": 100 * cov.sum() / total_land if total_land > 0 else math.nan,
+        "households_pct": (
+            100 * np.sum(hh[known] * share[known]) / hh[known].sum()
+            if known.any() and hh[known].sum() > 0
+            else math.nan
+        ),
+        "residential_m2": float(total_land),
+        "n_unknown_households": int((inside & ~np.isfinite(hh)).sum()),
+    }
+    pop = _weights(res, "population")
+    pk = inside & np.isfinite(pop)
+    out["population_pct"] = (
+        100 * np.sum(pop[pk] * share[pk]) / pop[pk].sum()
+        if pk.any() and pop[pk].sum() > 0
+        else math.nan
+    )
+    return out
+
+
+def _check(value: Any, name: str, *, allow_none: bool = False) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise TownPlanError(f"{name} must be a number of metres ≥ 0, got {value!r}.")
+    return float(value)
+
+
+def park_service_coverage(
+    town: Any,
+    *,
+    network: bool = True,
+    entrance_m: float | None = None,
+    cell_m: float | None = -1.0,
+    clip: Any = None,
+    _net: StreetNetwork | None = None,
+) -> ServiceCoverage:
+    """Park service radius coverage (公园绿地服务半径覆盖率), walked along the streets.
+
+    .. math:: C = 100 \\cdot \\frac{\\left|R \\cap \\{p : \\min_k (D(p, k) - r_k) \\le 0\\}\\right|}{|R|}
+
+    with R the residential land of the built-up area, k the G1 parks, r_k = 500 m for a park of
+    at least 5,000 m², 300 m for 2,000–5,000 m² (smaller parks do not count), and D(p, k) the walk
+    from p to park k: a straight connector to the nearest point of a road edge, then along the
+    roads to a stretch of road within ``entrance_m`` of the park. R is measured in grid cells of
+    ``cell_m`` (each cell in or out by its representative point; the coverage boundary is placed to
+    about half a cell), or by whole quarters with ``cell_m=None``. Households: each quarter's
+    households × its covered share of land (households spread evenly over the quarter). Without
+    roads (or ``network=False``) D is the straight-line distance to the park and the method says
+    so. Sources: docs/sources.md#city-checkup-2021, docs/sources.md#gb-t-51346-2019,
+    docs/sources.md#network-access; settings in ``townplan_gis/data/service.toml``.
+
+    Parameters
+    ----------
+    town : Town
+        With ``residential`` (quarters with ``households``), ``green`` (``green_class`` G1 parks),
+        ``roads`` and ``builtup`` layers.
+    network : bool, default True
+        Walk along the roads; False for straight-line distances.
+    entrance_m : float, optional
+        A park is entered from roads within this distance of it (default 20 m).
+    cell_m : float or None, optional
+        Cell size in metres (default 20 m); None for whole quarters.
+    clip : shapely geometry, optional
+        The built-up area (default the town's ``builtup`` layer, dissolved).
+
+    Returns
+    -------
+    ServiceCoverage
+        ``.summary["coverage_pct"]`` (%), ``.summary["households_pct"]``, ``.quarters``,
+        ``.blind_spots``, ``.parks``, ``.cells``.
+    """
+    cfg = service_settings()["park"]
+    entrance = _check(cfg["entrance_m"] if entrance_m is None else entrance_m, "entrance_m")
+    cell = cfg["cell_m"] if cell_m == -1.0 else _check(cell_m, "cell_m", allow_none=True)
+    if cell is not None and cell <= 0:
+        raise TownPlanError(f"cell_m must be > 0 metres or None (whole quarters), got {cell_m!r}.")
+    if clip is None:
+        clip = builtup_geometry(town.layers.get("builtup"))
+    res, land, scope = _land(town, clip)
+    green = town.layers.get("green")
+    crs = getattr(town, "crs", None)
+    if green is not None and len(green):
+        g1 = green[green["green_class"].isin(cfg["green_classes"]).to_numpy()]
+    else:
+        g1 = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
+    pgeoms = _geoms(g1)
+    parea = shapely.area(pgeoms) if len(pgeoms) else np.empty(0)
+    radius = np.full(len(pgeoms), np.nan)
+    for cls in sorted(cfg["radius"], key=lambda c: -c["min_area_m2"]):
+        radius = np.where(np.isnan(radius) & (parea >= cls["min_area_m2"]), cls["radius_m"], radius)
+    parks = gpd.GeoDataFrame(
+        {
+            "name": g1["name"].to_numpy() if "name" in g1 else None,
+            "area_m2": parea,
+            "radius_m": radius,
+        },
+        index=g1.index,
+        geometry=gpd.GeoSeries(pgeoms, index=g1.index, crs=crs),
+    )
+    counted = np.isfinite(radius)
+    big = float(np.nanmax(radius)) if counted.any() else 0.0
+    net = _net if _net is not None else _network(town, network)
+    if res is None:
+        empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
+        return ServiceCoverage(
+            pd.DataFrame(),
+            empty,
+            parks,
+            empty,
+            {
+                "coverage_pct": math.nan,
+                "households_pct": math.nan,
+                "note": "no residential layer",
+                "method": NETWORK if net is not None else STRAIGHT,
+            },
+        )
+    cells, owner = _cells(land, cell)
+    points = shapely.point_on_surface(cells)
+    # One search for both radii: a 300 m park starts 200 m behind, so D ≤ 500 means D_k ≤ r_k.
+    d, method = _distances(
+        net, points, pgeoms[counted], big - radius[counted], entrance_m=entrance, limit=big
+    )
+    covered = d <= big + EPS_M
+    cell_area = shapely.area(cells)
+    s = _shares(res, land, owner, cell_area, covered)
+    n = len(res)
+    dist_q = (
+        pd.Series(d).groupby(owner).min().reindex(range(n)).to_numpy()
+        if len(owner)
+        else np.full(n, np.inf)
+    )
+    quarters = pd.DataFrame(
+        {
+            "land_m2": s["land_m2"],
+            "covered_m2": s["covered_m2"],
+            "covered_pct": 100 * s["share"],
+            "households": s["households"],
+            "households_covered": s["households_covered"],
+            "distance_m": np.where(np.isnan(dist_q), np.inf, dist_q),
+        },
+        index=res.index,
+    )
+    cell_frame = gpd.GeoDataFrame(
+        {
+            "quarter": res.index.to_numpy()[owner],
+            "area_m2": cell_area,
+            "distance_m": d,
+            "covered": covered,
+        },
+        geometry=gpd.GeoSeries(cells, crs=crs),
+    )
+    blind = cell_frame[~cell_frame["covered"]]
+    if len(blind):
+        blind = (
+            blind[["quarter", "area_m2", "geometry"]]
+            .dissolve(by="quarter", aggfunc="sum")
+            .reset_index()
+        )
+        blind["name"] = res["name"].reindex(blind["quarter"]).to_numpy() if "name" in res else None
+    else:
+        blind = gpd.GeoDataFrame(
+            {"quarter": [], "area_m2": [], "name": []}, geometry=gpd.GeoSeries([], crs=crs)
+        )
+    notes = [scope] if scope else []
+    if not counted.any():
+        notes.append("no G1 park of 2,000 m² or more: nothing is covered")
+    if net is not None and net.n_components > 1:
+        notes.append(f"the road network has {net.n_components} unconnected parts")
+    if s["n_unknown_households"]:
+        notes.append(
+            f"{s['n_unknown_households']} quarter(s) without households left out of the household share"
+        )
+    if cell is not None:
+        notes.append(f"residential land in {cell:g} m cells")
+    summary = {
+        "coverage_pct": s["coverage_pct"],
+        "households_pct": s["households_pct"],
+        "population_pct": s["population_pct"],
+        "residential_m2": s["residential_m2"],
+        "covered_m2": float(s["covered_m2"].sum()),
+        "method": method,
+        "parks_by_radius": {
+            f"{r:g} m": int((radius == r).sum())
+            for r in sorted(set(radius[counted].tolist()), reverse=True)
+        },
+        "entrance_m": entrance,
+        "cell_m": cell,
+        "note": "; ".join(notes),
+    }
+    return ServiceCoverage(quarters, blind, parks, cell_frame, summary)
+
+
+def _category_sources(town: Any, spec: dict[str, Any]) -> np.ndarray:
+    """Geometries of one life-circle category: facilities by type (and name), or G1 parks."""
+    if "green_classes" in spec:
+        green = town.layers.get("green")
+        if green is None or len(green) == 0:
+            return np.empty(0, dtype=object)
+        g = green[green["green_class"].isin(spec["green_classes"]).to_numpy()]
+        geoms = _geoms(g)
+        return (
+            geoms[shapely.area(geoms) >= float(spec.get("min_area_m2", 0.0))]
+            if len(geoms)
+            else geoms
+        )
+    fac = town.layers.get("facilities")
+    if fac is None or len(fac) == 0:
+        return np.empty(0, dtype=object)
+    sel = fac["facility_type"].isin(spec["facility_types"]).to_numpy()
+    words = spec.get("name_contains")
+    if words:
+        names = (
+            fac["name"].astype(str).fillna("") if "name" in fac else pd.Series("", index=fac.index)
+        )
+        sel = sel & names.str.contains("|".join(map(str, words)), regex=True).to_numpy()
+    geoms = _geoms(fac[sel])
+    return geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+
+
+LIFE_CIRCLE_COLUMNS = [
+    "category",
+    "label_zh",
+    "label_en",
+    "circle",
+    "radius_m",
+    "facilities",
+    "residential_m2",
+    "covered_m2",
+    "covered_pct",
+    "households_pct",
+    "method",
+    "note",
+]
+
+
+def life_circles(
+    town: Any,
+    *,
+    network: bool = True,
+    entrance_m: float | None = None,
+    cell_m: float | None = -1.0,
+    clip: Any = None,
+    _net: StreetNetwork | None = None,
+) -> pd.DataFrame:
+    """Shares of residential land and households within each life circle (生活圈) of GB 50180-2018.
+
+    .. math:: C_k = 100 \\cdot \\frac{|R \\cap \\{p : D(p, F_k) \\le r_k\\}|}{|R|}
+
+    for each category k of ``[life_circles.categories]`` in ``townplan_gis/data/service.toml``
+    (kindergarten 5 min ≈ 300 m; primary school, market, park ≥ 1 ha, sports ground 10 min ≈ 500 m;
+    middle school and clinic 15 min ≈ 1,000 m), F_k its facilities, D the walk along the roads as in
+    :func:`park_service_coverage` (straight line without roads, labelled). Schools are told apart by
+    their names (幼儿园, 小学, 中学). Source: docs/sources.md#gb-50180-2018.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category: :data:`LIFE_CIRCLE_COLUMNS`; a category with no facility is 0 %
+        (nothing serves it) with a note saying so.
+    """
+    cfg = service_settings()
+    circles = cfg["life_circles"]
+    entrance = _check(cfg["park"]["entrance_m"] if entrance_m is None else entrance_m, "entrance_m")
+    cell = cfg["park"]["cell_m"] if cell_m == -1.0 else _check(cell_m, "cell_m", allow_none=True)
+    if clip is None:
+        clip = builtup_geometry(town.layers.get("builtup"))
+    res, land, scope = _land(town, clip)
+    net = _net if _net is not None else _network(town, network)
+    rows = []
+    if res is None:
+        for key, spec in circles["categories"].items():
+            rows.append(
+                (
+                    key,
+                    spec["label_zh"],
+                    spec["label_en"],
+                    spec["circle"],
+                    float(circles[spec["circle"]]),
+                    0,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    "",
+                    "no residential layer",
+                )
+            )
+        return pd.DataFrame(rows, columns=LIFE_CIRCLE_COLUMNS)
+    cells, owner = _cells(land, cell)
+    points = shapely.point_on_surface(cells)
+    cell_area = shapely.area(cells)
+    for key, spec in circles["categories"].items():
+        radius = float(circles[spec["circle"]])
+        sources = _category_sources(town, spec)
+        d, method = _distances(
+            net, points, sources, np.zeros(len(sources)), entrance_m=entrance, limit=radius
+        )
+        s = _shares(res, land, owner, cell_area, d <= radius + EPS_M)
+        note = [scope] if scope else []
+        if len(sources) == 0:
+            note.append(f"no {spec['label_en'].lower()} in the town: nothing served")
+        rows.append(
+            (
+                key,
+                spec["label_zh"],
+                spec["label_en"],
+                spec["circle"],
+                radius,
+                len(sources),
+                s["residential_m2"],
+                float(s["covered_m2"].sum()),
+                s["coverage_pct"],
+                s["households_pct"],
+                method,
+                "; ".join(note),
+            )
+        )
+    return pd.DataFrame(rows, columns=LIFE_CIRCLE_COLUMNS)
+
+
+def service_results(town: Any, clip: Any) -> list[tuple[str, Result]]:
+    """The registry's service indicators of a town (for :func:`~townplan_gis.indicators.town_indicators`)."""
+    cats = list(service_settings()["life_circles"]["categories"])
+    keys = ["park_service_coverage_pct", "park_service_coverage_households_pct"]
+    keys += [f"life_circle_{c}_pct" for c in cats] + [
+        f"life_circle_{c}_households_pct" for c in cats
+    ]
+    if town.layers.get("residential") is None:
+        return [(k, nan("no residential layer")) for k in keys]
+    net = _network(town, True)
+    park = park_service_coverage(town, clip=clip, _net=net)
+    s = park.summary
+    note = "; ".join(x for x in (_short(s["method"]), s["note"]) if x)
+    out = [
+        ("park_service_coverage_pct", _result(s["coverage_pct"], note)),
+        ("park_service_coverage_households_pct", _result(s["households_pct"], note)),
+    ]
+    lc = life_circles(town, clip=clip, _net=net).set_index("category")
+    for c in cats:
+        row = lc.loc[c]
+        n2 = "; ".join(x for x in (_short(str(row["method"])), row["note"]) if x)
+        out.append((f"life_circle_{c}_pct", _result(row["covered_pct"], n2)))
+    for c in cats:
+        row = lc.loc[c]
+        n2 = "; ".join(x for x in (_short(str(row["method"])), row["note"]) if x)
+        out.append((f"life_circle_{c}_households_pct", _result(row["households_pct"], n2)))
+    return out
+
+
+def _short(method: str) -> str:
+    return "walked along the roads" if method == NETWORK else "straight-line distance (no roads)"
+
+
+def _result(value: float, note: str) -> Result:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return nan(note or "not computable")
+    return Result(float(value), note)
