@@ -255,9 +255,11 @@ def number_patches(
     """
     f = findings.reset_index(drop=True)
     g = np.asarray(geoms, dtype=object)
-    centre = shapely.centroid(np.where(pd.isna(g), shapely.Point(), g).astype(object))
-    cx = np.nan_to_num(shapely.get_x(centre), nan=0.0)
-    cy = np.nan_to_num(shapely.get_y(centre), nan=0.0)
+    cx, cy = np.zeros(len(g)), np.zeros(len(g))
+    real = np.flatnonzero(~(shapely.is_missing(g) | shapely.is_empty(g))) if len(g) else []
+    if len(real):
+        centre = shapely.centroid(g[real])
+        cx[real], cy[real] = shapely.get_x(centre), shapely.get_y(centre)
     order = np.lexsort(
         (
             np.round(cy, 3),
@@ -318,11 +320,15 @@ def number_patches(
             "source": f["source"].to_numpy(dtype=object),
         }
     )
+    # The two codes in sorted order: the key does not depend on the input's row order.
+    ka = code[a].astype(str) if len(f) else np.array([], dtype=str)
+    kb = np.where(has_b, code[bb], "").astype(str) if len(f) else np.array([], dtype=str)
+    first = ka <= kb
     key_frame = pd.DataFrame(
         {
             "kind": out["kind"],
-            "a": code[a] if len(f) else [],
-            "b": np.where(has_b, code[bb], "") if len(f) else [],
+            "a": np.where(first, ka, kb),
+            "b": np.where(first, kb, ka),
             "x": np.round(cx),
             "y": np.round(cy),
             "area": np.round(np.nan_to_num(area)),
@@ -399,6 +405,7 @@ def lines_status(index: pd.Index, patches: gpd.GeoDataFrame) -> pd.DataFrame:
     ids = grouped["patch_id"].agg(", ".join)
     out = pd.DataFrame(index=index)
     out["n_findings"] = n.reindex(index).fillna(0).astype(int).to_numpy()
-    out["worst_severity"] = worst.reindex(index).fillna("").to_numpy(dtype=object)
-    out["patch_ids"] = ids.reindex(index).fillna("").to_numpy(dtype=object)
+    for name, values in (("worst_severity", worst), ("patch_ids", ids)):
+        col = values.reindex(index).astype(object)
+        out[name] = col.where(col.notna(), "").to_numpy(dtype=object)
     return out

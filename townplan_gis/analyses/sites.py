@@ -432,7 +432,7 @@ def _assemble(
         "free_land_m2": float(shapely.area(free)),
         "weights": dict(w),
         "near": near_label,
-        "candidates": int(len(cand)),
+        "candidates": len(cand),
         "scored": int(scored),
     }
     out = gpd.GeoDataFrame(sites, geometry="geometry", crs=crs) if len(sites) else sites

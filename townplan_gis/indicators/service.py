@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import geopandas as gpd
@@ -26,10 +24,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.core.datafiles import load_toml_text
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.indicators._common import Result, builtup_geometry, nan
-from townplan_gis.indicators.network import EPS_M, StreetNetwork, street_network
+from townplan_gis.indicators._walk import (
+    NETWORK,
+    STRAIGHT,
+    cells,
+    check_metres,
+    distances,
+    geoms_of_layer,
+    residential_land,
+    service_settings,
+    shares,
+    town_network,
+)
+from townplan_gis.indicators.network import EPS_M, StreetNetwork
 
 __all__ = [
     "NETWORK",
@@ -39,17 +48,6 @@ __all__ = [
     "park_service_coverage",
     "service_settings",
 ]
-
-NETWORK = "network (walked along the roads, access at the nearest point of an edge)"
-STRAIGHT = "straight line (fallback: the town has no roads)"
-_SOURCE = "townplan_gis/data/service.toml"
-
-
-@cache
-def service_settings() -> dict[str, Any]:
-    """``townplan_gis/data/service.toml`` as a dict (park radii, life circles, categories)."""
-    text = resources.files("townplan_gis.data").joinpath("service.toml").read_text("utf-8")
-    return load_toml_text(text, source=_SOURCE)
 
 
 @dataclass
@@ -86,123 +84,6 @@ class ServiceCoverage:
             f"<ServiceCoverage: {s.get('coverage_pct', math.nan):.1f} % of residential land, "
             f"{s.get('households_pct', math.nan):.1f} % of households; {s.get('method')}>"
         )
-
-
-def _geoms(gdf: gpd.GeoDataFrame | None) -> np.ndarray:
-    if gdf is None or len(gdf) == 0:
-        return np.empty(0, dtype=object)
-    return np.asarray(gdf.geometry.array, dtype=object)
-
-
-def _cells(land: np.ndarray, cell_m: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """Residential land cut by a grid of ``cell_m`` (aligned to multiples of it): pieces, owners."""
-    ok = np.flatnonzero(~(shapely.is_missing(land) | shapely.is_empty(land)))
-    if cell_m is None or len(ok) == 0:
-        return land[ok], ok
-    b = shapely.bounds(land[ok])
-    x0, y0 = np.floor(b[:, 0] / cell_m), np.floor(b[:, 1] / cell_m)
-    nx = np.maximum(np.ceil(b[:, 2] / cell_m) - x0, 1).astype(np.int64)
-    ny = np.maximum(np.ceil(b[:, 3] / cell_m) - y0, 1).astype(np.int64)
-    count = nx * ny
-    owner = np.repeat(np.arange(len(ok)), count)
-    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    gx = (np.repeat(x0, count) + k % np.repeat(nx, count)) * cell_m
-    gy = (np.repeat(y0, count) + k // np.repeat(nx, count)) * cell_m
-    boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
-    pieces = shapely.intersection(land[ok][owner], boxes)
-    pieces, idx = shapely.get_parts(pieces, return_index=True)
-    keep = (shapely.get_dimensions(pieces) == 2) & (shapely.area(pieces) > 0)
-    return pieces[keep], ok[owner[idx[keep]]]
-
-
-def _distances(
-    net: StreetNetwork | None,
-    points: np.ndarray,
-    sources: np.ndarray,
-    head_start: np.ndarray,
-    *,
-    entrance_m: float,
-    limit: float,
-) -> tuple[np.ndarray, str]:
-    """Distance from each point to its nearest source (plus the source's head start), and how."""
-    if len(sources) == 0 or len(points) == 0:
-        return np.full(len(points), np.inf), NETWORK if net is not None else STRAIGHT
-    if net is None:
-        tree = shapely.STRtree(sources)
-        left, right = tree.query(points, predicate="dwithin", distance=limit + EPS_M)
-        d = shapely.distance(points[left], sources[right]) + head_start[right]
-        best = pd.Series(d).groupby(left).min()
-        out = np.full(len(points), np.inf)
-        out[best.index.to_numpy()] = best.to_numpy()
-        return np.where(out <= limit + EPS_M, out, np.inf), STRAIGHT
-    access = net.access(sources, entrance_m=entrance_m, extra_cost=head_start)
-    d, _ = net.distances(points, access, limit=limit)
-    return d, NETWORK
-
-
-def _land(town: Any, clip: Any) -> tuple[gpd.GeoDataFrame | None, np.ndarray, str]:
-    """Residential quarters, their land inside the built-up area, and the scope note."""
-    res = town.layers.get("residential")
-    if res is None or len(res) == 0:
-        return None, np.empty(0, dtype=object), ""
-    geoms = _geoms(res)
-    if clip is None:
-        return res, geoms, "no built-up area: every residential quarter counted"
-    return res, shapely.intersection(geoms, clip), ""
-
-
-def _network(town: Any, use: bool) -> StreetNetwork | None:
-    roads = town.layers.get("roads")
-    return street_network(_geoms(roads)) if use and roads is not None else None
-
-
-def _weights(res: gpd.GeoDataFrame, column: str) -> np.ndarray:
-    if column not in res:
-        return np.full(len(res), np.nan)
-    return pd.to_numeric(res[column], errors="coerce").to_numpy(dtype=float)
-
-
-def _shares(res, land, owner, cell_area, covered) -> dict[str, Any]:
-    """Covered land and households per quarter, and the totals."""
-    n = len(res)
-    land_m2 = shapely.area(np.where(pd.isna(land), shapely.Polygon(), land).astype(object))
-    cov = np.bincount(owner, weights=cell_area * covered, minlength=n)
-    share = np.divide(cov, land_m2, out=np.zeros(n), where=land_m2 > 0)
-    hh = _weights(res, "households")
-    inside = land_m2 > 0
-    known = inside & np.isfinite(hh)
-    total_land = land_m2.sum()
-    out = {
-        "land_m2": land_m2,
-        "covered_m2": cov,
-        "share": share,
-        "households": hh,
-        "households_covered": hh * share,
-        "coverage_pct": 100 * cov.sum() / total_land if total_land > 0 else math.nan,
-        "households_pct": (
-            100 * np.sum(hh[known] * share[known]) / hh[known].sum()
-            if known.any() and hh[known].sum() > 0
-            else math.nan
-        ),
-        "residential_m2": float(total_land),
-        "n_unknown_households": int((inside & ~np.isfinite(hh)).sum()),
-    }
-    pop = _weights(res, "population")
-    pk = inside & np.isfinite(pop)
-    out["population_pct"] = (
-        100 * np.sum(pop[pk] * share[pk]) / pop[pk].sum()
-        if pk.any() and pop[pk].sum() > 0
-        else math.nan
-    )
-    return out
-
-
-def _check(value: Any, name: str, *, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise TownPlanError(f"{name} must be a number of metres ≥ 0, got {value!r}.")
-    return float(value)
 
 
 def park_service_coverage(
@@ -250,20 +131,20 @@ def park_service_coverage(
         ``.blind_spots``, ``.parks``, ``.cells``.
     """
     cfg = service_settings()["park"]
-    entrance = _check(cfg["entrance_m"] if entrance_m is None else entrance_m, "entrance_m")
-    cell = cfg["cell_m"] if cell_m == -1.0 else _check(cell_m, "cell_m", allow_none=True)
+    entrance = check_metres(cfg["entrance_m"] if entrance_m is None else entrance_m, "entrance_m")
+    cell = cfg["cell_m"] if cell_m == -1.0 else check_metres(cell_m, "cell_m", allow_none=True)
     if cell is not None and cell <= 0:
         raise TownPlanError(f"cell_m must be > 0 metres or None (whole quarters), got {cell_m!r}.")
     if clip is None:
         clip = builtup_geometry(town.layers.get("builtup"))
-    res, land, scope = _land(town, clip)
+    res, land, scope = residential_land(town, clip)
     green = town.layers.get("green")
     crs = getattr(town, "crs", None)
     if green is not None and len(green):
         g1 = green[green["green_class"].isin(cfg["green_classes"]).to_numpy()]
     else:
         g1 = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
-    pgeoms = _geoms(g1)
+    pgeoms = geoms_of_layer(g1)
     parea = shapely.area(pgeoms) if len(pgeoms) else np.empty(0)
     radius = np.full(len(pgeoms), np.nan)
     for cls in sorted(cfg["radius"], key=lambda c: -c["min_area_m2"]):
@@ -278,8 +159,7 @@ def park_service_coverage(
         geometry=gpd.GeoSeries(pgeoms, index=g1.index, crs=crs),
     )
     counted = np.isfinite(radius)
-    big = float(np.nanmax(radius)) if counted.any() else 0.0
-    net = _net if _net is not None else _network(town, network)
+    net = _net if _net is not None else town_network(town, network)
     if res is None:
         empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
         return ServiceCoverage(
@@ -294,15 +174,21 @@ def park_service_coverage(
                 "method": NETWORK if net is not None else STRAIGHT,
             },
         )
-    cells, owner = _cells(land, cell)
-    points = shapely.point_on_surface(cells)
-    # One search for both radii: a 300 m park starts 200 m behind, so D ≤ 500 means D_k ≤ r_k.
-    d, method = _distances(
-        net, points, pgeoms[counted], big - radius[counted], entrance_m=entrance, limit=big
-    )
-    covered = d <= big + EPS_M
-    cell_area = shapely.area(cells)
-    s = _shares(res, land, owner, cell_area, covered)
+    pieces, owner = cells(land, cell)
+    points = shapely.point_on_surface(pieces)
+    # One search per radius: a cell is covered when a park of some class is within its radius;
+    # its distance is the shortest walk to such a park.
+    d = np.full(len(points), np.inf)
+    method = NETWORK if net is not None else STRAIGHT
+    for r in sorted(set(radius[counted].tolist())):
+        of = counted & (radius == r)
+        dr, method = distances(
+            net, points, pgeoms[of], np.zeros(int(of.sum())), entrance_m=entrance, limit=r
+        )
+        d = np.minimum(d, dr)
+    covered = np.isfinite(d)
+    cell_area = shapely.area(pieces)
+    s = shares(res, land, owner, cell_area, covered)
     n = len(res)
     dist_q = (
         pd.Series(d).groupby(owner).min().reindex(range(n)).to_numpy()
@@ -327,7 +213,7 @@ def park_service_coverage(
             "distance_m": d,
             "covered": covered,
         },
-        geometry=gpd.GeoSeries(cells, crs=crs),
+        geometry=gpd.GeoSeries(pieces, crs=crs),
     )
     blind = cell_frame[~cell_frame["covered"]]
     if len(blind):
@@ -377,7 +263,7 @@ def _category_sources(town: Any, spec: dict[str, Any]) -> np.ndarray:
         if green is None or len(green) == 0:
             return np.empty(0, dtype=object)
         g = green[green["green_class"].isin(spec["green_classes"]).to_numpy()]
-        geoms = _geoms(g)
+        geoms = geoms_of_layer(g)
         return (
             geoms[shapely.area(geoms) >= float(spec.get("min_area_m2", 0.0))]
             if len(geoms)
@@ -393,7 +279,7 @@ def _category_sources(town: Any, spec: dict[str, Any]) -> np.ndarray:
             fac["name"].astype(str).fillna("") if "name" in fac else pd.Series("", index=fac.index)
         )
         sel = sel & names.str.contains("|".join(map(str, words)), regex=True).to_numpy()
-    geoms = _geoms(fac[sel])
+    geoms = geoms_of_layer(fac[sel])
     return geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
 
 
@@ -440,12 +326,16 @@ def life_circles(
     """
     cfg = service_settings()
     circles = cfg["life_circles"]
-    entrance = _check(cfg["park"]["entrance_m"] if entrance_m is None else entrance_m, "entrance_m")
-    cell = cfg["park"]["cell_m"] if cell_m == -1.0 else _check(cell_m, "cell_m", allow_none=True)
+    entrance = check_metres(
+        cfg["park"]["entrance_m"] if entrance_m is None else entrance_m, "entrance_m"
+    )
+    cell = (
+        cfg["park"]["cell_m"] if cell_m == -1.0 else check_metres(cell_m, "cell_m", allow_none=True)
+    )
     if clip is None:
         clip = builtup_geometry(town.layers.get("builtup"))
-    res, land, scope = _land(town, clip)
-    net = _net if _net is not None else _network(town, network)
+    res, land, scope = residential_land(town, clip)
+    net = _net if _net is not None else town_network(town, network)
     rows = []
     if res is None:
         for key, spec in circles["categories"].items():
@@ -466,16 +356,16 @@ def life_circles(
                 )
             )
         return pd.DataFrame(rows, columns=LIFE_CIRCLE_COLUMNS)
-    cells, owner = _cells(land, cell)
-    points = shapely.point_on_surface(cells)
-    cell_area = shapely.area(cells)
+    pieces, owner = cells(land, cell)
+    points = shapely.point_on_surface(pieces)
+    cell_area = shapely.area(pieces)
     for key, spec in circles["categories"].items():
         radius = float(circles[spec["circle"]])
         sources = _category_sources(town, spec)
-        d, method = _distances(
+        d, method = distances(
             net, points, sources, np.zeros(len(sources)), entrance_m=entrance, limit=radius
         )
-        s = _shares(res, land, owner, cell_area, d <= radius + EPS_M)
+        s = shares(res, land, owner, cell_area, d <= radius + EPS_M)
         note = [scope] if scope else []
         if len(sources) == 0:
             note.append(f"no {spec['label_en'].lower()} in the town: nothing served")
@@ -507,7 +397,7 @@ def service_results(town: Any, clip: Any) -> list[tuple[str, Result]]:
     ]
     if town.layers.get("residential") is None:
         return [(k, nan("no residential layer")) for k in keys]
-    net = _network(town, True)
+    net = town_network(town, True)
     park = park_service_coverage(town, clip=clip, _net=net)
     s = park.summary
     note = "; ".join(x for x in (_short(s["method"]), s["note"]) if x)
