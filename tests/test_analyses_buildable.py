@@ -119,7 +119,7 @@ def test_aligned_to_the_input_and_the_tidy_table():
     parcels.index = ["p1", "p2", "p3"]
     b = buildable_land(parcels, frame([at(0, -20, 100, 10)], **ROAD))
     assert b.index.tolist() == ["p1", "p2", "p3"]
-    assert b.loc["p2", "gross_m2"] == 0.0 and "no geometry" in b.loc["p2", "note"]
+    assert np.isnan(b.loc["p2", "gross_m2"]) and "no geometry" in b.loc["p2", "note"]
     assert b.loc["p3", "buildable_m2"] == pytest.approx(5000.0)
     long = buildable_items(b)
     row = long[

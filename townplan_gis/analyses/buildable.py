@@ -269,7 +269,7 @@ def buildable_land(
     result["excluded_m2"] = shapely.area(variants[""][0])
     tol = float(width_cfg["circle_tolerance_m"])
     for suffix, (_, remain) in variants.items():
-        rem = np.where(pd.isna(remain), EMPTY, remain).astype(object)
+        rem = np.where(shapely.is_missing(remain), EMPTY, remain).astype(object)
         b_area = shapely.area(rem)
         usable = usable_part(rem, w)
         u_area = shapely.area(usable)
@@ -291,6 +291,13 @@ def buildable_land(
     result["note"] = [
         "; ".join(x for x in (a, b, extra) if x) for a, b in zip(notes, why, strict=True)
     ]
+    # A parcel without geometry is not measured: NaN, never a zero that reads as "nothing left".
+    missing = shapely.is_missing(pgeoms) | shapely.is_empty(pgeoms)
+    if missing.any():
+        for key, values in result.items():
+            arr = np.asarray(values)
+            if arr.dtype.kind == "f":
+                result[key] = np.where(missing, np.nan, arr)
     out = gpd.GeoDataFrame(
         result,
         index=parcels.index.copy(),

@@ -11,7 +11,7 @@ each is reviewed with ``tp.review`` to show it passes. Sources: docs/sources.md#
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -180,6 +180,50 @@ def _targets(town: Town, near: Any) -> tuple[np.ndarray, np.ndarray, str]:
     )
 
 
+class _Constraint(NamedTuple):
+    """One constraint of the search: its name, kind, grade, geometries, setback, and whether
+    sites must keep off it (a notice-graded line does not block)."""
+
+    name: str
+    kind: str
+    grade: str
+    geoms: np.ndarray
+    setback_m: float
+    blocks: bool
+
+
+def _constraints(town: Town, lines, rules, project_type: str, occupied: tuple[str, ...]):
+    """Every constraint the search checks: each line class with its grade for the project type,
+    the setback zones of red and blue lines (for types subject to setbacks), the occupied land."""
+    out = []
+    geoms = np.asarray(lines.geometry.array, dtype=object)
+    cls = line_class(lines, rules)
+    grade = grade_lines(lines, rules, project_type)
+    for c in sorted(set(cls.tolist())):
+        sel = cls == c
+        blocks = bool(np.isin(grade[sel], ["forbidden", "review"]).any())
+        out.append(
+            _Constraint(
+                c, "control line", "/".join(sorted(set(grade[sel]))), geoms[sel], np.nan, blocks
+            )
+        )
+    if project_type in rules.setbacks["project_types"]:
+        d = setback_distances(lines, rules, strict=False)
+        for t in ("red", "blue"):
+            sel = (lines["line_type"].to_numpy() == t) & np.isfinite(d)
+            if sel.any():
+                zone = shapely.buffer(geoms[sel], d[sel])
+                grade_t = str(rules.setbacks[t]["grade"])
+                out.append(
+                    _Constraint(
+                        f"setback {t}", "setback", grade_t, zone, float(np.nanmax(d[sel])), True
+                    )
+                )
+    for kind, g in _occupied(town, occupied, rules):
+        out.append(_Constraint(kind, "occupied land", "occupied", g, np.nan, True))
+    return out
+
+
 def _number(value: Any, name: str, *, positive: bool = True) -> float:
     bad = isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value)
     if bad or value < 0 or (positive and value == 0):
@@ -282,43 +326,8 @@ def find_sites(
     r = rules_for(rules)
     lines, _ = prepare_lines(town)
     region, region_name = _search_area(town, within, lines)
-    # Constraints: (name, kind, grade, geometries, setback)
-    constraints = []
-    lgeoms = np.asarray(lines.geometry.array, dtype=object)
-    cls = line_class(lines, r)
-    grade = grade_lines(lines, r, project_type)
-    for c in sorted(set(cls.tolist())):
-        sel = cls == c
-        g = sorted(set(grade[sel].tolist()))
-        constraints.append(
-            (
-                c,
-                "control line",
-                "/".join(g),
-                lgeoms[sel],
-                np.nan,
-                bool(np.isin(grade[sel], ["forbidden", "review"]).any()),
-            )
-        )
-    if project_type in r.setbacks["project_types"]:
-        d = setback_distances(lines, r, strict=False)
-        for t in ("red", "blue"):
-            sel = (lines["line_type"].to_numpy() == t) & np.isfinite(d)
-            if sel.any():
-                zone = shapely.buffer(lgeoms[sel], d[sel])
-                constraints.append(
-                    (
-                        f"setback {t}",
-                        "setback",
-                        str(r.setbacks[t]["grade"]),
-                        zone,
-                        float(np.nanmax(d[sel])),
-                        True,
-                    )
-                )
-    for kind, geoms in _occupied(town, tuple(occupied), r):
-        constraints.append((kind, "occupied land", "occupied", geoms, np.nan, True))
-    blocking = [g for *_, g, _, excl in constraints if excl for g in [g]]
+    constraints = _constraints(town, lines, r, project_type, tuple(occupied))
+    blocking = [c.geoms for c in constraints if c.blocks]
     blocked = shapely.union_all(np.concatenate(blocking)) if blocking else EMPTY
     free = polygonal(np.array([shapely.difference(region, blocked)], dtype=object))[0]
     # Candidates, scored and chosen.
@@ -399,6 +408,7 @@ def _assemble(
     )
     rows = []
     for name, kind, grade, cgeoms, setback, excl in constraints:
+        # Every constraint is measured against the sites found: clear means no land shared.
         cgeoms = cgeoms[~(shapely.is_missing(cgeoms) | shapely.is_empty(cgeoms))]
         touching, dmin = 0, np.nan
         if len(geoms) and len(cgeoms):
