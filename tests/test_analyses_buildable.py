@@ -33,7 +33,7 @@ def test_parcel_beside_a_main_road():
     """100 × 50 m parcel; the road's red line takes its southern 10 m; a building keeps 8 m from
     it (relaxed, the rule file) or 12 m (strict, large public buildings): 100 × 32 and 100 × 28."""
     lines = frame([at(0, -20, 100, 10)], **ROAD)
-    b = buildable_land(frame([at(0, 0, 100, 50)]), lines).iloc[0]
+    b = buildable_land(frame([at(0, 0, 100, 50)]), lines, widest=True).iloc[0]
     assert b["gross_m2"] == pytest.approx(5000.0) and b["gross_mu"] == pytest.approx(7.5)
     assert b["taken_red_m2"] == pytest.approx(1000.0)
     assert b["setback_red_m2"] == pytest.approx(800.0)
@@ -52,7 +52,9 @@ def test_parcel_beside_a_main_road():
 
 def test_a_three_metre_strip_is_not_buildable():
     # Parcel 10 … 21 m north of the red line's edge at 10 m: the 8 m setback leaves 18 … 21 m.
-    b = buildable_land(frame([at(0, 10, 100, 21)]), frame([at(0, -20, 100, 10)], **ROAD)).iloc[0]
+    b = buildable_land(
+        frame([at(0, 10, 100, 21)]), frame([at(0, -20, 100, 10)], **ROAD), widest=True
+    ).iloc[0]
     assert b["buildable_m2"] == pytest.approx(300.0)
     assert b["widest_m"] == pytest.approx(3.0, abs=0.1)
     assert b["usable_m2"] == 0.0 and not b["buildable"]
@@ -155,6 +157,7 @@ def test_buildable_is_inside_the_parcel_and_off_the_lines(x, y, w, h, angle, kin
     line = at(x, y, x + w, y + h)
     lines = frame([line], line_type=[kind], road_class=["branch" if kind == "red" else None])
     b = buildable_land(frame([parcel]), lines).iloc[0]
+    assert "widest_m" not in b.index  # measured only when asked
     relaxed, strict = b.geometry, b["geometry_strict"]
     assert relaxed.difference(parcel).area < 1e-6
     assert strict.difference(relaxed).area < 1e-6

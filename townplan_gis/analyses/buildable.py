@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.analyses._geom import EMPTY, grouped_union, polygonal, subdivide, to_mu
+from townplan_gis.analyses._geom import (
+    EMPTY,
+    drop_noise,
+    grouped_union,
+    polygonal,
+    subdivide,
+    threaded,
+    to_mu,
+)
 from townplan_gis.analyses._lines import (
     buildable_settings,
     check_project_type,
@@ -39,20 +47,46 @@ _BANDS = ("red", "blue")
 
 
 def usable_part(geoms: np.ndarray, min_width_m: float) -> np.ndarray:
-    """The part of each polygon where a square of side ``min_width_m`` fits (opening by that square).
+    r"""The part of each polygon where a square of side ``min_width_m`` fits (opening by that square).
 
-    .. math:: U = (R \\ominus S_{w/2}) \\oplus S_{w/2}
+    .. math:: U = (R \ominus S_{w/2}) \oplus S_{w/2}
 
     erosion then dilation by ``w/2`` with mitred joins (a square structuring element): a rectangle
     wider than w comes back whole, a strip narrower than w vanishes. Exact for straight edges (GEOS
-    offset curves); the result is clipped to the polygon.
+    offset curves); the result is clipped to the polygon. A polygon that is a rectangle (its
+    oriented envelope has its area) is answered at once: itself when both sides exceed w, else
+    nothing.
     """
+    geoms = np.asarray(geoms, dtype=object)
     if min_width_m <= 0:
-        return np.asarray(geoms, dtype=object)
-    r = min_width_m / 2
-    core = shapely.buffer(geoms, -r, join_style="mitre", mitre_limit=10.0)
-    grown = shapely.buffer(core, r, join_style="mitre", mitre_limit=10.0)
-    return polygonal(shapely.intersection(grown, geoms))
+        return geoms
+    out = np.full(len(geoms), EMPTY, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    simple = ok & (shapely.get_type_id(geoms) == 3) & (shapely.get_num_coordinates(geoms) == 5)
+    box = np.flatnonzero(simple)
+    env = shapely.oriented_envelope(geoms[box])
+    rect = np.isclose(shapely.area(env), shapely.area(geoms[box]), rtol=1e-9, atol=1e-9)
+    sides = _short_side(env[rect])
+    fits = box[rect][sides > min_width_m]
+    out[fits] = geoms[fits]
+    rest = np.flatnonzero(ok & ~np.isin(np.arange(len(geoms)), box[rect]))
+    if len(rest):
+        r = min_width_m / 2
+        g = geoms[rest]
+        core = threaded(shapely.buffer, g, -r, join_style="mitre", mitre_limit=10.0)
+        grown = threaded(shapely.buffer, core, r, join_style="mitre", mitre_limit=10.0)
+        out[rest] = polygonal(threaded(shapely.intersection, grown, g))
+    return out
+
+
+def _short_side(rects: np.ndarray) -> np.ndarray:
+    """The shorter side of each rectangle, m."""
+    if len(rects) == 0:
+        return np.empty(0)
+    xy = shapely.get_coordinates(rects).reshape(len(rects), 5, 2)
+    a = np.hypot(*(xy[:, 1] - xy[:, 0]).T)
+    b = np.hypot(*(xy[:, 2] - xy[:, 1]).T)
+    return np.minimum(a, b)
 
 
 def _widest(geoms: np.ndarray, tolerance: float) -> np.ndarray:
@@ -111,9 +145,12 @@ def _items(frame: gpd.GeoDataFrame, rules, project_type: str, setbacks: bool):
     if applies:
         for strict in (False, True):
             d = setback_distances(frame, rules, strict=strict)
-            has = ok & np.isfinite(d)
+            # Every red and blue line has a zone holding it (the line itself when it has no
+            # setback), so that a zone always contains its line's own land.
+            has = ok & np.isin(frame["line_type"].to_numpy(), _BANDS)
             suffix = "_strict" if strict else ""
-            zone = shapely.buffer(geoms[has], d[has])
+            dist = np.nan_to_num(d[has], nan=0.0)
+            zone = np.where(dist > 0, shapely.buffer(geoms[has], dist), geoms[has])
             labels.append(
                 np.array(
                     [f"zone_{t}{suffix}" for t in frame["line_type"].to_numpy()[has]], dtype=object
@@ -124,6 +161,72 @@ def _items(frame: gpd.GeoDataFrame, rules, project_type: str, setbacks: bool):
     return np.concatenate(labels), np.concatenate(shapes), excluded, applies
 
 
+class _ItemAreas:
+    """The land of each item (line class or setback zone) in each parcel, unioned per item.
+
+    One spatial-index query pairs parcels with item pieces; a piece that holds the whole parcel
+    gives the parcel itself (no intersection computed); the rest are intersected in one call and
+    unioned per (parcel, item) by pairwise reduction.
+    """
+
+    def __init__(
+        self, pgeoms: np.ndarray, labels: np.ndarray, shapes: np.ndarray, max_vertices: int
+    ):
+        self.n = len(pgeoms)
+        self.pgeoms = pgeoms
+        pieces, owner = subdivide(shapes, max_vertices=max_vertices)
+        item = labels[owner]
+        self.names = sorted(set(item.tolist()))
+        self.code = {k: i for i, k in enumerate(self.names)}
+        item_id = np.array([self.code[k] for k in item], dtype=np.int64)
+        shapely.prepare(pieces)
+        left, right = shapely.STRtree(pieces).query(pgeoms, predicate="intersects")
+        whole = shapely.contains_properly(pieces[right], pgeoms[left])
+        inter = pgeoms[left].copy()
+        cut = np.flatnonzero(~whole)
+        inter[cut] = polygonal(
+            threaded(shapely.intersection, pgeoms[left[cut]], pieces[right[cut]])
+        )
+        keep = whole | (shapely.area(inter) > 0)
+        left, right, inter, whole = left[keep], right[keep], inter[keep], whole[keep]
+        k = max(len(self.names), 1)
+        uniq, inv = np.unique(left * k + item_id[right], return_inverse=True)
+        covered = np.zeros(len(uniq), dtype=bool)
+        covered[inv[whole]] = True
+        rest = ~covered[inv]
+        geoms = grouped_union(inter[rest], inv[rest], len(uniq))
+        geoms[covered] = pgeoms[uniq[covered] // k]
+        self.parcel, self.item, self.geoms = uniq // k, uniq % k, geoms
+        self.whole = covered
+        self._area = shapely.area(geoms)
+
+    def _sel(self, name: str) -> np.ndarray:
+        return self.item == self.code[name] if name in self.code else np.zeros(len(self.item), bool)
+
+    def area(self, name: str) -> np.ndarray:
+        out = np.zeros(self.n)
+        sel = self._sel(name)
+        out[self.parcel[sel]] = self._area[sel]
+        return out
+
+    def union(self, names: list[str], parcels: np.ndarray) -> np.ndarray:
+        """Per parcel (of the mask ``parcels``), the union of these items' land in it (empty where
+        none or outside the mask); a parcel wholly inside one of them is itself."""
+        out = np.full(self.n, EMPTY, dtype=object)
+        sel = parcels[self.parcel]
+        any_item = np.zeros(len(self.item), dtype=bool)
+        for name in names:
+            any_item |= self._sel(name)
+        sel &= any_item
+        full = np.zeros(self.n, dtype=bool)
+        full[self.parcel[sel & self.whole]] = True
+        part = sel & ~full[self.parcel]
+        out[:] = grouped_union(self.geoms[part], self.parcel[part], self.n)
+        idx = np.flatnonzero(full)
+        out[idx] = self.pgeoms[idx]
+        return out
+
+
 def buildable_land(
     parcels: gpd.GeoDataFrame,
     lines: gpd.GeoDataFrame | Town,
@@ -132,6 +235,7 @@ def buildable_land(
     rules: Any = None,
     project_type: str = "building",
     min_width_m: float | None = None,
+    widest: bool = False,
     max_vertices: int = 256,
 ) -> gpd.GeoDataFrame:
     """The land of each parcel left to build on by the control lines and their setbacks.
@@ -146,7 +250,7 @@ def buildable_land(
     unknown class), a line's own ``setback_m`` in both. Lines of one class that overlap count
     once. The usable part U is B opened by a square of side w (``min_width_m``): only where a w × w
     square fits (a 3 m strip is not usable for w = 10 m); the widest point is the diameter of B's
-    largest inscribed circle (GEOS, to ±0.1 m). Sources: docs/sources.md#setbacks-local,
+    largest inscribed circle (GEOS, to ±0.1 m; with ``widest=True``). Sources: docs/sources.md#setbacks-local,
     docs/sources.md#buildable-width; the grades of ``townplan_gis/data/rules/default.toml``.
 
     Parameters
@@ -166,6 +270,10 @@ def buildable_land(
         What is to be built: the lines graded forbidden or review for it are taken.
     min_width_m : float, optional
         Side of the square that must fit, m (default ``[width] min_width_m`` = 10 m).
+    widest : bool, default False
+        Also measure the widest point (``widest_m``, ``widest_strict_m``): the diameter of the
+        largest inscribed circle, to ±0.1 m (GEOS; about 0.2 ms a parcel, so off by default for
+        county-size inputs).
     max_vertices : int, default 256
         Lines with more vertices are cut into pieces for speed (results are the same).
 
@@ -177,7 +285,7 @@ def buildable_land(
         for red, green, purple_core, purple_control, purple_harmony, blue, yellow (the line's land
         in the parcel, taken or not); ``setback_red_m2, setback_blue_m2`` and their ``_strict``
         variants (the band outside the line's own land); ``excluded_m2``; ``buildable_m2,
-        buildable_mu, n_parts, widest_m, usable_m2, usable_mu, buildable`` (usable > 0) and the
+        buildable_mu, n_parts, usable_m2, usable_mu, buildable`` (usable > 0) and the
         same with ``_strict``; ``excluded_classes`` (what was taken), ``note``.
 
     Raises
@@ -197,9 +305,11 @@ def buildable_land(
     >>> road = gpd.GeoDataFrame({"line_type": ["red"], "road_class": ["arterial"]},
     ...                         geometry=[at(0, -20, 100, 10)], crs="EPSG:4546")
     >>> parcel = gpd.GeoDataFrame(geometry=[at(0, 0, 100, 50)], crs="EPSG:4546")
-    >>> b = buildable_land(parcel, road)
+    >>> b = buildable_land(parcel, road, widest=True)
     >>> b[["taken_red_m2", "setback_red_m2", "buildable_m2", "buildable_strict_m2"]].round(1).iloc[0].tolist()
     [1000.0, 800.0, 3200.0, 2800.0]
+    >>> round(float(b["widest_m"].iloc[0]), 1)  # the remainder is 100 m × 32 m
+    32.0
     """
     r = rules_for(rules)
     check_project_type(project_type)
@@ -212,71 +322,58 @@ def buildable_land(
     pgeoms, notes = _parcels(parcels, crs)
     n = len(pgeoms)
     labels, shapes, excluded, applies = _items(frame, r, project_type, setbacks)
-    pieces, owner = subdivide(shapes, max_vertices=max_vertices)
-    item = labels[owner]
-    names = sorted(set(item.tolist()))
-    code = {k: i for i, k in enumerate(names)}
-    item_id = np.array([code[k] for k in item], dtype=np.int64)
-    left, right = shapely.STRtree(pieces).query(pgeoms, predicate="intersects")
-    inter = polygonal(shapely.intersection(pgeoms[left], pieces[right]))
-    keep = shapely.area(inter) > 0
-    left, right, inter = left[keep], right[keep], inter[keep]
-    k = len(names)
-    group = left * k + item_id[right]
-    uniq, inv = np.unique(group, return_inverse=True)
-    per_item = grouped_union(inter, inv, len(uniq))
-    pi, ii = uniq // k, uniq % k
-    area = shapely.area(per_item)
-
-    def item_area(name: str) -> np.ndarray:
-        out = np.zeros(n)
-        if name in code:
-            sel = ii == code[name]
-            out[pi[sel]] = area[sel]
-        return out
-
-    def item_geom(name: str) -> np.ndarray:
-        out = np.full(n, EMPTY, dtype=object)
-        if name in code:
-            sel = ii == code[name]
-            out[pi[sel]] = per_item[sel]
-        return out
-
+    items = _ItemAreas(pgeoms, labels, shapes, max_vertices)
     gross = shapely.area(pgeoms)
     result: dict[str, Any] = {"gross_m2": gross, "gross_mu": to_mu(gross)}
-    classes = [*_CLASSES, *sorted({c for c in names if not c.startswith("zone_")} - set(_CLASSES))]
-    for c in classes:
-        result[f"taken_{c}_m2"] = item_area(c)
+    extra_classes = {c for c in items.names if not c.startswith("zone_")} - set(_CLASSES)
+    for c in [*_CLASSES, *sorted(extra_classes)]:
+        result[f"taken_{c}_m2"] = items.area(c)
+    noise = float(r.tolerance["noise_m2"])
+    # A zone holds its line (see _items), so the band outside the line's own land is a difference
+    # of areas, and the zones stand for the red and blue lines in what is taken.
+    plain = [c for c in excluded if not (applies and c in _BANDS)]
+    # The strict remainder differs from the relaxed one only where a strict zone reaches further.
+    same = np.ones(n, dtype=bool)
+    for t in _BANDS:
+        same &= np.isclose(items.area(f"zone_{t}_strict"), items.area(f"zone_{t}"))
     variants = {}
     for suffix in ("", "_strict"):
-        parts = [item_geom(c) for c in excluded]
+        zones = [f"zone_{t}{suffix}" for t in _BANDS] if applies else []
         for t in _BANDS:
-            zone = item_geom(f"zone_{t}{suffix}")
-            own = item_geom(t)
-            band = shapely.area(polygonal(shapely.difference(zone, own)))
-            result[f"setback_{t}{suffix}_m2"] = band
-            parts.append(zone)
-        if parts:
-            stacked = np.concatenate(parts)
-            owners = np.tile(np.arange(n), len(parts))
-            nonempty = ~shapely.is_empty(stacked)
-            taken = grouped_union(stacked[nonempty], owners[nonempty], n)
-        else:
-            taken = np.full(n, EMPTY, dtype=object)
-        remain = polygonal(shapely.difference(pgeoms, taken))
-        remain = np.where(shapely.is_missing(pgeoms), None, remain)
+            band = items.area(f"zone_{t}{suffix}") - items.area(t) if applies else np.zeros(n)
+            result[f"setback_{t}{suffix}_m2"] = np.maximum(band, 0.0)
+        todo = np.ones(n, dtype=bool) if not suffix else ~same
+        taken = items.union([*plain, *zones], todo)
+        remain = pgeoms.copy() if not suffix else variants[""][1].copy()
+        hit = np.flatnonzero(todo & ~shapely.is_empty(taken))
+        if suffix:
+            remain[np.flatnonzero(todo)] = pgeoms[np.flatnonzero(todo)]
+        if len(hit):
+            cut = polygonal(threaded(shapely.difference, pgeoms[hit], taken[hit]))
+            remain[hit] = drop_noise(cut, noise)
         variants[suffix] = (taken, remain)
     result["excluded_m2"] = shapely.area(variants[""][0])
     tol = float(width_cfg["circle_tolerance_m"])
+    done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for suffix, (_, remain) in variants.items():
         rem = np.where(shapely.is_missing(remain), EMPTY, remain).astype(object)
         b_area = shapely.area(rem)
-        usable = usable_part(rem, w)
-        u_area = shapely.area(usable)
+        if suffix and "" in done:
+            # Where the strict remainder is the relaxed one, so are its figures.
+            u_area, wide = done[""][0].copy(), done[""][1].copy()
+            diff = np.flatnonzero(~same)
+            u_area[diff] = shapely.area(usable_part(rem[diff], w))
+            if widest:
+                wide[diff] = _widest(rem[diff], tol)
+        else:
+            u_area = shapely.area(usable_part(rem, w))
+            wide = _widest(rem, tol) if widest else np.full(n, np.nan)
+        done[suffix] = (u_area, wide)
         result[f"buildable{suffix}_m2"] = b_area
         result[f"buildable{suffix}_mu"] = to_mu(b_area)
         result[f"n_parts{suffix}"] = np.where(b_area > 0, shapely.get_num_geometries(rem), 0)
-        result[f"widest{suffix}_m"] = _widest(rem, tol)
+        if widest:
+            result[f"widest{suffix}_m"] = wide
         result[f"usable{suffix}_m2"] = u_area
         result[f"usable{suffix}_mu"] = to_mu(u_area)
         result[f"buildable{suffix}"] = u_area > 0
