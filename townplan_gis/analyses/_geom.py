@@ -28,6 +28,7 @@ __all__ = [
     "grouped_union",
     "metric_frame",
     "polygonal",
+    "robust",
     "subdivide",
     "threaded",
     "to_mu",
@@ -41,6 +42,38 @@ M2_PER_MU = 10000.0 / 15.0
 EMPTY = shapely.Polygon()
 
 
+#: Precision grid of the retry when GEOS finds a topology it cannot node in floating point (m).
+GRID_M = 1e-3
+
+
+def robust(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """An overlay (intersection, difference, union) that does not fail on nearly coincident edges.
+
+    GEOS overlays in floating point first; on a rare ``TopologyException`` (edges a few 10⁻⁹ m
+    apart, e.g. after offset curves) the call is repeated with snap-rounding on a 1 mm grid, which
+    always nodes (invalid inputs, such as a ring folded by an offset curve, repaired first): areas
+    then agree to about a square millimetre per vertex.
+    """
+    try:
+        return fn(*args, **kw)
+    except shapely.errors.GEOSException:
+        # An offset curve can leave a nearly degenerate ring: repair the inputs, then snap-round.
+        fixed = [_valid(a) for a in args]
+        return fn(*fixed, grid_size=GRID_M, **kw)
+
+
+def _valid(a: Any) -> Any:
+    if isinstance(a, np.ndarray) and a.dtype == object:
+        bad = ~shapely.is_valid(a) & ~shapely.is_missing(a)
+        if bad.any():
+            a = a.copy()
+            a[bad] = polygonal(shapely.make_valid(a[bad]))
+        return a
+    if isinstance(a, shapely.Geometry) and not a.is_valid:
+        return polygonal(np.array([shapely.make_valid(a)], dtype=object))[0]
+    return a
+
+
 def threaded(fn: Callable[..., Any], *arrays: np.ndarray, n_jobs: int = 2, **kw: Any) -> np.ndarray:
     """``fn(*arrays, **kw)`` for an element-wise shapely function, on ``n_jobs`` threads.
 
@@ -50,7 +83,7 @@ def threaded(fn: Callable[..., Any], *arrays: np.ndarray, n_jobs: int = 2, **kw:
     """
     n = len(arrays[0])
     if n_jobs <= 1 or n < _THREAD_MIN:
-        return fn(*arrays, **kw)
+        return robust(fn, *arrays, **kw)
     bounds = np.linspace(0, n, n_jobs + 1).astype(int)
 
     def chunk(ab: tuple[int, int]) -> np.ndarray:
@@ -58,7 +91,7 @@ def threaded(fn: Callable[..., Any], *arrays: np.ndarray, n_jobs: int = 2, **kw:
         args = (
             a[ab[0] : ab[1]] if isinstance(a, np.ndarray) and len(a) == n else a for a in arrays
         )
-        return fn(*args, **kw)
+        return robust(fn, *args, **kw)
 
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         parts = list(pool.map(chunk, itertools.pairwise(bounds)))
@@ -162,7 +195,7 @@ def grouped_union(geoms: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
         even = rank % 2 == 0
         partner = np.flatnonzero(even[:-1] & (g[1:] == g[:-1]))
         if len(partner):
-            x[partner] = shapely.union(x[partner], x[partner + 1])
+            x[partner] = robust(shapely.union, x[partner], x[partner + 1])
         x, g = x[even], g[even]
     out[g] = x
     return out
@@ -197,7 +230,9 @@ def subdivide(geoms: np.ndarray, *, max_vertices: int = 256) -> tuple[np.ndarray
         mx, my = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
         lo = shapely.box(b[:, 0], b[:, 1], np.where(wide, mx, b[:, 2]), np.where(wide, b[:, 3], my))
         hi = shapely.box(np.where(wide, mx, b[:, 0]), np.where(wide, b[:, 1], my), b[:, 2], b[:, 3])
-        halves = np.concatenate([shapely.intersection(parts, lo), shapely.intersection(parts, hi)])
+        halves = np.concatenate(
+            [robust(shapely.intersection, parts, lo), robust(shapely.intersection, parts, hi)]
+        )
         halves = polygonal(halves)
         own = np.concatenate([owner, owner])
         parts, idx = shapely.get_parts(halves, return_index=True)

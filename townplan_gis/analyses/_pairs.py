@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.analyses._geom import grouped_union, polygonal, subdivide
+from townplan_gis.analyses._geom import grouped_union, polygonal, robust, subdivide, threaded
 
 __all__ = ["contacts", "gaps"]
 
@@ -34,14 +34,37 @@ def _n_parts(geoms: np.ndarray, noise_m2: float) -> np.ndarray:
     return np.bincount(idx[big], minlength=len(geoms))
 
 
-def _crossing(a: np.ndarray, b: np.ndarray, part: np.ndarray, margin: float, noise: float):
+class _Local:
+    """Each feature cut to a window, from its pieces when it is large (a river of 4,000 vertices
+    is clipped from the few pieces near the window, not whole)."""
+
+    def __init__(self, geoms: np.ndarray, pieces: np.ndarray, owner: np.ndarray, max_vertices: int):
+        self.geoms, self.pieces, self.owner = geoms, pieces, owner
+        self.big = shapely.get_num_coordinates(geoms) > max_vertices
+        self.tree = shapely.STRtree(pieces)
+
+    def clip(self, feature: np.ndarray, window: np.ndarray) -> np.ndarray:
+        out = np.empty(len(feature), dtype=object)
+        small = ~self.big[feature]
+        s = np.flatnonzero(small)
+        out[s] = robust(shapely.intersection, self.geoms[feature[s]], window[s])
+        b = np.flatnonzero(~small)
+        if len(b):
+            w_idx, p_idx = self.tree.query(window[b], predicate="intersects")
+            mine = self.owner[p_idx] == feature[b[w_idx]]
+            w_idx, p_idx = w_idx[mine], p_idx[mine]
+            cut = polygonal(robust(shapely.intersection, self.pieces[p_idx], window[b[w_idx]]))
+            out[b] = grouped_union(cut, w_idx, len(b))
+        return polygonal(out)
+
+
+def _crossing(local: _Local, a, b, part: np.ndarray, margin: float, noise: float):
     """Whether, in a window around each overlap part, one feature is cut apart by the other."""
     x0, y0, x1, y1 = shapely.bounds(part).T
     window = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
-    aw = polygonal(shapely.intersection(a, window))
-    bw = polygonal(shapely.intersection(b, window))
-    a_cut = _n_parts(shapely.difference(aw, bw), noise) > _n_parts(aw, noise)
-    b_cut = _n_parts(shapely.difference(bw, aw), noise) > _n_parts(bw, noise)
+    aw, bw = local.clip(a, window), local.clip(b, window)
+    a_cut = _n_parts(threaded(shapely.difference, aw, bw), noise) > _n_parts(aw, noise)
+    b_cut = _n_parts(threaded(shapely.difference, bw, aw), noise) > _n_parts(bw, noise)
     return a_cut | b_cut
 
 
@@ -103,7 +126,7 @@ def contacts(
     inter = np.full(len(left), None, dtype=object)
     if touching.any():
         t = np.flatnonzero(touching)
-        inter[t] = polygonal(shapely.intersection(pieces[left[t]], pieces[right[t]]))
+        inter[t] = polygonal(threaded(shapely.intersection, pieces[left[t]], pieces[right[t]]))
     area = np.zeros(len(left))
     area[touching] = shapely.area(inter[touching])
     pairs = pd.DataFrame({"a": a, "b": b, "area": area})
@@ -123,7 +146,9 @@ def contacts(
     if len(cand):
         hd = shapely.hausdorff_distance(geoms[pa[cand]], geoms[pb[cand]])
         dup_kind[cand] = np.where(hd <= tol, "duplicate", "near_duplicate")
-    near = same & (dup_kind == None)  # noqa: E711 - elementwise on an object array
+    # Gap candidates: features of one type that come within the gap width without sharing land
+    # (two that overlap, such as roads at a junction, leave no gap between them).
+    near = same & (dup_kind == None) & (pair_area <= noise)  # noqa: E711 - elementwise
     near_pairs = pd.DataFrame({"a": pa[near], "b": pb[near]})
 
     # Overlap parts of the other pairs: the piece intersections of a pair, unioned, then exploded.
@@ -145,7 +170,7 @@ def contacts(
                 }
             )
         )
-        geo.append(shapely.intersection(geoms[pa[dups]], geoms[pb[dups]]))
+        geo.append(robust(shapely.intersection, geoms[pa[dups]], geoms[pb[dups]]))
     keep = touching & over[np.maximum(code, 0)]
     if keep.any():
         k = np.flatnonzero(keep)
@@ -158,7 +183,6 @@ def contacts(
         big = part_area > noise
         parts, idx, part_area = parts[big], idx[big], part_area[big]
         p = chosen[idx]
-        ga, gb = geoms[pa[p]], geoms[pb[p]]
         sliver = shapely.is_empty(shapely.buffer(parts, -tol / 2, join_style="mitre"))
         smaller = np.minimum(areas[pa[p]], areas[pb[p]])
         contained = ~sliver & (pair_area[p] >= tolerance["contained_share"] * smaller)
@@ -166,7 +190,8 @@ def contacts(
         crossing = np.zeros(len(parts), dtype=bool)
         if len(rest):
             margin = max(tol, 1.0)
-            crossing[rest] = _crossing(ga[rest], gb[rest], parts[rest], margin, noise)
+            local = _Local(geoms, pieces, owner, max_vertices)
+            crossing[rest] = _crossing(local, pa[p][rest], pb[p][rest], parts[rest], margin, noise)
         kind = np.select(
             [sliver, contained, crossing], ["sliver", "contained", "crossing"], "overlap"
         ).astype(object)
@@ -226,13 +251,21 @@ def gaps(
         np.minimum(ba[:, 2], bb[:, 2]) + g,
         np.minimum(ba[:, 3], bb[:, 3]) + g,
     )
-    aw = polygonal(shapely.intersection(geoms[a], window))
-    bw = polygonal(shapely.intersection(geoms[b], window))
+    aw = polygonal(robust(shapely.intersection, geoms[a], window))
+    bw = polygonal(robust(shapely.intersection, geoms[b], window))
     r = tol / 2
-    both = _closing(shapely.union(aw, bw), r)
-    gap = shapely.difference(shapely.difference(both, _closing(aw, r)), _closing(bw, r))
+    both = _closing(robust(shapely.union, aw, bw), r)
+    gap = robust(
+        shapely.difference, robust(shapely.difference, both, _closing(aw, r)), _closing(bw, r)
+    )
     # Within the window only; a closing may reach past a cut edge of the window.
-    gap = polygonal(shapely.difference(shapely.intersection(gap, window), shapely.union(aw, bw)))
+    gap = polygonal(
+        robust(
+            shapely.difference,
+            robust(shapely.intersection, gap, window),
+            robust(shapely.union, aw, bw),
+        )
+    )
     parts, idx = shapely.get_parts(gap, return_index=True)
     part_area = shapely.area(parts)
     big = part_area > noise
