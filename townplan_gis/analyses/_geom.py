@@ -32,6 +32,7 @@ __all__ = [
     "subdivide",
     "threaded",
     "to_mu",
+    "where_obj",
 ]
 
 # Below this many elements one thread does the work (starting a second costs more than it saves).
@@ -74,7 +75,7 @@ def _valid(a: Any) -> Any:
     return a
 
 
-def threaded(fn: Callable[..., Any], *arrays: np.ndarray, n_jobs: int = 2, **kw: Any) -> np.ndarray:
+def threaded(fn: Callable[..., Any], *arrays: Any, n_jobs: int = 2, **kw: Any) -> np.ndarray:
     """``fn(*arrays, **kw)`` for an element-wise shapely function, on ``n_jobs`` threads.
 
     shapely 2 releases the GIL inside its vectorised calls, so the halves of a large array run on
@@ -96,6 +97,15 @@ def threaded(fn: Callable[..., Any], *arrays: np.ndarray, n_jobs: int = 2, **kw:
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         parts = list(pool.map(chunk, itertools.pairwise(bounds)))
     return np.concatenate(parts)
+
+
+def where_obj(mask: Any, values: Any, default: Any = None) -> np.ndarray:
+    """An object array: ``values`` where ``mask``, ``default`` (None) elsewhere."""
+    mask = np.asarray(mask, dtype=bool)
+    out = np.full(mask.shape, default, dtype=object)
+    vals = np.asarray(values, dtype=object)
+    out[mask] = vals[mask] if vals.ndim else vals
+    return out
 
 
 def to_mu(area_m2):

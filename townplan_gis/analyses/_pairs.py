@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.analyses._geom import grouped_union, polygonal, robust, subdivide, threaded
+from townplan_gis.analyses._geom import (
+    grouped_union,
+    polygonal,
+    robust,
+    subdivide,
+    threaded,
+    where_obj,
+)
 
 __all__ = ["contacts", "gaps"]
 
@@ -195,7 +202,7 @@ def contacts(
         kind = np.select(
             [sliver, contained, crossing], ["sliver", "contained", "crossing"], "overlap"
         ).astype(object)
-        inner = np.where(contained, np.where(areas[pa[p]] <= areas[pb[p]], "a", "b"), None)
+        inner = where_obj(contained, np.where(areas[pa[p]] <= areas[pb[p]], "a", "b"))
         perimeter = shapely.length(parts)
         width = np.where(sliver, 2 * part_area / np.maximum(perimeter, 1e-12), np.nan)
         rows.append(
@@ -239,7 +246,7 @@ def gaps(
     """
     tol = tolerance["gap_width_m"]
     noise = tolerance["noise_m2"]
-    cols = {"a": [], "b": [], "area_m2": [], "width_m": []}
+    cols: dict[str, list[float]] = {"a": [], "b": [], "area_m2": [], "width_m": []}
     if len(near) == 0 or tol <= 0:
         return pd.DataFrame(cols), np.empty(0, dtype=object)
     a, b = near["a"].to_numpy(), near["b"].to_numpy()

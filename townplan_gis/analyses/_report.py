@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.analyses._geom import M2_PER_MU, to_mu
+from townplan_gis.analyses._geom import M2_PER_MU, to_mu, where_obj
 from townplan_gis.analyses.matrix import SEVERITY_ZH, LineMatrix
 
 __all__ = ["KIND_ZH", "checked_pairs", "lines_status", "number_patches", "resolutions"]
@@ -187,10 +187,10 @@ def resolutions(
             line_type[q["a"]] == line_type[q["b"]], "within_type", "between_types"
         )
         keeps = q["keeps"].astype(object).where(q["keeps"].notna(), None).to_numpy(dtype=object)
-        keeps = np.where(fixed, None, keeps)
+        keeps = where_obj(~fixed, keeps)
         other = np.where(line_type[q["a"]] == keeps, q["b"], q["a"])
         # A notice (a bridge) needs nothing adjusted: the suggestion is for conflicts and checks.
-        act = np.where(q["severity"].isin(["conflict", "check"]).to_numpy(), keeps, None)
+        act = where_obj(q["severity"].isin(["conflict", "check"]).to_numpy(), keeps)
         zh, en = _suggestion(m, act, names[other], q["area_m2"].to_numpy())
         fix_zh = np.array([_FIX.get(x, ("", ""))[0] for x in k], dtype=object)
         fix_en = np.array([_FIX.get(x, ("", ""))[1] for x in k], dtype=object)
@@ -237,7 +237,7 @@ def resolutions(
         )
         out.append(r[_COLUMNS])
         missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-        geo.append(np.where(missing, None, geoms))
+        geo.append(where_obj(~missing, geoms))
     findings = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=_COLUMNS)
     geometries = np.concatenate(geo) if geo else np.empty(0, dtype=object)
     return findings, geometries, contacts
@@ -256,7 +256,7 @@ def number_patches(
     f = findings.reset_index(drop=True)
     g = np.asarray(geoms, dtype=object)
     cx, cy = np.zeros(len(g)), np.zeros(len(g))
-    real = np.flatnonzero(~(shapely.is_missing(g) | shapely.is_empty(g))) if len(g) else []
+    real = np.flatnonzero(~(shapely.is_missing(g) | shapely.is_empty(g)))
     if len(real):
         centre = shapely.centroid(g[real])
         cx[real], cy[real] = shapely.get_x(centre), shapely.get_y(centre)
@@ -281,7 +281,7 @@ def number_patches(
         values = (
             frame[name].to_numpy(dtype=object)[pos] if len(frame) else np.array([], dtype=object)
         )
-        return values if mask is None else np.where(mask, values, None)
+        return values if mask is None else where_obj(mask, values)
 
     areas = shapely.area(np.asarray(frame.geometry.array, dtype=object))
     area = f["area_m2"].to_numpy(dtype=float)
@@ -300,7 +300,7 @@ def number_patches(
             "zone_a": col("zone", a),
             "code_a": col("code", a),
             "name_a": col("name", a),
-            "row_b": np.where(has_b, idx.to_numpy(dtype=object)[bb], None) if len(f) else [],
+            "row_b": where_obj(has_b, idx.to_numpy(dtype=object)[bb]) if len(f) else [],
             "type_b": col("line_type", bb, has_b),
             "zone_b": col("zone", bb, has_b),
             "code_b": col("code", bb, has_b),

@@ -53,7 +53,12 @@ def candidates(
 
     Returns columns ``width_m, length_m, angle_deg, free_part_m2`` and the geometry.
     """
-    cols = {"width_m": [], "length_m": [], "angle_deg": [], "free_part_m2": []}
+    cols: dict[str, list[float]] = {
+        "width_m": [],
+        "length_m": [],
+        "angle_deg": [],
+        "free_part_m2": [],
+    }
     empty = gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([]))
     shapes = _shapes(area, width)
     need = shapes[0][0] * shapes[0][1]

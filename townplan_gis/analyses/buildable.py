@@ -336,7 +336,7 @@ def buildable_land(
     same = np.ones(n, dtype=bool)
     for t in _BANDS:
         same &= np.isclose(items.area(f"zone_{t}_strict"), items.area(f"zone_{t}"))
-    variants = {}
+    variants: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for suffix in ("", "_strict"):
         zones = [f"zone_{t}{suffix}" for t in _BANDS] if applies else []
         for t in _BANDS:

@@ -24,6 +24,7 @@ from townplan_gis.indicators.network import EPS_M, StreetNetwork, street_network
 __all__ = [
     "NETWORK",
     "STRAIGHT",
+    "cell_size",
     "cells",
     "check_metres",
     "distances",
@@ -155,9 +156,20 @@ def shares(res, land, owner, cell_area, covered) -> dict[str, Any]:
     return out
 
 
-def check_metres(value: Any, name: str, *, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
+def check_metres(value: Any, name: str) -> float:
+    """``value`` as metres, refusing what is not a number ≥ 0 (TownPlanError naming ``name``)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
         raise TownPlanError(f"{name} must be a number of metres ≥ 0, got {value!r}.")
     return float(value)
+
+
+def cell_size(cell_m: Any, default: float) -> float | None:
+    """The cell size in metres: ``default`` for the sentinel -1, None for whole quarters."""
+    if cell_m is None:
+        return None
+    if isinstance(cell_m, int | float) and not isinstance(cell_m, bool) and cell_m == -1.0:
+        return float(default)
+    size = check_metres(cell_m, "cell_m")
+    if size <= 0:
+        raise TownPlanError(f"cell_m must be > 0 metres or None (whole quarters), got {cell_m!r}.")
+    return size

@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from townplan_gis.core.errors import TownPlanError
 from townplan_gis.indicators._common import Result, builtup_geometry, nan
 from townplan_gis.indicators._walk import (
     NETWORK,
     STRAIGHT,
+    cell_size,
     cells,
     check_metres,
     distances,
@@ -132,9 +132,7 @@ def park_service_coverage(
     """
     cfg = service_settings()["park"]
     entrance = check_metres(cfg["entrance_m"] if entrance_m is None else entrance_m, "entrance_m")
-    cell = cfg["cell_m"] if cell_m == -1.0 else check_metres(cell_m, "cell_m", allow_none=True)
-    if cell is not None and cell <= 0:
-        raise TownPlanError(f"cell_m must be > 0 metres or None (whole quarters), got {cell_m!r}.")
+    cell = cell_size(cell_m, cfg["cell_m"])
     if clip is None:
         clip = builtup_geometry(town.layers.get("builtup"))
     res, land, scope = residential_land(town, clip)
@@ -329,9 +327,7 @@ def life_circles(
     entrance = check_metres(
         cfg["park"]["entrance_m"] if entrance_m is None else entrance_m, "entrance_m"
     )
-    cell = (
-        cfg["park"]["cell_m"] if cell_m == -1.0 else check_metres(cell_m, "cell_m", allow_none=True)
-    )
+    cell = cell_size(cell_m, cfg["park"]["cell_m"])
     if clip is None:
         clip = builtup_geometry(town.layers.get("builtup"))
     res, land, scope = residential_land(town, clip)
