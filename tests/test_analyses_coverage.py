@@ -163,6 +163,25 @@ def test_edge_snapping_does_not_invent_access():
     assert house[0].distance(shapely.Point(0, 30)) < 50  # what node snapping would have used
 
 
+def test_a_park_set_back_from_its_roads_is_entered_from_all_of_them():
+    """Roads 30 m south and 40 m north of a park (entrance 20 m): it is entered from both, across
+    its 30 m gap (the north road lies within 30 + 20 m)."""
+    net = street_network(
+        np.array(
+            [
+                shapely.LineString([(-500, -30), (600, -30)]),
+                shapely.LineString([(-500, 140), (600, 140)]),
+            ],
+            dtype=object,
+        )
+    )
+    park = np.array([shapely.box(0, 0, 100, 100)], dtype=object)
+    access = net.access(park, entrance_m=20)
+    assert sorted(access.cost.tolist()) == pytest.approx([30.0, 30.0])
+    d, _ = net.distances(np.array([shapely.Point(50, 150)]), access)
+    assert d[0] == pytest.approx(10 + 30)  # no detour round the block to the south road
+
+
 def test_access_of_points_and_the_same_edge():
     net = street_network(np.array([shapely.LineString([(0, 0), (1000, 0)])], dtype=object))
     school = np.array([shapely.Point(400, 30)], dtype=object)

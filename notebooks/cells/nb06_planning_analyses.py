@@ -123,9 +123,9 @@ pd.DataFrame({
 """),
     md("""
 The gap is the point of walking distances: the sample's quarters are blocks of about 300 m reached by
-few streets, and 蒲州公园's nearest road runs along one side only, so most homes that are 500 m from a
-park as the crow flies walk much further. Per quarter, the walk from its nearest cell (`inf`: no park
-within its radius):
+few streets, and its parks are set back from the roads, so most homes that are 500 m from a park as
+the crow flies walk much further. Per quarter, the walk from its nearest cell (`inf`: no park within
+its radius):
 """),
     code("""
 park.quarters.join(town.residential["name"]).round(1)
@@ -138,6 +138,9 @@ park.cells.plot(ax=ax, color=park.cells["covered"].map({True: "#f4a261", False: 
 park.parks.plot(ax=ax, color="#2a9d8f")
 park.blind_spots.boundary.plot(ax=ax, color="#1d3557", linewidth=0.8)
 search.sites.plot(ax=ax, facecolor="none", edgecolor="#e63946", linewidth=2)
+x0, y0, x1, y1 = town.builtup.total_bounds
+ax.set_xlim(x0 - 50, x1 + 50)
+ax.set_ylim(y0 - 50, y1 + 50)
 ax.set_title("Park service (orange: within the radius, blue: blind spots); candidate sites in red")
 ax.set_axis_off()
 fig.savefig(out / "planning_analyses.png", dpi=100, bbox_inches="tight")

@@ -77,38 +77,24 @@ class StreetNetwork:
         """Where each geometry joins the network.
 
         A polygon (a park, a school's site) is entered from every stretch of road within
-        ``entrance_m`` of it, at no cost; a polygon with no road that near, and a point, join at
-        the nearest point on an edge with the connector as cost. ``extra_cost`` (per geometry) is
-        added, e.g. to give sources of a smaller radius a head start of what they lack.
+        ``entrance_m`` of it at no cost; a polygon whose nearest road is g > ``entrance_m`` away,
+        from every stretch within g + ``entrance_m`` at cost g (the walk across to the road). A point joins
+        at the nearest point of an edge with the connector as cost. ``extra_cost`` (per geometry)
+        is added to every cost.
         """
         geoms = np.asarray(geoms, dtype=object)
         extra = np.zeros(len(geoms)) if extra_cost is None else np.asarray(extra_cost, dtype=float)
-        poly = shapely.get_dimensions(geoms) == 2
+        ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         parts = []
-        done = np.zeros(len(geoms), dtype=bool)
-        pi = np.flatnonzero(poly)
+        pi = np.flatnonzero(ok & (shapely.get_dimensions(geoms) == 2))
         if len(pi):
-            zone = shapely.buffer(geoms[pi], entrance_m) if entrance_m > 0 else geoms[pi]
-            left, right = self.tree.query(zone, predicate="intersects")
-            inside = shapely.intersection(self.edges[right], zone[left])
-            pieces, idx = shapely.get_parts(inside, return_index=True)
-            keep = ~shapely.is_empty(pieces)
-            pieces, idx = pieces[keep], idx[keep]
-            e = right[idx]
-            ends0 = shapely.get_point(pieces, 0)
-            ends1 = shapely.get_point(pieces, -1)
-            point = shapely.get_type_id(pieces) == 0
-            ends0 = np.where(point, pieces, ends0)
-            ends1 = np.where(point, pieces, ends1)
-            a = shapely.line_locate_point(self.edges[e], ends0)
-            b = shapely.line_locate_point(self.edges[e], ends1)
-            src = pi[left[idx]]
-            parts.append((e, np.minimum(a, b), np.maximum(a, b), extra[src], src))
-            done[src] = True
-        rest = np.flatnonzero(~done & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+            # Every polygon is entered from the roads within entrance_m of its nearest road: a
+            # park set back 30 m from the streets round it is reached from all of them.
+            _, gap = self.tree.query_nearest(geoms[pi], return_distance=True, all_matches=False)
+            parts.append(self._stretches(geoms[pi], gap, entrance_m, extra[pi], pi))
+        rest = np.flatnonzero(ok & (shapely.get_dimensions(geoms) < 2))
         if len(rest):
-            # Points, and polygons with no road within entrance_m: the nearest point of the
-            # network, reached by a straight connector from the geometry's nearest point.
+            # Points: the nearest point of the network, reached by a straight connector.
             idx, dist = self.tree.query_nearest(
                 geoms[rest], return_distance=True, all_matches=False
             )
@@ -122,6 +108,26 @@ class StreetNetwork:
             return Access(z.astype(np.int64), z, z, z, z.astype(np.int64))
         cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
         return Access(cols[0].astype(np.int64), cols[1], cols[2], cols[3], cols[4].astype(np.int64))
+
+    def _stretches(self, polys, gap, entrance_m, extra, src_index):
+        """The stretches of road within ``entrance_m`` of each polygon at no cost, or, when its
+        nearest road is farther (``gap``), within ``gap + entrance_m`` at cost ``gap``."""
+        gap = np.where(gap <= entrance_m, 0.0, gap)
+        reach = gap + entrance_m
+        zone = np.where(reach > 0, shapely.buffer(polys, np.maximum(reach, 1e-9)), polys)
+        left, right = self.tree.query(zone, predicate="intersects")
+        inside = shapely.intersection(self.edges[right], zone[left])
+        pieces, idx = shapely.get_parts(inside, return_index=True)
+        keep = ~shapely.is_empty(pieces)
+        pieces, idx = pieces[keep], idx[keep]
+        e = right[idx]
+        point = shapely.get_type_id(pieces) == 0
+        ends0 = np.where(point, pieces, shapely.get_point(pieces, 0))
+        ends1 = np.where(point, pieces, shapely.get_point(pieces, -1))
+        a = shapely.line_locate_point(self.edges[e], ends0)
+        b = shapely.line_locate_point(self.edges[e], ends1)
+        owner = left[idx]
+        return (e, np.minimum(a, b), np.maximum(a, b), gap[owner] + extra[owner], src_index[owner])
 
     def node_distances(self, access: Access, *, limit: float = np.inf) -> np.ndarray:
         """Network distance from the nearest source to every node (inf beyond ``limit``)."""
