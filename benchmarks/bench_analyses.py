@@ -54,14 +54,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--parcels", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print(
+        f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores"
+    )
     county = make_county(args.parcels)
     lines, parcels = county["control_lines"], county["projects"][["geometry"]]
     print(f"county: {len(parcels):,} parcels, {len(lines):,} control-line polygons")
 
     wall, cpu, result = _time(lambda: check_lines(lines), args.repeat)
     counts = result.patches["severity"].value_counts().to_dict()
-    print(f"check_lines     {wall:7.2f} s wall  {cpu:7.2f} s CPU   {len(result.patches):,} patches {counts}")
+    print(
+        f"check_lines     {wall:7.2f} s wall  {cpu:7.2f} s CPU   {len(result.patches):,} patches {counts}"
+    )
 
     wall, cpu, result = _time(lambda: buildable_land(parcels, lines), args.repeat)
     ok = int(result["buildable"].sum())
