@@ -295,3 +295,17 @@ def test_sample_town_shows_its_conflicts():
     within = r.patches[r.patches["check"] == "within_type"]
     assert set(within["type_a"]) == {"purple"} and set(within["severity"]) == {"notice"}
     assert r.summary["patches"].sum() == len(r.patches)
+
+
+def test_a_town_reports_the_geometry_it_repaired_on_reading():
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
+    town = tp.Town(
+        "t",
+        layers={
+            "control_lines": lines(("green", None, bowtie), ("blue", None, at(500, 0, 600, 100)))
+        },
+    )
+    r = check_lines(town)
+    invalid = r.patches[r.patches["kind"] == "invalid"]
+    assert invalid["code_a"].tolist() == ["C0"] and invalid["check"].tolist() == ["geometry"]
+    assert r.settings["source"] == "town t"
