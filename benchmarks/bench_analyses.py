@@ -28,8 +28,8 @@ life circles, 7 categories       0.22      0.17
 ==========================  =========  ========  ==============================================
 
 The wall times are those of a loaded machine (other jobs had the cores about half the time); the CPU
-time is the steadier figure: on an idle machine with both threads the self-check takes about
-3–4 s and the buildable land about 11–12 s. Most of the latter is GEOS overlays, about three per
+time is the steadier figure. On an idle machine the two threads would bring the wall time towards
+half the CPU time (about 3 s and 11 s; not measured: the machine was never idle). Most of the latter is GEOS overlays, about three per
 parcel and line nearby (the line's own land, the relaxed and the strict setback zone): a parcel
 wholly inside a zone skips them, and the strict variant is redone only where its zones reach
 further.
