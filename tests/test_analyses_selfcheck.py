@@ -99,6 +99,15 @@ def test_purple_tiers_graded_by_tier():
     assert harmony["severity"] == "notice" and harmony["kind"] == "crossing"
 
 
+def test_a_purple_line_without_a_tier_is_graded_as_core():
+    p = one(
+        check_lines(
+            lines(("purple", None, at(0, 0, 100, 100)), ("red", None, at(-50, 40, 150, 60)))
+        )
+    )
+    assert p["severity"] == "conflict"
+
+
 def test_allowed_contacts_are_counted_not_listed():
     # Two roads crossing: a junction, allowed by the matrix.
     r = check_lines(lines(("red", None, at(0, 45, 200, 55)), ("red", None, at(95, 0, 105, 100))))

@@ -80,8 +80,9 @@ def line_classes(m: LineMatrix, line_type: np.ndarray, zone: np.ndarray) -> np.n
     """Per feature, its class for the matrix: ``type:tier`` where an entry names that type's tiers."""
     tiered = {s.partition(":")[0] for r in m.pairs for s in r.sides if ":" in s}
     lt = pd.Series(line_type, dtype=object)
-    zn = pd.Series(zone, dtype=object)
-    with_zone = (lt.isin(tiered) & zn.notna()).to_numpy()
+    # A tiered line without a tier is graded as the matrix's default tier (the strictest).
+    zn = pd.Series(zone, dtype=object).fillna(m.default_tier)
+    with_zone = lt.isin(tiered).to_numpy()
     joined = (lt.astype(str) + ":" + zn.fillna("").astype(str)).to_numpy(dtype=object)
     return np.where(with_zone, joined, lt.to_numpy(dtype=object)).astype(object)
 

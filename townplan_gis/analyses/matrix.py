@@ -74,6 +74,8 @@ class LineMatrix:
         The grading of a pair of present types without an entry (``[defaults]``, ``check``).
     tolerance : dict
         ``gap_width_m``, ``noise_m2``, ``near_duplicate_iou``, ``contained_share``.
+    default_tier : str
+        The tier of a line of a tiered type (purple) that has none (``[defaults] tier``, core).
     meta : dict
     source : str
         ``"default"`` or the user file's path.
@@ -85,6 +87,7 @@ class LineMatrix:
     tolerance: dict[str, float]
     meta: dict[str, Any]
     source: str
+    default_tier: str = "core"
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -253,7 +256,13 @@ def _build(data: dict[str, Any], source: str) -> LineMatrix:
     defaults = data.get("defaults")
     if not isinstance(defaults, dict):
         raise DataFileError(f"{source}: missing the [defaults] table.")
-    check_keys(defaults, ("overlap", *_TEXT), where="[defaults]", source=source)
+    check_keys(defaults, ("tier", "overlap", *_TEXT), where="[defaults]", source=source)
+    tier = defaults.get("tier", "core")
+    if tier not in ZONES:
+        raise DataFileError(
+            f"{source}: [defaults] tier = {tier!r} is not one of {list(ZONES)}"
+            f"{did_you_mean(str(tier), ZONES)}."
+        )
     overlap = _severity(defaults.get("overlap"), f"{source}: [defaults]", "overlap")
     default = PairRule(
         ("*", "*"), overlap, overlap, overlap, None, *_texts(defaults, f"{source}: [defaults]"), -1
@@ -262,6 +271,7 @@ def _build(data: dict[str, Any], source: str) -> LineMatrix:
         types=types,
         pairs=pairs,
         default=default,
+        default_tier=str(tier),
         tolerance=_check_tolerance(data.get("tolerance"), source),
         meta=dict(data.get("meta", {})),
         source=source,
