@@ -109,6 +109,7 @@ def test_constraints_summary_lists_every_check():
     assert c.loc["red", "grade"] == "forbidden"
     assert r.review is not None and len(r.review.projects) >= 2
     assert r.settings["area_mu"] == pytest.approx(3.75)
+    assert r.settings["refused_by_review"] == [] and r.settings["reviewed"] >= 2
 
 
 def test_min_width_and_no_room():

@@ -67,7 +67,10 @@ class SiteSearch:
     review : Review
         ``tp.review`` of the sites as projects of the project type in the town.
     settings : dict
-        Area, width, project type, search area, weights, grid step, candidates tried.
+        Area, width, project type, search area, weights, the candidates tried, scored and
+        reviewed, and ``refused_by_review`` (verdict and reason of every candidate the review
+        refused, left out of ``sites``; expected empty, since the free land excludes what the
+        review grades forbidden or review).
     """
 
     sites: gpd.GeoDataFrame
@@ -367,7 +370,7 @@ def find_sites(
 def _review_sites(town, picked, project_type, rules, n):
     """Review the picked candidates as projects; keep the first ``n`` that are not refused."""
     if len(picked) == 0:
-        return picked, None
+        return picked, None, []
     frame = gpd.GeoDataFrame(
         {
             "project_id": [f"S{i + 1:02d}" for i in range(len(picked))],
@@ -384,7 +387,9 @@ def _review_sites(town, picked, project_type, rules, n):
         review_reason=result.projects["reason"].to_numpy(dtype=object),
     )
     ok = ~np.isin(verdict, ["reject", "review", "invalid"])
-    return picked[ok].head(n).reset_index(drop=True), result
+    # A candidate the review refuses is left out, and said so (settings["refused_by_review"]).
+    refused = picked.loc[~ok, ["verdict", "review_reason"]].to_dict("records")
+    return picked[ok].head(n).reset_index(drop=True), result, refused
 
 
 def _assemble(
@@ -400,7 +405,7 @@ def _assemble(
     scored,
     free,
 ) -> SiteSearch:
-    sites, result = sites_review
+    sites, result, refused = sites_review
     crs = None if result is None else result.conflicts.crs
     sites = describe_rank(sites, w, near_label)
     geoms = (
@@ -444,6 +449,8 @@ def _assemble(
         "near": near_label,
         "candidates": len(cand),
         "scored": int(scored),
+        "reviewed": 0 if result is None else len(result.projects),
+        "refused_by_review": refused,
     }
     out = gpd.GeoDataFrame(sites, geometry="geometry", crs=crs) if len(sites) else sites
     return SiteSearch(sites=out, constraints=table, review=result, settings=settings)
