@@ -6,7 +6,7 @@ Synthetic, deterministic data (seed 0) in EPSG:4546 over about 9.6 km × 9.6 km:
 * ``--lines`` (default 10,000) control polygons of the five types: discs and boxes of 20–150 m, many
   overlapping each other, plus ``--rivers`` (default 12) large complex polygons — wavy rivers and green
   belts crossing the whole area with about 8,000–16,000 vertices each, the case that dominates a naive
-  intersection (tech notes, "Spatial joins and overlaps on 2 cores").
+  intersection (docs/engineering.md#overlaps-two-cores).
 
 Compared, on the same data, in the same process, alternately:
 

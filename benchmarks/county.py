@@ -10,7 +10,7 @@ real data are present in realistic proportions:
 * green lines (绿线, ~20 %): parks as irregular 24-gon blobs 40–200 m across, plus a few long
   meandering green belts (thousands of vertices);
 * blue lines (蓝线): rivers as long meandering polygons across the whole county — each several
-  thousand vertices, the case that dominates intersection cost (tech notes) — and small ponds;
+  thousand vertices, the case that dominates intersection cost (docs/engineering.md#overlaps-two-cores) — and small ponds;
 * purple lines (紫线, ~5 %): heritage sites, a core zone and a control zone around it;
 * yellow lines (黄线, ~10 %): utility corridors 1–3 km long.
 

@@ -1,7 +1,7 @@
 """Build the sample town 蒲州镇 (Puzhou, Yongji, Shanxi) → layers/puzhou.gpkg.
 
-ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The layout follows the 2017 Puzhou small-town programme (domain brief
-§1 A): the tourism road running 8.5 km east–west from the Yongji West expressway exit to the Yellow River
+ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The layout follows the 2017 Puzhou small-town programme
+(docs/sources.md#puzhou-2017): the tourism road running 8.5 km east–west from the Yongji West expressway exit to the Yellow River
 dyke, 西厢大街 with its commercial street and the hardened bypass behind the shops, the four scenic spots
 (普救寺, 蒲州古城遗址, 唐铁牛/蒲津渡, 鹳雀楼) with purple-line tiers, the Yellow River (blue line), parks and the
 80-亩 eco-park (green line), infrastructure (yellow line) and the 2017 projects with their investments.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from shapely.geometry import LineString, Point, Polygon, box
@@ -274,7 +275,7 @@ def build() -> tp.Town:
     )
 
     control = control_lines(roads, river_blue, canal_blue)
-    projects = build_projects()
+    projects = with_programme(build_projects())
     return tp.Town(
         "蒲州镇",
         layers={
@@ -441,7 +442,7 @@ ECO_PARK = box(-4950, -1300, -4650, -1300 + 80 * MU / 300)
 
 
 def build_projects() -> gpd.GeoDataFrame:
-    """The 2017 programme (domain brief §1 A) as projects; ids P01–P09 follow the programme's numbering."""
+    """The 2017 programme (docs/sources.md#puzhou-2017) as projects; ids P01–P09 follow the programme's numbering."""
     xixiang = LineString([(-900, 0), (900, 0)])
     tourism_east = LineString([(1450, TOURISM_Y), (2450, TOURISM_Y)])  # east of the 110 kV corridor
     # 153 street-front houses on both sides of 西厢大街, 13–25 m from the centreline (red line at 12 m),
@@ -587,8 +588,77 @@ def build_projects() -> gpd.GeoDataFrame:
     return frame(rows)
 
 
+# --- the 2017 programme: items, funding, stages, dates and progress (townplan_gis.construction) -----------
+# Two programme items with the programme's declared totals (docs/sources.md#puzhou-2017): the tourism
+# works, 8,800 万元, and the commercial street, 2,700 万元, whose five listed works add up to 2,118 万元.
+# Which projects make up the tourism item is not stated by the programme; P01–P08 here (illustrative).
+# The deadlines follow the programme: "除游客接待中心年底建成外,其余项目都在10月底完工". Funding splits,
+# start dates, stages and completion (as reported on 2017-10-20) are invented. A project missing here
+# (one added to build_projects later) keeps empty programme columns, which the checks report.
+TOURISM, STREET = ("旅游景区提升工程", 8800.0), ("商业街改造工程", 2700.0)
+PROGRESS_REPORTED = "2017-10-20"
+#: project id → (item, 镇村户自筹, 上级补助, 镇政府自筹 in 万元 (None: not given), stage, start, completion %)
+PROGRAMME = {
+    "P01": (TOURISM, 0, 2000, 1500, "实施", "2017-03-20", 55),
+    "P02": (TOURISM, 0, 800, 400, "实施", "2017-03-01", 90),
+    "P03": (TOURISM, 0, 150, 130, "观摩", "2017-03-01", 100),
+    "P04-1": (TOURISM, 612, 612, 306, "实施", "2017-04-01", 80),
+    "P04-2": (TOURISM, 0, 0, 45, "观摩", "2017-05-01", 100),
+    "P05": (TOURISM, 0, 200, 220, "实施", "2017-04-15", 100),
+    **{f"P06-{k}": (TOURISM, 120, 30, 0, "观摩", "2017-04-01", 100) for k in (1, 2, 3, 5)},
+    "P06-4": (TOURISM, 120, 30, 0, "实施", "2017-04-01", 70),
+    "P06-6": (TOURISM, 100, 30, 0, "实施", "2017-04-01", 40),  # 20 万元 without a source
+    **{f"P07-{k}": (TOURISM, 150, 50, 0, "观摩", "2017-03-15", 100) for k in range(1, 7)},
+    "P07-7": (TOURISM, 150, 50, 0, "实施", "2017-03-15", 60),
+    "P07-8": (TOURISM, None, None, None, "确定项目", "2017-06-01", 0),  # funding not yet found
+    "P08": (TOURISM, 0, 500, 350, "实施", "2017-04-01", 45),
+    "P09-1": (STREET, 0, 500, 360, "观摩", "2017-03-01", 100),
+    "P09-2": (STREET, 0, 400, 200, "观摩", "2017-03-01", 100),
+    "P09-3": (STREET, 0, 238, 0, "实施", "2017-05-01", 85),
+    "P09-4": (STREET, 0, 0, 240, "实施", "2017-05-01", 60),
+    "P09-5": (STREET, 0, 0, 180, "实施", "2017-06-01", 30),
+    "P10": (None, 0, 300, 80, "实施", "2017-05-01", 20),
+}
+
+
+def street_green() -> dict:
+    """P09-5, the commercial street's green (180 万元): planting beds along both kerbs."""
+    beds = [box(x, s * 10.4, x + 4, s * 11.9) for x in np.arange(-850, 851, 100) for s in (-1, 1)]
+    return {
+        "编号": "P09-5",
+        "名称": "商业街绿化",
+        "类型": "绿化",
+        "投资": 180,
+        "geometry": shapely.MultiPolygon([shapely.normalize(b) for b in beds]),
+    }
+
+
+def with_programme(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The projects (as build_projects makes them) with P09-5 and the programme columns, named as a
+    county's programme table names them (所属工程, 镇村户自筹, 建设阶段, 完工期限, 完成进度 …)."""
+    out = projects.copy()
+    if "P09-5" not in set(out["编号"]):
+        extra = frame([street_green()])
+        out = gpd.GeoDataFrame(pd.concat([out, extra], ignore_index=True), crs=projects.crs)
+    columns = ["所属工程", "工程总投资", "镇村户自筹", "上级补助", "镇政府自筹", "建设阶段", "开工时间",
+               "完工期限", "完成进度"]  # fmt: skip
+    for c in columns:
+        out[c] = None
+    for pid, (item, own, sub, gov, stage, start, pct) in PROGRAMME.items():
+        row = out["编号"] == pid
+        if not row.any():
+            continue
+        deadline = "2017-12-31" if pid == "P01" else "2017-10-31"
+        values = [*(item or (None, None)), own, sub, gov, stage, start, deadline, pct]
+        for c, v in zip(columns, values, strict=True):
+            out.loc[row, c] = v
+        out.loc[row, "状态"] = "完工" if pct >= 100 else "在建" if pct > 0 else "计划"
+    return out
+
+
 def main() -> Path:
     town = build()
+    town.metadata.update({"year": 2017, "progress_reported": PROGRESS_REPORTED})
     out = HERE / "puzhou.gpkg"
     tp.write_town(town, out, crs=STORE_CRS)
     built = town.builtup.area.sum() / 1e6

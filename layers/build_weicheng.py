@@ -1,6 +1,6 @@
 """Build the six Weicheng towns (渭城区, Xianyang, Shaanxi) → layers/weicheng/<town>.gpkg.
 
-ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The district's 2017 programme (domain brief §1 C) ranks six towns —
+ILLUSTRATIVE GEOMETRY, NOT SURVEYED. The district's 2017 programme (docs/sources.md#weicheng-2017) ranks six towns —
 渭城, 窑店, 正阳, 底张, 周陵, 北杜 — against one standard (``weicheng-2017``). This script invents a
 plausible town for each, near its real position around 34.35–34.45 N, 108.68–108.82 E: a built-up area,
 a road grid split at every crossing (class, red-line and carriageway widths, surface, lit flag), street
@@ -355,10 +355,133 @@ def build_town(p: Profile) -> tp.Town:
     )
 
 
+# --- the 2017 programme: projects with investment, funding, stage and progress (townplan_gis.construction) --
+# Five works per town (main street, street lights, a park, pipes, a market building) so that the
+# acceptance, the subsidies and the competition mean something. Invented figures: investment (万元) per
+# work, the funding split (镇村户自筹, 上级补助, 镇政府自筹), completion % on 2017-10-31 and the item's
+# declared total (None: the works' sum). 正阳's pipes and 北杜's market are unfinished, 北杜's market
+# stands on the main road (the review rejects it), 底张 leans on subsidies (its matching falls short)
+# and 窑店 declares 80 万元 more than its works add up to. The control lines are derived from the
+# town's layers (tp.derive_control_lines); line types the town has no source for are declared absent.
+WORKS = ("主街道路提升改造", "主街路灯亮化", "游园建设", "雨污管网改造", "农贸市场改造")
+WORK_TYPES = ("道路", "路灯", "公园", "管网", "建筑")
+CODES = {
+    "渭城镇": "WC",
+    "窑店镇": "YD",
+    "正阳镇": "ZY",
+    "底张镇": "DZ",
+    "周陵镇": "ZL",
+    "北杜镇": "BD",
+}
+STARTS = ("2017-03-01", "2017-03-15", "2017-04-01", "2017-04-01", "2017-04-15")
+PROGRAMMES = {
+    "渭城镇": ((1200, 300, 450, 800, 600), (0.25, 0.40, 0.35), (100, 100, 100, 100, 100), None),
+    "窑店镇": ((900, 220, 300, 500, 400), (0.25, 0.40, 0.35), (100, 100, 100, 100, 100), 2400.0),
+    "正阳镇": ((700, 180, 200, 400, 300), (0.25, 0.40, 0.35), (100, 100, 100, 85, 100), None),
+    "底张镇": ((650, 160, 250, 380, 280), (0.05, 0.85, 0.10), (100, 100, 100, 100, 100), None),
+    "周陵镇": ((500, 120, 150, 300, 200), (0.25, 0.40, 0.35), (100, 100, 100, 100, 100), None),
+    "北杜镇": ((400, 100, 120, 200, 150), (0.25, 0.40, 0.35), (100, 100, 100, 100, 70), None),
+}
+
+
+def _site(blocks: np.ndarray, avoid: shapely.Geometry) -> shapely.Polygon:
+    """A 40 × 30 m building at the centre of the largest block 20 m clear of ``avoid``."""
+    for b in blocks:
+        c = shapely.centroid(b)
+        site = shapely.box(c.x - 20, c.y - 15, c.x + 20, c.y + 15)
+        if shapely.contains(b, site) and not shapely.intersects(site.buffer(20), avoid):
+            return site
+    raise RuntimeError("no free block for the market building")
+
+
+def _works(town: tp.Town, p: Profile, lines: gpd.GeoDataFrame, on_road: bool) -> list:
+    """The five works' geometries, from the town's own layers."""
+    bu = town.dissolved("builtup")
+    roads = town.roads
+    main = shapely.line_merge(
+        shapely.intersection(roads[roads["road_class"] == "arterial"].geometry.union_all(), bu)
+    )
+    pipes = shapely.intersection(roads[roads["road_class"] == "secondary"].geometry.union_all(), bu)
+    # Works on the roads stay out of the green and yellow lines they cross (the protective belts,
+    # the bus station's land): what a conforming design does.
+    keep_out = lines[lines["line_type"].isin(["green", "yellow"])].geometry.union_all().buffer(2)
+    steps = np.arange(20.0, main.length, 40.0)
+    points = shapely.line_interpolate_point(main, steps)
+    lights = shapely.MultiPoint(points[~shapely.intersects(points, keep_out)].tolist())
+    main = shapely.difference(main, keep_out)
+    pipes = shapely.difference(pipes, keep_out)
+    parks = town.green[town.green["green_class"] == "G1"]
+    blocks = _blocks(p, bu, roads)
+    avoid = shapely.union_all([*lines.geometry, *town.residential.geometry])
+    if len(parks):
+        park = parks.geometry.iloc[0]
+    else:
+        park = shapely.buffer(shapely.centroid(_site(blocks[1:], avoid)), 50, cap_style="square")
+        avoid = shapely.union(avoid, park.buffer(20))
+    if on_road:  # across the main road: a building on road land
+        c = shapely.line_interpolate_point(main, 0.5, normalized=True)
+        market = shapely.box(c.x - 20, c.y - 15, c.x + 20, c.y + 15)
+    else:
+        market = _site(blocks, avoid)
+    return [main, lights, park, pipes, market]
+
+
+def add_programme(town: tp.Town, p: Profile) -> tp.Town:
+    """The town with its 2017 projects, derived control lines and a boundary (the town's territory)."""
+    invest, split, pcts, declared = PROGRAMMES[p.name]
+    lines = tp.derive_control_lines(town)
+    code = CODES[p.name]
+    item = f"{p.name}2017年小城镇建设"
+    rows = []
+    geoms = _works(town, p, lines, on_road=p.name == "北杜镇")
+    for k, (work, kind, inv, pct, start, geom) in enumerate(
+        zip(WORKS, WORK_TYPES, invest, pcts, STARTS, geoms, strict=True), start=1
+    ):
+        own, sub = round(inv * split[0], 2), round(inv * split[1], 2)
+        rows.append(
+            {
+                "项目编号": f"{code}-{k:02d}",
+                "项目名称": f"{p.name}{work}",
+                "项目类型": kind,
+                "投资": float(inv),
+                "所属工程": item,
+                "工程总投资": declared if declared is not None else float(sum(invest)),
+                "镇村户自筹": own,
+                "上级补助": sub,
+                "镇政府自筹": round(inv - own - sub, 2),
+                "建设阶段": "观摩" if pct >= 100 else "实施",
+                "开工时间": start,
+                "完工期限": "2017-10-31",
+                "完成进度": float(pct),
+                "状态": "完工" if pct >= 100 else "在建",
+                "geometry": geom,
+            }
+        )
+    projects = gpd.GeoDataFrame(rows, geometry="geometry", crs=town.crs)
+    env = shapely.envelope(
+        shapely.union_all([town.dissolved("builtup"), *town.facilities.geometry])
+    )
+    boundary = gpd.GeoDataFrame(
+        {"name": [f"{p.name}镇域"]}, geometry=[env.buffer(1500, join_style="mitre")], crs=town.crs
+    )
+    present = set(lines["line_type"])
+    return tp.Town(
+        town.name,
+        layers={**town.layers, "boundary": boundary, "control_lines": lines, "projects": projects},
+        population=town.population,
+        statistics=town.statistics,
+        crs=town.crs,
+        metadata={**town.metadata, "year": 2017},
+        absent_line_types=[
+            t for t in ("red", "green", "purple", "blue", "yellow") if t not in present
+        ],
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for p in PROFILES:
-        town = build_town(p)
+        town = add_programme(build_town(p), p)
         path = tp.write_town(town, OUT / p.file)
         print(f"{path.relative_to(HERE.parent)}: {town}")
 

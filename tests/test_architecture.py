@@ -5,7 +5,7 @@ The floors, lowest first (a module may import its own floor and those below, nev
 
 0. ``core`` (schema, crs, geometry, errors, repairs, vocabulary, the Town as data), ``_version``
 1. ``io`` (files, PostGIS, the town record, the sample towns)
-2. ``indicators``, ``standards``, ``fiveline`` (the review), ``analyses``, ``programme``
+2. ``indicators``, ``standards``, ``fiveline`` (the review), ``analyses``, ``construction``
 3. ``maps``, ``deliverables``, ``display``
 4. ``pipeline``
 5. ``cli``, and the package's ``__init__`` (the public API)
@@ -25,18 +25,8 @@ MAX_LINES = 500
 # Modules still past the limit, with their size when the layout was set up (issue #14): each is to
 # be split along the seams its docstring names; none may grow, and the list only shrinks.
 OVERSIZE = {
-    "townplan_gis/deliverables/opinion.py": 529,
-    "townplan_gis/deliverables/workbook.py": 529,
     "townplan_gis/fiveline/convex.py": 531,
-    "townplan_gis/indicators/roads.py": 547,
-    "townplan_gis/maps/plan.py": 553,
     "townplan_gis/fiveline/engine.py": 557,
-    "townplan_gis/io/postgis.py": 585,
-    "townplan_gis/standards.py": 587,
-    "townplan_gis/maps/compact.py": 641,
-    "townplan_gis/core/crs.py": 735,
-    "townplan_gis/cli.py": 791,
-    "townplan_gis/core/schema.py": 889,
 }
 
 FLOORS = {
@@ -47,7 +37,7 @@ FLOORS = {
     "standards": 2,
     "fiveline": 2,
     "analyses": 2,
-    "programme": 2,
+    "construction": 2,
     "maps": 3,
     "deliverables": 3,
     "display": 3,

@@ -590,6 +590,20 @@ _STANDARD_CASES = {
         _STD_HEAD + _TARGET + "weight = 0\n",
         "target #1 (key 'park_count'): weight must be > 0, got 0",
     ),
+    "extends a misspelt standard": (
+        'extends = "ezhou-2071"\n' + _STD_HEAD,
+        "extends = 'ezhou-2071' names no standard (did you mean 'ezhou-2017'?)",
+    ),
+    "override of a figure without its source": (
+        'extends = "ezhou-2017"\n'
+        + _STD_HEAD
+        + '[[targets]]\nkey = "道路硬化率"\ncomparator = "≥"\nthreshold = 95\n',
+        "changes the comparator, threshold of 'paving_rate_pct' in ezhou-2017 but gives no source",
+    ),
+    "printed unit of another indicator": (
+        _STD_HEAD + _TARGET.replace('unit = "count"', 'unit = "m²/人"'),
+        "unit 'm²/人' does not match the indicator's unit 'count' (written 个 or count)",
+    ),
 }
 
 
@@ -1205,10 +1219,10 @@ def test_outputs_text_minus_5_is_escaped_the_number_minus_5_is_not(tmp_path):
 
     import pandas as pd
 
-    from townplan_gis.cli import _write_csv_bom
+    from townplan_gis.pipeline import write_csv
 
     df = pd.DataFrame({"key": ["-5", "gap"], "value": [-5, -5.5]})
-    with open(_write_csv_bom(df, tmp_path / "x.csv"), encoding="utf-8-sig", newline="") as f:
+    with open(write_csv(df, tmp_path / "x.csv"), encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     assert rows == [["key", "value"], ["'-5", "-5.0"], ["gap", "-5.5"]]
     assert df.loc[0, "key"] == "-5"
@@ -1320,6 +1334,177 @@ def test_outputs_cli_report_and_review_on_hostile_ids(tmp_path):
     assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     with open(tmp_path / "rv" / "projects.csv", encoding="utf-8-sig", newline="") as f:
         assert next(csv.DictReader(f))["project_id"] == "'=1+1"
+
+
+# --- pipeline and command line --------------------------------------------------------------------
+def test_pipeline_refuses_a_scorecard_of_another_standard():
+    from report_helpers import tiny_town
+
+    town = tiny_town()
+    card = tp.assess(town, "ezhou-2017")
+    # the report and workbook would name weicheng-2017 over Ezhou's scores
+    with pytest.raises(tp.TownPlanError, match=r"against 'ezhou-2017'.*'weicheng-2017'"):
+        tp.Pipeline(town, standard="weicheng-2017", scorecard=card)
+    assert tp.Pipeline(town, standard="ezhou-2017", scorecard=card).scorecard is card
+
+
+def test_pipeline_refuses_a_review_that_is_not_one():
+    from report_helpers import tiny_town
+
+    town = tiny_town()
+    with pytest.raises(tp.TownPlanError, match="review= takes a Review"):
+        tp.Pipeline(town, review="yes")
+
+
+def test_report_opinions_asked_for_a_town_without_review_says_none_were_written(tmp_path):
+    from report_helpers import tiny_town
+
+    town = tiny_town()
+    bare = tp.Town(
+        "无项目镇", layers={"boundary": town.boundary, "roads": town.roads}, crs=town.crs
+    )
+    tp.write_town(bare, tmp_path / "bare.gpkg")
+    out = tmp_path / "out"
+    proc = run_cli("report", tmp_path / "bare.gpkg", "--out", out, "--opinions", "all")
+    assert proc.returncode == 0, proc.stderr
+    assert "no opinion written, the deliverables have no review" in proc.stderr
+    assert "'projects' layer" in proc.stderr and not (out / "opinions").exists()
+
+
+# --- programme: investment, progress, acceptance, before/after ------------------------------------------
+def _programme_table(**columns) -> gpd.GeoDataFrame:
+    n = len(next(iter(columns.values())))
+    base = {"项目编号": [f"P{i}" for i in range(n)], "项目类型": ["道路"] * n, **columns}
+    return gpd.GeoDataFrame(
+        base, geometry=[Point(437_000 + 10 * i, 3_855_000) for i in range(n)], crs="EPSG:4546"
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "canonical", "values", "rows", "bound"),
+    [
+        ("投资", "investment_wan_yuan", [100.0, -5.0], [1], "≥ 0 万元"),
+        ("上级补助", "funding_subsidy_wan_yuan", [-1.0, 10.0], [0], "≥ 0 万元"),
+        ("工程总投资", "item_total_wan_yuan", [-2700.0, 2700.0], [0], "≥ 0 万元"),
+        ("完成进度", "completion_pct", [120.0, 50.0], [0], "≥ 0 % and ≤ 100 %"),
+    ],
+)
+def test_programme_numbers_out_of_range_are_refused(column, canonical, values, rows, bound):
+    from townplan_gis.construction import programme
+
+    with pytest.raises(ValueRangeError) as err:
+        programme(_programme_table(**{column: values}))
+    msg = str(err.value)
+    assert f"layer 'projects', column '{column}' (read as '{canonical}'" in msg
+    assert f"in rows {rows}" in msg and bound in msg
+
+
+def test_programme_unknown_stage_is_refused_with_the_stages():
+    from townplan_gis.construction import programme
+
+    with pytest.raises(tp.UnknownValueError) as err:
+        programme(_programme_table(建设阶段=["实施", "竣工决算"]))
+    msg = str(err.value)
+    assert "column '建设阶段' (read as 'stage'" in msg and "['竣工决算'] in rows [1]" in msg
+    assert "['acceptance', 'implementation', 'selected', 'showcase']" in msg
+
+
+def test_programme_deadline_before_start_is_refused():
+    from townplan_gis.construction import programme
+
+    table = _programme_table(
+        开工时间=["2017-10-31", "2017-03-01"], 完工期限=["2017-03-01", "2017-10-31"]
+    )
+    with pytest.raises(ValueRangeError) as err:
+        programme(table)
+    msg = str(err.value)
+    assert "layer 'projects', column 'deadline': value(s) ['2017-03-01'] in rows [0]" in msg
+    assert "start → deadline: 2017-10-31 → 2017-03-01" in msg and "typo" in msg
+
+
+def test_programme_unreadable_dates_and_as_of_are_refused():
+    from townplan_gis.construction import programme
+
+    with pytest.raises(
+        tp.SchemaError,
+        match=r"column 'deadline': value\(s\) \['10月底'\] in rows \[1\] are not dates",
+    ):
+        programme(_programme_table(完工期限=["2017-10-31", "10月底"]))
+    with pytest.raises(tp.TownPlanError, match="as_of 'soon' is not a date"):
+        programme(_programme_table(投资=[1.0]), as_of="soon")
+
+
+def test_progress_snapshot_from_another_town_is_refused():
+    from townplan_gis.construction import progress
+
+    def town(name: str) -> tp.Town:
+        return tp.Town(name, layers={"projects": _programme_table(完成进度=[50.0])})
+
+    with pytest.raises(tp.TownPlanError) as err:
+        progress({"2017-10-13": town("蒲州镇"), "2017-10-20": town("窑店镇")})
+    assert "the snapshots are of different towns: {'2017-10-20': '窑店镇'} besides '蒲州镇'" in str(
+        err.value
+    )
+    other = _programme_table(完成进度=[50.0]).assign(项目编号=["Q1"])
+    with pytest.raises(
+        tp.TownPlanError,
+        match="snapshot 2017-10-20 shares no project_id with the snapshot of 2017-10-13",
+    ):
+        progress({"2017-10-13": _programme_table(完成进度=[40.0]), "2017-10-20": other})
+
+
+def test_progress_snapshots_that_cannot_be_followed_are_refused():
+    from townplan_gis.construction import progress
+
+    week = _programme_table(完成进度=[40.0, 50.0])
+    with pytest.raises(tp.TownPlanError, match=r"more than one snapshot dated \['2017-10-20'\]"):
+        progress([("2017-10-20", week), ("2017年10月20日", week)])
+    with pytest.raises(tp.TownPlanError, match=r"projects without project_id in rows \[1\]"):
+        progress({"2017-10-20": week.assign(项目编号=["P0", None])})
+    with pytest.raises(
+        tp.TownPlanError, match=r"project_id \['P0'\] used by more than one project"
+    ):
+        progress({"2017-10-20": week.assign(项目编号=["P0", "P0"])})
+    with pytest.raises(tp.TownPlanError, match="no snapshots given"):
+        progress({})
+
+
+def test_acceptance_fund_and_rules_file_are_checked(tmp_path):
+    from importlib import resources
+
+    from townplan_gis.construction import acceptance, load_programme_rules
+
+    towns = tp.sample_towns("weicheng")[:1]
+    with pytest.raises(
+        tp.TownPlanError, match=r"not a whole number of payment units of 0\.01 万元"
+    ):
+        acceptance(towns, "weicheng-2017", fund_wan_yuan=1200.005)
+    text = resources.files("townplan_gis.data").joinpath("programme.toml").read_text("utf-8")
+    bad = tmp_path / "programme.toml"
+    bad.write_text(text.replace("office_share_pct =", "office_share =", 1), encoding="utf-8")
+    with pytest.raises(
+        DataFileError, match="unknown key 'office_share' \\(did you mean 'office_share_pct'\\?\\)"
+    ):
+        load_programme_rules(bad)
+    bad.write_text(text.replace('code = "showcase"', 'code = "observe"'), encoding="utf-8")
+    with pytest.raises(
+        DataFileError,
+        match="stage code 'observe' is not a value of the projects layer's 'stage' column",
+    ):
+        load_programme_rules(bad)
+    bad.write_text(text.replace('weight = "equal"', 'weight = "equals"'), encoding="utf-8")
+    with pytest.raises(DataFileError, match="weight 'equals' is not one of"):
+        load_programme_rules(bad)
+    bad.write_text(
+        text.replace("office_share_pct = 1.0", "office_share_pct = 120.0"), encoding="utf-8"
+    )
+    with pytest.raises(
+        DataFileError,
+        match=r"'office_share_pct' must be a finite number between 0 and 100, got 120\.0",
+    ):
+        load_programme_rules(bad)
+    with pytest.raises(DataFileError, match="programme rule file not found"):
+        load_programme_rules(tmp_path / "missing.toml")
 
 
 # --- planning analyses: line self-check, buildable land, site search, service coverage -------------

@@ -49,11 +49,12 @@ def test_assess_table_lists_every_status_with_zeros(capsys):
 
 def test_internal_error_is_one_line_exit_1_and_debug_prints_the_traceback(monkeypatch, capsys):
     import townplan_gis.cli as cli
+    from townplan_gis.cli import info
 
     def broken(args):
         raise KeyError("boom")
 
-    monkeypatch.setattr(cli, "cmd_info", broken)
+    monkeypatch.setattr(info, "cmd_info", broken)
     assert main(["info", "x.gpkg"]) == cli.EXIT_INTERNAL == 1
     err = capsys.readouterr().err
     assert err == (
@@ -90,12 +91,12 @@ def test_unwritable_out_is_bad_input_not_a_traceback(tmp_path, capsys):
 
 
 def test_os_errors_are_bad_input_on_one_line(monkeypatch, capsys):
-    import townplan_gis.cli as cli
+    from townplan_gis.cli import info
 
     def locked(args):
         raise PermissionError(13, "Permission denied", "town.gpkg")
 
-    monkeypatch.setattr(cli, "cmd_info", locked)
+    monkeypatch.setattr(info, "cmd_info", locked)
     assert main(["info", "town.gpkg"]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err == "townplan: error: Permission denied: town.gpkg\n"
 
@@ -122,3 +123,46 @@ def test_warnings_shown_after_success_and_held_back_on_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("townplan: error: ")
     assert "population must be a finite number ≥ 0, got -1" in err
+
+
+def test_help_lists_the_commands_in_order(capsys):
+    from townplan_gis.cli import build_parser
+
+    text = build_parser().format_help()
+    assert "{info,map,review,report,indicators,assess,demo}" in text
+
+
+def test_a_new_command_is_a_module_with_register(monkeypatch, capsys):
+    """What cli/__init__.py tells a contributor: a module with register(sub), listed in COMMANDS."""
+    import types
+
+    import townplan_gis.cli as cli
+
+    def register(sub):
+        p = sub.add_parser("hello", help="greet a town")
+        p.add_argument("name")
+        p.set_defaults(func=lambda args: print(f"hello {args.name}") or cli.EXIT_OK)
+
+    hello = types.ModuleType("hello")
+    hello.register = register
+    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, hello])
+    assert main(["hello", "蒲州镇"]) == 0
+    assert capsys.readouterr().out == "hello 蒲州镇\n"
+    with pytest.raises(SystemExit) as exc:  # its usage errors are one line, exit 2, like all
+        main(["hello"])
+    assert exc.value.code == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.startswith("townplan hello: error: the following arguments")
+
+
+def test_module_and_script_entry_points():
+    proc = subprocess.run(
+        [sys.executable, "-m", "townplan_gis.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: townplan")
+    from importlib.metadata import entry_points
+
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts.get("townplan") == "townplan_gis.cli:main"

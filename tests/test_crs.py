@@ -23,7 +23,7 @@ from townplan_gis.core.crs import analysis_crs, gcj02_to_wgs84, gk3_epsg, utm_ep
     ],
 )
 def test_gk3_zone(lon, epsg):
-    # zone N = round(lon / 3), code = 4534 + N - 25 (domain brief §5)
+    # zone N = round(lon / 3), code = 4534 + N - 25 (docs/sources.md#epsg)
     assert gk3_epsg(lon) == epsg
 
 
@@ -88,7 +88,7 @@ def test_gcj02_outside_china_unchanged():
 
 
 def test_gcj02_offset_size_in_eastern_china():
-    # tech notes: WGS 84 vectors over Gaode tiles are off by hundreds of metres in eastern China
+    # docs/engineering.md#basemaps-china: WGS 84 vectors over Gaode tiles are off by hundreds of metres in eastern China
     lon, lat = wgs84_to_gcj02(121.47, 31.23)
     _, _, d = pyproj.Geod(ellps="WGS84").inv(121.47, 31.23, float(lon), float(lat))
     assert 100 < d < 700

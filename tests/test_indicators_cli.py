@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 import townplan_gis as tp
-from townplan_gis.cli import DEMO_STEPS, EXIT_BAD_INPUT, EXIT_OK, _demo_indicators, main
+from townplan_gis.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from townplan_gis.cli.demo import DEMO_STEPS, demo_job
+from townplan_gis.cli.indicators import demo_step as demo_indicators
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +91,8 @@ def test_assess_user_file_and_bad_standard(capsys, tmp_path, weicheng_paths):
 
 
 def test_demo_step_prints_scorecard_and_writes_bom_csv(capsys, tmp_path):
-    assert _demo_indicators in DEMO_STEPS
-    _demo_indicators(tp.sample_town(), tmp_path)
+    assert demo_indicators in DEMO_STEPS
+    demo_indicators(demo_job(), tmp_path)
     out = capsys.readouterr().out
     assert "scorecard ezhou-2017" in out
     for name in ("indicators.csv", "scorecard.csv"):

@@ -31,8 +31,8 @@ from townplan_gis.indicators._geom import (
     union_area,
 )
 from townplan_gis.indicators.lighting import _lighting_result
+from townplan_gis.indicators.road_area import _carriageway_result, _redline_chain
 from townplan_gis.indicators.roads import TRUNK_CLASSES as TRUNK
-from townplan_gis.indicators.roads import _carriageway_result, _redline_chain
 
 # Area of a 16-vertex polygon inscribed in a circle of radius r (a buffer with quad_segs=4):
 # (n/2)·r²·sin(2π/n) with n = 16.

@@ -25,13 +25,13 @@ def metres(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 
 def test_gcj02_reference_pair_within_1m():
-    # Published pair (eviltransform test vectors; shared/tech-notes.md).
+    # Published pair (eviltransform test vectors; docs/sources.md#gcj-02).
     lon, lat = wgs84_to_gcj02(120.0, 30.0)
     assert metres(lon, lat, 120.00466044559735, 29.997534331696095) < 1.0
 
 
 def test_gcj02_shift_size_in_eastern_china():
-    # Gaode tiles are 100–700 m off WGS 84 in China (domain brief §5).
+    # Gaode tiles are 100–700 m off WGS 84 in China (docs/sources.md#gcj-02).
     lon, lat = wgs84_to_gcj02(120.0, 30.0)
     assert 100 < metres(120.0, 30.0, lon, lat) < 700
 

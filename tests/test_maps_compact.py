@@ -26,14 +26,14 @@ from townplan_gis.core.errors import TownPlanError
 from townplan_gis.maps.compact import (
     COMPACT_THRESHOLD,
     CompactLayer,
-    _varints,
     decode_payload,
     display_columns,
     drawn_layers,
     encode_layer,
 )
+from townplan_gis.maps.compact_geometry import varints as _varints
 from townplan_gis.maps.layers import LeafletGeoJson, display_frame, to_display
-from townplan_gis.maps.plan import _fields
+from townplan_gis.maps.popups import popup_fields
 
 CRS = "EPSG:4546"  # CGCS2000 3-degree GK CM 111E, Puzhou's zone
 X0, Y0 = 438_000.0, 3_856_000.0  # about 110.32 E, 34.83 N
@@ -245,7 +245,7 @@ def test_display_columns_equal_display_frame_on_a_real_review():
     review = tp.review(layers["projects"], layers["control_lines"])
     for kind, frame in (("verdicts", review.projects), ("conflicts", review.conflicts)):
         for lang in ("zh", "en"):
-            fields, _tip = _fields(kind, lang)
+            fields, _tip = popup_fields(kind, lang)
             expected = display_frame(frame, fields, lang=lang)
             coded = display_columns(frame, fields, lang=lang)
             for (column, *_), (table, codes) in zip(fields, coded, strict=True):

@@ -18,6 +18,7 @@ from maps_helpers import CRS, X0, Y0, fake_review, sq, tiny_town
 
 import townplan_gis as tp
 from townplan_gis.core.errors import MissingLayerError, TownPlanError
+from townplan_gis.core.vocab import COLOURS
 from townplan_gis.maps.layers import display_frame, js_literal, to_display
 from townplan_gis.maps.legend import LegendGroup, legend_html
 from townplan_gis.maps.offline import render_html
@@ -105,7 +106,7 @@ def test_review_overlays_verdicts_and_conflicts_with_popup_fields():
     # 20 m × 20 m overlap = 400 m² = 0.60 亩; P1 is 30 × 30 = 900 m² → 44.4 %.
     assert values["重叠面积"] == "400.0 m² (0.60 亩)"
     assert values["占项目(%)"] == "44.4 %"
-    assert values["冲突等级"] == "禁止 (不得建设)"
+    assert values["冲突等级"] == "禁止"  # the grade's vocabulary label
     assert values["条款"] == "城市紫线管理办法 第十三条"
     assert values["管控分区"] == "核心保护范围"
     assert opts["styles"][data["features"][0]["properties"]["s"]]["fillColor"] == "#ff1744"
@@ -113,7 +114,8 @@ def test_review_overlays_verdicts_and_conflicts_with_popup_fields():
     # P3 has an empty geometry: kept in the review, not drawn.
     assert len(vdata["features"]) == 2
     verdicts = [vopts["styles"][f["properties"]["s"]]["color"] for f in vdata["features"]]
-    assert verdicts == ["#b71c1c", "#2e7d32"]  # reject, pass
+    # Outlined in the verdicts' vocabulary colours, as the report and Jupyter show them.
+    assert verdicts == [COLOURS["verdict"]["reject"], COLOURS["verdict"]["pass"]]
     assert "项目审查结论" in html and "冲突(项目×控制线)" in html
 
 

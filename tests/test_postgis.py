@@ -31,7 +31,7 @@ CRS = "EPSG:4546"
 
 def _reachable(url: str) -> str | None:
     try:
-        eng = postgis._engine(url)
+        eng = postgis.engine(url)
         with eng.connect() as conn:
             conn.execute(sa.text("SELECT postgis_version()"))
         eng.dispose()
@@ -60,7 +60,7 @@ def schema(url):
     """A fresh schema per test, dropped afterwards (names with a quote test identifier quoting)."""
     name = f"tp_test_{uuid.uuid4().hex[:8]}"
     yield name
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.begin() as conn:
         conn.execute(sa.schema.DropSchema(name, cascade=True, if_exists=True))
     eng.dispose()
@@ -136,7 +136,7 @@ def test_town_round_trip(url, schema):
 
 def test_written_tables_have_gist_index_and_srid(url, schema):
     tp.write_town(_town(), url, schema=schema)
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.connect() as conn:
         idx = (
             conn.execute(
@@ -161,7 +161,7 @@ def test_overwrite_replaces_the_previous_town_only(url, schema):
     with pytest.raises(DataFileError, match="already holds town"):
         tp.write_town(_town("另一镇"), url, schema=schema, overwrite=False)
     # An unrelated table in the schema must survive an overwrite.
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.begin() as conn:
         postgis.write_layer(_town().roads, conn, "office_notes", schema=schema)
     eng.dispose()
@@ -169,7 +169,7 @@ def test_overwrite_replaces_the_previous_town_only(url, schema):
     tp.write_town(smaller, url, schema=schema)
     back = tp.read_town(url, schema=schema)
     assert back.name == "另一镇" and set(back.layers) == {"roads"}
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.connect() as conn:
         names = set(sa.inspect(conn).get_table_names(schema=schema))
     eng.dispose()
@@ -195,21 +195,21 @@ def test_hostile_identifiers_are_quoted(url):
     try:
         tp.write_town(_town(), url, schema=schema)
         assert tp.read_town(url, schema=schema).name == "测试镇"
-        eng = postgis._engine(url)
+        eng = postgis.engine(url)
         with eng.begin() as conn:
             postgis.write_layer(_town().roads, conn, 'Road"s 道路', schema=schema)
         eng.dispose()
         got = postgis.read_table(url, 'Road"s 道路', schema=schema)
         assert len(got) == 3
     finally:
-        eng = postgis._engine(url)
+        eng = postgis.engine(url)
         with eng.begin() as conn:
             conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
         eng.dispose()
 
 
 def test_tables_named_by_chinese_alias_are_discovered(url, schema):
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.begin() as conn:
         conn.execute(sa.schema.CreateSchema(schema))
         postgis.write_layer(_town().control_lines, conn, "五线", schema=schema)
@@ -243,7 +243,7 @@ def _projects() -> gpd.GeoDataFrame:
 
 
 def test_read_projects_from_table_and_parameterised_sql(url, schema):
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.begin() as conn:
         conn.execute(sa.schema.CreateSchema(schema))
         postgis.write_layer(_projects(), conn, "projects", schema=schema)
@@ -302,7 +302,7 @@ def test_pair_overlaps_matches_hand_computed_areas(url, schema):
     right = gpd.GeoDataFrame(
         {"rid": ["b", "d"]}, geometry=[box(5, 0, 15, 10), box(10, 0, 12, 2)], crs=CRS
     )
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.begin() as conn:
         conn.execute(sa.schema.CreateSchema(schema))
         postgis.write_layer(left, conn, "l", schema=schema)
@@ -325,7 +325,7 @@ def test_is_postgis_url():
 def test_storage_crs_keeps_the_analysis_crs(url, schema):
     town = _town()
     tp.write_town(town, url, schema=schema, crs="EPSG:4490")
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.connect() as conn:
         srid = conn.execute(
             sa.text("SELECT Find_SRID(:s, 'roads', 'geometry')"), {"s": schema}
@@ -386,7 +386,7 @@ def _cross_check(url: str, schema: str, projects: gpd.GeoDataFrame, lines: gpd.G
     frame = frame.assign(
         line_id=code.where(code.notna(), [str(i) for i in frame.index]).astype(str)
     )
-    eng = postgis._engine(url)
+    eng = postgis.engine(url)
     with eng.begin() as conn:
         conn.execute(sa.schema.CreateSchema(schema))
         postgis.write_layer(mine[["project_id", "geometry"]], conn, "p", schema=schema)

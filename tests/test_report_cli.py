@@ -83,3 +83,14 @@ def test_demo_ends_with_deliverables(tmp_path, capsys):
     for name in ("report.html", "workbook.xlsx", "map.html", "opinions/P06-1.html"):
         assert (tmp_path / name).exists(), name
         assert str(tmp_path / name) in text
+
+
+def test_report_says_which_standard_it_used_by_default(tmp_path, capsys):
+    assert main(["report", str(tp.sample_path()), "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "standard ezhou-2017 (the default; --standard NAME|FILE chooses another" in text
+    assert "scorecard ezhou-2017: pass" in text
+    assert main(["report", str(tp.sample_path()), "--out", str(tmp_path / "b"), "--standard",
+                 "weicheng-2017"]) == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert "the default" not in text and "scorecard weicheng-2017: pass" in text

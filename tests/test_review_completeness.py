@@ -482,7 +482,8 @@ def _signature(review):
 def test_every_path_gives_the_same_conflicts_and_verdicts(blank_class_town, tmp_path, monkeypatch):
     import importlib
 
-    from townplan_gis.cli import _map_review, main
+    from townplan_gis.cli import main
+    from townplan_gis.cli.maps import map_review
 
     engine = importlib.import_module("townplan_gis.fiveline.engine")
 
@@ -506,13 +507,13 @@ def test_every_path_gives_the_same_conflicts_and_verdicts(blank_class_town, tmp_
     tp.report(blank_class_town, review=True, map=False)
     assert [_signature(c) for c in calls] == [expected]
     calls.clear()
-    assert _signature(_map_review(blank_class_town)) == expected  # townplan map --review, demo
+    assert _signature(map_review(blank_class_town)) == expected  # townplan map --review, demo
 
     path = tmp_path / "t.gpkg"
     tp.write_town(blank_class_town, path)
     assert main(["review", str(path), "--out", str(tmp_path / "r")]) == 3
     assert main(["report", str(path), "--out", str(tmp_path / "p"), "--standard", "none"]) == 0
-    # _map_review above, then `townplan review` and `townplan report`: one review each, all alike.
+    # map_review above, then `townplan review` and `townplan report`: one review each, all alike.
     assert [_signature(c) for c in calls] == [expected] * 3
     csv = pd.read_csv(tmp_path / "r" / "projects.csv", encoding="utf-8-sig", dtype=str)
     assert dict(zip(csv["project_id"], csv["verdict"], strict=True)) == expected[1]

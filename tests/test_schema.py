@@ -106,9 +106,10 @@ def test_missing_vocabulary_value_is_reported_as_missing_not_unknown():
 
 
 def test_missing_value_error_is_public_in_the_error_family():
-    from townplan_gis.core import errors, schema
+    from townplan_gis.core import errors
+    from townplan_gis.core.schema import values
 
-    assert tp.MissingValueError is errors.MissingValueError is schema.MissingValueError
+    assert tp.MissingValueError is errors.MissingValueError is values.MissingValueError
     assert "MissingValueError" in tp.__all__ and "MissingValueError" in errors.__all__
     assert issubclass(MissingValueError, tp.UnknownValueError)
     assert issubclass(MissingValueError, tp.TownPlanError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -451,3 +452,214 @@ def test_ranking_is_a_total_order_by_score_gap_and_name(values):
             assert row["tie_break"] == ""
         else:
             assert row["tie_break"] in ("relative_gap_sum", "name")
+
+
+# --- what planners type: symbols, printed units, Chinese names, extending a standard -----------------
+def table(**values: float) -> pd.DataFrame:
+    """A precomputed indicator table (assess takes one instead of a Town)."""
+    return pd.DataFrame({"key": list(values), "value": list(values.values())})
+
+
+PLANNERS = """
+[standard]
+name = "写法"
+
+[[targets]]
+key = "人均道路面积"
+comparator = "≥"
+threshold = 8
+unit = "m²/人"
+source = "t"
+
+[[targets]]
+key = "道路面积率"
+comparator = "＜"
+threshold = 20
+unit = "％"
+source = "t"
+
+[[targets]]
+key = "路网密度"
+comparator = "≤"
+threshold = 12
+unit = "km/km²"
+source = "t"
+
+[[targets]]
+key = "Green coverage"
+comparator = ">"
+threshold = 30
+unit = "%"
+source = "t"
+"""
+
+
+def test_symbols_printed_units_and_chinese_names_read_as_their_codes(tmp_path):
+    std = tp.load_standard(write(tmp_path, PLANNERS))
+    assert [(t.key, t.comparator, t.unit) for t in std.targets] == [
+        ("road_area_per_capita_m2", ">=", "m2/person"),
+        ("road_area_ratio_pct", "<", "%"),
+        ("road_network_density_km_per_km2", "<=", "km/km2"),
+        ("green_coverage_pct", ">", "%"),
+    ]
+    # By hand: 9 ≥ 8 passes by 1; 25 < 20 fails by 5; 12 ≤ 12 passes by 0; 30 > 30 fails by 0.
+    card = tp.assess(
+        table(
+            road_area_per_capita_m2=9.0,
+            road_area_ratio_pct=25.0,
+            road_network_density_km_per_km2=12.0,
+            green_coverage_pct=30.0,
+        ),
+        std,
+    ).set_index("key")
+    assert card["status"].tolist() == ["pass", "fail", "pass", "fail"]
+    assert card["gap"].tolist() == [1.0, -5.0, 0.0, 0.0]
+    assert card.loc["road_area_per_capita_m2", "name_zh"] == "人均道路面积"
+
+
+def test_the_planners_file_and_the_coded_file_are_the_same_standard(tmp_path):
+    coded = (
+        PLANNERS.replace('"人均道路面积"', '"road_area_per_capita_m2"')
+        .replace('"道路面积率"', '"road_area_ratio_pct"')
+        .replace('"路网密度"', '"road_network_density_km_per_km2"')
+        .replace('"Green coverage"', '"green_coverage_pct"')
+        .replace('"≥"', '">="').replace('"＜"', '"<"').replace('"≤"', '"<="')
+        .replace('"m²/人"', '"m2/person"').replace('"％"', '"%"').replace('"km/km²"', '"km/km2"')
+    )  # fmt: skip
+    a = tp.load_standard(write(tmp_path, PLANNERS, "a.toml"))
+    b = tp.load_standard(write(tmp_path, coded, "b.toml"))
+    assert a.targets == b.targets
+
+
+EXTENDS = """extends = "ezhou-2017"
+
+[standard]
+name = "某镇-2024"
+
+[[targets]]
+key = "道路硬化率"
+threshold = 95
+source = "某镇 2024 年考核办法 第三条"
+
+[[targets]]
+key = "路网密度"
+comparator = "≥"
+threshold = 8
+unit = "km/km²"
+source = "某镇 2024 年考核办法 第四条"
+
+[[targets]]
+key = "road_area_per_capita_m2"
+weight = 2
+"""
+
+
+def test_extends_overrides_by_key_and_adds(tmp_path):
+    ezhou = tp.load_standard("ezhou-2017")
+    std = tp.load_standard(write(tmp_path, EXTENDS))
+    assert std.base == "ezhou-2017" and std.name == "某镇-2024"
+    # The base's targets in their order, the new one last.
+    assert std.keys == [*ezhou.keys, "road_network_density_km_per_km2"]
+    base = {t.key: t for t in ezhou.targets}
+    got = {t.key: t for t in std.targets}
+    paving = got["paving_rate_pct"]
+    assert (paving.comparator, paving.threshold, paving.unit) == (">=", 95.0, "%")
+    assert paving.source == "某镇 2024 年考核办法 第三条"
+    # The base's note was about its assumed 90 %: the override says what it replaces instead.
+    assert paving.note == "replaces ezhou-2017's ≥ 90.0 %"
+    # A weight-only override keeps the base's figure, source and note.
+    road = got["road_area_per_capita_m2"]
+    assert road.weight == 2.0 and road.threshold == base["road_area_per_capita_m2"].threshold
+    assert road.source == base["road_area_per_capita_m2"].source
+    for key in set(base) - {"paving_rate_pct", "road_area_per_capita_m2"}:
+        assert got[key] == base[key]
+    # By hand: paving 92 % meets Ezhou's 90 % (gap 2) and misses this town's 95 % (gap −3).
+    values = table(paving_rate_pct=92.0, road_network_density_km_per_km2=7.5)
+    e = tp.assess(values, ezhou).set_index("key")
+    t = tp.assess(values, std).set_index("key")
+    assert (e.loc["paving_rate_pct", "status"], e.loc["paving_rate_pct", "gap"]) == ("pass", 2.0)
+    assert (t.loc["paving_rate_pct", "status"], t.loc["paving_rate_pct", "gap"]) == ("fail", -3.0)
+    assert t.loc["road_network_density_km_per_km2", "gap"] == -0.5
+    assert len(t) == len(ezhou.targets) + 1
+
+
+def test_extends_a_file_by_relative_path_and_reads_an_edited_base_again(tmp_path):
+    (tmp_path / "base").mkdir()
+    base = write(tmp_path / "base", HEAD + GOOD, "county.toml")
+    child = write(
+        tmp_path,
+        'extends = "base/county.toml"\n[standard]\nname = "town"\n'
+        '[[targets]]\nkey = "路网密度"\nthreshold = 10\nsource = "town rule"\n',
+    )
+    assert [t.threshold for t in tp.load_standard(child).targets] == [10.0]
+    std = tp.load_standard(child)
+    assert std.base == "test" and std.title_zh == "town（基于 test）"
+    # The base gains a target: the child sees it (the cache follows every file of the chain).
+    ratio = GOOD.replace("road_network_density_km_per_km2", "road_area_ratio_pct")
+    base.write_text(HEAD + GOOD + ratio.replace("km/km2", "%"), encoding="utf-8")
+    os.utime(base, ns=(base.stat().st_atime_ns, base.stat().st_mtime_ns + 10**9))
+    assert tp.load_standard(child).keys == [
+        "road_network_density_km_per_km2",
+        "road_area_ratio_pct",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'extends = "ezhou-2071"\n[standard]\nname = "x"\n',
+            "extends = 'ezhou-2071' names no standard (did you mean 'ezhou-2017'?)",
+        ),
+        (
+            '[standard]\nname = "x"\nextends = "ezhou-2017"\n',
+            "'extends' belongs at the top of the file, before [standard]",
+        ),
+        (
+            'extends = "ezhou-2017"\n[standard]\nname = "x"\n'
+            '[[targets]]\nkey = "paving_rate_pct"\nthreshold = 95\n',
+            "target #1 (key 'paving_rate_pct') changes the threshold of 'paving_rate_pct' in "
+            "ezhou-2017 but gives no source",
+        ),
+        (
+            'extends = "ezhou-2017"\n[standard]\nname = "x"\n'
+            '[[targets]]\nkey = "新指标"\ncomparator = ">="\nthreshold = 1\nunit = "%"\n'
+            'source = "s"\n',
+            "target #1: no indicator is called '新指标'",
+        ),
+        (
+            HEAD + GOOD.replace('"road_network_density_km_per_km2"', '"人均道路面级"'),
+            "no indicator is called '人均道路面级' (did you mean '人均道路面积'?)",
+        ),
+        (
+            HEAD + GOOD.replace('unit = "km/km2"', 'unit = "km/km²/人"'),
+            "unit 'km/km²/人' does not match the indicator's unit 'km/km2' (written km/km² or km/km²)",
+        ),
+        (
+            HEAD + GOOD.replace('comparator = ">="', 'comparator = "=>"'),
+            "comparator '=>' is not one of ['>=', '>', '<=', '<', '==', 'between', "
+            "'between_left_open'] (did you mean '>='?); ≥ ≤ > < are accepted as written",
+        ),
+        (
+            'extends = "ezhou-2017"\n[standard]\nname = "x"\n'
+            '[[targets]]\nkey = "道路硬化率"\nweight = 2\n[[targets]]\nkey = "paving_rate_pct"\n'
+            "weight = 3\n",
+            "target #2 (key 'paving_rate_pct'): duplicate key",
+        ),
+    ],
+)
+def test_planners_files_refused_with_the_fix(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(DataFileError) as info:
+        tp.load_standard(path)
+    assert str(info.value).startswith(f"{path.resolve()}: ")
+    assert message in str(info.value)
+
+
+def test_an_extends_loop_is_refused_naming_the_chain(tmp_path):
+    a = write(tmp_path, 'extends = "b.toml"\n[standard]\nname = "a"\n', "a.toml")
+    write(tmp_path, 'extends = "a.toml"\n[standard]\nname = "b"\n', "b.toml")
+    with pytest.raises(
+        DataFileError, match=r"the extends chain loops: .*a\.toml → .*b\.toml → .*a\.toml"
+    ):
+        tp.load_standard(a)

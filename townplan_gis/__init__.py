@@ -13,6 +13,7 @@ PostGIS, the sample towns) → ``indicators``, ``standards``, ``fiveline`` (the 
 
 from townplan_gis import indicators
 from townplan_gis._version import __version__
+from townplan_gis.construction import acceptance, compare, competition, programme, progress
 from townplan_gis.core.crs import (
     analysis_crs,
     check_coordinates,
@@ -40,7 +41,7 @@ from townplan_gis.core.errors import (
 from townplan_gis.core.options import options
 from townplan_gis.core.schema import LAYERS, normalize_layer
 from townplan_gis.core.town import Town
-from townplan_gis.deliverables import project_opinion, report, to_excel, write_opinions
+from townplan_gis.deliverables import project_opinion, to_excel, write_opinions
 from townplan_gis.display import show_html
 from townplan_gis.fiveline import (
     Review,
@@ -55,6 +56,7 @@ from townplan_gis.io.files import read_layer, read_town, write_town
 from townplan_gis.io.postgis import read_projects
 from townplan_gis.io.sample import sample_path, sample_town, sample_towns
 from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
+from townplan_gis.pipeline import Pipeline, report
 from townplan_gis.standards import Standard, assess, assess_many, list_standards, load_standard
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "MissingLayerError",
     "MissingValueError",
     "OutputPathError",
+    "Pipeline",
     "Review",
     "Rules",
     "SchemaError",
@@ -79,10 +82,13 @@ __all__ = [
     "UnknownValueError",
     "ValueRangeError",
     "__version__",
+    "acceptance",
     "analysis_crs",
     "assess",
     "assess_many",
     "check_coordinates",
+    "compare",
+    "competition",
     "derive_control_lines",
     "derive_red_lines",
     "explore",
@@ -95,6 +101,8 @@ __all__ = [
     "normalize_layer",
     "options",
     "plan_map",
+    "programme",
+    "progress",
     "project_opinion",
     "read_layer",
     "read_projects",

@@ -11,14 +11,17 @@ __all__ = ["show_html"]
 
 
 def show_html(obj: Any, *, height: int = 520) -> InlinePage:
-    """Display a map or an HTML page inline in a notebook, offline.
+    """Display an HTML page (a report, an opinion) or a map inline in a notebook, offline.
+
+    A map, a Town, a Review, a scorecard and a Pipeline display themselves; this is for pages, and for
+    a map at another height.
 
     Parameters
     ----------
     obj : folium.Map, str or Path
-        A map from :func:`townplan_gis.plan_map` (rendered with every asset inlined), the HTML text of
-        a page (e.g. from :func:`townplan_gis.deliverables` or :func:`townplan_gis.project_opinion` without
-        ``path``), or the path of an ``.html`` file.
+        The HTML text of a page (from :func:`townplan_gis.report`, ``Pipeline.write_report()`` or
+        :func:`townplan_gis.project_opinion` without ``path``), the path of an ``.html`` file, or a
+        map from :func:`townplan_gis.plan_map` (rendered with every asset inlined).
     height : int, default 520
         Height of the frame in pixels.
 

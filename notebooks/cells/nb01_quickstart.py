@@ -27,12 +27,23 @@ town = tp.sample_town()
 town
 """),
     md("""
-## Indicators
-One row per indicator, with its unit and definition. A value that cannot be computed is `NaN` with the
-reason in `note` — never a fake zero.
+## One job, each product computed once
+A `Pipeline` holds the town and the choices of the job: here the Ezhou 2017 standard, Chinese labels
+and no basemap tiles (the notebook stays offline). Its products — indicators, scorecard, review, maps —
+are computed the first time you ask for one, and kept: the report, the workbook and the opinions take
+them from there. Nothing is computed yet:
 """),
     code("""
-ind = tp.town_indicators(town)
+job = tp.Pipeline(town, standard="ezhou-2017", basemap="none")
+job
+"""),
+    md("""
+## Indicators
+One row per indicator, with its unit and definition. A value that cannot be computed is `NaN` with the
+reason in `note` — never a fake zero. (`job.indicators` is `tp.town_indicators(town)`, computed once.)
+"""),
+    code("""
+ind = job.indicators
 ind[["key", "name_zh", "value", "unit", "note"]].head(20)
 """),
     code("""
@@ -44,14 +55,15 @@ print(f"built-up area {values['built_up_area_km2']:.2f} km², "
 """),
     md("""
 ## Scorecard against a standard
-Standards are TOML files shipped with the package (`tp.list_standards()`), or your own file.
-The scorecard is a DataFrame, shown coloured by status.
+Standards are TOML files shipped with the package (`tp.list_standards()`), or your own file; none is
+picked for you. `job.scorecard` scores the indicators above (`tp.assess(ind, "ezhou-2017")`), shown
+coloured by status.
 """),
     code("""
 tp.list_standards()
 """),
     code("""
-card = tp.assess(town, "ezhou-2017")
+card = job.scorecard
 card
 """),
     code("""
@@ -60,23 +72,26 @@ card[card["status"] == "fail"][["name_zh", "value", "comparator", "target", "gap
 """),
     md("""
 ## Plan map
-`tp.show_html` shows the map inline with Leaflet embedded, so it works on an intranet without internet.
-`tp.save_map` writes the same map as one offline HTML file.
+The town has projects and control lines, so the map shows the five-line review too (reviewed once,
+here). The map shows itself inline with Leaflet embedded, so it works on an intranet without internet;
+`job.write_map` writes the same map as one offline HTML file.
 """),
     code("""
-m = tp.plan_map(town, basemap="none", lang="zh")
-tp.save_map(m, out / "puzhou_map.html")
-tp.show_html(m, height=480)
+job.write_map(out / "puzhou_map.html")
+tp.show_html(job.web_map, height=480)
 """),
     md("""
-## The report
+## The report and the workbook
 One self-contained HTML file: summary, scorecard, charts against targets, the five-line review, the
-map and the method. It prints on A4. `tp.to_excel` writes the same tables as a workbook.
+map and the method. It prints on A4. The workbook holds the same tables. Both reuse what the job has
+computed: the display below shows each product once (and the report's own map, drawn without the
+layer list open).
 """),
     code("""
-path = tp.report(town, standard="ezhou-2017", review=True, path=out / "puzhou_report.html")
-book = tp.to_excel(out / "puzhou.xlsx", scorecard=card, indicators=ind)
+path = job.write_report(out / "puzhou_report.html")
+book = job.write_workbook(out / "puzhou.xlsx")
 print(path, f"{path.stat().st_size / 1e6:.1f} MB")
 print(book)
+job
 """),
 ]

@@ -142,7 +142,7 @@ def _texts(entry: dict[str, Any], where: str) -> tuple[str, str, str]:
     if not entry["source"].startswith("docs/sources.md#"):
         raise DataFileError(
             f"{where}: source {entry['source']!r} must cite an entry of docs/sources.md "
-            f"(docs/sources.md#anchor)."
+            f"(docs/sources.md#<entry>)."
         )
     return entry["resolution_zh"], entry["resolution_en"], entry["source"]
 

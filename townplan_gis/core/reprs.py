@@ -1,32 +1,40 @@
 """Rich HTML displays for Jupyter: a Town, a Review and a scorecard as readable, coloured summaries.
 
-Low level on purpose: this module imports only the standard library, pandas and :mod:`._vocab`, and
-reads its objects by duck typing (``town.layers``, ``review.projects`` …), so ``town.py``, the review
-result and the standards can delegate their ``_repr_html_`` here without import cycles. Every user string
-is HTML-escaped. The shared vocabulary (status, verdict, grade and line-type labels in Chinese and English,
-their colours, the number format) lives in :mod:`._vocab` and is re-exported here.
+Low level on purpose: this module imports only the standard library, pandas and
+:mod:`townplan_gis.core.vocab`, and reads its objects by duck typing (``town.layers``, ``review.projects``
+…), so ``town.py``, the review result and the standards can delegate their ``_repr_html_`` here without
+import cycles. Every user string is HTML-escaped. Every label, colour and order (statuses, verdicts,
+grades, line types, headers) comes from the shared vocabulary, :mod:`townplan_gis.core.vocab`; its
+display helpers are re-exported here.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
 
 from townplan_gis.core.vocab import (
-    _GRADE_RANK,
     COLOURS,
+    GRADE_RANK,
+    GRADES,
     LABELS,
+    VERDICTS,
     _lang,
     badge,
+    col,
     comparator_symbol,
     display_width,
     fmt_number,
     label,
     localised,
+    text,
+    tint,
     unit_label,
+    values,
 )
 
 __all__ = [
@@ -65,7 +73,7 @@ def _esc(x: Any) -> str:
 def _table(
     header: list[str],
     rows: list[list[str]],
-    numeric: set[int] = frozenset(),
+    numeric: AbstractSet[int] = frozenset(),
     *,
     row_styles: list[str] | None = None,
 ) -> str:
@@ -101,11 +109,6 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _t(zh: str, en: str, lang: str | None) -> str:
-    """The Chinese or English text, by ``lang`` (default ``options.lang``)."""
-    return zh if _lang(lang) == "zh" else en
-
-
 # --- Town -------------------------------------------------------------------------------------------------
 def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> str:
     """Town summary: name, population, CRS, areas, layers with feature counts, statistics and repairs.
@@ -129,29 +132,24 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
     epsg = crs.to_epsg() if crs is not None else None
     pop = town.population
     facts = [
-        (_t("人口", "Population", lang), "—" if pop is None else f"{pop:,.0f}"),
+        (text("population", lang), "—" if pop is None else f"{pop:,.0f}"),
         (
-            _t("分析坐标系", "Analysis CRS", lang),
+            text("analysis_crs", lang),
             f"EPSG:{epsg} {crs.name}" if crs is not None else "—",
         ),
     ]
-    for kind, zh, en in (
-        ("boundary", "镇域面积", "Town area"),
-        ("builtup", "建成区面积", "Built-up area"),
-    ):
+    for kind, key in (("boundary", "town_area"), ("builtup", "builtup_area")):
         km2 = town.area_km2(kind)
         if not math.isnan(km2):
-            facts.append((_t(zh, en, lang), f"{km2:,.2f} km²"))
+            facts.append((text(key, lang), f"{km2:,.2f} {unit_label('km2', lang)}"))
     meta = getattr(town, "metadata", {}) or {}
     for key in ("source", "note"):
         if meta.get(key):
-            facts.append(
-                (_t({"source": "数据来源", "note": "说明"}[key], key.title(), lang), meta[key])
-            )
+            facts.append((text(f"data_{key}", lang), meta[key]))
     parts = [_CSS, '<div class="tp-box">', f"<h4>{_esc(town.name)}</h4>"]
     parts.append(
         _table(
-            [_t("项目", "Item", lang), _t("值", "Value", lang)],
+            [col("item", lang), col("value", lang)],
             [[_esc(a), _esc(b)] for a, b in facts],
         )
     )
@@ -166,13 +164,13 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
         for _, r in summary.iterrows()
     ]
     parts.append(
-        f"<h4>{_t('图层', 'Layers', lang)}</h4>"
+        f"<h4>{text('layers', lang)}</h4>"
         + _table(
             [
-                _t("类型", "Kind", lang),
-                _t("名称", "Name", lang),
-                _t("要素数", "Features", lang),
-                _t("几何", "Geometry", lang),
+                col("kind", lang),
+                col("label", lang),
+                col("features", lang),
+                col("geometry", lang),
             ],
             rows,
             {2},
@@ -184,8 +182,8 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
             for k, v in town.statistics.items()
         ]
         parts.append(
-            f"<h4>{_t('统计数据(上报)', 'Reported statistics', lang)}</h4>"
-            + _table([_t("指标", "Statistic", lang), _t("数值", "Value", lang)], rows, {1})
+            f"<h4>{text('reported_statistics', lang)}</h4>"
+            + _table([col("statistic", lang), col("value", lang)], rows, {1})
         )
     rep = town.repairs
     if len(rep):
@@ -195,18 +193,18 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
             for _, r in shown.iterrows()
         ]
         more = (
-            f'<div class="tp-muted">… {len(rep) - max_repairs} {_t("条未显示(见 town.repairs)", "more in town.repairs", lang)}</div>'
+            f'<div class="tp-muted">… {len(rep) - max_repairs} {text("more_repairs", lang)}</div>'
             if len(rep) > max_repairs
             else ""
         )
         parts.append(
-            f"<h4>{_t('数据修复与变更', 'Repairs and changes', lang)} ({len(rep)})</h4>"
+            f"<h4>{text('repairs', lang)} ({len(rep)})</h4>"
             + _table(
                 [
-                    _t("图层", "Layer", lang),
-                    _t("操作", "Action", lang),
-                    _t("行数", "Rows", lang),
-                    _t("说明", "Detail", lang),
+                    text("layers", lang),
+                    col("action", lang),
+                    col("count", lang),
+                    col("detail", lang),
                 ],
                 rows,
                 {2},
@@ -214,9 +212,7 @@ def town_html(town: Any, *, lang: str | None = None, max_repairs: int = 12) -> s
             + more
         )
     else:
-        parts.append(
-            f'<div class="tp-muted">{_t("数据无需修复", "No repairs were needed", lang)}</div>'
-        )
+        parts.append(f'<div class="tp-muted">{text("no_repairs", lang)}</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -245,7 +241,7 @@ def worst_conflicts(conflicts: pd.DataFrame, n: int | None = None) -> pd.DataFra
         real = conflicts[~conflicts["ignored"].fillna(False).astype(bool)]
     key = pd.DataFrame(
         {
-            "r": real["grade"].map(_GRADE_RANK).fillna(0),
+            "r": real["grade"].map(GRADE_RANK).fillna(0),
             "a": pd.to_numeric(real.get("overlap_area_m2"), errors="coerce").fillna(0),
             "l": pd.to_numeric(real.get("overlap_length_m"), errors="coerce").fillna(0),
         },
@@ -277,21 +273,18 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
     counts = projects["verdict"].value_counts()
     parts = [_CSS, '<div class="tp-box">']
     parts.append(
-        f"<h4>{_t('五线审查', 'Five-control-line review', lang)}: {len(projects)} "
-        f"{_t('个项目', 'projects', lang)}</h4><div>"
-        + " ".join(
-            f"{badge('verdict', v, lang)} {int(counts.get(v, 0))}"
-            for v in ("pass", "review", "reject", "not_checked", "invalid")
-        )
+        f"<h4>{text('five_line_review', lang)}: {len(projects)} "
+        f"{text('n_projects', lang)}</h4><div>"
+        + " ".join(f"{badge('verdict', v, lang)} {int(counts.get(v, 0))}" for v in VERDICTS)
         + "</div>"
     )
     conflicts = review.conflicts
     if len(conflicts):
         real = worst_conflicts(conflicts)  # non-ignored, worst first
         tab = pd.crosstab(real["line_type"], real["grade"]) if len(real) else pd.DataFrame()
-        grades = ("forbidden", "review", "notice")
+        grades = GRADES
         rows = []
-        for lt in LABELS["line_type"]:
+        for lt in values("line_type"):
             if lt in tab.index:
                 rows.append(
                     [
@@ -301,9 +294,9 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
                 )
         if rows:
             parts.append(
-                f"<h4>{_t('冲突(控制线 × 等级)', 'Conflicts by line and grade', lang)}</h4>"
+                f"<h4>{text('conflicts_by_line', lang)}</h4>"
                 + _table(
-                    [_t("控制线", "Line", lang)] + [badge("grade", g, lang) for g in grades],
+                    [text("line", lang)] + [badge("grade", g, lang) for g in grades],
                     rows,
                     {1, 2, 3},
                 )
@@ -323,24 +316,24 @@ def review_html(review: Any, *, lang: str | None = None, max_conflicts: int = 10
         ]
         n_ign = len(conflicts) - len(real)
         parts.append(
-            f"<h4>{_t('最严重的冲突', 'Worst conflicts', lang)} ({len(worst)} / {len(real)}"
-            f"{_t(',另有忽略的碎片 ', '; ignored slivers: ', lang)}{n_ign})</h4>"
+            f"<h4>{text('worst_conflicts', lang)} ({len(worst)} / {len(real)}"
+            f"{text('ignored_slivers', lang)}{n_ign})</h4>"
             + _table(
                 [
-                    _t("项目编号", "Project", lang),
-                    _t("项目名称", "Name", lang),
-                    _t("控制线", "Line", lang),
-                    _t("等级", "Grade", lang),
-                    _t("重叠面积 (m²)", "Overlap (m²)", lang),
-                    _t("重叠面积 (亩)", "Overlap (mu)", lang),
-                    _t("所需程序", "Procedure", lang),
+                    text("project", lang),
+                    text("project_name", lang),
+                    text("line", lang),
+                    text("grade", lang),
+                    text("overlap_m2", lang),
+                    text("overlap_mu", lang),
+                    text("procedure", lang),
                 ],
                 rows,
                 {4, 5},
             )
         )
     else:
-        parts.append(f'<div class="tp-muted">{_t("没有冲突", "No conflicts", lang)}</div>')
+        parts.append(f'<div class="tp-muted">{text("no_conflicts_short", lang)}</div>')
     settings = getattr(review, "settings", {}) or {}
     if settings:
         parts.append(
@@ -379,14 +372,10 @@ def scorecard_html(scorecard: pd.DataFrame, *, lang: str | None = None) -> str:
     parts = [_CSS, '<div class="tp-box">']
     title = sc.attrs.get("standard")
     parts.append(
-        f"<h4>{_t('达标评分', 'Scorecard', lang)}{(' · ' + _esc(title)) if title else ''}</h4><div>"
-        + " ".join(
-            f"{badge('status', s, lang)} {int(counts.get(s, 0))}"
-            for s in ("pass", "fail", "not_evaluable")
-        )
+        f"<h4>{text('scorecard_title', lang)}{(' · ' + _esc(title)) if title else ''}</h4><div>"
+        + " ".join(f"{badge('status', s, lang)} {int(counts.get(s, 0))}" for s in values("status"))
         + "</div>"
     )
-    tint = {"pass": "#e9f7ee", "fail": "#fdecec", "not_evaluable": "#f3f4f6"}
     rows, styles = [], []
     for _, r in sc.iterrows():
         unit = r.get("unit") if "unit" in sc else None
@@ -404,14 +393,14 @@ def scorecard_html(scorecard: pd.DataFrame, *, lang: str | None = None) -> str:
                 fmt_number(r.get("gap"), unit),
             ]
         )
-        styles.append(f"background:{tint.get(str(r.get('status')), '#fff')}")
+        styles.append(f"background:{tint('status', r.get('status'))}")
     header = [
-        _t("指标", "Indicator", lang),
-        _t("数值", "Value", lang),
-        _t("目标", "Target", lang),
-        _t("单位", "Unit", lang),
-        _t("状态", "Status", lang),
-        _t("差距", "Gap", lang),
+        text("indicator", lang),
+        text("value", lang),
+        text("target", lang),
+        text("unit", lang),
+        text("status", lang),
+        text("gap", lang),
     ]
     parts.append(_table(header, rows, {1, 2, 5}, row_styles=styles) + "</div>")
     return "".join(parts)
@@ -461,7 +450,7 @@ class InlinePage:
     """A full HTML page (an offline map, a report, an opinion) shown inside a notebook cell.
 
     The page goes into an ``<iframe srcdoc>``: its scripts and styles stay isolated from the notebook,
-    and an offline page keeps working with no network (tech notes, "Offline folium HTML").
+    and an offline page keeps working with no network (``docs/engineering.md#offline-maps``).
 
     Parameters
     ----------

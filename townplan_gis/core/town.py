@@ -314,7 +314,8 @@ class Town:
         )
         self.layers: dict[str, gpd.GeoDataFrame] = {}
         for kind, gdf in prepared.items():
-            if not gdf.crs.equals(self.crs):
+            # Layers were prepared, so the analysis CRS was chosen above (never None here).
+            if self.crs is not None and not gdf.crs.equals(self.crs):
                 repairs.append(
                     Repair(
                         kind, "reprojected", [], f"{gdf.crs.to_string()} → {self.crs.to_string()}"
@@ -468,7 +469,7 @@ class Town:
                     "label_en": spec.label_en,
                     "features": len(gdf),
                     "geometry": ", ".join(types),
-                    "crs": f"EPSG:{self.crs.to_epsg()}",
+                    "crs": f"EPSG:{self.crs.to_epsg()}" if self.crs is not None else "",
                 }
             )
         return pd.DataFrame(

@@ -18,8 +18,10 @@ from townplan_gis.core.reprs import (
     unit_label,
 )
 from townplan_gis.core.reprs import label as value_label
+from townplan_gis.core.schema import LINE_TYPES
+from townplan_gis.core.vocab import check_status, col, text
 from townplan_gis.deliverables.charts import indicator_charts, png_data_uri
-from townplan_gis.deliverables.labels import check_status, col, text
+from townplan_gis.deliverables.pages import version
 from townplan_gis.deliverables.tables import (
     conflict_rows,
     conflicts_table,
@@ -29,8 +31,6 @@ from townplan_gis.deliverables.tables import (
     statistic_label,
 )
 
-_LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
-
 
 def _raw(v: Any) -> str:
     """Machine-readable value for ``data-value`` (repr of the float; '' for missing)."""
@@ -39,12 +39,6 @@ def _raw(v: Any) -> str:
     except (TypeError, ValueError):
         return "" if v is None else str(v)
     return "" if x != x else repr(x)
-
-
-def _version() -> str:
-    from townplan_gis._version import __version__
-
-    return __version__
 
 
 def _measured_areas(indicators: pd.DataFrame | None) -> dict[str, float]:
@@ -58,7 +52,7 @@ def _measured_areas(indicators: pd.DataFrame | None) -> dict[str, float]:
 
 
 # --- sections ---------------------------------------------------------------------------------------------
-def _summary(town: Any, lang: str, indicators: pd.DataFrame | None = None) -> dict[str, Any]:
+def summary_section(town: Any, lang: str, indicators: pd.DataFrame | None = None) -> dict[str, Any]:
     zh = lang == "zh"
     crs = town.crs
     facts = [(("城镇" if zh else "Town"), town.name)]
@@ -143,7 +137,7 @@ def _summary(town: Any, lang: str, indicators: pd.DataFrame | None = None) -> di
     }
 
 
-def _scorecard(scorecard: pd.DataFrame | None, lang: str) -> dict[str, Any]:
+def scorecard_section(scorecard: pd.DataFrame | None, lang: str) -> dict[str, Any]:
     if scorecard is None:
         return {"scorecard": [], "score_counts": [], "charts": [], "score_headers": []}
     sc = scorecard_table(scorecard, lang)
@@ -187,8 +181,8 @@ def _num(v: Any) -> float:
 
 def _overlap_total(r: pd.Series, lang: str) -> str:
     """Area overlapped (m²) for polygon projects, else length (m) for line projects, else —."""
-    area = sum(_num(r.get(f"{lt}_overlap_m2")) for lt in _LINE_TYPES)
-    length = sum(_num(r.get(f"{lt}_overlap_length_m")) for lt in _LINE_TYPES)
+    area = sum(_num(r.get(f"{lt}_overlap_m2")) for lt in LINE_TYPES)
+    length = sum(_num(r.get(f"{lt}_overlap_length_m")) for lt in LINE_TYPES)
     if area > 0:
         return f"{fmt_number(area)} m²"
     if length > 0:
@@ -196,7 +190,7 @@ def _overlap_total(r: pd.Series, lang: str) -> str:
     return "—"
 
 
-def _review(review: Any, lang: str, max_rows: int) -> dict[str, Any]:
+def review_section(review: Any, lang: str, max_rows: int) -> dict[str, Any]:
     if review is None:
         return {"review": None, "verdict_counts": [], "project_headers": [], "conflict_headers": []}
     pj = projects_table(review, lang)
@@ -244,7 +238,7 @@ def _review(review: Any, lang: str, max_rows: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _method(
+def method_section(
     town: Any, standard_info: dict, review: Any, lang: str, generated: str
 ) -> list[tuple[str, str]]:
     zh = lang == "zh"
@@ -279,12 +273,12 @@ def _method(
     rows.append(("指标定义" if zh else "Indicator definitions",
                  "见附录各指标的定义与备注;不可计算的指标显示为 —,原因写在备注中" if zh
                  else "see the appendix; an indicator that cannot be computed shows — with the reason in its note"))  # fmt: skip
-    rows.append((text("version", lang), f"townplan_gis {_version()}"))
+    rows.append((text("version", lang), f"townplan_gis {version()}"))
     rows.append((text("generated", lang), generated))
     return rows
 
 
-def _indicators(indicators: pd.DataFrame | None, lang: str) -> dict[str, Any]:
+def indicators_section(indicators: pd.DataFrame | None, lang: str) -> dict[str, Any]:
     if indicators is None:
         return {"indicators": [], "indicator_headers": []}
     rows = [
@@ -309,7 +303,7 @@ def _indicators(indicators: pd.DataFrame | None, lang: str) -> dict[str, Any]:
     }
 
 
-def _standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, str]:
+def standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, str]:
     if standard is None and scorecard is None:
         return {}
     info = dict(getattr(scorecard, "attrs", {}) or {}) if scorecard is not None else {}
@@ -340,7 +334,7 @@ def check_summary(review: Any, lang: str) -> list[dict[str, str]]:
     line = checks.index.get_level_values("line_type").to_numpy()
     found = checks["features_found"].fillna(0).to_numpy(dtype=float) > 0
     rows = []
-    for lt in _LINE_TYPES:
+    for lt in LINE_TYPES:
         mine = line == lt
         kinds = [
             x for x in ("checked", "declared_absent", "not_in_data") if (status[mine] == x).any()
@@ -394,8 +388,8 @@ def evidence_rows(review: Any, lang: str) -> list[tuple[str, str, bool]]:
     if ev.get("nearest_search_m") is not None:
         search = f"{fmt_number(ev['nearest_search_m'])} m"
         rows.append(("最近要素搜索距离" if zh else "Nearest-feature search", search, False))
-    version = f"townplan_gis {ev.get('townplan_gis_version', '')}"
-    rows.append((text("version", lang), version, False))
+    made_by = f"townplan_gis {ev.get('townplan_gis_version', '')}"
+    rows.append((text("version", lang), made_by, False))
     rows.append(("审查时间" if zh else "Reviewed at", str(ev.get("generated", "")), False))
     return rows
 

@@ -6,7 +6,7 @@
 1. sorts the projects along a Hilbert curve of their bounding-box centres and cuts them into
    contiguous partitions, so each partition covers a compact patch of the county and its tasks touch
    few control-line pieces (the ``spatial_shuffle(by="hilbert")`` of dask-geopandas, done here in
-   numpy because the projects are already in the client's memory — tech notes: the shuffle cost more
+   numpy because the projects are already in the client's memory — ``docs/engineering.md#overlaps-two-cores``: the shuffle cost more
    than the join). Each row keeps its ``_pos`` (position in the input), so nothing depends on the
    index, which a shuffle would replace;
 2. ships the :class:`~townplan_gis.fiveline.kernel.PreparedLines` (subdivided pieces, setback bands,
@@ -25,7 +25,7 @@ None. With None the Client currently in effect is used (``with Client(addr): tp.
 engine="dask")`` — dask's usual idiom); without any, dask's local threaded scheduler runs the tasks
 on ``n_jobs`` threads in this process.
 
-On a 2-core machine this engine is not faster than ``engine="threads"`` (tech notes, and
+On a 2-core machine this engine is not faster than ``engine="threads"`` (``docs/engineering.md#overlaps-two-cores`` and
 ``benchmarks/README.md``): its place is a multi-node cluster.
 """
 

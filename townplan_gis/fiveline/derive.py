@@ -256,7 +256,7 @@ def attach_road_class(lines: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> gpd.G
     """Fill ``road_class`` of red lines that lack it from the road centrelines they contain.
 
     Each red-line polygon takes the class of the road with the longest centreline length (m) inside
-    it, so that setbacks follow the road class (8 m main roads, 5 m others; domain brief §3).
+    it, so that setbacks follow the road class (8 m main roads, 5 m others; docs/sources.md#setbacks-local).
 
     Parameters
     ----------

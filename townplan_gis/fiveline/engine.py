@@ -4,8 +4,8 @@ Engines
 -------
 ``"threads"`` (default)
     Projects are cut into chunks of ``chunk_size`` and reviewed by ``n_jobs`` threads; shapely 2
-    releases the GIL in its vectorised calls, so both cores of a small office machine work (tech notes:
-    intersection 16–18 s on one thread, 8.8 s on two). Intermediate pair arrays exist for one chunk per
+    releases the GIL in its vectorised calls, so both cores of a small office machine work
+    (``docs/engineering.md#overlaps-two-cores``: intersection 16–18 s on one thread, 8.8 s on two). Intermediate pair arrays exist for one chunk per
     thread at a time, so memory stays bounded at 10⁶ projects.
 ``"serial"``
     The same chunks, one after the other in this thread (debugging, profiling).
@@ -13,7 +13,7 @@ Engines
     Dispatched to ``townplan_gis.fiveline.dask.run(projects, lines, rules, settings, *,
     chunk_size, n_jobs, progress, findings=True)``, which returns the joined output of
     :func:`~townplan_gis.fiveline.kernel.review_rows` over all partitions with their per-type totals
-    and per-project findings, computed on the workers. Pays only on a real cluster (tech notes).
+    and per-project findings, computed on the workers. Pays only on a real cluster (``docs/engineering.md#overlaps-two-cores``).
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ def review(
     .. math:: A < \\max(A_{min},\\ p_{min} \\cdot A_{project}) \\ \\lor\\ \\operatorname{buffer}(O, -r) = \\emptyset
 
     (defaults :math:`A_{min}` = 1 m², :math:`p_{min}` = 0.1 %, r = 0.5 m; never in purple core zones
-    or blue lines). Edge-only contact is no overlap. Sources: domain brief §4; the regulations cited
+    or blue lines). Edge-only contact is no overlap. Sources: ``docs/sources.md#tolerance-practice``; the regulations cited
     in ``townplan_gis/data/rules/default.toml``.
 
     **What a pass means.** ``pass`` is given only when the project lies wholly inside the review's

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from townplan_gis.core.vocab import LINE_ZH, ZONE_ZH
+from townplan_gis.core.vocab import GRADE_TEXT, LINE_ZH, ZONE_ZH
 from townplan_gis.fiveline.rules import GRADE_RANK, Rule, Rules
 from townplan_gis.fiveline.text import Coded, fixed, join, take
 
@@ -42,9 +42,7 @@ __all__ = [
     "text_columns",
 ]
 
-MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (domain brief §2)
-#: Grade by rank (``GRADE_RANK``); rank 0 is "no grade".
-GRADE_TEXT = np.array([None, "notice", "review", "forbidden"], dtype=object)
+MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (docs/sources.md#units)
 #: The ``check`` of a row: overlap (0) or setback (1).
 CHECK_TEXT = np.array(["overlap", "setback"], dtype=object)
 #: Conflict text columns and the Rule attribute each comes from.
@@ -89,7 +87,7 @@ def resolve_rows(
 
 
 def sliver_flags(area, length, geom, size, dim, rules: Rules) -> dict[str, np.ndarray]:
-    """Sliver tests per row (domain brief §4 tolerance).
+    """Sliver tests per row (``docs/sources.md#tolerance-practice``).
 
     Returns ``small`` (below max(A_min, p_min · project)), ``thin`` (vanishes under the inward
     buffer), ``measure`` (area for polygons, length for lines) and ``thresh`` (the size limit).

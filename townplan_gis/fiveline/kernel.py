@@ -1,6 +1,6 @@
 """The vectorised overlap kernel: projects × control lines, one chunk of projects at a time.
 
-Design (tech notes, "Spatial joins and overlaps on 2 cores"):
+Design (``docs/engineering.md#overlaps-two-cores``):
 
 * control polygons with more than ``max_vertices`` vertices (rivers, long green belts) are cut into
   pieces by recursive halving of their bounding box (``ST_Subdivide`` style, see

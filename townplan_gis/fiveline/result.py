@@ -1,6 +1,6 @@
 """The Review result: conflicts, per-project verdicts, a summary, and the settings used.
 
-Verdicts (domain brief §4, the Review contract), first match wins:
+Verdicts (``docs/sources.md#grading``, the Review contract), first match wins:
 
 1. ``invalid`` — unusable input (no or NaN geometry, unknown project type);
 2. ``reject`` — any non-ignored conflict is ``forbidden``; a forbidden conflict is real even when the

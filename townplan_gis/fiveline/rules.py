@@ -4,7 +4,7 @@ A rule file (TOML) maps (line type, zone tier, project type) to a grade — ``fo
 ``notice`` — with the clause and the procedure in Chinese and English, and carries the sliver tolerance,
 the setback distances and the defaults for deriving control lines. The packaged default is
 ``townplan_gis/data/rules/default.toml``; its header explains the matching and cites the regulations
-(城市道路管理条例, 城市绿线/紫线/蓝线/黄线管理办法; domain brief §4).
+(城市道路管理条例, 城市绿线/紫线/蓝线/黄线管理办法; ``docs/sources.md#road-regulation-1996`` …).
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from typing import Any
 from townplan_gis.core.datafiles import check_keys, did_you_mean, load_toml, load_toml_text
 from townplan_gis.core.errors import DataFileError
 from townplan_gis.core.schema import GREEN_CLASSES, LINE_TYPES, ROAD_CLASSES, ZONES, aliases
+from townplan_gis.core.vocab import GRADE_RANK, GRADES, RED_WIDTH_M
 
 __all__ = ["GRADES", "GRADE_RANK", "Rule", "Rules", "load_rules"]
 
-GRADES = ("forbidden", "review", "notice")
-# Higher is worse; a verdict follows the worst non-ignored grade.
-GRADE_RANK = {"notice": 1, "review": 2, "forbidden": 3}
 _TEXT = ("clause_zh", "clause_en", "procedure_zh", "procedure_en")
 _DEFAULT_SOURCE = "townplan_gis/data/rules/default.toml"
 # A setback shortfall needs the plan adjusted or justified: never a notice-only pass.
@@ -455,7 +453,9 @@ def _build(data: dict[str, Any], source: str) -> Rules:
 def _default_data() -> dict[str, Any]:
     # Cached: callers never mutate it (_build and _merge copy what they change).
     text = resources.files("townplan_gis.data").joinpath("rules/default.toml").read_text("utf-8")
-    return load_toml_text(text, source=_DEFAULT_SOURCE)
+    data = load_toml_text(text, source=_DEFAULT_SOURCE)
+    data.setdefault("derive", {}).setdefault("red_width_m", dict(RED_WIDTH_M))  # from vocab.toml
+    return data
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Setback findings: buildings closer to a red or blue line than the required distance.
 
 Building setback from the road red line has no national table; local rules use ≥ 8 m on a town's main
-roads and ≥ 5 m on ordinary roads, and ≥ 10 m from a river blue line where no plan sets it (domain brief
-§3, [S] jianbiaoku.com book 9361; GB 50188-2007). The distances live in the rule file
+roads and ≥ 5 m on ordinary roads, and ≥ 10 m from a river blue line where no plan sets it
+(``docs/sources.md#setbacks-local``, [S] jianbiaoku.com book 9361; GB 50188-2007). The distances live in the rule file
 (``[setbacks.distance_m]``) and may be overridden per line by a ``setback_m`` column.
 
 A finding is reported when the shortest distance between the project and the line polygon is below

@@ -1,7 +1,7 @@
 """Per-project totals of a review: overlap area and length per line type, overlaps counted once.
 
 Overlapping control polygons of one type (a parcel crossed by two road strips that meet) must not be
-counted twice (QGIS "overlap analysis" semantics, domain brief §4): per project and type, the
+counted twice (QGIS "overlap analysis" semantics, ``docs/sources.md#review-ui-practice``): per project and type, the
 overlaps are unioned, or, when they are small convex polygons, measured by inclusion–exclusion
 from their pairwise (and, for three, triple) overlaps clipped in numpy
 (:mod:`townplan_gis.fiveline.convex`). Runs per chunk, in the worker threads (or dask workers).
@@ -115,7 +115,7 @@ def _union_measures(geoms: np.ndarray, group: np.ndarray, n_groups: int):
 def type_totals(conflicts: pd.DataFrame | dict, lines: PreparedLines | None = None) -> pd.DataFrame:
     """Per project position and line type: overlap area (m²) and length (m), overlaps counted once.
 
-    Overlapping control polygons of one type (QGIS "overlap analysis" semantics, domain brief §4)
+    Overlapping control polygons of one type (QGIS "overlap analysis" semantics, ``docs/sources.md#review-ui-practice``)
     are unioned per project before measuring. Ignored slivers count: they are real overlap.
     With ``lines`` (the :class:`PreparedLines` the rows came from), only the overlaps of lines that
     meet another line of their type are unioned; the others are disjoint and simply added — same

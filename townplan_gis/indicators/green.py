@@ -5,8 +5,8 @@
 * 绿地率 green land ratio: green **land** G1+G2+G3+XG (CJJ/T 85-2017), never above the coverage.
 * 人均公园绿地 park green per capita: G1 park green ÷ population.
 
-Sources: domain brief §3 (CJJ/T 85-2017 classes; coverage definition [S]; Ezhou/Weicheng ≥ 30 % and
-≥ 4 m²/person).
+Sources: ``docs/sources.md#cjj-t-85-2017`` (classes; coverage definition [S]); Ezhou/Weicheng ≥ 30 % and
+≥ 4 m²/person (``docs/sources.md#ezhou-2017``, ``docs/sources.md#weicheng-2017``).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def green_coverage_pct(
     .. math:: C_g = 100 \\cdot A\\left(B \\cap \\left(\\bigcup_i g_i \\cup \\bigcup_j c_j\\right)\\right) / A(B)
 
     Overlapping polygons (a tree over a park, two overlapping parks) count once.
-    Source: domain brief §3 [S]; Ezhou/Weicheng ≥ 30 %.
+    Source: ``docs/sources.md#cjj-t-85-2017`` [S]; Ezhou/Weicheng ≥ 30 % (``docs/sources.md#ezhou-2017``).
 
     Parameters
     ----------
@@ -171,7 +171,7 @@ def green_land_ratio_pct(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame) -> 
 
     .. math:: R_g = 100 \\cdot A\\left(B \\cap \\bigcup_{class \\in \\{G1,G2,G3,XG\\}} g_i\\right) / A(B)
 
-    Source: CJJ/T 85-2017 via domain brief §3. Always ≤ :func:`green_coverage_pct`.
+    Source: CJJ/T 85-2017 (``docs/sources.md#cjj-t-85-2017``). Always ≤ :func:`green_coverage_pct`.
 
     Parameters
     ----------
@@ -197,7 +197,7 @@ def park_green_area_m2(green: gpd.GeoDataFrame, builtup: gpd.GeoDataFrame | None
 
     .. math:: A_{G1} = A\\left(B \\cap \\bigcup_{class = G1} g_i\\right)
 
-    Source: CJJ/T 85-2017 class G1 via domain brief §3.
+    Source: CJJ/T 85-2017 class G1 (``docs/sources.md#cjj-t-85-2017``).
 
     Parameters
     ----------
@@ -222,7 +222,8 @@ def park_green_per_capita_m2(
 
     .. math:: g = A\\left(B \\cap \\bigcup_{class = G1} g_i\\right) / P
 
-    Source: domain brief §3 [S~]; Ezhou/Weicheng ≥ 4 m²/person (GB 50137 ≥ 8 for cities [R]).
+    Source: ``docs/sources.md#cjj-t-85-2017`` [S~]; Ezhou/Weicheng ≥ 4 m²/person
+    (``docs/sources.md#ezhou-2017``; GB 50137 ≥ 8 for cities [R], ``docs/sources.md#gb-50137-2011``).
 
     Parameters
     ----------

@@ -1,8 +1,9 @@
 """Land and residential indicators: built-up area, construction land per capita and its GB 50188 grade,
 residential quarters (households, green land ratio, the "≥ 100 households with green ≥ 30 %" test).
 
-Sources: domain brief §1 B/C (built-up area ≥ 2 km², one quarter of ≥ 100 households with green ≥ 30 %),
-§3 (GB 50188-2007 Table 5.2.1 grades [R]; quarter green ≥ 30 % new, 25 % renewal [S~]).
+Sources: ``docs/sources.md#ezhou-2017`` and ``#weicheng-2017`` (built-up area ≥ 2 km², one quarter of ≥ 100
+households with green ≥ 30 %), ``docs/sources.md#gb-50188-2007`` (Table 5.2.1 grades [R]),
+``docs/sources.md#gb-50180-2018`` (quarter green ≥ 30 % new, 25 % renewal [S~]).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def built_up_area_km2(builtup: gpd.GeoDataFrame) -> float:
 
     .. math:: A(B) = A\\left(\\bigcup_k b_k\\right) / 10^6
 
-    Source: domain brief §3 (Ezhou/Weicheng 2017: ≥ 2 km²).
+    Source: Ezhou/Weicheng 2017, ≥ 2 km² (``docs/sources.md#ezhou-2017``).
 
     Parameters
     ----------
@@ -67,7 +68,8 @@ def construction_land_per_capita_m2(builtup: gpd.GeoDataFrame, population: float
     .. math:: c = A(B) / P
 
     The built-up area stands for the construction land (no land-use layer in the town model); population
-    and land must share one statistical scope (domain brief §3). Source: GB 50188-2007 Table 5.2.1 [R].
+    and land must share one statistical scope (``docs/sources.md#tool-defined``). Source: GB 50188-2007
+    Table 5.2.1 [R] (``docs/sources.md#gb-50188-2007``).
 
     Parameters
     ----------
@@ -143,7 +145,7 @@ def residential_quarters(
         require_column(green, "green", "green_class")
     quarters = metric_geoms(residential)
     area = np.nan_to_num(shapely.area(quarters), nan=0.0)
-    green_m2 = np.zeros(len(residential))
+    green_m2: np.ndarray = np.zeros(len(residential))
     if green is not None and len(green) and len(residential):
         land = np.isin(text_column(green, "green_class"), GREEN_LAND_CLASSES)
         geoms = geoms_of(metric_geoms(green)[land])

@@ -2,7 +2,8 @@
 
 A trunk road (by default arterial and secondary) counts as lit where it is flagged ``lit``, or where a
 street light lies within the configurable reach. Source: Weicheng 2017 plan (main-road street-light rate
-100 %, domain brief §1 C); the length definition and the 25 m default reach are tool-defined [I].
+100 %, ``docs/sources.md#weicheng-2017``); the length definition and the 25 m default reach are tool-defined
+[I] (``docs/sources.md#tool-defined``).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from townplan_gis.indicators._common import (
     text_column,
 )
 from townplan_gis.indicators._geom import clip_to, covered_length, geoms_of
-from townplan_gis.indicators.roads import (
+from townplan_gis.indicators._road_base import (
     TRUNK_CLASSES,
-    _col,
-    _first_rows,
-    _lines,
-    _unclassified_mask,
+    column_or_empty,
+    first_rows,
+    road_lines,
+    unclassified_mask,
 )
 
 __all__ = ["main_road_lighting_pct"]
@@ -43,7 +44,7 @@ def _unclassified(
     it could be a trunk road, so the rate is honest only about the classified roads. Only unknown
     roads reaching into the built-up area could change the value, so only they are counted.
     """
-    unknown = _unclassified_mask(roads)
+    unknown = unclassified_mask(roads)
     if not unknown.any():
         return "", ""
     trunk = ", ".join(trunk_classes)
@@ -55,12 +56,12 @@ def _unclassified(
             "",
         )
     if clip is not None:
-        unknown &= shapely.intersects(_lines(roads), clip)
+        unknown &= shapely.intersects(road_lines(roads), clip)
     if not unknown.any():
         return "", ""
     rows = roads.index[unknown].tolist()
     return "", (
-        f"{len(rows)} road(s) without road_class (道路等级) in rows {_first_rows(rows)} are left out: "
+        f"{len(rows)} road(s) without road_class (道路等级) in rows {first_rows(rows)} are left out: "
         f"the value covers only the classified roads. {fix}"
     )
 
@@ -77,7 +78,7 @@ def _lighting_result(
     if all_unknown:
         return nan(all_unknown)
     trunk = roads[np.isin(text_column(roads, "road_class"), list(trunk_classes))]
-    lit = _col(trunk, "lit").astype("boolean")
+    lit = column_or_empty(trunk, "lit").astype("boolean")
     has_lights = streetlights is not None and len(geoms_of(streetlights)) > 0
     if len(trunk) == 0:
         return nan(join_notes(f"no trunk roads ({', '.join(trunk_classes)})", some_unknown))
@@ -89,7 +90,7 @@ def _lighting_result(
                 some_unknown,
             )
         )
-    lines = clip_to(_lines(trunk), clip)
+    lines = clip_to(road_lines(trunk), clip)
     trunk_u = shapely.union_all(lines)
     total = trunk_u.length
     if total <= 0:

@@ -5,20 +5,24 @@ match the unit here, so a threshold in m² is never compared with a value in km�
 household service coverage exist for every facility type, as the pattern keys
 ``facility_count_<type>`` and ``household_coverage_<type>_pct``.
 
-Sources of the definitions: domain brief §1 and §3 (鄂州/渭城 2017 implementation plans; GB 50220 and
-GB 50188-2007 via secondary copies; CJJ/T 85-2017 green-land classes; the 2016 若干意见 §16).
+Sources of the definitions (``docs/sources.md``): the 鄂州/渭城 2017 implementation plans (``#ezhou-2017``,
+``#weicheng-2017``); GB 50220 and GB 50188-2007 via secondary copies (``#gb-50220-95``,
+``#gb-50188-2007``); CJJ/T 85-2017 green-land classes (``#cjj-t-85-2017``); the 2016 若干意见 §16
+(``#opinions-2016``); tool-defined indicators (``#tool-defined``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-from townplan_gis.core.datafiles import did_you_mean, load_toml_text
+from townplan_gis.core.datafiles import did_you_mean
 from townplan_gis.core.errors import DataFileError
 from townplan_gis.core.schema import STATISTICS, aliases
+from townplan_gis.core.vocab import label
+from townplan_gis.indicators._service_keys import service_specs
 
 # Utility plants that serve the town wherever they are sited: a sanitary landfill and sewage treatment
 # (the Ezhou/Weicheng 2017 targets) are kept away from dwellings by their siting rules (e.g. GB 16889-2008
@@ -32,7 +36,14 @@ TOWNSHIP_WIDE_FACILITY_TYPES: tuple[str, ...] = (
     "gas_station",
 )
 
-__all__ = ["INDICATORS", "Indicator", "indicator_info", "is_known"]
+__all__ = [
+    "INDICATORS",
+    "Indicator",
+    "indicator_info",
+    "indicator_key",
+    "indicator_names",
+    "is_known",
+]
 
 
 @dataclass(frozen=True)
@@ -291,90 +302,8 @@ def _reported() -> list[Indicator]:
     return out
 
 
-def _service() -> list[Indicator]:
-    """Service coverage along the street network (indicators/service.py): the park service radius
-    coverage of the city check-up and one pair of keys per life-circle category of
-    ``data/service.toml`` (docs/sources.md#city-checkup-2021, docs/sources.md#gb-50180-2018)."""
-    text = resources.files("townplan_gis.data").joinpath("service.toml").read_text("utf-8")
-    cfg = load_toml_text(text, source="townplan_gis/data/service.toml")
-    walk = (
-        "walked along the roads from the nearest point of a road edge (straight line only when the "
-        "town has no roads, stated in the note), residential land in 20 m cells"
-    )
-    out = [
-        _i(
-            "park_service_coverage_pct",
-            "公园绿地服务半径覆盖率",
-            "Park service radius coverage",
-            "%",
-            f"Residential land of the built-up area within the service radius of a G1 park (≥ 5,000 "
-            f"m²: 500 m; 2,000–5,000 m²: 300 m) ÷ residential land of the built-up area × 100; "
-            f"{walk}. 建成区内公园绿地服务半径覆盖的居住用地面积占居住用地总面积的比例（沿道路网步行距离）。",
-            "service",
-        ),
-        _i(
-            "park_service_coverage_households_pct",
-            "公园绿地服务半径覆盖率(户数)",
-            "Park service radius coverage (households)",
-            "%",
-            f"Households of residential quarters within a park's service radius (each quarter's "
-            f"households × its covered share of land) ÷ households of the quarters in the built-up "
-            f"area × 100; {walk}. 按户数计的公园绿地服务半径覆盖率。",
-            "service",
-        ),
-    ]
-    circles = cfg["life_circles"]
-    for key, spec in circles["categories"].items():
-        radius = float(circles[spec["circle"]])
-        label = f"{spec['circle'].removesuffix('min')}分钟生活圈{spec['label_zh']}覆盖率"
-        out.append(
-            _i(
-                f"life_circle_{key}_pct",
-                label,
-                f"{spec['circle']} life circle: {spec['label_en'].lower()}",
-                "%",
-                f"Residential land of the built-up area within {radius:g} m ({spec['circle']} walk, "
-                f"GB 50180-2018) of a {spec['label_en'].lower()} ÷ residential land × 100; {walk}.",
-                "service",
-            )
-        )
-        out.append(
-            _i(
-                f"life_circle_{key}_households_pct",
-                f"{label}(户数)",
-                f"{spec['circle']} life circle: {spec['label_en'].lower()} (households)",
-                "%",
-                f"Households within {radius:g} m ({spec['circle']} walk, GB 50180-2018) of a "
-                f"{spec['label_en'].lower()} ÷ households of the quarters in the built-up area × "
-                f"100; each quarter's households × its covered share of land; {walk}.",
-                "service",
-            )
-        )
-    return out
-
-
-INDICATORS: dict[str, Indicator] = {i.key: i for i in (*_FIXED, *_reported(), *_service())}
-
-_FACILITY_LABELS_ZH = {
-    "market": "集贸市场",
-    "commercial_street": "商业街",
-    "parking": "停车场",
-    "public_toilet": "公厕",
-    "garbage_point": "垃圾收集点",
-    "landfill": "垃圾填埋场",
-    "sewage_plant": "污水处理厂",
-    "water_plant": "水厂",
-    "fitness": "健身场所",
-    "culture": "文化站",
-    "school": "学校",
-    "clinic": "卫生院",
-    "substation": "变电站",
-    "gas_station": "燃气站",
-    "fire_station": "消防站",
-    "bus_station": "客运站",
-    "visitor_centre": "游客中心",
-    "government": "政府机关",
-    "other": "其他设施",
+INDICATORS: dict[str, Indicator] = {
+    i.key: i for i in (*_FIXED, *_reported(), *(_i(*spec) for spec in service_specs()))
 }
 
 _COUNT = re.compile(r"^facility_count_([a-z_]+)$")
@@ -409,7 +338,7 @@ def indicator_info(key: str) -> Indicator:
     if t := _facility_type_of(_COVER, key):
         return _i(
             key,
-            f"{_FACILITY_LABELS_ZH.get(t, t)}服务覆盖率",
+            f"{label('facility_type', t, 'zh')}服务覆盖率",
             f"Households served: {t.replace('_', ' ')}",
             "%",
             f"Households of residential quarters whose representative point lies within the service "
@@ -447,7 +376,7 @@ def facility_count_info(facility_type: str, *, township_wide: bool) -> Indicator
         from outside the built-up area) rather than inside the built-up area only.
     """
     t = facility_type
-    zh = _FACILITY_LABELS_ZH.get(t, t)
+    zh = label("facility_type", t, "zh")
     if township_wide:
         definition = (
             f"Number of facilities of type {t} in the whole facilities layer, inside or outside the "
@@ -489,3 +418,37 @@ def reported_info(key: str) -> Indicator:
     return _i(
         key, key, key.replace("_", " "), unit, "Reported statistic (not registered).", "reported"
     )
+
+
+def _name_form(text: str) -> str:
+    # Full-width brackets and letters as planners type them (人均道路面积（车行道）), any case, no spaces.
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+@cache
+def _keys_by_name() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in _all_keys():
+        info = indicator_info(key)
+        for name in (key, info.name_zh, info.name_en):
+            out.setdefault(_name_form(name), key)
+    return out
+
+
+def indicator_key(name: str) -> str | None:
+    """The key a standard means by ``name``: a registered key, or the Chinese or English name of a
+    registered indicator (``人均道路面积`` → ``road_area_per_capita_m2``); None when it names none.
+
+    Examples
+    --------
+    >>> indicator_key("人均道路面积"), indicator_key("路网密度"), indicator_key("Road area ratio")
+    ('road_area_per_capita_m2', 'road_network_density_km_per_km2', 'road_area_ratio_pct')
+    >>> indicator_key("人均道路面积（车行道）"), indicator_key("no such thing")
+    ('road_area_per_capita_carriageway_m2', None)
+    """
+    return _keys_by_name().get(_name_form(str(name)))
+
+
+def indicator_names() -> tuple[str, ...]:
+    """The Chinese names of every registered indicator, for messages that suggest one."""
+    return tuple(indicator_info(k).name_zh for k in _all_keys())

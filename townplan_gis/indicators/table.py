@@ -22,6 +22,7 @@ from townplan_gis.core.town import Town
 from townplan_gis.indicators import facilities as fac
 from townplan_gis.indicators import green as grn
 from townplan_gis.indicators import land, lighting, roads, service
+from townplan_gis.indicators import road_area as area
 from townplan_gis.indicators._common import (
     Result,
     builtup_geometry,
@@ -32,6 +33,7 @@ from townplan_gis.indicators._common import (
     ratio_pct,
 )
 from townplan_gis.indicators._geom import metric_geoms
+from townplan_gis.indicators._road_base import public_roads
 from townplan_gis.indicators.registry import (
     INDICATORS,
     facility_count_info,
@@ -225,14 +227,14 @@ def _roads(town: Any, clip: Any, o: IndicatorOptions, pool: _Pool) -> list[tuple
     if r is None:
         return [(k, nan("no roads layer")) for k in keys]
     residential = town.layers.get("residential")
-    public, excl = roads._public(r, residential, o.exclude_internal_roads)
+    public, excl = public_roads(r, residential, o.exclude_internal_roads)
     scope = (
         ""
         if clip is not None
         else "no built-up area (layer missing or empty): measured over the whole network"
     )
-    chain_f = pool.submit(roads._redline_chain, public, clip, o.redline_default_widths)
-    carriage_f = pool.submit(roads._carriageway_result, public, clip, o.carriageway_default_widths)
+    chain_f = pool.submit(area._redline_chain, public, clip, o.redline_default_widths)
+    carriage_f = pool.submit(area._carriageway_result, public, clip, o.carriageway_default_widths)
     coverage_f = pool.submit(roads._coverage_result, public, clip, o.coverage_distance_m)
     length = roads._road_length_result(public, clip)
     length = _scoped(Result(length.value, join_notes(length.note, excl)), scope)

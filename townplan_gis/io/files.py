@@ -15,7 +15,7 @@ layer name that is not there, an unclosed polygon ring, text not in the forced e
 the file and the fix, never a bare GDAL, GEOS or SQLite exception.
 
 Shapefiles from Chinese CAD/GIS desktops are often GBK without a ``.cpg``; GDAL then decodes them as
-ISO-8859-1 *silently* (tech notes, "File formats"). :func:`read_layer` reads the raw bytes and decodes
+ISO-8859-1 *silently* (``docs/engineering.md#file-formats``). :func:`read_layer` reads the raw bytes and decodes
 them itself (declared encoding, then strict UTF-8, then GB18030), and reports what it used.
 """
 
@@ -299,7 +299,7 @@ def write_town(
     """Write a town to a GeoPackage (``*.gpkg``) or a folder of GeoPackages with ``town.toml``.
 
     GeoPackage is the default container: shapefiles cut UTF-8 Chinese field names at 10 bytes and cannot
-    be read back (tech notes). Reading the result back gives an equal town (layers, CRS, index, name,
+    be read back (``docs/engineering.md#file-formats``). Reading the result back gives an equal town (layers, CRS, index, name,
     population, statistics, metadata).
 
     Parameters

@@ -1,6 +1,6 @@
 """The embedded sample data: 蒲州镇 (Puzhou) and, later, a multi-town county set.
 
-The geometry is illustrative, modelled on the 2017 Puzhou programme (domain brief §1 A); it is not
+The geometry is illustrative, modelled on the 2017 Puzhou programme (``docs/sources.md#puzhou-2017``); it is not
 surveyed. The files live in the repository's ``layers/`` folder, built by ``layers/build_puzhou.py``;
 wheels carry them as ``townplan_gis/_layers``.
 """

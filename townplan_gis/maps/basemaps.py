@@ -1,7 +1,7 @@
 """Basemaps for plan maps: OSM, CartoDB, Esri imagery, Tianditu (天地图), Gaode/AMap (高德), or none.
 
-Which datum each basemap is drawn in decides how overlays are placed (domain brief §5, tech notes
-"Chinese basemaps and GCJ-02"):
+Which datum each basemap is drawn in decides how overlays are placed (``docs/sources.md#gcj-02``,
+``docs/engineering.md#basemaps-china``):
 
 - OSM, CartoDB, Esri and Tianditu tiles are WGS 84 / CGCS2000 web-mercator: overlays go unshifted.
 - Gaode/AMap tiles are GCJ-02, offset 100–700 m in China: every overlay vertex is shifted
@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import xyzservices.providers as xyz
@@ -169,7 +170,7 @@ def add_basemap(
         ).add_to(m)
     if spec.tianditu:
         base, labels = spec.tianditu
-        common = {
+        common: dict[str, Any] = {
             "attr": '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>',
             "subdomains": "01234567",
             "max_zoom": 18,

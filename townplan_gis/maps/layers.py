@@ -6,7 +6,8 @@ builds the GeoJSON through Python dicts. Here the GeoJSON text is made with vect
 ``shapely.to_geojson`` on coordinates rounded in one ``shapely.transform`` call, each feature carries only
 a style-class index and its display values, and the browser looks the style up in a small table (O(n)).
 Popups and tooltips are built lazily on hover/click by a helper that HTML-escapes every value, so user
-strings never reach the page as markup. Source of the measured costs: shared/tech-notes.md, "Large maps".
+strings never reach the page as markup. Source of the measured costs: ``docs/engineering.md#large-maps``
+and ``docs/engineering.md#offline-maps``.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, Figure, MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 from townplan_gis.core.crs import analysis_crs, shift_to_gcj02
 from townplan_gis.core.errors import CRSError
+from townplan_gis.core.vocab import label, unit_label
 from townplan_gis.fiveline.grade import MU_M2
 from townplan_gis.maps.styles import StyleClass
 
@@ -114,8 +116,8 @@ def display_frame(df: pd.DataFrame, fields: Sequence[FieldSpec], *, lang: str) -
     Strings are *not* HTML-escaped here: escaping happens in the browser at render time, so the
     JSON carries the user's text unchanged and is escaped exactly once.
     """
-    mu = "亩" if lang == "zh" else "mu"
-    yes_no = {True: "是", False: "否"} if lang == "zh" else {True: "yes", False: "no"}
+    mu = unit_label("mu", lang)
+    yes_no = {True: label("bool", True, lang), False: label("bool", False, lang)}
     out = {}
     for column, _label, fmt in fields:
         if column not in df:
@@ -326,7 +328,7 @@ _HELPERS_CSS = """
 
 def add_assets(m: folium.Map) -> None:
     """Put the popup/tooltip helper script and the legend CSS in the page header, once per figure."""
-    root: Figure = m.get_root()
+    root: Any = m.get_root()  # a branca Figure, marked once it has the assets
     if getattr(root, "_townplan_assets", False):
         return
     root.header.add_child(Element(f"<script>{_HELPERS_JS}</script>"), name="townplan_helpers_js")

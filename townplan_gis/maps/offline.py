@@ -8,7 +8,7 @@ jQuery from ``xstatic-jquery``, leaflet.fullscreen and leaflet-measure vendored 
 ``townplan_gis/maps/static/`` with their licences), turns the images those stylesheets reference into
 ``data:`` URIs, drops the assets only ``folium.Icon`` markers need (Bootstrap, Font Awesome,
 awesome-markers), and refuses any external URL it does not recognise. Tile URLs stay: offline the
-basemap is simply missing while every overlay still renders. Measured facts: shared/tech-notes.md.
+basemap is simply missing while every overlay still renders. Measured facts: ``docs/engineering.md#offline-maps``.
 
 The page is reproducible: folium and branca name every element with a random 32-hex id (``map_3f9a…``),
 so two renders of one map differed; :func:`render_html` replaces each with a counter in order of

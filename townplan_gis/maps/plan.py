@@ -44,132 +44,12 @@ from townplan_gis.maps.layers import (
 )
 from townplan_gis.maps.legend import Legend, LegendGroup
 from townplan_gis.maps.offline import render_html
-from townplan_gis.maps.styles import classify, field_label, layer_label, load_styles, value_labels
+from townplan_gis.maps.popups import popup_fields
+from townplan_gis.maps.styles import classify, field_label, layer_label, load_styles
 
 __all__ = ["PlanMap", "explore", "plan_map"]
 
 log = logging.getLogger(__name__)
-
-_LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
-
-
-def _coded(key: str, lang: str) -> dict[str, str]:
-    table = load_styles().get("values", {}).get(lang, {})
-    return dict(table.get(key, {}))
-
-
-def _project_types(lang: str) -> dict[str, str]:
-    """Chinese labels of project types: the first alias in the schema's alias table."""
-    if lang != "zh":
-        return {}
-    from townplan_gis.core.schema import aliases
-
-    table = aliases().get("values", {}).get("project_type", {})
-    return {k: v[0] for k, v in table.items() if v}
-
-
-def _fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
-    """Popup fields and tooltip columns of a layer kind."""
-    f = lambda col, fmt="text", label=None: (col, field_label(label or col, lang), fmt)  # noqa: E731
-    lines = {**value_labels("control_lines", lang)}
-    specs: dict[str, tuple[list[FieldSpec], list[str]]] = {
-        "roads": (
-            [
-                f("name"),
-                f("road_class", value_labels("roads", lang)),
-                f("redline_width_m", "num1"),
-                f("carriageway_width_m", "num1"),
-                f("surface", _coded("surface", lang)),
-                f("lit", "bool"),
-            ],
-            ["name", "road_class"],
-        ),
-        "green": (
-            [f("name"), f("green_class", value_labels("green", lang))],
-            ["name", "green_class"],
-        ),
-        "canopy": ([f("name"), f("crown_diameter_m", "num1")], ["name"]),
-        "heritage": ([f("name"), f("grade")], ["name", "grade"]),
-        "facilities": (
-            [f("name"), f("facility_type", value_labels("facilities", lang))],
-            ["name", "facility_type"],
-        ),
-        "streetlights": ([f("kind")], ["kind"]),
-        "residential": ([f("name"), f("households", "int")], ["name"]),
-        "control_lines": (
-            [
-                f("name"),
-                f("line_type", {k: v for k, v in lines.items() if k in _LINE_TYPES}),
-                f("zone", _coded("zone", lang)),
-                f("code"),
-                f("source"),
-            ],
-            ["name", "line_type", "zone"],
-        ),
-        "projects": (
-            [
-                f("project_id"),
-                f("name"),
-                f("project_type", _project_types(lang)),
-                f("investment_wan_yuan", "num1"),
-                f("status"),
-            ],
-            ["project_id", "name"],
-        ),
-        "verdicts": (
-            [
-                f("project_id"),
-                f("project_name"),
-                f("project_type", _project_types(lang)),
-                f("verdict", value_labels("verdicts", lang)),
-                f("worst_grade", value_labels("conflicts", lang)),
-                f("n_conflicts", "int"),
-                f("n_ignored", "int"),
-                f("reason"),
-            ]
-            + [
-                (
-                    f"{t}_overlap_m2",
-                    f"{lines.get(t, t)} {field_label('overlap', lang)}",
-                    "area+",
-                )
-                for t in _LINE_TYPES
-            ]
-            + [
-                (
-                    f"{t}_overlap_length_m",
-                    f"{lines.get(t, t)} {field_label('overlap_length_m', lang)}",
-                    "num1+",
-                )
-                for t in _LINE_TYPES
-            ],
-            ["project_id", "project_name", "verdict"],
-        ),
-        "conflicts": (
-            [
-                f("project_id"),
-                f("project_name"),
-                f("line_type", {k: v for k, v in lines.items() if k in _LINE_TYPES}),
-                f("line_name"),
-                f("line_id"),
-                f("zone", _coded("zone", lang)),
-                f("check", _coded("check", lang)),
-                f("overlap_area_m2", "area+", "overlap"),
-                f("overlap_length_m", "num1+"),
-                f("pct_of_project", "pct"),
-                f("pct_of_line", "pct"),
-                f("distance_m", "num1"),
-                f("grade", value_labels("conflicts", lang), "conflict_grade"),
-                f("clause"),
-                f("procedure"),
-                f("ignored", "bool"),
-                f("reason"),
-            ],
-            ["project_name", "line_type", "grade"],
-        ),
-    }
-    default = ([f("name")], ["name"])
-    return specs.get(kind, default)
 
 
 def _geom_kind(geoms: gpd.GeoSeries) -> str:
@@ -268,7 +148,7 @@ def _controls(m: folium.Map, lang: str) -> None:
         secondary_length_unit="kilometers",
         primary_area_unit="sqmeters",
         secondary_area_unit="mu",
-        # 1 亩 = 10000/15 m² exactly (domain brief §2): factor from m² is 15/10000.
+        # 1 亩 = 10000/15 m² exactly (docs/sources.md#units): factor from m² is 15/10000.
         units={"mu": {"factor": 0.0015, "display": "亩" if zh else "mu", "decimals": 2}},
         localization="cn" if zh else "en",
     ).add_to(m)
@@ -278,7 +158,8 @@ class PlanMap(folium.Map):
     """A ``folium.Map`` whose notebook display is the self-contained offline page.
 
     folium's own notebook display loads Leaflet from CDNs and stays blank on an intranet without
-    internet; an ``<iframe srcdoc>`` holding the inlined page works anywhere (tech notes, "Offline").
+    internet; an ``<iframe srcdoc>`` holding the inlined page works anywhere
+    (docs/engineering.md#offline-maps).
     """
 
     notebook_height_px = 600
@@ -291,7 +172,7 @@ class PlanMap(folium.Map):
         )
 
 
-def _new_map(basemap: str, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
+def _new_map(basemap: str | None, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
     m = PlanMap(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, zoom_snap=0.25)
     datum = add_basemap(m, basemap, lang=lang, **kw)
     add_assets(m)
@@ -429,12 +310,13 @@ def plan_map(
         canvas_threshold=canvas_threshold,
         compact=compact,
     )
-    groups, bounds = [], []
+    groups: list[LegendGroup | None] = []
+    bounds: list[np.ndarray | None] = []
 
     verdict_name = layer_label("verdicts_findings" if findings_only else "verdicts", lang)
 
     def draw(gdf: gpd.GeoDataFrame, style_kind: str) -> np.ndarray | None:
-        fields, tip = _fields(style_kind, lang)
+        fields, tip = popup_fields(style_kind, lang)
         name = verdict_name if style_kind == "verdicts" else layer_label(style_kind, lang)
         group, box = _overlay(
             m, gdf, style_kind, name=name, lang=lang, fields=fields, tooltip=tip, **common
@@ -453,9 +335,9 @@ def plan_map(
         draw(conflicts, "conflicts")  # overlaps lie inside the projects: they do not move the view
     # Review results lead the legend (conflicts, then verdicts): what a reviewer looks for first.
     review_names = {layer_label("conflicts", lang), verdict_name}
-    groups = [g for g in groups if g is not None]
-    groups = [g for g in groups if g.name in review_names][::-1] + [
-        g for g in groups if g.name not in review_names
+    drawn = [g for g in groups if g is not None]
+    legend_groups = [g for g in drawn if g.name in review_names][::-1] + [
+        g for g in drawn if g.name not in review_names
     ]
     if controls:
         _controls(m, lang)
@@ -463,7 +345,9 @@ def plan_map(
     if "boundary" in wanted and town.has("boundary"):
         box = to_display(town.layers["boundary"], precision=precision, gcj02=gcj).total_bounds
         bounds = [box]
-    return _finish(m, groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control)
+    return _finish(
+        m, legend_groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control
+    )
 
 
 def _use_compact(renderer: str, n_features: int, threshold: int) -> bool:
@@ -519,7 +403,7 @@ def explore(
         raise TownPlanError(f"explore needs a GeoDataFrame, got {type(data).__name__}.")
     kind = kind or "generic"
     if columns is None and kind != "generic":
-        fields, tip = _fields(kind, lang)
+        fields, tip = popup_fields(kind, lang)
     else:
         cols = [c for c in (columns or data.columns) if c != data.geometry.name]
         fields = [(c, field_label(str(c), lang), _auto_format(data[c])) for c in cols]

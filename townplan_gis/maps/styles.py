@@ -1,10 +1,13 @@
-"""Planners' map styles: colours, weights and zh/en labels from ``townplan_gis/data/styles.toml``.
+"""Planners' map styles: how each class is drawn (``townplan_gis/data/styles.toml``), in the colours and
+with the labels of the shared vocabulary (:mod:`townplan_gis.core.vocab`).
 
 The five control lines are drawn in their own colours (红线 red, 绿线 green, 紫线 purple, 蓝线 blue,
 黄线 yellow) with an outline and a light fill; 紫线 tiers (core / control / harmony) differ by dash and
 fill strength. Roads are weighted by class (GB 50188-2007 classes), green land coloured by CJJ/T 85-2017
-class, facilities by type, projects by review verdict and conflicts by grade. Source of the conventions:
-domain brief §3–4; the colours themselves are a configurable house choice.
+class, facilities by type, projects by review verdict and conflicts by grade. A class whose style has no
+``color`` is outlined in its value's vocabulary colour, so a line type, a verdict or a grade has one
+colour on the map, in the report and in Jupyter. Sources: ``docs/sources.md#vocabulary``,
+``docs/sources.md#gb-50188-2007``, ``docs/sources.md#cjj-t-85-2017``; the shades are a house choice.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from townplan_gis.core import vocab
 from townplan_gis.core.datafiles import load_toml_text
 from townplan_gis.core.errors import DataFileError, TownPlanError
 
@@ -31,7 +35,8 @@ __all__ = [
 
 Lang = Literal["zh", "en"]
 
-# The column whose value picks a feature's style, per styled kind.
+# The column whose value picks a feature's style, per styled kind; its vocabulary (same name) gives
+# the classes' labels, order and outline colours.
 CLASS_COLUMNS: dict[str, str] = {
     "roads": "road_class",
     "green": "green_class",
@@ -55,12 +60,18 @@ class StyleClass:
 
 @lru_cache(maxsize=1)
 def load_styles() -> dict[str, Any]:
-    """The packaged style table (``townplan_gis/data/styles.toml``) as a dict."""
+    """The packaged style table (``townplan_gis/data/styles.toml``) as a dict.
+
+    ``["values"][lang][vocabulary]`` holds the vocabulary's labels (value → label), for callers that
+    label coded columns (surface, zone, check …) from the style table.
+    """
     text = resources.files("townplan_gis.data").joinpath("styles.toml").read_text("utf-8")
     data = load_toml_text(text, source="townplan_gis/data/styles.toml")
-    for section in ("labels", "fields", "layers"):
-        if section not in data:
-            raise DataFileError(f"townplan_gis/data/styles.toml: section [{section}] is missing.")
+    if "layers" not in data:
+        raise DataFileError("townplan_gis/data/styles.toml: section [layers] is missing.")
+    data["values"] = {
+        lang: {kind: vocab.labels(kind, lang) for kind in vocab.LABELS} for lang in ("zh", "en")
+    }
     return data
 
 
@@ -71,25 +82,57 @@ def _check_lang(lang: str) -> Lang:
 
 
 def layer_label(kind: str, lang: str = "zh") -> str:
-    """Layer name in the layer control and legend (e.g. ``"五线"`` / ``"Control lines"``)."""
-    return load_styles()["labels"][_check_lang(lang)].get(kind, kind)
+    """Layer name in the layer control and legend (e.g. ``"五线"`` / ``"Control lines"``); the
+    legend's own title for ``"legend"``."""
+    lang = _check_lang(lang)
+    if kind not in vocab.LABELS["layer"] and kind in vocab.TEXT:
+        return vocab.text(kind, lang)
+    return vocab.layer_label(kind, lang)
 
 
 def field_label(field: str, lang: str = "zh") -> str:
     """Popup label of a column (e.g. ``"overlap"`` → ``"重叠面积"``); the column name if unknown."""
-    return load_styles()["fields"][_check_lang(lang)].get(field, field)
+    return vocab.field_label(field, _check_lang(lang))
 
 
-def _style(kind: str, key: str | None) -> tuple[dict[str, Any], dict[str, str] | None]:
-    table = load_styles().get(kind, load_styles()["generic"])
-    base = dict(table.get("default", {}))
-    entry = table.get(key, {}) if key is not None else {}
-    merged = {**base, **entry}
-    label = merged.pop("label", None)
+def _class_value(kind: str, key: str) -> tuple[str, str] | None:
+    """(vocabulary, value) naming a style class: ``purple_core`` → the purple line; ``ignored`` → an
+    ignored conflict."""
+    if kind == "conflicts" and key == "ignored":
+        return "ignored", "true"
+    if kind == "control_lines" and key.startswith("purple_"):
+        return "line_type", "purple"
+    name = CLASS_COLUMNS.get(kind)
+    return (name, key) if name else None
+
+
+def _class_label(kind: str, key: str, lang: str) -> str:
+    found = _class_value(kind, key)
+    if found is None:
+        return key
+    words = vocab.label(*found, lang)
+    if kind == "control_lines" and key.startswith("purple_"):
+        zone = vocab.label("zone", key[len("purple_") :], lang)
+        words = f"{words} {zone}" if lang == "zh" else f"{words}: {zone}"
+    return words
+
+
+def _style(kind: str, key: str | None) -> dict[str, Any]:
+    styles = load_styles()
+    table = styles.get(kind, styles["generic"])
+    merged = {**table.get("default", {}), **(table.get(key, {}) if key is not None else {})}
     style = {k: merged[k] for k in _STYLE_KEYS if k in merged}
+    found = _class_value(kind, key) if key is not None else None
+    if "color" not in style and found is not None and found[1] in vocab.COLOURS.get(found[0], {}):
+        style["color"] = vocab.colour(*found)
     style.setdefault("color", "#3388ff")
     style.setdefault("fillColor", style["color"])
-    return style, label
+    return style
+
+
+def _legend_text(words: str, lang: str) -> str:
+    # A legend entry starts a line: English labels begin with a capital there.
+    return words[:1].upper() + words[1:] if lang == "en" else words
 
 
 def _class_keys(kind: str, gdf: pd.DataFrame) -> pd.Series:
@@ -138,30 +181,34 @@ def classify(
     """
     lang = _check_lang(lang)
     keys = _class_keys(kind, gdf)
-    table = load_styles().get(kind, {})
-    declared = [k for k in table if k != "default"]
+    declared = _declared(kind)
     present = pd.unique(keys.dropna().astype(str))
     ordered = [k for k in declared if k in set(present)]
     ordered += sorted(k for k in present if k not in set(declared))
     has_none = bool(keys.isna().any())
     classes: list[StyleClass] = []
     for key in ordered:
-        style, label = _style(kind, key)
-        classes.append(StyleClass(key, style, (label or {}).get(lang, key)))
+        words = _legend_text(_class_label(kind, key, lang), lang)
+        classes.append(StyleClass(key, _style(kind, key), words))
     if has_none or not classes:
-        style, label = _style(kind, None)
-        default_label = (label or {}).get(lang) or layer_label(kind, lang)
-        classes.append(StyleClass("", style, default_label))
+        classes.append(StyleClass("", _style(kind, None), layer_label(kind, lang)))
     position = {c.key: i for i, c in enumerate(classes)}
     codes = keys.fillna("").astype(str).map(position).fillna(len(classes) - 1).to_numpy(int)
     return codes, classes
 
 
+def _declared(kind: str) -> list[str]:
+    """The classes of a kind in legend order: the vocabulary's values, then any class the style file
+    adds (purple tiers after the purple line, ignored conflicts after the grades)."""
+    extra = [k for k in load_styles().get(kind, {}) if k != "default"]
+    name = CLASS_COLUMNS.get(kind)
+    ordered: list[str] = []
+    for value in vocab.values(name) if name else ():
+        ordered += [value, *(k for k in extra if k.startswith(f"{value}_"))]
+    return ordered + [k for k in extra if k not in ordered]
+
+
 def value_labels(kind: str, lang: str = "zh") -> dict[str, str]:
     """Display labels of a kind's class values (``arterial`` → ``主干路``), for popups."""
-    table = load_styles().get(kind, {})
-    return {
-        k: v["label"][_check_lang(lang)]
-        for k, v in table.items()
-        if isinstance(v, dict) and "label" in v and k != "default"
-    }
+    lang = _check_lang(lang)
+    return {k: _class_label(kind, k, lang) for k in _declared(kind)}
