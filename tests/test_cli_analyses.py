@@ -18,7 +18,7 @@ from shapely.geometry import LineString, box
 
 import townplan_gis as tp
 
-PUZHOU = Path(__file__).resolve().parents[1] / "layers" / "puzhou.gpkg"
+PUZHOU = tp.sample_path("puzhou.gpkg")
 CRS = "EPSG:4546"
 X0, Y0 = 437_000, 3_855_000
 

@@ -18,6 +18,8 @@ The review answers "may this project be built here?". Four questions come before
 All four work on the sample town 蒲州镇 (illustrative geometry), its lines and the review's rules.
 """),
     code("""
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,7 +47,7 @@ e.g. a bridge). Within one type it also finds duplicates, slivers and gaps narro
 finding is a numbered patch (图斑编号) with the resolution the priority rule suggests.
 """),
     code("""
-check = analyses.check_lines(town)
+check = tp.check_lines(town)
 print(check)
 check.summary
 """),
@@ -80,7 +82,7 @@ parcels = gpd.GeoDataFrame(
     ],
     crs=town.crs,
 ).set_index("name")
-land = analyses.buildable_land(parcels, town, widest=True)
+land = tp.buildable_land(parcels, town, widest=True)
 land[["gross_m2", "taken_red_m2", "setback_red_m2", "setback_red_strict_m2", "buildable_m2",
       "buildable_strict_m2", "widest_m", "usable_m2", "buildable", "note"]].round(1)
 """),
@@ -97,7 +99,7 @@ water, heritage, facilities, listed projects). Each site is reviewed with `tp.re
 stated term by term.
 """),
     code("""
-search = analyses.find_sites(town, area_m2=20_000, near="school", n=5)
+search = tp.find_sites(town, area_m2=20_000, near="school", n=5)
 print(search)
 search.table()[["rank", "site_id", "area_mu", "width_m", "length_m", "score", "verdict", "reason_zh"]]
 """),
@@ -114,8 +116,8 @@ serve 300 m), walked along the roads: each 20 m cell of residential land joins t
 nearest point of a road edge. The straight-line figure is shown beside it: it is always the larger.
 """),
     code("""
-park = analyses.park_service_coverage(town)
-straight = analyses.park_service_coverage(town, network=False)
+park = tp.park_service_coverage(town)
+straight = tp.park_service_coverage(town, network=False)
 pd.DataFrame({
     "network": [park.summary["coverage_pct"], park.summary["households_pct"]],
     "straight line": [straight.summary["coverage_pct"], straight.summary["households_pct"]],
@@ -150,7 +152,7 @@ Life circles of GB 50180-2018: the share of residential land and of households w
 15-minute walk (300, 500, 1,000 m) of each kind of facility. A kind the town lacks is 0 %, and says so.
 """),
     code("""
-analyses.life_circles(town)[["label_zh", "circle", "radius_m", "facilities", "covered_pct", "households_pct", "note"]].round(1)
+tp.life_circles(town)[["label_zh", "circle", "radius_m", "facilities", "covered_pct", "households_pct", "note"]].round(1)
 """),
     md("""
 The same figures are indicator keys, so a standard file can set targets on them
@@ -159,5 +161,25 @@ The same figures are indicator keys, so a standard file can set targets on them
     code("""
 table = tp.town_indicators(town)
 table[table["key"].str.startswith(("park_service", "life_circle"))][["key", "name_zh", "value", "unit", "note"]].round(1)
+"""),
+    md("""
+## The same from the command line
+Each analysis is a `townplan` command; `--out` writes a GeoPackage (with the patch, remainder or site
+geometry), a workbook or a CSV. The exit code tells a script what was found: `check-lines` exits 3
+when a patch is graded conflict (as `review` does when it rejects a project), `find-sites` 3 when no
+site fits, every command 2 on bad input with one line saying what to fix.
+"""),
+    code("""
+def townplan(*args):
+    run = subprocess.run([sys.executable, "-m", "townplan_gis.cli", *map(str, args)],
+                         capture_output=True, text=True)
+    print(run.stdout[-1500:] + run.stderr[-500:])
+    print(f"exit code {run.returncode}")
+    return run.returncode
+
+puzhou = tp.sample_path("puzhou.gpkg")
+assert townplan("check-lines", puzhou, "--out", out / "line_patches.gpkg") == 3
+assert townplan("find-sites", puzhou, "--area-m2", 20_000, "--project-type", "bulding") == 2
+gpd.read_file(out / "line_patches.gpkg", layer="patches").query("severity == 'conflict'")[["patch_id", "code_a", "code_b", "area_m2"]]
 """),
 ]
