@@ -1594,3 +1594,22 @@ def test_service_coverage_without_roads_is_labelled_straight_line():
     assert result.summary["method"].startswith("straight line")
     row = tp.town_indicators(town).set_index("key").loc["park_service_coverage_pct"]
     assert "straight-line distance (no roads)" in row["note"]
+
+
+def test_analysis_commands_name_what_is_missing(tmp_path):
+    """The three analysis commands: a town without lines, parcels without a CRS, a search area the
+    town lacks; each exit 2 with one line naming the layer or the fix."""
+    town = tp.sample_town()
+    bare = tp.Town("无控制线镇", layers={"boundary": town.boundary, "roads": town.roads})
+    tp.write_town(bare, tmp_path / "bare.gpkg")
+    assert_exit2(run_cli("check-lines", tmp_path / "bare.gpkg"), "control_lines", "Fix")
+    parcels = tmp_path / "parcels.shp"  # no .prj: a shapefile without a CRS
+    gpd.GeoDataFrame(geometry=[box(437_000, 3_855_000, 437_050, 3_855_050)]).to_file(parcels)
+    assert_exit2(run_cli("buildable", parcels, "--town", tp.sample_path()), "CRS")
+    assert_exit2(
+        run_cli(
+            "find-sites", tp.sample_path(), "--area-m2", "5000", "--project-type", "building",
+            "--within", "dev_boundary",
+        ),
+        "dev_boundary",
+    )  # fmt: skip
