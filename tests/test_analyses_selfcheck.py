@@ -318,3 +318,11 @@ def test_a_town_reports_the_geometry_it_repaired_on_reading():
     invalid = r.patches[r.patches["kind"] == "invalid"]
     assert invalid["code_a"].tolist() == ["C0"] and invalid["check"].tolist() == ["geometry"]
     assert r.settings["source"] == "town t"
+
+
+def test_no_lines_is_no_pass():
+    """An empty layer has nothing in conflict, but nothing was checked: never reported as passed."""
+    empty = lines(("red", None, at(0, 0, 1, 1))).iloc[:0]
+    r = check_lines(empty)
+    assert len(r.patches) == 0 and r.settings["n_lines"] == 0
+    assert not r.passed

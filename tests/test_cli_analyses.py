@@ -117,6 +117,9 @@ def test_check_lines_bad_input_is_one_line_exit_2(tmp_path):
     lines = _lines_file(tmp_path, "l.geojson", ["blue"], [at(0, 0, 10, 10)])
     assert_exit2(run_cli("check-lines", lines, "--out", tmp_path / "x.txt"), "--out", ".gpkg")
     assert_exit2(run_cli("check-lines", lines, "--out", lines), "--out")
+    empty = tmp_path / "empty.gpkg"
+    gpd.read_file(lines).iloc[:0].to_file(empty, layer="lines")
+    assert_exit2(run_cli("check-lines", empty), "no control-line features", "no pass")
 
 
 # --- buildable ----------------------------------------------------------------------------------

@@ -128,7 +128,10 @@ class LineCheck:
 
     @property
     def passed(self) -> bool:
-        """True when nothing is graded ``conflict`` or ``check`` (notices may remain)."""
+        """True when lines were checked and nothing is graded ``conflict`` or ``check`` (notices
+        may remain); False for no lines at all: nothing checked is no pass."""
+        if not self.settings.get("n_lines", 0):
+            return False
         return not self.patches["severity"].isin(["conflict", "check"]).any()
 
     def table(self) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from townplan_gis.cli.common import (
     load_town,
     print_frame,
 )
-from townplan_gis.core.errors import MissingLayerError
+from townplan_gis.core.errors import EmptyLayerError, MissingLayerError
 from townplan_gis.core.schema import layer_kind
 from townplan_gis.core.town import Town
 from townplan_gis.io.vector import check_gpkg, layer_names
@@ -69,6 +69,11 @@ def cmd_check_lines(args: argparse.Namespace) -> int:
     out = out_file(args.out, args.path)
     lines = _source(args.path, args)
     result = check_lines(lines, matrix=args.matrix, tolerance_m=args.tolerance_m)
+    if not result.settings.get("n_lines", 0):
+        raise EmptyLayerError(
+            f"{args.path}: no control-line features to check; an empty check is no pass. Fix: "
+            f"name the file or layer that holds the lines (--layer NAME inside a GeoPackage)."
+        )
     counts = result.patches["severity"].value_counts()
     severities = {k: int(counts.get(k, 0)) for k in ("conflict", "check", "notice")}
     s = result.settings
