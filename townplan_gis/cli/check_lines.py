@@ -18,7 +18,7 @@ from townplan_gis.cli.common import (
     load_town,
     print_frame,
 )
-from townplan_gis.core.errors import EmptyLayerError, MissingLayerError
+from townplan_gis.core.errors import MissingLayerError
 from townplan_gis.core.schema import layer_kind
 from townplan_gis.core.town import Town
 from townplan_gis.io.vector import check_gpkg, layer_names
@@ -70,7 +70,7 @@ def cmd_check_lines(args: argparse.Namespace) -> int:
     lines = _source(args.path, args)
     result = check_lines(lines, matrix=args.matrix, tolerance_m=args.tolerance_m)
     if not result.settings.get("n_lines", 0):
-        raise EmptyLayerError(
+        raise MissingLayerError(
             f"{args.path}: no control-line features to check; an empty check is no pass. Fix: "
             f"name the file or layer that holds the lines (--layer NAME inside a GeoPackage)."
         )
