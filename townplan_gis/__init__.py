@@ -55,7 +55,7 @@ from townplan_gis.indicators import town_indicators
 from townplan_gis.io.files import read_layer, read_town, write_town
 from townplan_gis.io.postgis import read_projects
 from townplan_gis.io.sample import sample_path, sample_town, sample_towns
-from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
+from townplan_gis.maps import BASEMAPS, explore, plan_figure, plan_map, save_map
 from townplan_gis.pipeline import Pipeline, report
 from townplan_gis.standards import Standard, assess, assess_many, list_standards, load_standard
 
@@ -100,6 +100,7 @@ __all__ = [
     "load_standard",
     "normalize_layer",
     "options",
+    "plan_figure",
     "plan_map",
     "programme",
     "progress",
