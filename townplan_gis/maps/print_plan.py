@@ -144,13 +144,15 @@ def _draw(ax: Any, gdf: gpd.GeoDataFrame, kind: str, lang: str, z: float) -> Leg
             if gkind == "point" and (multi := mask & (tid == 4)).any():
                 # A group of points (120 lamps along a street) in small dots, so it does not
                 # become a chain of discs hiding the street.
-                small = {**kw, "markersize": kw["markersize"] * 0.15}
+                small = {**kw, "markersize": mpl_style(_grouped(cls.style), "point")["markersize"]}
                 draw_geoms(ax, geoms[multi], "point", small, zorder=z + 0.5)
                 mask = mask & (tid != 4)
                 used[code] = None
                 kinds.add(gkind)
                 if not mask.any():
                     continue
+            if gkind == "line" and "lineWeight" in cls.style:
+                kw = mpl_style({**cls.style, "weight": cls.style["lineWeight"]}, "line")
             draw_geoms(ax, geoms[mask], gkind, kw, zorder=z + (0.5 if gkind == "point" else 0))
             used[code] = None
             kinds.add(gkind)
@@ -159,6 +161,12 @@ def _draw(ax: Any, gdf: gpd.GeoDataFrame, kind: str, lang: str, z: float) -> Leg
     geometry = "polygon" if "polygon" in kinds else ("line" if "line" in kinds else "point")
     name = layer_label(kind, lang)
     return LegendEntry(name, geometry, [classes[i] for i in used])
+
+
+def _grouped(style: dict[str, Any]) -> dict[str, Any]:
+    """The style of one member of a group of points: ``groupRadius``, else 40 % of ``radius``."""
+    radius = style.get("groupRadius", 0.4 * float(style.get("radius", 5)))
+    return {**style, "radius": radius, "weight": min(float(style.get("weight", 1)), 1.0)}
 
 
 def _within(gdf: gpd.GeoDataFrame, box: np.ndarray) -> gpd.GeoDataFrame:
