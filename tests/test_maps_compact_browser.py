@@ -88,7 +88,7 @@ def test_every_layer_draws_every_feature_of_its_data(browser, tmp_path):
         "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(l => l.innerText.trim())"
     )
-    assert labels == ["五线", "项目审查结论", "冲突(项目×控制线)"]
+    assert labels == ["五线", "项目审查结论", "冲突(项目×控制线)", "标注"]
     assert pg.errors == [] and pg.requests == []
     pg.page.close()
 
@@ -270,7 +270,11 @@ def test_sample_town_in_compact_mode_draws_what_the_geojson_map_draws(browser, t
     review = tp.review(town)
     pg = open_map(
         browser,
-        tp.plan_map(town, review=review, basemap="none", renderer="compact"),
+        # every layer (street lights on) and the whole township in view, so all is drawn
+        tp.plan_map(
+            town, review=review, basemap="none", renderer="compact", layers=list(town.layers),
+            view="town",
+        ),
         tmp_path / "pz.html",
     )
     layers = pg.js("townplan.layers")
