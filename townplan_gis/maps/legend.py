@@ -146,6 +146,10 @@ townplan.fitLegend = function (map, div) {
       }
     });
     if (!userSet) { details.open = room >= 160; }
+    // No room at all (a tiny window under an open layer list): it stays folded, even when asked.
+    if (room < 40) { details.open = false; }
+    // Folded, it is only as wide as its title, which keeps it clear of the right-hand controls.
+    div.style.minWidth = details.open ? '' : '0px';
     if (!details.open) { div.style.maxHeight = ''; }
     T._fitting = false;
   }
