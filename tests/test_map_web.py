@@ -103,7 +103,9 @@ def test_label_text_is_escaped():
     town = tiny_town(name_extra=evil)
     html = render_html(tp.plan_map(town, review=fake_review(town), basemap="none"))
     assert evil not in html
-    assert "西厢大街\\u003cimg" in html  # in the label data, as a JSON escape; shown via textContent
+    assert (
+        "西厢大街\\u003cimg" in html
+    )  # in the label data, as a JSON escape; shown via textContent
 
 
 def test_labels_can_be_left_out():

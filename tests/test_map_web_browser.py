@@ -133,8 +133,10 @@ def test_first_view_is_the_builtup_area(browser, page_file):
     town, path = page_file
     pg = _open(browser, path, 1200, 800)
     w, s, e, n = to_display(town.layers["builtup"]).total_bounds
-    view = pg.js(f"(() => {{ const b = {MAP_JS}.getBounds(); return [b.getWest(), b.getSouth(), "
-                 "b.getEast(), b.getNorth()]; })()")  # fmt: skip
+    view = pg.js(
+        f"(() => {{ const b = {MAP_JS}.getBounds(); return [b.getWest(), b.getSouth(), "
+        "b.getEast(), b.getNorth()]; })()"
+    )
     assert view[0] <= w and view[1] <= s and view[2] >= e and view[3] >= n
     # and not the township: the built-up area fills a good part of the window
     assert (e - w) / (view[2] - view[0]) > 0.45
@@ -161,8 +163,9 @@ def test_labels_by_zoom_without_overlaps(browser, page_file):
     pg.js(f"void {MAP_JS}.setZoom(18, {{animate: false}})")
     pg.page.wait_for_timeout(200)
     near = shown()
-    assert near and all(t in first or t.startswith("P") or "路" in t or "街" in t or "巷" in t
-                        for t in near)  # fmt: skip
+    assert near and all(
+        t in first or t.startswith("P") or "路" in t or "街" in t or "巷" in t for t in near
+    )
     pg.js(f"void {MAP_JS}.removeLayer(townplan.objs.labels)")
     assert pg.js("document.querySelectorAll('.tp-label').length") == 0
     pg.page.close()

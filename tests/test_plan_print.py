@@ -13,7 +13,7 @@ import pyproj
 import pytest
 from maps_helpers import CRS, X0, Y0, tiny_town
 from matplotlib.text import Text
-from shapely.geometry import MultiPoint, Point
+from shapely.geometry import Point
 
 import townplan_gis as tp
 from townplan_gis.cli import main
@@ -57,7 +57,9 @@ def _box(t, renderer):
 def _pdf_text(path) -> str:
     if PDFTOTEXT is None:
         pytest.skip("pdftotext (poppler-utils) not installed")
-    return subprocess.run([PDFTOTEXT, "-raw", str(path), "-"], capture_output=True, text=True).stdout
+    return subprocess.run(
+        [PDFTOTEXT, "-raw", str(path), "-"], capture_output=True, text=True
+    ).stdout
 
 
 def test_pdf_text_layer_has_title_block_legend_scale_bar_and_north_arrow(sheet):
@@ -134,8 +136,7 @@ def test_map_extent_hand_computed():
     assert scale_bar_length(2600.0) == (500.0, 5)
 
 
-def test_projects_outside_the_frame_are_named_not_dropped(puzhou, sheet):
-    town, _ = puzhou
+def test_projects_outside_the_frame_are_named_not_dropped(sheet):
     fig, out = sheet
     outside = fig.townplan["outside"]
     assert "P07-1" in outside and "P03" not in outside
@@ -190,7 +191,9 @@ def test_north_arrow_follows_grid_convergence():
 
 def test_english_sheet_portrait_png_and_svg(tmp_path):
     town = tiny_town()
-    fig = tp.plan_figure(town, paper="A4", orientation="portrait", lang="en", out=tmp_path / "p.png")
+    fig = tp.plan_figure(
+        town, paper="A4", orientation="portrait", lang="en", out=tmp_path / "p.png"
+    )
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     block = " ".join(t.get_text() for t in _axes(fig, "title").texts)
     assert "Scale" in block and "CRS" in block and "1:" in block

@@ -9,8 +9,8 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
 import townplan_gis as tp
-from townplan_gis.core.errors import TownPlanError
 from townplan_gis.construction import compare, diff_layer
+from townplan_gis.core.errors import TownPlanError
 
 CRS = "EPSG:4546"
 X, Y = 437_000.0, 3_855_000.0

@@ -72,8 +72,15 @@ def cmd_print(args: argparse.Namespace) -> int:
     review = map_review(town) if args.review else None
     extent = args.extent or ("builtup" if town.has("builtup") else "town")
     orientation = args.orientation or "landscape"
-    fig = plan_figure(town, review=review, paper=args.print, orientation=orientation,
-                      extent=extent, lang=args.lang, out=out)  # fmt: skip
+    fig = plan_figure(
+        town,
+        review=review,
+        paper=args.print,
+        orientation=orientation,
+        extent=extent,
+        lang=args.lang,
+        out=out,
+    )
     info = fig.townplan  # type: ignore[attr-defined]
     print(
         f"plan of {town.name} written to {out} ({info['paper'][0]} {orientation}, "

@@ -81,7 +81,11 @@ def _candidate_files() -> list[str]:
     if fc_list:
         try:
             out = subprocess.run(
-                [fc_list, ":lang=zh", "file"], capture_output=True, text=True, timeout=20, check=False
+                [fc_list, ":lang=zh", "file"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
             ).stdout
             paths = [line.split(":")[0].strip() for line in out.splitlines() if line.strip()]
         except (OSError, subprocess.SubprocessError):

@@ -31,6 +31,7 @@ __all__ = ["cjk_font", "indicator_charts", "png_data_uri", "project_map_png"]
 
 log = logging.getLogger(__name__)
 
+
 def _figure(w_in: float, h_in: float) -> Figure:
     fig = Figure(figsize=(w_in, h_in), dpi=110)
     FigureCanvasAgg(fig)

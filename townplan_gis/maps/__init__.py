@@ -8,9 +8,9 @@ from townplan_gis.maps.print_plan import PRINT_FORMATS, plan_figure, save_plan_f
 
 __all__ = [
     "BASEMAPS",
+    "PRINT_FORMATS",
     "BasemapError",
     "OfflineAssetError",
-    "PRINT_FORMATS",
     "PlanMap",
     "basemap_datum",
     "explore",

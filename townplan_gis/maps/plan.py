@@ -18,12 +18,10 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element, MacroElement
-from folium.template import Template
 import numpy as np
 import pandas as pd
 import shapely
-from folium.plugins import Fullscreen, MeasureControl
+from branca.element import Element
 
 from townplan_gis.core.errors import MissingLayerError, TownPlanError
 from townplan_gis.core.town import Town
@@ -37,6 +35,7 @@ from townplan_gis.maps.compact import (
     display_geometries,
     encode_layer,
 )
+from townplan_gis.maps.controls import MetricScale, add_controls
 from townplan_gis.maps.layers import (
     FieldSpec,
     LeafletGeoJson,
@@ -144,25 +143,6 @@ def _review_frames(
     return localised(conflicts, lang), localised(projects, lang)
 
 
-def _controls(m: folium.Map, lang: str) -> None:
-    zh = lang == "zh"
-    Fullscreen(
-        position="topleft",
-        title="全屏" if zh else "Full screen",
-        title_cancel="退出全屏" if zh else "Exit full screen",
-    ).add_to(m)
-    MeasureControl(
-        position="topleft",
-        primary_length_unit="meters",
-        secondary_length_unit="kilometers",
-        primary_area_unit="sqmeters",
-        secondary_area_unit="mu",
-        # 1 亩 = 10000/15 m² exactly (docs/sources.md#units): factor from m² is 15/10000.
-        units={"mu": {"factor": 0.0015, "display": "亩" if zh else "mu", "decimals": 2}},
-        localization="cn" if zh else "en",
-    ).add_to(m)
-
-
 class PlanMap(folium.Map):
     """A ``folium.Map`` whose notebook display is the self-contained offline page.
 
@@ -179,18 +159,6 @@ class PlanMap(folium.Map):
             f'<iframe srcdoc="{page}" style="width:100%;height:{self.notebook_height_px}px;'
             f'border:none" allowfullscreen></iframe>'
         )
-
-
-class MetricScale(MacroElement):
-    """Leaflet's scale bar in metres and kilometres only (folium's shows feet and miles too)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            L.control.scale({metric: true, imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
 
 
 def _new_map(basemap: str | None, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
@@ -355,7 +323,14 @@ def plan_map(
         name = verdict_name if style_kind == "verdicts" else layer_label(style_kind, lang)
         show = not (layers is None and style_kind in OFF_BY_DEFAULT)
         group, box = _overlay(
-            m, gdf, style_kind, name=name, lang=lang, fields=fields, tooltip=tip, show=show,
+            m,
+            gdf,
+            style_kind,
+            name=name,
+            lang=lang,
+            fields=fields,
+            tooltip=tip,
+            show=show,
             **common,
         )
         groups.append(group)
@@ -388,7 +363,7 @@ def plan_map(
         if items:
             LabelLayer(items, name=layer_name(lang)).add_to(m)
     if controls:
-        _controls(m, lang)
+        add_controls(m, lang)
     bounds = _view_bounds(town, view, bounds, precision=precision, gcj02=gcj)
     return _finish(
         m, legend_groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control

@@ -76,9 +76,13 @@ class BlockFit:
 
 
 def fit_title_block(
-    title: str, rows: Sequence[tuple[str, str]], *, width_mm: float, max_height_mm: float,
+    title: str,
+    rows: Sequence[tuple[str, str]],
+    *,
+    width_mm: float,
+    max_height_mm: float,
     fontsize: float,
-) -> BlockFit:  # fmt: skip
+) -> BlockFit:
     """Wrap the block's text to ``width_mm``, shrinking the font until it fits ``max_height_mm``."""
     fs = fontsize
     while True:
@@ -110,8 +114,16 @@ def draw_title_block(
     ax.add_patch(_box(0, 0, width_mm, height_mm, lw=1.2))
     y = height_mm - 1.5
     for line in fit.title_lines:
-        ax.text(width_mm / 2, y, line, ha="center", va="top", fontsize=fs * 1.35,
-                fontweight="bold", **text_kw)  # fmt: skip
+        ax.text(
+            width_mm / 2,
+            y,
+            line,
+            ha="center",
+            va="top",
+            fontsize=fs * 1.35,
+            fontweight="bold",
+            **text_kw,
+        )
         y -= line_mm * 1.35
     y = height_mm - fit.band_mm
     ax.plot([0, width_mm], [y, y], color="#111111", linewidth=0.9)
@@ -120,8 +132,15 @@ def draw_title_block(
         top = y
         ax.text(1.5, top - 0.8, key, ha="left", va="top", fontsize=fs, color="#333333", **text_kw)
         for i, line in enumerate(cell):
-            ax.text(label_w + 1.5, top - 0.8 - i * line_mm, line, ha="left", va="top",
-                    fontsize=fs, **text_kw)  # fmt: skip
+            ax.text(
+                label_w + 1.5,
+                top - 0.8 - i * line_mm,
+                line,
+                ha="left",
+                va="top",
+                fontsize=fs,
+                **text_kw,
+            )
         y = top - len(cell) * line_mm - 1.6
         if y > 1.0:
             ax.plot([0, width_mm], [y, y], color="#111111", linewidth=0.4)
@@ -136,15 +155,31 @@ def _box(x: float, y: float, w: float, h: float, *, lw: float) -> Patch:
 def _handle(geometry: str, style: dict[str, Any]) -> Any:
     kw = mpl_style(style, geometry)
     if geometry == "line":
-        return Line2D([], [], color=kw["color"], linewidth=max(kw["linewidth"], 0.8),
-                      linestyle=kw["linestyle"])  # fmt: skip
+        return Line2D(
+            [],
+            [],
+            color=kw["color"],
+            linewidth=max(kw["linewidth"], 0.8),
+            linestyle=kw["linestyle"],
+        )
     if geometry == "point":
         size = max(kw["markersize"] ** 0.5, 3.5)
-        return Line2D([], [], linestyle="none", marker="o", markersize=size,
-                      markerfacecolor=kw["color"], markeredgecolor=kw["edgecolor"],
-                      markeredgewidth=0.6)  # fmt: skip
-    return Patch(facecolor=kw["facecolor"], edgecolor=kw["edgecolor"],
-                 linewidth=min(kw["linewidth"], 1.6), linestyle=kw["linestyle"])  # fmt: skip
+        return Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=size,
+            markerfacecolor=kw["color"],
+            markeredgecolor=kw["edgecolor"],
+            markeredgewidth=0.6,
+        )
+    return Patch(
+        facecolor=kw["facecolor"],
+        edgecolor=kw["edgecolor"],
+        linewidth=min(kw["linewidth"], 1.6),
+        linestyle=kw["linestyle"],
+    )
 
 
 def draw_legend(
@@ -180,13 +215,25 @@ def draw_legend(
     for ncol in (1, 2, 3, 1, 2, 3, 3, 3):
         if legend is not None:
             legend.remove()
-        legend = ax.legend(handles, labels, loc="upper left", ncol=ncol, frameon=False,
-                           fontsize=fs, title=title, title_fontsize=fs * 1.2, alignment="left",
-                           handlelength=2.2, handleheight=1.0, borderaxespad=0.2,
-                           columnspacing=1.0, labelspacing=0.35, prop={"family": text_kw.get(
-                               "fontfamily"), "size": fs})  # fmt: skip
+        legend = ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            ncol=ncol,
+            frameon=False,
+            fontsize=fs,
+            title=title,
+            title_fontsize=fs * 1.2,
+            alignment="left",
+            handlelength=2.2,
+            handleheight=1.0,
+            borderaxespad=0.2,
+            columnspacing=1.0,
+            labelspacing=0.35,
+            prop={"family": text_kw.get("fontfamily"), "size": fs},
+        )
         legend.get_title().set_fontweight("bold")
-        legend.get_title().set_fontfamily(text_kw.get("fontfamily"))
+        legend.get_title().set_fontfamily(text_kw.get("fontfamily") or "DejaVu Sans")
         for i in heads:
             legend.get_texts()[i].set_fontweight("bold")
         ext = legend.get_window_extent(renderer)

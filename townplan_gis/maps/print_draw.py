@@ -52,18 +52,34 @@ def draw_geoms(ax: Axes, geoms: Any, geometry: str, kw: dict[str, Any], *, zorde
         return None
     if geometry == "point":
         xy = shapely.get_coordinates(arr)
-        return ax.scatter(xy[:, 0], xy[:, 1], s=kw["markersize"], c=[kw["color"]],
-                          edgecolors=[kw["edgecolor"]], linewidths=kw["linewidth"],
-                          zorder=zorder)  # fmt: skip
+        return ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=kw["markersize"],
+            c=[kw["color"]],
+            edgecolors=[kw["edgecolor"]],
+            linewidths=kw["linewidth"],
+            zorder=zorder,
+        )
     if geometry == "line":
         lines = [np.asarray(g.coords)[:, :2] for g in shapely.get_parts(arr) if not g.is_empty]
-        coll: Any = LineCollection(lines, colors=[kw["color"]], linewidths=kw["linewidth"],
-                                   linestyles=kw["linestyle"], capstyle=kw.get("capstyle", "round"),
-                                   zorder=zorder)  # fmt: skip
+        coll: Any = LineCollection(
+            lines,
+            colors=[kw["color"]],
+            linewidths=kw["linewidth"],
+            linestyles=kw["linestyle"],
+            capstyle=kw.get("capstyle", "round"),
+            zorder=zorder,
+        )
     else:
         patches = [PathPatch(p) for p in _polygon_paths(arr)]
-        coll = PatchCollection(patches, facecolors=[kw["facecolor"]], edgecolors=[kw["edgecolor"]],
-                               linewidths=kw["linewidth"], linestyles=kw["linestyle"],
-                               zorder=zorder)  # fmt: skip
+        coll = PatchCollection(
+            patches,
+            facecolors=[kw["facecolor"]],
+            edgecolors=[kw["edgecolor"]],
+            linewidths=kw["linewidth"],
+            linestyles=kw["linestyle"],
+            zorder=zorder,
+        )
     ax.add_collection(coll, autolim=False)
     return coll

@@ -63,7 +63,7 @@ def _upright(angle: float) -> float:
     return a
 
 
-def road_candidates(roads: gpd.GeoDataFrame, extent: Sequence[float]) -> list[Candidate]:
+def road_candidates(roads: gpd.GeoDataFrame, extent: Any) -> list[Candidate]:
     """One candidate per road name: along the longest piece of that road inside ``extent``."""
     if "name" not in roads or not len(roads):
         return []
@@ -83,7 +83,9 @@ def road_candidates(roads: gpd.GeoDataFrame, extent: Sequence[float]) -> list[Ca
     frame["rank"] = [_ROAD_RANK.get(k, 5) for k in klass]
     for name, part in frame.groupby("name", sort=False):
         merged = shapely.line_merge(shapely.union_all(part.geometry.array))
-        pieces = [g for g in shapely.get_parts(merged) if g.geom_type == "LineString" and g.length > 0]
+        pieces = [
+            g for g in shapely.get_parts(merged) if g.geom_type == "LineString" and g.length > 0
+        ]
         if not pieces:
             continue
         line = max(pieces, key=lambda g: g.length)
@@ -101,7 +103,7 @@ def road_candidates(roads: gpd.GeoDataFrame, extent: Sequence[float]) -> list[Ca
 
 
 def project_candidates(
-    projects: gpd.GeoDataFrame, extent: Sequence[float], *, id_column: str = "project_id"
+    projects: gpd.GeoDataFrame, extent: Any, *, id_column: str = "project_id"
 ) -> list[Candidate]:
     """One candidate per project inside ``extent``: on the project, then just beside it."""
     if id_column not in projects or not len(projects):
@@ -140,9 +142,27 @@ def project_candidates(
 
 # Offsets (points) tried around a project's anchor: on it, then above, right, below, left, diagonals.
 # Past 12 points a thin leader line ties the label to its project.
-_OFFSETS = [(0, 0), (0, 9), (9, 0), (0, -9), (-9, 0), (9, 9), (-9, 9), (9, -9), (-9, -9), (0, 18),
-            (0, -18), (20, 14), (-20, 14), (20, -14), (-20, -14), (0, 28), (0, -28), (30, 0),
-            (-30, 0)]  # fmt: skip
+_OFFSETS = [
+    (0, 0),
+    (0, 9),
+    (9, 0),
+    (0, -9),
+    (-9, 0),
+    (9, 9),
+    (-9, 9),
+    (9, -9),
+    (-9, -9),
+    (0, 18),
+    (0, -18),
+    (20, 14),
+    (-20, 14),
+    (20, -14),
+    (-20, -14),
+    (0, 28),
+    (0, -28),
+    (30, 0),
+    (-30, 0),
+]
 _LEADER = {"arrowstyle": "-", "color": "#444444", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 1.5}
 
 
@@ -184,9 +204,17 @@ def place_labels(
         chosen = None
         for x, y, rot in c.anchors:
             for dx, dy in offsets:
-                lead = {"arrowprops": _LEADER} if math.hypot(dx, dy) > 12 else {}
-                t = ax.annotate(c.text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                                rotation=rot, rotation_mode="anchor", **lead, **style)  # fmt: skip
+                lead: dict[str, Any] = {"arrowprops": _LEADER} if math.hypot(dx, dy) > 12 else {}
+                t = ax.annotate(
+                    c.text,
+                    (x, y),
+                    xytext=(dx, dy),
+                    textcoords="offset points",
+                    rotation=rot,
+                    rotation_mode="anchor",
+                    **lead,
+                    **style,
+                )
                 # The text's own box; a leader is checked separately as a segment.
                 t.update_positions(renderer)
                 box = Text.get_window_extent(t, renderer)
@@ -196,9 +224,10 @@ def place_labels(
                 if fits and not is_project:
                     # A road name no longer than its road on paper (in display pixels).
                     along = math.hypot(box.width, box.height) if rot else box.width
-                    px_per_m = ax.transData.transform([(1, 0)])[0][0] - ax.transData.transform(
-                        [(0, 0)]
-                    )[0][0]
+                    px_per_m = (
+                        ax.transData.transform([(1, 0)])[0][0]
+                        - ax.transData.transform([(0, 0)])[0][0]
+                    )
                     fits = along <= c.length_m * abs(px_per_m) * 0.95
                 if fits and not any(box.overlaps(b) for b in taken):
                     chosen = t
@@ -214,8 +243,18 @@ def place_labels(
             result.placed.append(chosen)
             # The white halo is a second text under the label: a label with path effects is drawn
             # as outlines, and the PDF would lose its text.
-            ax.annotate(c.text, chosen.xy, xytext=chosen.xyann, textcoords="offset points",
-                        rotation=chosen.get_rotation(), rotation_mode="anchor",
-                        **{**style, "color": "white", "zorder": style["zorder"] - 0.5,
-                           "path_effects": halo})  # fmt: skip
+            ax.annotate(
+                c.text,
+                chosen.xy,
+                xytext=chosen.xyann,
+                textcoords="offset points",
+                rotation=chosen.get_rotation(),
+                rotation_mode="anchor",
+                **{
+                    **style,
+                    "color": "white",
+                    "zorder": style["zorder"] - 0.5,
+                    "path_effects": halo,
+                },
+            )
     return result

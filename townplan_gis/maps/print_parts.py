@@ -36,11 +36,19 @@ __all__ = [
 ]
 
 #: ISO 216 A-series sheets, (long side, short side) in mm.
-PAPER_MM = {"A0": (1189, 841), "A1": (841, 594), "A2": (594, 420), "A3": (420, 297), "A4": (297, 210)}
+PAPER_MM = {
+    "A0": (1189, 841),
+    "A1": (841, 594),
+    "A2": (594, 420),
+    "A3": (420, 297),
+    "A4": (297, 210),
+}
 
 #: Round scales (1:N) a sheet is drawn at: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8 × 10^k from 1:500.
 NICE_SCALES = tuple(
-    int(m * 10**k) for k in range(2, 7) for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8)
+    int(m * 10**k)
+    for k in range(2, 7)
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8)
     if m * 10**k >= 500
 )
 
@@ -55,9 +63,7 @@ def paper_size_mm(paper: str, orientation: str) -> tuple[float, float]:
             f"paper must be one of {', '.join(PAPER_MM)}, got {paper!r}. Fix: e.g. paper='A3'."
         )
     if orientation not in ("landscape", "portrait"):
-        raise TownPlanError(
-            f"orientation must be 'landscape' or 'portrait', got {orientation!r}."
-        )
+        raise TownPlanError(f"orientation must be 'landscape' or 'portrait', got {orientation!r}.")
     long, short = PAPER_MM[key]
     return (long, short) if orientation == "landscape" else (short, long)
 
@@ -142,7 +148,14 @@ def date_text(when: _dt.datetime, lang: str = "zh") -> str:
 
 
 def draw_scale_bar(
-    ax: Axes, *, width_m: float, x0: float, y0: float, height: float, fontsize: float, **text_kw: Any
+    ax: Axes,
+    *,
+    width_m: float,
+    x0: float,
+    y0: float,
+    height: float,
+    fontsize: float,
+    **text_kw: Any,
 ) -> list[Any]:
     """An alternating black and white bar with metre (or km) ticks, at ``(x0, y0)`` in map units.
 
@@ -154,16 +167,31 @@ def draw_scale_bar(
     artists: list[Any] = []
     for i in range(n):
         colour = "#111111" if i % 2 == 0 else "#ffffff"
-        r = Rectangle((x0 + i * seg, y0), seg, height, facecolor=colour, edgecolor="#111111",
-                      linewidth=0.6, zorder=30)  # fmt: skip
+        r = Rectangle(
+            (x0 + i * seg, y0),
+            seg,
+            height,
+            facecolor=colour,
+            edgecolor="#111111",
+            linewidth=0.6,
+            zorder=30,
+        )
         ax.add_patch(r)
         artists.append(r)
     marks = [0.0, length / 2, length] if n == 4 else [0.0, length]
     for v in marks:
         label = f"{v / div:g}" + (f" {unit}" if v == length else "")
         artists.append(
-            ax.text(x0 + v, y0 + height * 1.6, label, ha="center", va="bottom", fontsize=fontsize,
-                    zorder=30, **text_kw)  # fmt: skip
+            ax.text(
+                x0 + v,
+                y0 + height * 1.6,
+                label,
+                ha="center",
+                va="bottom",
+                fontsize=fontsize,
+                zorder=30,
+                **text_kw,
+            )
         )
     return [backdrop(ax, artists), *artists]
 
@@ -178,8 +206,17 @@ def backdrop(ax: Axes, artists: list[Any], pad_px: float = 4.0) -> Rectangle:
     y1 = max(b.y1 for b in boxes) + pad_px
     inv = ax.transAxes.inverted()
     (ax0, ay0), (ax1, ay1) = inv.transform([(x0, y0), (x1, y1)])
-    r = Rectangle((ax0, ay0), ax1 - ax0, ay1 - ay0, transform=ax.transAxes, facecolor="white",
-                  edgecolor="#888888", linewidth=0.4, alpha=0.9, zorder=29)  # fmt: skip
+    r = Rectangle(
+        (ax0, ay0),
+        ax1 - ax0,
+        ay1 - ay0,
+        transform=ax.transAxes,
+        facecolor="white",
+        edgecolor="#888888",
+        linewidth=0.4,
+        alpha=0.9,
+        zorder=29,
+    )
     ax.add_patch(r)
     return r
 
@@ -195,9 +232,14 @@ def grid_convergence_deg(crs: pyproj.CRS, x: float, y: float) -> float:
 
 
 def draw_north_arrow(
-    ax: Axes, *, xy: tuple[float, float], size: float, rotation_deg: float = 0.0,
-    fontsize: float = 10.0, **text_kw: Any,
-) -> list[Any]:  # fmt: skip
+    ax: Axes,
+    *,
+    xy: tuple[float, float],
+    size: float,
+    rotation_deg: float = 0.0,
+    fontsize: float = 10.0,
+    **text_kw: Any,
+) -> list[Any]:
     """A half-filled arrow pointing to true north with an ``N``, centred at ``xy`` (axes fraction).
 
     ``size`` is the arrow's height as a fraction of the axes height; ``rotation_deg`` turns it
@@ -218,13 +260,37 @@ def draw_north_arrow(
         return p + np.array(xy)
 
     tip, base_l, base_r, notch = (0.0, h / 2), (-w, -h / 2), (w, -h / 2), (0.0, -h / 4)
-    left = MplPolygon(place([tip, base_l, notch]), closed=True, transform=ax.transAxes,
-                      facecolor="#111111", edgecolor="#111111", linewidth=0.8, zorder=30)  # fmt: skip
-    right = MplPolygon(place([tip, notch, base_r]), closed=True, transform=ax.transAxes,
-                       facecolor="#ffffff", edgecolor="#111111", linewidth=0.8, zorder=30)  # fmt: skip
+    left = MplPolygon(
+        place([tip, base_l, notch]),
+        closed=True,
+        transform=ax.transAxes,
+        facecolor="#111111",
+        edgecolor="#111111",
+        linewidth=0.8,
+        zorder=30,
+    )
+    right = MplPolygon(
+        place([tip, notch, base_r]),
+        closed=True,
+        transform=ax.transAxes,
+        facecolor="#ffffff",
+        edgecolor="#111111",
+        linewidth=0.8,
+        zorder=30,
+    )
     ax.add_patch(left)
     ax.add_patch(right)
     n_xy = place([(0.0, h / 2 + h * 0.08)])[0]
-    label = ax.text(n_xy[0], n_xy[1], "N", transform=ax.transAxes, ha="center", va="bottom",
-                    fontsize=fontsize, fontweight="bold", zorder=30, **text_kw)  # fmt: skip
+    label = ax.text(
+        n_xy[0],
+        n_xy[1],
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=fontsize,
+        fontweight="bold",
+        zorder=30,
+        **text_kw,
+    )
     return [backdrop(ax, [left, right, label]), left, right, label]

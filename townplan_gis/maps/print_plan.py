@@ -15,16 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import shapely
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from townplan_gis._version import __version__
-from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import MissingLayerError, OutputPathError, TownPlanError
 from townplan_gis.core.fonts import font_family
 from townplan_gis.core.vocab import localised
@@ -34,25 +31,28 @@ from townplan_gis.maps.print_block import (
     draw_title_block,
     fit_title_block,
 )
-from townplan_gis.maps.print_draw import draw_geoms
 from townplan_gis.maps.print_labels import place_labels, project_candidates, road_candidates
+from townplan_gis.maps.print_layers import (
+    draw_layer,
+    key_map,
+    outside_ids,
+    title_rows,
+    town_box,
+    within,
+)
 from townplan_gis.maps.print_parts import (
-    crs_text,
-    date_text,
     draw_north_arrow,
     draw_scale_bar,
     grid_convergence_deg,
-    mpl_style,
     nice_scale,
     paper_size_mm,
 )
-from townplan_gis.maps.styles import classify, layer_label, load_styles, value_labels
+from townplan_gis.maps.styles import layer_label, load_styles
 
 __all__ = ["PRINT_FORMATS", "plan_figure", "save_plan_figure"]
 
 PRINT_FORMATS = (".pdf", ".png", ".svg")
 _MM_IN = 1 / 25.4
-_TYPES = {"polygon": (3, 6), "line": (1, 2, 5), "point": (0, 4)}
 # Drawn only on request (layers=[...]): 300 lamp dots read as a yellow line and hide the streets.
 _OFF_BY_DEFAULT = ("streetlights",)
 
@@ -83,7 +83,9 @@ def _layout(w: float, h: float, landscape: bool) -> dict[str, tuple[float, float
     }
 
 
-def _axes(fig: Figure, rect: tuple[float, float, float, float], size: tuple[float, float], name: str):
+def _axes(
+    fig: Figure, rect: tuple[float, float, float, float], size: tuple[float, float], name: str
+):
     x, y, w, h = rect
     ax = fig.add_axes((x / size[0], y / size[1], w / size[0], h / size[1]), label=name)
     return ax
@@ -101,17 +103,10 @@ def _target_box(town: Any, extent: Any) -> tuple[np.ndarray, str]:
             )
         return np.asarray(town.layers["builtup"].total_bounds, dtype=float), "builtup"
     if extent == "town":
-        return _town_box(town), "town"
+        return town_box(town), "town"
     raise TownPlanError(
         f"extent must be 'builtup', 'town' or (minx, miny, maxx, maxy), got {extent!r}."
     )
-
-
-def _town_box(town: Any) -> np.ndarray:
-    if town.has("boundary"):
-        return np.asarray(town.layers["boundary"].total_bounds, dtype=float)
-    boxes = np.array([g.total_bounds for g in town.layers.values() if len(g)])
-    return np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()])
 
 
 def map_extent(box: np.ndarray, frame_mm: tuple[float, float]) -> tuple[np.ndarray, int, float]:
@@ -123,57 +118,6 @@ def map_extent(box: np.ndarray, frame_mm: tuple[float, float]) -> tuple[np.ndarr
     gw, gh = frame_mm[0] * scale / 1000, frame_mm[1] * scale / 1000
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return np.array([cx - gw / 2, cy - gh / 2, cx + gw / 2, cy + gh / 2]), scale, margin
-
-
-def _draw(ax: Any, gdf: gpd.GeoDataFrame, kind: str, lang: str, z: float) -> LegendEntry | None:
-    """Draw one layer by style class and geometry kind; its legend entry (classes drawn)."""
-    if not len(gdf):
-        return None
-    codes, classes = classify(kind, gdf, lang=lang)
-    tid = shapely.get_type_id(gdf.geometry.array)
-    used: dict[int, None] = {}
-    kinds: set[str] = set()
-    for code, cls in enumerate(classes):
-        sel = codes == code
-        for gkind, ids in _TYPES.items():
-            mask = sel & np.isin(tid, ids)
-            if not mask.any():
-                continue
-            kw = mpl_style(cls.style, gkind)
-            geoms = gdf.geometry.array
-            if gkind == "point" and (multi := mask & (tid == 4)).any():
-                # A group of points (120 lamps along a street) in small dots, so it does not
-                # become a chain of discs hiding the street.
-                small = {**kw, "markersize": mpl_style(_grouped(cls.style), "point")["markersize"]}
-                draw_geoms(ax, geoms[multi], "point", small, zorder=z + 0.5)
-                mask = mask & (tid != 4)
-                used[code] = None
-                kinds.add(gkind)
-                if not mask.any():
-                    continue
-            if gkind == "line" and "lineWeight" in cls.style:
-                kw = mpl_style({**cls.style, "weight": cls.style["lineWeight"]}, "line")
-            draw_geoms(ax, geoms[mask], gkind, kw, zorder=z + (0.5 if gkind == "point" else 0))
-            used[code] = None
-            kinds.add(gkind)
-    if not used:
-        return None
-    geometry = "polygon" if "polygon" in kinds else ("line" if "line" in kinds else "point")
-    name = layer_label(kind, lang)
-    return LegendEntry(name, geometry, [classes[i] for i in used])
-
-
-def _grouped(style: dict[str, Any]) -> dict[str, Any]:
-    """The style of one member of a group of points: ``groupRadius``, else 40 % of ``radius``."""
-    radius = style.get("groupRadius", 0.4 * float(style.get("radius", 5)))
-    return {**style, "radius": radius, "weight": min(float(style.get("weight", 1)), 1.0)}
-
-
-def _within(gdf: gpd.GeoDataFrame, box: np.ndarray) -> gpd.GeoDataFrame:
-    geoms = gdf.geometry.array
-    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    keep &= shapely.intersects(geoms, shapely.box(*box))
-    return gdf[keep]
 
 
 def _review_frames(review: Any, lang: str) -> tuple[Any, Any]:
@@ -250,7 +194,9 @@ def plan_figure(
     FigureCanvasAgg(fig)
     base = float(np.clip(8.0 * ((width * height) / (420 * 297)) ** 0.5, 6.0, 14.0))
     order = load_styles()["layers"]["order"]
-    wanted = [k for k in town.layers if k not in _OFF_BY_DEFAULT] if layers is None else list(layers)
+    wanted = (
+        [k for k in town.layers if k not in _OFF_BY_DEFAULT] if layers is None else list(layers)
+    )
     for kind in wanted:
         if kind not in town.layers:
             raise MissingLayerError(
@@ -268,11 +214,11 @@ def plan_figure(
     for z, kind in enumerate(draw_kinds):
         gdf = verdicts if kind == "projects" and verdicts is not None else town.layers[kind]
         style = "verdicts" if kind == "projects" and verdicts is not None else kind
-        entry = _draw(ax, _within(gdf, box), style, lang, 2.0 + z)
+        entry = draw_layer(ax, within(gdf, box), style, lang, 2.0 + z)
         if entry is not None:
             entries.append(entry)
     if conflicts is not None and len(conflicts):
-        entry = _draw(ax, _within(conflicts, box), "conflicts", lang, 3.0 + len(draw_kinds))
+        entry = draw_layer(ax, within(conflicts, box), "conflicts", lang, 3.0 + len(draw_kinds))
         if entry is not None:
             entries.insert(0, entry)
     ax.set_xlim(box[0], box[2])
@@ -285,14 +231,26 @@ def plan_figure(
     for spine in ax.spines.values():
         spine.set_linewidth(1.0)
     gw = box[2] - box[0]
-    bar = draw_scale_bar(ax, width_m=gw, x0=box[0] + gw * 0.03, y0=box[1] + (box[3] - box[1]) * 0.03,
-                         height=gw * 0.004, fontsize=base * 0.9, **text_kw)  # fmt: skip
+    bar = draw_scale_bar(
+        ax,
+        width_m=gw,
+        x0=box[0] + gw * 0.03,
+        y0=box[1] + (box[3] - box[1]) * 0.03,
+        height=gw * 0.004,
+        fontsize=base * 0.9,
+        **text_kw,
+    )
     crs = next(iter(town.layers.values())).crs
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    arrow = draw_north_arrow(ax, xy=(0.955, 0.9), size=0.075,
-                             rotation_deg=grid_convergence_deg(crs, cx, cy),
-                             fontsize=base * 1.3, **text_kw)  # fmt: skip
-    renderer = fig.canvas.get_renderer()
+    arrow = draw_north_arrow(
+        ax,
+        xy=(0.955, 0.9),
+        size=0.075,
+        rotation_deg=grid_convergence_deg(crs, cx, cy),
+        fontsize=base * 1.3,
+        **text_kw,
+    )
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     obstacles = [a.get_window_extent(renderer) for a in bar + arrow]
     placement = None
     if labels:
@@ -302,20 +260,28 @@ def plan_figure(
             cands += project_candidates(projects, box)
         if "roads" in wanted:
             cands += road_candidates(town.layers["roads"], box)
-        placement = place_labels(ax, cands, obstacles=obstacles, fontsize=base * 0.95,
-                                 text_kw=text_kw)  # fmt: skip
-    outside = _outside(verdicts if verdicts is not None else town.layers.get("projects"), box)
+        placement = place_labels(
+            ax, cands, obstacles=obstacles, fontsize=base * 0.95, text_kw=text_kw
+        )
+    outside = outside_ids(verdicts if verdicts is not None else town.layers.get("projects"), box)
     show_key = inset and how != "town"
     if show_key:
-        _key_map(_axes(fig, rects["key"], (width, height), "key"), town, verdicts, box, lang,
-                 base, text_kw)  # fmt: skip
+        key_map(
+            _axes(fig, rects["key"], (width, height), "key"),
+            town,
+            verdicts,
+            box,
+            lang,
+            base,
+            text_kw,
+        )
     dropped_ids = [c.text for c in (placement.dropped if placement else []) if c.kind == "project"]
     name = title or (
         (f"{town.name}建设项目五线审查图" if review is not None else f"{town.name}规划图")
         if zh
         else (f"{town.name}: projects and control lines" if review is not None else f"{town.name}")
     )
-    rows = _title_rows(town, review, verdicts, crs, scale, paper, lang, outside, dropped_ids)
+    rows = title_rows(town, review, verdicts, crs, scale, paper, lang, outside, dropped_ids)
     tb = rects["title"]
     fit = fit_title_block(name, rows, width_mm=tb[2], max_height_mm=tb[3], fontsize=base)
     legend_rect = rects["legend"]
@@ -333,13 +299,23 @@ def plan_figure(
             x, y, w, h = legend_rect
             legend_rect = (rects["key"][0], y, w + x - rects["key"][0], h)
     legend_ax = _axes(fig, legend_rect, (width, height), "legend")
-    draw_legend(legend_ax, entries, title=layer_label("legend", lang), fontsize=base * 0.95,
-                text_kw=text_kw)  # fmt: skip
-    draw_title_block(_axes(fig, tb, (width, height), "title"), fit, rows=rows, width_mm=tb[2],
-                     text_kw=text_kw)  # fmt: skip
-    fig.patches.append(Rectangle((4 / width, 4 / height), 1 - 8 / width, 1 - 8 / height,
-                                 transform=fig.transFigure, fill=False, linewidth=1.6,
-                                 edgecolor="#111111"))  # fmt: skip
+    draw_legend(
+        legend_ax, entries, title=layer_label("legend", lang), fontsize=base * 0.95, text_kw=text_kw
+    )
+    draw_title_block(
+        _axes(fig, tb, (width, height), "title"), fit, rows=rows, width_mm=tb[2], text_kw=text_kw
+    )
+    fig.patches.append(
+        Rectangle(
+            (4 / width, 4 / height),
+            1 - 8 / width,
+            1 - 8 / height,
+            transform=fig.transFigure,
+            fill=False,
+            linewidth=1.6,
+            edgecolor="#111111",
+        )
+    )
     fig.townplan = {  # type: ignore[attr-defined]
         "title": name,
         "scale": scale,
@@ -354,99 +330,6 @@ def plan_figure(
     if out is not None:
         save_plan_figure(fig, out, dpi=dpi)
     return fig
-
-
-def _outside(projects: Any, box: np.ndarray) -> list[str]:
-    if projects is None or "project_id" not in projects or not len(projects):
-        return []
-    geoms = projects.geometry.array
-    inside = shapely.intersects(geoms, shapely.box(*box))
-    return [str(v) for v in projects.loc[~inside, "project_id"].tolist()]
-
-
-def _title_rows(
-    town: Any, review: Any, verdicts: Any, crs: Any, scale: int, paper: str, lang: str,
-    outside: list[str], dropped: list[str],
-) -> list[tuple[str, str]]:  # fmt: skip
-    zh = lang == "zh"
-    meta = getattr(town, "metadata", {}) or {}
-    place = "".join(str(meta[k]) for k in ("province", "county") if meta.get(k)) + str(town.name)
-    source = str(meta.get("source") or ("未注明" if zh else "not stated"))
-    if meta.get("illustrative"):
-        source += "；示意数据，非测绘成果" if zh else "; illustrative data, not surveyed"
-    rows = [
-        ("镇（乡）" if zh else "Town", place if zh else str(town.name)),
-        ("比例尺" if zh else "Scale",
-         f"1:{scale:,}（{paper.upper()}图幅按100%打印）" if zh
-         else f"1:{scale:,} (printed at 100 % on {paper.upper()})"),
-        ("坐标系" if zh else "CRS", crs_text(crs, lang)),
-        ("数据来源" if zh else "Data", source),
-    ]  # fmt: skip
-    if review is not None and verdicts is not None and "verdict" in verdicts:
-        counts = verdicts["verdict"].value_counts()
-        names = value_labels("verdicts", lang)
-        parts = [f"{names.get(k, k)} {int(n)}" for k, n in counts.items()]
-        total = int(counts.sum())
-        rows.append(("审查结论" if zh else "Review",
-                     (f"项目{total}个：" + "，".join(parts)) if zh
-                     else f"{total} projects: " + ", ".join(parts)))  # fmt: skip
-    if outside:
-        rows.append(("图外项目" if zh else "Outside frame",
-                     ("、".join(outside) + "（见索引图）") if zh
-                     else ", ".join(outside) + " (see key map)"))  # fmt: skip
-    if dropped:
-        rows.append(("未标注" if zh else "Not labelled",
-                     ("、".join(dropped) + "（图面空间不足）") if zh
-                     else ", ".join(dropped) + " (no room)"))  # fmt: skip
-    when = generated_at()
-    rows.append(("编制日期" if zh else "Date", date_text(when, lang)))
-    rows.append(("制图" if zh else "Made with", f"townplan_gis {__version__}"))
-    return rows
-
-
-def _key_map(ax: Any, town: Any, verdicts: Any, box: np.ndarray, lang: str, base: float,
-             text_kw: dict[str, Any]) -> None:  # fmt: skip
-    """The whole township: boundary, built-up area, water, main roads, every project as a dot,
-    and the map frame in red."""
-    town_box = _town_box(town)
-    for kind in ("boundary", "builtup", "water"):
-        if town.has(kind):
-            _draw(ax, town.layers[kind], kind, lang, 1)
-    if town.has("roads"):
-        roads = town.layers["roads"]
-        if "road_class" in roads:
-            roads = roads[roads["road_class"].isin(["expressway", "arterial", "secondary"])]
-        draw_geoms(ax, roads.geometry, "line", {"color": "#9e9e9e", "linewidth": 0.6,
-                                                "linestyle": "solid"}, zorder=2)  # fmt: skip
-    projects = verdicts if verdicts is not None else town.layers.get("projects")
-    if projects is not None and len(projects):
-        style = "verdicts" if verdicts is not None else "projects"
-        codes, classes = classify(style, projects, lang=lang)
-        pts = projects.geometry.representative_point()
-        colours = [mpl_style(classes[c].style, "point")["color"] for c in codes]
-        ax.scatter(pts.x, pts.y, s=6, c=colours, edgecolors="#333333", linewidths=0.3, zorder=3)
-    ax.add_patch(Rectangle((box[0], box[1]), box[2] - box[0], box[3] - box[1], fill=False,
-                           edgecolor="#d50000", linewidth=1.2, zorder=4))  # fmt: skip
-    pad = 0.03 * max(town_box[2] - town_box[0], town_box[3] - town_box[1])
-    x0, y0, x1, y1 = town_box[0] - pad, town_box[1] - pad, town_box[2] + pad, town_box[3] + pad
-    # Widen the short side to the axes' own shape, so equal aspect changes neither the box nor limits.
-    bbox = ax.get_window_extent()
-    want = bbox.height / bbox.width
-    if (y1 - y0) / (x1 - x0) < want:
-        grow = ((x1 - x0) * want - (y1 - y0)) / 2
-        y0, y1 = y0 - grow, y1 + grow
-    else:
-        grow = ((y1 - y0) / want - (x1 - x0)) / 2
-        x0, x1 = x0 - grow, x1 + grow
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.set_title("位置索引图（镇域）" if lang == "zh" else "Key map (township)",
-                 fontsize=base, loc="left", **text_kw)  # fmt: skip
 
 
 def save_plan_figure(fig: Figure, out: str | Path, *, dpi: int = 200) -> Path:

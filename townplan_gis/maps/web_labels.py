@@ -72,9 +72,17 @@ def label_items(
     out = []
     for c, (lon, lat) in zip(cands, xy, strict=True):
         road = c.kind == "road"
-        out.append([c.text, float(lat), float(lon), round(c.anchors[0][2], 1),
-                    z_road if road else z_project, round(c.length_m, 1),
-                    1 if road else 0])  # fmt: skip
+        out.append(
+            [
+                c.text,
+                float(lat),
+                float(lon),
+                round(c.anchors[0][2], 1),
+                z_road if road else z_project,
+                round(c.length_m, 1),
+                1 if road else 0,
+            ]
+        )
     return out
 
 
