@@ -228,6 +228,11 @@ def test_wrap_keeps_closing_punctuation_off_line_starts():
     lines = wrap("P01、P02、P06-1、P06-2", 10)
     assert all(not line.startswith("、") for line in lines)
     assert "".join(lines) == "P01、P02、P06-1、P06-2"
+    # an id is never cut in two
+    ids = [f"P07-{i}" for i in range(1, 9)]
+    for width in range(12, 40):
+        lines = wrap("、".join(ids), width)
+        assert [p for line in lines for p in line.split("、") if p] == ids, width
 
 
 def test_crs_text_in_chinese():

@@ -35,21 +35,36 @@ class LegendEntry:
 _NO_LINE_START = set("、，。；：？！）」』】》〉…%,.;:)")
 
 
+def _word(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "-_.:/()")
+
+
+def _break_at(line: str, ch: str) -> int:
+    """Where to cut ``line`` before ``ch``: its end, unless that splits a Latin word or an id
+    (``P07-8``), then after the last space or CJK character, or -1 when there is none."""
+    if not (line and _word(line[-1]) and _word(ch)):
+        return len(line)
+    for k in range(len(line) - 1, 0, -1):
+        if not (_word(line[k - 1]) and _word(line[k])):
+            return k
+    return -1
+
+
 def wrap(text: str, columns: int) -> list[str]:
-    """Lines of at most ``columns`` display columns; breaks at spaces in Latin text, anywhere in CJK."""
+    """Lines of at most ``columns`` display columns (a CJK character counts two). Breaks between CJK
+    characters or at spaces, never inside a Latin word or an id such as ``P07-8`` (unless it is
+    longer than a line), and closing punctuation never starts a line."""
     lines: list[str] = []
     for para in str(text).split("\n"):
         line = ""
         for ch in para:
             # Closing punctuation never starts a line (Chinese line-breaking rule): it may overhang.
             if display_width(line + ch) > columns and ch not in _NO_LINE_START:
-                cut = line.rfind(" ") if ch != " " and line.isascii() else -1
-                if cut > columns // 2:
-                    lines.append(line[:cut])
-                    line = line[cut + 1 :]
-                else:
-                    lines.append(line)
-                    line = ""
+                cut = _break_at(line, ch)
+                if cut < max(1, columns // 4):
+                    cut = len(line)
+                lines.append(line[:cut].rstrip())
+                line = line[cut:].lstrip()
                 if ch == " ":
                     continue
             line += ch

@@ -49,8 +49,9 @@ def label_items(
     gcj02: bool = False,
     precision: int = 6,
 ) -> list[list[Any]]:
-    """``[text, lat, lon, rotation°, min zoom, road length m, kind]`` per label, highest priority
-    first (``kind`` 0 = project id, 1 = road name; rotation counter-clockwise from east)."""
+    """``[text, lat, lon, rotation°, min zoom, road length m, kind, further anchors]`` per label,
+    highest priority first (``kind`` 0 = project id, 1 = road name; rotation counter-clockwise from
+    east; further anchors ``[[lat, lon, rotation°], …]`` tried in order when the first collides)."""
     cands = []
     for gdf, make in ((projects, project_candidates), (roads, road_candidates)):
         if gdf is not None and len(gdf) and gdf.crs is not None:
@@ -62,7 +63,10 @@ def label_items(
         log.info("map labels: %d candidates, the first %d by priority sent", len(cands), MAX_LABELS)
         cands = cands[:MAX_LABELS]
     crs = (projects if projects is not None and len(projects) else roads).crs  # type: ignore[union-attr]
-    pts = gpd.GeoSeries(shapely.points([c.anchors[0][:2] for c in cands]), crs=crs).to_crs(4326)
+    # Every candidate anchor in one reprojection: the first is tried first, the others (further
+    # along a street, on another lamp of a group) when it collides.
+    flat = [a for c in cands for a in c.anchors]
+    pts = gpd.GeoSeries(shapely.points([a[:2] for a in flat]), crs=crs).to_crs(4326)
     if gcj02:
         pts = shift_to_gcj02(pts)
     xy = np.round(shapely.get_coordinates(pts.array), precision)
@@ -70,17 +74,25 @@ def label_items(
     z_road = float(zooms.get("road_min_zoom", 14))
     z_project = float(zooms.get("project_min_zoom", 14.5))
     out = []
-    for c, (lon, lat) in zip(cands, xy, strict=True):
+    k = 0
+    for c in cands:
         road = c.kind == "road"
+        spots = [
+            [float(xy[k + i, 1]), float(xy[k + i, 0]), round(a[2], 1)]
+            for i, a in enumerate(c.anchors)
+        ]
+        k += len(c.anchors)
+        first = spots[0]
         out.append(
             [
                 c.text,
-                float(lat),
-                float(lon),
-                round(c.anchors[0][2], 1),
+                first[0],
+                first[1],
+                first[2],
                 z_road if road else z_project,
                 round(c.length_m, 1),
                 1 if road else 0,
+                spots[1:],
             ]
         )
     return out
@@ -131,10 +143,15 @@ townplan.labels = function (items, map) {
       var it = m.tp, span = el.firstChild;
       if (z < it[4]) { el.style.display = 'none'; return; }
       el.style.display = '';
-      var r = span.getBoundingClientRect();
-      var ok = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
-      if (ok && it[6]) { ok = it[5] / mpp >= Math.max(r.width, r.height) * 1.1; }
-      for (var i = 0; ok && i < shown.length; i++) { if (hits(r, shown[i])) { ok = false; } }
+      var spots = [[it[1], it[2], it[3]]].concat(it[7] || []), ok = false, r;
+      for (var a = 0; !ok && a < spots.length; a++) {
+        m.setLatLng([spots[a][0], spots[a][1]]);
+        span.style.transform = 'translate(-50%, -50%) rotate(' + (-spots[a][2]) + 'deg)';
+        r = span.getBoundingClientRect();
+        ok = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+        if (ok && it[6]) { ok = it[5] / mpp >= Math.max(r.width, r.height) * 1.1; }
+        for (var i = 0; ok && i < shown.length; i++) { if (hits(r, shown[i])) { ok = false; } }
+      }
       if (ok) { shown.push(r); T.labelsShown.push(it[0]); } else { el.style.display = 'none'; }
     });
   }
