@@ -111,3 +111,13 @@ def test_label_text_is_escaped():
 def test_labels_can_be_left_out():
     m = tp.plan_map(tiny_town(), basemap="none", labels=False)
     assert not _children(m, LabelLayer)
+
+
+def test_labels_of_one_straight_road():
+    # a roads layer whose box has zero height (one east-west road): GEOS refuses to clip by it
+    town = tiny_town()
+    roads = town.layers["roads"].iloc[:1]
+    projects = town.layers["projects"].iloc[:0]
+    items = label_items(roads, projects)
+    assert [it[0] for it in items] == [roads["name"].iloc[0]]
+    assert items[0][3] == 0.0  # along the east-west road

@@ -63,6 +63,13 @@ def _upright(angle: float) -> float:
     return a
 
 
+def _rect(extent: Any) -> tuple[float, float, float, float]:
+    """``extent`` widened by 1 m on each side: a layer of one straight road or one point has a box
+    of zero height or width, which GEOS refuses to clip by."""
+    x0, y0, x1, y1 = (float(v) for v in extent)
+    return x0 - 1.0, y0 - 1.0, x1 + 1.0, y1 + 1.0
+
+
 def road_candidates(roads: gpd.GeoDataFrame, extent: Any) -> list[Candidate]:
     """One candidate per road name: along the longest piece of that road inside ``extent``."""
     if "name" not in roads or not len(roads):
@@ -70,7 +77,7 @@ def road_candidates(roads: gpd.GeoDataFrame, extent: Any) -> list[Candidate]:
     named = roads[roads["name"].notna() & (roads["name"].astype(str).str.strip() != "")]
     if not len(named):
         return []
-    clipped = shapely.clip_by_rect(named.geometry.array, *extent)
+    clipped = shapely.clip_by_rect(named.geometry.array, *_rect(extent))
     out = []
     frame = gpd.GeoDataFrame(
         {"name": named["name"].astype(str).to_numpy(), "geometry": clipped}, crs=roads.crs
@@ -110,6 +117,7 @@ def project_candidates(
         return []
     geoms = projects.geometry.array
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    extent = _rect(extent)
     inside = ok & shapely.intersects(geoms, shapely.box(*extent))
     out = []
     verdicts = projects["verdict"].astype(str) if "verdict" in projects else None
