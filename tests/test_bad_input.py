@@ -1336,6 +1336,42 @@ def test_outputs_cli_report_and_review_on_hostile_ids(tmp_path):
         assert next(csv.DictReader(f))["project_id"] == "'=1+1"
 
 
+# --- print plan, web map and fonts (issue #16, plan) ---------------------------------------------
+def test_print_plan_refuses_what_it_cannot_print(tmp_path):
+    from maps_helpers import tiny_town
+
+    town = tiny_town()
+    src = tmp_path / "tiny.gpkg"
+    tp.write_town(town, src)
+    # an output that is not a print format, or a folder: named with the fix
+    assert_exit2(run_cli("map", src, "--print", "A3", "--out", tmp_path / "plan.docx"),
+                 "plan.docx", ".pdf, .png, .svg", "Fix")  # fmt: skip
+    assert_exit2(run_cli("map", src, "--print", "A3", "--out", tmp_path), "is a folder", "Fix")
+    # print options without --print
+    assert_exit2(run_cli("map", src, "--extent", "town"), "--print")
+    # a paper size the sheet does not know
+    with pytest.raises(tp.TownPlanError, match="paper must be one of A0, A1, A2, A3, A4"):
+        tp.plan_figure(town, paper="letter")
+    # the built-up frame of a town without a built-up layer: refused, not silently the township
+    del town.layers["builtup"]
+    with pytest.raises(tp.MissingLayerError, match=r"no 'builtup' layer.*extent='town'"):
+        tp.plan_figure(town)
+    src2 = tmp_path / "nobuiltup.gpkg"
+    tp.write_town(town, src2)
+    assert_exit2(run_cli("map", src2, "--print", "A4", "--extent", "builtup", "--out",
+                         tmp_path / "p.pdf"), "builtup", "extent='town'")  # fmt: skip
+    # the CLI default says which frame it took
+    proc = run_cli("map", src2, "--print", "A4", "--out", tmp_path / "p.pdf")
+    assert proc.returncode == 0 and "the town has no builtup layer" in proc.stdout
+
+
+def test_web_map_refuses_an_unknown_first_view():
+    from maps_helpers import tiny_town
+
+    with pytest.raises(tp.TownPlanError, match="view must be 'builtup', 'town' or 'data'"):
+        tp.plan_map(tiny_town(), basemap="none", view="everything")
+
+
 # --- pipeline and command line --------------------------------------------------------------------
 def test_pipeline_refuses_a_scorecard_of_another_standard():
     from report_helpers import tiny_town
