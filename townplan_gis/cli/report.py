@@ -15,9 +15,11 @@ from townplan_gis.cli.common import (
     status_text,
     with_projects,
 )
+from townplan_gis.deliverables.cover import choose_standard, region_note
 from townplan_gis.pipeline import OPINION_SETS, Pipeline
 
-# The standard of `townplan report` when --standard is not given; the command says so in its output.
+# The standard of `townplan report` when --standard is not given and no packaged standard is the
+# town's own; the command and the report's cover say which one is used and why.
 DEFAULT_STANDARD = "ezhou-2017"
 
 
@@ -33,6 +35,11 @@ def print_deliverables(job: Pipeline, files: dict[str, Path]) -> None:
             )
     if job.includes_review:
         print(f"review verdicts: {counts_text(job.review.verdict_counts())}")
+    if job.standard is not None:
+        # A standard of another place scores the town as a reference only: said, never silent.
+        note = region_note(job.town, job.standard.name, "zh")
+        if note:
+            print(note)
     for label, path in files.items():
         size = Path(path).stat().st_size / 1e6
         print(
@@ -45,17 +52,18 @@ def print_deliverables(job: Pipeline, files: dict[str, Path]) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     out = out_folder(args.out, args.path, args.projects)
     town = with_projects(load_town(args.path, args), args)
-    given = args.standard if args.standard is not None else DEFAULT_STANDARD
+    reason = None
+    if args.standard is None:
+        given, reason = choose_standard(town, DEFAULT_STANDARD)
+    else:
+        given = args.standard
     standard = None if given.casefold() == "none" else given
     # The town is reviewed when it has projects and control lines (never derived lines here).
     job = Pipeline(town, standard=standard, lang=args.lang, basemap=args.basemap)
     files = job.write_deliverables(out, opinions=args.opinions)
     print(f"deliverables for {town.name}:")
-    if args.standard is None:
-        print(
-            f"standard {DEFAULT_STANDARD} (the default; --standard NAME|FILE chooses another, "
-            f"--standard none leaves the scorecard out)"
-        )
+    if reason:
+        print(f"standard {given}: {reason}")
     print_deliverables(job, files)
     return EXIT_OK
 
