@@ -94,7 +94,7 @@ def test_conflicts_and_projects_read_back_with_pandas(book_zh, review):
     assert cf["重叠面积 (m²)"].dtype.kind == "f"
     assert cf["重叠面积 (m²)"].tolist() == [10_000.0, 100.0, 0.5]
     assert cf["重叠面积 (亩)"].iloc[0] == 15.0  # 10,000 m² × 15/10,000
-    assert cf["忽略(碎片)"].tolist() == [False, False, True]
+    assert cf["忽略（碎片）"].tolist() == [False, False, True]
     pj = pd.read_excel(book_zh, sheet_name="项目审查")
     assert list(pj["项目编号"]) == ["P1", "P3", "P2"]  # rejected first
     assert list(pj["审查结论"]) == ["不予通过", "需审批", "通过"]

@@ -16,6 +16,7 @@ from townplan_gis.cli.common import (
     with_projects,
 )
 from townplan_gis.deliverables.cover import choose_standard, region_note
+from townplan_gis.deliverables.pages import write_pdf
 from townplan_gis.pipeline import OPINION_SETS, Pipeline
 
 # The standard of `townplan report` when --standard is not given and no packaged standard is the
@@ -61,6 +62,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     # The town is reviewed when it has projects and control lines (never derived lines here).
     job = Pipeline(town, standard=standard, lang=args.lang, basemap=args.basemap)
     files = job.write_deliverables(out, opinions=args.opinions)
+    if args.pdf:
+        # The report printed on A4: the same page, by headless Chromium.
+        page = files["report"].read_text("utf-8")
+        files = {"report": files["report"], "report pdf": write_pdf(page, out / "report.pdf"),
+                 **{k: v for k, v in files.items() if k != "report"}}  # fmt: skip
     print(f"deliverables for {town.name}:")
     if reason:
         print(f"standard {given}: {reason}")
@@ -94,6 +100,11 @@ def register(sub: Any) -> None:
         "--projects", help="read the projects from this file instead of the town's layer"
     )
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the report to report.pdf (A4, headless Chromium)",
+    )
     p.add_argument(
         "--out", default="townplan_report", help="output folder (default ./townplan_report)"
     )

@@ -79,12 +79,11 @@ def choose_standard(town: Any, default: str) -> tuple[str, str]:
                 f"未指定 --standard：采用本地标准 {name}（适用于{zh}，本镇位于{_town_place(town)}）。"
                 f" / no --standard: the local standard {name} (applies to {zh})."
             )
-    note = region_note(town, default, "zh")
     place = _town_place(town)
     where = f"且没有适用于{place}的内置标准" if place else "本镇数据未注明所在地"
     return default, (
         f"未指定 --standard，{where}：采用 {default}"
-        f"（{standard_region(default) or '默认'}）作为参照。{note} "
+        f"（{standard_region(default) or '默认'}）作为参照。"
         f"/ no --standard and no packaged standard for the town's place: {default} is used as a "
         f"reference (--standard NAME|FILE chooses another, --standard none leaves the scorecard out)."
     )
@@ -123,7 +122,8 @@ def cover(
         "title": title,
         "rows": rows,
         "note": region_note(town, standard.get("code") if standard else None, lang),
-        "date": date_text(when, lang),
+        "date": date_text(when, lang, time=False),
+        "office": str(office) if office else "",
     }
 
 

@@ -170,7 +170,10 @@ def target_text(row: Any, standard_title: str, lang: str) -> str:
     unit = row.get("unit")
     target = row.get("target")
     shown = fmt_number(target, unit) if not isinstance(target, (list, tuple)) else str(target)
-    if str(row.get("comparator", "")).startswith("between"):
+    if unit == "flag":
+        yes = fmt_number(target) != "0.00" if str(row.get("comparator")) in (">=", "==") else False
+        need = f"{row.get('name', '')}：{'是' if yes else '否'}"
+    elif str(row.get("comparator", "")).startswith("between"):
         shown = "–".join(fmt_number(t, unit) for t in target) if isinstance(target, (list, tuple)) else shown  # fmt: skip
         need = f"{row.get('name', '')} {shown} {unit_label(unit, 'zh')}"
     else:
@@ -224,7 +227,7 @@ def tolerance_text(tol: Any, lang: str) -> str:
 
     if lang != "zh" or not isinstance(tol, dict):
         return setting_text(tol)
-    parts = [f"{a} {fmt_number(tol[k]) if k != 'noise_m2' else f'{tol[k]:g}'} {b}" for k, (a, b) in _TOLERANCE_ZH.items() if k in tol]  # fmt: skip
+    parts = [f"{a} {fmt_number(tol[k]) if k != 'noise_m2' else f'{tol[k]:.6f}'.rstrip('0')} {b}" for k, (a, b) in _TOLERANCE_ZH.items() if k in tol]  # fmt: skip
     never = tol.get("never_ignore") or []
     if never:
         shown = []
