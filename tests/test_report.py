@@ -27,7 +27,18 @@ from townplan_gis.deliverables import (
     write_opinions,
 )
 
-SECTIONS = ["cover", "conclusion", "problems", "summary", "scorecard", "charts", "review", "map", "method", "appendix"]
+SECTIONS = [
+    "cover",
+    "conclusion",
+    "problems",
+    "summary",
+    "scorecard",
+    "charts",
+    "review",
+    "map",
+    "method",
+    "appendix",
+]
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +156,12 @@ def test_summary_and_method(page, town):
     assert "示意数据" in page  # the illustrative flag is shown
     method = page.split('id="method"')[1].split("</section>")[0]
     # the rule file and the sliver tolerance in words (内置默认规则 test: the rules "default", version "test")
-    for needle in ("EPSG:4546", "内置默认规则 test", "重叠面积小于 1.00 m²", f"townplan_gis {tp.__version__}"):
+    for needle in (
+        "EPSG:4546",
+        "内置默认规则 test",
+        "重叠面积小于 1.00 m²",
+        f"townplan_gis {tp.__version__}",
+    ):
         assert needle in method
 
 
@@ -401,7 +417,9 @@ def test_write_opinions_by_verdict(tmp_path, hostile):
 
 
 # The generation time: ISO (machine-readable) and as a Chinese date (2026年1月1日 08:00) on the page.
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d|\d{4}年\d{1,2}月\d{1,2}日(?: \d\d:\d\d)?")
+_STAMP = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d|\d{4}年\d{1,2}月\d{1,2}日(?: \d\d:\d\d)?"
+)
 
 _RENDER = """
 import sys

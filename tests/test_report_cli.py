@@ -25,6 +25,8 @@ def test_report_command_writes_three_files(puzhou_files, capsys):
     assert "ezhou-2017" in page and "蒲州镇" in page
     wb = openpyxl.load_workbook(out / "workbook.xlsx")
     assert wb.sheetnames == [
+        "总表",
+        "整改清单",
         "达标评分",
         "指标",
         "冲突明细",
@@ -56,6 +58,8 @@ def test_report_english_without_standard(tmp_path, capsys):
     page = (tmp_path / "report.html").read_text("utf-8")
     assert "No standard was chosen" in page
     assert openpyxl.load_workbook(tmp_path / "workbook.xlsx").sheetnames == [
+        "Summary",
+        "Problems",
         "Indicators",
         "Conflicts",
         "Projects",
@@ -93,8 +97,12 @@ def test_report_says_which_standard_it_used_by_default(tmp_path, capsys):
     assert "--standard NAME|FILE chooses another" in text
     assert "注意：本标准为湖北省鄂州市的地方标准，本镇位于山西省永济市" in text
     assert "scorecard ezhou-2017: pass" in text
-    cover = (tmp_path / "report.html").read_text("utf-8").split('id="cover"')[1].split("</section>")[0]
-    assert "ezhou-2017" in cover and "适用于湖北省鄂州市" in cover and "本镇位于山西省永济市" in cover
+    cover = (
+        (tmp_path / "report.html").read_text("utf-8").split('id="cover"')[1].split("</section>")[0]
+    )
+    assert (
+        "ezhou-2017" in cover and "适用于湖北省鄂州市" in cover and "本镇位于山西省永济市" in cover
+    )
     assert main(["report", str(tp.sample_path()), "--out", str(tmp_path / "b"), "--standard",
                  "weicheng-2017"]) == 0  # fmt: skip
     text = capsys.readouterr().out

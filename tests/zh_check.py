@@ -74,7 +74,7 @@ def zh_problems(text: str, *, allowed: frozenset[str] | set[str] = ALLOWED) -> l
 class _Text(HTMLParser):
     """The visible text of a page, one string per text node (no script, style or iframe)."""
 
-    _SKIP = {"script", "style", "iframe", "title"}
+    _SKIP = frozenset({"script", "style", "iframe", "title"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

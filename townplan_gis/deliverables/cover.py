@@ -111,10 +111,22 @@ def cover(
         code = standard.get("code", "")
         region = standard_region(code, lang)
         shown = f"《{name}》" if zh and name else name
-        extra = "，".join(x for x in (code, (f"适用于{region}" if zh else region) if region else "") if x)
-        rows.append(("评价标准" if zh else "Standard", f"{shown}（{extra}）" if zh and extra else f"{shown} ({extra})" if extra else shown))  # fmt: skip
+        extra = "，".join(
+            x for x in (code, (f"适用于{region}" if zh else region) if region else "") if x
+        )
+        rows.append(
+            (
+                "评价标准" if zh else "Standard",
+                f"{shown}（{extra}）" if zh and extra else f"{shown} ({extra})" if extra else shown,
+            )
+        )
     else:
-        rows.append(("评价标准" if zh else "Standard", "未指定（仅列出指标，不评分）" if zh else "none (indicators only, no score)"))  # fmt: skip
+        rows.append(
+            (
+                "评价标准" if zh else "Standard",
+                "未指定（仅列出指标，不评分）" if zh else "none (indicators only, no score)",
+            )
+        )
     if office:
         rows.append(("编制单位" if zh else "Issued by", str(office)))
     rows.append(("编制日期" if zh else "Date", date_text(when, lang, time=False)))
@@ -127,7 +139,9 @@ def cover(
     }
 
 
-def conclusion(scorecard: pd.DataFrame | None, review: Any, standard: dict[str, str], lang: str) -> dict[str, Any]:  # fmt: skip
+def conclusion(
+    scorecard: pd.DataFrame | None, review: Any, standard: dict[str, str], lang: str
+) -> dict[str, Any]:
     """The overall conclusion: targets met of targets, the score (share met, %), the review's verdict
     counts, and one sentence saying it."""
     zh = lang == "zh"
@@ -157,13 +171,20 @@ def conclusion(scorecard: pd.DataFrame | None, review: Any, standard: dict[str, 
         counts = review.projects["verdict"].value_counts()
         n = len(review.projects)
         parts = [
-            f"{label('verdict', v, lang)} {int(counts.get(v, 0))} 个" if zh else f"{label('verdict', v, lang)} {int(counts.get(v, 0))}"  # fmt: skip
+            f"{label('verdict', v, lang)} {int(counts.get(v, 0))} 个"
+            if zh
+            else f"{label('verdict', v, lang)} {int(counts.get(v, 0))}"
             for v in ("pass", "review", "reject", "not_checked", "invalid")
             if counts.get(v, 0)
         ]
-        out["verdicts"] = [(v, int(counts.get(v, 0))) for v in ("pass", "review", "reject", "not_checked", "invalid")]  # fmt: skip
+        out["verdicts"] = [
+            (v, int(counts.get(v, 0)))
+            for v in ("pass", "review", "reject", "not_checked", "invalid")
+        ]
         out["sentences"].append(
-            f"五线审查 {n} 个建设项目：{'，'.join(parts)}。" if zh else f"Five-line review of {n} projects: {', '.join(parts)}."  # fmt: skip
+            f"五线审查 {n} 个建设项目：{'，'.join(parts)}。"
+            if zh
+            else f"Five-line review of {n} projects: {', '.join(parts)}."
         )
     return out
 
@@ -201,7 +222,7 @@ def problem_list(scorecard: pd.DataFrame | None, review: Any, lang: str) -> list
                     "kind": "指标未达标" if zh else "Target not met",
                     "item": str(name),
                     "now": f"{fmt_number(r['value'], unit)} {unit_label(unit, lang)}".strip(),
-                    "need": f"{comparator_symbol(r['comparator'])} {fmt_number(r['target'], unit)} {unit_label(unit, lang)}".strip(),  # fmt: skip
+                    "need": f"{comparator_symbol(r['comparator'])} {fmt_number(r['target'], unit)} {unit_label(unit, lang)}".strip(),
                     "gap": _gap_text(r.get("gap"), unit, r.get("comparator"), lang),
                 }
             )
@@ -209,17 +230,22 @@ def problem_list(scorecard: pd.DataFrame | None, review: Any, lang: str) -> list
         order = {"reject": 0, "not_checked": 1, "invalid": 2}
         pj = review.projects
         bad = pj[pj["verdict"].isin(list(order))].copy()
-        bad = bad.assign(_r=bad["verdict"].map(order)).sort_values(["_r", "project_id"], kind="stable")  # fmt: skip
+        bad = bad.assign(_r=bad["verdict"].map(order)).sort_values(
+            ["_r", "project_id"], kind="stable"
+        )
         for _, r in bad.iterrows():
             reason = r.get("reason_zh") if zh and pd.notna(r.get("reason_zh")) else r.get("reason")
             name = "" if pd.isna(r.get("project_name")) else str(r.get("project_name"))
             rows.append(
                 {
-                    "kind": f"项目{label('verdict', r['verdict'], lang)}" if zh else f"Project: {label('verdict', r['verdict'], lang)}",  # fmt: skip
+                    "kind": f"项目{label('verdict', r['verdict'], lang)}"
+                    if zh
+                    else f"Project: {label('verdict', r['verdict'], lang)}",
                     "item": f"{r['project_id']} {name}".strip(),
                     "now": zh_punct(reason) if zh else ("" if pd.isna(reason) else str(reason)),
-                    "need": "调整选址或方案，按所列程序报批" if zh and r["verdict"] == "reject" else
-                    ("补充控制线数据后重新审查" if zh else "fix the data and review again"),
+                    "need": "调整选址或方案，按所列程序报批"
+                    if zh and r["verdict"] == "reject"
+                    else ("补充控制线数据后重新审查" if zh else "fix the data and review again"),
                     "gap": _overlap(r, lang),
                 }
             )
@@ -229,7 +255,9 @@ def problem_list(scorecard: pd.DataFrame | None, review: Any, lang: str) -> list
 
 
 def _overlap(r: pd.Series, lang: str) -> str:
-    values = pd.to_numeric(pd.Series([r.get(f"{lt}_overlap_m2") for lt in LINE_TYPES]), errors="coerce")
+    values = pd.to_numeric(
+        pd.Series([r.get(f"{lt}_overlap_m2") for lt in LINE_TYPES]), errors="coerce"
+    )
     area = float(values.fillna(0).sum())
     if area == area and area > 0:
         mu = area / (10000 / 15)

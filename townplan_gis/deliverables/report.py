@@ -21,7 +21,6 @@ from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.vocab import col, text
 from townplan_gis.deliverables.cover import conclusion, cover, problem_list
 from townplan_gis.deliverables.pages import css, template, version
-from townplan_gis.deliverables.wording import date_text, zh_punct
 from townplan_gis.deliverables.sections import (
     indicators_section,
     method_section,
@@ -30,6 +29,7 @@ from townplan_gis.deliverables.sections import (
     standard_info,
     summary_section,
 )
+from townplan_gis.deliverables.wording import date_text, zh_punct
 
 __all__ = ["build_report"]
 
@@ -83,7 +83,7 @@ def build_report(
     when = generated_at()
     generated = date_text(when, lang)
     std = standard_info(standard, scorecard)
-    L = {k: text(k, lang, town=town.name) for k in (
+    L: dict[str, Any] = {k: text(k, lang, town=town.name) for k in (
         "summary", "scorecard", "charts", "review", "map", "method", "appendix", "layers", "sources",
         "repairs", "projects", "conflicts", "no_standard", "no_review", "no_map", "no_conflicts",
         "illustrative", "generated", "standard")}  # fmt: skip
@@ -124,8 +124,17 @@ def build_report(
         "L": L,
         "toc": [
             (k, L[k])
-            for k in ("conclusion", "problems", "summary", "scorecard", "charts", "review", "map",
-                      "method", "appendix")
+            for k in (
+                "conclusion",
+                "problems",
+                "summary",
+                "scorecard",
+                "charts",
+                "review",
+                "map",
+                "method",
+                "appendix",
+            )
         ],
         "map_srcdoc": map_html,
         "method": method_section(town, std, review, lang, generated),

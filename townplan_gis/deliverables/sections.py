@@ -22,6 +22,14 @@ from townplan_gis.core.schema import LINE_TYPES
 from townplan_gis.core.vocab import check_status, col, text
 from townplan_gis.deliverables.charts import indicator_charts, png_data_uri
 from townplan_gis.deliverables.pages import version
+from townplan_gis.deliverables.tables import (
+    conflict_rows,
+    conflicts_table,
+    indicator_unit,
+    projects_table,
+    scorecard_table,
+    statistic_label,
+)
 from townplan_gis.deliverables.wording import (
     coverage_text,
     crs_text,
@@ -34,15 +42,6 @@ from townplan_gis.deliverables.wording import (
     time_text,
     tolerance_text,
     zh_punct,
-)
-from townplan_gis.deliverables.tables import (
-    conflict_rows,
-    conflicts_table,
-    projects_table,
-    scorecard_table,
-    indicator_unit,
-    setting_text,
-    statistic_label,
 )
 
 
@@ -309,7 +308,10 @@ def method_section(
             )
         )
         rows.append(
-            ("容差（碎片）" if zh else "Tolerance (slivers)", tolerance_text(s.get("tolerance", ""), lang))
+            (
+                "容差（碎片）" if zh else "Tolerance (slivers)",
+                tolerance_text(s.get("tolerance", ""), lang),
+            )
         )
         if s.get("setbacks") is not None:
             rows.append(("退线" if zh else "Setbacks", setbacks_text(s.get("setbacks"), lang)))
@@ -438,7 +440,9 @@ def evidence_rows(review: Any, lang: str) -> list[tuple[str, str, bool]]:
         rows.append(("最近要素搜索距离" if zh else "Nearest-feature search", search, False))
     made_by = f"townplan_gis {ev.get('townplan_gis_version', '')}"
     rows.append((text("version", lang), made_by, False))
-    rows.append(("审查时间" if zh else "Reviewed at", time_text(ev.get("generated", ""), lang), False))
+    rows.append(
+        ("审查时间" if zh else "Reviewed at", time_text(ev.get("generated", ""), lang), False)
+    )
     return rows
 
 

@@ -20,18 +20,19 @@ from townplan_gis.core.reprs import comparator_symbol, fmt_number, unit_label
 from townplan_gis.core.vocab import label, load_vocab
 
 __all__ = [
+    "coverage_text",
     "crs_text",
     "date_text",
     "definition_text",
     "geometry_text",
     "note_text",
+    "reason_text",
     "repair_text",
-    "coverage_text",
     "rules_text",
     "setbacks_text",
+    "target_text",
     "time_text",
     "tolerance_text",
-    "target_text",
     "zh_punct",
 ]
 
@@ -53,7 +54,7 @@ def zh_punct(text: Any) -> str:
     s = re.sub(rf"\s*([,;:])\s*(?={_CJK})", lambda m: _HALF[m.group(1)], s)
     # A bracket pair with a CJK character inside or right outside it.
     s = re.sub(
-        rf"\s?\(([^()]*)\)",
+        r"\s?\(([^()]*)\)",
         lambda m: (
             f"（{m.group(1)}）"
             if re.search(_CJK, m.group(1))
@@ -63,6 +64,12 @@ def zh_punct(text: Any) -> str:
         s,
     )
     return s
+
+
+def reason_text(text: Any) -> str:
+    """A review's reason as a Chinese sentence: full-width punctuation, ``max(a, b)`` said in words."""
+    s = zh_punct(text)
+    return re.sub(r"max[（(]([^，,（）()]+)[，,]\s*([^（）()]+)[）)]", r"\1 与 \2 中的较大值", s)
 
 
 def date_text(when: _dt.datetime, lang: str, *, time: bool = True) -> str:
@@ -83,7 +90,10 @@ def crs_text(crs: Any, lang: str) -> str:
     name = str(getattr(crs, "name", "") or "")
     if lang != "zh":
         return f"{code} {name}".strip()
-    m = re.match(r"(CGCS2000|WGS 84|Xian 1980|Beijing 1954) / (\d)-degree Gauss-Kruger (?:CM|zone) (\d+)(E?)", name)  # fmt: skip
+    m = re.match(
+        r"(CGCS2000|WGS 84|Xian 1980|Beijing 1954) / (\d)-degree Gauss-Kruger (?:CM|zone) (\d+)(E?)",
+        name,
+    )
     if m:
         datum = {"Xian 1980": "西安80", "Beijing 1954": "北京54"}.get(m.group(1), m.group(1))
         band = f"{m.group(2)}度带高斯-克吕格投影"
@@ -120,7 +130,7 @@ def note_text(note: Any, lang: str) -> str:
             if m:
                 groups = {str(i): g for i, g in enumerate(m.groups(), start=1)}
                 fac = _facility(m.groups()[-1]) if m.groups() else ""
-                said = re.sub(r"\{(\d)\}", lambda g: groups.get(g.group(1), ""), zh)
+                said = re.sub(r"\{(\d)\}", lambda g, found=groups: found.get(g.group(1), ""), zh)
                 said = said.replace("{facility}", fac)
                 break
         if said and said not in out:
@@ -145,7 +155,10 @@ def definition_text(key: str, definition: Any, lang: str) -> str:
         start = text.rfind(". ", 0, m.start())
         return zh_punct(text[start + 2 :] if start >= 0 else m.group())
     families = vocab.get("definition_families", {})
-    for prefix, family in (("facility_count_", "facility_count"), ("household_coverage_", "household_coverage")):  # fmt: skip
+    for prefix, family in (
+        ("facility_count_", "facility_count"),
+        ("household_coverage_", "household_coverage"),
+    ):
         if key.startswith(prefix):
             word = key.removeprefix(prefix).removesuffix("_pct")
             return str(families.get(family, "")).replace("{facility}", _facility(word))
@@ -174,10 +187,14 @@ def target_text(row: Any, standard_title: str, lang: str) -> str:
         yes = fmt_number(target) != "0.00" if str(row.get("comparator")) in (">=", "==") else False
         need = f"{row.get('name', '')}：{'是' if yes else '否'}"
     elif str(row.get("comparator", "")).startswith("between"):
-        shown = "–".join(fmt_number(t, unit) for t in target) if isinstance(target, (list, tuple)) else shown  # fmt: skip
+        shown = (
+            "–".join(fmt_number(t, unit) for t in target)
+            if isinstance(target, (list, tuple))
+            else shown
+        )
         need = f"{row.get('name', '')} {shown} {unit_label(unit, 'zh')}"
     else:
-        need = f"{row.get('name', '')} {comparator_symbol(row.get('comparator'))} {shown} {unit_label(unit, 'zh')}"  # fmt: skip
+        need = f"{row.get('name', '')} {comparator_symbol(row.get('comparator'))} {shown} {unit_label(unit, 'zh')}"
     need = zh_punct(need.strip())
     return f"{short}：{need}" if short else need
 
@@ -196,7 +213,11 @@ def repair_text(action: str, detail: Any, lang: str) -> tuple[str, str]:
         return shown, "、".join(read)
     if action == "make_valid":
         kinds = sorted(set(re.findall(r"\b([A-Z][a-z]+(?:[- ][a-z]+)*)\[", text)))
-        words = {"Self-intersection": "自相交", "Ring Self-intersection": "环自相交", "Too few points": "点数过少"}  # fmt: skip
+        words = {
+            "Self-intersection": "自相交",
+            "Ring Self-intersection": "环自相交",
+            "Too few points": "点数过少",
+        }
         said = "、".join(words.get(k, "几何无效") for k in kinds) or "几何无效"
         return shown, f"已修复（{said}）"
     return shown, "详见数据修复记录（town.repairs）"
@@ -227,7 +248,11 @@ def tolerance_text(tol: Any, lang: str) -> str:
 
     if lang != "zh" or not isinstance(tol, dict):
         return setting_text(tol)
-    parts = [f"{a} {fmt_number(tol[k]) if k != 'noise_m2' else f'{tol[k]:.6f}'.rstrip('0')} {b}" for k, (a, b) in _TOLERANCE_ZH.items() if k in tol]  # fmt: skip
+    parts = [
+        f"{a} {fmt_number(tol[k]) if k != 'noise_m2' else f'{tol[k]:.6f}'.rstrip('0')} {b}"
+        for k, (a, b) in _TOLERANCE_ZH.items()
+        if k in tol
+    ]
     never = tol.get("never_ignore") or []
     if never:
         shown = []
@@ -248,7 +273,13 @@ def setbacks_text(sb: Any, lang: str) -> str:
     if not sb.get("enabled", True):
         return "未检查退线"
     types = "、".join(label("project_type", t, "zh") for t in sb.get("project_types") or [])
-    names = {"red_default": "其他道路红线", "blue": "蓝线", "green": "绿线", "purple": "紫线", "yellow": "黄线"}  # fmt: skip
+    names = {
+        "red_default": "其他道路红线",
+        "blue": "蓝线",
+        "green": "绿线",
+        "purple": "紫线",
+        "yellow": "黄线",
+    }
     dist = sb.get("distance_m") or {}
     said = "，".join(
         f"{names.get(k) or label('road_class', k, 'zh')} {fmt_number(v)} m" for k, v in dist.items()
