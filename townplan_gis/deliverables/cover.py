@@ -107,12 +107,14 @@ def cover(
         office = (given.get("name") or given.get("authority")) if isinstance(given, dict) else given
     rows = [("城镇" if zh else "Town", f"{_town_place(town)}{town.name}" if zh else town.name)]
     if standard:
-        name = standard.get("title") or standard.get("name", "")
-        code = standard.get("code", "")
+        title, code = standard.get("title", ""), standard.get("code", "")
         region = standard_region(code, lang)
-        shown = f"《{name}》" if zh and name else name
+        unnamed = "未注明名称的标准" if zh else "unnamed standard"
+        shown = (f"《{title}》" if zh else title) if title else code or unnamed
         extra = "，".join(
-            x for x in (code, (f"适用于{region}" if zh else region) if region else "") if x
+            x
+            for x in (code if title else "", (f"适用于{region}" if zh else region) if region else "")
+            if x
         )
         rows.append(
             (
@@ -153,9 +155,10 @@ def conclusion(
         total = len(status)
         out.update(met=met, failed=failed, unknown=unknown, targets=total)
         out["score"] = fmt_number(100.0 * met / total, "%")
-        name = standard.get("title") or standard.get("name", "")
+        name = standard.get("title") or standard.get("code") or standard.get("name", "")
+        against = f"对照《{name}》" if name else "对照评价标准"
         out["sentences"].append(
-            f"对照《{name}》的 {total} 项指标，达标 {met} 项，未达标 {failed} 项，无法评价 {unknown} 项，"
+            f"{against}的 {total} 项指标，达标 {met} 项，未达标 {failed} 项，无法评价 {unknown} 项，"
             f"达标率 {out['score']}%。"
             if zh
             else f"Against {name}: {met} of {total} targets met, {failed} not met, {unknown} not "
