@@ -113,7 +113,10 @@ def cover(
         shown = (f"《{title}》" if zh else title) if title else code or unnamed
         extra = "，".join(
             x
-            for x in (code if title else "", (f"适用于{region}" if zh else region) if region else "")
+            for x in (
+                code if title else "",
+                (f"适用于{region}" if zh else region) if region else "",
+            )
             if x
         )
         rows.append(

@@ -22,6 +22,7 @@ from townplan_gis.deliverables.wording import (
     rules_text,
     setbacks_text,
     tolerance_text,
+    zh_punct,
 )
 
 __all__ = ["PROBLEM_HEADERS", "method_rows", "problem_frame", "summary_sheet"]
@@ -30,7 +31,7 @@ __all__ = ["PROBLEM_HEADERS", "method_rows", "problem_frame", "summary_sheet"]
 def _standard(scorecard: pd.DataFrame | None, standard: Any) -> dict[str, str]:
     info = dict(getattr(scorecard, "attrs", {}) or {}) if scorecard is not None else {}
     code = str(info.get("standard") or getattr(standard, "name", None) or standard or "")
-    title = str(info.get("title_zh") or getattr(standard, "title_zh", None) or "")
+    title = zh_punct(info.get("title_zh") or getattr(standard, "title_zh", None) or "")
     return {"code": code, "title": title, "name": title or code} if code else {}
 
 
@@ -78,7 +79,7 @@ def summary_sheet(
         row("评价标准" if zh else "Standard", shown)
         note = region_note(town, std["code"], lang) if town is not None else ""
         if note:
-            row("注意" if zh else "Note", note)
+            row("注意" if zh else "Note", note.removeprefix("注意：").removeprefix("Note: "))
     else:
         row(
             "评价标准" if zh else "Standard",

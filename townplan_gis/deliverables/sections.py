@@ -358,8 +358,8 @@ def standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, st
     out["code"] = out["name"]
     title = info.get("title_zh") or getattr(standard, "title_zh", None)
     if title:
-        out["title"] = str(title)
-        out["name"] = f"{out['name']}（{title}）"
+        out["title"] = zh_punct(title)  # a Chinese title takes full-width brackets
+        out["name"] = f"{out['name']}（{out['title']}）"
     for key in ("file", "path"):
         v = info.get(key) or getattr(standard, key, None)
         if v:

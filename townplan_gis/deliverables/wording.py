@@ -234,11 +234,8 @@ def geometry_text(types: Any, lang: str) -> str:
 
 
 _TOLERANCE_ZH = {
-    "min_area_m2": ("重叠面积小于", "m² 视为碎片"),
-    "min_pct_of_project": ("且占项目比例小于", "%"),
     "min_length_m": ("线状重叠短于", "m 视为碎片"),
     "inward_buffer_m": ("面状控制线内缩", "m 后判断"),
-    "noise_m2": ("小于", "m² 的重叠视为计算误差"),
 }
 
 
@@ -248,11 +245,19 @@ def tolerance_text(tol: Any, lang: str) -> str:
 
     if lang != "zh" or not isinstance(tol, dict):
         return setting_text(tol)
-    parts = [
-        f"{a} {fmt_number(tol[k]) if k != 'noise_m2' else f'{tol[k]:.6f}'.rstrip('0')} {b}"
-        for k, (a, b) in _TOLERANCE_ZH.items()
-        if k in tol
-    ]
+    parts = []
+    if "min_area_m2" in tol and "min_pct_of_project" in tol:
+        # The review ignores an overlap below max(min_area_m2, min_pct_of_project % × project area).
+        parts.append(
+            f"面状重叠小于 {fmt_number(tol['min_area_m2'])} m² 与项目面积的 "
+            f"{fmt_number(tol['min_pct_of_project'], '%')}% 两者中的较大值时视为碎片"
+        )
+    elif "min_area_m2" in tol:
+        parts.append(f"重叠面积小于 {fmt_number(tol['min_area_m2'])} m² 视为碎片")
+    parts += [f"{a} {fmt_number(tol[k])} {b}" for k, (a, b) in _TOLERANCE_ZH.items() if k in tol]
+    if "noise_m2" in tol:
+        noise = f"{float(tol['noise_m2']):.6f}".rstrip("0").rstrip(".")
+        parts.append(f"小于 {noise} m² 的重叠视为计算误差")
     never = tol.get("never_ignore") or []
     if never:
         shown = []
