@@ -8,7 +8,8 @@ dyke, 西厢大街 with its commercial street and the hardened bypass behind the
 Positions, shapes, widths, households and statistics are invented to be plausible and to exercise every
 indicator and every review grade. Deterministic: running it twice gives the same geometry.
 
-Run: ``python layers/build_puzhou.py`` (writes ``layers/puzhou.gpkg``).
+Run: ``python layers/build_puzhou.py`` (writes ``layers/puzhou.gpkg``, then ``layers/puzhou.osm`` through
+``layers/build_puzhou_osm.py``).
 """
 
 from __future__ import annotations
@@ -582,6 +583,37 @@ def build_projects() -> gpd.GeoDataFrame:
             "投资": 380,
             "geometry": box(-1290, -990, -1200, -930),
         },
+        # Later projects typed by the codes of the 2023 land-use classification (用地用海分类指南),
+        # as a county's project list gives them: each is reviewed as the type the code maps to
+        # (data/aliases.toml), so the sample exercises the national vocabulary (issue #15).
+        {
+            "编号": "P11",
+            "名称": "蒲州镇中心幼儿园",
+            "类型": "08",  # 公共管理与公共服务用地 → public_service; clear of every line: pass
+            "投资": 650,
+            "geometry": box(-300, -250, -230, -190),
+        },
+        {
+            "编号": "P12",
+            "名称": "涑水渠边村民建房",
+            "类型": "0703",  # 农村宅基地 → rural_housing; about 6 m from the canal blue line: review
+            "投资": 35,
+            "geometry": box(-1213.8, -560, -1198.8, -548),
+        },
+        {
+            "编号": "P13",
+            "名称": "农产品物流仓库",
+            "类型": "11",  # 仓储用地 → warehouse; on the 110 kV corridor yellow line: reject
+            "投资": 900,
+            "geometry": box(1380, -1500, 1440, -1460),
+        },
+        {
+            "编号": "P14",
+            "名称": "西厢苑二期住宅",
+            "类型": "0701",  # 城镇住宅用地 → residential; clear of every line: pass
+            "投资": 4200,
+            "geometry": box(250, 250, 320, 310),
+        },
     ]
     for r in rows:
         r["状态"] = "计划"
@@ -618,7 +650,13 @@ PROGRAMME = {
     "P09-4": (STREET, 0, 0, 240, "实施", "2017-05-01", 60),
     "P09-5": (STREET, 0, 0, 180, "实施", "2017-06-01", 30),
     "P10": (None, 0, 300, 80, "实施", "2017-05-01", 20),
+    # The later projects typed by land-use codes: declared for 2018, funded, not started.
+    "P11": (None, 0, 400, 250, "确定项目", "2018-03-01", 0),
+    "P12": (None, 35, 0, 0, "确定项目", "2018-03-01", 0),
+    "P13": (None, 900, 0, 0, "确定项目", "2018-04-01", 0),
+    "P14": (None, 4200, 0, 0, "确定项目", "2018-04-01", 0),
 }
+LATER = {"P11", "P12", "P13", "P14"}
 
 
 def street_green() -> dict:
@@ -648,7 +686,7 @@ def with_programme(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         row = out["编号"] == pid
         if not row.any():
             continue
-        deadline = "2017-12-31" if pid == "P01" else "2017-10-31"
+        deadline = "2017-12-31" if pid == "P01" else "2018-12-31" if pid in LATER else "2017-10-31"
         values = [*(item or (None, None)), own, sub, gov, stage, start, deadline, pct]
         for c, v in zip(columns, values, strict=True):
             out.loc[row, c] = v
@@ -666,6 +704,10 @@ def main() -> Path:
         f"wrote {out}: built-up {built:.3f} km², {len(town.projects)} projects, "
         f"{len(town.control_lines)} control-line features; analysis CRS EPSG:{town.crs.to_epsg()}"
     )
+    # The same town as an OpenStreetMap extract (layers/puzhou.osm), for tp.read_osm offline.
+    import build_puzhou_osm
+
+    build_puzhou_osm.main(tp.read_town(out))
     return out
 
 

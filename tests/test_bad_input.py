@@ -1505,3 +1505,62 @@ def test_acceptance_fund_and_rules_file_are_checked(tmp_path):
         load_programme_rules(bad)
     with pytest.raises(DataFileError, match="programme rule file not found"):
         load_programme_rules(tmp_path / "missing.toml")
+
+
+# --- imports: OpenStreetMap extracts and CAD drawings (issue #15) ---------------------------------
+def test_osm_bounds_that_are_no_lonlat_box_are_refused(tmp_path):
+    path = tmp_path / "bad_bounds.osm"
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6"><bounds minlat="34.9" minlon="110.3" '
+        'maxlat="34.8" maxlon="110.4"/><node id="1" lat="34.85" lon="110.35"/></osm>',
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError, match=r"bad_bounds.osm: its bounds .* not a box in lon/lat"):
+        tp.io.read_osm(path)
+
+
+def test_osm_width_of_a_million_metres_is_not_a_road_width(tmp_path):
+    # A typo (1e6) must not become a road covering the town: left empty, recorded with the way.
+    path = tmp_path / "wide.osm"
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<bounds minlat="34.80" minlon="110.30" maxlat="34.82" maxlon="110.33"/>'
+        '<node id="1" lat="34.81" lon="110.31"/><node id="2" lat="34.81" lon="110.32"/>'
+        '<way id="3"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/>'
+        '<tag k="width" v="1000000"/></way></osm>',
+        encoding="utf-8",
+    )
+    town = tp.io.read_osm(path)
+    assert town.roads["carriageway_width_m"].isna().all()
+    unread = town.repairs[town.repairs["action"] == "osm_width_unread"]
+    assert unread["count"].tolist() == [1] and "way/3: width='1000000'" in unread["detail"].iloc[0]
+
+
+def test_dxf_in_local_drawing_coordinates_is_refused_under_a_gk_crs(tmp_path):
+    # A drawing in local coordinates (0…100 m) said to be CGCS2000 GK would land in the sea west
+    # of Africa: the coordinate check refuses it rather than reviewing against the wrong place.
+    import ezdxf
+
+    doc = ezdxf.new("R2010")
+    doc.layers.add("蓝线")
+    doc.modelspace().add_lwpolyline(
+        [(0, 0), (100, 0), (100, 50), (0, 50)], close=True, dxfattribs={"layer": "蓝线"}
+    )
+    doc.saveas(tmp_path / "local.dxf")
+    with pytest.raises(tp.CRSError, match=r"local\.dxf"):
+        tp.io.read_dxf_lines(tmp_path / "local.dxf", crs="EPSG:4546")
+
+
+def test_a_land_use_code_that_lost_its_leading_zero_is_invalid_not_guessed():
+    # 07 (居住用地) read from a number column becomes 7: refused with the accepted types, never
+    # taken for another class.
+    projects = gpd.GeoDataFrame(
+        {"project_type": ["7", "07"]},
+        geometry=[box(500_000, 3_850_000, 500_010, 3_850_010)] * 2,
+        crs="EPSG:4546",
+    )
+    r = tp.review(projects, projects.iloc[:0].assign(line_type=[]), coverage=box(0, 0, 1e7, 1e7),
+                  absent=["red", "green", "purple", "blue", "yellow"])  # fmt: skip
+    assert r.projects["verdict"].tolist() == ["invalid", "pass"]
+    assert "unknown project_type '7'" in r.projects["reason"].iloc[0]
+    assert "residential" in r.projects["reason"].iloc[0]

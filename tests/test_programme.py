@@ -10,8 +10,6 @@ import pytest
 from shapely.geometry import Point
 
 import townplan_gis as tp
-from townplan_gis.core.errors import DataFileError, TownPlanError
-from townplan_gis.fiveline.result import VERDICTS as REVIEW_VERDICTS
 from townplan_gis.construction import (
     load_programme_rules,
     parse_date,
@@ -19,6 +17,8 @@ from townplan_gis.construction import (
     project_table,
 )
 from townplan_gis.construction.rules import VERDICTS
+from townplan_gis.core.errors import DataFileError, TownPlanError
+from townplan_gis.fiveline.result import VERDICTS as REVIEW_VERDICTS
 
 FUNDS = ["funding_self_raised_wan_yuan", "funding_subsidy_wan_yuan", "funding_town_gov_wan_yuan"]
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, box
 
 import townplan_gis as tp
-from townplan_gis.core.errors import DataFileError, TownPlanError
 from townplan_gis.construction import acceptance, allocate, competition
+from townplan_gis.core.errors import DataFileError, TownPlanError
 
 CRS = "EPSG:4546"
 X, Y = 437_000.0, 3_855_000.0

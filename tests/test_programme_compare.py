@@ -9,8 +9,8 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
 import townplan_gis as tp
-from townplan_gis.core.errors import TownPlanError
 from townplan_gis.construction import compare, diff_layer
+from townplan_gis.core.errors import TownPlanError
 
 CRS = "EPSG:4546"
 X, Y = 437_000.0, 3_855_000.0
@@ -220,7 +220,7 @@ def test_puzhou_2016_to_2017(puzhou):
     assert 1590.0 < roads["added_measure"] <= 1600.0
     assert lay.loc["green", ["added", "added_measure"]].tolist() == [2, pytest.approx(37400.0)]
     assert lay.loc["residential", "added"] == 1  # 鹳雀小区
-    assert lay.loc["projects", ["n_before", "n_after"]].tolist() == [0, 27]
+    assert lay.loc["projects", ["n_before", "n_after"]].tolist() == [0, 31]  # 27 of 2017, P11–P14
     changed = puzhou.changes[puzhou.changes["layer"] == "roads"].set_index("key")["columns"]
     assert changed.to_dict() == {"南环路": "surface", "北街": "geometry", "东街": ""}
     g = puzhou.growth.iloc[0]

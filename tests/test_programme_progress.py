@@ -8,8 +8,8 @@ import pytest
 from shapely.geometry import Point, box
 
 import townplan_gis as tp
-from townplan_gis.core.errors import TownPlanError
 from townplan_gis.construction import progress
+from townplan_gis.core.errors import TownPlanError
 
 
 def week(rows: dict[str, tuple]) -> pd.DataFrame:

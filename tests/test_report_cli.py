@@ -35,8 +35,13 @@ def test_report_command_writes_three_files(puzhou_files, capsys):
         "审查证据",
         "说明",
     ]
-    # the one rejected Puzhou project (P06-1, a farm-stay inside the Yellow River blue line)
-    assert sorted(p.name for p in (out / "opinions").iterdir()) == ["P06-1.html", "index.csv"]
+    # the rejected Puzhou projects: P06-1, a farm-stay inside the Yellow River blue line, and P13,
+    # a warehouse (仓储用地 11) on the 110 kV corridor yellow line
+    assert sorted(p.name for p in (out / "opinions").iterdir()) == [
+        "P06-1.html",
+        "P13.html",
+        "index.csv",
+    ]
 
 
 def test_report_english_without_standard(tmp_path, capsys):

@@ -157,7 +157,7 @@ def test_missing_file_and_unknown_override():
         tp.review(lines.assign(project_type="park"), lines, tolerance={"min_areaa": 1})
     with pytest.raises(
         DataFileError,
-        match=r"unknown key 'motorway' in the setback overrides.*Accepted keys: arterial",
+        match=r"unknown key 'motorway' in the setback overrides.*Accepted keys: expressway, arterial",
     ):
         tp.review(lines.assign(project_type="park"), lines, setback_m={"motorway": 1})
     with pytest.raises(
@@ -195,7 +195,7 @@ def test_overrides_do_not_leak_into_the_default():
         ),
         (
             "[derive.red_width_m]\nmain = 30\n",
-            "unknown key 'main' in [derive.red_width_m]. Accepted keys: arterial, secondary",
+            "unknown key 'main' in [derive.red_width_m]. Accepted keys: expressway, arterial, secondary",
         ),
         (
             "[[rules]]\nline_type = 'red'\n",

@@ -97,7 +97,10 @@ def test_missing_vocabulary_value_is_reported_as_missing_not_unknown():
     assert err.value.rows == [11, 12]  # NaN and blank text are both missing values
     assert "missing value(s) in rows [11, 12]" in msg
     assert "nan" not in msg.lower().split("also")[0]  # never "unknown value [nan]"
-    assert "Fix: fill these rows with one of ['arterial', 'branch', 'lane', 'secondary']" in msg
+    assert (
+        "Fix: fill these rows with one of ['arterial', 'branch', 'expressway', 'lane', 'secondary']"
+        in msg
+    )
     assert "redline_width_m" in msg  # the other way out for a road
     # the truly unknown value is reported on its own
     assert err.value.values == ["高速公路"] and err.value.unknown_rows == [13]

@@ -125,7 +125,13 @@ def test_line_colours_are_written_only_in_the_vocabulary():
 
 def test_default_road_widths_are_written_once():
     assert roads.DEFAULT_REDLINE_WIDTH_M is vocab.RED_WIDTH_M
-    assert vocab.RED_WIDTH_M == {"arterial": 24.0, "secondary": 16.0, "branch": 10.0, "lane": 3.5}
+    assert vocab.RED_WIDTH_M == {
+        "expressway": 35.0,
+        "arterial": 24.0,
+        "secondary": 16.0,
+        "branch": 10.0,
+        "lane": 3.5,
+    }
     assert roads.DEFAULT_CARRIAGEWAY_WIDTH_M == {"lane": 3.5}
     assert rules.load_rules().derive["red_width_m"] == vocab.RED_WIDTH_M
     text = (PACKAGE / "data" / "rules" / "default.toml").read_text(encoding="utf-8")

@@ -444,8 +444,16 @@ def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
             *_green(town, clip, green_chain),
             *_facilities(town, clip, o),
             *_residential(town, clip, o),
-            *_reported(town),
         ]
+    reported = _reported(town)
+    # A built-up area an importer estimated (read_osm without builtup=) is said so on every figure.
+    meta = getattr(town, "metadata", None) or {}
+    estimate = "built-up area ESTIMATED, not surveyed (see metadata builtup_source)"
+    flag = estimate if meta.get("builtup_estimated") and clip is not None else ""
+    rows = [
+        (k, r._replace(note=join_notes(r.note, flag if k != "population" else ""))) for k, r in rows
+    ]
+    rows += reported
     records = []
     wide = set(o.township_wide_facility_types)
     for key, res in rows:

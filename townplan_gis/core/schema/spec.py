@@ -108,7 +108,7 @@ class LayerSpec:
 # while leaving room for any real road.
 MAX_ROAD_WIDTH_M = 200.0
 
-ROAD_CLASSES = ("arterial", "secondary", "branch", "lane")
+ROAD_CLASSES = ("expressway", "arterial", "secondary", "branch", "lane")
 GREEN_CLASSES = ("G1", "G2", "G3", "XG", "EG")
 LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
 ZONES = ("core", "control", "harmony")
