@@ -22,7 +22,7 @@ from pathlib import Path
 ALLOWED = frozenset(
     {
         # units
-        "m", "m²", "km", "km²", "hm²", "mm", "cm", "ha",
+        "m", "m²", "km", "km²", "hm²", "mm", "cm", "ha", "kV", "kW", "MW", "kVA",
         # coordinate systems and projections
         "EPSG", "CGCS2000", "CGCS", "WGS", "CM", "E", "N", "GK",
         # standard prefixes (GB 50188-2007, GB/T 51328-2018, CJJ/T 85-2017)
