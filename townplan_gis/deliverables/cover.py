@@ -19,7 +19,37 @@ from townplan_gis.core.schema import LINE_TYPES
 from townplan_gis.core.vocab import label, load_vocab
 from townplan_gis.deliverables.wording import date_text, zh_punct
 
-__all__ = ["choose_standard", "conclusion", "cover", "problem_list", "standard_region"]
+__all__ = [
+    "choose_standard",
+    "conclusion",
+    "cover",
+    "problem_list",
+    "standard_info",
+    "standard_region",
+]
+
+
+def standard_info(
+    standard: Any, scorecard: pd.DataFrame | None, lang: str = "zh"
+) -> dict[str, str]:
+    if standard is None and scorecard is None:
+        return {}
+    info = dict(getattr(scorecard, "attrs", {}) or {}) if scorecard is not None else {}
+    out = {"name": str(info.get("standard") or getattr(standard, "name", None) or standard or "")}
+    out["code"] = out["name"]
+    key = "title_zh" if lang == "zh" else "title_en"
+    title = info.get(key) or getattr(standard, key, None)
+    if title:
+        out["title"] = zh_punct(title)  # a Chinese title takes full-width brackets
+        out["name"] = f"{out['name']}（{out['title']}）"
+    for key in ("file", "path"):
+        v = info.get(key) or getattr(standard, key, None)
+        if v:
+            out["file"] = str(v)
+    src = info.get("source") or getattr(standard, "source", None)
+    if src:
+        out["source"] = str(src)
+    return out
 
 
 def standard_region(name: str | None, lang: str = "zh") -> str:
@@ -107,14 +137,14 @@ def cover(
         office = (given.get("name") or given.get("authority")) if isinstance(given, dict) else given
     rows = [("城镇" if zh else "Town", f"{_town_place(town)}{town.name}" if zh else town.name)]
     if standard:
-        title, code = standard.get("title", ""), standard.get("code", "")
+        named, code = standard.get("title", ""), standard.get("code", "")
         region = standard_region(code, lang)
         unnamed = "未注明名称的标准" if zh else "unnamed standard"
-        shown = (f"《{title}》" if zh else title) if title else code or unnamed
-        extra = "，".join(
+        shown = (f"《{named}》" if zh else named) if named else code or unnamed
+        extra = ("，" if zh else ", ").join(
             x
             for x in (
-                code if title else "",
+                code if named else "",
                 (f"适用于{region}" if zh else region) if region else "",
             )
             if x
@@ -249,15 +279,27 @@ def problem_list(scorecard: pd.DataFrame | None, review: Any, lang: str) -> list
                     else f"Project: {label('verdict', r['verdict'], lang)}",
                     "item": f"{r['project_id']} {name}".strip(),
                     "now": zh_punct(reason) if zh else ("" if pd.isna(reason) else str(reason)),
-                    "need": "调整选址或方案，按所列程序报批"
-                    if zh and r["verdict"] == "reject"
-                    else ("补充控制线数据后重新审查" if zh else "fix the data and review again"),
+                    "need": _need(str(r["verdict"]), lang),
                     "gap": _overlap(r, lang),
                 }
             )
     for i, row in enumerate(rows, start=1):
         row["n"] = str(i)
     return rows
+
+
+def _need(verdict: str, lang: str) -> str:
+    """What a project of this verdict needs before it can proceed."""
+    zh = lang == "zh"
+    if verdict == "reject":
+        return (
+            "调整选址或方案，按所列程序报批"
+            if zh
+            else "relocate or redesign; follow the procedures listed"
+        )
+    if verdict == "invalid":
+        return "修正项目图形后重新审查" if zh else "fix the project's geometry and review again"
+    return "补充控制线数据后重新审查" if zh else "add the control-line data and review again"
 
 
 def _overlap(r: pd.Series, lang: str) -> str:

@@ -19,14 +19,13 @@ from markupsafe import Markup
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.vocab import col, text
-from townplan_gis.deliverables.cover import conclusion, cover, problem_list
+from townplan_gis.deliverables.cover import conclusion, cover, problem_list, standard_info
 from townplan_gis.deliverables.pages import css, template, version
 from townplan_gis.deliverables.sections import (
     indicators_section,
     method_section,
     review_section,
     scorecard_section,
-    standard_info,
     summary_section,
 )
 from townplan_gis.deliverables.wording import date_text, zh_punct
@@ -82,7 +81,7 @@ def build_report(
         raise TownPlanError(f"report: lang must be 'zh' or 'en', got {lang!r}.")
     when = generated_at()
     generated = date_text(when, lang)
-    std = standard_info(standard, scorecard)
+    std = standard_info(standard, scorecard, lang)
     L: dict[str, Any] = {k: text(k, lang, town=town.name) for k in (
         "summary", "scorecard", "charts", "review", "map", "method", "appendix", "layers", "sources",
         "repairs", "projects", "conflicts", "no_standard", "no_review", "no_map", "no_conflicts",

@@ -350,26 +350,6 @@ def indicators_section(indicators: pd.DataFrame | None, lang: str) -> dict[str, 
     }
 
 
-def standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, str]:
-    if standard is None and scorecard is None:
-        return {}
-    info = dict(getattr(scorecard, "attrs", {}) or {}) if scorecard is not None else {}
-    out = {"name": str(info.get("standard") or getattr(standard, "name", None) or standard or "")}
-    out["code"] = out["name"]
-    title = info.get("title_zh") or getattr(standard, "title_zh", None)
-    if title:
-        out["title"] = zh_punct(title)  # a Chinese title takes full-width brackets
-        out["name"] = f"{out['name']}（{out['title']}）"
-    for key in ("file", "path"):
-        v = info.get(key) or getattr(standard, key, None)
-        if v:
-            out["file"] = str(v)
-    src = info.get("source") or getattr(standard, "source", None)
-    if src:
-        out["source"] = str(src)
-    return out
-
-
 # --- the evidence of a review --------------------------------------------------------------------------
 def check_summary(review: Any, lang: str) -> list[dict[str, str]]:
     """Per line type: how it was checked, its features in the data, the projects checked against

@@ -52,17 +52,18 @@ def zh_punct(text: Any) -> str:
     # , ; : after or before a CJK character (spaces around it go: full-width marks carry their space).
     s = re.sub(rf"(?<={_CJK})\s*([,;:])\s*", lambda m: _HALF[m.group(1)], s)
     s = re.sub(rf"\s*([,;:])\s*(?={_CJK})", lambda m: _HALF[m.group(1)], s)
+
     # A bracket pair with a CJK character inside or right outside it.
-    s = re.sub(
-        r"\s?\(([^()]*)\)",
-        lambda m: (
-            f"（{m.group(1)}）"
-            if re.search(_CJK, m.group(1))
-            or re.search(rf"{_CJK}\s?$", s[: m.start()] + m.group(0)[:1])
-            else m.group(0)
-        ),
-        s,
-    )
+    def bracket(m: re.Match) -> str:
+        before, after = s[: m.start()], s[m.end() :]
+        chinese = (
+            re.search(_CJK, m.group(1))
+            or re.search(rf"{_CJK}\s?$", before)
+            or re.match(rf"\s?{_CJK}", after)
+        )
+        return f"（{m.group(1)}）" if chinese else m.group(0)
+
+    s = re.sub(r"\s?\(([^()]*)\)", bracket, s)
     return s
 
 
