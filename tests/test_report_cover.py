@@ -97,6 +97,11 @@ def test_problem_table_leaves_department_blank(page):
     assert rows and all(r.count('<td class="fill"></td>') == 2 for r in rows)
 
 
+def test_projects_needing_approval_are_counted_under_the_list(page, review):
+    n = int((review.projects["verdict"] == "review").sum())
+    assert n and f"另有 {n} 个项目需按所列程序报批" in _section(page, "problems")
+
+
 def test_nothing_to_fix_is_said(town):
     card = scorecard().assign(status="pass")
     html = tp.report(town, scorecard=card, map=False)
@@ -117,7 +122,9 @@ def test_standard_of_another_place_is_said():
     puzhou = tp.sample_town()
     assert "本镇位于山西省永济市" in region_note(puzhou, "ezhou-2017", "zh")
     assert region_note(puzhou, "national-2016", "zh") == ""  # a national standard applies anywhere
-    weicheng = tp.Town("渭城镇", metadata={"province": "陕西省", "county": "渭城区"}, allow_empty=True)
+    weicheng = tp.Town(
+        "渭城镇", metadata={"province": "陕西省", "county": "渭城区"}, allow_empty=True
+    )
     assert region_note(weicheng, "weicheng-2017", "zh") == ""
 
 

@@ -97,6 +97,8 @@ def build_report(
                          else ["#", "Kind", "Item", "Now", "Required", "Gap", "Department", "Deadline"]),
         fill_note="责任部门与整改期限由审查单位填写。" if zh else "Department and deadline: to be filled in by the reviewing office.",
         contents="目录" if zh else "Contents",
+        to_approve="另有 %d 个项目需按所列程序报批后方可实施，见“四、五线审查”。" if zh
+        else "A further %d projects need the approvals listed in section 4 before they proceed.",
     )  # fmt: skip
     L["ignored_word"] = "条碎片(已忽略)" if zh else "ignored slivers"
     L["ignored_short"] = "碎片,已忽略" if zh else "sliver, ignored"
@@ -116,6 +118,9 @@ def build_report(
         "cover": cover(town, title=page_title, standard=std, when=when, lang=lang, office=office),
         "conclusion": conclusion(scorecard, review, std, lang),
         "problems": problem_list(scorecard, review, lang),
+        "n_to_approve": 0
+        if review is None
+        else int((review.projects["verdict"] == "review").sum()),
         "generated": generated,
         "generated_iso": when.isoformat(timespec="seconds"),
         "version": version(),
