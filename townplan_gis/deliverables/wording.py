@@ -129,9 +129,10 @@ def note_text(note: Any, lang: str) -> str:
         for pattern, zh in _notes():
             m = pattern.fullmatch(part)
             if m:
-                groups = {str(i): g for i, g in enumerate(m.groups(), start=1)}
+                said = zh
+                for i, g in enumerate(m.groups(), start=1):
+                    said = said.replace(f"{{{i}}}", g or "")
                 fac = _facility(m.groups()[-1]) if m.groups() else ""
-                said = re.sub(r"\{(\d)\}", lambda g, found=groups: found.get(g.group(1), ""), zh)
                 said = said.replace("{facility}", fac)
                 break
         if said and said not in out:
