@@ -16,7 +16,7 @@ from townplan_gis.cli.common import (
     with_projects,
 )
 from townplan_gis.deliverables.cover import choose_standard, region_note
-from townplan_gis.deliverables.pages import write_pdf
+from townplan_gis.deliverables.pages import chromium, write_pdf
 from townplan_gis.pipeline import OPINION_SETS, Pipeline
 
 # The standard of `townplan report` when --standard is not given and no packaged standard is the
@@ -51,6 +51,8 @@ def print_deliverables(job: Pipeline, files: dict[str, Path]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.pdf:
+        chromium()  # no browser to print with: said before any work is done
     out = out_folder(args.out, args.path, args.projects)
     town = with_projects(load_town(args.path, args), args)
     reason = None
