@@ -92,7 +92,9 @@ def main() -> None:
         print(f"{r['run']:>4} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} {r['load_before']:>12.2f} {r['load_after']:>11.2f}")  # fmt: skip
     best = min(r["wall_s"] for r in runs)
     print(f"best wall {best:.2f} s (target < 10 s: {'met' if best < 10 else 'NOT met'})")
-    print("files: " + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sorted(runs[-1]["files"].items())))
+    print(
+        "files: " + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sorted(runs[-1]["files"].items()))
+    )
     if not a.no_stages:
         print("\nstages in one process")
         for name, s in run_stages():

@@ -89,7 +89,10 @@ def test_units_definitions_and_notes_in_chinese(book):
     head = [c.value for c in ws[1]]
     rows = [dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
     assert [r["单位"] for r in rows] == ["m²/人", "km/km²", "个", "%", "亩"]
-    assert rows[0]["定义"].startswith("建设用地面积") and rows[0]["备注"] == "建设用地按建成区面积计（无用地图层）"
+    assert (
+        rows[0]["定义"].startswith("建设用地面积")
+        and rows[0]["备注"] == "建设用地按建成区面积计（无用地图层）"
+    )
     assert rows[2]["定义"].startswith("部分位于建成区内的公厕个数")
     assert rows[2]["备注"] == "1 处公厕位于建成区外，未计入"
     assert rows[3]["定义"].startswith("城镇上报的统计数据") and rows[3]["备注"] == "上报统计数据"
