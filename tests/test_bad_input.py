@@ -1372,6 +1372,25 @@ def test_web_map_refuses_an_unknown_first_view():
         tp.plan_map(tiny_town(), basemap="none", view="everything")
 
 
+# --- report: PDF printing and the standard's region (issue #16) ---------------------------------------
+def test_report_pdf_without_a_browser_is_bad_input(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOWNPLAN_CHROMIUM", str(tmp_path / "no-such-browser"))
+    proc = run_cli("report", tp.sample_path(), "--out", tmp_path / "out", "--pdf")
+    assert_exit2(proc, "TOWNPLAN_CHROMIUM", "no-such-browser", "Fix:")
+    assert not (tmp_path / "out").exists()  # refused before any work
+
+
+def test_write_pdf_names_the_missing_browser(tmp_path, monkeypatch):
+    from townplan_gis.core.errors import TownPlanError
+    from townplan_gis.deliverables.pages import write_pdf
+
+    monkeypatch.setenv("TOWNPLAN_CHROMIUM", "")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium, chrome or edge on it
+    with pytest.raises(TownPlanError, match=r"none was found.*apt install chromium"):
+        write_pdf("<p>x</p>", tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
 # --- pipeline and command line --------------------------------------------------------------------
 def test_pipeline_refuses_a_scorecard_of_another_standard():
     from report_helpers import tiny_town

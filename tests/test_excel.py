@@ -3,6 +3,7 @@ numbers, empty cells for NaN, frozen header rows, widths fitting CJK text."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
 import re
@@ -19,6 +20,7 @@ from report_helpers import fake_review, scorecard, tiny_town
 
 import townplan_gis as tp
 from townplan_gis.deliverables import display_width
+from townplan_gis.deliverables.wording import date_text
 
 
 @pytest.fixture(scope="module")
@@ -50,19 +52,19 @@ def book_zh(tmp_path_factory, review, indicators):
 
 def test_sheets_and_headers_zh(book_zh):
     wb = openpyxl.load_workbook(book_zh)
-    assert wb.sheetnames == ["达标评分", "指标", "冲突明细", "项目审查", "说明"]
+    assert wb.sheetnames == ["总表", "整改清单", "达标评分", "指标", "冲突明细", "项目审查", "说明"]
     head = [c.value for c in wb["冲突明细"][1]]
     assert head[:4] == ["项目编号", "项目名称", "项目类型", "控制线"]
-    assert "重叠面积 (m²)" in head and "重叠面积 (亩)" in head and "占项目比例 (%)" in head
+    assert "重叠面积 (m²)" in head and "重叠面积（亩）" in head and "占项目比例 (%)" in head
     assert [c.value for c in wb["达标评分"][1]] == [
         "指标代码", "指标", "数值", "单位", "比较", "目标值", "评价", "差距", "依据", "备注",
     ]  # fmt: skip
     assert [c.value for c in wb["项目审查"][1]] == [
-        "项目编号", "项目名称", "项目类型", "审查结论", "最高等级", "冲突数 (个)", "忽略碎片数 (个)",
+        "项目编号", "项目名称", "项目类型", "审查结论", "最高等级", "冲突数（个）", "忽略碎片数（个）",
         "占红线面积 (m²)", "占绿线面积 (m²)", "占紫线面积 (m²)", "占蓝线面积 (m²)", "占黄线面积 (m²)",
         "说明",
     ]  # fmt: skip
-    for ws in wb.worksheets:
+    for ws in wb.worksheets[1:]:  # the summary sheet is a page of text, not a table
         assert ws.freeze_panes == "A2", ws.title
 
 
@@ -93,14 +95,14 @@ def test_conflicts_and_projects_read_back_with_pandas(book_zh, review):
     assert list(cf["等级"]) == ["禁止", "需审批", "需审批"]
     assert cf["重叠面积 (m²)"].dtype.kind == "f"
     assert cf["重叠面积 (m²)"].tolist() == [10_000.0, 100.0, 0.5]
-    assert cf["重叠面积 (亩)"].iloc[0] == 15.0  # 10,000 m² × 15/10,000
-    assert cf["忽略(碎片)"].tolist() == [False, False, True]
+    assert cf["重叠面积（亩）"].iloc[0] == 15.0  # 10,000 m² × 15/10,000
+    assert cf["忽略（碎片）"].tolist() == ["否", "否", "是"]  # said in Chinese, not TRUE/FALSE
     pj = pd.read_excel(book_zh, sheet_name="项目审查")
     assert list(pj["项目编号"]) == ["P1", "P3", "P2"]  # rejected first
     assert list(pj["审查结论"]) == ["不予通过", "需审批", "通过"]
-    assert pj["冲突数 (个)"].dtype.kind == "i"
+    assert pj["冲突数（个）"].dtype.kind == "i"
     meta = pd.read_excel(book_zh, sheet_name="说明")
-    assert "review.rules" in set(meta["项目"])
+    assert "审查规则文件" in set(meta["项目"])
 
 
 def test_method_sheet_expands_dicts_and_lists(tmp_path, review):
@@ -140,7 +142,7 @@ def test_method_sheet_expands_dicts_and_lists(tmp_path, review):
 def test_english(tmp_path, review, indicators):
     path = tp.to_excel(tmp_path / "en.xlsx", scorecard=scorecard(), review=review, lang="en")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Scorecard", "Conflicts", "Projects", "Method"]
+    assert wb.sheetnames == ["Summary", "Problems", "Scorecard", "Conflicts", "Projects", "Method"]
     head = [c.value for c in wb["Conflicts"][1]]
     assert "Overlap area (m²)" in head and "Overlap area (mu)" in head
     pj = pd.read_excel(path, sheet_name="Projects")
@@ -322,7 +324,8 @@ def test_identical_bytes_for_the_same_inputs_and_time(tmp_path, monkeypatch, hos
         core = z.read("docProps/core.xml").decode()
     assert "2026-01-01T00:00:00Z" in core
     meta = {r[0]: r[1] for r in openpyxl.load_workbook(a)["说明"].iter_rows(values_only=True)}
-    assert meta["generated"] == "2026-01-01T00:00:00+00:00"
+    when = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    assert meta["生成时间"] == date_text(when, "zh")  # local time, 2026年1月1日 00:00 in UTC
 
 
 def test_sheets_identical_across_runs_apart_from_the_time(tmp_path, monkeypatch, review):

@@ -27,7 +27,18 @@ from townplan_gis.deliverables import (
     write_opinions,
 )
 
-SECTIONS = ["summary", "scorecard", "charts", "review", "map", "method", "appendix"]
+SECTIONS = [
+    "cover",
+    "conclusion",
+    "problems",
+    "summary",
+    "scorecard",
+    "charts",
+    "review",
+    "map",
+    "method",
+    "appendix",
+]
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +139,7 @@ def test_review_section(page):
     assert projects[:3] == ["P1", "P3", "P2"]
     assert projects[3:] == ["P1", "P3", "P2"]
     assert "10,000.00" in page and "15.00" in page  # 10,000 m² = 15 亩 exactly
-    assert "条碎片(已忽略)" in page  # the 0.5 m² sliver is listed, not counted
+    assert "条碎片（已忽略）" in page  # the 0.5 m² sliver is listed, not counted
     assert "《城市蓝线管理办法》第十条" in page and "报市政工程行政主管部门审批" in page
     # the clause is printed once in the basis list though two rows cite it (the map's popups aside)
     assert (
@@ -144,7 +155,13 @@ def test_summary_and_method(page, town):
     assert "EPSG:4546" in page
     assert "示意数据" in page  # the illustrative flag is shown
     method = page.split('id="method"')[1].split("</section>")[0]
-    for needle in ("EPSG:4546", "default test", "min_area_m2", f"townplan_gis {tp.__version__}"):
+    # the rule file and the sliver tolerance in words (内置默认规则 test: the rules "default", version "test")
+    for needle in (
+        "EPSG:4546",
+        "内置默认规则 test",
+        "重叠面积小于 1.00 m²",
+        f"townplan_gis {tp.__version__}",
+    ):
         assert needle in method
 
 

@@ -16,10 +16,13 @@ from townplan_gis.cli.common import (
     with_projects,
 )
 from townplan_gis.core.errors import TownPlanError
+from townplan_gis.deliverables.cover import choose_standard, region_note
 from townplan_gis.deliverables.opinion_office import load_office
+from townplan_gis.deliverables.pages import chromium, write_pdf
 from townplan_gis.pipeline import OPINION_SETS, Pipeline
 
-# The standard of `townplan report` when --standard is not given; the command says so in its output.
+# The standard of `townplan report` when --standard is not given and no packaged standard is the
+# town's own; the command and the report's cover say which one is used and why.
 DEFAULT_STANDARD = "ezhou-2017"
 
 
@@ -35,6 +38,11 @@ def print_deliverables(job: Pipeline, files: dict[str, Path]) -> None:
             )
     if job.includes_review:
         print(f"review verdicts: {counts_text(job.review.verdict_counts())}")
+    if job.standard is not None:
+        # A standard of another place scores the town as a reference only: said, never silent.
+        note = region_note(job.town, job.standard.name, "zh")
+        if note:
+            print(note)
     for label, path in files.items():
         size = Path(path).stat().st_size / 1e6
         print(
@@ -45,9 +53,15 @@ def print_deliverables(job: Pipeline, files: dict[str, Path]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.pdf:
+        chromium()  # no browser to print with: said before any work is done
     out = out_folder(args.out, args.path, args.projects)
     town = with_projects(load_town(args.path, args), args)
-    given = args.standard if args.standard is not None else DEFAULT_STANDARD
+    reason = None
+    if args.standard is None:
+        given, reason = choose_standard(town, DEFAULT_STANDARD)
+    else:
+        given = args.standard
     standard = None if given.casefold() == "none" else given
     # The town is reviewed when it has projects and control lines (never derived lines here).
     job = Pipeline(town, standard=standard, lang=args.lang, basemap=args.basemap)
@@ -64,6 +78,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     if sets != "none" or ids:
         options["office"] = load_office(args.office, town=town, near=args.path)
     files = job.write_deliverables(out, opinions=sets, **(options if sets != "none" else {}))
+    if args.pdf:
+        # The report printed on A4: the same page, by headless Chromium.
+        page = files["report"].read_text("utf-8")
+        files = {"report": files["report"], "report pdf": write_pdf(page, out / "report.pdf"),
+                 **{k: v for k, v in files.items() if k != "report"}}  # fmt: skip
     if ids:
         index = job.write_opinions(out / "opinions", projects=ids, **options)
         for pid, path in zip(index["project_id"], index["path"], strict=True):
@@ -79,11 +98,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"[metadata.office] in town.toml."
         )
     print(f"deliverables for {town.name}:")
-    if args.standard is None:
-        print(
-            f"standard {DEFAULT_STANDARD} (the default; --standard NAME|FILE chooses another, "
-            f"--standard none leaves the scorecard out)"
-        )
+    if reason:
+        print(f"standard {given}: {reason}")
     print_deliverables(job, files)
     return EXIT_OK
 
@@ -128,6 +144,11 @@ def register(sub: Any) -> None:
         "--projects", help="read the projects from this file instead of the town's layer"
     )
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the report to report.pdf (A4, headless Chromium)",
+    )
     p.add_argument(
         "--out", default="townplan_report", help="output folder (default ./townplan_report)"
     )

@@ -1,6 +1,7 @@
 """The town report: one self-contained HTML file a planner can mail, open offline and print on A4.
 
-Sections: town summary (areas, population, layers, data sources, repairs), the scorecard against a
+Front matter (:mod:`.cover`): a cover (title, town, the standard used and where it applies, issuing
+office, date), the overall conclusion and score, and the problem list (整改清单). Sections: town summary (areas, population, layers, data sources, repairs), the scorecard against a
 standard, a chart of each indicator against its target, the five-control-line review (verdict per
 project, conflict table), the plan map, the method (CRS, tolerances, rule and standard files, version,
 date) and, as an appendix, every indicator. Images are ``data:`` URIs and the map is the offline map page
@@ -18,15 +19,16 @@ from markupsafe import Markup
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.vocab import col, text
+from townplan_gis.deliverables.cover import conclusion, cover, problem_list, standard_info
 from townplan_gis.deliverables.pages import css, template, version
 from townplan_gis.deliverables.sections import (
     indicators_section,
     method_section,
     review_section,
     scorecard_section,
-    standard_info,
     summary_section,
 )
+from townplan_gis.deliverables.wording import date_text, zh_punct
 
 __all__ = ["build_report"]
 
@@ -42,6 +44,7 @@ def build_report(
     lang: str = "zh",
     title: str | None = None,
     max_rows: int = 500,
+    office: str | None = None,
 ) -> str:
     """Render the report page from the products already computed: the scorecard, indicators, review
     and the map's offline page (``map_html``). Nothing is computed here: :class:`townplan_gis.Pipeline`
@@ -66,6 +69,8 @@ def build_report(
         Page title (default "<town> 小城镇建设评估报告").
     max_rows : int, default 500
         Rows shown in the project and conflict tables (worst first); the rest are counted in a note.
+    office : str, optional
+        The issuing office on the cover (default: the town's ``office`` metadata, else none).
 
     Returns
     -------
@@ -74,13 +79,27 @@ def build_report(
     """
     if lang not in ("zh", "en"):
         raise TownPlanError(f"report: lang must be 'zh' or 'en', got {lang!r}.")
-    generated = generated_at().isoformat(timespec="seconds")
-    std = standard_info(standard, scorecard)
-    L = {k: text(k, lang, town=town.name) for k in (
+    when = generated_at()
+    generated = date_text(when, lang)
+    std = standard_info(standard, scorecard, lang)
+    L: dict[str, Any] = {k: text(k, lang, town=town.name) for k in (
         "summary", "scorecard", "charts", "review", "map", "method", "appendix", "layers", "sources",
         "repairs", "projects", "conflicts", "no_standard", "no_review", "no_map", "no_conflicts",
         "illustrative", "generated", "standard")}  # fmt: skip
     zh = lang == "zh"
+    L.update(
+        conclusion="总体结论" if zh else "Overall conclusion",
+        problems="整改清单" if zh else "Problems to fix",
+        score="达标率" if zh else "Targets met",
+        met="达标指标" if zh else "Targets met",
+        no_problems="没有未达标的指标或未通过审查的项目。" if zh else "No target failed and no project was rejected.",
+        problem_headers=(["序号", "类别", "问题", "现状", "要求", "差距", "责任部门", "整改期限"] if zh
+                         else ["#", "Kind", "Item", "Now", "Required", "Gap", "Department", "Deadline"]),
+        fill_note="责任部门与整改期限由审查单位填写。" if zh else "Department and deadline: to be filled in by the reviewing office.",
+        contents="目录" if zh else "Contents",
+        to_approve="另有 %d 个项目需按所列程序报批后方可实施，见“四、五线审查”。" if zh
+        else "A further %d projects need the approvals listed in section 4 before they proceed.",
+    )  # fmt: skip
     L["ignored_word"] = "条碎片(已忽略)" if zh else "ignored slivers"
     L["ignored_short"] = "碎片,已忽略" if zh else "sliver, ignored"
     L["basis"] = "依据条款与所需程序" if zh else "Clauses and required procedures"
@@ -91,23 +110,49 @@ def build_report(
     )
     L["clause"] = col("clause", lang)
     L["procedure"] = col("procedure", lang)
+    page_title = title or text("report_title", lang, town=town.name)
     ctx: dict[str, Any] = {
         "lang": lang,
         "css": Markup(css()),
-        "title": title or text("report_title", lang, town=town.name),
+        "title": page_title,
+        "cover": cover(town, title=page_title, standard=std, when=when, lang=lang, office=office),
+        "conclusion": conclusion(scorecard, review, std, lang),
+        "problems": problem_list(scorecard, review, lang),
+        "n_to_approve": 0
+        if review is None
+        else int((review.projects["verdict"] == "review").sum()),
         "generated": generated,
+        "generated_iso": when.isoformat(timespec="seconds"),
         "version": version(),
         "standard_name": std.get("name", ""),
         "L": L,
         "toc": [
             (k, L[k])
-            for k in ("summary", "scorecard", "charts", "review", "map", "method", "appendix")
+            for k in (
+                "conclusion",
+                "problems",
+                "summary",
+                "scorecard",
+                "charts",
+                "review",
+                "map",
+                "method",
+                "appendix",
+            )
         ],
         "map_srcdoc": map_html,
         "method": method_section(town, std, review, lang, generated),
         **summary_section(town, lang, indicators),
-        **scorecard_section(scorecard, lang),
+        **scorecard_section(scorecard, lang, std.get("title", "")),
         **review_section(review, lang, max_rows),
         **indicators_section(indicators, lang),
     }
+    if zh:
+        # Headings and sentences of a Chinese page take full-width punctuation (附录：全部指标).
+        ctx["L"] = {k: zh_punct(v) if isinstance(v, str) else v for k, v in L.items()}
+        ctx["toc"] = [(k, zh_punct(v)) for k, v in ctx["toc"]]
+        for key in [k for k in ctx if k.endswith("_headers")]:
+            ctx[key] = [zh_punct(h) for h in ctx[key]]
+        if ctx.get("review"):
+            ctx["review"]["check_headers"] = [zh_punct(h) for h in ctx["review"]["check_headers"]]
     return template("report.html.j2").render(**ctx)

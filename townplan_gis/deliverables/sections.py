@@ -25,10 +25,23 @@ from townplan_gis.deliverables.pages import version
 from townplan_gis.deliverables.tables import (
     conflict_rows,
     conflicts_table,
+    indicator_unit,
     projects_table,
     scorecard_table,
-    setting_text,
     statistic_label,
+)
+from townplan_gis.deliverables.wording import (
+    coverage_text,
+    crs_text,
+    geometry_text,
+    note_text,
+    repair_text,
+    rules_text,
+    setbacks_text,
+    target_text,
+    time_text,
+    tolerance_text,
+    zh_punct,
 )
 
 
@@ -77,18 +90,19 @@ def summary_section(town: Any, lang: str, indicators: pd.DataFrame | None = None
     facts.append(
         (
             "分析坐标系" if zh else "Analysis CRS",
-            f"EPSG:{crs.to_epsg()} {crs.name}" if crs is not None else "—",
+            crs_text(crs, lang),
         )
     )
     for k, v in town.statistics.items():
-        facts.append((statistic_label(k, lang), fmt_number(v, "%" if k.endswith("_pct") else None)))
+        unit = indicator_unit(k) or ("%" if k.endswith("_pct") else None)
+        facts.append((statistic_label(k, lang), fmt_number(v, unit)))
     summary = town.summary()
     layers = [
         {
-            "kind": r["layer"],
-            "label": r["label_zh"] if zh else r["label_en"],
+            "kind": "" if zh else r["layer"],
+            "label": zh_punct(r["label_zh"]) if zh else r["label_en"],
             "features": fmt_number(r["features"], "count"),
-            "geometry": r["geometry"],
+            "geometry": geometry_text(r["geometry"], lang),
         }
         for _, r in summary.iterrows()
     ]
@@ -97,12 +111,21 @@ def summary_section(town: Any, lang: str, indicators: pd.DataFrame | None = None
         "source": ("来源", "Source"),
         "note": ("说明", "Note"),
         "province": ("省", "Province"),
-        "county": ("县(市)", "County"),
+        "county": ("县（市）", "County"),
     }
-    sources = [f"{meta_labels[k][0 if zh else 1]}: {meta[k]}" for k in meta_labels if meta.get(k)]
+    sources = [
+        f"{meta_labels[k][0]}：{zh_punct(meta[k])}" if zh else f"{meta_labels[k][1]}: {meta[k]}"
+        for k in meta_labels
+        # A Chinese report quotes the data's own words only when they are Chinese: an English note
+        # of a sample (its illustrative flag is shown in Chinese) stays in the English report.
+        if meta.get(k) and not (zh and k in ("source", "note") and not _has_cjk(meta[k]))
+    ]
     rep = town.repairs
     enc = rep[rep["action"] == "encoding"]
-    sources += [f"{r['layer']}: {r['detail']}" for _, r in enc.iterrows()]
+    sources += [
+        f"{value_label('layer', r['layer'], lang) if zh else r['layer']}: {r['detail']}"
+        for _, r in enc.iterrows()
+    ]
     if not sources:
         sources = ["—"]
     # One line per (action, detail): "reprojected EPSG:4490 → EPSG:4546" once for all twelve layers.
@@ -115,17 +138,19 @@ def summary_section(town: Any, lang: str, indicators: pd.DataFrame | None = None
         )
         repairs = [
             {
-                "layer": layers,
-                "action": action,
+                "layer": "、".join(value_label("layer", x, lang) for x in kinds.split(", "))
+                if zh
+                else kinds,
+                "action": repair_text(action, detail, lang)[0],
                 "count": fmt_number(n, "count") if n else "",
-                "detail": detail,
+                "detail": repair_text(action, detail, lang)[1],
             }
-            for (action, detail, n), layers in grouped.items()
+            for (action, detail, n), kinds in grouped.items()
         ]
     return {
         "facts": facts,
         "layers": layers,
-        "layer_headers": ["类型", "名称", "要素数", "几何"]
+        "layer_headers": ["", "图层", "要素数", "几何类型"]
         if zh
         else ["Kind", "Name", "Features", "Geometry"],
         "sources": sources,
@@ -137,7 +162,20 @@ def summary_section(town: Any, lang: str, indicators: pd.DataFrame | None = None
     }
 
 
-def scorecard_section(scorecard: pd.DataFrame | None, lang: str) -> dict[str, Any]:
+def _zh(v: Any, lang: str) -> str:
+    """A text as shown: full-width punctuation in Chinese, '' for a missing value."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return zh_punct(v) if lang == "zh" else str(v)
+
+
+def _has_cjk(v: Any) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in str(v))
+
+
+def scorecard_section(
+    scorecard: pd.DataFrame | None, lang: str, standard_title: str = ""
+) -> dict[str, Any]:
     if scorecard is None:
         return {"scorecard": [], "score_counts": [], "charts": [], "score_headers": []}
     sc = scorecard_table(scorecard, lang)
@@ -147,7 +185,7 @@ def scorecard_section(scorecard: pd.DataFrame | None, lang: str) -> dict[str, An
         rows.append(
             {
                 "key": r["key"],
-                "name": r["name"],
+                "name": _zh(r["name"], lang),
                 "unit": unit_label(unit, lang),
                 "value": fmt_number(r["value"], unit),
                 "value_raw": _raw(r["value"]),
@@ -158,8 +196,8 @@ def scorecard_section(scorecard: pd.DataFrame | None, lang: str) -> dict[str, An
                 "badge": Markup(badge("status", r["status"], lang)),
                 "gap": fmt_number(r["gap"], unit),
                 "gap_raw": _raw(r["gap"]),
-                "source": "" if pd.isna(r["source"]) else r["source"],
-                "note": "" if "note" not in sc or pd.isna(r.get("note")) else r.get("note"),
+                "source": target_text(r, standard_title, lang),
+                "note": "" if "note" not in sc else note_text(r.get("note"), lang),
             }
         )
     counts = sc["status"].value_counts()
@@ -197,13 +235,13 @@ def review_section(review: Any, lang: str, max_rows: int) -> dict[str, Any]:
     projects = [
         {
             "project_id": r["project_id"],
-            "project_name": r["project_name"],
-            "project_type": r["project_type"],
+            "project_name": _zh(r["project_name"], lang),
+            "project_type": value_label("project_type", r["project_type"], lang),
             "verdict": r["verdict"],
             "badge": Markup(badge("verdict", r["verdict"], lang)),
             "n_conflicts": fmt_number(r["n_conflicts"], "count"),
             "overlap": _overlap_total(r, lang),
-            "reason": r["reason"],
+            "reason": _zh(r["reason"], lang),
         }
         for _, r in pj.head(max_rows).iterrows()
     ]
@@ -211,6 +249,11 @@ def review_section(review: Any, lang: str, max_rows: int) -> dict[str, Any]:
     ignored = cf["ignored"].fillna(False).astype(bool)
     # Worst first, so a cut keeps what matters; the workbook has every row.
     conflicts, basis = conflict_rows(cf.head(max_rows), lang)
+    if lang == "zh":
+        for row in [*conflicts, *basis]:
+            for k in ("project_name", "line", "reason", "clause", "procedure"):
+                if k in row:
+                    row[k] = zh_punct(row[k])
     counts = review.projects["verdict"].value_counts()
     zh = lang == "zh"
     return {
@@ -244,34 +287,38 @@ def method_section(
     zh = lang == "zh"
     crs = town.crs
     rows = [
-        ("分析坐标系" if zh else "Analysis CRS", f"EPSG:{crs.to_epsg()} {crs.name}" if crs is not None else "—"),
+        ("分析坐标系" if zh else "Analysis CRS", crs_text(crs, lang)),
         ("面积与长度" if zh else "Areas and lengths",
-         "在分析坐标系(米制)中计算;1 亩 = 10000/15 m²" if zh
+         "在分析坐标系（米制）中计算；1 亩 = 10000/15 m²" if zh
          else "measured in the metric analysis CRS; 1 mu = 10000/15 m²"),
     ]  # fmt: skip
     if standard_info:
         rows.append(("评价标准" if zh else "Standard", standard_info.get("name", "")))
         if standard_info.get("file"):
-            rows.append(("标准文件" if zh else "Standard file", standard_info["file"]))
+            rows.append(("标准文件" if zh else "Standard file", standard_info["file"].rsplit("/", 1)[-1] if zh else standard_info["file"]))  # fmt: skip
         if standard_info.get("source"):
-            rows.append(("标准依据" if zh else "Standard source", standard_info["source"]))
+            src = zh_punct(standard_info["source"]) if zh else standard_info["source"]
+            rows.append(("标准依据" if zh else "Standard source", src))
     if review is not None:
         s = getattr(review, "settings", {}) or {}
         rows.append(
             (
                 "审查规则文件" if zh else "Rule file",
-                f"{s.get('rules', '')} {s.get('rules_version', '')}".strip(),
+                f"{rules_text(s.get('rules', ''), lang)} {s.get('rules_version', '')}".strip(),
             )
         )
         rows.append(
-            ("容差(碎片)" if zh else "Tolerance (slivers)", setting_text(s.get("tolerance", "")))
+            (
+                "容差（碎片）" if zh else "Tolerance (slivers)",
+                tolerance_text(s.get("tolerance", ""), lang),
+            )
         )
         if s.get("setbacks") is not None:
-            rows.append(("退线" if zh else "Setbacks", setting_text(s.get("setbacks"))))
+            rows.append(("退线" if zh else "Setbacks", setbacks_text(s.get("setbacks"), lang)))
         if s.get("crs"):
             rows.append(("审查坐标系" if zh else "Review CRS", str(s["crs"])))
     rows.append(("指标定义" if zh else "Indicator definitions",
-                 "见附录各指标的定义与备注;不可计算的指标显示为 —,原因写在备注中" if zh
+                 "见附录各指标的定义与备注；不可计算的指标显示为 —，原因写在备注中" if zh
                  else "see the appendix; an indicator that cannot be computed shows — with the reason in its note"))  # fmt: skip
     rows.append((text("version", lang), f"townplan_gis {version()}"))
     rows.append((text("generated", lang), generated))
@@ -284,11 +331,11 @@ def indicators_section(indicators: pd.DataFrame | None, lang: str) -> dict[str, 
     rows = [
         {
             "key": r["key"],
-            "name": r["name_zh"] if lang == "zh" else r["name_en"],
+            "name": _zh(r["name_zh"], lang) if lang == "zh" else r["name_en"],
             "value": fmt_number(r["value"], r["unit"]),
             "value_raw": _raw(r["value"]),
             "unit": unit_label(r["unit"], lang),
-            "note": "" if pd.isna(r["note"]) else r["note"],
+            "note": note_text(r["note"], lang),
         }
         for _, r in indicators.iterrows()
     ]
@@ -301,24 +348,6 @@ def indicators_section(indicators: pd.DataFrame | None, lang: str) -> dict[str, 
             col("note", lang),
         ],
     }
-
-
-def standard_info(standard: Any, scorecard: pd.DataFrame | None) -> dict[str, str]:
-    if standard is None and scorecard is None:
-        return {}
-    info = dict(getattr(scorecard, "attrs", {}) or {}) if scorecard is not None else {}
-    out = {"name": str(info.get("standard") or getattr(standard, "name", None) or standard or "")}
-    title = info.get("title_zh") or getattr(standard, "title_zh", None)
-    if title:
-        out["name"] = f"{out['name']} ({title})"
-    for key in ("file", "path"):
-        v = info.get(key) or getattr(standard, key, None)
-        if v:
-            out["file"] = str(v)
-    src = info.get("source") or getattr(standard, "source", None)
-    if src:
-        out["source"] = str(src)
-    return out
 
 
 # --- the evidence of a review --------------------------------------------------------------------------
@@ -369,28 +398,31 @@ def evidence_rows(review: Any, lang: str) -> list[tuple[str, str, bool]]:
     rows: list[tuple[str, str, bool]] = []
     for src in ev.get("sources", []):
         name = names.get(src.get("layer"), (src.get("layer"), src.get("layer")))[0 if zh else 1]
+        name = zh_punct(name) if zh else name
         n = fmt_number(src.get("features"), "count")
-        label = f"{name} ({n} {'个要素' if zh else 'features'})"
+        label = f"{name}（{n} 个要素）" if zh else f"{name} ({n} features)"
         rows.append((label, f"SHA-256 {src.get('sha256', '')}", True))
     cov = ev.get("coverage", {})
     if cov:
         area = cov.get("area_m2")
         size = f"{fmt_number(area / 1e6)} km²" if isinstance(area, int | float) and area else "—"
-        digest = f"; SHA-256 {cov['sha256']}" if cov.get("sha256") else ""
-        where = f"{cov.get('source', '')}; {size}{digest}"
+        digest = f"{'；' if zh else '; '}SHA-256 {cov['sha256']}" if cov.get("sha256") else ""
+        where = f"{coverage_text(cov.get('source', ''), lang)}{'；' if zh else '; '}{size}{digest}"
         rows.append((text("coverage", lang), where, bool(digest)))
     for f in ev.get("files", []):
-        rules = f"{f.get('rules', '')} {f.get('version', '')}; SHA-256 {f.get('sha256') or '—'}"
+        rules = f"{rules_text(f.get('rules', ''), lang)} {f.get('version', '')}{'；' if zh else '; '}SHA-256 {f.get('sha256') or '—'}"  # fmt: skip
         rows.append(("审查规则文件" if zh else "Rule file", rules, True))
     rows.append(("审查坐标系" if zh else "Analysis CRS", str(ev.get("analysis_crs", "")), False))
-    tol = setting_text(ev.get("tolerance", {}))
-    rows.append(("容差(碎片)" if zh else "Tolerance (slivers)", tol, False))
+    tol = tolerance_text(ev.get("tolerance", {}), lang)
+    rows.append(("容差（碎片）" if zh else "Tolerance (slivers)", tol, False))
     if ev.get("nearest_search_m") is not None:
         search = f"{fmt_number(ev['nearest_search_m'])} m"
         rows.append(("最近要素搜索距离" if zh else "Nearest-feature search", search, False))
     made_by = f"townplan_gis {ev.get('townplan_gis_version', '')}"
     rows.append((text("version", lang), made_by, False))
-    rows.append(("审查时间" if zh else "Reviewed at", str(ev.get("generated", "")), False))
+    rows.append(
+        ("审查时间" if zh else "Reviewed at", time_text(ev.get("generated", ""), lang), False)
+    )
     return rows
 
 
@@ -425,7 +457,7 @@ def _completeness(review: Any, lang: str) -> dict[str, Any]:
         "check_headers": [col("line_type", lang), col("check_status", lang),
                           col("features_in_data", lang), col("projects_checked", lang),
                           col("projects_found", lang)],
-        "coverage": (ev.get("coverage") or {}).get("source", ""),
+        "coverage": coverage_text((ev.get("coverage") or {}).get("source", ""), lang),
         "evidence": evidence_rows(review, lang),
         "L": {
             "completeness": text("completeness", lang),

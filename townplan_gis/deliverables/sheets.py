@@ -34,7 +34,15 @@ from townplan_gis.core.reprs import display_width
 from townplan_gis.core.safe import EXCEL_MAX_CHARS, is_formula_like, strip_illegal
 from townplan_gis.core.vocab import col
 
-__all__ = ["Removed", "clean_column", "removal_rows", "save_workbook", "sheet_spec", "write_sheet"]
+__all__ = [
+    "Removed",
+    "clean_column",
+    "print_setup",
+    "removal_rows",
+    "save_workbook",
+    "sheet_spec",
+    "write_sheet",
+]
 
 log = logging.getLogger(__name__)
 
@@ -177,23 +185,37 @@ def removal_rows(removed: Removed, lang: str) -> list[tuple[str, str]]:
         what = []
         if chars:
             what.append(
-                f"删除字符 {', '.join(chars)}(Excel 不能保存控制字符)"
+                f"删除字符 {', '.join(chars)}（Excel 不能保存控制字符）"
                 if zh
                 else f"removed {', '.join(chars)} (Excel cannot store control characters)"
             )
         if n_cut:
             what.append(
-                f"{n_cut} 格超过 {EXCEL_MAX_CHARS:,} 字符,已截断"
+                f"{n_cut} 格超过 {EXCEL_MAX_CHARS:,} 字符，已截断"
                 if zh
                 else f"{n_cut} cell(s) cut to Excel's {EXCEL_MAX_CHARS:,}-character limit"
             )
         where = ", ".join(refs) + more
         tail = "原数据未改动" if zh else "the data itself is unchanged"
-        item = f"{'工作簿写出' if zh else 'written copy'}: {sheet} · {header}"
-        text = f"{'; '.join(what)}: {where}; {tail}"
+        item = f"工作簿写出：{sheet} · {header}" if zh else f"written copy: {sheet} · {header}"
+        text = (
+            f"{'；'.join(what)}：{where}；{tail}" if zh else f"{'; '.join(what)}: {where}; {tail}"
+        )
         rows.append((item, text))
         log.warning("to_excel: sheet '%s', column '%s': %s", sheet, header, text)
     return rows
+
+
+def print_setup(ws: Any, *, header_rows: int = 1) -> None:
+    """A4 landscape, the header row(s) repeated on every printed page, fitted to the page width."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4 in the OOXML paper-size table
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_rows:
+        ws.print_title_rows = f"1:{header_rows}"
+    ws.print_options.horizontalCentered = True
 
 
 def _column(frame: pd.DataFrame, col: str, kind: str, units: list) -> tuple[list, list]:
@@ -243,6 +265,7 @@ def write_sheet(
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(w, _MAX_WIDTH)
     ws.freeze_panes = "A2"
+    print_setup(ws)
     if n:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(spec))}{n + 1}"
     ws.append([styles.cell(h, None, _HEADER_FILL, True, header=True) for _, h, _ in spec])

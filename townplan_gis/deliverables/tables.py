@@ -13,7 +13,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from townplan_gis.core.errors import TownPlanError
-from townplan_gis.core.reprs import badge, fmt_number, label, worst_conflicts
+from townplan_gis.core.reprs import badge, fmt_number, label, unit_label, worst_conflicts
 from townplan_gis.core.vocab import localised
 from townplan_gis.fiveline.conflicts import CONFLICT_COLUMNS as _REVIEW_CONFLICT_COLUMNS
 from townplan_gis.fiveline.result import PROJECT_COLUMNS as _REVIEW_PROJECT_COLUMNS
@@ -56,7 +56,10 @@ def statistic_label(key: str, lang: str) -> str:
     except Exception:  # an unregistered statistic keeps its key as the label
         return str(key)
     name = info.name_zh if lang == "zh" else info.name_en
-    return f"{name} ({info.unit})" if info.unit else name
+    unit = unit_label(info.unit, lang)
+    if not unit or info.unit == "flag":
+        return name
+    return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
 
 
 def setting_text(value: Any, *, nested: bool = False) -> str:

@@ -1,4 +1,9 @@
-"""The Excel workbook planners hand on: scorecard, indicators, conflicts and projects, one sheet each.
+"""The Excel workbook planners hand on: a summary (总表) and the problem list (整改清单) first, then
+scorecard, indicators, conflicts and projects, one sheet each, and the method (说明).
+
+In Chinese every label, unit (m², m²/人, %, km/km², 万元, 亩), definition, source and note is Chinese
+(:mod:`.wording`); every sheet prints on A4 landscape, fitted to the page width, its header row repeated
+on each page.
 
 Headers are Chinese or English with units; numbers are stored as numbers (never as text, so Excel sums
 and filters them); NaN is an empty cell; the header row is frozen and filtered; column widths fit CJK
@@ -25,8 +30,16 @@ from openpyxl.utils import get_column_letter
 
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
-from townplan_gis.core.reprs import display_width, label
-from townplan_gis.core.vocab import SHEETS
+from townplan_gis.core.reprs import comparator_symbol, display_width, label
+from townplan_gis.core.vocab import SHEETS, unit_label
+from townplan_gis.deliverables.front_sheets import (
+    PROBLEM_HEADERS,
+    method_rows,
+    problem_frame,
+    summary_sheet,
+)
+from townplan_gis.deliverables.pages import version
+from townplan_gis.deliverables.sections import evidence_rows
 from townplan_gis.deliverables.sheets import (
     Removed,
     clean_column,
@@ -40,6 +53,13 @@ from townplan_gis.deliverables.tables import (
     projects_table,
     scorecard_table,
     setting_text,
+)
+from townplan_gis.deliverables.wording import (
+    definition_text,
+    note_text,
+    reason_text,
+    target_text,
+    zh_punct,
 )
 
 __all__ = ["display_width", "to_excel"]
@@ -67,6 +87,50 @@ def _method_rows(facts: Mapping[str, Any], prefix: str = "") -> list[tuple[str, 
             rows.append((item, str(value)))
     return rows
 
+
+def _zh_review_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The review's tables in Chinese: project types and zones by their labels, 是/否 for booleans,
+    full-width punctuation in the generated sentences (names stay as the data have them)."""
+    out = frame.copy()
+    if "project_type" in out:
+        out["project_type"] = out["project_type"].map(lambda v: label("project_type", v, "zh"))
+    if "zone" in out:
+        out["zone"] = out["zone"].map(lambda v: label("zone", v, "zh"))
+    if "ignored" in out:
+        out["ignored"] = out["ignored"].map(
+            lambda v: label("bool", bool(v), "zh") if pd.notna(v) else ""
+        )
+    for c in ("reason", "clause", "procedure"):
+        if c in out:
+            out[c] = out[c].map(reason_text)
+    return out
+
+
+# What each sheet holds, for the summary sheet's index.
+_SHEET_TEXT = {
+    SHEETS["problems"][0]: "未达标指标与未通过审查的项目，责任部门与整改期限待填写",
+    SHEETS["scorecard"][0]: "各指标对照评价标准的数值、目标值、评价、差距与依据",
+    SHEETS["indicators"][0]: "全部指标的数值、单位、定义与备注",
+    SHEETS["conflicts"][
+        0
+    ]: "项目与五线的每处冲突：重叠面积（m²、亩）、长度、等级、依据条款与所需程序",
+    SHEETS["projects"][0]: "每个项目的审查结论、最高等级与占压各类控制线的面积",
+    SHEETS["checks"][0]: "每个项目 × 每类控制线的核对情况",
+    SHEETS["evidence"][0]: "审查所用数据与规则文件的内容指纹（SHA-256）",
+    SHEETS["method"][0]: "计算方法、评价标准、审查规则与容差",
+    SHEETS["problems"][
+        1
+    ]: "Targets not met and projects not passing; department and deadline to fill in",
+    SHEETS["scorecard"][1]: "Each target: value, target, status, gap and source",
+    SHEETS["indicators"][1]: "Every indicator with its unit, definition and note",
+    SHEETS["conflicts"][
+        1
+    ]: "Every project × control-line conflict with areas, grade, clause and procedure",
+    SHEETS["projects"][1]: "The verdict of each project",
+    SHEETS["checks"][1]: "Each project × line type: how it was checked",
+    SHEETS["evidence"][1]: "The data and rule files of the review, with their hashes",
+    SHEETS["method"][1]: "How the tables were made",
+}
 
 # Excel's row limit, header included.
 _EXCEL_ROWS = 1_048_576
@@ -106,7 +170,17 @@ def _write_review_evidence(
         )
         write_sheet(wb, SHEETS["checks"][z], table, spec, fill_by="status", removed=removed)
     evidence = getattr(review, "evidence", None)
-    if evidence:
+    if evidence and lang == "zh":
+        # The evidence as the report shows it: named in Chinese, hashes whole.
+        meta = pd.DataFrame([r[:2] for r in evidence_rows(review, lang)], columns=["item", "value"])
+        write_sheet(
+            wb,
+            SHEETS["evidence"][z],
+            meta,
+            [("item", "项目", "text"), ("value", "内容", "value")],
+            removed=removed,
+        )
+    elif evidence:
         rows = _method_rows(
             {
                 **{k: v for k, v in evidence.items() if k not in ("sources", "files")},
@@ -135,6 +209,8 @@ def to_excel(
     review: Any = None,
     lang: str = "zh",
     settings: dict | None = None,
+    town: Any = None,
+    standard: Any = None,
 ) -> Path:
     """Write the deliverable tables to one ``.xlsx`` workbook.
 
@@ -155,6 +231,12 @@ def to_excel(
         Extra method facts (standard, rule file …) for the 说明 / Method sheet; the review's settings
         are added automatically (as ``review.<key>``). A nested dict is written one row per key
         (``review.setbacks.distance_m.arterial``), a list as ``a, b, c``, a number as a number.
+        In Chinese the 说明 sheet says the method in sentences instead (standard, units, rule file,
+        tolerance, setbacks, coverage), with the other facts of ``settings`` after them.
+    town : Town, optional
+        Names the town on the 总表 / Summary sheet, which says when the standard is of another place.
+    standard : Standard or str, optional
+        The standard (else the scorecard's ``attrs`` name it).
 
     Returns
     -------
@@ -184,9 +266,36 @@ def to_excel(
     when = generated_at()
     wb = Workbook(write_only=True)
     removed: Removed = {}
-    if scorecard is not None:
-        sc = scorecard_table(scorecard, lang)
-        columns = ["key", "name", "value", "unit", "comparator", "target", "status_label", "gap"]
+    zh = lang == "zh"
+    # A frame that is not a scorecard or a review is refused (with the fix) before anything is written.
+    sc = scorecard_table(scorecard, lang) if scorecard is not None else None
+    pj = projects_table(review, lang) if review is not None else None
+    if scorecard is not None or review is not None:
+        problems = problem_frame(scorecard, review, lang)
+        spec = [
+            (c, h, "int" if c == "n" else "text")
+            for c, h in zip(problems.columns, PROBLEM_HEADERS[lang], strict=True)
+        ]
+        write_sheet(wb, SHEETS["problems"][z], problems, spec, removed=removed)
+    if sc is not None:
+        title = str(sc.attrs.get("title_zh") or "")
+        sc["unit_label"] = sc["unit"].map(lambda u: unit_label(u, lang))
+        sc["comparator"] = sc["comparator"].map(comparator_symbol)
+        sc["source"] = [target_text(r, title, lang) for _, r in sc.iterrows()]
+        if zh:
+            sc["name"] = sc["name"].map(zh_punct)
+            if "note" in sc:
+                sc["note"] = sc["note"].map(lambda v: note_text(v, lang))
+        columns = [
+            "key",
+            "name",
+            "value",
+            "unit_label",
+            "comparator",
+            "target",
+            "status_label",
+            "gap",
+        ]
         columns += ["source", "note"] if "note" in sc else ["source"]
         # value, target and gap take each row's unit: integers for counts, one decimal for %.
         spec = sheet_spec(lang, columns, dict.fromkeys(("value", "target", "gap"), "auto"))
@@ -194,12 +303,24 @@ def to_excel(
     if indicators is not None:
         ind = pd.DataFrame(indicators).copy()
         ind["name"] = ind["name_zh" if lang == "zh" else "name_en"]
+        ind["unit_label"] = ind["unit"].map(lambda u: unit_label(u, lang))
+        if zh:
+            ind["name"] = ind["name"].map(zh_punct)
+            ind["definition"] = [
+                definition_text(k, d, lang)
+                for k, d in zip(ind["key"], ind.get("definition", [None] * len(ind)), strict=True)
+            ]
+            ind["note"] = ind.get("note", pd.Series([None] * len(ind), index=ind.index)).map(
+                lambda v: note_text(v, lang)
+            )
         spec = sheet_spec(
-            lang, ["key", "name", "value", "unit", "definition", "note"], {"value": "auto"}
+            lang, ["key", "name", "value", "unit_label", "definition", "note"], {"value": "auto"}
         )
         write_sheet(wb, SHEETS["indicators"][z], ind, spec, removed=removed)
     if review is not None:
         cf = conflicts_table(review, lang)
+        if zh:
+            cf = _zh_review_columns(cf)
         nums = {
             "overlap_area_m2": "num",
             "overlap_area_mu": "num",
@@ -208,32 +329,73 @@ def to_excel(
             "pct_of_line": "pct",
             "distance_m": "num",
         }
-        spec = sheet_spec(lang, (
-            "project_id", "project_name", "project_type", "line_type_label", "line_id", "line_name",
-            "zone", "grade_label", "overlap_area_m2", "overlap_area_mu", "overlap_length_m",
-            "pct_of_project", "pct_of_line", "distance_m", "clause", "procedure", "ignored", "reason",
-        ), nums)  # fmt: skip
+        spec = sheet_spec(
+            lang,
+            (
+                "project_id",
+                "project_name",
+                "project_type",
+                "line_type_label",
+                "line_id",
+                "line_name",
+                "zone",
+                "grade_label",
+                "overlap_area_m2",
+                "overlap_area_mu",
+                "overlap_length_m",
+                "pct_of_project",
+                "pct_of_line",
+                "distance_m",
+                "clause",
+                "procedure",
+                "ignored",
+                "reason",
+            ),
+            nums,
+        )
         write_sheet(wb, SHEETS["conflicts"][z], cf, spec, fill_by="grade", removed=removed)
-        pj = projects_table(review, lang)
+        if zh:
+            pj = _zh_review_columns(pj)
         overlaps = [f"{lt}_overlap_m2" for lt in ("red", "green", "purple", "blue", "yellow")]
         spec = sheet_spec(
             lang,
-            ["project_id", "project_name", "project_type", "verdict_label", "worst_grade_label",
-             "n_conflicts", "n_ignored", *overlaps, "reason"],
+            [
+                "project_id",
+                "project_name",
+                "project_type",
+                "verdict_label",
+                "worst_grade_label",
+                "n_conflicts",
+                "n_ignored",
+                *overlaps,
+                "reason",
+            ],
             {"n_conflicts": "int", "n_ignored": "int", **dict.fromkeys(overlaps, "num")},
-        )  # fmt: skip
+        )
         write_sheet(wb, SHEETS["projects"][z], pj, spec, fill_by="verdict", removed=removed)
         _write_review_evidence(wb, review, lang, removed=removed)
     facts = dict(settings or {})
-    if review is not None:
-        for k, v in (getattr(review, "settings", {}) or {}).items():
-            facts.setdefault(f"review.{k}", v)
-    facts.setdefault("generated", when.isoformat(timespec="seconds"))
+    town_name = str(getattr(town, "name", None) or facts.get("town") or "")
+    if zh:
+        rows = method_rows(
+            town_name=town_name,
+            scorecard=scorecard,
+            standard=standard,
+            review=review,
+            when=when,
+            version=version(),
+            extra=facts,
+        )
+    else:
+        if review is not None:
+            for k, v in (getattr(review, "settings", {}) or {}).items():
+                facts.setdefault(f"review.{k}", v)
+        facts.setdefault("generated", when.isoformat(timespec="seconds"))
+        rows = _method_rows(facts)
     method = [
         ("item", "项目" if lang == "zh" else "Item", "text"),
         ("value", "内容" if lang == "zh" else "Value", "value"),
     ]
-    rows = _method_rows(facts)
     # The Method sheet is written last and lists every change, its own included.
     items, values = [r[0] for r in rows], [r[1] for r in rows]
     for j, (vals, (_, header, _)) in enumerate(zip((items, values), method, strict=True), start=1):
@@ -241,6 +403,18 @@ def to_excel(
     rows = list(zip(items, values, strict=True)) + removal_rows(removed, lang)
     meta = pd.DataFrame(rows, columns=["item", "value"], dtype=object)
     write_sheet(wb, SHEETS["method"][z], meta, method)
+    summary_sheet(
+        wb,
+        SHEETS["summary"][z],
+        town=town,
+        town_name=town_name,
+        scorecard=scorecard,
+        review=review,
+        standard=standard,
+        when=when,
+        lang=lang,
+        sheets=[(ws.title, _SHEET_TEXT.get(ws.title, "")) for ws in wb.worksheets],
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, path, when)

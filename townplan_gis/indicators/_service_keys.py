@@ -48,7 +48,10 @@ def service_specs() -> list[Spec]:
     circles = cfg["life_circles"]
     for key, spec in circles["categories"].items():
         radius = float(circles[spec["circle"]])
-        label = f"{spec['circle'].removesuffix('min')}分钟生活圈{spec['label_zh']}覆盖率"
+        minutes = spec["circle"].removesuffix("min")
+        label = f"{minutes}分钟生活圈{spec['label_zh']}覆盖率"
+        # The Chinese sentence after the English one is what a Chinese report shows (no Latin letters).
+        within = f"沿道路步行{radius:g}米（{minutes}分钟生活圈）内有{spec['label_zh']}"
         out.append(
             (
                 f"life_circle_{key}_pct",
@@ -56,7 +59,8 @@ def service_specs() -> list[Spec]:
                 f"{spec['circle']} life circle: {spec['label_en'].lower()}",
                 "%",
                 f"Residential land of the built-up area within {radius:g} m ({spec['circle']} walk, "
-                f"GB 50180-2018) of a {spec['label_en'].lower()} ÷ residential land × 100; {walk}.",
+                f"GB 50180-2018) of a {spec['label_en'].lower()} ÷ residential land × 100; {walk}. "
+                f"建成区居住用地中{within}的面积占居住用地面积的比例。",
                 "service",
             )
         )
@@ -68,7 +72,8 @@ def service_specs() -> list[Spec]:
                 "%",
                 f"Households within {radius:g} m ({spec['circle']} walk, GB 50180-2018) of a "
                 f"{spec['label_en'].lower()} ÷ households of the quarters in the built-up area × "
-                f"100; each quarter's households × its covered share of land; {walk}.",
+                f"100; each quarter's households × its covered share of land; {walk}. "
+                f"建成区居住小区户数中{within}的户数所占比例（按各小区被覆盖的用地比例折算）。",
                 "service",
             )
         )

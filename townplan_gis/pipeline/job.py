@@ -346,6 +346,8 @@ class Pipeline:
             review=self.review_or_none,
             lang=self.lang,
             settings=facts,
+            town=self.town,
+            standard=self.standard,
         )
 
     def _opinion_review(self) -> Review:
