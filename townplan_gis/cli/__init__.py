@@ -8,7 +8,9 @@ the run as clean); 1 an internal error (a bug: one line asking for a report; ``-
 traceback).
 
 One module per command family: :mod:`.info`, :mod:`.maps` (``map``), :mod:`.review`, :mod:`.report`,
-:mod:`.indicators` (``indicators``, ``assess``), :mod:`.demo`; :mod:`.common` holds what they share
+:mod:`.indicators` (``indicators``, ``assess``), :mod:`.programme`, :mod:`.progress`,
+:mod:`.acceptance`, :mod:`.compare` (the construction programme: 3 when their checks find a
+problem), :mod:`.demo`; :mod:`.common` holds what they share
 (exit codes, printing tables, reading the town, checking ``--out``).
 
 Adding a command
@@ -43,10 +45,14 @@ import warnings
 from collections.abc import Sequence
 
 from townplan_gis.cli import (
+    acceptance,
+    compare,
     demo,
     indicators,
     info,
     maps,
+    programme,
+    progress,
     report,
     review,
 )
@@ -77,6 +83,10 @@ COMMANDS = [
     review,
     report,
     indicators,
+    programme,
+    progress,
+    acceptance,
+    compare,
     demo,
 ]
 
@@ -92,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="townplan",
         description="Small-town planning: indicators, scorecards, five-control-line review, offline maps.",
-        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project; 4 review could not check "
+        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project, or the checks of "
+        "programme, progress, acceptance or compare found a problem; 4 review could not check "
         "every project; 1 internal error.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log repairs and progress")

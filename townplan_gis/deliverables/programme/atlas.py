@@ -207,7 +207,10 @@ def _changes_tab(rows: pd.DataFrame, lang: str) -> Tab:
             ("unit", "tag"),
         ],
         empty=heading("no_changes", lang),
-        headers={"n": "要素数 (个)" if lang == "zh" else "Features", "name": "名称" if lang == "zh" else "Name"},
+        headers={
+            "n": "要素数 (个)" if lang == "zh" else "Features",
+            "name": "名称" if lang == "zh" else "Name",
+        },
     )
 
 
