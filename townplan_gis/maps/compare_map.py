@@ -83,6 +83,7 @@ def _leaflet() -> tuple[str, str]:
     import re
 
     css = re.sub(r"url\([^)]*\)", "none", css)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)  # its comments cite bug trackers by URL
     return js, css
 
 

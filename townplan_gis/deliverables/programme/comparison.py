@@ -44,6 +44,7 @@ def comparison_tabs(cmp: Any, lang: str = "zh") -> dict[str, Tab]:
         change=ch["change"].map(lambda c: value_label("feature_change", c, lang)),
         measure=ch["measure"].map(lambda m: value_label("measure", m, lang)),
         name=ch["name"].fillna("—"),
+        columns=ch["columns"].map(lambda c: _columns(c, lang)),
     )
     return {
         "layers": Tab(
@@ -102,6 +103,15 @@ def comparison_tabs(cmp: Any, lang: str = "zh") -> dict[str, Tab]:
             headers={"name": "名称" if lang == "zh" else "Name"},
         ),
     }
+
+
+def _columns(text: str, lang: str) -> str:
+    """``"geometry, surface"`` → ``"几何、路面"``: the changed columns by their labels."""
+    from townplan_gis.core.vocab import col, field_label
+
+    names = [n.strip() for n in str(text or "").split(",") if n.strip()]
+    shown = [field_label(n, lang) if field_label(n, lang) != n else col(n, lang) for n in names]
+    return ("、" if lang == "zh" else ", ").join(shown)
 
 
 def comparison_sections(cmp: Any, lang: str = "zh") -> list[dict[str, Any]]:
