@@ -23,6 +23,7 @@ from townplan_gis.cli.common import (
 )
 from townplan_gis.core.errors import MissingLayerError
 from townplan_gis.fiveline import Review
+from townplan_gis.fiveline.memory import STREAM_FROM
 from townplan_gis.fiveline.rules import GRADES
 from townplan_gis.pipeline import Pipeline
 
@@ -73,7 +74,12 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"town '{town.name}' has no 'control_lines' layer. Fix: add one, or pass --derive to "
             f"derive the lines from roads, water, heritage, green land and facilities."
         )
-    result = Pipeline(town, rules=args.rules, derive=args.derive).review
+    options: dict[str, Any] = {"engine": args.engine}
+    if args.stream or len(town.layer("projects")) >= STREAM_FROM:
+        # Into the file written anyway: memory stays bounded by one chunk of rows.
+        out.mkdir(parents=True, exist_ok=True)
+        options["out"] = out / "conflicts.gpkg"
+    result = Pipeline(town, rules=args.rules, derive=args.derive, review_options=options).review
     paths = result.to_files(out)
     counts = result.verdict_counts()
     if args.format == "json":
@@ -152,5 +158,18 @@ def register(sub: Any) -> None:
         "--out", default="townplan_review", help="output folder (default: ./townplan_review)"
     )
     p.add_argument("--format", choices=["table", "json"], default="table", help="console output")
+    p.add_argument(
+        "--engine",
+        choices=["threads", "serial", "reference"],
+        default="threads",
+        help="threads: the accelerated engine on two threads (default); serial: the same on one "
+        "thread; reference: the plain reference engine (GEOS for every pair), to compare with",
+    )
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help=f"write the conflict rows to --out/conflicts.gpkg chunk by chunk instead of holding "
+        f"them in memory (the default from {STREAM_FROM:,} projects)",
+    )
     add_input_options(p)
     p.set_defaults(func=cmd_review)
