@@ -1672,3 +1672,65 @@ def test_analysis_commands_name_what_is_missing(tmp_path):
         ),
         "dev_boundary",
     )  # fmt: skip
+
+
+# --- review opinions: office, template, selection (#16) ---------------------------------------------------
+def test_opinion_office_file_with_a_typo_or_a_bad_pattern_is_refused(tmp_path):
+    from townplan_gis.deliverables.opinion_office import load_office
+
+    bad = tmp_path / "office.toml"
+    bad.write_text('authorty = "某县规划局"\nnumber_pattern = "某规〔{year}〕{seq}号"\n', "utf-8")
+    with pytest.raises(DataFileError, match=r"office.toml.*'authorty'.*did you mean 'authority'"):
+        load_office(bad)
+    bad.write_text(
+        'authority = "某县规划局"\nnumber_pattern = "某规〔{year}〕{serial}号"\n', "utf-8"
+    )
+    with pytest.raises(DataFileError, match=r"uses \['serial'\]; the fields are"):
+        load_office(bad)
+    # a pattern without {seq} or {project_id} would give every opinion the same number
+    bad.write_text('authority = "某县规划局"\nnumber_pattern = "某规〔{year}〕号"\n', "utf-8")
+    with pytest.raises(DataFileError, match="gives every opinion the same number"):
+        load_office(bad)
+    bad.write_text('authority = ""\nnumber_pattern = "{seq}"\n', "utf-8")
+    with pytest.raises(DataFileError, match="'authority' must be non-empty text"):
+        load_office(bad)
+    bad.write_text('authority = "某局"\nnumber_pattern = "{seq}"\nplaceholder = "no"\n', "utf-8")
+    with pytest.raises(DataFileError, match="placeholder must be true or false"):
+        load_office(bad)
+
+
+def test_opinion_template_without_the_styles_is_refused(tmp_path):
+    from docx import Document
+
+    from townplan_gis.deliverables.opinion_docx import opinion_docx
+    from townplan_gis.deliverables.opinion_office import load_office
+
+    Document().save(str(tmp_path / "plain.docx"))  # Word's default: no Op* styles
+    content = {"lang": "zh", "office": load_office()}
+    with pytest.raises(tp.TownPlanError, match=r"plain.docx lacks the style\(s\) \['OpAuthority'"):
+        opinion_docx(content, template=tmp_path / "plain.docx")
+    (tmp_path / "not.docx").write_text("not a zip", "utf-8")
+    with pytest.raises(tp.TownPlanError, match=r"not a Word \.docx file"):
+        opinion_docx(content, template=tmp_path / "not.docx")
+
+
+def test_opinion_unknown_format_and_workers_are_refused(tmp_path):
+    from townplan_gis.deliverables import write_opinions
+
+    town = tp.sample_town()
+    rv = tp.review(town)
+    with pytest.raises(tp.TownPlanError, match=r"format must be one of \('html', 'docx', 'pdf'\)"):
+        write_opinions(rv, tmp_path / "op", format="odt")
+    with pytest.raises(tp.TownPlanError, match="workers must be a whole number"):
+        write_opinions(rv, tmp_path / "op", projects=["P01"], workers=0)
+
+
+def test_cli_report_opinions_of_an_unknown_id_fail_before_writing(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("report", tp.sample_path(), "--out", out, "--opinions", "P01,P99")
+    assert_exit2(proc, "--opinions: no project ['P99']", "P01")
+    assert not (out / "report.html").exists()
+    bad = tmp_path / "office.toml"
+    bad.write_text('authority = "某局"\n', "utf-8")
+    proc = run_cli("report", tp.sample_path(), "--out", out, "--opinions", "P01", "--office", bad)
+    assert_exit2(proc, "office.toml", "'number_pattern' must be non-empty text")
