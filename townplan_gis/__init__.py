@@ -49,6 +49,12 @@ from townplan_gis.core.options import options
 from townplan_gis.core.schema import LAYERS, normalize_layer
 from townplan_gis.core.town import Town
 from townplan_gis.deliverables import project_opinion, to_excel, write_opinions
+from townplan_gis.deliverables.programme import (
+    write_acceptance,
+    write_comparison,
+    write_programme,
+    write_progress,
+)
 from townplan_gis.display import show_html
 from townplan_gis.fiveline import (
     Review,
@@ -131,6 +137,10 @@ __all__ = [
     "town_indicators",
     "utm_epsg",
     "wgs84_to_gcj02",
+    "write_acceptance",
+    "write_comparison",
     "write_opinions",
+    "write_programme",
+    "write_progress",
     "write_town",
 ]

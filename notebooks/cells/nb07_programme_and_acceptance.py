@@ -182,4 +182,37 @@ axes[0].set_ylim(y0 - 100, y1 + 100)
 fig.suptitle("new roads (red) and new green (dark green) 2016 → 2017")
 plt.show()
 """),
+    md("""
+## 6. The deliverables: 周报, programme summary, acceptance records, before and after
+
+Each result has its outputs, in Chinese by default: a self-contained page (prints on A4) and a
+workbook; the acceptance record of each town also as a Word document (验收记录); the comparison as two
+synchronised offline maps and a per-project atlas. Every figure in them is the computation's. The same
+from the command line: `townplan programme`, `townplan progress`, `townplan acceptance`,
+`townplan compare` (exit 3 when the checks find a problem).
+"""),
+    code("""
+from pathlib import Path
+
+out = Path("outputs/07")
+written = {
+    "programme": tp.write_programme(p, out / "programme", illustrative=True),
+    "weekly": tp.write_progress(weeks, out / "weekly", illustrative=True),
+    "acceptance": tp.write_acceptance(acc, out / "acceptance", county="渭城区", illustrative=True),
+    "compare": tp.write_comparison(cmp, out / "compare", town="蒲州镇", atlas=False, illustrative=True),
+}
+assert (out / "acceptance" / "records" / "底张镇.docx").exists()
+files = {f"{what}/{k}": v for what, fs in written.items() for k, v in fs.items()}
+{k: str(v) for k, v in files.items() if not k.startswith(("record:", "docx:"))}
+"""),
+    md("The acceptance record of 底张镇, as the inspectors sign it:"),
+    code("""
+from townplan_gis.deliverables.programme import record_html
+
+tp.show_html(record_html(acc, "底张镇", illustrative=True))
+"""),
+    md("蒲州镇 in 2016 and 2017, the two maps moving together (offline: no basemap):"),
+    code("""
+tp.show_html(written["compare"]["map"], height=560)
+"""),
 ]

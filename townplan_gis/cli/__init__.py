@@ -9,7 +9,9 @@ the run as clean); 1 an internal error (a bug: one line asking for a report; ``-
 traceback).
 
 One module per command family: :mod:`.info`, :mod:`.maps` (``map``), :mod:`.review`, :mod:`.report`,
-:mod:`.indicators` (``indicators``, ``assess``), :mod:`.demo`; :mod:`.common` holds what they share
+:mod:`.indicators` (``indicators``, ``assess``), :mod:`.programme`, :mod:`.progress`,
+:mod:`.acceptance`, :mod:`.compare` (the construction programme: 3 when their checks find a
+problem), :mod:`.demo`; :mod:`.common` holds what they share
 (exit codes, printing tables, reading the town, checking ``--out``).
 
 Adding a command
@@ -44,13 +46,17 @@ import warnings
 from collections.abc import Sequence
 
 from townplan_gis.cli import (
+    acceptance,
     buildable,
     check_lines,
+    compare,
     demo,
     find_sites,
     indicators,
     info,
     maps,
+    programme,
+    progress,
     report,
     review,
 )
@@ -84,6 +90,10 @@ COMMANDS = [
     check_lines,
     buildable,
     find_sites,
+    programme,
+    progress,
+    acceptance,
+    compare,
     demo,
 ]
 
@@ -100,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="townplan",
         description="Small-town planning: indicators, scorecards, five-control-line review, offline maps.",
         epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project, check-lines found a "
-        "conflict, find-sites found no site; 4 review could not check every project; 1 internal "
-        "error.",
+        "conflict, find-sites found no site, or the checks of programme, progress, acceptance or "
+        "compare found a problem; 4 review could not check every project; 1 internal error.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log repairs and progress")
     parser.add_argument(
