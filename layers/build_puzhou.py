@@ -31,7 +31,7 @@ STORE_CRS = "EPSG:4490"  # CGCS2000 geographic, as Chinese planning data is exch
 # Town centre (西厢大街 crossroads) at about 34.83 N, 110.32 E; local x east, y north, in metres.
 X0, Y0 = pyproj.Transformer.from_crs(STORE_CRS, LOCAL_CRS, always_xy=True).transform(110.32, 34.83)
 MU = 10000 / 15  # m² per 亩
-SOURCE = "蒲州镇总体规划(2016-2030) — illustrative sample, not surveyed"
+SOURCE = "蒲州镇总体规划（2016—2030）示意数据，非测绘成果"
 
 
 def frame(rows: list[dict]) -> gpd.GeoDataFrame:

@@ -27,7 +27,7 @@ import townplan_gis as tp
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "weicheng"
 LOCAL_CRS = "EPSG:4545"  # CGCS2000 / 3-degree GK CM 108E: the zone of lon 108.7
-SOURCE = "渭城区小城镇建设 2017 — illustrative sample, not surveyed"
+SOURCE = "渭城区小城镇建设 2017 示意数据，非测绘成果"
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,33 @@ def test_workbook_is_chinese_throughout(outputs):
         if not ref or headers.get(s, {}).get(ref.rstrip("0123456789")) not in data_columns
     ]
     assert scan(kept) == []
+
+
+def test_map_popups_are_chinese_throughout():
+    """Every popup field label and every value a popup shows, on the sample's zh plan map with its
+    review; names and codes as the user typed them are data and kept as typed."""
+    import json
+    import re
+
+    from townplan_gis.maps.layers import LeafletGeoJson
+
+    town = tp.sample_town()
+    m = tp.plan_map(town, review=tp.review(town), basemap="none", lang="zh")
+    data_fields = {"名称", "项目名称", "编号", "项目编号", "控制线名称", "控制线编号", "代码"}
+    texts: list[str] = []
+    layers = [c for c in m._children.values() if isinstance(c, LeafletGeoJson)]
+    assert len(layers) >= 8
+    for layer in layers:
+        options = json.loads(layer.options_js)
+        fields = options["fields"]
+        texts += [layer.layer_name, options["title"], *fields]
+        for feature in json.loads(layer.data)["features"]:
+            values = feature["properties"].get("p", [])
+            # A name quoted in a sentence (「旅游公路(东段)道路红线」) is data too.
+            texts += [
+                re.sub(r"「[^」]*」", "「」", v)
+                for f, v in zip(fields, values, strict=False)
+                if isinstance(v, str) and f not in data_fields
+            ]
+    assert len(texts) > 500
+    assert scan(texts) == []

@@ -29,6 +29,8 @@ ALLOWED = frozenset(
         "GB", "GB/T", "CJJ", "CJJ/T", "T",
         # fingerprints, software, file formats
         "SHA", "townplan_gis", "Excel", "PDF", "HTML", "CSV",
+        # lamp and light sources
+        "LED",
         # grades of GB 50188 (I–IV) and green classes of CJJ/T 85 (G1, XG, EG)
         "I", "II", "III", "IV", "XG", "EG",
     }
