@@ -9,15 +9,18 @@ Modules: :mod:`~townplan_gis.fiveline.rules` (the declarative rule file), :mod:`
 (the vectorised overlap kernel and :func:`~townplan_gis.fiveline.kernel.review_chunk`, the unit of work of
 every engine), :mod:`~townplan_gis.fiveline.setbacks`, :mod:`~townplan_gis.fiveline.derive` (control lines
 derived from roads, water, heritage, green land and facilities), :mod:`~townplan_gis.fiveline.result`
-(the :class:`Review`), :mod:`~townplan_gis.fiveline.engine` (:func:`review` itself).
+(the :class:`Review`), :mod:`~townplan_gis.fiveline.engine` (the review itself) and
+:mod:`~townplan_gis.fiveline.sanqu` (:func:`review`: the three control lines 三区三线 and the choice of
+line families, around the engine).
 """
 
 from townplan_gis.fiveline.derive import derive_control_lines, derive_red_lines
-from townplan_gis.fiveline.engine import review, town_inputs
+from townplan_gis.fiveline.engine import town_inputs
 from townplan_gis.fiveline.kernel import review_chunk
 from townplan_gis.fiveline.lines import prepare_lines
 from townplan_gis.fiveline.result import Review
 from townplan_gis.fiveline.rules import Rules, load_rules
+from townplan_gis.fiveline.sanqu import review
 from townplan_gis.fiveline.totals import type_totals
 
 __all__ = [

@@ -24,6 +24,7 @@ __all__ = [
     "GREEN_CLASSES",
     "LAYERS",
     "LINE",
+    "LINE_FAMILIES",
     "LINE_TYPES",
     "MAX_ROAD_WIDTH_M",
     "POINT",
@@ -110,7 +111,23 @@ MAX_ROAD_WIDTH_M = 200.0
 
 ROAD_CLASSES = ("expressway", "arterial", "secondary", "branch", "lane")
 GREEN_CLASSES = ("G1", "G2", "G3", "XG", "EG")
-LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
+#: The five control lines (五线) of town planning, then the three control lines of territorial
+#: spatial planning (三区三线: 生态保护红线, 永久基本农田, 城镇开发边界; docs/sources.md#three-lines-2019).
+LINE_TYPES = (
+    "red",
+    "green",
+    "purple",
+    "blue",
+    "yellow",
+    "eco_redline",
+    "farmland",
+    "dev_boundary",
+)
+#: The families of line types a review can select (``review(..., families=("five", "three"))``).
+LINE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "five": ("red", "green", "purple", "blue", "yellow"),
+    "three": ("eco_redline", "farmland", "dev_boundary"),
+}
 ZONES = ("core", "control", "harmony")
 SURFACES = ("paved", "unpaved")
 
@@ -283,7 +300,7 @@ def absent_types(
     Raises
     ------
     SchemaError (or ``error``)
-        A value that is not one of the five line types (or an alias), or not a list of texts.
+        A value that is not one of the line types (or an alias), or not a list of texts.
     """
     if absent is None:
         return []
