@@ -44,6 +44,7 @@ from collections.abc import Sequence
 
 from townplan_gis.cli import (
     demo,
+    import_osm,
     indicators,
     info,
     maps,
@@ -73,6 +74,7 @@ __all__ = [
 # The command modules, in the order `townplan --help` lists their commands.
 COMMANDS = [
     info,
+    import_osm,
     maps,
     review,
     report,

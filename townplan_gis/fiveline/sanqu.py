@@ -27,8 +27,8 @@ agricultural types outside get a notice, urban types a review (the rule file lis
 No silent pass: a project outside the extent of the 三区三线 data is outside the review's coverage
 (the coverage given to the engine is the coverage ∩ the extent), so it is ``not_checked``, never
 ``pass``. Line types of a family that is not selected are recorded ``not_selected`` in
-:attr:`Review.evidence` and :attr:`Review.checks`; the families themselves in
-``evidence["families"]``.
+:attr:`Review.evidence` (``line_types``) and have no rows in :attr:`Review.checks`; the families
+themselves are in ``evidence["families"]``.
 """
 
 from __future__ import annotations
@@ -304,21 +304,41 @@ def annotate(result: Review, plan: Plan) -> Review:
         ]
         record["not_selected"] = list(plan.not_selected)
     result.settings["families"] = list(plan.selected)
-    checks = getattr(result, "_checks", None)
-    if isinstance(checks, pd.DataFrame) and "status" in checks and len(checks):
-        status = checks["status"]
-        if isinstance(status.dtype, pd.CategoricalDtype):
-            new = [s for s in relabel.values() if s not in status.cat.categories]
-            status = status.cat.add_categories(sorted(set(new)))
-        kind = checks.index.get_level_values(-1)
-        for t, s in relabel.items():
-            status = status.where(~(kind == t), s)
-        checks["status"] = status
+    # The evidence table is assembled on its first read (Review.checks): the relabelling is chained
+    # after that assembly, or applied at once when the table is already there.
+    pending = getattr(result, "_pending", None)
+    if pending is not None:
+        result._pending = lambda frame, _then=pending: _relabel(
+            _then(frame), plan.overrides, plan.not_selected
+        )
+    elif isinstance(getattr(result, "_checks", None), pd.DataFrame):
+        result._checks = _relabel(result._checks, plan.overrides, plan.not_selected)
     if plan.repairs:
         result.repairs = pd.concat(
             [repairs_frame(plan.repairs), result.repairs], ignore_index=True
         )
     return result
+
+
+def _relabel(
+    checks: pd.DataFrame | None, relabel: dict[str, str], drop: Sequence[str]
+) -> pd.DataFrame | None:
+    """The evidence table without the rows of unselected line types, and with the status of the
+    relabelled ones replaced."""
+    if checks is None or "status" not in checks or not len(checks):
+        return checks
+    kind = checks.index.get_level_values(-1)
+    out = checks[~np.isin(np.asarray(kind, dtype=object), list(drop))].copy()
+    if relabel:
+        kind = out.index.get_level_values(-1)
+        status = out["status"]
+        if isinstance(status.dtype, pd.CategoricalDtype):
+            new = sorted({s for s in relabel.values() if s not in status.cat.categories})
+            status = status.cat.add_categories(new)
+        for t, s in relabel.items():
+            status = status.where(~((kind == t) & (status != "project_invalid")), s)
+        out["status"] = status
+    return out
 
 
 def review(

@@ -40,6 +40,7 @@ __all__ = [
     "canonical_columns",
     "check_declared",
     "describe",
+    "keep_other_families",
     "layer_kind",
     "value_key",
     "value_lookup",
@@ -325,6 +326,19 @@ def absent_types(
             f"Chinese names, e.g. 紫线). Fix: name the types the town really has none of."
         )
     return [t for t in LINE_TYPES if t in out]
+
+
+def keep_other_families(base: Any, given: Any) -> Any:
+    """A rule list ``given`` followed by the entries of ``base`` whose line family
+    (:data:`LINE_FAMILIES`) has no line type in ``given`` (``given`` itself when not a list).
+
+    A user rule file written for the five lines thus keeps the packaged rules of 三区三线.
+    """
+    if not isinstance(given, list) or not isinstance(base, list):
+        return given
+    named = {e.get("line_type") for e in given if isinstance(e, dict)}
+    others = {t for ts in LINE_FAMILIES.values() if not named & set(ts) for t in ts}
+    return given + [e for e in base if isinstance(e, dict) and e.get("line_type") in others]
 
 
 def check_declared(lines: gpd.GeoDataFrame, absent: list[str]) -> None:
