@@ -91,7 +91,7 @@ def test_an_urban_project_half_outside_the_development_boundary_is_review_with_t
     assert c.geometry.equals_exact(B(100, 0, 150, 100), 1e-6) or c.geometry.normalize().equals(
         B(100, 0, 150, 100).normalize()
     )
-    assert c["line_name"] == "城镇开发边界外"
+    assert c["line_name"] == "L0以外"
     assert "城镇开发边界外" in c["reason_zh"]
     assert r.projects["dev_boundary_overlap_m2"].iloc[0] == pytest.approx(5000.0)
     assert "dev_boundary" in r.evidence["sanqu"]
@@ -192,7 +192,7 @@ def test_outside_boundary_is_the_extent_minus_the_boundaries():
     out = outside_boundary(dev, B(0, 0, 20, 20))
     # 400 − (100 + 75 overlapping 25) = 400 − 150 = 250 m².
     assert out.geometry.area.iloc[0] == pytest.approx(250.0)
-    assert out["name"].iloc[0] == "城镇开发边界外"
+    assert out["name"].iloc[0] == "北片、南片以外"
 
 
 def test_unknown_family_is_refused_with_the_accepted_ones():

@@ -19,7 +19,7 @@ boundary polygons are turned into their complement within the extent of the 三�
 
 (E the extent — ``sanqu_extent``, else the review's coverage, else the convex hull of the control
 lines; :math:`B_i` the boundary polygons), and O goes to the engine as the one ``dev_boundary`` feature,
-named 城镇开发边界外. The ordinary overlap of a project with O is then exactly the part of the project
+named after the boundary + 以外 (蒲州镇城镇开发边界以外). The ordinary overlap of a project with O is then exactly the part of the project
 outside the boundary (inside the extent), in m², 亩 and % of the project; the reasons say
 「位于城镇开发边界外…」 (``data/vocab.toml``: the line type's short name is 城镇开发边界外). Village and
 agricultural types outside get a notice, urban types a review (the rule file lists them).
@@ -63,7 +63,7 @@ FAMILY_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 #: The name of the complement feature that stands for the development boundary in a review.
-OUTSIDE_NAME = "城镇开发边界外"
+OUTSIDE_NAME = "城镇开发边界以外"
 
 
 def resolve_families(families: str | Iterable[str] | None) -> tuple[str, ...] | None:
@@ -147,7 +147,8 @@ def outside_boundary(
     Returns
     -------
     geopandas.GeoDataFrame
-        One row, ``line_type = "dev_boundary"``, ``name = "城镇开发边界外"``,
+        One row, ``line_type = "dev_boundary"``, ``name`` = the boundaries' names + 以外
+        (城镇开发边界以外 when they have none),
         ``code = "dev_boundary:outside"``, geometry O (empty when the boundary covers the extent).
         Source: ``docs/sources.md#three-lines-2019``.
     """
@@ -162,7 +163,7 @@ def outside_boundary(
     return gpd.GeoDataFrame(
         {
             "line_type": ["dev_boundary"],
-            "name": [OUTSIDE_NAME],
+            "name": [f"{'、'.join(names)}以外" if names else OUTSIDE_NAME],
             "code": ["dev_boundary:outside"],
             "source": [
                 f"complement of the urban development boundary {of}({len(boundaries)} feature(s)) "
