@@ -65,8 +65,10 @@ def print_completeness(result: Review) -> None:
     families = result.evidence.get("families", {})
     if families:
         print(
-            "families: checked " + (", ".join(families.get("selected", [])) or "none")
-            + "; not selected " + (", ".join(families.get("not_selected", [])) or "none")
+            "families: checked "
+            + (", ".join(families.get("selected", [])) or "none")
+            + "; not selected "
+            + (", ".join(families.get("not_selected", [])) or "none")
         )
 
 
@@ -193,7 +195,8 @@ def register(sub: Any) -> None:
         help="the type of the projects of a DXF drawing (--projects plan.dxf): building, 住宅, 0701 …",
     )
     p.add_argument(
-        "--lines", help="read the control lines from this file (a DXF by layer name, or a layer file)"
+        "--lines",
+        help="read the control lines from this file (a DXF by layer name, or a layer file)",
     )
     p.add_argument("--crs", help="the CRS of DXF drawings (they carry none), e.g. EPSG:4546")
     p.add_argument(

@@ -238,9 +238,7 @@ def plan_families(
         extent_source = str(
             getattr(sanqu_extent, "attrs", {}).get("source", "the given sanqu_extent")
         )
-        base = (
-            _polygons(coverage, lines.crs, "coverage") if coverage is not None else _hull(norm)
-        )
+        base = _polygons(coverage, lines.crs, "coverage") if coverage is not None else _hull(norm)
         cover = shapely.intersection(base, extent)
         frame = gpd.GeoDataFrame(geometry=[cover], crs=lines.crs)
         was = (
@@ -299,7 +297,9 @@ def annotate(result: Review, plan: Plan) -> Review:
         result.evidence["sanqu"] = dict(plan.sanqu)
     record = result.settings.get("line_types", {})
     if record:
-        record["declared_absent"] = [t for t in record.get("declared_absent", []) if t not in relabel]
+        record["declared_absent"] = [
+            t for t in record.get("declared_absent", []) if t not in relabel
+        ]
         record["present"] = list(record.get("present", [])) + [
             t for t, s in plan.overrides.items() if s == "checked"
         ]
@@ -315,9 +315,7 @@ def annotate(result: Review, plan: Plan) -> Review:
     elif isinstance(getattr(result, "_checks", None), pd.DataFrame):
         result._checks = _relabel(result._checks, plan.overrides, plan.not_selected)
     if plan.repairs:
-        result.repairs = pd.concat(
-            [repairs_frame(plan.repairs), result.repairs], ignore_index=True
-        )
+        result.repairs = pd.concat([repairs_frame(plan.repairs), result.repairs], ignore_index=True)
     return result
 
 
