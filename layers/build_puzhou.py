@@ -683,7 +683,14 @@ PROGRAMME = {
     "P09-4": (STREET, 0, 0, 240, "实施", "2017-05-01", 60),
     "P09-5": (STREET, 0, 0, 180, "实施", "2017-06-01", 30),
     "P10": (None, 0, 300, 80, "实施", "2017-05-01", 20),
+    # The later projects typed by land-use codes: declared for 2018, funded, not started.
+    "P11": (None, 0, 400, 250, "确定项目", "2018-03-01", 0),
+    "P12": (None, 35, 0, 0, "确定项目", "2018-03-01", 0),
+    "P13": (None, 900, 0, 0, "确定项目", "2018-04-01", 0),
+    "P14": (None, 4200, 0, 0, "确定项目", "2018-04-01", 0),
+    "P15": (None, 800, 0, 0, "确定项目", "2018-05-01", 0),
 }
+LATER = {"P11", "P12", "P13", "P14", "P15"}
 
 
 def street_green() -> dict:
@@ -713,7 +720,7 @@ def with_programme(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         row = out["编号"] == pid
         if not row.any():
             continue
-        deadline = "2017-12-31" if pid == "P01" else "2017-10-31"
+        deadline = "2017-12-31" if pid == "P01" else "2018-12-31" if pid in LATER else "2017-10-31"
         values = [*(item or (None, None)), own, sub, gov, stage, start, deadline, pct]
         for c, v in zip(columns, values, strict=True):
             out.loc[row, c] = v
