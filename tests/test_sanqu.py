@@ -214,3 +214,23 @@ def test_a_five_line_user_rule_file_keeps_the_default_three_line_rules(tmp_path)
     assert rules.resolve("green", None, "building").grade == "review"
     assert rules.resolve("farmland", None, "building").grade == "forbidden"
     assert rules.resolve("dev_boundary", None, "rural_housing").grade == "notice"
+
+
+def test_the_sample_town_conflicts_with_each_of_the_three_lines_for_a_reason_checked_by_hand():
+    # layers/build_puzhou.py: P06-1 (40 × 30 m) wholly in the Yellow River eco red line; P15
+    # (100 × 100 m) with x 1700..1730 on the farmland; P13 (60 × 40 m) with y -1500..-1480 outside
+    # the development boundary's notch.
+    r = tp.review(tp.sample_town())
+    assert r.evidence["families"]["selected"] == ["five", "three"]
+    c = r.conflicts[r.conflicts["line_type"].isin(["eco_redline", "farmland", "dev_boundary"])]
+    got = {
+        (p, t): (g, round(a, 3), round(pct, 3))
+        for p, t, g, a, pct in c[
+            ["project_id", "line_type", "grade", "overlap_area_m2", "pct_of_project"]
+        ].itertuples(index=False)
+    }
+    assert got[("P06-1", "eco_redline")] == ("forbidden", 1200.0, 100.0)
+    assert got[("P15", "farmland")] == ("forbidden", 3000.0, 30.0)
+    assert got[("P13", "dev_boundary")] == ("review", 1200.0, 50.0)
+    verdicts = r.projects.set_index("project_id")["verdict"]
+    assert verdicts[["P06-1", "P13", "P15"]].tolist() == ["reject", "reject", "reject"]
