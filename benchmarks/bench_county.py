@@ -6,8 +6,8 @@ engine on the same data, each in its own subprocess so that its peak memory is i
 
 ``review``        ``tp.review(projects, control_lines)``, the default in-memory engine (2 threads);
 ``review-overlap``  the same with ``setbacks=False``;
-``review-reference``  ``tp.review(..., engine="reference")``, the plain reference engine of issue #14,
-                  reported as not available while ``tp.review`` has no such engine;
+``review-reference``  ``tp.review(..., engine="reference")``, the plain reference engine of issue #14
+                  (GEOS for every pair, no accelerator), on 2 threads;
 ``review-dask``   ``tp.review(..., engine="dask")`` on a local 2-worker ``distributed`` cluster;
 ``overlay``       ``geopandas.overlay(how="intersection")`` then area and ``groupby`` per project ×
                   line type: what an analyst writes by hand;
@@ -371,7 +371,7 @@ def load_postgis(projects, lines, schema: str) -> float:
     from townplan_gis.io import postgis
 
     t0 = time.perf_counter()
-    eng = postgis._engine(_pg_url())
+    eng = postgis.engine(_pg_url())
     with eng.begin() as conn:
         conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
         conn.execute(sa.schema.CreateSchema(schema))
@@ -403,7 +403,7 @@ def run_postgis(schema: str, *, subdivide: bool = False) -> tuple[dict, PeakRSS]
 
     from townplan_gis.io import postgis
 
-    eng = postgis._engine(_pg_url())
+    eng = postgis.engine(_pg_url())
     # The schema name is ours (bench_<size>_<seed>), not user input.
     plain = f"""SELECT p.project_id, l.code, l.line_type,
                ST_Area(ST_Intersection(p.geometry, l.geometry)) AS area
@@ -528,7 +528,7 @@ def reference_available() -> str | None:
     import townplan_gis as tp
     from townplan_gis.core.errors import TownPlanError
 
-    sq = [shapely.box(0, 0, 10, 10)]
+    sq = [shapely.box(500_000, 3_850_000, 500_010, 3_850_010)]  # metres in EPSG:4546
     try:
         tp.review(
             gpd.GeoDataFrame({"project_type": ["building"]}, geometry=sq, crs="EPSG:4546"),
@@ -848,18 +848,6 @@ def table(results: list[dict]) -> str:
     return "\n".join(out) if out else "(no results)"
 
 
-def _no_convex() -> None:
-    """Switch off the numpy clipping of convex polygons (every pair goes to GEOS), to measure what
-    it contributes on this county, whose parcels and road strips are all convex quadrilaterals."""
-    from functools import partial
-
-    from townplan_gis.fiveline import kernel
-    from townplan_gis.fiveline import prepare as projects
-    from townplan_gis.fiveline.convex import convex_rings
-
-    kernel.convex_rings = projects.convex_rings = partial(convex_rings, max_vertices=0)
-
-
 def _spawn(
     engine: str,
     size: int,
@@ -868,14 +856,11 @@ def _spawn(
     *,
     layout: str = "county",
     mem_limit_gb: float | None = None,
-    no_convex: bool = False,
 ) -> dict:
     """One engine in a fresh interpreter, so its peak memory and imports are its own."""
     cmd = [sys.executable, __file__, "--one", engine, str(size), str(seed), "--layout", layout]
     if mem_limit_gb:
         cmd += ["--mem-limit-gb", str(mem_limit_gb)]
-    if no_convex:
-        cmd.append("--no-convex")
     fail = {"engine": engine, "layout": layout, "parcels": size}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -912,15 +897,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     ap.add_argument("--one", nargs=3, metavar=("ENGINE", "SIZE", "SEED"), help=argparse.SUPPRESS)
     ap.add_argument("--table", type=Path, nargs="+", help="print the table of earlier JSON results")
-    ap.add_argument(
-        "--no-convex",
-        action="store_true",
-        help="review engines without the numpy clipping of convex polygons (GEOS for every pair), "
-        "to measure what that fast path contributes on this county of quadrilaterals",
-    )
     args = ap.parse_args(argv)
-    if args.no_convex:
-        _no_convex()
     if args.table:
         print(table([r for f in args.table for r in json.loads(f.read_text())["results"]]))
         return
@@ -944,10 +921,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.timeout,
                 layout=args.layout,
                 mem_limit_gb=args.mem_limit_gb,
-                no_convex=args.no_convex,
             )
-            if args.no_convex and engine.startswith("review"):
-                res["engine"] = f"{engine} (no convex)"
             res["repeat"] = rep
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "error"}), flush=True)

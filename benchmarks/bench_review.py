@@ -171,16 +171,13 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-setbacks", action="store_true")
     ap.add_argument(
-        "--no-rect-clip",
-        action="store_true",
-        help="treat no piece as an axis-aligned rectangle (general intersection everywhere), to "
-        "measure what the clip_by_rect fast path contributes on this data",
+        "--engine",
+        choices=["threads", "reference"],
+        default="threads",
+        help="the review engine: the default accelerated one, or the plain reference engine (GEOS "
+        "for every pair), to measure what the accelerator contributes on this data",
     )
     args = ap.parse_args(argv)
-    if args.no_rect_clip:
-        from townplan_gis.fiveline import kernel
-
-        kernel.axis_rectangles = lambda g: np.zeros(len(g), dtype=bool)
     rng = np.random.default_rng(0)
     p = parcels(args.parcels, rng)
     extent = float(np.ceil(np.sqrt(args.parcels))) * 30.0
@@ -195,9 +192,13 @@ def main(argv=None) -> int:
     cpu: dict[str, list[float]] = {k: [] for k in times}
     ref = got = None
     for k in range(args.repeat):
-        runs = [("overlay", run_overlay, {}), ("review", run_review, {"setbacks": False})]
+        eng = {"engine": args.engine}
+        runs = [
+            ("overlay", run_overlay, {}),
+            ("review", run_review, {"setbacks": False, **eng}),
+        ]
         if not args.skip_setbacks:
-            runs.append(("review+setbacks", run_review, {}))
+            runs.append(("review+setbacks", run_review, eng))
         for name, fn, kw in runs:
             (wall, used), out = timed(fn, p, lines, **kw)
             times[name].append(wall)

@@ -1610,3 +1610,111 @@ def test_cli_import_osm_refuses_a_folder_or_other_file_as_out(tmp_path):
         run_cli("import-osm", tmp_path / "missing.osm", "--out", tmp_path / "t.gpkg"),
         "missing.osm",
     )
+
+
+# --- planning analyses: line self-check, buildable land, site search, service coverage -------------
+
+
+def _analysis_lines(**cols):
+    base = {"line_type": ["blue", "yellow"], "code": ["L1", "H1"]}
+    return gpd.GeoDataFrame(
+        {**base, **cols},
+        geometry=[
+            box(437_000, 3_855_000, 437_100, 3_855_050),
+            box(437_080, 3_855_000, 437_130, 3_855_050),
+        ],
+        crs="EPSG:4546",
+    )
+
+
+def test_check_lines_without_crs_names_the_layer_and_the_fix():
+    from townplan_gis.analyses import check_lines
+
+    lines = _analysis_lines().set_crs(None, allow_override=True)
+    with pytest.raises(tp.CRSError, match=r"layer 'control_lines' has no CRS.*Fix"):
+        check_lines(lines)
+
+
+def test_check_lines_unknown_line_type_names_rows_and_accepted_values():
+    from townplan_gis.analyses import check_lines
+
+    lines = _analysis_lines(line_type=["blue", "紫色线"])
+    with pytest.raises(tp.UnknownValueError, match=r"紫色线") as err:
+        check_lines(lines)
+    assert "line_type" in str(err.value) and "[1]" in str(err.value)
+
+
+def test_line_matrix_file_errors_name_the_file_and_entry(tmp_path):
+    from townplan_gis.analyses import check_lines
+
+    bad = tmp_path / "matrix.toml"
+    bad.write_text('[[pair]]\nsides = ["red", "blue"]\noverlap = "conflict"\n', encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"matrix\.toml: \[\[pair\]\] #1: missing"):
+        check_lines(_analysis_lines(), matrix=bad)
+    bad.write_text("[tolerance]\ngap_width_m = -1\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"gap_width_m = -1 must be ≥ 0"):
+        check_lines(_analysis_lines(), matrix=bad)
+
+
+def test_buildable_land_refuses_line_parcels_by_row():
+    from townplan_gis.analyses import buildable_land
+
+    parcels = gpd.GeoDataFrame(
+        geometry=[
+            box(437_000, 3_855_000, 437_010, 3_855_010),
+            LineString([(437_000, 3_855_000), (437_010, 3_855_000)]),
+        ],
+        crs="EPSG:4546",
+    )
+    with pytest.raises(tp.GeometryTypeError, match=r"parcels: rows \[1\] are not polygons"):
+        buildable_land(parcels, _analysis_lines())
+
+
+def test_buildable_land_keeps_an_empty_parcel_and_says_so():
+    from townplan_gis.analyses import buildable_land
+
+    parcels = gpd.GeoDataFrame(
+        geometry=[box(437_000, 3_855_200, 437_010, 3_855_210), None], crs="EPSG:4546"
+    )
+    out = buildable_land(parcels, _analysis_lines())
+    assert len(out) == 2 and out["gross_m2"].iloc[0] == pytest.approx(100.0)
+    assert np.isnan(out["gross_m2"].iloc[1]) and np.isnan(out["buildable_m2"].iloc[1])
+    assert "no geometry" in out["note"].iloc[1] and not out["buildable"].iloc[1]
+
+
+def test_find_sites_without_a_search_area_names_the_layer():
+    from townplan_gis.analyses import find_sites
+
+    town = tp.Town("no builtup", layers={"control_lines": _analysis_lines()})
+    with pytest.raises(tp.MissingLayerError, match=r"no 'builtup' layer to search in"):
+        find_sites(town, area_m2=1000)
+
+
+def test_service_coverage_without_roads_is_labelled_straight_line():
+    from townplan_gis.analyses import park_service_coverage
+
+    town = tp.sample_town()
+    town = tp.Town(town.name, layers={k: v for k, v in town.layers.items() if k != "roads"})
+    result = park_service_coverage(town)
+    assert result.summary["method"].startswith("straight line")
+    row = tp.town_indicators(town).set_index("key").loc["park_service_coverage_pct"]
+    assert "straight-line distance (no roads)" in row["note"]
+
+
+def test_analysis_commands_name_what_is_missing(tmp_path):
+    """The three analysis commands: a town without lines, parcels without a CRS, a search area the
+    town lacks; each exit 2 with one line naming the layer or the fix."""
+    town = tp.sample_town()
+    bare = tp.Town("无控制线镇", layers={"boundary": town.boundary, "roads": town.roads})
+    tp.write_town(bare, tmp_path / "bare.gpkg")
+    assert_exit2(run_cli("check-lines", tmp_path / "bare.gpkg"), "control_lines", "Fix")
+    parcels = tmp_path / "parcels.shp"  # no .prj: a shapefile without a CRS
+    gpd.GeoDataFrame(geometry=[box(437_000, 3_855_000, 437_050, 3_855_050)]).to_file(parcels)
+    assert_exit2(run_cli("buildable", parcels, "--town", tp.sample_path()), "CRS")
+    assert_exit2(
+        run_cli(
+            "find-sites", tp.sample_path(), "--area-m2", "5000", "--project-type", "building",
+            "--within", "dev_boundary",
+        ),
+        "dev_boundary",
+    )  # fmt: skip

@@ -129,7 +129,10 @@ def test_help_lists_the_commands_in_order(capsys):
     from townplan_gis.cli import build_parser
 
     text = build_parser().format_help()
-    assert "{info,import-osm,map,review,report,indicators,assess,demo}" in text
+    assert (
+        "{info,import-osm,map,review,report,indicators,assess,check-lines,buildable,find-sites,demo}"
+        in text
+    )
 
 
 def test_a_new_command_is_a_module_with_register(monkeypatch, capsys):

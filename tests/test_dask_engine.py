@@ -138,9 +138,12 @@ def test_dask_cluster_gives_identical_review(data, expected, cluster):
 
 
 def test_run_accepts_a_scheduler_address(data, cluster):
-    from townplan_gis.fiveline.kernel import review_chunk
+    from townplan_gis.fiveline.chunk import review_chunk
+    from townplan_gis.fiveline.conflicts import conflicts_frame
+    from townplan_gis.fiveline.fast import Fast
     from townplan_gis.fiveline.lines import prepare_lines
     from townplan_gis.fiveline.prepare import choose_crs, prepare_lines_frame, prepare_projects
+    from townplan_gis.fiveline.rows import Rows
     from townplan_gis.fiveline.rules import load_rules
 
     projects, lines = data
@@ -150,23 +153,24 @@ def test_run_accepts_a_scheduler_address(data, cluster):
     prepared, _ = prepare_projects(projects, crs)
     prepped = prepare_lines(frame, rules)
     settings = {"setbacks": True}
-    seen = []
-    got = dask_engine.run(
-        prepared,
-        prepped,
-        rules,
-        settings,
-        client=cluster.scheduler_address,
-        npartitions=7,
-        progress=lambda done, total: seen.append((done, total)),
+    works = list(
+        dask_engine.run(
+            prepared,
+            prepped,
+            rules,
+            settings,
+            Fast(prepped),
+            client=cluster.scheduler_address,
+            npartitions=7,
+        )
     )
+    assert len(works) == 7 and sum(w.n_projects for w in works) == len(prepared)
+    rows = Rows.concat([w.rows for w in works])
+    got = conflicts_frame(rows.take(np.argsort(rows.pos, kind="stable")), prepared, prepped)
     whole = review_chunk(prepared, prepped, rules, settings)
-    order = np.argsort(whole["_pos"].to_numpy(), kind="stable")
     pd.testing.assert_frame_equal(
-        whole.iloc[order].reset_index(drop=True).drop(columns="geometry"),
-        got.drop(columns="geometry"),
+        whole.drop(columns=["geometry", "_pos", "_line"]), got.drop(columns="geometry")
     )
-    assert len(seen) == 7 and seen[-1] == (len(prepared), len(prepared))
 
 
 def test_local_threaded_scheduler_without_client(data, expected):

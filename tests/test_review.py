@@ -607,7 +607,7 @@ def test_review_chunk_is_the_unit_of_work():
     # What another engine does: prepare once, map review_chunk over chunks, concatenate.
     import pyproj
 
-    from townplan_gis.fiveline import kernel, load_rules
+    from townplan_gis.fiveline import chunk, load_rules
     from townplan_gis.fiveline import lines as lines_mod
     from townplan_gis.fiveline.prepare import prepare_lines_frame, prepare_projects
 
@@ -621,7 +621,7 @@ def test_review_chunk_is_the_unit_of_work():
     prepared_lines = lines_mod.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
     chunk_input, _ = prepare_projects(prj, crs)
     parts = [
-        kernel.review_chunk(chunk_input.iloc[i : i + 6], prepared_lines, rules)
+        chunk.review_chunk(chunk_input.iloc[i : i + 6], prepared_lines, rules)
         for i in range(0, 20, 6)
     ]
     rows = pd.concat(parts, ignore_index=True)
@@ -634,12 +634,15 @@ def test_review_chunk_is_the_unit_of_work():
 
 
 def test_review_rows_join_to_the_review_chunk_frame():
-    # The engines keep each chunk as columns (repeated texts coded) and join them once.
+    # The engines keep each chunk as typed rows (positions and codes, texts looked up once) and
+    # join them once.
     import pyproj
 
-    from townplan_gis.fiveline import kernel, load_rules
+    from townplan_gis.fiveline import chunk, load_rules
     from townplan_gis.fiveline import lines as lines_mod
+    from townplan_gis.fiveline.conflicts import conflicts_frame
     from townplan_gis.fiveline.prepare import prepare_lines_frame, prepare_projects
+    from townplan_gis.fiveline.rows import Rows
 
     lyr = lines(
         ("green", None, B(0, 0, 100, 100)),
@@ -651,19 +654,19 @@ def test_review_rows_join_to_the_review_chunk_frame():
     prepared_lines = lines_mod.prepare_lines(prepare_lines_frame(lyr, crs)[0], rules)
     chunk_input, _ = prepare_projects(prj, crs)
     blocks = [
-        kernel.review_rows(chunk_input.iloc[i : i + 7], prepared_lines, rules)
+        chunk.review_rows(chunk_input.iloc[i : i + 7], prepared_lines, rules)
         for i in range(0, 20, 7)
     ]
-    joined = kernel.join_rows(blocks, prepared_lines.crs)
-    whole = kernel.review_chunk(chunk_input, prepared_lines, rules)
-    pd.testing.assert_frame_equal(joined, whole)
+    joined = conflicts_frame(Rows.concat(blocks), chunk_input, prepared_lines)
+    whole = chunk.review_chunk(chunk_input, prepared_lines, rules)
+    pd.testing.assert_frame_equal(joined, whole.drop(columns=["_pos", "_line"]))
     assert joined["line_type"].dtype == object
     # Setbacks (branch road: 5 m): P14 ends 2 m before the red line, P17 starts on its edge.
     sb = joined[joined["check"] == "setback"]
     assert dict(zip(sb["project_id"], sb["distance_m"], strict=True)) == {"P14": 2.0, "P17": 0.0}
     # P10–P13 (x = 100–138 m) touch nothing and are ≥ 12 m from the red line: no rows at all.
-    assert kernel.review_rows(chunk_input.iloc[10:14], prepared_lines, rules) is None
-    assert kernel.join_rows([None], prepared_lines.crs).empty
+    assert len(chunk.review_rows(chunk_input.iloc[10:14], prepared_lines, rules)) == 0
+    assert conflicts_frame(Rows.empty(), chunk_input, prepared_lines).empty
 
 
 def test_setback_distances_and_zones():

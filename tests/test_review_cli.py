@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
+import shapely
 from shapely.geometry import box
 
 import townplan_gis as tp
 from townplan_gis.cli import main
+from townplan_gis.cli import review as review_cli
+from townplan_gis.fiveline import engine as engine_module
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_850_000.0
@@ -109,6 +114,86 @@ def test_help_documents_exit_codes(capsys):
         main(["review", "--help"])
     text = capsys.readouterr().out
     assert "3 at least one project rejected" in text.replace("\n", " ").replace("  ", " ")
+
+
+def _grid_town(tmp_path, n=400):
+    """``n`` 20 m parcels of three types on a 30 m grid under discs of all five line types."""
+    rng = np.random.default_rng(3)
+    side = int(np.ceil(np.sqrt(n)))
+    i, j = np.divmod(np.arange(n), side)
+    x, y = X0 + j * 30.0, Y0 + i * 30.0
+    projects = gpd.GeoDataFrame(
+        {
+            "project_id": [f"P{k}" for k in range(n)],
+            "project_type": rng.choice(["building", "road", "park"], n),
+        },
+        geometry=shapely.box(x, y, x + 20, y + 20),
+        crs=CRS,
+    )
+    m = n // 5
+    centres = shapely.points(X0 + rng.uniform(0, side * 30, m), Y0 + rng.uniform(0, side * 30, m))
+    lines = gpd.GeoDataFrame(
+        {"line_type": rng.choice(["red", "green", "purple", "blue", "yellow"], m)},
+        geometry=shapely.buffer(centres, rng.uniform(15, 60, m), quad_segs=5),
+        crs=CRS,
+    )
+    path = tmp_path / "grid.gpkg"
+    tp.write_town(tp.Town("网格镇", layers={"control_lines": lines, "projects": projects}), path)
+    return path
+
+
+def _run_json(capsys, *args):
+    code = main(["review", *map(str, args), "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_review_engine_reference_and_stream_write_the_same_files(tmp_path, capsys, monkeypatch):
+    path = _grid_town(tmp_path)
+    files = {}
+    for name, extra in {
+        "threads": [],
+        "reference": ["--engine", "reference"],
+        "stream": ["--stream"],
+    }.items():
+        out = tmp_path / name
+        code, payload = _run_json(capsys, path, "--out", out, *extra)
+        assert code == 3
+        assert payload["settings"]["engine"] == ("reference" if name == "reference" else "threads")
+        # Streamed rows go straight into the folder's conflicts.gpkg, nowhere else.
+        assert payload["settings"].get("out") == (
+            str(out / "conflicts.gpkg") if name == "stream" else None
+        )
+        files[name] = [
+            pd.read_csv(out / f, encoding="utf-8-sig") for f in ("projects.csv", "conflicts.csv")
+        ]
+    projects, conflicts = files["threads"]
+    assert len(conflicts) > 200  # not trivially equal
+    for name in ("reference", "stream"):
+        pd.testing.assert_frame_equal(files[name][0], projects)
+        pd.testing.assert_frame_equal(
+            files[name][1], conflicts, check_exact=False, rtol=1e-9, atol=1e-9
+        )
+    # From STREAM_FROM projects streaming is the default.
+    monkeypatch.setattr(review_cli, "STREAM_FROM", 100)
+    code, payload = _run_json(capsys, path, "--out", tmp_path / "big")
+    assert payload["settings"]["out"] == str(tmp_path / "big" / "conflicts.gpkg")
+    assert pyogrio.read_info(tmp_path / "big" / "conflicts.gpkg", layer="conflicts")[
+        "features"
+    ] == len(conflicts)
+
+
+def test_review_too_large_for_memory_exits_2_naming_the_size_and_stream(
+    tmp_path, capsys, monkeypatch
+):
+    path = _grid_town(tmp_path)
+    monkeypatch.setattr(engine_module, "_ESTIMATE_FROM", 100)
+    monkeypatch.setattr(engine_module, "default_budget", lambda: 10_000)
+    assert main(["review", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "400 projects" in err and "conflict rows" in err and "--stream" in err
+    assert "Traceback" not in err
+    # The fix the message gives works: the same review streamed.
+    assert main(["review", str(path), "--out", str(tmp_path / "o"), "--stream"]) == 3
 
 
 # --- the Puzhou sample -------------------------------------------------------------------------------------

@@ -13,6 +13,13 @@ PostGIS, the sample towns) → ``indicators``, ``standards``, ``fiveline`` (the 
 
 from townplan_gis import indicators
 from townplan_gis._version import __version__
+from townplan_gis.analyses import (
+    buildable_land,
+    check_lines,
+    find_sites,
+    life_circles,
+    park_service_coverage,
+)
 from townplan_gis.construction import acceptance, compare, competition, programme, progress
 from townplan_gis.core.crs import (
     analysis_crs,
@@ -89,20 +96,25 @@ __all__ = [
     "analysis_crs",
     "assess",
     "assess_many",
+    "buildable_land",
     "check_coordinates",
+    "check_lines",
     "compare",
     "competition",
     "derive_control_lines",
     "derive_red_lines",
     "explore",
+    "find_sites",
     "gcj02_to_wgs84",
     "gk3_epsg",
     "indicators",
+    "life_circles",
     "list_standards",
     "load_rules",
     "load_standard",
     "normalize_layer",
     "options",
+    "park_service_coverage",
     "plan_map",
     "programme",
     "progress",

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (for ``review``: no project rejected, and every project was fully checked); 2
 bad input (a TownPlanError, a path that cannot be read or written, or a bad option: one line on
-stderr, never a traceback); 3 ``review`` found at least one rejected project; 4 ``review`` could not
+stderr, never a traceback); 3 ``review`` found at least one rejected project, ``check-lines`` a
+patch graded conflict, ``find-sites`` no site; 4 ``review`` could not
 check every project (a ``not_checked`` or ``invalid`` verdict and no reject: a script must not read
 the run as clean); 1 an internal error (a bug: one line asking for a report; ``--debug`` prints the
 traceback).
@@ -43,7 +44,10 @@ import warnings
 from collections.abc import Sequence
 
 from townplan_gis.cli import (
+    buildable,
+    check_lines,
     demo,
+    find_sites,
     import_osm,
     indicators,
     info,
@@ -79,6 +83,9 @@ COMMANDS = [
     review,
     report,
     indicators,
+    check_lines,
+    buildable,
+    find_sites,
     demo,
 ]
 
@@ -94,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="townplan",
         description="Small-town planning: indicators, scorecards, five-control-line review, offline maps.",
-        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project; 4 review could not check "
-        "every project; 1 internal error.",
+        epilog="Exit codes: 0 ok; 2 bad input; 3 review rejected a project, check-lines found a "
+        "conflict, find-sites found no site; 4 review could not check every project; 1 internal "
+        "error.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log repairs and progress")
     parser.add_argument(

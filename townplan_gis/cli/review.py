@@ -24,6 +24,7 @@ from townplan_gis.cli.common import (
 from townplan_gis.core.errors import MissingLayerError, TownPlanError
 from townplan_gis.core.town import Town
 from townplan_gis.fiveline import Review
+from townplan_gis.fiveline.memory import STREAM_FROM
 from townplan_gis.fiveline.rules import GRADES
 from townplan_gis.io.dxf import read_dxf_lines, read_dxf_projects
 from townplan_gis.io.dxf_write import write_conflicts_dxf
@@ -108,7 +109,13 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"town '{town.name}' has no 'control_lines' layer. Fix: add one, or pass --derive to "
             f"derive the lines from roads, water, heritage, green land and facilities."
         )
-    options = {"families": args.families} if args.families else {}
+    options: dict[str, Any] = {"engine": args.engine}
+    if args.stream or len(town.layer("projects")) >= STREAM_FROM:
+        # Into the file written anyway: memory stays bounded by one chunk of rows.
+        out.mkdir(parents=True, exist_ok=True)
+        options["out"] = out / "conflicts.gpkg"
+    if args.families:
+        options["families"] = args.families
     result = Pipeline(town, rules=args.rules, derive=args.derive, review_options=options).review
     paths = result.to_files(out)
     if args.dxf:
@@ -205,5 +212,18 @@ def register(sub: Any) -> None:
         "family whose lines are in the data or declared absent)",
     )
     p.add_argument("--dxf", help="also write the conflicts and project outlines to this DXF file")
+    p.add_argument(
+        "--engine",
+        choices=["threads", "serial", "reference"],
+        default="threads",
+        help="threads: the accelerated engine on two threads (default); serial: the same on one "
+        "thread; reference: the plain reference engine (GEOS for every pair), to compare with",
+    )
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help=f"write the conflict rows to --out/conflicts.gpkg chunk by chunk instead of holding "
+        f"them in memory (the default from {STREAM_FROM:,} projects)",
+    )
     add_input_options(p)
     p.set_defaults(func=cmd_review)

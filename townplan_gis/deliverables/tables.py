@@ -15,7 +15,7 @@ from markupsafe import Markup
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.reprs import badge, fmt_number, label, worst_conflicts
 from townplan_gis.core.vocab import localised
-from townplan_gis.fiveline.kernel import CONFLICT_COLUMNS as _REVIEW_CONFLICT_COLUMNS
+from townplan_gis.fiveline.conflicts import CONFLICT_COLUMNS as _REVIEW_CONFLICT_COLUMNS
 from townplan_gis.fiveline.result import PROJECT_COLUMNS as _REVIEW_PROJECT_COLUMNS
 
 __all__ = [

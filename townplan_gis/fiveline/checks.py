@@ -30,16 +30,14 @@ in GEOS, ten times the review), and a review that is only counted or mapped does
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 import shapely
 
 from townplan_gis.core.schema import LINE_TYPES
-
-if TYPE_CHECKING:
-    from townplan_gis.fiveline.lines import PreparedLines
+from townplan_gis.fiveline.lines import PreparedLines
+from townplan_gis.fiveline.pieces import split_map
+from townplan_gis.fiveline.rows import Rows
 
 __all__ = [
     "CHECK_COLUMNS",
@@ -60,20 +58,17 @@ FOUND = [f"_found_{k}" for k in range(_T)]
 NEAREST = [f"_nearest_{k}" for k in range(_T)]
 
 
-def chunk_checks(
-    conflicts: pd.DataFrame | dict, projects: pd.DataFrame, n_lines: int
-) -> pd.DataFrame:
+def chunk_checks(rows: Rows, projects: pd.DataFrame, lines: PreparedLines) -> pd.DataFrame:
     """Features found and the nearest distance among them, per line type, for one chunk.
 
     Parameters
     ----------
-    conflicts : pandas.DataFrame or dict
-        The chunk's conflict rows (``_pos``, ``_line``, ``_lt``, ``distance_m``), as a frame or as
-        the columns of :func:`~townplan_gis.fiveline.kernel.review_rows`.
+    rows : Rows
+        The chunk's conflict rows.
     projects : pandas.DataFrame
         The chunk's prepared projects (``_pos`` ascending).
-    n_lines : int
-        Number of control lines (the range of ``_line``).
+    lines : PreparedLines
+        The lines the rows refer to.
 
     Returns
     -------
@@ -86,17 +81,15 @@ def chunk_checks(
     m = len(at)
     found = np.zeros((m, _T), dtype=np.int64)
     nearest = np.full((m, _T), np.inf)
-    pos = np.asarray(conflicts["_pos"], dtype=np.int64)
-    if len(pos):
-        inv = np.searchsorted(at, pos)
-        line = np.asarray(conflicts["_line"], dtype=np.int64)
-        lt = np.asarray(conflicts["_lt"], dtype=np.int64)
+    if len(rows):
+        inv = np.searchsorted(at, rows.pos)
+        line = rows.line
+        lt = lines.arrays["line_type_code"][line].astype(np.int64)
         # A (project, line) pair counts once: an ignored sliver and a setback finding of one line
         # are one feature found.
-        _, first = np.unique(inv * max(n_lines, 1) + line, return_index=True)
+        _, first = np.unique(inv * max(len(lines), 1) + line, return_index=True)
         np.add.at(found, (inv[first], lt[first]), 1)
-        dist = np.asarray(conflicts["distance_m"], dtype=float)
-        np.minimum.at(nearest, (inv, lt), dist)
+        np.minimum.at(nearest, (inv, lt), rows.distance_m)
     nearest[np.isinf(nearest)] = np.nan
     index = pd.Index(at, name="_pos")
     return pd.DataFrame(
@@ -132,8 +125,6 @@ def search_nearest(
     numpy.ndarray, shape (n, 5)
         Distances in m; NaN where not searched or nothing lies within ``search_m``.
     """
-    from townplan_gis.fiveline.pieces import split_map
-
     out = np.full(need.shape, np.nan)
     if search_m <= 0 or not lines.type_trees:
         return out

@@ -22,6 +22,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
@@ -36,6 +37,7 @@ from townplan_gis.fiveline.text import fixed, join
 __all__ = [
     "COVER_TOLERANCE_M",
     "coverage_gaps",
+    "mark_incomplete",
     "missing_reason",
     "resolve_coverage",
 ]
@@ -81,9 +83,8 @@ def resolve_coverage(
                 "features": 0,
                 "area_m2": 0.0,
             }
-        hull = shapely.convex_hull(
-            shapely.multipoints(shapely.get_coordinates(shapely.convex_hull(geoms)))
-        )
+        # One hull over all the lines' vertices, without a point object per vertex.
+        hull = shapely.convex_hull(shapely.geometrycollections(geoms))
         log.warning(
             "review: no coverage given; the convex hull of the %d control lines (%.0f m²) is taken "
             "as the area the line data covers. Pass coverage= (the town boundary) to review "
@@ -146,7 +147,9 @@ def resolve_coverage(
     }
 
 
-def coverage_gaps(prepared: gpd.GeoDataFrame, cover: Any, noise_m2: float):
+def coverage_gaps(
+    prepared: gpd.GeoDataFrame, cover: shapely.Geometry | None, noise_m2: float
+) -> tuple[np.ndarray, pa.Array, pa.Array]:
     """Per project, the share outside the coverage (%) and why, in English and Chinese.
 
     Returns
@@ -249,3 +252,26 @@ def missing_reason(missing: list[str]) -> tuple[str, str]:
         f"absent={missing} if the town has none)",
         f"未核对{names_zh}：控制线数据中没有，也未声明本镇没有",
     )
+
+
+def mark_incomplete(
+    prepared: gpd.GeoDataFrame, cover: shapely.Geometry | None, missing: list[str], noise_m2: float
+) -> gpd.GeoDataFrame:
+    """The prepared projects with ``_incomplete`` / ``_incomplete_zh`` (why the check of each is
+    incomplete, "" when complete) and ``_outside_pct`` (% outside the coverage)."""
+    pct, en, zh = coverage_gaps(prepared, cover, noise_m2)
+    miss_en, miss_zh = missing_reason(missing)
+    valid = prepared["_parts"].to_numpy() > 0
+    if miss_en:
+        mask = pa.array(valid)
+        en = pc.if_else(mask, pc.coalesce(join(en, "; ", miss_en), miss_en), en)
+        zh = pc.if_else(mask, pc.coalesce(join(zh, "；", miss_zh), miss_zh), zh)
+    out = prepared.copy(deep=False)
+    for col, text in (("_incomplete", en), ("_incomplete_zh", zh)):
+        values = np.full(len(prepared), "", dtype=object)
+        some = np.flatnonzero(text.is_valid().to_numpy(zero_copy_only=False))
+        if len(some):  # usually none: a complete check of projects inside the town
+            values[some] = text.take(pa.array(some)).to_numpy(zero_copy_only=False)
+        out[col] = pd.Series(values, index=prepared.index, dtype=object, copy=False)
+    out["_outside_pct"] = pct
+    return out

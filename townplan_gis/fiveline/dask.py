@@ -9,11 +9,14 @@
    numpy because the projects are already in the client's memory — ``docs/engineering.md#overlaps-two-cores``: the shuffle cost more
    than the join). Each row keeps its ``_pos`` (position in the input), so nothing depends on the
    index, which a shuffle would replace;
-2. ships the :class:`~townplan_gis.fiveline.kernel.PreparedLines` (subdivided pieces, setback bands,
-   attributes) **once to every worker** (``Client.scatter(..., broadcast=True)``); each task reuses the
-   worker's copy, re-preparing its geometries once (prepared GEOS state does not survive pickling);
-3. runs :func:`~townplan_gis.fiveline.kernel.review_rows` on each partition and gathers the rows back in
-   the input order of the projects (stable by ``_pos``; within a project, the kernel's order).
+2. ships the :class:`~townplan_gis.fiveline.lines.PreparedLines` (subdivided pieces, setback bands,
+   attributes) and the engine **once to every worker** (``Client.scatter(..., broadcast=True)``);
+   each task reuses the worker's copy, re-preparing its geometries once (prepared GEOS state does not
+   survive pickling);
+3. runs :func:`~townplan_gis.fiveline.chunk.review_work` on each partition — rows, per-type totals,
+   verdicts and evidence columns, computed on the workers — and hands the results back as they
+   come; the review puts the rows in the projects' input order (stable by ``_pos``), or streams
+   them to a GeoPackage partition by partition.
 
 Results are identical to the in-memory engine: the same kernel computes every row, and no row depends
 on which other projects share its partition.
@@ -35,22 +38,19 @@ import itertools
 import logging
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from geopandas.array import GeometryArray
 
 from townplan_gis.core.errors import TownPlanError
-from townplan_gis.fiveline.engine import _progress
-from townplan_gis.fiveline.kernel import _empty_conflicts, join_rows, review_rows
+from townplan_gis.fiveline.chunk import Work, review_work
 from townplan_gis.fiveline.lines import PreparedLines
-from townplan_gis.fiveline.result import chunk_findings
+from townplan_gis.fiveline.overlap import Reference
 from townplan_gis.fiveline.rules import Rules
-from townplan_gis.fiveline.totals import type_totals
 
 __all__ = ["hilbert_distance", "hilbert_order", "partition", "run"]
 
@@ -128,73 +128,69 @@ def _review_partition(
     lines: PreparedLines,
     rules: Rules,
     settings: Mapping[str, Any],
-    findings: bool = False,
-):
-    own = _thread_lines(lines)
-    # The rows travel back as columns, repeated texts coded (review_rows): smaller to pickle.
-    rows = review_rows(part, own, rules, settings)
-    out = rows
-    if rows is not None:
-        # As a GeometryArray the overlaps pickle as one WKB batch (8× faster than one by one).
-        out = {**rows, "geometry": GeometryArray(rows["geometry"])}
-    if not findings:
-        return out
-    # Per-project totals and verdicts on the worker, like the threads engine does per chunk: the
-    # client only joins them (at 10⁶ projects that is ≈ 5 s of client CPU saved).
-    found = _empty_conflicts(lines.crs) if rows is None else rows
-    return out, type_totals(found, own), chunk_findings(found, part, own)
+    engine: Reference,
+) -> Work:
+    # Rows, per-type totals and verdicts on the worker, like the threads engine does per chunk:
+    # the client only joins them. Rows pickle their geometries as one WKB batch.
+    return review_work(part, _thread_lines(lines), rules, settings, engine)
+
+
+def _distributed() -> Any:
+    """The ``distributed`` package, imported on first use.
+
+    dask and distributed are an optional extra (``county``) and take ≈ 1 s to import: only a
+    review with ``engine="dask"`` imports them (third-party modules; the package's own imports are
+    all at module level).
+    """
+    try:
+        import dask  # noqa: F401
+        import distributed
+    except ImportError as exc:
+        raise TownPlanError(
+            f"engine='dask' needs dask and distributed ({exc}). Fix: pip install "
+            f"'townplan-gis[county]', or use engine='threads'."
+        ) from exc
+    return distributed
 
 
 def _resolve_client(client: Any) -> tuple[Any, bool]:
     """(Client or None, whether we own it and must close it)."""
+    distributed = _distributed()
     if client is None:
         try:
-            from distributed import get_client
-        except ImportError:
-            return None, False
-        try:
-            return get_client(), False
+            return distributed.get_client(), False
         except ValueError:  # no Client in effect: the local threaded scheduler will do
             return None, False
     if isinstance(client, str):
-        from distributed import Client
-
-        return Client(client), True
+        return distributed.Client(client), True
     return client, False
-
-
-def _concat(results: list[dict | None], crs: Any) -> gpd.GeoDataFrame:
-    """The partitions' rows in the projects' input order (partitions follow the Hilbert curve)."""
-    out = join_rows(results, crs)
-    # Input order of the projects; stable, so each project's rows keep the kernel's order.
-    order = np.argsort(out["_pos"].to_numpy(), kind="stable")
-    return out.take(order).reset_index(drop=True)
 
 
 def run(
     projects: gpd.GeoDataFrame,
     lines: PreparedLines,
     rules: Rules,
-    settings: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any],
+    engine: Reference,
     *,
     client: Any = None,
     npartitions: int | None = None,
     chunk_size: int = 20_000,
     n_jobs: int = 2,
-    progress: bool | Callable[[int, int], Any] | None = None,
-    findings: bool = False,
-):
-    """Review prepared projects against prepared control lines on dask.
+) -> Iterator[Work]:
+    """Review prepared projects against prepared control lines on dask, partition by partition.
 
     Parameters
     ----------
     projects : geopandas.GeoDataFrame
-        Output of :func:`townplan_gis.fiveline.prepare.prepare_projects` (``_pos``, ``_dim``, ``_size``).
+        Output of :func:`townplan_gis.fiveline.prepare.prepare_projects` (``_pos``, ``_dim``, …).
     lines : PreparedLines
-        From :func:`townplan_gis.fiveline.kernel.prepare_lines`; shipped once to every worker.
+        From :func:`townplan_gis.fiveline.lines.prepare_lines`; shipped once to every worker.
     rules : Rules
-    settings : mapping, optional
-        Passed to :func:`~townplan_gis.fiveline.kernel.review_rows`.
+    settings : mapping
+        Passed to :func:`~townplan_gis.fiveline.chunk.review_work`.
+    engine : Reference
+        The engine (shipped once to every worker with the lines).
     client : distributed.Client or str, optional
         A Client, or a scheduler address to connect to (closed afterwards). Default: the Client in
         effect, else dask's threaded scheduler with ``n_jobs`` threads.
@@ -202,33 +198,18 @@ def run(
         Default ``ceil(n / chunk_size)``, at least two per worker so that stragglers balance.
     chunk_size, n_jobs : int
         As for the in-memory engine.
-    progress : bool or callable, optional
-        ``True`` for a tqdm bar, or ``(done, total)`` called as partitions finish; ``None``
-        follows ``townplan_gis.options.progress``, as for the in-memory engine.
-    findings : bool, default False
-        Also compute each partition's per-type totals
-        (:func:`~townplan_gis.fiveline.totals.type_totals`) and per-project findings with their
-        evidence columns (:func:`~townplan_gis.fiveline.result.chunk_findings`) on the workers.
 
-    Returns
-    -------
-    geopandas.GeoDataFrame, or (GeoDataFrame, DataFrame, DataFrame) with ``findings=True``
-        The joined :func:`review_rows` rows (with ``_pos`` and ``_line``), in the projects'
-        input order; then the totals and the findings, indexed by ``_pos``.
+    Yields
+    ------
+    Work
+        Each partition's rows, per-type totals and findings (by ``_pos``), as they finish.
     """
-    try:
-        import dask
-    except ImportError as exc:
-        raise TownPlanError(
-            f"engine='dask' needs dask and distributed ({exc}). Fix: pip install 'townplan-gis[county]'."
-        ) from exc
-    settings = dict(settings or {})
+    settings = dict(settings)
+    _distributed()  # refuse early without the extra
     n = len(projects)
-    if n == 0:
-        empty = _empty_conflicts(lines.crs)
-        if findings:
-            return empty, type_totals(empty, lines), chunk_findings(empty, projects, lines)
-        return empty
+    if n == 0:  # nothing to ship: the empty chunk, here
+        yield review_work(projects, lines, rules, settings, engine)
+        return
     client, owned = _resolve_client(client)
     n_workers = n_jobs
     if client is not None:
@@ -238,57 +219,40 @@ def run(
     if npartitions is None:
         npartitions = max(math.ceil(n / max(1, chunk_size)), 2 * n_workers)
     parts = partition(projects, npartitions)
-    report, close = _progress(progress, n)
     try:
-        args = (parts, lines, rules, settings, findings)
+        args = (parts, lines, rules, settings, engine)
         if client is None:
-            results = _run_local(*args, n_jobs, report, n, dask)
+            yield from _run_local(*args, n_jobs)
         else:
-            results = _run_distributed(client, *args, report, n)
+            yield from _run_distributed(client, *args)
     finally:
-        close()
         if owned:
             client.close()
     log.info("dask engine: %d projects in %d partitions on %s", n, len(parts), client or "threads")
-    if not findings:
-        return _concat(results, lines.crs)
-    conflicts = _concat([r for r, _, _ in results], lines.crs)
-    totals = [t for _, t, _ in results if len(t)]
-    totals = pd.concat(totals) if totals else type_totals(conflicts)
-    return conflicts, totals, pd.concat([f for _, _, f in results])
 
 
-def _run_local(parts, lines, rules, settings, findings, n_jobs, report, n, dask):
+def _run_local(parts, lines, rules, settings, engine, n_jobs) -> Iterator[Work]:
+    import dask  # imported by _distributed() already: see there
+
     # traverse=False: the PreparedLines dataclass is one opaque value, not a collection to unpack.
     lines_d = dask.delayed(lines, traverse=False)
-    tasks = [dask.delayed(_review_partition)(p, lines_d, rules, settings, findings) for p in parts]
-    results = list(dask.compute(*tasks, scheduler="threads", num_workers=max(1, n_jobs)))
-    if report:
-        report(n, n)
-    return results
+    engine_d = dask.delayed(engine, traverse=False)
+    tasks = [dask.delayed(_review_partition)(p, lines_d, rules, settings, engine_d) for p in parts]
+    yield from dask.compute(*tasks, scheduler="threads", num_workers=max(1, n_jobs))
 
 
-def _run_distributed(client, parts, lines, rules, settings, findings, report, n):
-    from distributed import as_completed
-
-    # Control lines once to every worker; each task gets a reference, not a copy.
+def _run_distributed(client, parts, lines, rules, settings, engine) -> Iterator[Work]:
+    # Control lines and engine once to every worker; each task gets a reference, not a copy.
     [lines_f] = client.scatter([lines], broadcast=True, hash=False)
     [rules_f] = client.scatter([rules], broadcast=True, hash=False)
+    [engine_f] = client.scatter([engine], broadcast=True, hash=False)
     part_f = client.scatter(parts, hash=False)
     futures = [
-        client.submit(_review_partition, p, lines_f, rules_f, settings, findings, pure=False)
+        client.submit(_review_partition, p, lines_f, rules_f, settings, engine_f, pure=False)
         for p in part_f
     ]
-    index = {f.key: i for i, f in enumerate(futures)}
-    results: list[Any] = [None] * len(futures)
-    done = 0
     try:
-        for fut in as_completed(futures):
-            i = index[fut.key]
-            results[i] = fut.result()
-            done += len(parts[i])
-            if report:
-                report(done, n)
+        for fut in _distributed().as_completed(futures):
+            yield fut.result()
     finally:
-        client.cancel([*futures, lines_f, rules_f, *part_f])
-    return results
+        client.cancel([*futures, lines_f, rules_f, engine_f, *part_f])

@@ -17,6 +17,7 @@ on them says so in every row's ``line_id`` (``derived:…``) and ``source``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -76,7 +77,7 @@ def derive_red_lines(
     *,
     widths: Mapping[str, float] | None = None,
     cap_style: str = "round",
-    rules: str | Rules | None = None,
+    rules: str | Path | Rules | None = None,
 ) -> gpd.GeoDataFrame:
     """Red-line polygons from road centrelines: each road buffered by half its red-line width.
 
@@ -185,7 +186,7 @@ def derive_control_lines(
     green: gpd.GeoDataFrame | None = None,
     facilities: gpd.GeoDataFrame | None = None,
     line_types: Sequence[str] | None = None,
-    rules: str | Rules | None = None,
+    rules: str | Path | Rules | None = None,
 ) -> gpd.GeoDataFrame:
     """Control lines derived from town layers (see the module docstring for each line).
 

@@ -1,189 +1,96 @@
-"""``review()``: prepare the inputs once, run the kernel over project chunks, assemble the Review.
+"""``review()``: prepare the inputs once, run the chunks with an engine, assemble the Review.
+
+The layers of a review, each in its own module:
+
+1. **preparation** — :mod:`~townplan_gis.fiveline.prepare` (projects: aliases, CRS, repairs, parts;
+   control lines: schema, CRS, repairs), :mod:`~townplan_gis.fiveline.lines` (pieces, indexes,
+   setback zones), :mod:`~townplan_gis.fiveline.rules` (the rule file),
+   :mod:`~townplan_gis.fiveline.coverage` (what the line data covers);
+2. **measuring** — the plain reference engine :mod:`~townplan_gis.fiveline.overlap`, or its
+   accelerator :mod:`townplan_gis.fiveline.fast` (numpy clipping where tested equal);
+3. **grading** — :mod:`~townplan_gis.fiveline.grade` (rules, slivers, reasons),
+   :mod:`~townplan_gis.fiveline.setbacks`, :mod:`~townplan_gis.fiveline.totals`,
+   :mod:`~townplan_gis.fiveline.findings` (verdicts), :mod:`~townplan_gis.fiveline.checks`
+   (evidence), per chunk in :mod:`~townplan_gis.fiveline.chunk`;
+4. **result** — :mod:`~townplan_gis.fiveline.rows` and :mod:`~townplan_gis.fiveline.conflicts`
+   (the rows and their frame), :mod:`~townplan_gis.fiveline.assemble`,
+   :mod:`~townplan_gis.fiveline.result` (the :class:`Review`), :mod:`~townplan_gis.fiveline.evidence`.
 
 Engines
 -------
 ``"threads"`` (default)
-    Projects are cut into chunks of ``chunk_size`` and reviewed by ``n_jobs`` threads; shapely 2
-    releases the GIL in its vectorised calls, so both cores of a small office machine work
-    (``docs/engineering.md#overlaps-two-cores``: intersection 16–18 s on one thread, 8.8 s on two). Intermediate pair arrays exist for one chunk per
-    thread at a time, so memory stays bounded at 10⁶ projects.
+    Projects are cut into chunks of ``chunk_size`` and reviewed by ``n_jobs`` threads with the
+    accelerated engine (:mod:`~townplan_gis.fiveline.run`); shapely 2 and Arrow release the GIL in
+    their vectorised calls, so both cores of a small office machine work.
 ``"serial"``
     The same chunks, one after the other in this thread (debugging, profiling).
 ``"dask"``
-    Dispatched to ``townplan_gis.fiveline.dask.run(projects, lines, rules, settings, *,
-    chunk_size, n_jobs, progress, findings=True)``, which returns the joined output of
-    :func:`~townplan_gis.fiveline.kernel.review_rows` over all partitions with their per-type totals
-    and per-project findings, computed on the workers. Pays only on a real cluster (``docs/engineering.md#overlaps-two-cores``).
+    The same chunks as partitions of a dask cluster (:mod:`~townplan_gis.fiveline.dask`). Pays only
+    on a real cluster.
+``"reference"``
+    The plain reference engine (:mod:`~townplan_gis.fiveline.overlap`, GEOS for every pair) on
+    ``n_jobs`` threads like ``"threads"`` (``n_jobs=1``: in this thread): the path to read, to
+    debug against and to compare with.
+
+Every engine gives the same conflict rows, in the projects' input order, and the same verdicts.
+Memory: the rows are held within a budget, or streamed to a GeoPackage with ``out=``
+(:mod:`~townplan_gis.fiveline.memory`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import importlib
 import logging
-import math
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import shapely
 
+from townplan_gis._version import __version__
 from townplan_gis.core.crs import check_coordinates
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.repairs import repairs_frame
 from townplan_gis.core.schema import LINE_TYPES, absent_types, check_declared
 from townplan_gis.core.town import Town
-from townplan_gis.fiveline.coverage import (
-    coverage_gaps,
-    missing_reason,
-    resolve_coverage,
-)
-from townplan_gis.fiveline.derive import attach_road_class, derive_control_lines
+from townplan_gis.fiveline import dask as dask_engine
+from townplan_gis.fiveline.assemble import build_review
+from townplan_gis.fiveline.coverage import mark_incomplete, resolve_coverage
 from townplan_gis.fiveline.evidence import layer_sha256, now_iso, rules_file_record
-from townplan_gis.fiveline.kernel import _empty_conflicts, join_rows, review_rows
+from townplan_gis.fiveline.fast import Fast
+from townplan_gis.fiveline.inputs import town_inputs
 from townplan_gis.fiveline.lines import (
     prepare_lines,
     setback_distances,
     setback_zones,
     with_setback_bands,
 )
+from townplan_gis.fiveline.memory import check_out, default_budget, estimate_pairs, too_large
+from townplan_gis.fiveline.overlap import Reference
 from townplan_gis.fiveline.prepare import choose_crs, prepare_lines_frame, prepare_projects
-from townplan_gis.fiveline.result import Review, build_review, chunk_findings
+from townplan_gis.fiveline.result import Review
 from townplan_gis.fiveline.rules import Rules, load_rules
-from townplan_gis.fiveline.text import join
-from townplan_gis.fiveline.totals import type_totals
+from townplan_gis.fiveline.run import (
+    Collected,
+    GeoPackage,
+    InMemory,
+    Progress,
+    Sink,
+    auto_chunk_size,
+    collect,
+    run,
+)
 
-__all__ = ["review", "town_inputs"]
+__all__ = ["ENGINES", "review", "town_inputs"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], Any]
+ENGINES = ("threads", "serial", "dask", "reference")
+#: Reviews of fewer projects are not estimated beforehand: their rows fit any machine.
+_ESTIMATE_FROM = 20_000
 
 
-@contextlib.contextmanager
-def _no_gc():
-    """Pause the cyclic garbage collector while a review allocates 10⁵–10⁶ short-lived objects.
-
-    Each review chunk creates hundreds of thousands of geometries and strings; the collector's full
-    passes over them cost up to a second at 10⁵ projects and find nothing (no cycles are made).
-    Reference counting still frees everything; the previous state is restored afterwards.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _progress(progress: bool | Progress | None, total: int) -> tuple[Progress | None, Callable]:
-    """(report, close): ``report(done, total)`` for a bar or the caller's callable, or None."""
-    from townplan_gis.core.progress import progress as progress_bar
-    from townplan_gis.core.progress import progress_enabled
-
-    if progress is True or (progress is None and progress_enabled()):
-        bar = progress_bar(total=total, unit="projects", desc="review", progress=True)
-        return (lambda done, _total: bar.update(done - bar.n)), bar.close
-    return (progress or None), lambda: None
-
-
-def auto_chunk_size(n: int, n_jobs: int, *, largest: int = 20_000, smallest: int = 2_000) -> int:
-    """Projects per chunk when the caller names none.
-
-    At least four chunks per thread, so that threads finish together although chunks differ in
-    cost; at most ``largest`` projects (bounded memory: pair arrays exist for one chunk per thread);
-    at least ``smallest`` (the fixed cost of a chunk stays small).
-    """
-    k = max(4 * n_jobs, math.ceil(n / largest))
-    k = math.ceil(k / n_jobs) * n_jobs
-    return max(1, min(largest, max(smallest, math.ceil(n / k))))
-
-
-def _run_chunks(prepared, lines, rules, settings, *, chunk_size, n_jobs, engine, progress, rings):
-    n = len(prepared)
-    starts = list(range(0, n, chunk_size)) or [0]
-    report, close = _progress(progress, n)
-
-    threaded = not (engine == "serial" or n_jobs <= 1 or len(starts) == 1)
-    local = threading.local()
-
-    def thread_lines():
-        # Prepared GEOS geometries are not thread-safe: each worker thread uses its own copies.
-        if not threaded:
-            return lines
-        if not hasattr(local, "lines"):
-            local.lines = lines.for_thread()
-        return local.lines
-
-    def work(start: int):
-        chunk = prepared.iloc[start : start + chunk_size]
-        own = thread_lines()
-        part = rings.take(slice(start, start + chunk_size))
-        rows = review_rows(chunk, own, rules, settings, rings=part)
-        found = _empty_conflicts(lines.crs) if rows is None else rows
-        return rows, (type_totals(found, own), chunk_findings(found, chunk, own)), len(chunk)
-
-    results, done, pool, finished = [], 0, None, False
-    try:
-        if not threaded:
-            mapped = map(work, starts)
-        else:
-            pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="townplan-review")
-            mapped = pool.map(work, starts)
-        for rows, totals, k in mapped:
-            results.append((rows, totals))
-            done += k
-            if report:
-                report(done, n)
-        finished = True
-    finally:
-        if pool is not None:
-            # On an error, chunks not yet started are dropped instead of run for nothing, and the
-            # running ones are waited for. After success every chunk is done: the threads only
-            # free their copies of the prepared pieces, which need not be waited for.
-            pool.shutdown(wait=not finished, cancel_futures=True)
-        close()
-    # Chunks are consecutive runs of project positions and each chunk's rows are in project order,
-    # so the concatenation is in projects' input order: the same rows in the same order whatever
-    # the chunk size or engine (the dask engine orders its rows the same way).
-    conflicts = join_rows([r for r, _ in results], lines.crs)
-    tot = [t for _, (t, _) in results if len(t)]
-    totals = pd.concat(tot) if tot else type_totals(conflicts)
-    findings = pd.concat([f for _, (_, f) in results])
-    return conflicts, totals, findings
-
-
-def _run_dask(prepared, lines, rules, settings, *, chunk_size, n_jobs, progress, **dask_kw):
-    try:
-        mod = importlib.import_module("townplan_gis.fiveline.dask")
-    except ImportError as exc:
-        raise TownPlanError(
-            f"engine='dask' is not available ({exc}). Fix: install dask-geopandas and a townplan_gis "
-            f"with townplan_gis/fiveline/dask.py, or use engine='threads'."
-        ) from exc
-    return mod.run(
-        prepared,
-        lines,
-        rules,
-        settings,
-        chunk_size=chunk_size,
-        n_jobs=n_jobs,
-        progress=progress,
-        findings=True,
-        **dask_kw,
-    )
-
-
-@_no_gc()
 def review(
     projects: gpd.GeoDataFrame | Town,
     control_lines: gpd.GeoDataFrame | None = None,
@@ -198,12 +105,14 @@ def review(
     setback_types: Sequence[str] | None = None,
     setbacks: bool = True,
     max_vertices: int = 256,
-    engine: Literal["threads", "serial", "dask"] = "threads",
+    engine: Literal["threads", "serial", "dask", "reference"] = "threads",
     chunk_size: int | None = None,
     n_jobs: int = 2,
     progress: bool | Progress | None = None,
     client: Any = None,
     npartitions: int | None = None,
+    out: str | Path | None = None,
+    memory_budget_gb: float | None = None,
 ) -> Review:
     """Check every project against the five control lines and grade it by the rule file.
 
@@ -274,7 +183,11 @@ def review(
         Report setback findings.
     max_vertices : int, default 256
         Control polygons with more vertices are subdivided for speed (results are identical).
-    engine : {"threads", "serial", "dask"}, default "threads"
+    engine : {"threads", "serial", "dask", "reference"}, default "threads"
+        How the work is run (module docstring): chunks on ``n_jobs`` threads with the accelerated
+        engine (``"threads"``), the same in this thread (``"serial"``), on a dask cluster
+        (``"dask"``), or the plain reference engine on ``n_jobs`` threads (``"reference"``; with
+        ``n_jobs=1``, in this thread). All give the same conflict rows and verdicts.
     chunk_size : int, optional
         Projects per chunk; default at least four chunks per thread, 2,000–20,000 projects each.
     n_jobs : int, default 2
@@ -287,6 +200,17 @@ def review(
         ``"tcp://scheduler:8786"``); default the Client in effect, else dask's local threads.
     npartitions : int, optional
         ``engine="dask"`` only: number of spatially sorted project partitions.
+    out : path, optional
+        A GeoPackage (``.gpkg``, replaced) to stream the conflict rows to, chunk by chunk, instead
+        of holding them in memory: memory then stays bounded by a few chunks whatever the number
+        of rows (a county of 10⁶ parcels may have 10⁷). :attr:`Review.conflicts_file` names it;
+        :meth:`Review.iter_conflicts` reads the rows back in batches.
+    memory_budget_gb : float, optional
+        Without ``out``: the memory the conflict rows may fill (default 60 % of the memory
+        available when the review starts). A review whose rows are estimated, before the work, or
+        counted, during it, to pass the budget stops with :class:`~townplan_gis.fiveline.memory.ReviewTooLarge`
+        (a :class:`TownPlanError`) that gives the estimate and what to do
+        (:func:`~townplan_gis.fiveline.memory.estimate_review` estimates it beforehand).
 
     Returns
     -------
@@ -305,7 +229,8 @@ def review(
     DataFileError
         A malformed rule file, or an unknown override key.
     TownPlanError
-        An unknown line type in ``absent``, or one that is also in the line data.
+        An unknown line type in ``absent``, or one that is also in the line data; an unknown
+        engine; a result too large for the memory budget (:class:`ReviewTooLarge`).
 
     Examples
     --------
@@ -340,10 +265,16 @@ def review(
         raise TownPlanError("derive= needs a Town (the lines are derived from its layers).")
     if control_lines is None:
         raise TownPlanError("review(projects, control_lines): the control lines are missing.")
-    if engine not in ("threads", "serial", "dask"):
-        raise TownPlanError(f"unknown engine {engine!r}; use 'threads', 'serial' or 'dask'.")
+    if engine not in ENGINES:
+        raise TownPlanError(
+            f"unknown engine {engine!r}; use one of {', '.join(map(repr, ENGINES))}."
+        )
     if (chunk_size is not None and int(chunk_size) < 1) or int(n_jobs) < 1:
         raise TownPlanError("chunk_size and n_jobs must be positive integers.")
+    out_path = check_out(out) if out is not None else None
+    if memory_budget_gb is not None and not memory_budget_gb > 0:
+        raise TownPlanError(f"memory_budget_gb={memory_budget_gb!r}: give a positive number of GB.")
+    budget = default_budget() if memory_budget_gb is None else int(memory_budget_gb * 2**30)
     base = load_rules(rules)
     active = base.with_overrides(
         tolerance=tolerance,
@@ -361,7 +292,7 @@ def review(
         # The projects are prepared while the lines are checked and indexed, and the setback
         # zones (buffers of red and blue lines) are built meanwhile: three tasks that wait on the
         # GIL at different times keep two cores busier than two tasks do.
-        pending = pool.submit(prepare_projects, projects, analysis, rings=True)
+        pending = pool.submit(prepare_projects, projects, analysis)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         check_declared(lines_frame, declared)
         zones = None
@@ -373,37 +304,67 @@ def review(
                 max_vertices=max_vertices,
             )
         # The coverage, then the content hashes of the inputs (evidence), in the workers freed by
-        # the projects and the zones while this thread indexes the lines (a GIL-bound task of its
-        # own beside the chunk threads would slow them more than it costs).
+        # the projects and the zones while this thread indexes the lines.
         covered = pool.submit(resolve_coverage, coverage, lines_frame, analysis, control_lines.crs)
         hashes = pool.submit(lambda: (layer_sha256(projects), layer_sha256(control_lines)))
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )
-        prepared, rep_projects, rings = pending.result()
+        prepared, rep_projects = pending.result()
         cover, cover_info = covered.result()
         need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
         if zones is not None and not need_sb:
             zones.cancel()  # nothing subject to setbacks: drop the zones if not started yet
         present = [t for t in LINE_TYPES if (lines_frame["line_type"] == t).any()]
         missing = [t for t in LINE_TYPES if t not in present and t not in declared]
-        prepared = _mark_incomplete(prepared, cover, missing, active)
-    if need_sb:
-        lines = with_setback_bands(lines, max_vertices=max_vertices, zones=zones.result())
+        prepared = mark_incomplete(prepared, cover, missing, active.tolerance["noise_m2"])
+        if need_sb and zones is not None:
+            lines = with_setback_bands(lines, max_vertices=max_vertices, zones=zones.result())
+        if out_path is None and len(prepared) >= _ESTIMATE_FROM and len(lines.pieces):
+            # Before any work: a result that cannot fit stops here, not when memory runs out.
+            guess = estimate_pairs(
+                np.asarray(prepared.geometry.array, dtype=object),
+                lines.pieces,
+                lines.piece_tree,
+                len(lines),
+            )
+            if guess.bytes > budget:
+                raise too_large(guess, budget)
+    kernel = Reference() if engine == "reference" else Fast(lines)
     settings = {"setbacks": bool(need_sb)}
     if chunk_size is None:
         chunk_size = auto_chunk_size(len(prepared), int(n_jobs))
-    kw = {"chunk_size": int(chunk_size), "n_jobs": int(n_jobs), "progress": progress}
+    sink: Sink = (
+        GeoPackage(out_path, prepared, lines)
+        if out_path is not None
+        else InMemory(prepared, lines, budget, sort=engine == "dask")
+    )
     if engine == "dask":
-        conflicts, totals, findings = _run_dask(
-            prepared, lines, active, settings, client=client, npartitions=npartitions, **kw
+        works = dask_engine.run(
+            prepared,
+            lines,
+            active,
+            settings,
+            kernel,
+            client=client,
+            npartitions=npartitions,
+            chunk_size=int(chunk_size),
+            n_jobs=int(n_jobs),
         )
+        got: Collected = collect(works, sink, lines, len(prepared), progress)
     else:
-        conflicts, totals, findings = _run_chunks(
-            prepared, lines, active, settings, engine=engine, rings=rings, **kw
+        threads = 1 if engine == "serial" else int(n_jobs)
+        got = run(
+            prepared,
+            lines,
+            active,
+            settings,
+            kernel,
+            sink,
+            chunk_size=int(chunk_size),
+            n_jobs=threads,
+            progress=progress,
         )
-    from townplan_gis._version import __version__
-
     sources = hashes.result()
     epsg = analysis.to_epsg()
     crs_text = f"EPSG:{epsg}" if epsg else analysis.to_string()
@@ -436,6 +397,8 @@ def review(
         "n_control_lines": len(lines),
         "townplan_gis_version": __version__,
     }
+    if out_path is not None:
+        record["out"] = str(out_path)
     counts = lines_frame["line_type"].value_counts()
     evidence = {
         "generated": now_iso(),
@@ -464,94 +427,20 @@ def review(
         "review: %d projects × %d control lines, %d conflict rows",
         len(prepared),
         len(lines),
-        len(conflicts),
+        got.n_conflicts,
     )
     return build_review(
         prepared,
-        conflicts,
-        totals,
-        findings,
+        got.conflicts,
+        got.totals,
+        got.findings,
+        got.counts,
         record,
         repairs_frame(rep_crs + rep_lines + rep_projects),
         status=status,
         evidence=evidence,
         lines=lines,
         search_m=float(active.checks["nearest_search_m"]),
+        conflicts_file=got.conflicts_file,
+        n_conflicts=got.n_conflicts,
     )
-
-
-def _mark_incomplete(prepared, cover, missing: list[str], rules: Rules) -> gpd.GeoDataFrame:
-    """The prepared projects with ``_incomplete`` / ``_incomplete_zh`` (why the check of each is
-    incomplete, "" when complete) and ``_outside_pct`` (% outside the coverage)."""
-    pct, en, zh = coverage_gaps(prepared, cover, rules.tolerance["noise_m2"])
-    miss_en, miss_zh = missing_reason(missing)
-    valid = prepared["_parts"].to_numpy() > 0
-    if miss_en:
-        mask = pa.array(valid)
-        en = pc.if_else(mask, pc.coalesce(join(en, "; ", miss_en), miss_en), en)
-        zh = pc.if_else(mask, pc.coalesce(join(zh, "；", miss_zh), miss_zh), zh)
-    out = prepared.copy(deep=False)
-    for col, text in (("_incomplete", en), ("_incomplete_zh", zh)):
-        values = np.full(len(prepared), "", dtype=object)
-        some = np.flatnonzero(text.is_valid().to_numpy(zero_copy_only=False))
-        if len(some):  # usually none: a complete check of projects inside the town
-            values[some] = text.take(pa.array(some)).to_numpy(zero_copy_only=False)
-        out[col] = pd.Series(values, index=prepared.index, dtype=object, copy=False)
-    out["_outside_pct"] = pct
-    return out
-
-
-def town_inputs(
-    town: Town,
-    *,
-    derive: bool | Sequence[str] = False,
-    coverage: Any = None,
-    absent: Sequence[str] | None = None,
-    crs: Any = None,
-    rules: str | Path | Rules | None = None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, Any, list[str], Any]:
-    """What :func:`review` checks for a Town: ``(projects, control_lines, coverage, absent, crs)``.
-
-    ``review(town)`` is the one review path: the API, ``tp.report``, the pipeline and the command
-    line (``townplan review``, ``map --review``, ``report``, ``demo``) all pass the town itself, so
-    the same town gives the same conflicts and verdicts everywhere. From the town come:
-
-    * the control lines, red lines without ``road_class`` taking it from the roads they contain
-      (:func:`~townplan_gis.fiveline.derive.attach_road_class`), for the setbacks; with
-      ``derive``, lines derived from the town's layers (:func:`derive_control_lines`) for the
-      line types the ``control_lines`` layer lacks and the town does not declare absent
-      (``True``: all five), flagged ``derived=True``;
-    * ``coverage`` = the town's ``boundary`` layer (when it has one and none is given);
-    * ``absent`` = ``town.absent_line_types`` (when none is given);
-    * ``crs`` = the town's analysis CRS (when none is given).
-
-    The town's layers are not modified.
-    """
-    lines = town.layer("control_lines", empty_ok=True)
-    if lines.crs is None:
-        lines = lines.set_crs(town.crs)
-    if town.has("roads") and len(lines):
-        # Setbacks depend on the road class, which surveyed red lines rarely carry.
-        lines = attach_road_class(lines, town.roads)
-    declared = list(town.absent_line_types) if absent is None else list(absent)
-    if derive:
-        want = set(LINE_TYPES) if derive is True else set(derive)
-        missing = want - set(lines["line_type"].dropna()) - set(absent_types(declared))
-        if missing:
-            extra = derive_control_lines(town, line_types=sorted(missing), rules=rules)
-            geoms = np.asarray(extra.geometry.array, dtype=object)
-            empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-            if empty.any():
-                # A source feature without geometry (recorded in town.repairs) derives no line.
-                log.warning(
-                    "review: %d derived control lines have no geometry (their source features "
-                    "have none; see town.repairs) and are left out: %s",
-                    int(empty.sum()),
-                    extra.loc[empty, "code"].tolist()[:10],
-                )
-                extra = extra[~empty]
-            lines = gpd.GeoDataFrame(pd.concat([lines, extra], ignore_index=True), crs=town.crs)
-    if coverage is None and town.has("boundary"):
-        coverage = town.boundary.copy(deep=False)
-        coverage.attrs["source"] = f"town boundary (layer 'boundary' of {town.name})"
-    return town.projects, lines, coverage, declared, town.crs if crs is None else crs

@@ -1,20 +1,15 @@
-"""Turning measured (project, line) pairs into graded conflict rows: shares, rule grades, slivers, reasons.
+"""Turning measured (project, line) overlaps into graded conflict rows: shares, rule grades,
+slivers, reasons.
 
-Works on plain dicts of numpy arrays (one entry per column) so that a chunk of 10⁵ pairs costs no
-per-row pandas overhead. Two stages, because the setback search needs the finished overlap rows
-(a pair with a real overlap gets no setback finding):
-
-* :func:`finish_rows` — numbers and codes: shares of project and line, the rule of each row, grade
-  rank, sliver flags;
-* :func:`text_columns` — the text columns (ids, names, grade, clause, procedure, reasons in English
-  and Chinese) as Arrow arrays (:mod:`townplan_gis.fiveline.text`), built column-wise without the GIL.
-
-:func:`townplan_gis.fiveline.kernel.review_chunk` builds the GeoDataFrame once at the end.
+:func:`grade_overlaps` takes what an engine measured (:class:`~townplan_gis.fiveline.rows.Measured`)
+and returns :class:`~townplan_gis.fiveline.rows.Rows`: the share of project and line, the rule of
+each row (each distinct (line type, zone, project type) resolved once), its grade rank, the sliver
+tests, and the reasons in English and Chinese, built column-wise with Arrow string kernels
+(:mod:`townplan_gis.fiveline.text`), without the GIL. The setback findings
+(:mod:`townplan_gis.fiveline.setbacks`) use the same shares and texts.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,11 +18,10 @@ import pyarrow.compute as pc
 import shapely
 
 from townplan_gis.core.vocab import GRADE_TEXT, LINE_ZH, ZONE_ZH
+from townplan_gis.fiveline.lines import PreparedLines
+from townplan_gis.fiveline.rows import Measured, Rows
 from townplan_gis.fiveline.rules import GRADE_RANK, Rule, Rules
-from townplan_gis.fiveline.text import Coded, fixed, join, take
-
-if TYPE_CHECKING:
-    from townplan_gis.fiveline.lines import PreparedLines
+from townplan_gis.fiveline.text import fixed, join, take
 
 __all__ = [
     "CHECK_TEXT",
@@ -36,16 +30,16 @@ __all__ = [
     "MU_M2",
     "RULE_TEXT",
     "ZONE_ZH",
-    "finish_rows",
+    "grade_overlaps",
     "resolve_rows",
+    "shares",
     "sliver_flags",
-    "text_columns",
 ]
 
 MU_M2 = 10000.0 / 15.0  # 1 亩 in m², exactly (docs/sources.md#units)
-#: The ``check`` of a row: overlap (0) or setback (1).
+#: The ``check`` of a row by its ``Rows.setback`` flag: overlap (0) or setback (1).
 CHECK_TEXT = np.array(["overlap", "setback"], dtype=object)
-#: Conflict text columns and the Rule attribute each comes from.
+#: The conflict text columns of ``Rows.texts``, and the Rule attribute each comes from.
 RULE_TEXT = (
     ("clause", "clause_zh"),
     ("procedure", "procedure_zh"),
@@ -114,59 +108,90 @@ def sliver_flags(area, length, geom, size, dim, rules: Rules) -> dict[str, np.nd
     return {"small": small, "thin": thin & ~small, "measure": measure, "thresh": thresh}
 
 
-def finish_rows(rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> dict:
-    """Attach shares, rules, grade ranks and sliver flags to measured rows (numbers only).
-
-    ``rows`` holds ``_row`` (chunk row), ``_line``, ``_setback`` (bool), ``_rank`` (grade rank of
-    setback rows), ``overlap_area_m2``, ``overlap_length_m``, ``distance_m``, ``geometry``; overlap
-    rows come first. Adds ``_pos``, ``_dim``, ``overlap_area_mu``, ``pct_of_project``,
-    ``pct_of_line``, ``_rule`` (into ``rows["_rules"]``), ``ignored``, ``_kept`` (a sliver kept
-    because its line is exempt), ``_thin``, ``_measure``, ``_thresh``.
+def shares(
+    row: np.ndarray,
+    line: np.ndarray,
+    dim: np.ndarray,
+    area: np.ndarray,
+    length: np.ndarray,
+    chunk: pd.DataFrame,
+    lines: PreparedLines,
+    *,
+    of_line: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the size of the project part measured (m² or m; 1 for points), the overlap as % of
+    it (100 for points) and as % of the line's area (polygon overlaps; NaN otherwise).
     """
-    r, li = rows["_row"], rows["_line"]
-    la = lines.arrays
-    # The dimension of the part a row measures (a collection's polygon, line or point part), and
-    # that part's size: shares are of the part.
-    dim = rows["_dim"] if "_dim" in rows else chunk["_dim"].to_numpy()[r]
-    if "_area" in chunk:
-        size = np.where(
-            dim == 2,
-            chunk["_area"].to_numpy()[r],
-            np.where(dim == 1, chunk["_length"].to_numpy()[r], 1.0),
-        )
-    else:
-        size = chunk["_size"].to_numpy()[r]
-    rows["_pos"] = chunk["_pos"].to_numpy()[r]
-    rows["_dim"] = dim
-    area, length = rows["overlap_area_m2"], rows["overlap_length_m"]
-    is_ov = ~rows["_setback"]
-    rows["overlap_area_mu"] = area / MU_M2
+    size = np.where(
+        dim == 2,
+        chunk["_area"].to_numpy()[row],
+        np.where(dim == 1, chunk["_length"].to_numpy()[row], 1.0),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        rows["pct_of_project"] = np.where(
-            dim == 2, area / size * 100, np.where(dim == 1, length / size * 100, 100.0)
-        )
-        rows["pct_of_line"] = np.where((dim == 2) & is_ov, area / la["area_m2"][li] * 100, np.nan)
-    ptype = chunk["project_type"].to_numpy(dtype=object)[r]
-    codes, resolved = resolve_rows(la["line_key"][li], lines.line_table, ptype, rules)
-    rows["_rule"], rows["_rules"] = codes, resolved
-    rule_rank = np.array([GRADE_RANK[x.grade] for x in resolved], dtype=np.int64)
-    flags = sliver_flags(area, length, rows["geometry"], size, dim, rules)
-    sliver = (flags["small"] | flags["thin"]) & is_ov
-    exempt = la["sliver_exempt"][li]
-    rows["ignored"] = sliver & ~exempt
-    rows["_kept"] = sliver & exempt
-    rank = np.where(is_ov, rule_rank[codes] if len(resolved) else 0, rows["_rank"])
-    rows["_rank"] = np.where(rows["ignored"], GRADE_RANK["notice"], rank)
-    for k in ("thin", "measure", "thresh"):  # for the sliver reasons
-        rows[f"_{k}"] = flags[k]
-    return rows
+        pct = np.where(dim == 2, area / size * 100, np.where(dim == 1, length / size * 100, 100.0))
+        of = lines.arrays["area_m2"][line] if of_line else np.nan
+        pct_line = np.where((dim == 2) & of_line, area / of * 100, np.nan)
+    return size, pct, pct_line
 
 
-def _overlap_reasons(rows: dict, n_ov: int, lines: PreparedLines, rules: Rules):
-    """English and Chinese reasons of the first ``n_ov`` rows (overlaps)."""
-    s = slice(0, n_ov)
-    li, dim = rows["_line"][s], rows["_dim"][s]
-    value = np.where(dim == 2, rows["overlap_area_m2"][s], rows["overlap_length_m"][s])
+def grade_overlaps(m: Measured, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules) -> Rows:
+    """Graded conflict rows of the overlaps ``m`` measured in ``chunk`` (module docstring).
+
+    Parameters
+    ----------
+    m : Measured
+        From :func:`townplan_gis.fiveline.overlap.measure`.
+    chunk : pandas.DataFrame
+        The prepared projects of the chunk (``_pos``, ``project_type``, ``_area``, ``_length``).
+    lines : PreparedLines
+    rules : Rules
+    """
+    la = lines.arrays
+    size, pct, pct_line = shares(m.row, m.line, m.dim, m.area_m2, m.length_m, chunk, lines)
+    ptype = chunk["project_type"].to_numpy(dtype=object)[m.row]
+    codes, resolved = resolve_rows(la["line_key"][m.line], lines.line_table, ptype, rules)
+    rank = np.array([GRADE_RANK[x.grade] for x in resolved], dtype=np.int8)[codes]
+    flags = sliver_flags(m.area_m2, m.length_m, m.geometry, size, m.dim, rules)
+    sliver = flags["small"] | flags["thin"]
+    exempt = la["sliver_exempt"][m.line]
+    ignored = sliver & ~exempt
+    rank = np.where(ignored, GRADE_RANK["notice"], rank).astype(np.int8)
+    texts = np.array(
+        [[getattr(x, attr) for _, attr in RULE_TEXT] for x in resolved], dtype=object
+    ).reshape(len(resolved), len(RULE_TEXT))
+    en, zh = _overlap_reasons(m, pct, ignored, sliver & exempt, flags, lines, rules)
+    return Rows(
+        pos=chunk["_pos"].to_numpy(dtype=np.int64)[m.row],
+        line=m.line,
+        setback=np.zeros(len(m), dtype=bool),
+        dim=m.dim,
+        area_m2=m.area_m2,
+        length_m=m.length_m,
+        distance_m=np.zeros(len(m)),
+        pct_of_project=pct,
+        pct_of_line=pct_line,
+        rank=rank,
+        ignored=ignored,
+        text=codes.astype(np.int32),
+        texts=texts,
+        reason=en,
+        reason_zh=zh,
+        geometry=m.geometry,
+    )
+
+
+def _overlap_reasons(
+    m: Measured,
+    pct_of_project: np.ndarray,
+    ignored: np.ndarray,
+    kept: np.ndarray,
+    flags: dict[str, np.ndarray],
+    lines: PreparedLines,
+    rules: Rules,
+) -> tuple[pa.Array, pa.Array]:
+    """English and Chinese reasons of overlap rows."""
+    li, dim = m.line, m.dim
+    value = np.where(dim == 2, m.area_m2, m.length_m)
     unit = take(pa.array([" m", " m²"]), (dim == 2).astype(np.int64))
     amount = join(fixed(value, 1), unit)
     amount_zh = amount
@@ -174,19 +199,17 @@ def _overlap_reasons(rows: dict, n_ov: int, lines: PreparedLines, rules: Rules):
     if point.any():
         amount = pc.if_else(pa.array(point), "point", amount)
         amount_zh = pc.if_else(pa.array(point), "点位", amount_zh)
-    pct = fixed(rows["pct_of_project"][s], 1)
+    pct = fixed(pct_of_project, 1)
     line = pa.array(li)
     en = join(
         "inside ", lines.text["what_en"].take(line), ": ", amount, " (", pct, " % of project)"
     )
     zh = join("位于", lines.text["what_zh"].take(line), "内：", amount_zh, "（占项目 ", pct, " %）")
-    ignored = rows["ignored"][s]
     if ignored.any():
-        why_en, why_zh = _sliver_reasons(rows, np.flatnonzero(ignored), rules)
+        why_en, why_zh = _sliver_reasons(dim, flags, np.flatnonzero(ignored), rules)
         mask = pa.array(ignored)
         en = pc.replace_with_mask(en, mask, join(why_en, "; ignored"))
         zh = pc.replace_with_mask(zh, mask, join(why_zh, "；已忽略"))
-    kept = rows["_kept"][s]
     if kept.any():
         mask = pa.array(kept)
         suffix_en = "; below the sliver tolerance, which is never applied here"
@@ -197,14 +220,16 @@ def _overlap_reasons(rows: dict, n_ov: int, lines: PreparedLines, rules: Rules):
     return en, zh
 
 
-def _sliver_reasons(rows: dict, idx: np.ndarray, rules: Rules) -> tuple[pa.Array, pa.Array]:
+def _sliver_reasons(
+    dim: np.ndarray, flags: dict[str, np.ndarray], idx: np.ndarray, rules: Rules
+) -> tuple[pa.Array, pa.Array]:
     """Why each row of ``idx`` is a sliver, in English and Chinese."""
     tol = rules.tolerance
     r = tol["inward_buffer_m"]
-    line = rows["_dim"][idx] == 1
+    line = dim[idx] == 1
     unit = take(pa.array([" m²", " m"]), line.astype(np.int64))
-    got = join(fixed(rows["_measure"][idx], 2), unit)
-    limit = join(fixed(rows["_thresh"][idx], 2), unit)
+    got = join(fixed(flags["measure"][idx], 2), unit)
+    limit = join(fixed(flags["thresh"][idx], 2), unit)
     pct = f"{tol['min_pct_of_project']:g} %"
     rule = take(
         pa.array(
@@ -214,7 +239,7 @@ def _sliver_reasons(rows: dict, idx: np.ndarray, rules: Rules) -> tuple[pa.Array
     )
     en = join("sliver: ", got, " < tolerance ", limit, " (", rule, " of project))")
     zh = join("碎片：", got, " 小于容差 ", limit, "（", rule, " × 项目)）")
-    thin = rows["_thin"][idx]
+    thin = flags["thin"][idx]
     if thin.any():
         mask = pa.array(thin)
         en = pc.if_else(
@@ -222,40 +247,3 @@ def _sliver_reasons(rows: dict, idx: np.ndarray, rules: Rules) -> tuple[pa.Array
         )
         zh = pc.if_else(mask, f"碎片：宽度不足 {2 * r:g} m（内缩 {r:g} m 后消失）", zh)
     return en, zh
-
-
-def text_columns(
-    rows: dict, chunk: pd.DataFrame, lines: PreparedLines, rules: Rules
-) -> dict[str, Coded | pa.Array]:
-    """The text columns of finished rows.
-
-    Texts repeated across rows (ids, names, types, grades, clauses, procedures) are
-    :class:`~townplan_gis.fiveline.text.Coded`: codes into small tables, expanded once after the
-    chunks are joined; the reasons, distinct per row, are Arrow string arrays. Setback rows bring
-    their own texts in ``rows["_sb_text"]``.
-    """
-    sb = rows["_setback"]
-    n_ov = int(len(sb) - sb.sum())
-    li, r = rows["_line"], rows["_row"]
-    out: dict[str, Coded | pa.Array] = {"check": Coded(sb, CHECK_TEXT)}
-    for col in ("project_id", "project_name", "project_type"):
-        out[col] = Coded(r, chunk[col].to_numpy(dtype=object))
-    for col in ("line_type", "line_id", "line_name", "zone"):
-        out[col] = Coded(li, lines.arrays[col])
-    out["grade"] = Coded(rows["_rank"], GRADE_TEXT)
-    sb_text = rows.get("_sb_text", {})
-    for col, attr in RULE_TEXT:
-        table = np.array([getattr(x, attr) for x in rows["_rules"]] + [None], dtype=object)
-        codes = np.where(sb, len(table) - 1, rows["_rule"])
-        if col in sb_text:
-            # Setback rows (after the overlaps) point into their own table, appended.
-            own = sb_text[col]
-            codes[n_ov:] = len(table) + own.codes
-            table = np.concatenate([table, own.table])
-        out[col] = Coded(codes, table)
-    en, zh = _overlap_reasons(rows, n_ov, lines, rules)
-    if "reason" in sb_text:
-        en = pa.concat_arrays([en, sb_text["reason"]])
-        zh = pa.concat_arrays([zh, sb_text["reason_zh"]])
-    out["reason"], out["reason_zh"] = en, zh
-    return out

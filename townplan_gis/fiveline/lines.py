@@ -9,28 +9,17 @@ that uses it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyproj
 import shapely
 
 from townplan_gis.core.schema import LINE_TYPES, aliases
 from townplan_gis.core.vocab import LINE_ZH, ZONE_ZH
-from townplan_gis.fiveline.convex import (
-    ConvexRings,
-    apart,
-    convex_rings,
-)
-from townplan_gis.fiveline.pieces import (
-    axis_rectangles,
-    own_copies,
-    own_prepared,
-    split_map,
-    subdivide,
-)
+from townplan_gis.fiveline.pieces import own_copies, own_prepared, split_map, subdivide
 from townplan_gis.fiveline.rules import Rules
 from townplan_gis.fiveline.text import strings
 
@@ -55,12 +44,8 @@ class PreparedLines:
     geoms : ndarray of shapely geometries
         The original (repaired) polygons; ``tree`` indexes them (:meth:`prepared_geoms`: prepared).
     pieces, piece_line : ndarray
-        Subdivided pieces and the position of the line each belongs to; ``piece_tree`` indexes them.
-    piece_rect : ndarray of bool
-        Which pieces are axis-aligned rectangles (clipped by :func:`shapely.clip_by_rect`).
-    piece_convex : ConvexRings
-        Which pieces are small convex polygons, with their rings
-        (:mod:`townplan_gis.fiveline.convex`).
+        Subdivided pieces (single polygons: a multipolygon's parts are pieces of their own) and the
+        position of the line each belongs to; ``piece_tree`` indexes them.
     zones, zone_line : ndarray
         Setback zones ``buffer(line, d)`` of red and blue lines, subdivided, and the line each
         belongs to; empty when not needed. The setback band is the zone minus the line.
@@ -82,15 +67,16 @@ class PreparedLines:
     zone_line: np.ndarray
     zone_tree: shapely.STRtree
     max_setback_m: float
-    crs: Any = None
-    piece_rect: np.ndarray | None = None
-    piece_convex: ConvexRings | None = None
-    sb_piece: np.ndarray | None = None
-    sb_tree: Any = None
-    arrays: dict = field(default_factory=dict, repr=False)
-    text: dict = field(default_factory=dict, repr=False)
-    line_table: list = field(default_factory=list, repr=False)
-    type_trees: dict = field(default_factory=dict, repr=False)
+    crs: pyproj.CRS | None = None
+    sb_piece: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sb_tree: shapely.STRtree = field(default_factory=lambda: shapely.STRtree([]))
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    text: dict[str, pa.Array] = field(default_factory=dict, repr=False)
+    line_table: list[tuple[str, str | None]] = field(default_factory=list, repr=False)
+    type_trees: dict[int, tuple[shapely.STRtree, np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
+    _prepared_geoms: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def for_thread(self) -> PreparedLines:
         """A copy whose prepared geometries belong to the calling thread alone.
@@ -114,10 +100,6 @@ class PreparedLines:
 
     def __post_init__(self) -> None:
         self._prepared_geoms = None
-        if self.piece_rect is None:
-            self.piece_rect = axis_rectangles(self.pieces)
-        if self.piece_convex is None:
-            self.piece_convex = convex_rings(self.pieces)
         if self.arrays:
             return  # a copy (for_thread, with_setback_bands): the per-line tables carry over
         # Plain numpy columns for the per-row takes of every chunk (no pandas overhead per chunk).
@@ -191,30 +173,20 @@ def setback_distances(lines: pd.DataFrame, rules: Rules) -> np.ndarray:
 
 
 def _overlaps_same_type(
-    pieces, piece_line, line_type, n: int, tree: shapely.STRtree, convex: ConvexRings
+    pieces: np.ndarray, piece_line: np.ndarray, line_type: np.ndarray, n: int, tree: shapely.STRtree
 ) -> np.ndarray:
     """Whether each line's interior meets another line of its type (then per-project totals need a
     union; otherwise the overlaps of one type are disjoint and their areas simply add up)."""
-    # Bounding-box pairs of one type first; the interior test runs on those only.
+    # Bounding-box pairs of one type first; the interior test runs on those only. Interiors meet
+    # when the pieces intersect without only touching: both predicates run on the prepared
+    # pieces, 2× cheaper than the DE-9IM pattern "T********".
     left, right = tree.query(pieces)
     a, b = piece_line[left], piece_line[right]
     sel = (a < b) & (line_type[a] == line_type[b])
     left, right, a, b = left[sel], right[sel], a[sel], b[sel]
-    inner = np.zeros(len(left), dtype=bool)
-    # Two small convex pieces (road strips, most pairs): the separating-axis test in numpy.
-    both = convex.ok[left] & convex.ok[right]
-    c = np.flatnonzero(both)
-    inner[c] = ~(
-        apart(convex, left[c], convex, right[c], touching=True)
-        | apart(convex, right[c], convex, left[c], touching=True)
-    )
-    # The others: interiors meet when the pieces intersect without only touching. Both
-    # predicates run on the prepared pieces, 2× cheaper than the DE-9IM pattern "T********".
-    g = np.flatnonzero(~both)
-    x, y = pieces[left[g]], pieces[right[g]]
-    hit = shapely.intersects(x, y)
-    hit[hit] = ~shapely.touches(x[hit], y[hit])
-    inner[g] = hit
+    x, y = pieces[left], pieces[right]
+    inner = shapely.intersects(x, y)
+    inner[inner] = ~shapely.touches(x[inner], y[inner])
     flag = np.zeros(n, dtype=bool)
     flag[a[inner]] = True
     flag[b[inner]] = True
@@ -276,25 +248,24 @@ def prepare_lines(
     )
     attrs["sliver_exempt"] = exempt[codes] if len(codes) else np.zeros(0, dtype=bool)
     pieces, owner = subdivide(geoms[usable], max_vertices=max_vertices, n_jobs=n_jobs)
+    pieces, part_of = shapely.get_parts(pieces, return_index=True)
     # Polygons small enough to stay whole are the caller's objects: the pieces are copies, so that
     # preparing them below never touches (or races on) the caller's geometries.
     pieces = own_copies(pieces)
-    piece_line = np.flatnonzero(usable)[owner]
+    piece_line = np.flatnonzero(usable)[owner[part_of]]
     shapely.prepare(pieces)
     piece_tree = shapely.STRtree(pieces)
-    piece_convex = convex_rings(pieces)
     attrs["overlaps_same_type"] = _overlaps_same_type(
-        pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n, piece_tree, piece_convex
+        pieces, piece_line, attrs["line_type"].to_numpy(dtype=object), n, piece_tree
     )
     empty = np.empty(0, dtype=object)
     prepared = PreparedLines(
         attrs=attrs,
         geoms=geoms,
-        tree=shapely.STRtree(np.where(usable, geoms, None)),
+        tree=shapely.STRtree(_usable_or_none(geoms, usable)),
         pieces=pieces,
         piece_line=piece_line,
         piece_tree=piece_tree,
-        piece_convex=piece_convex,
         zones=empty,
         zone_line=np.empty(0, dtype=np.int64),
         zone_tree=shapely.STRtree(empty),
@@ -304,6 +275,12 @@ def prepare_lines(
     if setbacks:
         prepared = with_setback_bands(prepared, max_vertices=max_vertices, n_jobs=n_jobs)
     return prepared
+
+
+def _usable_or_none(geoms: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    out = geoms.copy()
+    out[~usable] = None
+    return out
 
 
 def setback_zones(
@@ -331,7 +308,8 @@ def setback_zones(
     weight = shapely.get_num_coordinates(geoms[sel])
     parts = split_map(shapely.buffer, n_jobs, geoms[sel], d, weight=weight)
     zones, owner = subdivide(np.concatenate(parts), max_vertices=max_vertices, n_jobs=n_jobs)
-    return zones, np.flatnonzero(sel)[owner], shapely.STRtree(zones), float(d.max())
+    zones, part_of = shapely.get_parts(zones, return_index=True)
+    return zones, np.flatnonzero(sel)[owner[part_of]], shapely.STRtree(zones), float(d.max())
 
 
 def with_setback_bands(

@@ -3,8 +3,6 @@
 * :func:`subdivide` cuts polygons of many vertices (rivers, long green belts) into pieces by recursive
   halving of their bounding box (``ST_Subdivide`` style), so that each intersection works on a small
   geometry;
-* :func:`axis_rectangles` finds pieces that are axis-aligned boxes (interior cells of subdivided
-  polygons), which GEOS clips several times faster than it intersects;
 * :func:`split_map` runs a vectorised shapely call over slices in threads (shapely releases the GIL);
 * :func:`own_prepared` makes thread-private prepared copies (GEOS prepared geometries are not
   thread-safe);
@@ -24,7 +22,6 @@ from townplan_gis.core.geometry import keep_dimension
 
 __all__ = [
     "aggregate_pieces",
-    "axis_rectangles",
     "clip_to_boxes",
     "grouped_union",
     "own_copies",
@@ -101,8 +98,13 @@ def subdivide(
         nv = shapely.get_num_coordinates(geoms)
         weight = np.where(nv > max_vertices, nv, 0) + 1
         idx = np.arange(len(geoms))
+
+        def part(g: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            pieces, owner = subdivide(g, max_vertices=max_vertices)
+            return pieces, i[owner]
+
         parts = split_map(
-            lambda g, i: (lambda p, o: (p, i[o]))(*subdivide(g, max_vertices=max_vertices)),
+            part,
             n_jobs,
             geoms,
             idx,
@@ -150,27 +152,6 @@ def clip_to_boxes(geoms: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     if bad.any():
         boxes = shapely.box(x0[bad], y0[bad], x1[bad], y1[bad])
         out[bad] = keep_dimension(shapely.intersection(geoms[bad], boxes), 2)
-    return out
-
-
-def axis_rectangles(geoms: np.ndarray) -> np.ndarray:
-    """Which geometries are axis-aligned rectangles (a polygon of four corners on its bounds).
-
-    Interior cells of subdivided polygons are such boxes; GEOS clips by them several times faster
-    than a general intersection (:func:`shapely.clip_by_rect`).
-    """
-    out = np.zeros(len(geoms), dtype=bool)
-    cand = np.flatnonzero(
-        (shapely.get_type_id(geoms) == 3)
-        & (shapely.get_num_interior_rings(geoms) == 0)
-        & (shapely.get_num_coordinates(geoms) == 5)
-    )
-    if len(cand):
-        xy = shapely.get_coordinates(geoms[cand]).reshape(len(cand), 5, 2)
-        x0, y0, x1, y1 = (b[:, None] for b in shapely.bounds(geoms[cand]).T)
-        x, y = xy[..., 0], xy[..., 1]
-        on = ((x == x0) | (x == x1)) & ((y == y0) | (y == y1))
-        out[cand] = on.all(axis=1) & (x0[:, 0] < x1[:, 0]) & (y0[:, 0] < y1[:, 0])
     return out
 
 

@@ -23,7 +23,6 @@ from townplan_gis.core.geometry import keep_dimension, nonfinite, repair_geometr
 from townplan_gis.core.repairs import Repair
 from townplan_gis.core.schema import _key, _value_lookup, aliases, normalize_layer, rename_repairs
 from townplan_gis.core.schema import rename_columns as _rename_columns
-from townplan_gis.fiveline.convex import convex_rings
 
 __all__ = ["choose_crs", "prepare_lines_frame", "prepare_projects"]
 
@@ -261,8 +260,10 @@ def part_measures(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return mask, area, length
 
 
-def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool = False):
-    """Projects ready for :func:`townplan_gis.fiveline.kernel.review_chunk`, one row per input row.
+def prepare_projects(
+    projects: gpd.GeoDataFrame, crs: pyproj.CRS
+) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+    """Projects ready for :func:`townplan_gis.fiveline.chunk.review_chunk`, one row per input row.
 
     Parameters
     ----------
@@ -271,14 +272,9 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
     crs : pyproj.CRS
         The metric analysis CRS (:func:`choose_crs`); the geometries are reprojected to it.
 
-    rings : bool, default False
-        Also return the projects' convex rings
-        (:func:`~townplan_gis.fiveline.convex.convex_rings`, row by row), which the overlap kernel
-        would otherwise compute per chunk.
-
     Returns
     -------
-    (geopandas.GeoDataFrame, list of Repair[, ConvexRings])
+    (geopandas.GeoDataFrame, list of Repair)
         Columns ``project_id`` (the input's, else the index label), ``project_name``,
         ``project_type`` (canonical, None if unknown), ``_pos`` (0..n-1), ``_dim`` (0/1/2, −1 when
         invalid; a collection's highest part), ``_size`` (area m² for polygons, length m for lines,
@@ -354,11 +350,8 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
         geoms[colls], coll_note = collect_parts(geoms[colls])
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     repaired = pd.Series("", index=df.index, dtype=object)
-    # A small convex polygon is valid by construction (convex_rings checks what GEOS would); GEOS
-    # checks the others.
-    convex = convex_rings(geoms)
     invalid = np.zeros(n, dtype=bool)
-    check = np.flatnonzero(~empty & ~convex.ok)
+    check = np.flatnonzero(~empty)
     invalid[check] = ~shapely.is_valid(geoms[check])
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
@@ -431,4 +424,4 @@ def prepare_projects(projects: gpd.GeoDataFrame, crs: pyproj.CRS, *, rings: bool
         geometry=gpd.GeoSeries(geoms, index=df.index, crs=crs),
         index=df.index,
     )
-    return (out, repairs, convex) if rings else (out, repairs)
+    return out, repairs

@@ -19,48 +19,36 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyogrio
 
+from townplan_gis.core.errors import TownPlanError
+from townplan_gis.core.reprs import review_html
 from townplan_gis.core.safe import safe_frame
-from townplan_gis.core.schema import LINE_TYPES
-from townplan_gis.fiveline.checks import FOUND, NEAREST, checks_frame, chunk_checks, fill_nearest
-from townplan_gis.fiveline.grade import GRADE_TEXT
-from townplan_gis.fiveline.kernel import CONFLICT_COLUMNS
-from townplan_gis.fiveline.rules import GRADE_RANK, GRADES
-from townplan_gis.fiveline.text import as_series, join, join_groups, strings, take
+from townplan_gis.fiveline.findings import FINDING_COLUMNS
+from townplan_gis.fiveline.memory import BYTES_PER_ROW, available_bytes
 from townplan_gis.fiveline.totals import TOTAL_COLUMNS
 
-__all__ = [
-    "PROJECT_COLUMNS",
-    "VERDICTS",
-    "Review",
-    "build_review",
-    "chunk_findings",
-    "project_findings",
-]
+__all__ = ["PROJECT_COLUMNS", "VERDICTS", "Review"]
 
 log = logging.getLogger(__name__)
 
 VERDICTS = ("pass", "review", "reject", "not_checked", "invalid")
-#: The columns of :func:`project_findings`.
-_FINDING_COLUMNS = ("verdict", "worst_grade", "n_conflicts", "n_ignored", "reason", "reason_zh")
-_PROJECT_TEXT = ("project_id", "project_name", "project_type")
 PROJECT_COLUMNS = [
     "project_id",
     "project_name",
     "project_type",
-    *_FINDING_COLUMNS,
+    *FINDING_COLUMNS,
     "outside_coverage_pct",
     *TOTAL_COLUMNS,
 ]
+#: The layer of a review's GeoPackage holding the conflict rows.
+CONFLICTS_LAYER = "conflicts"
 
 
 class Review:
@@ -70,12 +58,19 @@ class Review:
     ----------
     conflicts : geopandas.GeoDataFrame
         One row per project × control-line feature (``check = "overlap"``) and per setback finding
-        (``check = "setback"``): :data:`~townplan_gis.fiveline.kernel.CONFLICT_COLUMNS`
+        (``check = "setback"``): :data:`~townplan_gis.fiveline.conflicts.CONFLICT_COLUMNS`
         (``project_id, project_name, project_type, line_type, line_id, line_name, zone, check,
         overlap_area_m2, overlap_area_mu`` (亩, 1 亩 = 10000/15 m²), ``overlap_length_m,
         pct_of_project, pct_of_line, distance_m, grade, clause, procedure, clause_en, procedure_en,
         ignored, reason, reason_zh``); geometry = the overlap (setback: the part of the project
-        inside the band).
+        inside the band). A review made with ``out=`` (:func:`~townplan_gis.fiveline.engine.review`)
+        streamed its rows to :attr:`conflicts_file` instead: reading ``conflicts`` loads them when
+        they fit in memory and raises :class:`~townplan_gis.core.errors.TownPlanError` otherwise
+        (:meth:`iter_conflicts` reads them in batches).
+    n_conflicts : int
+        The number of conflict rows.
+    conflicts_file : pathlib.Path or None
+        The GeoPackage holding the conflict rows (layer ``conflicts``) of a streamed review.
     projects : geopandas.GeoDataFrame
         Aligned to the input projects' index, none dropped: ``verdict``
         (pass/review/reject/not_checked/invalid, see the module docstring), ``worst_grade``,
@@ -112,16 +107,67 @@ class Review:
         What was changed in the inputs (aliases, reprojection, make_valid), as in ``Town.repairs``.
     """
 
-    def __init__(self, conflicts, projects, summary, settings, repairs, checks=None, evidence=None):
-        self.conflicts = conflicts
+    def __init__(
+        self,
+        conflicts: gpd.GeoDataFrame | None,
+        projects: gpd.GeoDataFrame,
+        summary: pd.DataFrame,
+        settings: dict[str, Any],
+        repairs: pd.DataFrame,
+        checks: pd.DataFrame | None = None,
+        evidence: dict[str, Any] | None = None,
+        *,
+        conflicts_file: Path | None = None,
+        n_conflicts: int | None = None,
+    ) -> None:
+        if conflicts is None and conflicts_file is None:
+            raise TownPlanError("Review: conflicts or conflicts_file is needed.")
+        self._conflicts = conflicts
+        self.conflicts_file = conflicts_file
+        self.n_conflicts = len(conflicts) if conflicts is not None else int(n_conflicts or 0)
         self.projects = projects
         self.summary = summary
         self.settings = settings
         self.repairs = repairs
         self._checks = checks
         # The nearest-feature search of the evidence table, run on first read (see checks).
-        self._pending: Any = None
+        self._pending: Callable[[pd.DataFrame | None], pd.DataFrame] | None = None
         self.evidence = dict(evidence or {})
+
+    @property
+    def conflicts(self) -> gpd.GeoDataFrame:
+        """The conflict rows (see the class docstring); a streamed review's are read from its
+        GeoPackage when they fit in memory."""
+        if self._conflicts is None:
+            need = self.n_conflicts * BYTES_PER_ROW
+            if need > 0.5 * available_bytes():
+                raise TownPlanError(
+                    f"this review streamed its {self.n_conflicts:,} conflict rows to "
+                    f"{self.conflicts_file} (layer '{CONFLICTS_LAYER}'); at ≈ {need / 2**30:.1f} GB "
+                    f"they do not fit in memory here. Fix: read them in batches with "
+                    f"review.iter_conflicts(), or open the GeoPackage in QGIS."
+                )
+            self._conflicts = pyogrio.read_dataframe(self.conflicts_file, layer=CONFLICTS_LAYER)
+        return self._conflicts
+
+    @conflicts.setter
+    def conflicts(self, value: gpd.GeoDataFrame) -> None:
+        self._conflicts = value
+        self.n_conflicts = len(value)
+
+    def iter_conflicts(self, batch_size: int = 100_000) -> Iterator[gpd.GeoDataFrame]:
+        """The conflict rows in frames of up to ``batch_size`` rows, in order (bounded memory for
+        a streamed review)."""
+        for start in range(0, self.n_conflicts, batch_size):
+            if self._conflicts is not None:
+                yield self._conflicts.iloc[start : start + batch_size]
+            else:
+                yield pyogrio.read_dataframe(
+                    self.conflicts_file,
+                    layer=CONFLICTS_LAYER,
+                    skip_features=start,
+                    max_features=batch_size,
+                )
 
     @property
     def checks(self) -> pd.DataFrame | None:
@@ -155,6 +201,11 @@ class Review:
 
     def for_project(self, project_id: str) -> gpd.GeoDataFrame:
         """The conflict rows of one project (by ``project_id``)."""
+        if self._conflicts is None:
+            quoted = str(project_id).replace("'", "''")
+            return pyogrio.read_dataframe(
+                self.conflicts_file, layer=CONFLICTS_LAYER, where=f"project_id = '{quoted}'"
+            )
         return self.conflicts[self.conflicts["project_id"] == str(project_id)]
 
     def to_files(self, out_dir: str | Path) -> dict[str, Path]:
@@ -170,24 +221,38 @@ class Review:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         gpkg = out / "conflicts.gpkg"
-        if gpkg.exists():
+        streamed_here = self._conflicts is None and _same_file(self.conflicts_file, gpkg)
+        if gpkg.exists() and not streamed_here:
             gpkg.unlink()
-        conflicts = self.conflicts
-        if len(conflicts):
-            conflicts.to_file(gpkg, layer="conflicts", driver="GPKG", geometry_type="Unknown")
-        else:
-            conflicts.set_geometry(gpd.GeoSeries([], crs=conflicts.crs)).to_file(
-                gpkg, layer="conflicts", driver="GPKG", geometry_type="Unknown"
-            )
+        if not streamed_here:
+            # In memory, or streamed elsewhere: copied batch by batch (bounded memory).
+            for k, batch in enumerate(self._batches()):
+                batch.to_file(
+                    gpkg,
+                    layer=CONFLICTS_LAYER,
+                    driver="GPKG",
+                    geometry_type="Unknown",
+                    append=k > 0,
+                )
         self.projects.to_file(gpkg, layer="projects", driver="GPKG", geometry_type="Unknown")
         paths = {"conflicts.gpkg": gpkg}
-        for name, frame in (("conflicts.csv", conflicts), ("projects.csv", self.projects)):
-            path = out / name
+        path = out / "conflicts.csv"
+        for k, batch in enumerate(self._batches()):
             # Formula-like texts (a project id "=1+1") escaped: Excel must never evaluate them.
-            safe_frame(pd.DataFrame(frame.drop(columns=frame.geometry.name))).to_csv(
-                path, index=False, encoding="utf-8-sig"
+            safe_frame(pd.DataFrame(batch.drop(columns=batch.geometry.name))).to_csv(
+                path,
+                index=False,
+                encoding="utf-8-sig" if k == 0 else "utf-8",
+                mode="w" if k == 0 else "a",
+                header=k == 0,
             )
-            paths[name] = path
+        paths["conflicts.csv"] = path
+        path = out / "projects.csv"
+        frame = self.projects
+        safe_frame(pd.DataFrame(frame.drop(columns=frame.geometry.name))).to_csv(
+            path, index=False, encoding="utf-8-sig"
+        )
+        paths["projects.csv"] = path
         paths.update(self._write_evidence(out, gpkg))
         log.info("review written to %s", out)
         return paths
@@ -217,254 +282,28 @@ class Review:
         paths["evidence.json"] = path
         return paths
 
+    def _batches(self, size: int = 200_000) -> Iterator[gpd.GeoDataFrame]:
+        """:meth:`iter_conflicts`, or the empty frame when there is no row (one batch at least,
+        so that the files get their columns)."""
+        if self.n_conflicts:
+            yield from self.iter_conflicts(size)
+        elif self._conflicts is not None:
+            yield self._conflicts.set_geometry(
+                gpd.GeoSeries([], crs=self._conflicts.crs), crs=self._conflicts.crs
+            )
+        else:
+            yield pyogrio.read_dataframe(self.conflicts_file, layer=CONFLICTS_LAYER)
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self.verdict_counts().items())
         return (
-            f"<Review: {len(self.projects)} projects ({counts}); {len(self.conflicts)} conflict rows; "
+            f"<Review: {len(self.projects)} projects ({counts}); {self.n_conflicts} conflict rows; "
             f"rules {self.settings.get('rules')}; {self.settings.get('crs')}>"
         )
 
     def _repr_html_(self) -> str:
-        from townplan_gis.core.reprs import review_html
-
         return review_html(self)
 
 
-# By grade rank (0 = none), as GRADE_TEXT.
-_GRADE_EN = pa.array(GRADE_TEXT.tolist(), type=pa.string())
-_GRADE_ZH_BY_RANK = pa.array([None, "提示", "需审批", "禁止"], type=pa.string())
-# Verdict codes: 0–3 the worst grade rank (0 none, 1 notice), 4 invalid, 5 not checked.
-_VERDICT_BY_CODE = pa.array(
-    ["pass", "pass", "review", "reject", "invalid", "not_checked"], type=pa.string()
-)
-_NOT_CHECKED = 5
-# Without a finding (0), or with ignored slivers only (1). "No conflict" is said only of a project
-# with no finding at all: slivers are overlaps too, so they are named.
-_NONE_EN = pa.array(["no conflict", "sliver overlaps only (ignored)"])
-_NONE_ZH = pa.array(["无冲突", "仅碎片重叠（已忽略）"])
-# (en, zh): prefixes of notice-only passes, of incomplete checks, and of a rejection whose check
-# is incomplete too.
-_NOTICES = ("notices only: ", "仅提示事项：")
-_INCOMPLETE = ("not checked: ", "未完成审查：")
-_ALSO = ("; also not checked: ", "；另未完成审查：")
-_THEN = ("; ", "；")
-
-
-def _column(projects: pd.DataFrame, name: str) -> np.ndarray:
-    if name in projects:
-        return projects[name].to_numpy(dtype=object)
-    return np.full(len(projects), "", dtype=object)
-
-
-def project_findings(conflicts: pd.DataFrame | dict, projects: pd.DataFrame) -> pd.DataFrame:
-    """Verdict, worst grade, counts and reasons of ``projects`` from their conflict rows.
-
-    Projects never span review chunks, so this runs per chunk, in the worker threads.
-
-    Parameters
-    ----------
-    conflicts : pandas.DataFrame or dict
-        The projects' conflict rows (``_pos``, ``_rank``, ``ignored``, ``reason``, ``reason_zh``),
-        as a frame or as the columns of :func:`~townplan_gis.fiveline.kernel.review_rows`.
-    projects : pandas.DataFrame
-        Prepared projects (``_pos``, ``_invalid``, ``_repaired``, and ``_incomplete`` /
-        ``_incomplete_zh``: why the check is incomplete, "" when it is complete).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``_pos`` like ``projects``: ``verdict`` (see the module docstring),
-        ``worst_grade``, ``n_conflicts`` (not ignored), ``n_ignored``, and ``reason`` /
-        ``reason_zh``: the non-ignored findings, worst grade first, as ``"grade: reason; …"``;
-        ``"notices only: …"`` when nothing is above notice; ``"not checked: <why>; …"`` when the
-        check is incomplete; ``"no conflict"`` only when there is no finding at all.
-    """
-    at = projects["_pos"].to_numpy(dtype=np.int64)
-    m = len(at)
-    # Row → project within ``projects`` (positions are sorted within a chunk, not always 0..m-1).
-    inv = np.searchsorted(at, np.asarray(conflicts["_pos"], dtype=np.int64))
-    rank = np.asarray(conflicts["_rank"], dtype=np.int64)
-    ignored = np.asarray(conflicts["ignored"], dtype=bool)
-    worst_all = np.zeros(m, dtype=np.int64)
-    np.maximum.at(worst_all, inv, rank)
-    worst = np.zeros(m, dtype=np.int64)
-    np.maximum.at(worst, inv[~ignored], rank[~ignored])
-    n_real = np.bincount(inv[~ignored], minlength=m)
-    n_ign = np.bincount(inv[ignored], minlength=m)
-    invalid = projects["_invalid"].to_numpy(dtype=object) != ""
-    incomplete = (_column(projects, "_incomplete") != "") & ~invalid
-    code = np.where(invalid, 4, np.where(worst == 3, 3, np.where(incomplete, _NOT_CHECKED, worst)))
-    verdict = take(_VERDICT_BY_CODE, code)
-    keep = np.flatnonzero(~ignored)
-    order = np.lexsort((-rank[keep], inv[keep]))
-    group, rows = inv[keep][order], keep[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
-    where = np.full(m, -1, dtype=np.int64)
-    where[group[starts]] = np.arange(len(starts))
-    place = pa.array(where, mask=where < 0)
-    some = (n_ign > 0).astype(np.int64)
-    note = projects["_repaired"].to_numpy(dtype=object)
-    repaired = note != ""
-    notices_only = ~invalid & ~incomplete & (worst == 1)
-    texts = []
-    for k, (col, labels, sep, between, none, bad, fix, why_col) in enumerate(
-        (
-            ("reason", _GRADE_EN, ": ", "; ", _NONE_EN, "", "; ", "_incomplete"),
-            (
-                "reason_zh",
-                _GRADE_ZH_BY_RANK,
-                "：",
-                "；",
-                _NONE_ZH,
-                "输入无效：",
-                "；已修复：",
-                "_incomplete_zh",
-            ),
-        )
-    ):
-        found = join(take(labels, rank[rows]), sep, strings(conflicts[col]).take(pa.array(rows)))
-        found = join_groups(found, starts, between).take(place)  # null: no real finding
-        text = pc.coalesce(found, take(none, some))
-        if notices_only.any():
-            text = pc.if_else(pa.array(notices_only), join(_NOTICES[k], found), text)
-        if incomplete.any():
-            why = strings(_column(projects, why_col))
-            rejected = pa.array(incomplete & (worst == 3))
-            other = pa.array(incomplete & (worst < 3))
-            text = pc.if_else(rejected, join(text, _ALSO[k], why), text)
-            tail = pc.coalesce(join(_THEN[k], found), "")
-            text = pc.if_else(other, join(_INCOMPLETE[k], why, tail), text)
-        if invalid.any():
-            why = strings(projects["_invalid"])
-            text = pc.if_else(pa.array(invalid), join(bad, why), text)
-        if repaired.any():
-            text = pc.if_else(pa.array(repaired), join(text, fix, strings(note)), text)
-        texts.append(text)
-    index = pd.Index(at, name="_pos")
-    return pd.DataFrame(
-        {
-            "verdict": as_series(verdict, index=index),
-            "worst_grade": as_series(take(_GRADE_EN, worst_all), index=index),
-            "n_conflicts": pd.Series(n_real, index=index),
-            "n_ignored": pd.Series(n_ign, index=index),
-            "reason": as_series(texts[0], index=index),
-            "reason_zh": as_series(texts[1], index=index),
-        }
-    )
-
-
-def _same(column: pd.Series, index: pd.Index) -> pd.Series:
-    """``column`` on ``index``, without a copy or a dtype change (an object column of texts would
-    otherwise be converted to Arrow strings, 10⁵ at a time)."""
-    return pd.Series(column.array, index=index, dtype=column.dtype, copy=False)
-
-
-def chunk_findings(conflicts, projects: pd.DataFrame, lines, rules=None) -> pd.DataFrame:
-    """:func:`project_findings` and the evidence columns
-    (:func:`~townplan_gis.fiveline.checks.chunk_checks`) of one chunk, by ``_pos``: what every engine
-    computes per chunk, in its worker threads or on its dask workers."""
-    found = project_findings(conflicts, projects)
-    return pd.concat([found, chunk_checks(conflicts, projects, len(lines))], axis=1)
-
-
-def build_review(
-    prepared: gpd.GeoDataFrame,
-    conflicts: gpd.GeoDataFrame,
-    totals: pd.DataFrame,
-    findings: pd.DataFrame,
-    settings: dict[str, Any],
-    repairs: pd.DataFrame,
-    *,
-    status: dict[str, str] | None = None,
-    evidence: dict[str, Any] | None = None,
-    lines: Any = None,
-    search_m: float = 0.0,
-) -> Review:
-    """Assemble a :class:`Review` from the prepared projects, all conflict rows, the per-type
-    totals (:func:`~townplan_gis.fiveline.totals.type_totals`, by project position), the
-    per-project findings (:func:`chunk_findings`, every project's position), the status of each
-    line type (``checked`` / ``declared_absent`` / ``not_in_data``) and the evidence record. With
-    ``lines`` (the PreparedLines) the nearest features not found are searched within
-    ``search_m`` when :attr:`Review.checks` is first read
-    (:func:`~townplan_gis.fiveline.checks.fill_nearest`)."""
-    n = len(prepared)
-    if not np.array_equal(findings.index.to_numpy(), np.arange(n)):
-        findings = findings.sort_index()
-    idx = prepared.index
-    # Totals exist for the projects with overlaps only: the others are 0.
-    table = np.zeros((n, len(TOTAL_COLUMNS)))
-    if len(totals):
-        table[totals.index.to_numpy(dtype=np.int64)] = totals.reindex(
-            columns=TOTAL_COLUMNS, fill_value=0.0
-        ).to_numpy(dtype=float)
-    outside = (
-        prepared["_outside_pct"].to_numpy(dtype=float)
-        if "_outside_pct" in prepared
-        else np.full(n, np.nan)
-    )
-    out = gpd.GeoDataFrame(
-        {
-            # The prepared columns as they are: no conversion of 10⁶ texts to another dtype.
-            **{c: _same(prepared[c], idx) for c in _PROJECT_TEXT},
-            **{c: _same(findings[c], idx) for c in _FINDING_COLUMNS},
-            "outside_coverage_pct": outside,
-            **{c: table[:, k] for k, c in enumerate(TOTAL_COLUMNS)},
-        },
-        geometry=prepared.geometry.values,
-        crs=prepared.crs,
-        index=prepared.index,
-    )
-    conflicts_out = conflicts[[*CONFLICT_COLUMNS, "geometry"]].reset_index(drop=True)
-    review = Review(conflicts_out, out, _summary(out, conflicts), settings, repairs, None, evidence)
-    if status is not None:
-        # Assembled on first read (5 rows per project), with the nearest-feature search.
-        table = findings[[*FOUND, *NEAREST]]
-        ids = prepared[["project_id", "_parts"]]
-        geoms = np.asarray(prepared.geometry.array, dtype=object)
-
-        def assemble(_):
-            frame = checks_frame(ids, table, status)
-            if lines is not None and search_m > 0:
-                frame = fill_nearest(frame, geoms, lines, search_m)
-            return frame
-
-        review._pending = assemble
-    return review
-
-
-def _summary(projects: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
-    v = projects["verdict"].value_counts().reindex(VERDICTS, fill_value=0)
-    verdicts = pd.DataFrame(
-        {
-            "table": "verdict",
-            "line_type": None,
-            "grade": None,
-            "verdict": list(VERDICTS),
-            "count": v.to_numpy(dtype=np.int64),
-            "ignored": 0,
-            "overlap_area_m2": np.nan,
-        }
-    )
-    # Counts and overlap area per line type × grade, from the rows' codes (no text grouping).
-    ign = conflicts["ignored"].to_numpy(dtype=bool)
-    overlap = conflicts["check"].to_numpy(dtype=object) == "overlap"
-    area = np.where(overlap, conflicts["overlap_area_m2"].to_numpy(dtype=float), 0.0)
-    grades = [GRADE_RANK[g] for g in GRADES]
-    cell = conflicts["_lt"].to_numpy(dtype=np.int64) * 4 + conflicts["_rank"].to_numpy(np.int64)
-    size = 4 * len(LINE_TYPES)
-    count = np.bincount(cell[~ign], minlength=size)
-    ignored = np.bincount(cell[ign], minlength=size)
-    total = np.bincount(cell, weights=area, minlength=size)
-    at = np.array([lt * 4 + g for lt in range(len(LINE_TYPES)) for g in grades])
-    agg = pd.DataFrame(
-        {
-            "table": "conflicts",
-            "line_type": np.repeat(list(LINE_TYPES), len(grades)),
-            "grade": list(GRADES) * len(LINE_TYPES),
-            "verdict": None,
-            "count": count[at].astype(np.int64),
-            "ignored": ignored[at].astype(np.int64),
-            "overlap_area_m2": total[at].astype(float),
-        }
-    )
-    return pd.concat([verdicts, agg], ignore_index=True)
+def _same_file(a: Path | None, b: Path) -> bool:
+    return a is not None and b.exists() and a.resolve() == b.resolve()

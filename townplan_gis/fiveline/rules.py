@@ -389,7 +389,7 @@ def _parse_rule(entry: Any, i: int, source: str) -> Rule:
             f"{where} ({line_type}): missing text {missing}; every rule states its clause and "
             f"procedure in Chinese and English."
         )
-    return Rule(line_type, zone, tuple(types), grade, *(entry[k] for k in _TEXT), index=i)
+    return Rule(line_type, zone, tuple(types), grade, index=i, **{k: entry[k] for k in _TEXT})
 
 
 def _table(data: dict[str, Any], section: str, source: str) -> dict[str, Any]:

@@ -17,8 +17,6 @@ overlap) gets no separate setback finding: the overlap already grades it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -26,18 +24,16 @@ import shapely
 
 from townplan_gis.core.geometry import keep_dimension
 from townplan_gis.core.schema import LINE_TYPES, aliases
-from townplan_gis.fiveline.convex import ConvexRings, clip_to_convex, convex_rings
-from townplan_gis.fiveline.grade import RULE_TEXT
+from townplan_gis.fiveline.grade import RULE_TEXT, shares
+from townplan_gis.fiveline.lines import PreparedLines
+from townplan_gis.fiveline.overlap import Reference
 from townplan_gis.fiveline.pieces import aggregate_pieces
-from townplan_gis.fiveline.rules import GRADE_RANK
-from townplan_gis.fiveline.text import Coded, fixed, join, take
+from townplan_gis.fiveline.rows import Rows
+from townplan_gis.fiveline.rules import GRADE_RANK, Rules
+from townplan_gis.fiveline.text import fixed, join, take
 
 # Chinese names for reasons: the first alias of each canonical value (建筑, 主干路 …).
 _TYPE_ZH = {k: v[0] for k, v in aliases()["values"]["project_type"].items() if v}
-
-if TYPE_CHECKING:
-    from townplan_gis.fiveline.lines import PreparedLines
-    from townplan_gis.fiveline.rules import Rules
 
 __all__ = ["setback_rows"]
 
@@ -48,16 +44,14 @@ def _band_parts(
     line: np.ndarray,
     lines: PreparedLines,
     touching: np.ndarray,
-    rings: ConvexRings | None = None,
-):
+    engine: Reference,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Part of each candidate (chunk row, line) pair inside the line's setback band.
 
     The band is the zone ``buffer(L, d)`` minus the line. Each project is cut by the subdivided
-    zone pieces (a convex project cuts a piece without holes in numpy,
-    :func:`~townplan_gis.fiveline.convex.clip_to_convex`; GEOS does the rest), the pieces are
-    re-aggregated per line like the overlap kernel's, and the line is subtracted only where the
-    project reaches it (``touching``: keys ``row × len(lines) + line`` at distance 0).
-    ``rings`` are the chunk's convex rings, row by row (computed here when not given).
+    zone pieces (polygon projects by the engine, :meth:`Reference.measure_pairs`), the pieces are
+    re-aggregated per line like the overlaps, and the line is subtracted only where the project
+    reaches it (``touching``: keys ``row × len(lines) + line`` at distance 0).
     Returns (row, line, geometry) for the pairs with a non-empty part.
     """
     sub = np.unique(pos)
@@ -65,29 +59,26 @@ def _band_parts(
     rows, zone_line = sub[left], lines.zone_line[right]
     n = len(lines)
     keep = np.isin(rows.astype(np.int64) * n + zone_line, pos.astype(np.int64) * n + line)
-    rows, right, zone_line = rows[keep], right[keep], zone_line[keep]
-    g = geoms[rows]
-    dims = shapely.get_dimensions(g)
-    part = np.full(len(rows), None, dtype=object)
-    rings = convex_rings(geoms[sub]) if rings is None else rings.take(sub)
-    at = np.searchsorted(sub, rows)
-    fast = np.flatnonzero((dims == 2) & rings.ok[at])
-    if len(fast):
-        area, cut = clip_to_convex(lines.zones[right[fast]], rings, at[fast])
-        part[fast] = cut
-        fast = fast[~np.isnan(area)]
-    rest = np.setdiff1d(np.arange(len(rows)), fast, assume_unique=True)
+    rows, right = rows[keep], right[keep]
+    dims = shapely.get_dimensions(geoms[rows])
+    poly = np.flatnonzero(dims == 2)
+    at, piece, measure, part = engine.measure_pairs(
+        geoms, rows[poly], lines.zones, right[poly], zones=True
+    )
+    found = [(at, piece, part, measure)]
+    rest = np.flatnonzero(dims != 2)
     if len(rest):
-        part[rest] = shapely.intersection(g[rest], lines.zones[right[rest]])
-    for d in (2, 1, 0):
-        sel = (dims == d) & ~shapely.is_missing(part)
-        if sel.any():
-            part[sel] = keep_dimension(part[sel], d)
-    measure = np.where(dims == 2, shapely.area(part), shapely.length(part))
-    ok = ~(shapely.is_missing(part) | shapely.is_empty(part))
-    r, li, merged, _ = aggregate_pieces(rows[ok], zone_line[ok], part[ok], measure[ok], len(lines))
+        cut = shapely.intersection(geoms[rows[rest]], lines.zones[right[rest]])
+        for d in (1, 0):
+            sel = dims[rest] == d
+            if sel.any():
+                cut[sel] = keep_dimension(cut[sel], d)
+        ok = ~(shapely.is_missing(cut) | shapely.is_empty(cut))
+        found.append((rows[rest][ok], right[rest][ok], cut[ok], shapely.length(cut[ok])))
+    r, zp, part, measure = (np.concatenate(x) for x in zip(*found, strict=True))
+    r, li, merged, _ = aggregate_pieces(r, lines.zone_line[zp], part, measure, n)
     if len(r) and touching is not None and len(touching):
-        on = np.flatnonzero(np.isin(r * len(lines) + li, touching))
+        on = np.flatnonzero(np.isin(r * n + li, touching))
         if len(on):
             dim = shapely.get_dimensions(geoms[r[on]])
             cut = shapely.difference(merged[on], lines.geoms[li[on]])
@@ -107,15 +98,14 @@ def setback_rows(
     chunk: pd.DataFrame,
     lines: PreparedLines,
     rules: Rules,
+    engine: Reference,
     *,
     covered: np.ndarray | None = None,
-    rings: ConvexRings | None = None,
-) -> dict | None:
-    """Setback findings of one prepared chunk (see module docstring) as a dict of column arrays.
+) -> Rows | None:
+    """Setback findings of one prepared chunk (see module docstring); None when there is none.
 
-    ``_row`` is the chunk row, ``_line`` the line position; None when there is none. ``covered``
-    holds the keys ``row × len(lines) + line`` of pairs that already overlap (no finding);
-    ``rings`` the chunk's convex rings, row by row, if already known.
+    ``covered`` holds the keys ``row × len(lines) + line`` (chunk rows) of the pairs that already
+    overlap for real: they get no finding.
     """
     types = list(rules.setbacks.get("project_types", []))
     geoms = np.asarray(chunk.geometry.array, dtype=object)
@@ -153,7 +143,7 @@ def setback_rows(
         return None
     geom = np.full(len(pos), None, dtype=object)
     touching = pos[dist <= 0].astype(np.int64) * len(lines) + right[dist <= 0]
-    bp, bl, merged = _band_parts(geoms, pos, right, lines, touching, rings)
+    bp, bl, merged = _band_parts(geoms, pos, right, lines, touching, engine)
     if len(bp):
         # The band parts come sorted by row × len(lines) + line, like ``uniq`` above.
         found = bp.astype(np.int64) * len(lines) + bl
@@ -166,29 +156,39 @@ def setback_rows(
         # Within d only through an arc the polygonal buffer cuts off, or touching the line: the
         # finding keeps the project's nearest point as its geometry.
         geom[none] = _nearest_points(geoms[pos[none]], lines.geoms[right[none]])
-    dims = shapely.get_dimensions(geom)
+    dims = shapely.get_dimensions(geom).astype(np.int8)
     cfg = rules.setbacks
     # Per line type, then per row: texts and the distance below which the finding needs review.
     codes, kind = np.unique(a["line_type_code"][right], return_inverse=True)
     kinds = [LINE_TYPES[c] for c in codes]
-    text = {
-        k: Coded(kind, np.array([cfg[t][src] for t in kinds], dtype=object)) for k, src in RULE_TEXT
-    }
+    texts = np.array([[cfg[t][src] for _, src in RULE_TEXT] for t in kinds], dtype=object)
     esc = np.array([cfg[t]["review_within_m"] for t in kinds], dtype=float)[kind]
-    base = np.array([GRADE_RANK[cfg[t]["grade"]] for t in kinds], dtype=np.int64)[kind]
-    rank = np.where(dist < esc, GRADE_RANK["review"], base)
-    text["reason"], text["reason_zh"] = _reasons(ptype[pos], lines, right, dist, need)
-    return {
-        "_row": pos,
-        "_line": right,
-        "_setback": np.ones(len(pos), dtype=bool),
-        "_rank": rank,
-        "overlap_area_m2": np.where(dims == 2, shapely.area(geom), 0.0),
-        "overlap_length_m": np.where(dims == 1, shapely.length(geom), 0.0),
-        "distance_m": dist,
-        "geometry": geom,
-        "_sb_text": text,
-    }
+    base = np.array([GRADE_RANK[cfg[t]["grade"]] for t in kinds], dtype=np.int8)[kind]
+    rank = np.where(dist < esc, GRADE_RANK["review"], base).astype(np.int8)
+    reason, reason_zh = _reasons(ptype[pos], lines, right, dist, need)
+    area = np.where(dims == 2, shapely.area(geom), 0.0)
+    length = np.where(dims == 1, shapely.length(geom), 0.0)
+    # Shares are of the project (its main dimension), whatever the part drawn (a nearest point).
+    dim = chunk["_dim"].to_numpy()[pos].astype(np.int8)
+    _, pct, _ = shares(pos, right, dim, area, length, chunk, lines, of_line=False)
+    return Rows(
+        pos=chunk["_pos"].to_numpy(dtype=np.int64)[pos],
+        line=right.astype(np.int64),
+        setback=np.ones(len(pos), dtype=bool),
+        dim=dim,
+        area_m2=area,
+        length_m=length,
+        distance_m=dist,
+        pct_of_project=pct,
+        pct_of_line=np.full(len(pos), np.nan),
+        rank=rank,
+        ignored=np.zeros(len(pos), dtype=bool),
+        text=kind.astype(np.int32),
+        texts=texts.reshape(len(kinds), len(RULE_TEXT)),
+        reason=reason,
+        reason_zh=reason_zh,
+        geometry=geom,
+    )
 
 
 def _reasons(ptype, lines: PreparedLines, line, dist, need) -> tuple[pa.Array, pa.Array]:

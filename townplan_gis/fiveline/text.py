@@ -38,7 +38,8 @@ def strings(values) -> pa.Array:
     arr = np.asarray(values, dtype=object)
     missing = pd.isna(arr)
     if missing.any():
-        arr = np.where(missing, None, arr)
+        arr = arr.copy()
+        arr[missing] = None
     return pa.array(arr, type=pa.string(), from_pandas=True)
 
 

@@ -22,6 +22,7 @@ from townplan_gis.core.datafiles import did_you_mean
 from townplan_gis.core.errors import DataFileError
 from townplan_gis.core.schema import STATISTICS, aliases
 from townplan_gis.core.vocab import label
+from townplan_gis.indicators._service_keys import service_specs
 
 # Utility plants that serve the town wherever they are sited: a sanitary landfill and sewage treatment
 # (the Ezhou/Weicheng 2017 targets) are kept away from dwellings by their siting rules (e.g. GB 16889-2008
@@ -301,7 +302,9 @@ def _reported() -> list[Indicator]:
     return out
 
 
-INDICATORS: dict[str, Indicator] = {i.key: i for i in (*_FIXED, *_reported())}
+INDICATORS: dict[str, Indicator] = {
+    i.key: i for i in (*_FIXED, *_reported(), *(_i(*spec) for spec in service_specs()))
+}
 
 _COUNT = re.compile(r"^facility_count_([a-z_]+)$")
 _COVER = re.compile(r"^household_coverage_([a-z_]+)_pct$")

@@ -21,7 +21,7 @@ from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.town import Town
 from townplan_gis.indicators import facilities as fac
 from townplan_gis.indicators import green as grn
-from townplan_gis.indicators import land, lighting, roads
+from townplan_gis.indicators import land, lighting, roads, service
 from townplan_gis.indicators import road_area as area
 from townplan_gis.indicators._common import (
     Result,
@@ -444,6 +444,7 @@ def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
             *_green(town, clip, green_chain),
             *_facilities(town, clip, o),
             *_residential(town, clip, o),
+            *service.service_results(town, clip),
         ]
     reported = _reported(town)
     # A built-up area an importer estimated (read_osm without builtup=) is said so on every figure.

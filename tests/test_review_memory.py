@@ -1,0 +1,153 @@
+"""Bounded memory whatever the density: streaming the rows to a GeoPackage, or stopping early with
+an error that estimates the size and says what to do (townplan_gis.fiveline.memory and .run)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+import townplan_gis as tp
+from townplan_gis.fiveline import engine as engine_module
+from townplan_gis.fiveline import result as result_module
+from townplan_gis.fiveline.memory import BYTES_PER_ROW, ReviewTooLarge, estimate_review
+
+CRS = "EPSG:4546"
+X0, Y0 = 500_000.0, 3_850_000.0
+
+
+def _county(n: int = 600, seed: int = 5):
+    """``n`` 20 m parcels on a 30 m grid under overlapping discs and road strips of all types."""
+    rng = np.random.default_rng(seed)
+    side = int(np.ceil(np.sqrt(n)))
+    i, j = np.divmod(np.arange(n), side)
+    x, y = X0 + j * 30.0, Y0 + i * 30.0
+    projects = gpd.GeoDataFrame(
+        {
+            "project_id": [f"P{k}" for k in range(n)],
+            "project_type": rng.choice(["building", "road", "park"], n),
+        },
+        geometry=shapely.box(x, y, x + 20, y + 20),
+        crs=CRS,
+    )
+    m = n // 5
+    cx, cy = X0 + rng.uniform(0, side * 30, m), Y0 + rng.uniform(0, side * 30, m)
+    discs = shapely.buffer(shapely.points(cx, cy), rng.uniform(15, 60, m), quad_segs=5)
+    lines = gpd.GeoDataFrame(
+        {
+            "line_type": rng.choice(["red", "green", "purple", "blue", "yellow"], m),
+            "code": [f"L{k}" for k in range(m)],
+        },
+        geometry=discs,
+        crs=CRS,
+    )
+    return projects, lines
+
+
+@pytest.fixture(scope="module")
+def county():
+    return _county()
+
+
+@pytest.fixture(scope="module")
+def in_memory(county):
+    return tp.review(*county, chunk_size=97, progress=False)
+
+
+def test_out_streams_the_same_rows_to_a_geopackage(county, in_memory, tmp_path):
+    path = tmp_path / "rows.gpkg"
+    streamed = tp.review(*county, chunk_size=97, out=path, progress=False)
+    assert streamed.conflicts_file == path and path.exists()
+    assert streamed.n_conflicts == in_memory.n_conflicts > 500
+    # Nothing is held: the rows are read from the file on demand, the same rows in the same order.
+    assert streamed._conflicts is None
+    back = streamed.conflicts
+    a, b = in_memory.conflicts, back
+
+    def plain(frame):  # a GeoPackage gives nulls back as None, floats as floats
+        frame = pd.DataFrame(frame.drop(columns="geometry")).astype(object)
+        return frame.where(frame.notna(), None)
+
+    pd.testing.assert_frame_equal(plain(a), plain(b))
+    assert shapely.equals_exact(a.geometry.to_numpy(), b.geometry.to_numpy(), 1e-6).all()
+    pd.testing.assert_frame_equal(in_memory.projects, streamed.projects)
+    pd.testing.assert_frame_equal(in_memory.summary, streamed.summary)
+    # In batches, and one project by its id.
+    batches = list(streamed.iter_conflicts(250))
+    assert [len(x) for x in batches[:-1]] == [250] * (len(batches) - 1)
+    assert sum(len(x) for x in batches) == streamed.n_conflicts
+    pid = a["project_id"].iloc[0]
+    assert len(streamed.for_project(pid)) == len(in_memory.for_project(pid))
+    assert streamed.settings["out"] == str(path)
+    assert f"{streamed.n_conflicts} conflict rows" in repr(streamed)
+
+
+def test_streamed_review_writes_its_files(county, in_memory, tmp_path):
+    streamed = tp.review(*county, out=tmp_path / "conflicts.gpkg", progress=False)
+    paths = streamed.to_files(tmp_path)  # the same GeoPackage: its rows are kept, not rewritten
+    assert pyogrio.read_info(paths["conflicts.gpkg"], layer="conflicts")["features"] == len(
+        in_memory.conflicts
+    )
+    assert len(pd.read_csv(paths["conflicts.csv"], encoding="utf-8-sig")) == len(
+        in_memory.conflicts
+    )
+    other = streamed.to_files(tmp_path / "copy")  # elsewhere: copied batch by batch
+    assert pyogrio.read_info(other["conflicts.gpkg"], layer="conflicts")["features"] == len(
+        in_memory.conflicts
+    )
+
+
+def test_streamed_rows_that_do_not_fit_are_not_loaded(county, tmp_path, monkeypatch):
+    streamed = tp.review(*county, out=tmp_path / "c.gpkg", progress=False)
+    monkeypatch.setattr(result_module, "available_bytes", lambda: 1_000)
+    with pytest.raises(tp.TownPlanError, match=r"iter_conflicts\(\)") as err:
+        _ = streamed.conflicts
+    assert f"{streamed.n_conflicts:,} conflict rows" in str(err.value)
+    assert sum(len(b) for b in streamed.iter_conflicts()) == streamed.n_conflicts
+
+
+def test_rows_past_the_budget_stop_the_review_with_the_size_and_the_fix(county):
+    seen = []
+    budget_gb = 200 * BYTES_PER_ROW / 2**30  # room for 200 rows
+    with pytest.raises(ReviewTooLarge) as err:
+        tp.review(
+            *county,
+            chunk_size=50,
+            memory_budget_gb=budget_gb,
+            progress=lambda done, total: seen.append(done),
+        )
+    msg = str(err.value)
+    assert "conflict rows" in msg and "memory budget" in msg and "out=" in msg and "Fix:" in msg
+    assert isinstance(err.value, tp.TownPlanError)
+    # Stopped as soon as the rows passed the budget, long before the end.
+    assert seen and seen[-1] < len(county[0]) / 2
+
+
+def test_a_result_estimated_too_large_stops_before_any_work(monkeypatch, tmp_path):
+    projects, lines = _county(1_200)
+    monkeypatch.setattr(engine_module, "_ESTIMATE_FROM", 1_000)
+    seen = []
+    with pytest.raises(ReviewTooLarge, match=r"about [0-9,]+ conflict rows"):
+        tp.review(
+            projects,
+            lines,
+            memory_budget_gb=1e-6,
+            progress=lambda done, total: seen.append(done),
+        )
+    assert seen == []  # no chunk was reviewed
+    # With out= the same review streams its rows instead of stopping.
+    streamed = tp.review(
+        projects, lines, memory_budget_gb=1e-6, out=tmp_path / "c.gpkg", progress=False
+    )
+    assert streamed.n_conflicts > 1_000
+
+
+def test_estimate_review_is_close(county, in_memory):
+    est = estimate_review(*county)
+    assert est.projects == len(county[0]) and est.lines == len(county[1])
+    assert 0.6 * in_memory.n_conflicts <= est.rows <= 1.6 * in_memory.n_conflicts
+    assert est.bytes >= est.rows * BYTES_PER_ROW
+    assert "conflict rows" in est.describe()

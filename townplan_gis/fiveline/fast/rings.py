@@ -1,0 +1,237 @@
+"""Polygons as plain vertex arrays, the input of the numpy clipping (:mod:`.clip`).
+
+* :class:`ConvexRings` — the small convex polygons among some geometries (parcels, road strips), as
+  padded counter-clockwise vertex arrays, one row per geometry;
+* :class:`PolygonRings` — single-ring polygons of any shape (zones, river pieces), as one flat
+  counter-clockwise vertex array with per-polygon offsets, and their edges in blocks of
+  :data:`BLOCK` with a bounding box each, so that a clip reads only the edges near its project.
+
+Both are built once (the control lines' pieces when they are prepared, the projects per chunk) with
+a handful of vectorised shapely calls; no Python loop per polygon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+__all__ = ["BLOCK", "MAX_VERTICES", "ConvexRings", "PolygonRings", "convex_rings"]
+
+#: Polygons with more vertices than this are not taken as convex clippers: the per-pair cost grows
+#: with their vertex count while GEOS's fixed overhead matters less on larger polygons.
+MAX_VERTICES = 12
+#: Edges per block of :class:`PolygonRings`.
+BLOCK = 4
+
+# A turn whose cross product is below this fraction of |e1|·|e2| counts as straight (1e-12 rad):
+# a polygon accepted as convex is convex to far below a square millimetre.
+_STRAIGHT = 1e-12
+
+
+class ConvexRings:
+    """The convex polygons among some geometries, as padded vertex arrays.
+
+    Attributes
+    ----------
+    ok : numpy.ndarray of bool, shape (n,)
+        Whether geometry *i* is a convex polygon without holes with 3 to ``MAX_VERTICES`` vertices.
+    x, y : numpy.ndarray of float, shape (n, width)
+        The exterior ring counter-clockwise, open (no closing vertex), padded with its first
+        vertex; zero where not ``ok``.
+    k : numpy.ndarray of int, shape (n,)
+        Vertices per ring; zero where not ``ok``.
+    """
+
+    __slots__ = ("k", "ok", "x", "y")
+
+    def __init__(self, ok: np.ndarray, x: np.ndarray, y: np.ndarray, k: np.ndarray) -> None:
+        self.ok, self.x, self.y, self.k = ok, x, y, k
+
+    def take(self, idx: np.ndarray | slice) -> ConvexRings:
+        """The rings at positions ``idx`` (an integer array or a slice)."""
+        return ConvexRings(self.ok[idx], self.x[idx], self.y[idx], self.k[idx])
+
+    def __len__(self) -> int:
+        return len(self.ok)
+
+    @staticmethod
+    def empty(size: int, width: int = 3) -> ConvexRings:
+        return ConvexRings(
+            np.zeros(size, dtype=bool),
+            np.zeros((size, width)),
+            np.zeros((size, width)),
+            np.zeros(size, np.int64),
+        )
+
+
+def _next(v: np.ndarray) -> np.ndarray:
+    """The following vertex of each padded ring (the first after the last)."""
+    return np.concatenate([v[:, 1:], v[:, :1]], axis=1)
+
+
+def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> ConvexRings:
+    """Find the convex polygons among ``geoms`` and return their rings as padded arrays.
+
+    A ring is convex when every turn bends the same way; the turning angles must also sum to 2π,
+    which rules out self-crossing stars whose turns all bend one way, and no turn may go straight
+    back. An accepted polygon is therefore simple and valid in GEOS's sense.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+    max_vertices : int, default MAX_VERTICES
+
+    Returns
+    -------
+    ConvexRings
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    size = len(geoms)
+    if not size:
+        return ConvexRings.empty(0)
+    ncoord = shapely.get_num_coordinates(geoms)
+    cand = (
+        (shapely.get_type_id(geoms) == 3)
+        & (ncoord >= 4)
+        & (ncoord - 1 <= max_vertices)
+        & (shapely.get_num_interior_rings(geoms) == 0)
+    )
+    idx = np.flatnonzero(cand)
+    if not len(idx):
+        return ConvexRings.empty(size)
+    coords = shapely.get_coordinates(geoms[idx])
+    per = ncoord[idx]
+    k = per - 1  # the closing vertex is left out
+    width = int(k.max())
+    j = np.arange(width)[None, :]
+    live = j < k[:, None]
+    src = (np.cumsum(per) - per)[:, None] + np.where(live, j, 0)
+    x, y = coords[src, 0], coords[src, 1]
+    rows = np.arange(len(idx))
+    # Edges relative to the first vertex, where rounding is small (differences of nearby doubles
+    # are exact).
+    lx, ly = x - x[:, :1], y - y[:, :1]
+    ex, ey = _next(lx) - lx, _next(ly) - ly  # edge k-1 closes the ring; padding edges are zero
+    ax, ay = _next(ex), _next(ey)
+    ax[rows, k - 1], ay[rows, k - 1] = ex[:, 0], ey[:, 0]  # the turn at the first vertex
+    turn = ex * ay - ey * ax
+    dot = ex * ax + ey * ay
+    scale = np.hypot(ex, ey) * np.hypot(ax, ay)
+    live &= scale > 0
+    turn = np.where(live & (np.abs(turn) > _STRAIGHT * scale), turn, 0.0)
+    sign = np.sign((lx * _next(ly) - _next(lx) * ly).sum(axis=1))
+    winding = np.where(live, np.arctan2(turn, dot), 0.0).sum(axis=1)
+    spike = (live & (turn == 0) & (dot < 0)).any(axis=1)  # straight back: not even valid
+    good = (
+        (sign != 0)
+        & ((turn * sign[:, None]) >= 0).all(axis=1)
+        & (np.abs(np.abs(winding) - 2 * np.pi) < 1e-6)
+        & ~spike
+    )
+    # Counter-clockwise everywhere: a clockwise ring is read backwards from its first vertex, so
+    # that the padding stays a copy of the first vertex.
+    cw = np.flatnonzero(sign < 0)
+    if len(cw):
+        kc = k[cw][:, None]
+        back = np.where(j < kc, (kc - j) % kc, 0)
+        x[cw], y[cw] = x[cw[:, None], back], y[cw[:, None], back]
+    out = ConvexRings.empty(size, width)
+    keep = idx[good]
+    out.ok[keep] = True
+    out.x[keep], out.y[keep] = x[good], y[good]
+    out.k[keep] = k[good]
+    return out
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """0, 1, …, counts[0] − 1, 0, 1, …, counts[1] − 1, … (positions within consecutive runs)."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+class PolygonRings:
+    """Single-ring polygons (no holes) of any shape as flat counter-clockwise vertex arrays.
+
+    Attributes
+    ----------
+    ok : numpy.ndarray of bool, shape (n,)
+        Whether geometry *i* is a non-empty polygon without holes (the others are not clipped).
+    start, k : numpy.ndarray of int, shape (n,)
+        Polygon *i*'s vertices are ``x[start[i] : start[i] + k[i]]`` (open ring, counter-clockwise;
+        edge *j* runs from vertex *j* to vertex *j* + 1, the last one back to the first).
+    x, y : numpy.ndarray of float
+    first_block, n_blocks : numpy.ndarray of int, shape (n,)
+        Polygon *i*'s edges are grouped in blocks ``first_block[i] …`` of :data:`BLOCK` edges.
+    block_edge, block_len : numpy.ndarray of int
+        Per block: its first edge (index within its ring) and its number of edges.
+    block_x0, block_y0, block_x1, block_y1 : numpy.ndarray of float
+        Per block: the bounding box of its edges.
+    """
+
+    __slots__ = (
+        "block_edge",
+        "block_len",
+        "block_x0",
+        "block_x1",
+        "block_y0",
+        "block_y1",
+        "first_block",
+        "k",
+        "n_blocks",
+        "ok",
+        "start",
+        "x",
+        "y",
+    )
+
+    def __init__(self, geoms: np.ndarray) -> None:
+        geoms = np.asarray(geoms, dtype=object)
+        n = len(geoms)
+        self.ok = (
+            (shapely.get_type_id(geoms) == 3)
+            & ~shapely.is_empty(geoms)
+            & (shapely.get_num_interior_rings(geoms) == 0)
+        )
+        idx = np.flatnonzero(self.ok)
+        coords = shapely.get_coordinates(geoms[idx])
+        per = shapely.get_num_coordinates(geoms[idx])
+        body = np.ones(len(coords), dtype=bool)
+        body[np.cumsum(per) - 1] = False  # no closing vertex
+        x, y = coords[body, 0], coords[body, 1]
+        k = per - 1
+        start = np.cumsum(k) - k
+        own = np.repeat(np.arange(len(idx)), k)
+        nxt = np.arange(1, len(x) + 1)
+        nxt[start + k - 1] = start
+        # Orientation by the shoelace sum relative to each ring's first vertex.
+        lx, ly = x - np.repeat(x[start], k), y - np.repeat(y[start], k)
+        twice = np.bincount(own, weights=lx * ly[nxt] - lx[nxt] * ly, minlength=len(idx))
+        cw = np.flatnonzero(twice < 0)
+        if len(cw):  # read clockwise rings backwards from their first vertex
+            ring, pos = np.repeat(cw, k[cw]), _offsets(k[cw])
+            at = start[ring] + pos
+            back = start[ring] + (k[ring] - pos) % k[ring]
+            x[at], y[at] = x[back], y[back]
+        self.x, self.y = x, y
+        self.k = np.zeros(n, np.int64)
+        self.start = np.zeros(n, np.int64)
+        self.k[idx], self.start[idx] = k, start
+        nb = -(-self.k // BLOCK)
+        self.n_blocks = nb
+        self.first_block = np.cumsum(nb) - nb
+        owner_b = np.repeat(np.arange(n), nb)
+        j = np.arange(int(nb.sum())) - self.first_block[owner_b]
+        self.block_edge = j * BLOCK
+        self.block_len = np.minimum(BLOCK, self.k[owner_b] - j * BLOCK)
+        at = self.start[owner_b] + self.block_edge
+        if len(at):
+            ex0, ex1 = np.minimum(x, x[nxt]), np.maximum(x, x[nxt])
+            ey0, ey1 = np.minimum(y, y[nxt]), np.maximum(y, y[nxt])
+            self.block_x0 = np.minimum.reduceat(ex0, at)
+            self.block_x1 = np.maximum.reduceat(ex1, at)
+            self.block_y0 = np.minimum.reduceat(ey0, at)
+            self.block_y1 = np.maximum.reduceat(ey1, at)
+        else:
+            self.block_x0 = self.block_x1 = self.block_y0 = self.block_y1 = np.zeros(0)
+
+    def __len__(self) -> int:
+        return len(self.ok)
