@@ -1711,10 +1711,13 @@ def test_analysis_commands_name_what_is_missing(tmp_path):
     parcels = tmp_path / "parcels.shp"  # no .prj: a shapefile without a CRS
     gpd.GeoDataFrame(geometry=[box(437_000, 3_855_000, 437_050, 3_855_050)]).to_file(parcels)
     assert_exit2(run_cli("buildable", parcels, "--town", tp.sample_path()), "CRS")
+    # The sample has a development boundary (三区三线): a town without one is refused.
+    five = town.control_lines[town.control_lines["line_type"] != "dev_boundary"]
+    tp.write_town(town.with_layer("control_lines", five), tmp_path / "no_dev.gpkg")
     assert_exit2(
         run_cli(
-            "find-sites", tp.sample_path(), "--area-m2", "5000", "--project-type", "building",
-            "--within", "dev_boundary",
+            "find-sites", tmp_path / "no_dev.gpkg", "--area-m2", "5000", "--project-type",
+            "building", "--within", "dev_boundary",
         ),
         "dev_boundary",
     )  # fmt: skip
