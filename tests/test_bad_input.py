@@ -1336,6 +1336,42 @@ def test_outputs_cli_report_and_review_on_hostile_ids(tmp_path):
         assert next(csv.DictReader(f))["project_id"] == "'=1+1"
 
 
+# --- print plan, web map and fonts (issue #16, plan) ---------------------------------------------
+def test_print_plan_refuses_what_it_cannot_print(tmp_path):
+    from maps_helpers import tiny_town
+
+    town = tiny_town()
+    src = tmp_path / "tiny.gpkg"
+    tp.write_town(town, src)
+    # an output that is not a print format, or a folder: named with the fix
+    assert_exit2(run_cli("map", src, "--print", "A3", "--out", tmp_path / "plan.docx"),
+                 "plan.docx", ".pdf, .png, .svg", "Fix")  # fmt: skip
+    assert_exit2(run_cli("map", src, "--print", "A3", "--out", tmp_path), "is a folder", "Fix")
+    # print options without --print
+    assert_exit2(run_cli("map", src, "--extent", "town"), "--print")
+    # a paper size the sheet does not know
+    with pytest.raises(tp.TownPlanError, match="paper must be one of A0, A1, A2, A3, A4"):
+        tp.plan_figure(town, paper="letter")
+    # the built-up frame of a town without a built-up layer: refused, not silently the township
+    del town.layers["builtup"]
+    with pytest.raises(tp.MissingLayerError, match=r"no 'builtup' layer.*extent='town'"):
+        tp.plan_figure(town)
+    src2 = tmp_path / "nobuiltup.gpkg"
+    tp.write_town(town, src2)
+    assert_exit2(run_cli("map", src2, "--print", "A4", "--extent", "builtup", "--out",
+                         tmp_path / "p.pdf"), "builtup", "extent='town'")  # fmt: skip
+    # the CLI default says which frame it took
+    proc = run_cli("map", src2, "--print", "A4", "--out", tmp_path / "p.pdf")
+    assert proc.returncode == 0 and "the town has no builtup layer" in proc.stdout
+
+
+def test_web_map_refuses_an_unknown_first_view():
+    from maps_helpers import tiny_town
+
+    with pytest.raises(tp.TownPlanError, match="view must be 'builtup', 'town' or 'data'"):
+        tp.plan_map(tiny_town(), basemap="none", view="everything")
+
+
 # --- pipeline and command line --------------------------------------------------------------------
 def test_pipeline_refuses_a_scorecard_of_another_standard():
     from report_helpers import tiny_town
@@ -1721,3 +1757,65 @@ def test_analysis_commands_name_what_is_missing(tmp_path):
         ),
         "dev_boundary",
     )  # fmt: skip
+
+
+# --- review opinions: office, template, selection (#16) ---------------------------------------------------
+def test_opinion_office_file_with_a_typo_or_a_bad_pattern_is_refused(tmp_path):
+    from townplan_gis.deliverables.opinion_office import load_office
+
+    bad = tmp_path / "office.toml"
+    bad.write_text('authorty = "某县规划局"\nnumber_pattern = "某规〔{year}〕{seq}号"\n', "utf-8")
+    with pytest.raises(DataFileError, match=r"office.toml.*'authorty'.*did you mean 'authority'"):
+        load_office(bad)
+    bad.write_text(
+        'authority = "某县规划局"\nnumber_pattern = "某规〔{year}〕{serial}号"\n', "utf-8"
+    )
+    with pytest.raises(DataFileError, match=r"uses \['serial'\]; the fields are"):
+        load_office(bad)
+    # a pattern without {seq} or {project_id} would give every opinion the same number
+    bad.write_text('authority = "某县规划局"\nnumber_pattern = "某规〔{year}〕号"\n', "utf-8")
+    with pytest.raises(DataFileError, match="gives every opinion the same number"):
+        load_office(bad)
+    bad.write_text('authority = ""\nnumber_pattern = "{seq}"\n', "utf-8")
+    with pytest.raises(DataFileError, match="'authority' must be non-empty text"):
+        load_office(bad)
+    bad.write_text('authority = "某局"\nnumber_pattern = "{seq}"\nplaceholder = "no"\n', "utf-8")
+    with pytest.raises(DataFileError, match="placeholder must be true or false"):
+        load_office(bad)
+
+
+def test_opinion_template_without_the_styles_is_refused(tmp_path):
+    from docx import Document
+
+    from townplan_gis.deliverables.opinion_docx import opinion_docx
+    from townplan_gis.deliverables.opinion_office import load_office
+
+    Document().save(str(tmp_path / "plain.docx"))  # Word's default: no Op* styles
+    content = {"lang": "zh", "office": load_office()}
+    with pytest.raises(tp.TownPlanError, match=r"plain.docx lacks the style\(s\) \['OpAuthority'"):
+        opinion_docx(content, template=tmp_path / "plain.docx")
+    (tmp_path / "not.docx").write_text("not a zip", "utf-8")
+    with pytest.raises(tp.TownPlanError, match=r"not a Word \.docx file"):
+        opinion_docx(content, template=tmp_path / "not.docx")
+
+
+def test_opinion_unknown_format_and_workers_are_refused(tmp_path):
+    from townplan_gis.deliverables import write_opinions
+
+    town = tp.sample_town()
+    rv = tp.review(town)
+    with pytest.raises(tp.TownPlanError, match=r"format must be one of \('html', 'docx', 'pdf'\)"):
+        write_opinions(rv, tmp_path / "op", format="odt")
+    with pytest.raises(tp.TownPlanError, match="workers must be a whole number"):
+        write_opinions(rv, tmp_path / "op", projects=["P01"], workers=0)
+
+
+def test_cli_report_opinions_of_an_unknown_id_fail_before_writing(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("report", tp.sample_path(), "--out", out, "--opinions", "P01,P99")
+    assert_exit2(proc, "--opinions: no project ['P99']", "P01")
+    assert not (out / "report.html").exists()
+    bad = tmp_path / "office.toml"
+    bad.write_text('authority = "某局"\n', "utf-8")
+    proc = run_cli("report", tp.sample_path(), "--out", out, "--opinions", "P01", "--office", bad)
+    assert_exit2(proc, "office.toml", "'number_pattern' must be non-empty text")

@@ -46,7 +46,9 @@ def open_map(browser, m, path: Path) -> Page:
 
 def test_tiny_town_renders_every_feature_offline(browser, tmp_path):
     town = tiny_town()
-    pg = open_map(browser, tp.plan_map(town, basemap="none"), tmp_path / "tiny.html")
+    # Naming every layer switches the street lights on (they are off by default).
+    m = tp.plan_map(town, basemap="none", layers=list(town.layers))
+    pg = open_map(browser, m, tmp_path / "tiny.html")
     assert pg.js(f"{MAP_JS}._loaded") is True
     n = expected_paths(*town.layers.values())
     assert n == 20  # 1+1+2+1+1+2+3+6 features + P1 + P2's two points (P3 is empty)
@@ -54,7 +56,8 @@ def test_tiny_town_renders_every_feature_offline(browser, tmp_path):
     assert pg.js("townplan.drawn") == n
     assert pg.js("document.querySelector('.tp-legend').getBoundingClientRect().height") > 50
     assert "图例" in pg.js("document.querySelector('.tp-legend').innerText")
-    assert pg.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 9
+    # nine layers and the labels
+    assert pg.js("document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 10
     assert pg.js("!!document.querySelector('.leaflet-control-scale')")
     assert pg.js("!!document.querySelector('.leaflet-control-zoom-fullscreen')")
     assert pg.js("!!document.querySelector('.leaflet-control-measure')")
@@ -66,13 +69,15 @@ def test_sample_town_with_review_renders(browser, tmp_path):
     town = tp.sample_town()
     review = tp.review(town.projects, town.control_lines) if hasattr(tp, "review") else None
     pg = open_map(browser, tp.plan_map(town, review=review, basemap="none"), tmp_path / "pz.html")
-    frames = list(town.layers.values())
+    # The street lights are drawn switched off: not in the overlay pane until switched on.
+    frames = [f for k, f in town.layers.items() if k != "streetlights"]
     if review is not None:
-        frames = [f for k, f in town.layers.items() if k != "projects"]
+        frames = [f for k, f in town.layers.items() if k not in ("projects", "streetlights")]
         frames += [review.projects, review.conflicts]
     n = expected_paths(*frames)
     assert pg.js("document.querySelectorAll('.leaflet-overlay-pane path').length") == n
-    assert pg.js("townplan.drawn") == n
+    # built, but not on the map until switched on
+    assert pg.js("townplan.drawn") == n + len(town.layers["streetlights"])
     assert pg.errors == [] and pg.requests == []
     pg.page.close()
 

@@ -88,7 +88,7 @@ def test_every_layer_draws_every_feature_of_its_data(browser, tmp_path):
         "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(l => l.innerText.trim())"
     )
-    assert labels == ["五线", "项目审查结论", "冲突(项目×控制线)"]
+    assert labels == ["五线", "项目审查结论", "冲突(项目×控制线)", "标注"]
     assert pg.errors == [] and pg.requests == []
     pg.page.close()
 
@@ -168,12 +168,12 @@ def test_zoom_and_pan_redraw_and_hit_test_follow(browser, tmp_path):
     _town, review, m = county_map(40)
     pg = open_map(browser, m, tmp_path / "zoom.html")
     before = pg.js("JSON.parse(JSON.stringify(townplan.layers.verdicts))")
-    pg.js(f"{MAP_JS}.setZoom({MAP_JS}.getZoom() + 2, {{animate: false}})")
+    pg.js(f"void {MAP_JS}.setZoom({MAP_JS}.getZoom() + 2, {{animate: false}})")
     pg.page.wait_for_function(f"townplan.layers.verdicts.draws > {before['draws']}")
     after = pg.js("JSON.parse(JSON.stringify(townplan.layers.verdicts))")
     assert after["zoom"] == before["zoom"] + 2
     assert 0 < after["drawn"] < before["drawn"]  # only what is in view
-    pg.js(f"{MAP_JS}.panBy([300, 0], {{animate: false}})")
+    pg.js(f"void {MAP_JS}.panBy([300, 0], {{animate: false}})")
     pg.page.wait_for_function(f"townplan.layers.verdicts.draws > {after['draws']}")
     # After the zoom and pan a click still lands on the parcel under the mouse.
     centre = pg.js(f"(() => {{ const c = {MAP_JS}.getCenter(); return [c.lng, c.lat]; }})()")
@@ -270,7 +270,15 @@ def test_sample_town_in_compact_mode_draws_what_the_geojson_map_draws(browser, t
     review = tp.review(town)
     pg = open_map(
         browser,
-        tp.plan_map(town, review=review, basemap="none", renderer="compact"),
+        # every layer (street lights on) and the whole township in view, so all is drawn
+        tp.plan_map(
+            town,
+            review=review,
+            basemap="none",
+            renderer="compact",
+            layers=list(town.layers),
+            view="town",
+        ),
         tmp_path / "pz.html",
     )
     layers = pg.js("townplan.layers")
@@ -286,7 +294,7 @@ def test_sample_town_in_compact_mode_draws_what_the_geojson_map_draws(browser, t
 def test_click_among_crowded_markers_opens_the_one_under_the_pointer(browser, tmp_path):
     town, review, m = county_map(40)
     pg = open_map(browser, m, tmp_path / "crowded.html")
-    pg.js(f"{MAP_JS}.setZoom({MAP_JS}.getZoom() - 3, {{animate: false}})")
+    pg.js(f"void {MAP_JS}.setZoom({MAP_JS}.getZoom() - 3, {{animate: false}})")
     pg.page.wait_for_function("townplan.idle()")
     zoom = pg.js(f"{MAP_JS}.getZoom()")
     assert pg.js("townplan.layers.verdicts.markers") == 1600  # every parcel is a marker now

@@ -213,7 +213,7 @@ def test_opinion_reject(town):
     assert "《城市蓝线管理办法》第十条" in page and "不得占用水域" in page
     assert "10,000.00" in page and "15.00" in page
     # site area of the 100 m × 100 m project: 10,000 m² = 10,000 × 15 / 10,000 = 15 亩
-    assert "10,000.00 m² (15.00 亩)" in page
+    assert "10,000.00 m²（15.00 亩）" in page
     assert "850.00" in page  # investment from the town's projects layer
     assert EVIL not in page
     imgs = [a["src"] for a in Page(page).attrs("img")]
@@ -399,7 +399,10 @@ def test_write_opinions_by_verdict(tmp_path, hostile):
     assert set(index["file"]) <= set(opinion_filenames(rv.projects["project_id"]))
 
 
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+# The generation time: ISO (machine-readable) and as a Chinese date (2026年1月1日 08:00) on the page.
+_STAMP = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d|\d{4}年\d{1,2}月\d{1,2}日(?: \d\d:\d\d)?"
+)
 
 _RENDER = """
 import sys

@@ -65,7 +65,7 @@ from townplan_gis.io.files import read_layer, read_town, write_town
 from townplan_gis.io.osm import read_osm
 from townplan_gis.io.postgis import read_projects
 from townplan_gis.io.sample import sample_path, sample_town, sample_towns
-from townplan_gis.maps import BASEMAPS, explore, plan_map, save_map
+from townplan_gis.maps import BASEMAPS, explore, plan_figure, plan_map, save_map
 from townplan_gis.pipeline import Pipeline, report
 from townplan_gis.standards import Standard, assess, assess_many, list_standards, load_standard
 
@@ -115,6 +115,7 @@ __all__ = [
     "normalize_layer",
     "options",
     "park_service_coverage",
+    "plan_figure",
     "plan_map",
     "programme",
     "progress",

@@ -15,6 +15,8 @@ from townplan_gis.cli.common import (
     status_text,
     with_projects,
 )
+from townplan_gis.core.errors import TownPlanError
+from townplan_gis.deliverables.opinion_office import load_office
 from townplan_gis.pipeline import OPINION_SETS, Pipeline
 
 # The standard of `townplan report` when --standard is not given; the command says so in its output.
@@ -49,7 +51,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     standard = None if given.casefold() == "none" else given
     # The town is reviewed when it has projects and control lines (never derived lines here).
     job = Pipeline(town, standard=standard, lang=args.lang, basemap=args.basemap)
-    files = job.write_deliverables(out, opinions=args.opinions)
+    sets, ids = opinion_choice(args.opinions)
+    if ids and job.includes_review:
+        known = set(job.review.projects["project_id"].astype(str))
+        unknown = [i for i in ids if i not in known]
+        if unknown:  # said before the report, workbook and map are written
+            raise TownPlanError(
+                f"--opinions: no project {unknown} in the review of {town.name}. Known ids: "
+                f"{sorted(known)[:30]}."
+            )
+    options = {"format": args.format, "template": args.opinion_template}
+    if sets != "none" or ids:
+        options["office"] = load_office(args.office, town=town, near=args.path)
+    files = job.write_deliverables(out, opinions=sets, **(options if sets != "none" else {}))
+    if ids:
+        index = job.write_opinions(out / "opinions", projects=ids, **options)
+        for pid, path in zip(index["project_id"], index["path"], strict=True):
+            files[f"opinion {pid}" if f"opinion {pid}" not in files else f"opinion {path.name}"] = (
+                path
+            )
+        files["opinions index"] = out / "opinions" / "index.csv"
+    office = options.get("office")
+    if office is not None and office.placeholder:
+        print(
+            f"opinions: the issuing office is the packaged placeholder ({office.source}); each "
+            f"opinion says so. Fix: --office FILE, an office.toml beside the town, or "
+            f"[metadata.office] in town.toml."
+        )
     print(f"deliverables for {town.name}:")
     if args.standard is None:
         print(
@@ -58,6 +86,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     print_deliverables(job, files)
     return EXIT_OK
+
+
+def opinion_choice(value: str) -> tuple[str, list[str]]:
+    """``--opinions``: a named set (``all`` …) or a comma-separated list of project ids."""
+    value = value.strip()
+    if value in ("none", *OPINION_SETS):
+        return value, []
+    ids = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+    if not ids:
+        raise TownPlanError(
+            f"--opinions {value!r}: give none, {', '.join(OPINION_SETS)} or project ids separated "
+            f"by commas (P01,P02)."
+        )
+    return "none", ids
 
 
 def demo_step(job: Pipeline, out: Path) -> None:
@@ -94,9 +136,27 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--opinions",
-        choices=["none", *OPINION_SETS],
         default="none",
-        help="also write a review opinion (审查意见) per project into OUT/opinions/",
+        metavar="{none,rejected,flagged,all,P01,P02,...}",
+        help="also write a review opinion (审查意见书) per project into OUT/opinions/: a set of "
+        "projects by verdict, or project ids separated by commas",
+    )
+    p.add_argument(
+        "--format",
+        choices=["html", "docx", "pdf"],
+        default="html",
+        help="file format of the opinions (pdf: printed by headless Chromium; default html)",
+    )
+    p.add_argument(
+        "--office",
+        default=None,
+        help="TOML file of the issuing office of the opinions (default: office.toml beside the "
+        "town, [metadata.office] in town.toml, else a placeholder the opinions flag)",
+    )
+    p.add_argument(
+        "--opinion-template",
+        default=None,
+        help="Word template of the .docx opinions (default the packaged one)",
     )
     add_input_options(p)
     p.set_defaults(func=cmd_report)

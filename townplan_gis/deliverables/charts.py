@@ -1,9 +1,9 @@
 """Charts of the report: each indicator against its target, and a small static map of one project.
 
 Rendered with matplotlib's object API (``Figure`` + Agg canvas, no pyplot state, safe in threads and
-notebooks) to PNG bytes that the HTML embeds as ``data:`` URIs. Chinese labels need a CJK font: the first
-Noto/Source Han/WenQuanYi/SimHei font matplotlib knows is used (Debian ``fonts-noto-cjk``); without one,
-labels fall back to English so no glyph turns into a box.
+notebooks) to PNG bytes that the HTML embeds as ``data:`` URIs. Chinese labels are drawn in the CJK font
+:func:`townplan_gis.core.fonts.cjk_font` finds (Debian ``fonts-noto-cjk``); without one a Chinese chart
+raises :class:`~townplan_gis.core.fonts.FontMissingError` naming the fix instead of coming out in English.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import math
-from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -19,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from townplan_gis.core.fonts import cjk_font, font_family
 from townplan_gis.core.reprs import (
     COLOURS,
     comparator_symbol,
@@ -30,31 +30,6 @@ from townplan_gis.core.reprs import (
 __all__ = ["cjk_font", "indicator_charts", "png_data_uri", "project_map_png"]
 
 log = logging.getLogger(__name__)
-
-_CJK_HINTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans CJK",
-    "Source Han Sans",
-    "WenQuanYi",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang",
-    "Noto Serif CJK",
-)
-
-
-@cache
-def cjk_font() -> str | None:
-    """Name of an installed font with Chinese glyphs, or None."""
-    from matplotlib import font_manager
-
-    names = sorted({f.name for f in font_manager.fontManager.ttflist})
-    for hint in _CJK_HINTS:
-        for n in names:
-            if n.startswith(hint):
-                return n
-    log.warning("no CJK font found (install fonts-noto-cjk); chart labels fall back to English")
-    return None
 
 
 def _figure(w_in: float, h_in: float) -> Figure:
@@ -87,9 +62,8 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _font_kw() -> dict[str, Any]:
-    font = cjk_font()
-    return {"fontfamily": [font, "DejaVu Sans"]} if font else {}
+def _font_kw(lang: str = "zh") -> dict[str, Any]:
+    return {"fontfamily": font_family(lang)}
 
 
 def indicator_charts(
@@ -109,7 +83,7 @@ def indicator_charts(
     list of bytes
         PNG images (empty when no indicator has a numeric target and value).
     """
-    use_zh = lang == "zh" and cjk_font() is not None
+    use_zh = lang == "zh"
     rows = table[pd.to_numeric(table["target"], errors="coerce").notna()]
     if not len(rows):
         return []
@@ -118,7 +92,7 @@ def indicator_charts(
         chunk = rows.iloc[start : start + per_figure]
         nrows = math.ceil(len(chunk) / ncols)
         fig = _figure(7.2, 1.25 * nrows + 0.2)
-        kw = _font_kw()
+        kw = _font_kw(lang)
         for i, (_, r) in enumerate(chunk.iterrows()):
             ax = fig.add_subplot(nrows, ncols, i + 1)
             target = float(r["target"])

@@ -284,14 +284,23 @@ window.townplan = window.townplan || (function () {
     for (var i = 0; i < o.tip.length; i++) { if (has(p[o.tip[i]])) { parts.push(esc(p[o.tip[i]])); } }
     return parts.length ? parts.join(' · ') : esc(o.title);
   };
+  T.styleOf = function (f, o) {
+    var s = o.styles[f.properties.s], t = f.geometry.type;
+    // A line project is drawn at its own width (lineWeight), not the outline width of an area;
+    // each of a group of points (120 lamps) is a small dot, so the group does not hide the street.
+    // (GeoJSON layers re-apply this style after creating a circle marker, radius included.)
+    if ((t === 'LineString' || t === 'MultiLineString') && s.lineWeight) { return L.extend({}, s, {weight: s.lineWeight}); }
+    if (t === 'MultiPoint' && s.groupRadius) { return L.extend({}, s, {radius: s.groupRadius, weight: Math.min(s.weight || 1, 1)}); }
+    return s;
+  };
   T.layer = function (data, o) {
     var renderer = o.canvas ? L.canvas({padding: 0.5}) : L.svg({padding: 0.5});
     var lyr = L.geoJSON(data, {
       renderer: renderer,
       coordsToLatLng: function (c) { return new L.LatLng((o.oy + c[1]) / o.scale, (o.ox + c[0]) / o.scale); },
-      style: function (f) { return o.styles[f.properties.s]; },
+      style: function (f) { return T.styleOf(f, o); },
       pointToLayer: function (f, ll) {
-        return L.circleMarker(ll, L.extend({renderer: renderer}, o.styles[f.properties.s]));
+        return L.circleMarker(ll, L.extend({renderer: renderer}, T.styleOf(f, o)));
       },
       onEachFeature: function (f, l) {
         l.bindTooltip(function () { return T.tip(f, o); }, {sticky: true});
@@ -302,6 +311,8 @@ window.townplan = window.townplan || (function () {
     var n = 0;
     (function count(g) { g.eachLayer(function (l) { if (l.eachLayer) { count(l); } else { n += 1; } }); })(lyr);
     T.layers[o.id] = {features: lyr.getLayers().length, paths: n};
+    T.objs = T.objs || {};
+    T.objs[o.id] = lyr;
     T.drawn += n;
     return lyr;
   };
@@ -316,7 +327,8 @@ _HELPERS_CSS = """
 .tp-popup th { text-align: left; font-weight: 500; color: #555; padding: 1px 10px 1px 0; vertical-align: top; white-space: nowrap; }
 .tp-popup td { padding: 1px 0; max-width: 300px; word-break: break-word; }
 .tp-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 5px; box-shadow: 0 1px 5px rgba(0,0,0,0.35);
-  font: 12px/1.5 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; max-height: 60vh; overflow-y: auto; min-width: 140px; }
+  font: 12px/1.5 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; max-height: 60vh; overflow-y: auto; min-width: 140px;
+  box-sizing: border-box; }
 .tp-legend summary { cursor: pointer; }
 .tp-legend h4 { display: inline; margin: 0 0 4px; font-size: 13px; }
 .tp-legend .tp-group { font-weight: 600; margin-top: 5px; }

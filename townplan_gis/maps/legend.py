@@ -26,6 +26,7 @@ class LegendGroup:
     name: str
     geometry: str
     classes: Sequence[StyleClass]
+    layer: str = ""  # the overlay's id: its legend group hides while the layer is switched off
 
 
 def _e(text: object) -> str:
@@ -66,10 +67,11 @@ def legend_html(groups: Sequence[LegendGroup], *, title: str) -> str:
     parts = [f"<details open><summary><h4>{_e(title)}</h4></summary>"]
     for group in groups:
         classes = list(group.classes)
+        parts.append(f'<div class="tp-lg" data-layer="{_e(group.layer)}">')
         if len(classes) == 1 and classes[0].label in ("", group.name):
             parts.append(
                 f'<div class="tp-row tp-group">{_swatch(group.geometry, classes[0].style)}'
-                f"<span>{_e(group.name)}</span></div>"
+                f"<span>{_e(group.name)}</span></div></div>"
             )
             continue
         parts.append(f'<div class="tp-group">{_e(group.name)}</div>')
@@ -77,12 +79,19 @@ def legend_html(groups: Sequence[LegendGroup], *, title: str) -> str:
             parts.append(
                 f'<div class="tp-row">{_swatch(group.geometry, c.style)}<span>{_e(c.label)}</span></div>'
             )
+        parts.append("</div>")
     parts.append("</details>")
     return "".join(parts)
 
 
 class Legend(MacroElement):
-    """A bottom-left Leaflet control holding :func:`legend_html`; it stays visible in fullscreen."""
+    """A bottom-left Leaflet control holding :func:`legend_html`; it stays visible in fullscreen.
+
+    It never covers a control: its height is limited to the room between the top-left controls
+    (zoom, fullscreen, measure) and the bottom-left ones (scale), and to what keeps it clear of the
+    right-hand controls on a narrow screen; with too little room it folds to its title (the reader can
+    open it again). A layer switched off hides its group. Refitted on every resize and layer switch.
+    """
 
     _template = Template(
         """
@@ -96,6 +105,7 @@ class Legend(MacroElement):
                 return div;
             };
             {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            townplan.fitLegend({{ this._parent.get_name() }}, {{ this.get_name() }}.getContainer());
         {% endmacro %}
         """
     )
@@ -104,3 +114,49 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "TownplanLegend"
         self.html_js = js_literal(legend_html(groups, title=title))
+
+
+LEGEND_JS = """
+townplan.fitLegend = function (map, div) {
+  var T = townplan, box = map.getContainer(), details = div.querySelector('details'), userSet = false;
+  details.addEventListener('toggle', function () { if (!T._fitting) { userSet = true; fit(); } });
+  function rect(el) { return el.getBoundingClientRect(); }
+  function hits(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+  function sync() {
+    div.querySelectorAll('.tp-lg').forEach(function (g) {
+      var lyr = T.objs && T.objs[g.getAttribute('data-layer')];
+      g.style.display = (lyr && !map.hasLayer(lyr)) ? 'none' : '';
+    });
+  }
+  function fit() {
+    T._fitting = true;
+    sync();
+    var top = rect(box).top, bottom = rect(box).bottom, highest = top;
+    box.querySelectorAll('.leaflet-top.leaflet-left .leaflet-control').forEach(function (c) {
+      highest = Math.max(highest, rect(c).bottom);
+    });
+    var room = rect(div).bottom - highest - 12;
+    div.style.maxHeight = Math.max(room, 0) + 'px';
+    // A narrow screen: keep clear of the right-hand controls too.
+    box.querySelectorAll('.leaflet-right .leaflet-control').forEach(function (c) {
+      var r = rect(c), d = rect(div);
+      if (r.height && hits(r, d)) {
+        room = Math.min(room, d.bottom - r.bottom - 12);
+        div.style.maxHeight = Math.max(room, 0) + 'px';
+      }
+    });
+    if (!userSet) { details.open = room >= 160; }
+    // No room at all (a tiny window under an open layer list): it stays folded, even when asked.
+    if (room < 40) { details.open = false; }
+    // Folded, it is only as wide as its title, which keeps it clear of the right-hand controls.
+    div.style.minWidth = details.open ? '' : '0px';
+    if (!details.open) { div.style.maxHeight = ''; }
+    T._fitting = false;
+  }
+  T.legendFit = fit;
+  map.on('overlayadd overlayremove resize', fit);
+  map.whenReady(fit);
+  window.addEventListener('load', fit);
+  setTimeout(fit, 0);
+};
+"""

@@ -2,8 +2,10 @@
 
 A plan map has one toggleable overlay per layer kind, styled as planners draw them (see
 :mod:`townplan_gis.maps.styles`), the review's conflict overlaps by grade and projects by verdict,
-lazy popups and tooltips with every user string HTML-escaped, a zh/en legend, layer control, scale bar,
-fullscreen and measure controls, and a view fitted to the town. Export it with
+lazy popups and tooltips with every user string HTML-escaped, road names and project ids placed by
+zoom without overlaps, a zh/en legend that folds and never covers a control, layer control, a metric
+scale bar, fullscreen and measure controls, and a view fitted to the built-up area. Street lights are a
+layer of small grey dots, off until switched on. Export it with
 :func:`townplan_gis.save_map` for a self-contained offline HTML file.
 """
 
@@ -19,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium.plugins import Fullscreen, MeasureControl
+from branca.element import Element
 
 from townplan_gis.core.errors import MissingLayerError, TownPlanError
 from townplan_gis.core.town import Town
@@ -33,6 +35,7 @@ from townplan_gis.maps.compact import (
     display_geometries,
     encode_layer,
 )
+from townplan_gis.maps.controls import MetricScale, add_controls
 from townplan_gis.maps.layers import (
     FieldSpec,
     LeafletGeoJson,
@@ -42,14 +45,19 @@ from townplan_gis.maps.layers import (
     feature_collection,
     to_display,
 )
-from townplan_gis.maps.legend import Legend, LegendGroup
+from townplan_gis.maps.legend import LEGEND_JS, Legend, LegendGroup
 from townplan_gis.maps.offline import render_html
 from townplan_gis.maps.popups import popup_fields
 from townplan_gis.maps.styles import classify, field_label, layer_label, load_styles
+from townplan_gis.maps.web_labels import LABELS_CSS, LABELS_JS, LabelLayer, label_items, layer_name
 
-__all__ = ["PlanMap", "explore", "plan_map"]
+__all__ = ["OFF_BY_DEFAULT", "PlanMap", "explore", "plan_map"]
 
 log = logging.getLogger(__name__)
+
+#: Layers drawn switched off (the reader switches them on in the layer list): 300 lamp dots read as a
+#: 黄线 and hide the streets.
+OFF_BY_DEFAULT = ("streetlights",)
 
 
 def _geom_kind(geoms: gpd.GeoSeries) -> str:
@@ -115,7 +123,7 @@ def _overlay(
         box = geoms.total_bounds
     layer.add_to(m)
     used = sorted(set(codes.tolist()))
-    group = LegendGroup(name, _geom_kind(geoms), [classes[i] for i in used])
+    group = LegendGroup(name, _geom_kind(geoms), [classes[i] for i in used], layer=kind)
     return group, box
 
 
@@ -133,25 +141,6 @@ def _review_frames(
     # Chinese popups show the review's Chinese reasons, English ones its English clauses and
     # procedures when it has them; the caller's frames stay untouched.
     return localised(conflicts, lang), localised(projects, lang)
-
-
-def _controls(m: folium.Map, lang: str) -> None:
-    zh = lang == "zh"
-    Fullscreen(
-        position="topleft",
-        title="全屏" if zh else "Full screen",
-        title_cancel="退出全屏" if zh else "Exit full screen",
-    ).add_to(m)
-    MeasureControl(
-        position="topleft",
-        primary_length_unit="meters",
-        secondary_length_unit="kilometers",
-        primary_area_unit="sqmeters",
-        secondary_area_unit="mu",
-        # 1 亩 = 10000/15 m² exactly (docs/sources.md#units): factor from m² is 15/10000.
-        units={"mu": {"factor": 0.0015, "display": "亩" if zh else "mu", "decimals": 2}},
-        localization="cn" if zh else "en",
-    ).add_to(m)
 
 
 class PlanMap(folium.Map):
@@ -173,9 +162,13 @@ class PlanMap(folium.Map):
 
 
 def _new_map(basemap: str | None, lang: str, **kw: Any) -> tuple[folium.Map, bool]:
-    m = PlanMap(location=[0, 0], zoom_start=2, tiles=None, control_scale=True, zoom_snap=0.25)
+    m = PlanMap(location=[0, 0], zoom_start=2, tiles=None, control_scale=False, zoom_snap=0.25)
+    MetricScale().add_to(m)
     datum = add_basemap(m, basemap, lang=lang, **kw)
     add_assets(m)
+    root: Any = m.get_root()
+    root.header.add_child(Element(f"<script>{LEGEND_JS}{LABELS_JS}</script>"), name="tp_map_js")
+    root.header.add_child(Element(f"<style>{LABELS_CSS}</style>"), name="tp_labels_css")
     return m, datum == "gcj02"
 
 
@@ -213,6 +206,8 @@ def plan_map(
     controls: bool = True,
     legend: bool = True,
     collapse_layer_control: bool = False,
+    view: str = "builtup",
+    labels: bool = True,
     tianditu_key: str | None = None,
     tianditu_url: str | None = None,
 ) -> folium.Map:
@@ -234,7 +229,9 @@ def plan_map(
     lang : {"zh", "en"}
         Language of legend, layer names and popup labels.
     layers : iterable of str, optional
-        Layer kinds to draw (default every layer the town has, in the style file's order).
+        Layer kinds to draw (default every layer the town has, in the style file's order). By
+        default the street lights are drawn switched off (small grey dots, on from the layer
+        list); naming them here switches them on.
     precision : int, default 6
         Decimals kept in longitude/latitude (6 ≈ 0.1 m).
     simplify_m : float, optional
@@ -259,6 +256,12 @@ def plan_map(
     collapse_layer_control : bool, default False
         Fold the layer list into its button, so a small or printed map (reports, opinions) keeps the
         town visible.
+    view : {"builtup", "town", "data"}, default "builtup"
+        The first view: the built-up area (建成区 layer; the township's boundary when there is none),
+        the whole township (its boundary), or everything drawn.
+    labels : bool, default True
+        Road names and project ids as a toggleable layer, shown by zoom without overlaps
+        (:mod:`townplan_gis.maps.web_labels`).
     tianditu_key, tianditu_url : str, optional
         Tianditu key and node base URL (default: ``TIANDITU_KEY`` / ``TIANDITU_URL`` environment).
 
@@ -318,8 +321,17 @@ def plan_map(
     def draw(gdf: gpd.GeoDataFrame, style_kind: str) -> np.ndarray | None:
         fields, tip = popup_fields(style_kind, lang)
         name = verdict_name if style_kind == "verdicts" else layer_label(style_kind, lang)
+        show = not (layers is None and style_kind in OFF_BY_DEFAULT)
         group, box = _overlay(
-            m, gdf, style_kind, name=name, lang=lang, fields=fields, tooltip=tip, **common
+            m,
+            gdf,
+            style_kind,
+            name=name,
+            lang=lang,
+            fields=fields,
+            tooltip=tip,
+            show=show,
+            **common,
         )
         groups.append(group)
         return box
@@ -339,15 +351,35 @@ def plan_map(
     legend_groups = [g for g in drawn if g.name in review_names][::-1] + [
         g for g in drawn if g.name not in review_names
     ]
+    if labels:
+        items = label_items(
+            town.layers["roads"] if "roads" in wanted else None,
+            (verdicts if verdicts is not None else town.layers.get("projects"))
+            if "projects" in wanted or verdicts is not None
+            else None,
+            gcj02=gcj,
+            precision=precision,
+        )
+        if items:
+            LabelLayer(items, name=layer_name(lang)).add_to(m)
     if controls:
-        _controls(m, lang)
-    # The view fits the town itself when it has a boundary, else everything drawn.
-    if "boundary" in wanted and town.has("boundary"):
-        box = to_display(town.layers["boundary"], precision=precision, gcj02=gcj).total_bounds
-        bounds = [box]
+        add_controls(m, lang)
+    bounds = _view_bounds(town, view, bounds, precision=precision, gcj02=gcj)
     return _finish(
         m, legend_groups, bounds, lang=lang, legend=legend, collapsed=collapse_layer_control
     )
+
+
+def _view_bounds(
+    town: Any, view: str, drawn: list, *, precision: int, gcj02: bool
+) -> list[np.ndarray | None]:
+    """The first view: the built-up area, the township or everything drawn."""
+    if view not in ("builtup", "town", "data"):
+        raise TownPlanError(f"view must be 'builtup', 'town' or 'data', got {view!r}.")
+    for kind, wanted in (("builtup", ("builtup",)), ("boundary", ("builtup", "town"))):
+        if view in wanted and town.has(kind) and len(town.layers[kind]):
+            return [to_display(town.layers[kind], precision=precision, gcj02=gcj02).total_bounds]
+    return drawn
 
 
 def _use_compact(renderer: str, n_features: int, threshold: int) -> bool:

@@ -46,7 +46,17 @@ CLASS_COLUMNS: dict[str, str] = {
     "conflicts": "grade",
 }
 
-_STYLE_KEYS = ("color", "weight", "opacity", "fillColor", "fillOpacity", "dashArray", "radius")
+_STYLE_KEYS = (
+    "color",
+    "weight",
+    "opacity",
+    "fillColor",
+    "fillOpacity",
+    "dashArray",
+    "radius",
+    "lineWeight",
+    "groupRadius",
+)
 
 
 @dataclass(frozen=True)

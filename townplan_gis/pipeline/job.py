@@ -363,13 +363,15 @@ class Pipeline:
         )
 
     def write_opinions(
-        self, out_dir: str | Path, *, verdicts: Sequence[str] | None = None
+        self, out_dir: str | Path, *, verdicts: Sequence[str] | None = None, **options: Any
     ) -> pd.DataFrame:
         """One review opinion per project in ``out_dir`` and its ``index.csv``
-        (:func:`townplan_gis.write_opinions`); ``verdicts`` selects projects (default all)."""
+        (:func:`townplan_gis.write_opinions`); ``verdicts`` selects projects (default all), options
+        (``projects``, ``format``, ``office``, ``template``) go to it."""
         return write_opinions(
-            self._opinion_review(), out_dir, town=self.town, lang=self.lang, verdicts=verdicts
-        )
+            self._opinion_review(), out_dir, town=self.town, lang=self.lang, verdicts=verdicts,
+            **options,
+        )  # fmt: skip
 
     def write_map(self, path: str | Path, *, offline: bool = True, **options: Any) -> Path:
         """The plan map as one HTML file (the web map by default; options as :meth:`map`).
@@ -391,9 +393,12 @@ class Pipeline:
         tables = {"indicators": self.indicators, "scorecard": self.scorecard_or_none}
         return [write_csv(t, out / f"{name}.csv") for name, t in tables.items() if t is not None]
 
-    def write_deliverables(self, out_dir: str | Path, *, opinions: str = "none") -> dict[str, Path]:
+    def write_deliverables(
+        self, out_dir: str | Path, *, opinions: str = "none", **opinion_options: Any
+    ) -> dict[str, Path]:
         """``report.html``, ``workbook.xlsx`` and ``map.html`` in ``out_dir``, and with ``opinions``
-        (``"rejected"``, ``"flagged"`` or ``"all"``) one opinion per project in ``opinions/``.
+        (``"rejected"``, ``"flagged"`` or ``"all"``) one opinion per project in ``opinions/``
+        (``opinion_options``: ``format``, ``office``, ``template`` of :meth:`write_opinions`).
 
         Returns
         -------
@@ -419,7 +424,9 @@ class Pipeline:
             )
         elif opinions != "none":
             # One file per project, also for repeated or clashing ids (logged), listed in index.csv.
-            index = self.write_opinions(out / "opinions", verdicts=OPINION_SETS[opinions])
+            index = self.write_opinions(
+                out / "opinions", verdicts=OPINION_SETS[opinions], **opinion_options
+            )
             for pid, path in zip(index["project_id"], index["path"], strict=True):
                 key = f"opinion {pid}"
                 files[key if key not in files else f"opinion {path.name}"] = path
