@@ -435,7 +435,33 @@ def control_lines(
     ]
     for r in rows:
         r["来源"] = SOURCE
-    return frame(rows)
+    return frame(rows + sanqu_lines())
+
+
+# --- 三区三线 (docs/sources.md#three-lines-2019), illustrative like the rest ---------------------------
+# The Yellow River wetland west of x = -5300 is ecological red line; a permanent basic farmland block
+# lies north-east of the landfill; the urban development boundary takes in the town and the western
+# scenic-service zone (蒲津渡—故城—鹳雀楼), with a notch at the 110 kV corridor's south end. The three do
+# not overlap. Each catches one project for a reason that can be checked by hand:
+#   P06-1 中都渔村 (40 × 30 m, x -5420..-5380) lies wholly in the eco red line: 1200 m², forbidden;
+#   P15 农机修配厂 (100 × 100 m, x 1630..1730) has x 1700..1730 on the farmland: 3000 m², 30 %, forbidden;
+#   P13 物流仓库 (60 × 40 m, y -1500..-1460) has y -1500..-1480 below the notch: 1200 m², 50 % outside
+#   the development boundary, review.
+ECO_REDLINE = box(-6900, -4200, -5300, 4200)
+FARMLAND = box(1700, 1900, 3500, 4100)
+DEV_BOUNDARY = box(-5250, -1700, 1600, 2100).difference(box(1300, -1700, 1600, -1480))
+
+
+def sanqu_lines() -> list[dict]:
+    src = "三区三线划定成果（示意数据，非测绘成果），国土空间总体规划"
+    return [
+        {"类型": "生态保护红线", "名称": "黄河湿地生态保护红线", "编号": "STHX-01",
+         "来源": src, "geometry": ECO_REDLINE},
+        {"类型": "永久基本农田", "名称": "城东永久基本农田", "编号": "JBNT-01",
+         "来源": src, "geometry": FARMLAND},
+        {"类型": "城镇开发边界", "名称": "蒲州镇城镇开发边界", "编号": "KFBJ-01",
+         "来源": src, "geometry": DEV_BOUNDARY},
+    ]  # fmt: skip
 
 
 # The planned eco-park: exactly 80 亩 between the iron-oxen museum and the Stork Tower.
@@ -614,6 +640,13 @@ def build_projects() -> gpd.GeoDataFrame:
             "投资": 4200,
             "geometry": box(250, 250, 320, 310),
         },
+        {
+            "编号": "P15",
+            "名称": "城东农机修配厂",
+            "类型": "1001",  # 工业用地 → industrial; 30 % on permanent basic farmland: reject
+            "投资": 800,
+            "geometry": box(1630, 1900, 1730, 2000),
+        },
     ]
     for r in rows:
         r["状态"] = "计划"
@@ -655,8 +688,9 @@ PROGRAMME = {
     "P12": (None, 35, 0, 0, "确定项目", "2018-03-01", 0),
     "P13": (None, 900, 0, 0, "确定项目", "2018-04-01", 0),
     "P14": (None, 4200, 0, 0, "确定项目", "2018-04-01", 0),
+    "P15": (None, 800, 0, 0, "确定项目", "2018-05-01", 0),
 }
-LATER = {"P11", "P12", "P13", "P14"}
+LATER = {"P11", "P12", "P13", "P14", "P15"}
 
 
 def street_green() -> dict:

@@ -131,10 +131,14 @@ def test_sample_town_sites_never_touch_a_forbidden_line(area, ptype):
     forbidden = [
         g
         for g, t, z in zip(lines.geometry, lines["line_type"], lines["zone"], strict=True)
-        if rules.resolve(t, z, ptype).grade in ("forbidden", "review")
+        if rules.resolve(t, z, ptype).grade in ("forbidden", "review") and t != "dev_boundary"
     ]
+    # A development boundary constrains the land outside it: a building site lies inside it.
+    dev = shapely.union_all(list(lines.geometry[lines["line_type"] == "dev_boundary"]))
     for site in r.sites.geometry:
         assert all(site.intersection(f).area < 1e-6 for f in forbidden)
+        if rules.resolve("dev_boundary", None, ptype).grade in ("forbidden", "review"):
+            assert site.difference(dev).area < 1e-6
     assert set(r.sites["verdict"]) <= {"pass"}
 
 

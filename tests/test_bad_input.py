@@ -1621,6 +1621,52 @@ def test_a_land_use_code_that_lost_its_leading_zero_is_invalid_not_guessed():
     assert "residential" in r.projects["reason"].iloc[0]
 
 
+def _cad_town(tmp_path):
+    from test_io_dxf import COVERAGE, CRS, draw
+
+    town = tp.Town(
+        "图纸镇",
+        layers={"boundary": gpd.GeoDataFrame({"name": ["镇域"]}, geometry=[COVERAGE], crs=CRS)},
+    )
+    tp.write_town(town, tmp_path / "town.gpkg")
+    return tmp_path / "town.gpkg", draw(tmp_path / "plan.dxf")
+
+
+def test_cli_review_of_a_drawing_without_crs_or_with_an_unknown_type_exits_2(tmp_path):
+    town, plan = _cad_town(tmp_path)
+    out = tmp_path / "out"
+    proc = run_cli("review", town, "--projects", plan, "--project-type", "住宅", "--out", out)
+    assert_exit2(proc, "plan.dxf", "carries no coordinate reference system", "--crs")
+    proc = run_cli("review", town, "--lines", plan, "--out", out)
+    assert_exit2(proc, "plan.dxf", "--crs EPSG:4546")
+    proc = run_cli(
+        "review", town, "--projects", plan, "--project-type", "宫殿", "--crs", "EPSG:4546",
+        "--out", out,
+    )  # fmt: skip
+    assert_exit2(proc, "宫殿", "building")
+    proc = run_cli(
+        "review", town, "--projects", plan, "--project-type", "住宅", "--crs", "EPSG:4546",
+        "--lines", plan, "--families", "five,four", "--out", out,
+    )  # fmt: skip
+    assert_exit2(proc, "four", "三区三线")
+    proc = run_cli("review", town, "--project-type", "住宅", "--out", out)
+    assert_exit2(proc, "--project-type", "DXF")
+
+
+def test_cli_import_osm_refuses_a_folder_or_other_file_as_out(tmp_path):
+    path = tmp_path / "a.osm"
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6"><bounds minlat="34.8" minlon="110.3" '
+        'maxlat="34.81" maxlon="110.31"/></osm>',
+        encoding="utf-8",
+    )
+    assert_exit2(run_cli("import-osm", path, "--out", tmp_path / "town.csv"), "--out", ".gpkg")
+    assert_exit2(
+        run_cli("import-osm", tmp_path / "missing.osm", "--out", tmp_path / "t.gpkg"),
+        "missing.osm",
+    )
+
+
 # --- planning analyses: line self-check, buildable land, site search, service coverage -------------
 
 
@@ -1720,10 +1766,13 @@ def test_analysis_commands_name_what_is_missing(tmp_path):
     parcels = tmp_path / "parcels.shp"  # no .prj: a shapefile without a CRS
     gpd.GeoDataFrame(geometry=[box(437_000, 3_855_000, 437_050, 3_855_050)]).to_file(parcels)
     assert_exit2(run_cli("buildable", parcels, "--town", tp.sample_path()), "CRS")
+    # The sample has a development boundary (三区三线): a town without one is refused.
+    five = town.control_lines[town.control_lines["line_type"] != "dev_boundary"]
+    tp.write_town(town.with_layer("control_lines", five), tmp_path / "no_dev.gpkg")
     assert_exit2(
         run_cli(
-            "find-sites", tp.sample_path(), "--area-m2", "5000", "--project-type", "building",
-            "--within", "dev_boundary",
+            "find-sites", tmp_path / "no_dev.gpkg", "--area-m2", "5000", "--project-type",
+            "building", "--within", "dev_boundary",
         ),
         "dev_boundary",
     )  # fmt: skip

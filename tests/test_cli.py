@@ -130,8 +130,8 @@ def test_help_lists_the_commands_in_order(capsys):
 
     text = build_parser().format_help()
     assert (
-        "{info,map,review,report,indicators,assess,check-lines,buildable,find-sites,programme,"
-        "progress,acceptance,compare,demo}" in text
+        "{info,import-osm,map,review,report,indicators,assess,check-lines,buildable,find-sites,"
+        "programme,progress,acceptance,compare,demo}" in text
     )
 
 

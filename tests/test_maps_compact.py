@@ -426,7 +426,7 @@ def test_cli_map_says_what_it_drew_and_what_it_left_out(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "drawn (compact layers)" not in proc.stdout  # 144 parcels: GeoJSON layers
     assert f"项目审查结论(仅未通过) {len(review.projects) - passing:,}" in proc.stdout
-    assert f"冲突(项目×控制线) {len(review.conflicts):,}" in proc.stdout
+    assert f"冲突（项目×控制线） {len(review.conflicts):,}" in proc.stdout
     assert f"not drawn: {passing:,} passing projects (--findings-only)" in proc.stdout
     proc = run_cli("map", gpkg, "--basemap", "none", "--renderer", "compact", "--out", out)
     assert proc.returncode == 0, proc.stderr

@@ -88,7 +88,7 @@ def test_every_layer_draws_every_feature_of_its_data(browser, tmp_path):
         "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(l => l.innerText.trim())"
     )
-    assert labels == ["五线", "项目审查结论", "冲突(项目×控制线)", "标注"]
+    assert labels == ["五线", "项目审查结论", "冲突（项目×控制线）", "标注"]
     assert pg.errors == [] and pg.requests == []
     pg.page.close()
 

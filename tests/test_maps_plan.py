@@ -116,7 +116,7 @@ def test_review_overlays_verdicts_and_conflicts_with_popup_fields():
     verdicts = [vopts["styles"][f["properties"]["s"]]["color"] for f in vdata["features"]]
     # Outlined in the verdicts' vocabulary colours, as the report and Jupyter show them.
     assert verdicts == [COLOURS["verdict"]["reject"], COLOURS["verdict"]["pass"]]
-    assert "项目审查结论" in html and "冲突(项目×控制线)" in html
+    assert "项目审查结论" in html and "冲突（项目×控制线）" in html
 
 
 def test_review_texts_in_the_map_language_with_fallback():

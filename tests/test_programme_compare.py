@@ -220,7 +220,7 @@ def test_puzhou_2016_to_2017(puzhou):
     assert 1590.0 < roads["added_measure"] <= 1600.0
     assert lay.loc["green", ["added", "added_measure"]].tolist() == [2, pytest.approx(37400.0)]
     assert lay.loc["residential", "added"] == 1  # 鹳雀小区
-    assert lay.loc["projects", ["n_before", "n_after"]].tolist() == [0, 31]  # 27 of 2017, P11–P14
+    assert lay.loc["projects", ["n_before", "n_after"]].tolist() == [0, 32]  # 27 of 2017, P11–P15
     changed = puzhou.changes[puzhou.changes["layer"] == "roads"].set_index("key")["columns"]
     assert changed.to_dict() == {"南环路": "surface", "北街": "geometry", "东街": ""}
     g = puzhou.growth.iloc[0]

@@ -35,11 +35,13 @@ def test_report_command_writes_three_files(puzhou_files, capsys):
         "审查证据",
         "说明",
     ]
-    # the rejected Puzhou projects: P06-1, a farm-stay inside the Yellow River blue line, and P13,
-    # a warehouse (仓储用地 11) on the 110 kV corridor yellow line
+    # the rejected Puzhou projects: P06-1, a farm-stay inside the Yellow River blue line, P13,
+    # a warehouse (仓储用地 11) on the 110 kV corridor yellow line, and P15, a workshop (工业用地
+    # 1001) 30 % on permanent basic farmland
     assert sorted(p.name for p in (out / "opinions").iterdir()) == [
         "P06-1.html",
         "P13.html",
+        "P15.html",
         "index.csv",
     ]
 

@@ -209,7 +209,16 @@ def test_puzhou_yields_every_verdict_and_grade(puzhou):
     assert {"forbidden", "review", "notice"} <= set(real["grade"])
     assert (puzhou.conflicts["check"] == "setback").any()
     assert puzhou.conflicts["ignored"].any()  # a sliver
-    assert set(puzhou.conflicts["line_type"]) == {"red", "green", "purple", "blue", "yellow"}
+    assert set(puzhou.conflicts["line_type"]) == {
+        "red",
+        "green",
+        "purple",
+        "blue",
+        "yellow",
+        "eco_redline",
+        "farmland",
+        "dev_boundary",
+    }  # the five lines and 三区三线
     assert len(puzhou.projects) == len(tp.sample_town().projects)
 
 

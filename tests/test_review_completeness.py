@@ -20,6 +20,7 @@ from shapely.geometry import GeometryCollection, LineString, Point, Polygon, box
 import townplan_gis as tp
 from townplan_gis.core.errors import SchemaError
 from townplan_gis.core.schema import LINE_TYPES
+from townplan_gis.core.schema.spec import LINE_FAMILIES
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_850_000.0
@@ -160,7 +161,7 @@ def test_all_five_present_pass_with_the_evidence_rows():
     row = verdict(r)
     assert row["verdict"] == "pass" and row["reason"] == "no conflict"
     rows = r.checks.xs(0, level=0)
-    assert list(rows.index) == list(LINE_TYPES)
+    assert list(rows.index) == list(LINE_FAMILIES["five"])
     assert rows["status"].tolist() == ["checked"] * 5
     assert rows["features_found"].tolist() == [0, 0, 0, 0, 0]
     near = rows["nearest_distance_m"]

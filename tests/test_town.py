@@ -191,7 +191,16 @@ def test_sample_town_is_illustrative_and_complete():
     assert town.name == "蒲州镇"
     assert town.metadata["illustrative"] is True
     assert {"builtup", "roads", "green", "control_lines", "projects"} <= set(town.layers)
-    assert set(town.control_lines.line_type) == {"red", "green", "purple", "blue", "yellow"}
+    assert set(town.control_lines.line_type) == {
+        "red",
+        "green",
+        "purple",
+        "blue",
+        "yellow",
+        "eco_redline",
+        "farmland",
+        "dev_boundary",
+    }  # the five lines and 三区三线
     assert set(town.control_lines.zone.dropna()) == {"core", "control", "harmony"}
     assert 2.0 <= town.builtup.area.sum() / 1e6 <= 2.5
     # P08, the eco-park, is 80 亩 exactly (1 亩 = 10000/15 m²)

@@ -86,7 +86,7 @@ def test_grade_and_verdict_order_are_written_once():
 def test_one_colour_per_line_type_verdict_and_grade_on_map_report_and_jupyter():
     lines = gpd.GeoDataFrame(
         {"line_type": list(vocab.values("line_type"))},
-        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(5)],
+        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(len(vocab.values("line_type")))],
         crs=4546,
     )
     _, classes = styles.classify("control_lines", lines)
@@ -149,7 +149,8 @@ def test_derived_red_lines_take_the_vocabulary_width():
 
 def test_labels_short_names_and_units():
     assert vocab.LINE_ZH == {"red": "红线", "green": "绿线", "purple": "紫线", "blue": "蓝线",
-                             "yellow": "黄线"}  # fmt: skip
+                             "yellow": "黄线", "eco_redline": "生态保护红线",
+                             "farmland": "永久基本农田", "dev_boundary": "城镇开发边界外"}  # fmt: skip
     assert vocab.ZONE_ZH["core"] == "（核心保护范围）"
     assert grade.LINE_ZH is vocab.LINE_ZH and grade.ZONE_ZH is vocab.ZONE_ZH
     assert vocab.label("verdict", "not_checked", "zh") == "未完成审查"

@@ -65,7 +65,10 @@ from townplan_gis.fiveline import (
     review,
 )
 from townplan_gis.indicators import town_indicators
+from townplan_gis.io.dxf import read_dxf_lines, read_dxf_projects
+from townplan_gis.io.dxf_write import write_conflicts_dxf
 from townplan_gis.io.files import read_layer, read_town, write_town
+from townplan_gis.io.osm import read_osm
 from townplan_gis.io.postgis import read_projects
 from townplan_gis.io.sample import sample_path, sample_town, sample_towns
 from townplan_gis.maps import BASEMAPS, explore, plan_figure, plan_map, save_map
@@ -123,7 +126,10 @@ __all__ = [
     "programme",
     "progress",
     "project_opinion",
+    "read_dxf_lines",
+    "read_dxf_projects",
     "read_layer",
+    "read_osm",
     "read_projects",
     "read_town",
     "report",
@@ -139,6 +145,7 @@ __all__ = [
     "wgs84_to_gcj02",
     "write_acceptance",
     "write_comparison",
+    "write_conflicts_dxf",
     "write_opinions",
     "write_programme",
     "write_progress",

@@ -31,6 +31,7 @@ from townplan_gis.analyses._site_grid import candidates, choose, describe_rank
 from townplan_gis.core.errors import MissingLayerError, TownPlanError
 from townplan_gis.core.town import Town
 from townplan_gis.fiveline import Review, review
+from townplan_gis.fiveline.sanqu import outside_boundary
 
 __all__ = ["OCCUPIED_LAYERS", "SiteSearch", "find_sites"]
 
@@ -200,6 +201,17 @@ def _constraints(town: Town, lines, rules, project_type: str, occupied: tuple[st
     the setback zones of red and blue lines (for types subject to setbacks), the occupied land."""
     out = []
     geoms = np.asarray(lines.geometry.array, dtype=object)
+    dev = lines["line_type"].to_numpy() == "dev_boundary"
+    if dev.any():
+        # A development boundary constrains the land outside it, as the review checks it
+        # (townplan_gis/fiveline/sanqu.py): its class stands for that complement here.
+        extent = (
+            shapely.union_all(np.asarray(town.boundary.geometry.array, dtype=object))
+            if town.has("boundary")
+            else shapely.convex_hull(shapely.union_all(geoms))
+        )
+        geoms = geoms.copy()
+        geoms[dev] = outside_boundary(lines[dev], extent).geometry.iloc[0]
     cls = line_class(lines, rules)
     grade = grade_lines(lines, rules, project_type)
     for c in sorted(set(cls.tolist())):

@@ -52,6 +52,7 @@ from townplan_gis.cli import (
     compare,
     demo,
     find_sites,
+    import_osm,
     indicators,
     info,
     maps,
@@ -83,6 +84,7 @@ __all__ = [
 # The command modules, in the order `townplan --help` lists their commands.
 COMMANDS = [
     info,
+    import_osm,
     maps,
     review,
     report,

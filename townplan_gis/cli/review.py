@@ -21,10 +21,14 @@ from townplan_gis.cli.common import (
     print_frame,
     with_projects,
 )
-from townplan_gis.core.errors import MissingLayerError
+from townplan_gis.core.errors import MissingLayerError, TownPlanError
+from townplan_gis.core.town import Town
 from townplan_gis.fiveline import Review
 from townplan_gis.fiveline.memory import STREAM_FROM
 from townplan_gis.fiveline.rules import GRADES
+from townplan_gis.io.dxf import read_dxf_lines, read_dxf_projects
+from townplan_gis.io.dxf_write import write_conflicts_dxf
+from townplan_gis.io.files import read_layer
 from townplan_gis.pipeline import Pipeline
 
 # The console's subset of the Review's PROJECT_COLUMNS (townplan_gis.fiveline.result).
@@ -59,11 +63,42 @@ def print_completeness(result: Review) -> None:
         + "; not in the data (not checked) "
         + (", ".join(types.get("not_in_data", [])) or "none")
     )
+    families = result.evidence.get("families", {})
+    if families:
+        print(
+            "families: checked "
+            + (", ".join(families.get("selected", [])) or "none")
+            + "; not selected "
+            + (", ".join(families.get("not_selected", [])) or "none")
+        )
+
+
+def with_imports(town: Town, args: argparse.Namespace) -> Town:
+    """The town with ``--lines`` and ``--projects`` read in (DXF drawings with ``--crs`` and, for
+    projects, ``--project-type``), else its own layers."""
+    dxf = args.projects is not None and Path(args.projects).suffix.lower() == ".dxf"
+    if args.project_type and not dxf:
+        raise TownPlanError(
+            "--project-type: gives the type of the projects of a DXF drawing (--projects plan.dxf), "
+            "which has no type column; other project files carry a project_type column."
+        )
+    if args.lines is not None:
+        if Path(args.lines).suffix.lower() == ".dxf":
+            lines = read_dxf_lines(args.lines, crs=args.crs, encoding=args.encoding)
+        else:
+            lines = read_layer(args.lines, encoding=args.encoding)
+        town = town.with_layer("control_lines", lines, assume_crs=args.assume_crs)
+    if not dxf:
+        return with_projects(town, args)
+    projects = read_dxf_projects(
+        args.projects, crs=args.crs, project_type=args.project_type, encoding=args.encoding
+    )
+    return town.with_layer("projects", projects)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
     out = out_folder(args.out, args.path, args.projects)
-    town = with_projects(load_town(args.path, args), args)
+    town = with_imports(load_town(args.path, args), args)
     if not town.has("projects"):
         raise MissingLayerError(
             f"town '{town.name}' has no projects to review. Fix: add a 'projects' layer or pass "
@@ -79,8 +114,12 @@ def cmd_review(args: argparse.Namespace) -> int:
         # Into the file written anyway: memory stays bounded by one chunk of rows.
         out.mkdir(parents=True, exist_ok=True)
         options["out"] = out / "conflicts.gpkg"
+    if args.families:
+        options["families"] = args.families
     result = Pipeline(town, rules=args.rules, derive=args.derive, review_options=options).review
     paths = result.to_files(out)
+    if args.dxf:
+        paths["dxf"] = write_conflicts_dxf(result, args.dxf)
     counts = result.verdict_counts()
     if args.format == "json":
         payload = {
@@ -158,6 +197,21 @@ def register(sub: Any) -> None:
         "--out", default="townplan_review", help="output folder (default: ./townplan_review)"
     )
     p.add_argument("--format", choices=["table", "json"], default="table", help="console output")
+    p.add_argument(
+        "--project-type",
+        help="the type of the projects of a DXF drawing (--projects plan.dxf): building, 住宅, 0701 …",
+    )
+    p.add_argument(
+        "--lines",
+        help="read the control lines from this file (a DXF by layer name, or a layer file)",
+    )
+    p.add_argument("--crs", help="the CRS of DXF drawings (they carry none), e.g. EPSG:4546")
+    p.add_argument(
+        "--families",
+        help="line families to check: five (五线), three (三区三线) or five,three (default: every "
+        "family whose lines are in the data or declared absent)",
+    )
+    p.add_argument("--dxf", help="also write the conflicts and project outlines to this DXF file")
     p.add_argument(
         "--engine",
         choices=["threads", "serial", "reference"],

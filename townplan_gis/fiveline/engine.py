@@ -243,13 +243,13 @@ def review(
     ...                          geometry=[at(90, 0, 110, 10), at(10, 10, 20, 20)],
     ...                          crs="EPSG:4546")
     >>> town = at(-500, -500, 500, 500)
-    >>> others = ["red", "purple", "blue", "yellow"]  # this town has none of them
+    >>> others = ["red", "purple", "blue", "yellow", "eco_redline", "farmland", "dev_boundary"]
     >>> r = review(sites, lines, coverage=town, absent=others)
     >>> r.projects["verdict"].tolist()
     ['reject', 'review']
     >>> float(r.conflicts["overlap_area_m2"].iloc[0])
     100.0
-    >>> review(sites, lines, coverage=town).projects["verdict"].tolist()  # four types unchecked
+    >>> review(sites, lines, coverage=town).projects["verdict"].tolist()  # seven types unchecked
     ['reject', 'not_checked']
     """
     if isinstance(projects, Town):

@@ -238,7 +238,16 @@ def _sliver_reasons(
         line.astype(np.int64),
     )
     en = join("sliver: ", got, " < tolerance ", limit, " (", rule, " of project))")
-    zh = join("碎片：", got, " 小于容差 ", limit, "（", rule, " × 项目)）")
+    rule_zh = take(
+        pa.array(
+            [
+                f"取 {tol['min_area_m2']:g} m² 与项目面积的 {pct} 中较大者",
+                f"取 {tol['min_length_m']:g} m 与项目长度的 {pct} 中较大者",
+            ]
+        ),
+        line.astype(np.int64),
+    )
+    zh = join("碎片：", got, " 小于容差 ", limit, "（", rule_zh, "）")
     thin = flags["thin"][idx]
     if thin.any():
         mask = pa.array(thin)

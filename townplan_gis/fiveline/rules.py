@@ -21,6 +21,7 @@ from typing import Any
 from townplan_gis.core.datafiles import check_keys, did_you_mean, load_toml, load_toml_text
 from townplan_gis.core.errors import DataFileError
 from townplan_gis.core.schema import GREEN_CLASSES, LINE_TYPES, ROAD_CLASSES, ZONES, aliases
+from townplan_gis.core.schema.spec import keep_other_families
 from townplan_gis.core.vocab import GRADE_RANK, GRADES, RED_WIDTH_M
 
 __all__ = ["GRADES", "GRADE_RANK", "Rule", "Rules", "load_rules"]
@@ -461,20 +462,18 @@ def _default_data() -> dict[str, Any]:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
-        if key == "rule":
-            out[key] = value
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "rule":
             out[key] = _merge(out[key], value)
         else:
-            out[key] = value
+            out[key] = keep_other_families(out.get(key), value) if key == "rule" else value
     return out
 
 
 def load_rules(path: str | Path | Rules | None = None) -> Rules:
     """Load the review rules: the packaged default, or a user file that overrides it.
 
-    A user file replaces the default's ``[[rule]]`` list when it has one, and overrides the other
-    tables key by key (so a file with only ``[tolerance] min_area_m2 = 5`` keeps every default rule).
+    A user file's ``[[rule]]`` list replaces the default rules of each line family it names (a family
+    it does not name, e.g. 三区三线, keeps them); the other tables are overridden key by key.
 
     Parameters
     ----------

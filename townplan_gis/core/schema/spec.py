@@ -24,6 +24,7 @@ __all__ = [
     "GREEN_CLASSES",
     "LAYERS",
     "LINE",
+    "LINE_FAMILIES",
     "LINE_TYPES",
     "MAX_ROAD_WIDTH_M",
     "POINT",
@@ -39,6 +40,7 @@ __all__ = [
     "canonical_columns",
     "check_declared",
     "describe",
+    "keep_other_families",
     "layer_kind",
     "value_key",
     "value_lookup",
@@ -110,7 +112,23 @@ MAX_ROAD_WIDTH_M = 200.0
 
 ROAD_CLASSES = ("expressway", "arterial", "secondary", "branch", "lane")
 GREEN_CLASSES = ("G1", "G2", "G3", "XG", "EG")
-LINE_TYPES = ("red", "green", "purple", "blue", "yellow")
+#: The five control lines (五线) of town planning, then the three control lines of territorial
+#: spatial planning (三区三线: 生态保护红线, 永久基本农田, 城镇开发边界; docs/sources.md#three-lines-2019).
+LINE_TYPES = (
+    "red",
+    "green",
+    "purple",
+    "blue",
+    "yellow",
+    "eco_redline",
+    "farmland",
+    "dev_boundary",
+)
+#: The families of line types a review can select (``review(..., families=("five", "three"))``).
+LINE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "five": ("red", "green", "purple", "blue", "yellow"),
+    "three": ("eco_redline", "farmland", "dev_boundary"),
+}
 ZONES = ("core", "control", "harmony")
 SURFACES = ("paved", "unpaved")
 
@@ -283,7 +301,7 @@ def absent_types(
     Raises
     ------
     SchemaError (or ``error``)
-        A value that is not one of the five line types (or an alias), or not a list of texts.
+        A value that is not one of the line types (or an alias), or not a list of texts.
     """
     if absent is None:
         return []
@@ -308,6 +326,19 @@ def absent_types(
             f"Chinese names, e.g. 紫线). Fix: name the types the town really has none of."
         )
     return [t for t in LINE_TYPES if t in out]
+
+
+def keep_other_families(base: Any, given: Any) -> Any:
+    """A rule list ``given`` followed by the entries of ``base`` whose line family
+    (:data:`LINE_FAMILIES`) has no line type in ``given`` (``given`` itself when not a list).
+
+    A user rule file written for the five lines thus keeps the packaged rules of 三区三线.
+    """
+    if not isinstance(given, list) or not isinstance(base, list):
+        return given
+    named = {e.get("line_type") for e in given if isinstance(e, dict)}
+    others = {t for ts in LINE_FAMILIES.values() if not named & set(ts) for t in ts}
+    return given + [e for e in base if isinstance(e, dict) and e.get("line_type") in others]
 
 
 def check_declared(lines: gpd.GeoDataFrame, absent: list[str]) -> None:
