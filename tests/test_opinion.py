@@ -196,7 +196,10 @@ def test_no_finding_and_every_line_checked_says_complies(tmp_path, world):
     town, rv = world
     assert rv.projects.set_index("project_id").loc["P2", "verdict"] == "pass"
     lines = docx_lines(project_opinion(rv, "P2", town=town, format="docx"))
-    assert "审查结论：符合" in lines and "该项目与五线无冲突，符合控制线管理要求。" in lines
+    assert (
+        "审查结论：符合" in lines
+        and "该项目与所审查的各类控制线均无冲突，符合控制线管理要求。" in lines
+    )
     assert "未发现与控制线的冲突。" in lines
 
 

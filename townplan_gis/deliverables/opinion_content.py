@@ -23,6 +23,7 @@ from townplan_gis.core.clock import generated_at
 from townplan_gis.core.reprs import fmt_number
 from townplan_gis.core.reprs import label as value_label
 from townplan_gis.core.schema import LINE_TYPES
+from townplan_gis.core.schema.spec import LINE_FAMILIES
 from townplan_gis.core.vocab import check_status, col, text
 from townplan_gis.deliverables.opinion_evidence import evidence_lines, own_conflicts
 from townplan_gis.deliverables.opinion_map import site_box, site_map_png
@@ -38,6 +39,16 @@ CGCS2000 = "EPSG:4490"
 # A line type counts as checked for a project when the review says so: in the data, or declared absent.
 _CHECKED = ("checked", "declared_absent")
 _APPLICANT_COLUMNS = ("applicant", "developer", "建设单位", "申请单位")
+
+
+def reviewed_types(review: Any) -> tuple[str, ...]:
+    """The line types the review was asked to check: those of its selected families (三区三线 only
+    when selected), every type when the review does not say (an older review)."""
+    fams = (getattr(review, "evidence", None) or {}).get("families") or {}
+    selected = fams.get("selected")
+    if not selected:
+        return LINE_TYPES
+    return tuple(t for t in LINE_TYPES if any(t in LINE_FAMILIES.get(f, ()) for f in selected))
 
 
 def _t(value: Any) -> str:
@@ -127,6 +138,7 @@ class OpinionBatch:
         self.line_types = lines["line_type"].astype(str).to_numpy()
         self.tree = shapely.STRtree(self.lines)
         checks = getattr(review, "checks", None)
+        self.types = reviewed_types(review)
         self.check_rows: dict[int, np.ndarray] = {}
         if checks is not None and len(checks):
             self.check_type = checks.index.get_level_values(1).astype(str).to_numpy()
@@ -136,7 +148,7 @@ class OpinionBatch:
             # Review.checks has five rows per project, in the projects' order, indexed by the
             # projects' labels (which may repeat): by position when it has that shape, else by
             # label where labels are unique.
-            t, n = len(LINE_TYPES), len(projects)
+            t, n = len(self.types), len(projects)
             ids = checks["project_id"].astype(str).to_numpy()
             if len(checks) == t * n and (ids[::t] == self.ids).all():
                 self.check_rows = {p: np.arange(p * t, p * t + t) for p in range(n)}
@@ -199,7 +211,7 @@ def _checks(batch: OpinionBatch, position: int) -> tuple[list[dict[str, str]], b
                 "nearest": fmt_number(batch.check_nearest[i]),
             }
         )
-    return rows, set(LINE_TYPES) <= seen
+    return rows, set(batch.types) <= seen
 
 
 def _findings(cf: pd.DataFrame, zh: bool) -> list[dict[str, Any]]:
@@ -249,7 +261,7 @@ def _findings(cf: pd.DataFrame, zh: bool) -> list[dict[str, Any]]:
 def _conclusion(verdict: str, findings: list[dict], complete: bool, row: pd.Series, zh: bool):
     """The conclusion word (符合 / 需补充审查 / 不符合) and the sentence after it.
 
-    符合 only for a pass whose five line types were all checked (in the data or declared absent):
+    符合 only for a pass whose line types (of the families reviewed) were all checked (in the data or declared absent):
     a pass without that record, or with a type unchecked, is 需补充审查 and says why.
     """
     k, lang = (0 if zh else 1), ("zh" if zh else "en")
@@ -276,15 +288,15 @@ def _conclusion(verdict: str, findings: list[dict], complete: bool, row: pd.Seri
                  "below, ignored); it meets the control-line rules.")  # fmt: skip
         else:
             s = (
-                "该项目与五线无冲突，符合控制线管理要求。",
-                "The project does not conflict with the five control lines.",
+                "该项目与所审查的各类控制线均无冲突，符合控制线管理要求。",
+                "The project does not conflict with any control line reviewed.",
             )
         sentence = s[k]
         if not complete:
             sentence = (
-                "未能确认五类控制线均已核对（审查结果缺少逐类核对记录或有未核对的类型），不能出具“符合”结论；"
+                "未能确认所审查的各类控制线均已核对（审查结果缺少逐类核对记录或有未核对的类型），不能出具“符合”结论；"
                 "请补齐控制线数据或核对记录后重新审查。审查所见："
-                if zh else "It cannot be shown that all five line types were checked (the review "
+                if zh else "It cannot be shown that every line type reviewed was checked (the review "
                 "has no per-type record, or a type was not checked), so it cannot comply yet; "
                 "complete the line data and review again. What the review saw: "
             ) + sentence  # fmt: skip
