@@ -1,0 +1,137 @@
+"""The planning analyses in the deliverables: the workbook's 控制线自检 and 公园服务与生活圈 sheets, the
+report's sections and the plan map's layers hold exactly what tp.check_lines,
+tp.park_service_coverage and tp.life_circles return on the sample town, computed once per job."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from openpyxl import load_workbook
+
+import townplan_gis as tp
+import townplan_gis.pipeline.analyses as pipeline_analyses
+
+
+@pytest.fixture(scope="module")
+def town():
+    return tp.sample_town()
+
+
+@pytest.fixture(scope="module")
+def results(town):
+    return tp.check_lines(town), tp.park_service_coverage(town), tp.life_circles(town)
+
+
+@pytest.fixture(scope="module")
+def job(town):
+    return tp.Pipeline(town, standard="ezhou-2017", lang="zh", progress=False)
+
+
+@pytest.fixture(scope="module")
+def book(job, tmp_path_factory):
+    path = job.write_workbook(tmp_path_factory.mktemp("wb") / "workbook.xlsx")
+    wb = load_workbook(path, read_only=True)
+    sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    wb.close()
+    return sheets
+
+
+def _close(a, b):
+    if a is None or b is None:
+        return a is None and (b is None or (isinstance(b, float) and math.isnan(b)))
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+# --- workbook -------------------------------------------------------------------------------------------
+def test_line_check_sheet_holds_every_patch_with_its_numbers(book, results):
+    check = results[0]
+    rows = book["控制线自检"]
+    head, body = rows[0], rows[1:]
+    assert head == [
+        "图斑编号",
+        "冲突类型",
+        "控制线甲",
+        "控制线乙",
+        "图斑面积 (m²)",
+        "图斑面积（亩）",
+        "严重程度",
+        "处置建议",
+    ]
+    patches = check.table()
+    assert len(body) == len(patches) > 0
+    assert [r[0] for r in body] == patches["patch_id"].tolist()
+    assert [r[1] for r in body] == patches["kind_zh"].tolist()
+    assert [r[6] for r in body] == patches["severity_zh"].tolist()
+    assert all(_close(r[4], a) for r, a in zip(body, patches["area_m2"], strict=True))
+    assert all(_close(r[5], a) for r, a in zip(body, patches["area_mu"], strict=True))
+    # The sample's planted conflicts: a red line into the temple's purple core, first.
+    first = body[0]
+    assert first[1] in {"重叠", "压占", "交叉"} and first[6] == "冲突"
+    assert "道路红线" in first[2] and "紫线" in first[3] and first[7]
+    assert {r[1] for r in body} <= {"重叠", "压占", "交叉", "重复", "近似重复", "碎片", "缝隙"}
+
+
+def test_service_sheet_holds_coverage_and_life_circles(book, results):
+    _, coverage, circles = results
+    rows = book["公园服务与生活圈"]
+    head, body = rows[0], rows[1:]
+    assert head[0] == "服务类别" and "用地覆盖率 (%)" in head and "户数覆盖率 (%)" in head
+    pct, hh = head.index("用地覆盖率 (%)"), head.index("户数覆盖率 (%)")
+    assert len(body) == 1 + len(circles)
+    park = body[0]
+    assert park[0] == "公园绿地服务半径"
+    assert _close(park[pct], coverage.summary["coverage_pct"])
+    assert _close(park[hh], coverage.summary["households_pct"])
+    assert _close(park[head.index("居住用地 (m²)")], coverage.summary["residential_m2"])
+    for row, (_, c) in zip(body[1:], circles.iterrows(), strict=True):
+        assert row[0] == c["label_zh"]
+        assert _close(row[pct], c["covered_pct"]) and _close(row[hh], c["households_pct"])
+        assert row[head.index("设施数（个）")] == c["facilities"]
+
+
+def test_workbook_sheets_absent_without_their_layers(tmp_path, town):
+    layers = {k: v for k, v in town.layers.items() if k not in ("control_lines", "residential")}
+    bare = tp.Town(town.name, layers=layers, crs=town.crs)
+    job = tp.Pipeline(bare, progress=False)
+    assert job.line_check is None and job.coverage is None and job.life_circles is None
+    wb = load_workbook(job.write_workbook(tmp_path / "w.xlsx"), read_only=True)
+    assert "控制线自检" not in wb.sheetnames and "公园服务与生活圈" not in wb.sheetnames
+    wb.close()
+
+
+def test_pipeline_computes_each_analysis_once(monkeypatch, town, tmp_path):
+    calls = {"check": 0, "coverage": 0, "circles": 0}
+
+    def counting(name, fn):
+        def wrapped(*a, **k):
+            calls[name] += 1
+            return fn(*a, **k)
+
+        return wrapped
+
+    monkeypatch.setattr(
+        pipeline_analyses, "check_lines", counting("check", pipeline_analyses.check_lines)
+    )
+    monkeypatch.setattr(
+        pipeline_analyses, "run_coverage", counting("coverage", pipeline_analyses.run_coverage)
+    )
+    monkeypatch.setattr(
+        pipeline_analyses,
+        "run_life_circles",
+        counting("circles", pipeline_analyses.run_life_circles),
+    )
+    job = tp.Pipeline(town, progress=False)
+    job.write_workbook(tmp_path / "a.xlsx")
+    job.write_workbook(tmp_path / "b.xlsx")
+    assert calls == {"check": 1, "coverage": 1, "circles": 1}
+
+
+def test_english_workbook_names_the_sheets_in_english(job, town, tmp_path, results):
+    en = tp.Pipeline(town, lang="en", progress=False, indicators=job.indicators)
+    en.__dict__.update(line_check=results[0], coverage=results[1], life_circles=results[2])
+    wb = load_workbook(en.write_workbook(tmp_path / "en.xlsx"), read_only=True)
+    assert "Line self-check" in wb.sheetnames and "Park service coverage" in wb.sheetnames
+    rows = list(wb["Line self-check"].iter_rows(values_only=True))
+    assert rows[0][0] == "Patch" and rows[1][6] in {"Conflict", "To check", "Notice"}
+    wb.close()
