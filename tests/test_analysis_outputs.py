@@ -5,9 +5,11 @@ tp.park_service_coverage and tp.life_circles return on the sample town, computed
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from openpyxl import load_workbook
+from zh_check import html_text, scan
 
 import townplan_gis as tp
 import townplan_gis.pipeline.analyses as pipeline_analyses
@@ -135,3 +137,58 @@ def test_english_workbook_names_the_sheets_in_english(job, town, tmp_path, resul
     rows = list(wb["Line self-check"].iter_rows(values_only=True))
     assert rows[0][0] == "Patch" and rows[1][6] in {"Conflict", "To check", "Notice"}
     wb.close()
+
+
+# --- report ---------------------------------------------------------------------------------------------
+def _section(page: str, section_id: str) -> str:
+    start = page.index(f'<section id="{section_id}"')
+    return page[start : page.index("</section>", start)]
+
+
+@pytest.fixture(scope="module")
+def page(job, tmp_path_factory):
+    out = job.write_report(tmp_path_factory.mktemp("rp") / "report.html", map=False)
+    return out.read_text("utf-8")
+
+
+def test_report_line_check_section_equals_the_check(page, results):
+    check = results[0]
+    sec = _section(page, "line-check")
+    assert "<h2>控制线自检</h2>" in sec
+    counts = check.patches["severity"].value_counts()
+    for severity in ("conflict", "check", "notice"):
+        shown = re.search(rf'data-severity="{severity}">(\d+)<', sec)
+        assert shown and int(shown.group(1)) == int(counts.get(severity, 0))
+    ids = re.findall(r'<td data-field="patch_id"[^>]*>([^<]+)</td>', sec)
+    assert ids == check.patches["patch_id"].tolist()
+    areas = [float(v) for v in re.findall(r'data-field="patch_area_m2" data-value="([^"]+)"', sec)]
+    assert all(_close(a, b) for a, b in zip(areas, check.patches["area_m2"], strict=True))
+
+
+def test_report_service_section_equals_the_coverage(page, results):
+    _, coverage, circles = results
+    sec = _section(page, "service")
+    assert "<h2>公园服务与生活圈</h2>" in sec
+    pct = [float(v) for v in re.findall(r'data-field="covered_pct" data-value="([^"]+)"', sec)]
+    expected = [coverage.summary["coverage_pct"], *circles["covered_pct"]]
+    assert len(pct) == len(expected) and all(
+        _close(a, b) for a, b in zip(pct, expected, strict=True)
+    )
+    hh = [float(v) for v in re.findall(r'data-field="households_pct" data-value="([^"]+)"', sec)]
+    assert _close(hh[0], coverage.summary["households_pct"])
+
+
+def test_report_sections_read_as_chinese(page):
+    texts = html_text(_section(page, "line-check") + "</section>")
+    texts += html_text(_section(page, "service") + "</section>")
+    # Line names quoted in a sentence (「旅游公路（东段）道路红线」) are data, as typed.
+    assert len(texts) > 50
+    assert scan([re.sub(r"「[^」]*」", "「」", t) for t in texts]) == []
+
+
+def test_report_without_analyses_has_no_such_sections(town):
+    html_page = tp.Pipeline(
+        tp.Town(town.name, layers={"boundary": town.layers["boundary"]}, crs=town.crs),
+        progress=False,
+    ).report_page(map=False)
+    assert 'id="line-check"' not in html_page and 'id="service"' not in html_page

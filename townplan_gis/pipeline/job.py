@@ -310,6 +310,7 @@ class Pipeline(AnalysisProducts):
             lang=self.lang,
             title=title,
             max_rows=max_rows,
+            **self.analysis_products(),
         )
 
     def write_report(self, path: str | Path | None = None, **options: Any) -> Path | str:
