@@ -192,3 +192,66 @@ def test_report_without_analyses_has_no_such_sections(town):
         progress=False,
     ).report_page(map=False)
     assert 'id="line-check"' not in html_page and 'id="service"' not in html_page
+
+
+# --- web map --------------------------------------------------------------------------------------------
+def _overlays(m):
+    from townplan_gis.maps.layers import LeafletGeoJson
+
+    return {c.layer_name: c for c in m._children.values() if isinstance(c, LeafletGeoJson)}
+
+
+@pytest.fixture(scope="module")
+def analysis_map(town, results):
+    check, coverage, _ = results
+    return tp.plan_map(
+        town,
+        basemap="none",
+        layers=[*town.layers, "line_conflicts", "blind_spots"],
+        line_check=check,
+        coverage=coverage,
+    )
+
+
+def test_map_layers_are_switchable_and_off_by_default(analysis_map, results):
+    import json
+
+    check, coverage, _ = results
+    layers = _overlays(analysis_map)
+    patches, blind = layers["控制线自检图斑"], layers["公园服务盲区"]
+    assert patches.show is False and blind.show is False
+    assert layers["道路"].show is True
+    assert len(json.loads(patches.data)["features"]) == len(check.patches)
+    assert len(json.loads(blind.data)["features"]) == len(coverage.blind_spots)
+
+
+def test_map_without_the_layers_named_has_none_of_them(town):
+    names = set(_overlays(tp.plan_map(town, basemap="none", labels=False)))
+    assert "控制线自检图斑" not in names and "公园服务盲区" not in names
+
+
+def test_map_computes_a_named_layer_when_not_given(town, results):
+    import json
+
+    m = tp.plan_map(town, basemap="none", layers=["roads", "line_conflicts"], labels=False)
+    patches = _overlays(m)["控制线自检图斑"]
+    assert patches.show is False
+    assert len(json.loads(patches.data)["features"]) == len(results[0].patches)
+
+
+def test_map_popups_of_the_analyses_are_chinese(analysis_map):
+    import json
+
+    texts: list[str] = []
+    for name in ("控制线自检图斑", "公园服务盲区"):
+        layer = _overlays(analysis_map)[name]
+        options = json.loads(layer.options_js)
+        texts += [layer.layer_name, *options["fields"]]
+        for feature in json.loads(layer.data)["features"]:
+            for f, v in zip(options["fields"], feature["properties"].get("p", []), strict=False):
+                if isinstance(v, str) and f not in {"名称", "图斑编号"}:
+                    # Names quoted in a sentence are data, kept as typed.
+                    texts.append(re.sub(r"「[^」]*」", "「」", v))
+    assert "严重程度" in texts and "处置建议" in texts
+    assert any(t in ("冲突", "待核实", "提示") for t in texts)
+    assert scan(texts) == []
