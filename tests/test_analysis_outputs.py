@@ -126,7 +126,12 @@ def test_pipeline_computes_each_analysis_once(monkeypatch, town, tmp_path):
     job = tp.Pipeline(town, progress=False)
     job.write_workbook(tmp_path / "a.xlsx")
     job.write_workbook(tmp_path / "b.xlsx")
+    job.write_report(tmp_path / "r.html")  # its embedded map too
+    m = job.map(basemap="none")
     assert calls == {"check": 1, "coverage": 1, "circles": 1}
+    # The job's map carries the analyses' layers, switched off.
+    layers = _overlays(m)
+    assert layers["控制线自检图斑"].show is False and layers["公园服务盲区"].show is False
 
 
 def test_english_workbook_names_the_sheets_in_english(job, town, tmp_path, results):

@@ -62,6 +62,11 @@ class AnalysisProducts:
         log.info("pipeline: life circles of %s", self.town.name)
         return run_life_circles(self.town)
 
+    def map_analyses(self) -> dict[str, Any]:
+        """The analyses as options of :func:`townplan_gis.plan_map`: their layers are drawn
+        switched off (on from the layer list)."""
+        return {"line_check": self.line_check, "coverage": self.coverage}
+
     def analysis_products(self) -> dict[str, Any]:
         """The analyses as keyword arguments of the report and the workbook."""
         return {

@@ -260,6 +260,7 @@ class Pipeline(AnalysisProducts):
         key, options = self._map_options(options)
         if key not in self._maps:
             log.info("pipeline: map %s", key)
+            options = {**self.map_analyses(), **options}
             self._maps[key] = plan_map(self.town, review=self.review_or_none, **options)
         return self._maps[key]
 
