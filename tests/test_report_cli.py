@@ -33,6 +33,8 @@ def test_report_command_writes_three_files(puzhou_files, capsys):
         "项目审查",
         "审查核对",
         "审查证据",
+        "控制线自检",
+        "公园服务与生活圈",
         "说明",
     ]
     # the rejected Puzhou projects: P06-1, a farm-stay inside the Yellow River blue line, P13,
@@ -72,6 +74,8 @@ def test_report_english_without_standard(tmp_path, capsys):
         "Projects",
         "Checks",
         "Evidence",
+        "Line self-check",
+        "Park service coverage",
         "Method",
     ]
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.vocab import col, text
+from townplan_gis.deliverables.analysis_report import analysis_sections, analysis_toc
 from townplan_gis.deliverables.cover import conclusion, cover, problem_list, standard_info
 from townplan_gis.deliverables.pages import css, template, version
 from townplan_gis.deliverables.sections import (
@@ -45,6 +46,9 @@ def build_report(
     title: str | None = None,
     max_rows: int = 500,
     office: str | None = None,
+    line_check: Any = None,
+    coverage: Any = None,
+    life_circles: Any = None,
 ) -> str:
     """Render the report page from the products already computed: the scorecard, indicators, review
     and the map's offline page (``map_html``). Nothing is computed here: :class:`townplan_gis.Pipeline`
@@ -71,6 +75,9 @@ def build_report(
         Rows shown in the project and conflict tables (worst first); the rest are counted in a note.
     office : str, optional
         The issuing office on the cover (default: the town's ``office`` metadata, else none).
+    line_check, coverage, life_circles : optional
+        From :func:`townplan_gis.check_lines`, :func:`townplan_gis.park_service_coverage` and
+        :func:`townplan_gis.life_circles`: the sections 控制线自检 and 公园服务与生活圈 (after the review).
 
     Returns
     -------
@@ -135,11 +142,11 @@ def build_report(
                 "scorecard",
                 "charts",
                 "review",
-                "map",
-                "method",
-                "appendix",
             )
-        ],
+        ]
+        + analysis_toc(line_check, coverage, life_circles, lang)
+        + [(k, L[k]) for k in ("map", "method", "appendix")],
+        "analyses": analysis_sections(line_check, coverage, life_circles, lang, max_rows),
         "map_srcdoc": map_html,
         "method": method_section(town, std, review, lang, generated),
         **summary_section(town, lang, indicators),

@@ -32,6 +32,7 @@ from townplan_gis.core.clock import generated_at
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.reprs import comparator_symbol, display_width, label
 from townplan_gis.core.vocab import SHEETS, unit_label
+from townplan_gis.deliverables.analysis_tables import write_analysis_sheets
 from townplan_gis.deliverables.front_sheets import (
     PROBLEM_HEADERS,
     method_rows,
@@ -118,6 +119,8 @@ _SHEET_TEXT = {
     SHEETS["checks"][0]: "每个项目 × 每类控制线的核对情况",
     SHEETS["evidence"][0]: "审查所用数据与规则文件的内容指纹（SHA-256）",
     SHEETS["method"][0]: "计算方法、评价标准、审查规则与容差",
+    SHEETS["line_check"][0]: "控制线之间的冲突图斑：类型、面积（m²、亩）、严重程度与处置建议",
+    SHEETS["service"][0]: "公园绿地服务半径覆盖率与各生活圈的居住用地、户数覆盖率",
     SHEETS["problems"][
         1
     ]: "Targets not met and projects not passing; department and deadline to fill in",
@@ -130,6 +133,8 @@ _SHEET_TEXT = {
     SHEETS["checks"][1]: "Each project × line type: how it was checked",
     SHEETS["evidence"][1]: "The data and rule files of the review, with their hashes",
     SHEETS["method"][1]: "How the tables were made",
+    SHEETS["line_check"][1]: "Conflict patches between control lines, with area, severity, fix",
+    SHEETS["service"][1]: "Park service radius coverage and life-circle coverage",
 }
 
 # Excel's row limit, header included.
@@ -211,6 +216,9 @@ def to_excel(
     settings: dict | None = None,
     town: Any = None,
     standard: Any = None,
+    line_check: Any = None,
+    coverage: Any = None,
+    life_circles: pd.DataFrame | None = None,
 ) -> Path:
     """Write the deliverable tables to one ``.xlsx`` workbook.
 
@@ -237,6 +245,11 @@ def to_excel(
         Names the town on the 总表 / Summary sheet, which says when the standard is of another place.
     standard : Standard or str, optional
         The standard (else the scorecard's ``attrs`` name it).
+    line_check : LineCheck, optional
+        From :func:`townplan_gis.check_lines` → sheet 控制线自检 / Line self-check (one row per patch).
+    coverage, life_circles : optional
+        From :func:`townplan_gis.park_service_coverage` and :func:`townplan_gis.life_circles` →
+        sheet 公园服务与生活圈 / Park service coverage.
 
     Returns
     -------
@@ -258,7 +271,7 @@ def to_excel(
     """
     if lang not in ("zh", "en"):
         raise TownPlanError(f"to_excel: lang must be 'zh' or 'en', got {lang!r}.")
-    if scorecard is None and indicators is None and review is None:
+    if scorecard is None and indicators is None and review is None and line_check is None:
         raise TownPlanError(
             "to_excel: nothing to write. Pass scorecard=, indicators= and/or review=."
         )
@@ -374,6 +387,14 @@ def to_excel(
         )
         write_sheet(wb, SHEETS["projects"][z], pj, spec, fill_by="verdict", removed=removed)
         _write_review_evidence(wb, review, lang, removed=removed)
+    write_analysis_sheets(
+        wb,
+        line_check=line_check,
+        coverage=coverage,
+        circles=life_circles,
+        lang=lang,
+        removed=removed,
+    )
     facts = dict(settings or {})
     town_name = str(getattr(town, "name", None) or facts.get("town") or "")
     if zh:

@@ -26,6 +26,7 @@ from branca.element import Element
 from townplan_gis.core.errors import MissingLayerError, TownPlanError
 from townplan_gis.core.town import Town
 from townplan_gis.core.vocab import localised
+from townplan_gis.maps.analysis_layers import ANALYSIS_LAYERS, analysis_frames
 from townplan_gis.maps.basemaps import add_basemap
 from townplan_gis.maps.compact import (
     COMPACT_THRESHOLD,
@@ -210,6 +211,8 @@ def plan_map(
     labels: bool = True,
     tianditu_key: str | None = None,
     tianditu_url: str | None = None,
+    line_check: Any = None,
+    coverage: Any = None,
 ) -> folium.Map:
     """Plan map of a town: its layers, the five control lines and, optionally, a review.
 
@@ -231,7 +234,10 @@ def plan_map(
     layers : iterable of str, optional
         Layer kinds to draw (default every layer the town has, in the style file's order). By
         default the street lights are drawn switched off (small grey dots, on from the layer
-        list); naming them here switches them on.
+        list); naming them here switches them on. ``"line_conflicts"`` (the control-line
+        self-check's patches, :func:`townplan_gis.check_lines`) and ``"blind_spots"`` (park service
+        blind spots, :func:`townplan_gis.park_service_coverage`) add the analyses' layers, switched
+        off (on from the layer list).
     precision : int, default 6
         Decimals kept in longitude/latitude (6 ≈ 0.1 m).
     simplify_m : float, optional
@@ -264,6 +270,9 @@ def plan_map(
         (:mod:`townplan_gis.maps.web_labels`).
     tianditu_key, tianditu_url : str, optional
         Tianditu key and node base URL (default: ``TIANDITU_KEY`` / ``TIANDITU_URL`` environment).
+    line_check, coverage : optional
+        A self-check and a park coverage already computed: their layers are drawn (switched off)
+        from them, nothing is recomputed.
 
     Returns
     -------
@@ -279,6 +288,8 @@ def plan_map(
     m, gcj = _new_map(basemap, lang, tianditu_key=tianditu_key, tianditu_url=tianditu_url)
     order = load_styles()["layers"]["order"]
     wanted = list(town.layers) if layers is None else list(layers)
+    extra = [k for k in wanted if k in ANALYSIS_LAYERS]
+    wanted = [k for k in wanted if k not in ANALYSIS_LAYERS]
     for kind in wanted:
         if kind not in town.layers:
             raise MissingLayerError(
@@ -322,6 +333,7 @@ def plan_map(
         fields, tip = popup_fields(style_kind, lang)
         name = verdict_name if style_kind == "verdicts" else layer_label(style_kind, lang)
         show = not (layers is None and style_kind in OFF_BY_DEFAULT)
+        show = show and style_kind not in ANALYSIS_LAYERS
         group, box = _overlay(
             m,
             gdf,
@@ -345,6 +357,10 @@ def plan_map(
         bounds.append(draw(verdicts, "verdicts"))
     if conflicts is not None and len(conflicts):
         draw(conflicts, "conflicts")  # overlaps lie inside the projects: they do not move the view
+    for kind, frame in analysis_frames(
+        town, extra, line_check=line_check, coverage=coverage, lang=lang
+    ):
+        draw(frame, kind)
     # Review results lead the legend (conflicts, then verdicts): what a reviewer looks for first.
     review_names = {layer_label("conflicts", lang), verdict_name}
     drawn = [g for g in groups if g is not None]

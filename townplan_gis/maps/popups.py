@@ -133,6 +133,19 @@ def popup_fields(kind: str, lang: str) -> tuple[list[FieldSpec], list[str]]:
             ],
             ["project_name", "line_type", "grade"],
         ),
+        "line_conflicts": (
+            [
+                f("patch_id"),
+                f("patch_kind"),
+                f("severity", value_labels("line_conflicts", lang)),
+                f("line_a"),
+                f("line_b"),
+                f("area_m2", "area+", "patch_area"),
+                f("resolution"),
+            ],
+            ["patch_id", "patch_kind", "severity"],
+        ),
+        "blind_spots": ([f("name"), f("area_m2", "area+", "blind_area")], ["name"]),
     }
     default = ([f("name")], ["name"])
     return specs.get(kind, default)

@@ -44,6 +44,7 @@ CLASS_COLUMNS: dict[str, str] = {
     "facilities": "facility_type",
     "verdicts": "verdict",
     "conflicts": "grade",
+    "line_conflicts": "severity",
 }
 
 _STYLE_KEYS = (

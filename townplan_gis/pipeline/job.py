@@ -30,6 +30,7 @@ from townplan_gis.fiveline import review as run_review
 from townplan_gis.fiveline.result import VERDICTS
 from townplan_gis.indicators import IndicatorOptions, town_indicators
 from townplan_gis.maps import plan_map, render_html, save_map
+from townplan_gis.pipeline.analyses import AnalysisProducts
 from townplan_gis.standards import Standard, assess, list_standards, load_standard
 
 __all__ = ["OPINION_SETS", "Pipeline", "write_csv"]
@@ -66,7 +67,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-class Pipeline:
+class Pipeline(AnalysisProducts):
     """A town's products, each computed once and only when asked for.
 
     Parameters
@@ -259,6 +260,7 @@ class Pipeline:
         key, options = self._map_options(options)
         if key not in self._maps:
             log.info("pipeline: map %s", key)
+            options = {**self.map_analyses(), **options}
             self._maps[key] = plan_map(self.town, review=self.review_or_none, **options)
         return self._maps[key]
 
@@ -309,6 +311,7 @@ class Pipeline:
             lang=self.lang,
             title=title,
             max_rows=max_rows,
+            **self.analysis_products(),
         )
 
     def write_report(self, path: str | Path | None = None, **options: Any) -> Path | str:
@@ -348,6 +351,7 @@ class Pipeline:
             settings=facts,
             town=self.town,
             standard=self.standard,
+            **self.analysis_products(),
         )
 
     def _opinion_review(self) -> Review:
