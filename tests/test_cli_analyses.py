@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +12,7 @@ import pyogrio
 import pytest
 import shapely
 from shapely.geometry import LineString, box
+from test_bad_input import assert_exit2, run_cli
 
 import townplan_gis as tp
 
@@ -25,30 +23,6 @@ X0, Y0 = 437_000, 3_855_000
 
 def at(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
     return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
-
-
-def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TOWNPLAN_PROGRESS": "0"}
-    return subprocess.run(
-        [sys.executable, "-m", "townplan_gis.cli", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-
-
-def assert_exit2(proc: subprocess.CompletedProcess, *needles: str) -> str:
-    """Exit code 2, one line on stderr, no traceback, every needle in it."""
-    err = proc.stderr.strip()
-    assert proc.returncode == 2, (proc.returncode, proc.stdout[-2000:], err[-2000:])
-    assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def _lines_file(tmp_path: Path, name: str, types: list[str], geoms: list) -> Path:
