@@ -23,6 +23,7 @@ from townplan_gis.core.geometry import repair_geometry
 from townplan_gis.core.schema import ROAD_CLASSES, aliases, normalize_layer
 from townplan_gis.core.town import Town
 from townplan_gis.fiveline import Rules, load_rules
+from townplan_gis.fiveline.derive import attach_road_class  # the review's own, so setbacks agree
 
 __all__ = [
     "buildable_settings",
@@ -51,28 +52,6 @@ def buildable_settings() -> dict[str, Any]:
         if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             raise DataFileError(f"{_SOURCE}: {key} = {value!r} must be a number ≥ 0.")
     return data
-
-
-def attach_road_class(lines: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Red lines without ``road_class`` take the class of the longest road centreline inside them
-    (as the review does, so the setbacks here are the review's)."""
-    out = lines.copy()
-    todo = np.flatnonzero(((out["line_type"] == "red") & out["road_class"].isna()).to_numpy())
-    if not len(todo) or not len(roads):
-        return out
-    rd = roads.to_crs(out.crs) if not roads.crs.equals(out.crs) else roads
-    rgeoms = np.asarray(rd.geometry.array, dtype=object)
-    red = np.asarray(out.geometry.array, dtype=object)[todo]
-    left, right = shapely.STRtree(rgeoms).query(red, predicate="intersects")
-    length = shapely.length(shapely.intersection(red[left], rgeoms[right]))
-    pairs = pd.DataFrame(
-        {"line": todo[left], "cls": rd["road_class"].to_numpy()[right], "len": length}
-    )
-    pairs = pairs[(pairs["len"] > 0) & pairs["cls"].notna()]
-    best = pairs.groupby(["line", "cls"])["len"].sum().reset_index()
-    best = best.sort_values(["line", "len"], ascending=[True, False]).drop_duplicates("line")
-    out.iloc[best["line"].to_numpy(), out.columns.get_loc("road_class")] = best["cls"].to_numpy()
-    return out
 
 
 def prepare_lines(lines: Any, *, crs: Any = None) -> tuple[gpd.GeoDataFrame, list[str]]:

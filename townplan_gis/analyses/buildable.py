@@ -342,12 +342,12 @@ def buildable_land(
         for t in _BANDS:
             band = items.area(f"zone_{t}{suffix}") - items.area(t) if applies else np.zeros(n)
             result[f"setback_{t}{suffix}_m2"] = np.maximum(band, 0.0)
-        todo = np.ones(n, dtype=bool) if not suffix else ~same
-        taken = items.union([*plain, *zones], todo)
+        measured = np.ones(n, dtype=bool) if not suffix else ~same
+        taken = items.union([*plain, *zones], measured)
         remain = pgeoms.copy() if not suffix else variants[""][1].copy()
-        hit = np.flatnonzero(todo & ~shapely.is_empty(taken))
+        hit = np.flatnonzero(measured & ~shapely.is_empty(taken))
         if suffix:
-            remain[np.flatnonzero(todo)] = pgeoms[np.flatnonzero(todo)]
+            remain[np.flatnonzero(measured)] = pgeoms[np.flatnonzero(measured)]
         if len(hit):
             cut = polygonal(threaded(shapely.difference, pgeoms[hit], taken[hit]))
             remain[hit] = drop_noise(cut, noise)

@@ -126,15 +126,15 @@ def _slim(data: bytes) -> bytes:
                         if st.find(f"{w}name").get(f"{w}val") in {*STYLES, "heading 1", "caption",
                         "Default Paragraph Font", "Normal Table", "No List"}
                         or st.get(f"{w}default") == "1"}  # fmt: skip
-                todo = list(keep)
-                while todo:  # the styles a kept style is based on, or links to
-                    st = styles.get(todo.pop())
+                pending = list(keep)
+                while pending:  # the styles a kept style is based on, or links to
+                    st = styles.get(pending.pop())
                     for tag in ("basedOn", "next", "link"):
                         ref = st.find(f"{w}{tag}") if st is not None else None
                         sid = ref.get(f"{w}val") if ref is not None else None
                         if sid in styles and sid not in keep:
                             keep.add(sid)
-                            todo.append(sid)
+                            pending.append(sid)
                 for sid, st in styles.items():
                     if sid not in keep:
                         root.remove(st)

@@ -276,16 +276,16 @@ def attach_road_class(lines: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> gpd.G
     out = lines.copy()
     if "road_class" not in out:
         out["road_class"] = None
-    todo = np.flatnonzero(((out["line_type"] == "red") & out["road_class"].isna()).to_numpy())
-    if not len(todo) or not len(roads):
+    unclassed = np.flatnonzero(((out["line_type"] == "red") & out["road_class"].isna()).to_numpy())
+    if not len(unclassed) or not len(roads):
         return out
     rd = roads if roads.crs is None or roads.crs.equals(out.crs) else roads.to_crs(out.crs)
     rd_geoms = np.asarray(rd.geometry.array, dtype=object)
-    red = np.asarray(out.geometry.array, dtype=object)[todo]
+    red = np.asarray(out.geometry.array, dtype=object)[unclassed]
     left, right = shapely.STRtree(rd_geoms).query(red, predicate="intersects")
     length = shapely.length(shapely.intersection(red[left], rd_geoms[right]))
     pairs = pd.DataFrame(
-        {"line": todo[left], "cls": rd["road_class"].to_numpy()[right], "len": length}
+        {"line": unclassed[left], "cls": rd["road_class"].to_numpy()[right], "len": length}
     )
     pairs = pairs[(pairs["len"] > 0) & pairs["cls"].notna()]
     best = pairs.groupby(["line", "cls"])["len"].sum().reset_index()

@@ -111,10 +111,10 @@ class Reference:
         if not len(geoms):
             return area, length
         merged = grouped_union(geoms, group, n_groups)
-        todo = np.unique(group)
-        dims = shapely.get_dimensions(merged[todo])
-        area[todo] = np.where(dims == 2, shapely.area(merged[todo]), 0.0)
-        length[todo] = np.where(dims == 1, shapely.length(merged[todo]), 0.0)
+        merged_at = np.unique(group)
+        dims = shapely.get_dimensions(merged[merged_at])
+        area[merged_at] = np.where(dims == 2, shapely.area(merged[merged_at]), 0.0)
+        length[merged_at] = np.where(dims == 1, shapely.length(merged[merged_at]), 0.0)
         return area, length
 
 

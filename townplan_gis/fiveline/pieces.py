@@ -111,17 +111,17 @@ def subdivide(
             weight=weight,
         )
         return np.concatenate([p for p, _ in parts]), np.concatenate([o for _, o in parts])
-    todo = geoms
-    owner = np.arange(len(todo))
+    remaining = geoms
+    owner = np.arange(len(remaining))
     done_g, done_o = [], []
     for _ in range(40):
-        small = shapely.get_num_coordinates(todo) <= max_vertices
-        done_g.append(todo[small])
+        small = shapely.get_num_coordinates(remaining) <= max_vertices
+        done_g.append(remaining[small])
         done_o.append(owner[small])
-        todo, owner = todo[~small], owner[~small]
-        if len(todo) == 0:
+        remaining, owner = remaining[~small], owner[~small]
+        if len(remaining) == 0:
             break
-        x0, y0, x1, y1 = shapely.bounds(todo).T
+        x0, y0, x1, y1 = shapely.bounds(remaining).T
         split_x = (x1 - x0) >= (y1 - y0)
         xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
         bounds = np.concatenate(
@@ -130,11 +130,11 @@ def subdivide(
                 np.column_stack([np.where(split_x, xm, x0), np.where(split_x, y0, ym), x1, y1]),
             ]
         )
-        halves = clip_to_boxes(np.concatenate([todo, todo]), bounds)
+        halves = clip_to_boxes(np.concatenate([remaining, remaining]), bounds)
         owner = np.concatenate([owner, owner])
         keep = ~shapely.is_empty(halves)
-        todo, owner = halves[keep], owner[keep]
-    done_g.append(todo)
+        remaining, owner = halves[keep], owner[keep]
+    done_g.append(remaining)
     done_o.append(owner)
     return np.concatenate(done_g), np.concatenate(done_o)
 

@@ -181,14 +181,14 @@ def _windowed(
         yield from map(fn, starts)
         return
     pending: deque[Future[Work]] = deque()
-    todo = iter(starts)
-    for s in todo:
+    remaining = iter(starts)
+    for s in remaining:
         pending.append(pool.submit(fn, s))
         if len(pending) >= window:
             break
     while pending:
         yield pending.popleft().result()
-        nxt = next(todo, None)
+        nxt = next(remaining, None)
         if nxt is not None:
             pending.append(pool.submit(fn, nxt))
 

@@ -48,14 +48,14 @@ def zigzag(values: np.ndarray) -> np.ndarray:
 def _single_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every single-part geometry (point, line, ring, polygon) with the index of its feature."""
     out_g, out_f = [], []
-    todo, feat = geoms, np.arange(len(geoms))
-    while len(todo):
-        parts, i = shapely.get_parts(todo, return_index=True)
+    remaining, feat = geoms, np.arange(len(geoms))
+    while len(remaining):
+        parts, i = shapely.get_parts(remaining, return_index=True)
         f = feat[i]
         multi = np.isin(shapely.get_type_id(parts), _MULTI_OR_COLLECTION)
         out_g.append(parts[~multi])
         out_f.append(f[~multi])
-        todo, feat = parts[multi], f[multi]
+        remaining, feat = parts[multi], f[multi]
     g, f = np.concatenate(out_g), np.concatenate(out_f)
     keep = ~shapely.is_empty(g)
     g, f = g[keep], f[keep]
