@@ -423,6 +423,21 @@ def test_review_nan_vertex_project_is_invalid_and_recorded():
     assert rep["layer"].tolist() == ["projects"] and rep["rows"].tolist() == [[0]]
 
 
+def test_review_nan_z_on_a_valid_footprint_is_invalid_and_recorded():
+    # The review reads the vertices of a project only where GEOS finds it invalid or where it has
+    # a z: a footprint valid in 2-D with a NaN height must still be found.
+    from shapely.geometry import Polygon
+
+    z = Polygon([(_RX + x, _RY + y, h) for (x, y), h in zip(
+        ((150, 0), (160, 0), (160, 9), (150, 9)), (3.0, float("nan"), 3.0, 3.0), strict=True
+    )])  # fmt: skip
+    prj = _rprojects(("building", z), ("building", _rbox(150, 10, 160, 20)))
+    r = tp.review(prj, _rlines(), coverage=_rtown())
+    assert r.projects["verdict"].tolist() == ["invalid", "reject"]
+    rep = r.repairs[r.repairs["action"] == "nonfinite_geometry"]
+    assert rep["rows"].tolist() == [[0]]
+
+
 def test_review_collection_road_part_through_purple_core_is_not_dropped():
     import pytest
     from shapely.geometry import GeometryCollection, LineString

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
 import townplan_gis as tp
@@ -251,6 +253,19 @@ def test_setback_blue_line_and_overrides():
     # Only buildings by default; a park at 7 m is not a setback finding.
     assert len(review(projects(("park", B(27, 10, 40, 20))), lyr).conflicts) == 0
     assert len(review(near, lyr, setbacks=False).conflicts) == 0
+
+
+def test_setback_search_reaches_each_line_by_its_own_distance():
+    # The setback search meets a line's pieces by their boxes grown by that line's own setback:
+    # a building 9 m from a river (10 m required) is found although the nearer road (5 m
+    # required, branch class) reaches only 5 m; 6 m from the road it is not found for the road.
+    lyr = lines(
+        ("red", None, B(0, 0, 20, 100), {"road_class": "branch"}),
+        ("blue", None, B(35, 0, 55, 100)),
+    )
+    r = review(projects(("building", B(26, 10, 26.5, 20))), lyr)
+    assert r.conflicts["line_type"].tolist() == ["blue"]
+    assert r.conflicts["distance_m"].tolist() == [pytest.approx(8.5)]
 
 
 def test_setback_grade_from_the_rule_file_never_notice(tmp_path):
@@ -695,3 +710,11 @@ def test_setback_distances_and_zones():
     # quarter circles (π·25 · (1 − sin(π/16)/(π/16)) ≈ 0.5 m²).
     assert shapely.area(zones[0]) == pytest.approx(100 + 200 + np.pi * 25, abs=0.6)
     assert lines_mod.setback_zones(geoms, np.array([np.nan, np.nan])) is None
+
+
+@given(st.lists(st.integers(-50, 50), max_size=60), st.lists(st.integers(-50, 50), max_size=30))
+def test_setback_isin_equals_numpy(keys, table):
+    from townplan_gis.fiveline.setbacks import _isin
+
+    k, t = np.array(keys, dtype=np.int64), np.array(table, dtype=np.int64)
+    assert (_isin(k, t) == np.isin(k, t)).all()

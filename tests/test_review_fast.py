@@ -412,3 +412,20 @@ def test_fast_engine_equals_reference_on_the_benchmark_counties(layout):
     assert fast.n_conflicts > 2_000  # not trivially equal
     assert_same_review(fast, ref)
     assert (fast.conflicts["reason"] == ref.conflicts["reason"]).all()
+
+
+def test_fast_refuses_rings_of_other_pieces():
+    # The review may hand Fast the vertex arrays it read beforehand; arrays of other pieces
+    # would clip against the wrong polygons, so they are refused.
+    from townplan_gis.fiveline.fast import Fast
+    from townplan_gis.fiveline.lines import prepare_lines
+    from townplan_gis.fiveline.prepare import prepare_lines_frame
+    from townplan_gis.fiveline.rules import load_rules
+
+    county = make_layout("peers", 200, seed=2)
+    frame, _ = prepare_lines_frame(county["control_lines"], county["control_lines"].crs)
+    lines = prepare_lines(frame, load_rules(None))
+    own = Fast.rings(lines.pieces)
+    assert Fast(lines, pieces=own, zones=Fast.rings(lines.zones)).pieces is own
+    with pytest.raises(ValueError, match="not those of these lines"):
+        Fast(lines, pieces=Fast.rings(lines.pieces[:-1]))

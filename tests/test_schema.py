@@ -400,3 +400,15 @@ def test_duplicate_ids_after_number_ids_are_text():
     # rows 2 and 3 have no id: missing ids are not duplicates
     assert dup.rows == [0, 1] and "'1001' (rows 0, 1)" in dup.detail
     assert out["project_id"].tolist()[:2] == ["1001", "1001"] and out["project_id"][2:].isna().all()
+
+
+def test_text_columns_become_str_or_none_and_whole_floats_integers():
+    import numpy as np
+
+    from townplan_gis.core.schema.values import _as_text
+
+    assert _as_text(pd.Series(["a", None, np.nan], dtype=object)).tolist() == ["a", None, None]
+    arrow = _as_text(pd.Series(["x", None], dtype="string"))
+    assert arrow.dtype == object and arrow.tolist() == ["x", None]
+    assert _as_text(pd.Series([12.0, 2.5], dtype=object)).tolist() == ["12", "2.5"]
+    assert _as_text(pd.Series(["A", 7], dtype=object)).tolist() == ["A", "7"]

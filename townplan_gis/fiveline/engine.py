@@ -91,6 +91,14 @@ ENGINES = ("threads", "serial", "dask", "reference")
 _ESTIMATE_FROM = 20_000
 
 
+def _zones_and_rings(
+    geoms: np.ndarray, distance_m: np.ndarray, *, max_vertices: int, rings: bool
+) -> tuple[tuple | None, Any]:
+    """:func:`setback_zones` and, for the accelerator, the zone pieces' vertex arrays."""
+    zones = setback_zones(geoms, distance_m, max_vertices=max_vertices)
+    return zones, (Fast.rings(zones[0]) if rings and zones is not None else None)
+
+
 def review(
     projects: gpd.GeoDataFrame | Town,
     control_lines: gpd.GeoDataFrame | None = None,
@@ -295,13 +303,15 @@ def review(
         pending = pool.submit(prepare_projects, projects, analysis)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         check_declared(lines_frame, declared)
+        fast = engine != "reference"
         zones = None
         if setbacks:
             zones = pool.submit(
-                setback_zones,
+                _zones_and_rings,
                 np.asarray(lines_frame.geometry.array, dtype=object),
                 setback_distances(lines_frame, active),
                 max_vertices=max_vertices,
+                rings=fast,
             )
         # The coverage, then the content hashes of the inputs (evidence), in the workers freed by
         # the projects and the zones while this thread indexes the lines.
@@ -310,6 +320,9 @@ def review(
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )
+        # The accelerator's vertex arrays of the pieces, read in a worker meanwhile (reading
+        # coordinates does not touch the prepared indexes this thread uses below).
+        piece_rings = pool.submit(Fast.rings, lines.pieces) if fast else None
         prepared, rep_projects = pending.result()
         cover, cover_info = covered.result()
         need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
@@ -317,9 +330,15 @@ def review(
             zones.cancel()  # nothing subject to setbacks: drop the zones if not started yet
         present = [t for t in LINE_TYPES if (lines_frame["line_type"] == t).any()]
         missing = [t for t in LINE_TYPES if t not in present and t not in declared]
-        prepared = mark_incomplete(prepared, cover, missing, active.tolerance["noise_m2"])
+        # The coverage test in a worker (the coverage polygon is used nowhere else) while this
+        # thread adds the setback bands and estimates the result's size.
+        marked = pool.submit(
+            mark_incomplete, prepared, cover, missing, active.tolerance["noise_m2"]
+        )
+        zone_rings = None
         if need_sb and zones is not None:
-            lines = with_setback_bands(lines, max_vertices=max_vertices, zones=zones.result())
+            built, zone_rings = zones.result()
+            lines = with_setback_bands(lines, max_vertices=max_vertices, zones=built)
         if out_path is None and len(prepared) >= _ESTIMATE_FROM and len(lines.pieces):
             # Before any work: a result that cannot fit stops here, not when memory runs out.
             guess = estimate_pairs(
@@ -330,7 +349,16 @@ def review(
             )
             if guess.bytes > budget:
                 raise too_large(guess, budget)
-    kernel = Reference() if engine == "reference" else Fast(lines)
+        prepared = marked.result()
+        kernel = (
+            Fast(
+                lines,
+                pieces=piece_rings.result(),
+                zones=zone_rings if len(lines.zones) else None,
+            )
+            if piece_rings is not None
+            else Reference()
+        )
     settings = {"setbacks": bool(need_sb)}
     if chunk_size is None:
         chunk_size = auto_chunk_size(len(prepared), int(n_jobs))

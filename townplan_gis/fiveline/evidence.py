@@ -33,6 +33,9 @@ def now_iso() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+_BATCH = 65_536  # geometries hashed per update
+
+
 def layer_sha256(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
     """SHA-256 (hex) of a layer's content: columns, index, attributes and geometry WKB.
 
@@ -58,8 +61,9 @@ def layer_sha256(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
     wkb = shapely.to_wkb(geoms, byte_order=1, flavor="iso", include_srid=False)
     wkb = np.where(shapely.is_missing(geoms), b"", wkb)
     # Length-prefixed, so that no two different lists of records give the same byte stream.
-    h.update(np.array([len(w) for w in wkb], dtype="<u8").tobytes())
-    h.update(b"".join(wkb.tolist()))
+    h.update(np.fromiter(map(len, wkb), dtype="<u8", count=len(wkb)).tobytes())
+    for at in range(0, len(wkb), _BATCH):  # in batches: no second copy of a county's WKB
+        h.update(b"".join(wkb[at : at + _BATCH].tolist()))
     return h.hexdigest()
 
 

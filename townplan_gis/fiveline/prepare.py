@@ -309,13 +309,20 @@ def prepare_projects(
         whole = raw.notna() & (raw % 1 == 0)
         pid[whole] = raw[whole].astype(np.int64).astype(str)
     present = pid.notna()
-    pid[present] = pid[present].astype(str)
+    if pd.api.types.infer_dtype(pid[present], skipna=True) not in ("string", "empty"):
+        # Only ids that are not texts yet: converting 10⁶ texts again would copy every one.
+        pid[present] = pid[present].astype(str)
     repairs: list[Repair] = rename_repairs("projects", renames)
     ptype, why = _project_type(df["project_type"])
     raw = np.asarray(df.geometry.array, dtype=object)
     # NaN/Inf vertices: GEOS would measure NaN, return an empty overlap or raise for the whole
     # review. Such a project is invalid (named, with its reason); the others are reviewed.
-    nan = nonfinite(raw)
+    # GEOS finds a geometry with a NaN/Inf x or y invalid ("Invalid Coordinate"), so the vertices
+    # are read only where the validity test (needed below anyway) fails, or where there is a z.
+    valid_raw = np.asarray(shapely.is_valid(raw), dtype=bool)
+    suspect = np.flatnonzero(~valid_raw | np.asarray(shapely.has_z(raw), dtype=bool))
+    nan = np.zeros(n, dtype=bool)
+    nan[suspect] = nonfinite(raw[suspect])
     if nan.any():
         why[nan & (why == "").to_numpy()] = "NaN or infinite coordinates in the geometry"
         repairs.append(
@@ -329,7 +336,8 @@ def prepare_projects(
         raw = raw.copy()
         raw[nan] = None
     geo = gpd.GeoSeries(raw, index=df.index, crs=df.crs) if nan.any() else df.geometry
-    if df.crs is not None and not df.crs.equals(crs):
+    moved = df.crs is not None and not df.crs.equals(crs)
+    if moved:
         geo = geo.to_crs(crs)
     geoms = np.asarray(geo.array, dtype=object).copy()
     has_z = np.asarray(shapely.has_z(geoms), dtype=bool)
@@ -352,7 +360,10 @@ def prepare_projects(
     repaired = pd.Series("", index=df.index, dtype=object)
     invalid = np.zeros(n, dtype=bool)
     check = np.flatnonzero(~empty)
-    invalid[check] = ~shapely.is_valid(geoms[check])
+    # The validity found above holds for the same geometries: not reprojected, nothing removed
+    # or rebuilt (NaN vertices, Z, collections).
+    same = not (moved or nan.any() or has_z.any() or colls.any())
+    invalid[check] = ~(valid_raw[check] if same else shapely.is_valid(geoms[check]))
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         fixed = repair_parts(geoms[invalid])

@@ -116,19 +116,17 @@ def setback_rows(
     a = lines.arrays
     # Distances to the subdivided pieces, minimum per (project, line): a river of 10⁴ vertices
     # costs one small distance per nearby piece instead of one huge distance per project. The
-    # pieces are found by their boxes (the project's box grown by the largest setback), and each
+    # pieces are found by their boxes grown by their line's setback (``sb_tree``), and each
     # distance is measured once: a "dwithin" query would measure it, and then it is needed again.
-    x0, y0, x1, y1 = shapely.bounds(geoms[cand]).T
-    grow = lines.max_setback_m
-    left, piece = lines.sb_tree.query(shapely.box(x0 - grow, y0 - grow, x1 + grow, y1 + grow))
+    left, piece = lines.sb_tree.query(geoms[cand])
     piece = lines.sb_piece[piece]
     line = lines.piece_line[piece]
     key = cand[left].astype(np.int64) * len(lines) + line
     if covered is not None and len(covered):
-        free = ~np.isin(key, covered)
+        free = ~_isin(key, covered)
         left, piece, line, key = left[free], piece[free], line[free], key[free]
     d = shapely.distance(geoms[cand[left]], lines.pieces[piece])
-    near = d <= grow
+    near = d < a["setback_m"][line]
     left, piece, line, key, d = left[near], piece[near], line[near], key[near], d[near]
     if not len(left):
         return None
@@ -189,6 +187,17 @@ def setback_rows(
         reason_zh=reason_zh,
         geometry=geom,
     )
+
+
+def _isin(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, table)`` by a binary search of each key in the sorted table: the table
+    (a chunk's overlaps) is a few times smaller than the keys (its candidate pairs), which
+    ``np.isin`` would sort too."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=bool)
+    table = np.sort(table)
+    at = np.searchsorted(table, keys)
+    return table[np.minimum(at, len(table) - 1)] == keys
 
 
 def _reasons(ptype, lines: PreparedLines, line, dist, need) -> tuple[pa.Array, pa.Array]:

@@ -159,6 +159,21 @@ def _empty_column(dtype: str, index: pd.Index) -> pd.Series:
     return pd.Series([None] * len(index), index=index, dtype="object")
 
 
+def _as_text(s: pd.Series) -> pd.Series:
+    """A text column as Python ``str`` objects, missing cells None; a whole float reads as an
+    integer (``12.0`` → ``"12"``, a code read from a spreadsheet)."""
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        # Texts already (the common case): no Python call per cell.
+        return s.astype(object).where(s.notna(), None)
+    return s.map(
+        lambda v: (
+            None
+            if pd.isna(v)
+            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        )
+    ).astype("object")
+
+
 def coerce_columns(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[Repair]:
     """Coerce canonical columns in place on a copy that normalize_layer owns; the repairs made."""
     repairs: list[Repair] = []
@@ -191,14 +206,7 @@ def coerce_columns(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[Repair]:
                 gdf[col.name] = _map_domain(s, spec.kind, col, lacking)
             else:
                 _check_values(s, spec.kind, col, nothing, lacking)
-                as_text = s.map(
-                    lambda v: (
-                        None
-                        if pd.isna(v)
-                        else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                    )
-                )
-                gdf[col.name] = as_text.astype("object")
+                gdf[col.name] = _as_text(s)
         if allowed.any():
             where = "no such column" if absent else f"{int(allowed.sum())} row(s)"
             repairs.append(

@@ -34,13 +34,29 @@ class Fast(Reference):
     lines : PreparedLines
         The review's prepared lines (with their setback zones, if any): their pieces are read into
         vertex arrays once (:class:`~townplan_gis.fiveline.fast.rings.PolygonRings`).
+    pieces, zones : PolygonRings, optional
+        ``PolygonRings(lines.pieces)`` and ``PolygonRings(lines.zones)`` when the caller has
+        them already (the review reads them in a worker thread while it prepares the rest).
     """
 
     name = "fast"
 
-    def __init__(self, lines: PreparedLines) -> None:
-        self.pieces = PolygonRings(lines.pieces)
-        self.zones = PolygonRings(lines.zones)
+    def __init__(
+        self,
+        lines: PreparedLines,
+        *,
+        pieces: PolygonRings | None = None,
+        zones: PolygonRings | None = None,
+    ) -> None:
+        self.pieces = PolygonRings(lines.pieces) if pieces is None else pieces
+        self.zones = PolygonRings(lines.zones) if zones is None else zones
+        if len(self.pieces) != len(lines.pieces) or len(self.zones) != len(lines.zones):
+            raise ValueError("Fast: the rings given are not those of these lines' pieces and zones")
+
+    @staticmethod
+    def rings(geoms: np.ndarray) -> PolygonRings:
+        """The vertex arrays :class:`Fast` reads from ``geoms`` (pieces or zones)."""
+        return PolygonRings(geoms)
 
     def polygon_overlaps(
         self,
