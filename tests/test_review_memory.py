@@ -79,6 +79,10 @@ def test_out_streams_the_same_rows_to_a_geopackage(county, in_memory, tmp_path):
     batches = list(streamed.iter_conflicts(250))
     assert [len(x) for x in batches[:-1]] == [250] * (len(batches) - 1)
     assert sum(len(x) for x in batches) == streamed.n_conflicts
+    joined = pd.concat(batches, ignore_index=True)  # in order, each row once
+    assert joined["project_id"].tolist() == a["project_id"].tolist()
+    assert joined["line_id"].tolist() == a["line_id"].tolist()
+    assert joined["overlap_area_m2"].to_numpy() == pytest.approx(a["overlap_area_m2"].to_numpy())
     pid = a["project_id"].iloc[0]
     assert len(streamed.for_project(pid)) == len(in_memory.for_project(pid))
     assert streamed.settings["out"] == str(path)

@@ -162,11 +162,13 @@ class Review:
             if self._conflicts is not None:
                 yield self._conflicts.iloc[start : start + batch_size]
             else:
+                # The review appended the rows in order, so their feature ids run 1 … n: a batch
+                # is a range of ids, read through the primary key. (Skipping features would read
+                # every row before the batch: quadratic over a county's 10⁷ rows.)
                 yield pyogrio.read_dataframe(
                     self.conflicts_file,
                     layer=CONFLICTS_LAYER,
-                    skip_features=start,
-                    max_features=batch_size,
+                    where=f"fid > {start} AND fid <= {start + batch_size}",
                 )
 
     @property
