@@ -52,6 +52,8 @@ def test_threads_with_small_chunks_do_not_crash():
         for _ in range(3):
             tp.review(projects, lines, chunk_size=200, n_jobs=2, setbacks=False, progress=False)
         tp.review(mixed, lines.assign(line_type="blue"), chunk_size=200, n_jobs=2, progress=False)
+        # the reference engine's predicates run on pieces each thread prepares for itself
+        tp.review(mixed, lines, engine="reference", chunk_size=200, n_jobs=2, progress=False)
         # dask's local threaded scheduler shares the broadcast lines between its threads too
         tp.review(projects, lines, engine="dask", chunk_size=200, setbacks=False, progress=False)
         print("ok")
@@ -73,3 +75,22 @@ def test_threads_give_the_serial_result():
     pd.testing.assert_frame_equal(a, b)
     # 8 m squares in 120 m discs: most overlaps are whole projects, the covers shortcut
     assert (serial.conflicts["pct_of_project"] > 99.999).mean() > 0.5
+
+
+def test_shared_pieces_are_never_prepared_and_prepared_copies_are_private():
+    import shapely
+
+    from townplan_gis.fiveline.lines import prepare_lines
+    from townplan_gis.fiveline.prepare import prepare_lines_frame
+    from townplan_gis.fiveline.rules import load_rules
+
+    _, lines = _frames(500, 40)
+    frame, _ = prepare_lines_frame(lines, lines.crs)
+    shared = prepare_lines(frame, load_rules(None), n_jobs=2)
+    assert not shapely.is_prepared(shared.pieces).any()  # threads may share these
+    plain = shared.for_thread(prepared=False)
+    assert plain is not shared and plain.pieces is shared.pieces
+    own = shared.for_thread()
+    assert shapely.is_prepared(own.pieces).all()
+    assert not any(a is b for a, b in zip(own.pieces, shared.pieces, strict=True))
+    assert not shapely.is_prepared(shared.pieces).any()

@@ -110,7 +110,7 @@ def partition(projects: gpd.GeoDataFrame, npartitions: int) -> list[gpd.GeoDataF
 _THREAD = threading.local()
 
 
-def _thread_lines(lines: PreparedLines) -> PreparedLines:
+def _thread_lines(lines: PreparedLines, prepared: bool) -> PreparedLines:
     """This thread's own prepared copy of the broadcast lines.
 
     A worker runs several tasks at once in threads over the *same* deserialised lines (and the local
@@ -119,7 +119,7 @@ def _thread_lines(lines: PreparedLines) -> PreparedLines:
     """
     cached = getattr(_THREAD, "cached", None)
     if cached is None or cached[0] is not lines:
-        _THREAD.cached = (lines, lines.for_thread())
+        _THREAD.cached = (lines, lines.for_thread(prepared=prepared))
     return _THREAD.cached[1]
 
 
@@ -132,7 +132,7 @@ def _review_partition(
 ) -> Work:
     # Rows, per-type totals and verdicts on the worker, like the threads engine does per chunk:
     # the client only joins them. Rows pickle their geometries as one WKB batch.
-    return review_work(part, _thread_lines(lines), rules, settings, engine)
+    return review_work(part, _thread_lines(lines, engine.prepared_pieces), rules, settings, engine)
 
 
 def _distributed() -> Any:

@@ -45,7 +45,8 @@ class PreparedLines:
         The original (repaired) polygons; ``tree`` indexes them (:meth:`prepared_geoms`: prepared).
     pieces, piece_line : ndarray
         Subdivided pieces (single polygons: a multipolygon's parts are pieces of their own) and the
-        position of the line each belongs to; ``piece_tree`` indexes them.
+        position of the line each belongs to; ``piece_tree`` indexes them. Not prepared: threads
+        share them (:meth:`for_thread`).
     zones, zone_line : ndarray
         Setback zones ``buffer(line, d)`` of red and blue lines, subdivided, and the line each
         belongs to; empty when not needed. The setback band is the zone minus the line.
@@ -79,17 +80,21 @@ class PreparedLines:
     )
     _prepared_geoms: np.ndarray | None = field(default=None, init=False, repr=False)
 
-    def for_thread(self) -> PreparedLines:
+    def for_thread(self, *, prepared: bool = True) -> PreparedLines:
         """A copy whose prepared geometries belong to the calling thread alone.
 
         GEOS builds a prepared geometry's indexes lazily, on its first predicate call, without a
         lock: two threads calling a predicate (``covers``, ``intersects``) on the same prepared piece
-        crash the process (seen as a segfault with 5,000-project chunks on two threads). Each worker thread therefore
-        prepares its own clones of the pieces (and, on first use, of the whole polygons); the
-        STRtrees are read-only after construction and stay shared, and the setback zones are
-        never used prepared.
+        crash the process (seen as a segfault with 5,000-project chunks on two threads). The pieces
+        are therefore never prepared where they are shared (:func:`prepare_lines` leaves them
+        plain); with ``prepared`` (an engine whose predicates on the pieces answer faster
+        prepared, :attr:`Reference.prepared_pieces <townplan_gis.fiveline.overlap.Reference.prepared_pieces>`)
+        the copy holds clones of the pieces prepared for this thread alone. The whole polygons are
+        prepared on first use, per copy; the STRtrees are read-only after construction and stay
+        shared, and the setback zones are never used prepared.
         """
-
+        if not prepared:
+            return replace(self)  # its own cache of prepared whole polygons, the pieces shared
         return replace(self, pieces=own_prepared(self.pieces))
 
     def prepared_geoms(self) -> np.ndarray:
@@ -279,7 +284,6 @@ def prepare_lines(
         piece_tree,
         n_jobs=n_jobs,
     )
-    shapely.prepare(pieces)  # after the threads above are done with the pieces
     empty = np.empty(0, dtype=object)
     prepared = PreparedLines(
         attrs=attrs,

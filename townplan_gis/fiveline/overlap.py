@@ -47,6 +47,10 @@ class Reference:
     """
 
     name = "reference"
+    #: Whether the engine's predicates on the pieces (``contains_properly``, the tree's
+    #: ``intersects``) should run on prepared pieces: then each thread prepares its own copy
+    #: (:meth:`PreparedLines.for_thread <townplan_gis.fiveline.lines.PreparedLines.for_thread>`).
+    prepared_pieces = True
 
     def polygon_overlaps(
         self,

@@ -228,11 +228,12 @@ def run(
     local = threading.local()
 
     def thread_lines() -> PreparedLines:
-        # Prepared GEOS geometries are not thread-safe: each worker thread uses its own copies.
-        if not threaded:
+        # Prepared GEOS geometries are not thread-safe: a thread prepares its own copies, if the
+        # engine wants prepared pieces at all.
+        if not threaded and not engine.prepared_pieces:
             return lines
         if not hasattr(local, "lines"):
-            local.lines = lines.for_thread()
+            local.lines = lines.for_thread(prepared=engine.prepared_pieces)
         return local.lines
 
     def work(start: int) -> Work:

@@ -47,6 +47,9 @@ EPS = 1e-9
 
 DISJOINT, C_IN_Z, Z_IN_C, CUT, BACK = 0, 1, 2, 3, -1
 
+#: Pairs clipped at a time (:func:`clip`).
+BATCH = 8_192
+
 
 @dataclass
 class Clipped:
@@ -115,9 +118,13 @@ def clip(
         return out
     width = _bucket(c.k[ic])
     for w in np.unique(width):
-        sel = np.flatnonzero(width == w)
-        a, s, g = _clip_group(c, ic[sel], z, iz[sel], z_geoms, int(w), min_area)
-        out.area[sel], out.status[sel], out.geometry[sel] = a, s, g
+        group = np.flatnonzero(width == w)
+        # In batches: the per-edge arrays of a whole chunk's pairs would be hundreds of MB, and
+        # fresh memory costs page faults; a batch of this size still keeps numpy's calls long.
+        for at in range(0, len(group), BATCH):
+            sel = group[at : at + BATCH]
+            a, s, g = _clip_group(c, ic[sel], z, iz[sel], z_geoms, int(w), min_area)
+            out.area[sel], out.status[sel], out.geometry[sel] = a, s, g
     return out
 
 

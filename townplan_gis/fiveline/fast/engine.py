@@ -40,6 +40,10 @@ class Fast(Reference):
     """
 
     name = "fast"
+    # The clip reads the pieces' vertex arrays; its one point-in-polygon test per quiet pair is
+    # as fast on plain pieces, so the threads share them instead of preparing a copy each (at 10⁶
+    # projects that copy and its indexes were 0.35 GB and a second of the review).
+    prepared_pieces = False
 
     def __init__(
         self,
