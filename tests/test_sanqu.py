@@ -87,12 +87,14 @@ def test_an_urban_project_half_outside_the_development_boundary_is_review_with_t
     assert c["line_type"] == "dev_boundary" and c["grade"] == "review"
     assert c["overlap_area_m2"] == pytest.approx(5000.0)
     assert c["pct_of_project"] == pytest.approx(50.0)
-    # The conflict is the part outside: its geometry is x 100..150, and the texts say 外, not 内.
+    # The conflict is the part outside: its geometry is x 100..150, and the texts say it exceeds
+    # the boundary (not "inside" the area outside it).
     assert c.geometry.equals_exact(B(100, 0, 150, 100), 1e-6) or c.geometry.normalize().equals(
         B(100, 0, 150, 100).normalize()
     )
     assert c["line_name"] == "L0以外"
-    assert "城镇开发边界外" in c["reason_zh"]
+    assert c["reason_zh"] == "超出城镇开发边界「L0」：5000.0 m²（占项目 50.0 %）"
+    assert c["reason"] == "outside 城镇开发边界 'L0': 5000.0 m² (50.0 % of project)"
     assert r.projects["dev_boundary_overlap_m2"].iloc[0] == pytest.approx(5000.0)
     assert "dev_boundary" in r.evidence["sanqu"]
 

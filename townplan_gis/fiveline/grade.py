@@ -201,10 +201,8 @@ def _overlap_reasons(
         amount_zh = pc.if_else(pa.array(point), "点位", amount_zh)
     pct = fixed(pct_of_project, 1)
     line = pa.array(li)
-    en = join(
-        "inside ", lines.text["what_en"].take(line), ": ", amount, " (", pct, " % of project)"
-    )
-    zh = join("位于", lines.text["what_zh"].take(line), "内：", amount_zh, "（占项目 ", pct, " %）")
+    en = join(lines.text["where_en"].take(line), ": ", amount, " (", pct, " % of project)")
+    zh = join(lines.text["where_zh"].take(line), "：", amount_zh, "（占项目 ", pct, " %）")
     if ignored.any():
         why_en, why_zh = _sliver_reasons(dim, flags, np.flatnonzero(ignored), rules)
         mask = pa.array(ignored)

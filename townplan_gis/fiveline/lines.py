@@ -18,18 +18,31 @@ import pyproj
 import shapely
 
 from townplan_gis.core.schema import LINE_TYPES, aliases
-from townplan_gis.core.vocab import LINE_ZH, ZONE_ZH
+from townplan_gis.core.vocab import LINE_ZH, TEXT, ZONE_ZH
 from townplan_gis.fiveline.pieces import own_copies, own_prepared, split_map, subdivide
 from townplan_gis.fiveline.rules import Rules
 from townplan_gis.fiveline.text import strings
 
 __all__ = [
+    "OUTSIDE_BOUNDARY",
     "PreparedLines",
     "prepare_lines",
     "setback_distances",
     "setback_zones",
     "with_setback_bands",
 ]
+
+
+#: The line type whose feature in the review is the area *outside* a boundary: the 三区三线 wrapper
+#: (:mod:`townplan_gis.fiveline.sanqu`) turns 城镇开发边界 polygons into their complement.
+OUTSIDE_BOUNDARY = "dev_boundary"
+
+
+def _boundary_name(label: str) -> str:
+    """The boundary's own name in the name of the area outside it (蒲州镇城镇开发边界以外 →
+    蒲州镇城镇开发边界); "" when it has none of its own."""
+    name = label.removesuffix("以外")
+    return "" if name in ("", "城镇开发边界") else name
 
 
 @dataclass
@@ -127,13 +140,27 @@ class PreparedLines:
             f"{t}{ZONE_ZH.get(z, '')}「{lab}」"
             for t, z, lab in zip(line_zh, zone, label, strict=True)
         ]
+        # Where an overlap lies, as its reason begins: inside the line, or — for the area outside
+        # the development boundary (the review's dev_boundary feature) — outside the boundary.
+        (in_zh, in_en), (out_zh, out_en) = TEXT["reason_inside"], TEXT["reason_outside_boundary"]
+        outside = obj["line_type"] == OUTSIDE_BOUNDARY
+        # The outside area is named after its boundary + 以外 (sanqu.outside_boundary).
+        bound = [_boundary_name(lab) for lab in label]
+        where_en = [
+            out_en.format(name=f" '{b}'" if b else "") if o else in_en.format(what=w)
+            for o, w, b in zip(outside, what_en, bound, strict=True)
+        ]
+        where_zh = [
+            out_zh.format(name=f"「{b}」" if b else "") if o else in_zh.format(what=w)
+            for o, w, b in zip(outside, what_zh, bound, strict=True)
+        ]
         keys, table = pd.factorize(
             pd.MultiIndex.from_arrays([obj["line_type"].astype(str), np.array(zone, dtype=object)])
         )
         self.line_table = [(lt, z or None) for lt, z in table]
         self.text = {
-            "what_en": strings(what_en),
-            "what_zh": strings(what_zh),
+            "where_en": strings(where_en),
+            "where_zh": strings(where_zh),
             "label": strings(label),
             "line_zh": strings(line_zh),
         }

@@ -21,7 +21,8 @@ boundary polygons are turned into their complement within the extent of the 三�
 lines; :math:`B_i` the boundary polygons), and O goes to the engine as the one ``dev_boundary`` feature,
 named after the boundary + 以外 (蒲州镇城镇开发边界以外). The ordinary overlap of a project with O is then exactly the part of the project
 outside the boundary (inside the extent), in m², 亩 and % of the project; the reasons say
-「位于城镇开发边界外…」 (``data/vocab.toml``: the line type's short name is 城镇开发边界外). Village and
+「超出城镇开发边界「蒲州镇城镇开发边界」：…」 / "outside 城镇开发边界 '…'" (``data/vocab.toml``,
+``reason_outside_boundary``; tables name the line type 城镇开发边界外). Village and
 agricultural types outside get a notice, urban types a review (the rule file lists them).
 
 No silent pass: a project outside the extent of the 三区三线 data is outside the review's coverage
