@@ -110,3 +110,41 @@ class Fast(Reference):
             np.concatenate([got.area[keep], r_area]),
             np.concatenate([geometry[keep], r_geom]),
         )
+
+    def union_measures(
+        self, geoms: np.ndarray, group: np.ndarray, n_groups: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`Reference.union_measures`, with the groups of two polygons of which one is
+        convex measured as ``|A ∪ B| = |A| + |B| − |A ∩ B|``, the intersection clipped in numpy
+        (a project's overlaps with two overlapping zones of one type, the common case); every
+        other group, and every pair the clip hands back, by the reference engine's union."""
+        geoms = np.asarray(geoms, dtype=object)
+        area, length = np.zeros(n_groups), np.zeros(n_groups)
+        if not len(geoms):
+            return area, length
+        counts = np.bincount(group, minlength=n_groups)
+        order = np.argsort(group, kind="stable")
+        first = np.cumsum(counts) - counts
+        two = np.flatnonzero(counts == 2)
+        a_at, b_at = order[first[two]], order[first[two] + 1]
+        a, b = geoms[a_at], geoms[b_at]
+        polygons = (shapely.get_type_id(a) == 3) & (shapely.get_type_id(b) == 3)
+        a_convex = convex_rings(np.where(polygons, a, None)).ok
+        # The convex one clips, the other is the ring clipped against.
+        c_geoms = np.where(a_convex, a, b)
+        z_geoms = np.where(a_convex, b, a)
+        c = convex_rings(np.where(polygons, c_geoms, None))
+        z = PolygonRings(z_geoms)
+        pick = np.flatnonzero(polygons & c.ok & z.ok)
+        got = clip(c, pick, z, pick, z_geoms, min_area=np.inf)
+        fine = pick[got.status != BACK]
+        inter = got.area[got.status != BACK]
+        area[two[fine]] = shapely.area(a[fine]) + shapely.area(b[fine]) - inter
+        done = np.zeros(n_groups, dtype=bool)
+        done[two[fine]] = True
+        rest = ~done[group]
+        if rest.any():
+            ids, inv = np.unique(group[rest], return_inverse=True)
+            r_area, r_len = super().union_measures(geoms[rest], inv, len(ids))
+            area[ids], length[ids] = r_area, r_len
+        return area, length
