@@ -129,11 +129,11 @@ class Fast(Reference):
         a_at, b_at = order[first[two]], order[first[two] + 1]
         a, b = geoms[a_at], geoms[b_at]
         polygons = (shapely.get_type_id(a) == 3) & (shapely.get_type_id(b) == 3)
-        a_convex = convex_rings(np.where(polygons, a, None)).ok
+        a_convex = convex_rings(_only(a, polygons)).ok
         # The convex one clips, the other is the ring clipped against.
         c_geoms = np.where(a_convex, a, b)
         z_geoms = np.where(a_convex, b, a)
-        c = convex_rings(np.where(polygons, c_geoms, None))
+        c = convex_rings(_only(c_geoms, polygons))
         z = PolygonRings(z_geoms)
         pick = np.flatnonzero(polygons & c.ok & z.ok)
         got = clip(c, pick, z, pick, z_geoms, min_area=np.inf)
@@ -148,3 +148,10 @@ class Fast(Reference):
             r_area, r_len = super().union_measures(geoms[rest], inv, len(ids))
             area[ids], length[ids] = r_area, r_len
         return area, length
+
+
+def _only(geoms: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``geoms`` with None where not ``keep``."""
+    out = geoms.copy()
+    out[~keep] = None
+    return out
