@@ -155,3 +155,21 @@ def test_estimate_review_is_close(county, in_memory):
     assert 0.6 * in_memory.n_conflicts <= est.rows <= 1.6 * in_memory.n_conflicts
     assert est.bytes >= est.rows * BYTES_PER_ROW
     assert "conflict rows" in est.describe()
+
+
+def test_the_box_bound_is_the_estimate_only_when_it_fits(county):
+    # Candidate pairs by bounding box bound the true pairs from above: when even the bound fits the
+    # budget nothing more is measured; when it does not, the pairs are tested.
+    import numpy as np
+    import shapely
+
+    from townplan_gis.fiveline.memory import estimate_pairs
+
+    projects, lines = county
+    geoms = np.asarray(projects.geometry.array, dtype=object)
+    polys = np.asarray(lines.geometry.array, dtype=object)
+    tree = shapely.STRtree(polys)
+    exact = estimate_pairs(geoms, polys, tree, len(polys))
+    bound = estimate_pairs(geoms, polys, tree, len(polys), fits=2**50)
+    assert bound.rows > exact.rows
+    assert estimate_pairs(geoms, polys, tree, len(polys), fits=1).rows == exact.rows

@@ -346,6 +346,7 @@ def review(
                 lines.pieces,
                 lines.piece_tree,
                 len(lines),
+                fits=budget,
             )
             if guess.bytes > budget:
                 raise too_large(guess, budget)

@@ -155,21 +155,32 @@ def estimate_pairs(
     *,
     sample: int = _SAMPLE,
     seed: int = 0,
+    fits: int | None = None,
 ) -> ReviewEstimate:
     """:func:`estimate_review` from the projects' geometries and a tree of the line polygons (or
-    of their pieces, ``lines``), in one CRS."""
+    of their pieces, ``lines``), in one CRS.
+
+    With ``fits`` (bytes), the candidate pairs by bounding box are counted first: when even that
+    upper bound fits, it is returned as the estimate without testing which pairs truly intersect.
+    """
     n = len(geoms)
     pick = np.sort(np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False))
     geoms = geoms[pick]
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     left, right = tree.query(geoms)
+
+    def estimate(pairs: int) -> ReviewEstimate:
+        # Setback findings and the pieces of one line counted once come to about a tenth more.
+        rows = math.ceil(1.1 * pairs / max(len(geoms), 1) * n)
+        return ReviewEstimate(
+            n, n_lines, rows, int(rows * BYTES_PER_ROW + n * BYTES_PER_PROJECT), len(geoms)
+        )
+
+    bound = estimate(len(left))
+    if fits is not None and bound.bytes <= fits:
+        return bound
     hit = shapely.intersects(geoms[left], lines[right]) if len(left) else np.zeros(0, bool)
-    # Setback findings and the pieces of one line counted once come to about a tenth more.
-    per = 1.1 * float(hit.sum()) / max(len(geoms), 1)
-    rows = math.ceil(per * n)
-    return ReviewEstimate(
-        n, n_lines, rows, int(rows * BYTES_PER_ROW + n * BYTES_PER_PROJECT), len(geoms)
-    )
+    return estimate(int(hit.sum()))
 
 
 def too_large(estimate: ReviewEstimate, budget: int, *, measured: str = "") -> ReviewTooLarge:
