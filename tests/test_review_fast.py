@@ -25,6 +25,7 @@ from shapely import affinity
 import townplan_gis as tp
 from townplan_gis.fiveline.fast.clip import BACK, C_IN_Z, CUT, DISJOINT, Z_IN_C, clip
 from townplan_gis.fiveline.fast.rings import BLOCK, MAX_VERTICES, PolygonRings, convex_rings
+from townplan_gis.fiveline.overlap import Reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from county import make_layout
@@ -446,8 +447,6 @@ _SHAPES = st.sampled_from(["box", "rotated", "L", "U", "line", "multi"])
 def test_fast_union_measures_equal_the_reference(shapes, labels):
     # Groups of one to four overlaps; pairs with a convex member are measured by
     # |A ∪ B| = |A| + |B| − |A ∩ B| in the accelerator, everything else by GEOS's union.
-    from townplan_gis.fiveline.overlap import Reference
-
     made = {
         "box": box(0, 0, 6, 4),
         "L": L_SHAPE,
@@ -493,8 +492,6 @@ def test_fast_union_of_pairs_by_hand_without_geos(monkeypatch):
     # 1..4 × 1..4 whole: the union is the L; the box 4..7 × 4..7 shares 3 × 1 + 1 × 2 = 5 m² with
     # it: 75 + 9 − 5 = 79 m². No pair reaches GEOS's union. (Pairs with collinear edges are
     # degenerate contacts: the clip hands them back, and GEOS measures them.)
-    from townplan_gis.fiveline.overlap import Reference
-
     def no_geos(*args, **kwargs):
         raise AssertionError("a pair with a convex member went to GEOS")
 
@@ -506,3 +503,35 @@ def test_fast_union_of_pairs_by_hand_without_geos(monkeypatch):
     area, length = FAST.union_measures(geoms, np.array([0, 0, 1, 1, 2, 2]), 3)
     assert area == pytest.approx([39.0, 75.0, 79.0], rel=1e-12)
     assert length.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_fast_union_clips_an_overlap_against_the_other_overlaps_line():
+    # A = P ∩ L1 and B = P ∩ L2 share P's edges (a degenerate contact for the clip), so the
+    # accelerator clips A against L2 itself: |A ∩ B| = |A ∩ L2|. The union equals GEOS's.
+    from townplan_gis.fiveline.fast import Fast
+    from townplan_gis.fiveline.lines import prepare_lines
+    from townplan_gis.fiveline.prepare import prepare_lines_frame
+    from townplan_gis.fiveline.rules import load_rules
+
+    star = affinity.rotate(U_SHAPE, 0.3, origin=(X0, Y0), use_radians=True)
+    zones = [affinity.translate(box(0, 0, 10, 10), 0.37, 0.21), affinity.translate(star, 2.2, 1.3)]
+    lines = gpd.GeoDataFrame({"line_type": ["green", "green"]}, geometry=zones, crs=CRS)
+    frame, _ = prepare_lines_frame(lines, lines.crs)
+    engine = Fast(prepare_lines(frame, load_rules(None)))
+    parcel = affinity.rotate(box(4, 3, 12, 9), 0.2, origin=(X0, Y0), use_radians=True)
+    a, b = shapely.intersection(parcel, zones[0]), shapely.intersection(parcel, zones[1])
+    assert convex_rings(np.array([a])).ok[0] and a.area > 1 and b.area > 1
+    calls = []
+    real = Reference.union_measures
+
+    def counted(self, *args, **kwargs):
+        calls.append(len(args[0]))
+        return real(self, *args, **kwargs)
+
+    pairs = np.array([a, b], dtype=object)
+    want = shapely.union(a, b).area
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Reference, "union_measures", counted)
+        area, _ = engine.union_measures(pairs, np.array([0, 0]), 1, line=np.array([0, 1]))
+    assert area[0] == pytest.approx(want, rel=1e-9)
+    assert calls == []  # measured without GEOS's union

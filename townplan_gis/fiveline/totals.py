@@ -76,7 +76,7 @@ def type_totals(rows: Rows, lines: PreparedLines, engine: Reference) -> pd.DataF
     w_len = np.where(dims[w_idx] == 1, ov_len[w_idx], 0.0)
     # ... the others are unioned per project and type.
     codes, uniq = pd.factorize(key[shared])
-    u_area, u_len = engine.union_measures(geoms[shared], codes, len(uniq))
+    u_area, u_len = engine.union_measures(geoms[shared], codes, len(uniq), line=line[shared])
     key = np.concatenate([key, key[w_idx], uniq])
     area = np.concatenate([part_area, w_area, u_area])
     length = np.concatenate([part_len, w_len, u_len])

@@ -54,6 +54,8 @@ class Fast(Reference):
     ) -> None:
         self.pieces = PolygonRings(lines.pieces) if pieces is None else pieces
         self.zones = PolygonRings(lines.zones) if zones is None else zones
+        self.line_geoms = lines.geoms
+        self._line_rings: PolygonRings | None = None
         if len(self.pieces) != len(lines.pieces) or len(self.zones) != len(lines.zones):
             raise ValueError("Fast: the rings given are not those of these lines' pieces and zones")
 
@@ -111,13 +113,31 @@ class Fast(Reference):
             np.concatenate([geometry[keep], r_geom]),
         )
 
+    @property
+    def line_rings(self) -> PolygonRings:
+        """The whole line polygons as vertex arrays, read on first use (two threads reading them
+        at once build equal arrays; either is kept)."""
+        if self._line_rings is None:
+            self._line_rings = PolygonRings(self.line_geoms)
+        return self._line_rings
+
     def union_measures(
-        self, geoms: np.ndarray, group: np.ndarray, n_groups: int
+        self,
+        geoms: np.ndarray,
+        group: np.ndarray,
+        n_groups: int,
+        *,
+        line: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`Reference.union_measures`, with the groups of two polygons of which one is
         convex measured as ``|A ∪ B| = |A| + |B| − |A ∩ B|``, the intersection clipped in numpy
         (a project's overlaps with two overlapping zones of one type, the common case); every
-        other group, and every pair the clip hands back, by the reference engine's union."""
+        other group, and every pair the clip hands back, by the reference engine's union.
+
+        With ``line`` (each overlap's line), ``A ∩ B`` is clipped as ``A ∩ L_B``: B is the project
+        cut by its line L_B and A lies in the project, so they are equal, and A and L_B share no
+        edge where A and B share the project's (a degenerate contact the clip hands back).
+        """
         geoms = np.asarray(geoms, dtype=object)
         area, length = np.zeros(n_groups), np.zeros(n_groups)
         if not len(geoms):
@@ -130,13 +150,17 @@ class Fast(Reference):
         a, b = geoms[a_at], geoms[b_at]
         polygons = (shapely.get_type_id(a) == 3) & (shapely.get_type_id(b) == 3)
         a_convex = convex_rings(_only(a, polygons)).ok
-        # The convex one clips, the other is the ring clipped against.
-        c_geoms = np.where(a_convex, a, b)
-        z_geoms = np.where(a_convex, b, a)
-        c = convex_rings(_only(c_geoms, polygons))
-        z = PolygonRings(z_geoms)
-        pick = np.flatnonzero(polygons & c.ok & z.ok)
-        got = clip(c, pick, z, pick, z_geoms, min_area=np.inf)
+        # The convex one clips; it is clipped against the other's line, or the other itself.
+        c = convex_rings(_only(np.where(a_convex, a, b), polygons))
+        if line is None:
+            z_geoms = np.where(a_convex, b, a)
+            z = PolygonRings(z_geoms)
+            iz = np.arange(len(two))
+        else:
+            z_geoms, z = self.line_geoms, self.line_rings
+            iz = np.where(a_convex, line[b_at], line[a_at])
+        pick = np.flatnonzero(polygons & c.ok & z.ok[iz])
+        got = clip(c, pick, z, iz[pick], z_geoms, min_area=np.inf)
         fine = pick[got.status != BACK]
         inter = got.area[got.status != BACK]
         area[two[fine]] = shapely.area(a[fine]) + shapely.area(b[fine]) - inter
