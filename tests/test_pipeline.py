@@ -15,11 +15,15 @@ import townplan_gis as tp
 from townplan_gis.cli import main
 
 # Where each product is made. Every review, whatever path it came by, is assembled by
-# engine.build_review once; plan_map draws one map; town_indicators computes the indicator table.
+# engine.build_review once; plan_map draws one map; town_indicators computes the indicator table;
+# the park service coverage and the life circles (shown in the report, the map and the indicators)
+# are measured by their two functions.
 COUNTED = {
     "review": ("townplan_gis.fiveline.engine", "build_review"),
     "indicators": ("townplan_gis.indicators.table", "town_indicators"),
     "map": ("townplan_gis.maps.plan", "plan_map"),
+    "park": ("townplan_gis.indicators.service", "park_service_coverage"),
+    "circles": ("townplan_gis.indicators.service", "life_circles"),
 }
 
 
@@ -34,11 +38,13 @@ def calls(monkeypatch):
             seen[_name].append(kwargs)
             return _real(*args, **kwargs)
 
-        # Every module that imported the function holds its own binding: patch each of them.
+        # Every module that imported the function holds its own binding, under any name: patch
+        # each of them.
         for mod in list(sys.modules.values()):
             if getattr(mod, "__name__", "").startswith("townplan_gis"):
-                if getattr(mod, attr, None) is real:
-                    monkeypatch.setattr(mod, attr, spy)
+                for key, value in list(vars(mod).items()):
+                    if value is real:
+                        monkeypatch.setattr(mod, key, spy)
     return seen
 
 
@@ -56,16 +62,25 @@ def test_the_counter_counts(calls, town):
     tp.town_indicators(town)
     tp.plan_map(town, basemap="none")
     tp.review(town)
-    assert counts(calls) == {"review": 1, "indicators": 1, "map": 1}
+    sample = tp.sample_town()  # the tiny town has no residential quarters: nothing to cover
+    tp.park_service_coverage(sample)
+    tp.life_circles(sample)
+    assert counts(calls) == {"review": 1, "indicators": 1, "map": 1, "park": 1, "circles": 1}
 
 
 def test_nothing_is_computed_until_asked(calls, town):
     job = tp.Pipeline(town, standard="ezhou-2017")
-    assert job.computed == [] and counts(calls) == {"review": 0, "indicators": 0, "map": 0}
+    assert job.computed == [] and counts(calls) == {
+        "review": 0,
+        "indicators": 0,
+        "map": 0,
+        "park": 0,
+        "circles": 0,
+    }
     assert "not yet" in repr(job)
     _ = job.indicators
     assert job.computed == ["indicators"]
-    assert counts(calls) == {"review": 0, "indicators": 1, "map": 0}
+    assert counts(calls) == {"review": 0, "indicators": 1, "map": 0, "park": 0, "circles": 0}
 
 
 def test_each_product_is_computed_once(calls, town, tmp_path):
@@ -77,7 +92,7 @@ def test_each_product_is_computed_once(calls, town, tmp_path):
         job.write_opinions(tmp_path / "op")
         job.write_map(tmp_path / "m.html")
     # The report's map (collapsed layer list) and the web map: two maps, each drawn once.
-    assert counts(calls) == {"review": 1, "indicators": 1, "map": 2}
+    assert counts(calls) == {"review": 1, "indicators": 1, "map": 2, "park": 0, "circles": 0}
     assert sorted(c.get("collapse_layer_control", False) for c in calls["map"]) == [False, True]
     assert job.map() is job.web_map is job.map(basemap="none", lang="zh")
 
@@ -88,6 +103,9 @@ def test_the_demo_reviews_once_computes_the_indicators_once_and_draws_each_map_o
     assert main(["demo", "--out", str(tmp_path)]) == 0
     assert counts(calls)["review"] == 1
     assert counts(calls)["indicators"] == 1
+    # The sample town's park service coverage and life circles: in its indicators, its report
+    # and its map, measured once each.
+    assert counts(calls)["park"] == 1 and counts(calls)["circles"] == 1
     # map.html (OpenStreetMap, written by the map step and again with the deliverables) and the
     # report's embedded map (no basemap): each drawn once.
     drawn = sorted((c["basemap"], c.get("collapse_layer_control", False)) for c in calls["map"])
@@ -132,7 +150,7 @@ def test_products_given_are_never_recomputed(calls, town):
     card = tp.assess(indicators, "ezhou-2017")
     calls["indicators"].clear()
     page = tp.report(town, indicators=indicators, scorecard=card, review=rv, map=False)
-    assert counts(calls) == {"review": 0, "indicators": 0, "map": 0}
+    assert counts(calls) == {"review": 0, "indicators": 0, "map": 0, "park": 0, "circles": 0}
     # the standard is scored from the indicators given, not from a second indicator run
     tp.report(town, standard="ezhou-2017", indicators=indicators, map=False)
     assert counts(calls)["indicators"] == 0

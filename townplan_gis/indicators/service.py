@@ -384,8 +384,15 @@ def life_circles(
     return pd.DataFrame(rows, columns=LIFE_CIRCLE_COLUMNS)
 
 
-def service_results(town: Any, clip: Any) -> list[tuple[str, Result]]:
-    """The registry's service indicators of a town (for :func:`~townplan_gis.indicators.town_indicators`)."""
+def service_results(
+    town: Any, clip: Any, *, park: ServiceCoverage | None = None, circles: Any = None
+) -> list[tuple[str, Result]]:
+    """The registry's service indicators of a town (for :func:`~townplan_gis.indicators.town_indicators`).
+
+    ``park`` and ``circles``: :func:`park_service_coverage` and :func:`life_circles` of this town
+    with the same built-up area, when the caller holds them already (each is computed once per
+    job); otherwise computed here.
+    """
     cats = list(service_settings()["life_circles"]["categories"])
     keys = ["park_service_coverage_pct", "park_service_coverage_households_pct"]
     keys += [f"life_circle_{c}_pct" for c in cats] + [
@@ -393,15 +400,18 @@ def service_results(town: Any, clip: Any) -> list[tuple[str, Result]]:
     ]
     if town.layers.get("residential") is None:
         return [(k, nan("no residential layer")) for k in keys]
-    net = town_network(town, True)
-    park = park_service_coverage(town, clip=clip, _net=net)
+    net = town_network(town, True) if park is None or circles is None else None
+    if park is None:
+        park = park_service_coverage(town, clip=clip, _net=net)
     s = park.summary
     note = "; ".join(x for x in (_short(s["method"]), s["note"]) if x)
     out = [
         ("park_service_coverage_pct", _result(s["coverage_pct"], note)),
         ("park_service_coverage_households_pct", _result(s["households_pct"], note)),
     ]
-    lc = life_circles(town, clip=clip, _net=net).set_index("category")
+    if circles is None:
+        circles = life_circles(town, clip=clip, _net=net)
+    lc = circles.set_index("category")
     for c in cats:
         row = lc.loc[c]
         n2 = "; ".join(x for x in (_short(str(row["method"])), row["note"]) if x)

@@ -404,12 +404,18 @@ def _reported(town: Any) -> list[tuple[str, Result]]:
     return rows
 
 
-def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
+def town_indicators(
+    town: Any, *, park: Any = None, circles: pd.DataFrame | None = None, **options: Any
+) -> pd.DataFrame:
     """Every indicator of a town, one row per key.
 
     Parameters
     ----------
     town : Town
+    park, circles : optional
+        :func:`~townplan_gis.park_service_coverage` and :func:`~townplan_gis.life_circles` of this
+        town (built-up area and roads as here), when the caller holds them already — the
+        :class:`~townplan_gis.Pipeline` computes each once for its report, map and indicators.
     **options
         See :class:`IndicatorOptions` (``coverage_distance_m=150``, ``light_reach_m=25``,
         ``exclude_internal_roads=True``, ``service_radius_m={...}`` …).
@@ -444,7 +450,7 @@ def town_indicators(town: Any, **options: Any) -> pd.DataFrame:
             *_green(town, clip, green_chain),
             *_facilities(town, clip, o),
             *_residential(town, clip, o),
-            *service.service_results(town, clip),
+            *service.service_results(town, clip, park=park, circles=circles),
         ]
     reported = _reported(town)
     # A built-up area an importer estimated (read_osm without builtup=) is said so on every figure.

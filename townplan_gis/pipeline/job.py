@@ -183,7 +183,11 @@ class Pipeline(AnalysisProducts):
     def indicators(self) -> pd.DataFrame:
         """Every indicator of the town (:func:`townplan_gis.town_indicators`), computed once."""
         log.info("pipeline: indicators of %s", self.town.name)
-        return town_indicators(self.town, **self.indicator_options)
+        # The park service coverage and life circles are the job's own (computed once, for the
+        # report's map and tables too); without roads the indicators measure straight lines.
+        return town_indicators(
+            self.town, park=self.coverage, circles=self.life_circles, **self.indicator_options
+        )
 
     @cached_property
     def scorecard(self) -> pd.DataFrame:
