@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-import shapely
+from review_helpers import grid_county
 from shapely.geometry import box
 
 import townplan_gis as tp
@@ -117,26 +116,8 @@ def test_help_documents_exit_codes(capsys):
 
 
 def _grid_town(tmp_path, n=400):
-    """``n`` 20 m parcels of three types on a 30 m grid under discs of all five line types."""
-    rng = np.random.default_rng(3)
-    side = int(np.ceil(np.sqrt(n)))
-    i, j = np.divmod(np.arange(n), side)
-    x, y = X0 + j * 30.0, Y0 + i * 30.0
-    projects = gpd.GeoDataFrame(
-        {
-            "project_id": [f"P{k}" for k in range(n)],
-            "project_type": rng.choice(["building", "road", "park"], n),
-        },
-        geometry=shapely.box(x, y, x + 20, y + 20),
-        crs=CRS,
-    )
-    m = n // 5
-    centres = shapely.points(X0 + rng.uniform(0, side * 30, m), Y0 + rng.uniform(0, side * 30, m))
-    lines = gpd.GeoDataFrame(
-        {"line_type": rng.choice(["red", "green", "purple", "blue", "yellow"], m)},
-        geometry=shapely.buffer(centres, rng.uniform(15, 60, m), quad_segs=5),
-        crs=CRS,
-    )
+    """A town of ``n`` parcels under discs of all five line types (:func:`grid_county`)."""
+    projects, lines = grid_county(n, seed=3)
     path = tmp_path / "grid.gpkg"
     tp.write_town(tp.Town("网格镇", layers={"control_lines": lines, "projects": projects}), path)
     return path

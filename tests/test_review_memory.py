@@ -3,12 +3,12 @@ an error that estimates the size and says what to do (townplan_gis.fiveline.memo
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from review_helpers import grid_county
 
 import townplan_gis as tp
 from townplan_gis.fiveline import engine as engine_module
@@ -19,37 +19,9 @@ CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_850_000.0
 
 
-def _county(n: int = 600, seed: int = 5):
-    """``n`` 20 m parcels on a 30 m grid under overlapping discs and road strips of all types."""
-    rng = np.random.default_rng(seed)
-    side = int(np.ceil(np.sqrt(n)))
-    i, j = np.divmod(np.arange(n), side)
-    x, y = X0 + j * 30.0, Y0 + i * 30.0
-    projects = gpd.GeoDataFrame(
-        {
-            "project_id": [f"P{k}" for k in range(n)],
-            "project_type": rng.choice(["building", "road", "park"], n),
-        },
-        geometry=shapely.box(x, y, x + 20, y + 20),
-        crs=CRS,
-    )
-    m = n // 5
-    cx, cy = X0 + rng.uniform(0, side * 30, m), Y0 + rng.uniform(0, side * 30, m)
-    discs = shapely.buffer(shapely.points(cx, cy), rng.uniform(15, 60, m), quad_segs=5)
-    lines = gpd.GeoDataFrame(
-        {
-            "line_type": rng.choice(["red", "green", "purple", "blue", "yellow"], m),
-            "code": [f"L{k}" for k in range(m)],
-        },
-        geometry=discs,
-        crs=CRS,
-    )
-    return projects, lines
-
-
 @pytest.fixture(scope="module")
 def county():
-    return _county()
+    return grid_county()
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +103,7 @@ def test_rows_past_the_budget_stop_the_review_with_the_size_and_the_fix(county):
 
 
 def test_a_result_estimated_too_large_stops_before_any_work(monkeypatch, tmp_path):
-    projects, lines = _county(1_200)
+    projects, lines = grid_county(1_200)
     monkeypatch.setattr(engine_module, "_ESTIMATE_FROM", 1_000)
     seen = []
     with pytest.raises(ReviewTooLarge, match=r"about [0-9,]+ conflict rows"):
@@ -160,7 +132,6 @@ def test_estimate_review_is_close(county, in_memory):
 def test_the_box_bound_is_the_estimate_only_when_it_fits(county):
     # Candidate pairs by bounding box bound the true pairs from above: when even the bound fits the
     # budget nothing more is measured; when it does not, the pairs are tested.
-    import numpy as np
     import shapely
 
     from townplan_gis.fiveline.memory import estimate_pairs
@@ -173,3 +144,20 @@ def test_the_box_bound_is_the_estimate_only_when_it_fits(county):
     bound = estimate_pairs(geoms, polys, tree, len(polys), fits=2**50)
     assert bound.rows > exact.rows
     assert estimate_pairs(geoms, polys, tree, len(polys), fits=1).rows == exact.rows
+
+
+def test_available_memory_falls_back_to_free_pages_then_8_gb(monkeypatch):
+    from townplan_gis.fiveline import memory
+
+    monkeypatch.setattr(memory, "_meminfo_available", lambda: 3 * 2**30)
+    assert memory.available_bytes() == 3 * 2**30
+    monkeypatch.setattr(memory, "_meminfo_available", lambda: None)  # no /proc/meminfo
+    pages = {"SC_AVPHYS_PAGES": 1_000, "SC_PAGE_SIZE": 4_096}
+    monkeypatch.setattr(memory.os, "sysconf", pages.__getitem__)
+    assert memory.available_bytes() == 4_096_000
+
+    def unknown(name):
+        raise ValueError(name)
+
+    monkeypatch.setattr(memory.os, "sysconf", unknown)
+    assert memory.available_bytes() == 8 * 2**30

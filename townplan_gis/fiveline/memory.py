@@ -86,15 +86,25 @@ class ReviewEstimate:
         )
 
 
-def available_bytes() -> int:
-    """Memory the system can give this process now (``MemAvailable``), in bytes."""
+def _meminfo_available() -> int | None:
+    """``MemAvailable`` of ``/proc/meminfo`` in bytes; None where there is no such file (not
+    Linux) or no such line (kernels before 3.14)."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
     except OSError:
-        pass
+        return None
+    return None
+
+
+def available_bytes() -> int:
+    """Memory the system can give this process now (``MemAvailable``), in bytes; elsewhere the
+    free physical pages, else 8 GB."""
+    found = _meminfo_available()
+    if found is not None:
+        return found
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
