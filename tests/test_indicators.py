@@ -403,3 +403,25 @@ def test_lighting_nan_with_fix_when_no_road_has_a_class():
     assert "road_class (道路等级) is missing for all 8 road(s)" in note
     assert "Fix: fill road_class (道路等级" in note
     assert values(df)["road_area_m2"] == pytest.approx(153_600.0)
+
+
+def test_coverage_given_by_the_caller_is_used_only_if_it_is_this_towns():
+    # The Pipeline hands the indicators its own park coverage and life circles: equal values.
+    # A table of another town (here: the sample town without one residential quarter) would
+    # print a plausible coverage: it is refused, naming the residential land of both.
+    town = tp.sample_town()
+    park, circles = tp.park_service_coverage(town), tp.life_circles(town)
+    plain = tp.town_indicators(town).set_index("key")["value"]
+    given = tp.town_indicators(town, park=park, circles=circles).set_index("key")["value"]
+    pd.testing.assert_series_equal(plain, given)
+    other = tp.Town(
+        "缺一小区",
+        layers={**town.layers, "residential": town.layers["residential"].iloc[1:]},
+        crs=town.crs,
+    )
+    with pytest.raises(TownPlanError, match=r"park= is not the park service coverage of this town"):
+        tp.town_indicators(other, park=park)
+    with pytest.raises(TownPlanError, match=r"circles= is not the life-circle table of this town"):
+        tp.town_indicators(other, circles=circles)
+    with pytest.raises(TownPlanError, match=r"circles= is not"):
+        tp.town_indicators(town, circles=circles.iloc[1:])  # a category missing

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from townplan_gis.core.errors import TownPlanError
 from townplan_gis.indicators._common import Result, builtup_geometry, nan
 from townplan_gis.indicators._walk import (
     NETWORK,
@@ -400,6 +401,7 @@ def service_results(
     ]
     if town.layers.get("residential") is None:
         return [(k, nan("no residential layer")) for k in keys]
+    _check_given(town, clip, park, circles, cats)
     net = town_network(town, True) if park is None or circles is None else None
     if park is None:
         park = park_service_coverage(town, clip=clip, _net=net)
@@ -421,6 +423,41 @@ def service_results(
         n2 = "; ".join(x for x in (_short(str(row["method"])), row["note"]) if x)
         out.append((f"life_circle_{c}_households_pct", _result(row["households_pct"], n2)))
     return out
+
+
+def _check_given(town: Any, clip: Any, park: Any, circles: Any, cats: list[str]) -> None:
+    """Refuse a coverage or life-circle table that is not this town's: its residential land
+    (m², inside the built-up area) must be this town's, and the table must hold every category."""
+    if park is None and circles is None:
+        return
+    _, land, _ = residential_land(town, clip)
+    land_m2 = float(shapely.area(land).sum()) if len(land) else 0.0
+    fix = "Fix: pass park_service_coverage(town) / life_circles(town) of this town, or leave them out."
+    if park is not None:
+        got = (
+            getattr(park, "summary", {}).get("residential_m2")
+            if isinstance(park, ServiceCoverage)
+            else None
+        )
+        if got is None or not math.isclose(float(got), land_m2, rel_tol=1e-9, abs_tol=1e-6):
+            raise TownPlanError(
+                f"park= is not the park service coverage of this town (residential land "
+                f"{got!r} m², the town has {land_m2:.1f} m²). {fix}"
+            )
+    if circles is not None:
+        need = {"category", "covered_pct", "households_pct", "method", "note", "residential_m2"}
+        ok = isinstance(circles, pd.DataFrame) and need <= set(circles.columns)
+        if (
+            not ok
+            or set(circles["category"]) != set(cats)
+            or not np.allclose(
+                circles["residential_m2"].to_numpy(dtype=float), land_m2, rtol=1e-9, atol=1e-6
+            )
+        ):
+            raise TownPlanError(
+                f"circles= is not the life-circle table of this town (categories {cats}, "
+                f"residential land {land_m2:.1f} m²). {fix}"
+            )
 
 
 def _short(method: str) -> str:
