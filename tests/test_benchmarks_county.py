@@ -131,7 +131,7 @@ def test_shapely_plain_equals_review_pair_by_pair():
     big = a >= 1.0
     assert big.sum() > 3_000
     assert ((a[big] - b[big]).abs() / a[big]).max() < 1e-9
-    # Below 1 m² the review's numpy clipping of convex pairs agrees with GEOS to ≈ 2e-8 m².
+    # Below 1 m² the review's compiled clipping of convex pairs agrees with GEOS to ≈ 2e-8 m².
     assert (a[~big] - b[~big]).abs().max() < 1e-7
     assert abs(a.sum() - b.sum()) / a.sum() < 1e-12
 

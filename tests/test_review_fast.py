@@ -1,6 +1,6 @@
 """The accelerator (townplan_gis.fiveline.fast) against exact areas, GEOS and the reference engine.
 
-The numpy clip must give GEOS's areas (to 1e-9 relative; exact rationals where GEOS itself rounds),
+The compiled clip must give GEOS's areas (to 1e-9 relative; exact rationals where GEOS itself rounds),
 valid polygons, and hand back what it cannot do; ``review()`` with it must give the reference
 engine's conflict rows and verdicts on random polygons, lines, points and collections, and on the
 benchmark counties.
@@ -54,7 +54,7 @@ def one(c, z):
     """Clip convex ``c`` by polygon ``z``: (area, status, geometry)."""
     cr, zr = convex_rings(np.array([c])), PolygonRings(np.array([z]))
     assert cr.ok[0] and zr.ok[0]
-    got = clip(cr, np.array([0]), zr, np.array([0]), np.array([z]), min_area=0.0)
+    got = clip(cr, np.array([0]), zr, np.array([0]), min_area=0.0)
     return got.area[0], got.status[0], got.geometry[0]
 
 
@@ -197,14 +197,46 @@ def test_degenerate_contacts_are_handed_back(c):
     assert status == BACK and np.isnan(area) and geom is None
 
 
+def test_the_kernel_codes_are_the_clip_statuses():
+    from townplan_gis.fiveline.fast import kernel
+
+    assert (
+        kernel.DISJOINT_CODE,
+        kernel.C_IN_Z_CODE,
+        kernel.Z_IN_C_CODE,
+        kernel.CUT_CODE,
+        kernel.BACK_CODE,
+    ) == (DISJOINT, C_IN_Z, Z_IN_C, CUT, BACK)
+
+
+# A V-shaped notch from the top whose tip (12, 5) lies on the ray from C's first vertex (3, 5)
+# towards +x: the ray touches Z's boundary at a vertex, crossing it twice there, once at x = 20.
+V_NOTCH = ring((0, 0), (20, 0), (20, 10), (15, 10), (12, 5), (9, 10), (0, 10))
+
+
+@pytest.mark.parametrize(
+    ("c", "z", "status", "expected"),
+    [
+        (box(2, 5, 3, 6), V_NOTCH, C_IN_Z, 1.0),  # the ray through the notch's tip: inside
+        (box(2, 5, 3, 6), ring((0, 0), (10, 0), (12, 5), (10, 10), (0, 10)), C_IN_Z, 1.0),
+        (box(11.5, 8, 12.5, 9), V_NOTCH, DISJOINT, 0.0),  # inside the notch: outside Z
+        (box(22, 5, 23, 6), V_NOTCH, DISJOINT, 0.0),  # east of Z, its ray crosses nothing
+    ],
+)
+def test_point_test_of_a_clipper_wholly_inside_or_apart(c, z, status, expected):
+    area, got, geom = one(c, z)
+    assert (got, area, geom) == (status, expected, None)
+    assert c.intersection(z).area == pytest.approx(expected)
+
+
 def test_min_area_builds_only_larger_overlaps_and_order_is_kept():
     cs = convex_rings(np.array([box(0, 0, 10, 10), box(0, 0, 1, 1)]))
     zs = np.array([box(5, 1, 20, 9), box(0.2, 0.2, 0.7, 0.7)])
-    got = clip(cs, np.array([0, 1, 0]), PolygonRings(zs), np.array([0, 1, 1]), zs, min_area=1.0)
+    got = clip(cs, np.array([0, 1, 0]), PolygonRings(zs), np.array([0, 1, 1]), min_area=1.0)
     np.testing.assert_allclose(got.area, [40.0, 0.25, 0.25])
     assert got.status.tolist() == [CUT, Z_IN_C, Z_IN_C]
     assert got.geometry[0].area == pytest.approx(40.0) and got.geometry[1] is None
-    empty = clip(cs, np.zeros(0, int), PolygonRings(zs), np.zeros(0, int), zs)
+    empty = clip(cs, np.zeros(0, int), PolygonRings(zs), np.zeros(0, int))
     assert [len(x) for x in (empty.area, empty.status, empty.geometry)] == [0, 0, 0]
 
 

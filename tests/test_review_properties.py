@@ -21,7 +21,7 @@ LINE_TYPES = ["red", "green", "purple", "blue", "yellow"]
 @st.composite
 def polygon(draw, big=False):
     """A box, a rotated box, a many-vertex disc (subdivided when big), a triangle, an L (concave) or
-    a box with a hole, in a 200 m square: convex and small (numpy clipping), concave or holed (GEOS,
+    a box with a hole, in a 200 m square: convex and small (compiled clipping), concave or holed (GEOS,
     or Sutherland–Hodgman for a piece cut by a convex project)."""
     kind = draw(st.sampled_from(["box", "rot", "disc", "tri", "ell", "holed"]))
     x = draw(st.floats(0, 200, allow_nan=False))

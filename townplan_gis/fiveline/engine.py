@@ -7,7 +7,7 @@ The layers of a review, each in its own module:
    setback zones), :mod:`~townplan_gis.fiveline.rules` (the rule file),
    :mod:`~townplan_gis.fiveline.coverage` (what the line data covers);
 2. **measuring** — the plain reference engine :mod:`~townplan_gis.fiveline.overlap`, or its
-   accelerator :mod:`townplan_gis.fiveline.fast` (numpy clipping where tested equal);
+   accelerator :mod:`townplan_gis.fiveline.fast` (compiled clipping where tested equal);
 3. **grading** — :mod:`~townplan_gis.fiveline.grade` (rules, slivers, reasons),
    :mod:`~townplan_gis.fiveline.setbacks`, :mod:`~townplan_gis.fiveline.totals`,
    :mod:`~townplan_gis.fiveline.findings` (verdicts), :mod:`~townplan_gis.fiveline.checks`

@@ -1,4 +1,4 @@
-"""The accelerated engine: the reference engine with its polygon clipping done in numpy.
+"""The accelerated engine: the reference engine with its polygon clipping compiled (numba).
 
 :class:`Fast` is a :class:`~townplan_gis.fiveline.overlap.Reference` whose
 :meth:`~Fast.measure_pairs` clips each (project, piece) pair whose project is a small convex polygon
@@ -27,7 +27,7 @@ __all__ = ["Fast"]
 
 
 class Fast(Reference):
-    """The reference engine with numpy clipping of convex projects (module docstring).
+    """The reference engine with compiled clipping of convex projects (module docstring).
 
     Parameters
     ----------
@@ -91,7 +91,7 @@ class Fast(Reference):
         used, at = np.unique(left, return_inverse=True)
         convex = convex_rings(geoms[used])
         fast = np.flatnonzero(convex.ok[at] & rings.ok[right])
-        got = clip(convex, at[fast], rings, right[fast], pieces, min_area=noise_m2)
+        got = clip(convex, at[fast], rings, right[fast], min_area=noise_m2)
         geometry = got.geometry
         inside = got.status == C_IN_Z
         geometry[inside] = geoms[left[fast[inside]]]
@@ -130,7 +130,7 @@ class Fast(Reference):
         line: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`Reference.union_measures`, with the groups of two polygons of which one is
-        convex measured as ``|A ∪ B| = |A| + |B| − |A ∩ B|``, the intersection clipped in numpy
+        convex measured as ``|A ∪ B| = |A| + |B| − |A ∩ B|``, the intersection clipped (:func:`.clip`)
         (a project's overlaps with two overlapping zones of one type, the common case); every
         other group, and every pair the clip hands back, by the reference engine's union.
 
@@ -153,14 +153,13 @@ class Fast(Reference):
         # The convex one clips; it is clipped against the other's line, or the other itself.
         c = convex_rings(_only(np.where(a_convex, a, b), polygons))
         if line is None:
-            z_geoms = np.where(a_convex, b, a)
-            z = PolygonRings(z_geoms)
+            z = PolygonRings(np.where(a_convex, b, a))
             iz = np.arange(len(two))
         else:
-            z_geoms, z = self.line_geoms, self.line_rings
+            z = self.line_rings
             iz = np.where(a_convex, line[b_at], line[a_at])
         pick = np.flatnonzero(polygons & c.ok & z.ok[iz])
-        got = clip(c, pick, z, iz[pick], z_geoms, min_area=np.inf)
+        got = clip(c, pick, z, iz[pick], min_area=np.inf)
         fine = pick[got.status != BACK]
         inter = got.area[got.status != BACK]
         area[two[fine]] = shapely.area(a[fine]) + shapely.area(b[fine]) - inter

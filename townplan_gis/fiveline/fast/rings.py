@@ -1,4 +1,4 @@
-"""Polygons as plain vertex arrays, the input of the numpy clipping (:mod:`.clip`).
+"""Polygons as plain vertex arrays, the input of the compiled clipping (:mod:`.clip`).
 
 * :class:`ConvexRings` — the small convex polygons among some geometries (parcels, road strips), as
   padded counter-clockwise vertex arrays, one row per geometry;
