@@ -527,12 +527,12 @@ def run_review(projects, lines, *, engine: str, setbacks: bool = True) -> dict:
         if client is not None:
             client.close()
             cluster.close()
-    ov = (
-        rv.conflicts[rv.conflicts.get("check", "overlap") == "overlap"]
-        if "check" in rv.conflicts
-        else rv.conflicts
-    )
-    res = _pairs_summary(None, None, ov["overlap_area_m2"].to_numpy())
+    # The overlap rows' areas alone: filtering the frame would copy its 10⁶–10⁷ rows inside the
+    # memory measurement (it added 0.7 GB to the review's peak at 10⁶ parcels).
+    area = rv.conflicts["overlap_area_m2"].to_numpy()
+    if "check" in rv.conflicts:
+        area = area[rv.conflicts["check"].to_numpy() == "overlap"]
+    res = _pairs_summary(None, None, area)
     res["verdicts"] = rv.projects["verdict"].value_counts().to_dict()
     res["engine_wall_s"] = wall
     return {**res, **extra}

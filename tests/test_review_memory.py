@@ -11,6 +11,7 @@ import shapely
 from review_helpers import grid_county
 
 import townplan_gis as tp
+from townplan_gis.core.schema import LINE_TYPES
 from townplan_gis.fiveline import engine as engine_module
 from townplan_gis.fiveline import result as result_module
 from townplan_gis.fiveline.memory import BYTES_PER_ROW, ReviewTooLarge, estimate_review
@@ -161,3 +162,80 @@ def test_available_memory_falls_back_to_free_pages_then_8_gb(monkeypatch):
 
     monkeypatch.setattr(memory.os, "sysconf", unknown)
     assert memory.available_bytes() == 8 * 2**30
+
+
+def test_freed_memory_is_given_back_where_glibc_can(monkeypatch):
+    import sys
+
+    from townplan_gis.fiveline import memory
+
+    calls = []
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: calls.append)
+    assert memory.release_freed_memory() is True and calls == [0]
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: None)  # musl, macOS, Windows
+    assert memory.release_freed_memory() is False
+    monkeypatch.undo()
+    memory._malloc_trim.cache_clear()
+    assert memory.release_freed_memory() is sys.platform.startswith("linux")
+
+
+def test_the_engine_is_released_before_the_result_is_assembled(county, in_memory, monkeypatch):
+    # The accelerator's vertex arrays go, and the freed memory is given back, once every chunk is
+    # done and before the conflicts frame is built (the peak of a county's review is there).
+    from townplan_gis.fiveline import run as run_module
+    from townplan_gis.fiveline.fast import Fast
+
+    events = []
+    release = Fast.release
+    monkeypatch.setattr(Fast, "release", lambda self: events.append("release") or release(self))
+    monkeypatch.setattr(run_module, "release_freed_memory", lambda: events.append("trim"))
+    result = run_module.InMemory.result
+    monkeypatch.setattr(
+        run_module.InMemory, "result", lambda self: events.append("result") or result(self)
+    )
+    got = tp.review(*county, chunk_size=97, progress=False)
+    assert events == ["release", "trim", "result", "trim"]
+    pd.testing.assert_frame_equal(got.conflicts, in_memory.conflicts)
+    pd.testing.assert_frame_equal(got.projects, in_memory.projects)
+
+
+def test_a_released_engine_refuses_to_measure(county):
+    from townplan_gis.fiveline.fast import Fast
+    from townplan_gis.fiveline.lines import prepare_lines
+    from townplan_gis.fiveline.prepare import prepare_lines_frame
+    from townplan_gis.fiveline.rules import load_rules
+
+    frame, _ = prepare_lines_frame(county[1], county[1].crs)
+    lines = prepare_lines(frame, load_rules(None))
+    fast = Fast(lines)
+    geoms = np.asarray(county[0].geometry.array, dtype=object)[:50]
+    left, _, area, _ = fast.polygon_overlaps(geoms, lines.pieces, lines.piece_tree)
+    assert len(left) and (area > 0).all()
+    fast.release()
+    with pytest.raises(RuntimeError, match="released"):
+        fast.polygon_overlaps(geoms, lines.pieces, lines.piece_tree)
+    with pytest.raises(RuntimeError, match="released"):
+        fast.union_measures(geoms[:2], np.array([0, 0]), 1)
+
+
+def test_a_review_keeps_only_what_its_evidence_search_reads(county, in_memory):
+    # The Review holds its lines until the checks are read: without the setback zones and the
+    # other indexes (PreparedLines.for_checks), and the search finds the same distances.
+    from townplan_gis.fiveline.checks import search_nearest
+    from townplan_gis.fiveline.lines import prepare_lines
+    from townplan_gis.fiveline.prepare import prepare_lines_frame
+    from townplan_gis.fiveline.rules import load_rules
+
+    frame, _ = prepare_lines_frame(county[1], county[1].crs)
+    lines = prepare_lines(frame, load_rules(None), setbacks=True)
+    assert len(lines.zones) > 0
+    slim = lines.for_checks()
+    assert len(slim.zones) == len(slim.zone_tree) == len(slim.sb_tree) == len(slim.tree) == 0
+    assert slim.pieces is lines.pieces and slim.type_trees is lines.type_trees
+    geoms = np.asarray(county[0].geometry.array, dtype=object)
+    need = np.ones((len(geoms), len(LINE_TYPES)), dtype=bool)
+    full = search_nearest(geoms, need, lines, 50.0)
+    assert np.isfinite(full).sum() > 100
+    np.testing.assert_array_equal(search_nearest(geoms, need, slim, 50.0), full)
+    fresh = tp.review(*county, chunk_size=97, progress=False)
+    pd.testing.assert_frame_equal(fresh.checks, in_memory.checks)

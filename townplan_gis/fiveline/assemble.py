@@ -54,7 +54,7 @@ def _same(column: pd.Series, index: pd.Index) -> pd.Series:
 def build_review(
     prepared: gpd.GeoDataFrame,
     conflicts: gpd.GeoDataFrame | None,
-    totals: pd.DataFrame,
+    totals: np.ndarray,
     findings: pd.DataFrame,
     counts: np.ndarray,
     settings: dict[str, Any],
@@ -69,7 +69,8 @@ def build_review(
 ) -> Review:
     """Assemble a :class:`Review` from the prepared projects, the conflict rows (a frame, or
     ``conflicts_file`` holding ``n_conflicts`` streamed rows), the per-type totals
-    (:func:`~townplan_gis.fiveline.totals.type_totals`, by project position), the per-project
+    (:func:`~townplan_gis.fiveline.totals.type_totals`: an array of ``TOTAL_COLUMNS`` × projects,
+    by project position), the per-project
     findings (every project's position), the summary counts (:func:`summary_counts`, added up),
     the status of each line type (``checked`` / ``declared_absent`` / ``not_in_data``) and the
     evidence record. With ``lines`` (the PreparedLines) the nearest features not found are
@@ -79,12 +80,10 @@ def build_review(
     if not np.array_equal(findings.index.to_numpy(), np.arange(n)):
         findings = findings.sort_index()
     idx = prepared.index
-    # Totals exist for the projects with overlaps only: the others are 0.
-    table = np.zeros((n, len(TOTAL_COLUMNS)))
-    if len(totals):
-        table[totals.index.to_numpy(dtype=np.int64)] = totals.reindex(
-            columns=TOTAL_COLUMNS, fill_value=0.0
-        ).to_numpy(dtype=float)
+    if totals.shape != (len(TOTAL_COLUMNS), n):
+        raise ValueError(
+            f"build_review: totals of shape {totals.shape}, not {(len(TOTAL_COLUMNS), n)}"
+        )
     outside = (
         prepared["_outside_pct"].to_numpy(dtype=float)
         if "_outside_pct" in prepared
@@ -96,11 +95,13 @@ def build_review(
             **{c: _same(prepared[c], idx) for c in _PROJECT_TEXT},
             **{c: _same(findings[c], idx) for c in FINDING_COLUMNS},
             "outside_coverage_pct": outside,
-            **{c: table[:, k] for k, c in enumerate(TOTAL_COLUMNS)},
+            **{c: totals[k] for k, c in enumerate(TOTAL_COLUMNS)},
         },
         geometry=prepared.geometry.values,
         crs=prepared.crs,
         index=prepared.index,
+        # The columns as they are, not copied into one block per dtype (0.25 GB at 10⁶ projects).
+        copy=False,
     )
     review = Review(
         conflicts,
@@ -118,6 +119,7 @@ def build_review(
         table = findings[[*FOUND, *NEAREST]]
         ids = prepared[["project_id", "_parts"]]
         geoms = np.asarray(prepared.geometry.array, dtype=object)
+        lines = lines.for_checks() if lines is not None else None
 
         def assemble(_: pd.DataFrame | None) -> pd.DataFrame:
             frame = checks_frame(ids, table, status)

@@ -52,6 +52,10 @@ class Reference:
     #: (:meth:`PreparedLines.for_thread <townplan_gis.fiveline.lines.PreparedLines.for_thread>`).
     prepared_pieces = True
 
+    def release(self) -> None:
+        """Free what the engine holds for its review once every chunk is done (the reference
+        engine holds nothing; the accelerator its vertex arrays)."""
+
     def polygon_overlaps(
         self,
         geoms: np.ndarray,

@@ -37,7 +37,12 @@ from townplan_gis.fiveline.assemble import summary_counts
 from townplan_gis.fiveline.chunk import Work, review_work
 from townplan_gis.fiveline.conflicts import conflicts_frame, empty_conflicts
 from townplan_gis.fiveline.lines import PreparedLines
-from townplan_gis.fiveline.memory import BYTES_PER_ROW, ReviewEstimate, too_large
+from townplan_gis.fiveline.memory import (
+    BYTES_PER_ROW,
+    ReviewEstimate,
+    release_freed_memory,
+    too_large,
+)
 from townplan_gis.fiveline.overlap import Reference
 from townplan_gis.fiveline.result import CONFLICTS_LAYER
 from townplan_gis.fiveline.rows import Rows
@@ -162,13 +167,14 @@ class GeoPackage:
 
 @dataclass
 class Collected:
-    """What :func:`run` gathered: the rows (in memory or in a file), the per-type totals and the
-    findings of every project (by ``_pos``), and the summary counts."""
+    """What :func:`run` gathered: the rows (in memory or in a file), the per-type totals of every
+    project (an array of ``TOTAL_COLUMNS`` × projects, by ``_pos``; zero where none), the findings
+    of every project (by ``_pos``), and the summary counts."""
 
     conflicts: gpd.GeoDataFrame | None
     conflicts_file: Path | None
     n_conflicts: int
-    totals: pd.DataFrame
+    totals: np.ndarray
     findings: pd.DataFrame
     counts: np.ndarray
 
@@ -244,7 +250,14 @@ def run(
     try:
         if threaded:
             pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="townplan-review")
-        out = collect(_windowed(work, starts, pool, 2 * n_jobs), sink, lines, n, progress)
+        out = collect(
+            _windowed(work, starts, pool, 2 * n_jobs),
+            sink,
+            lines,
+            n,
+            progress,
+            release=engine.release,
+        )
         finished = True
     finally:
         if pool is not None:
@@ -260,10 +273,20 @@ def collect(
     lines: PreparedLines,
     n: int,
     progress: bool | Progress | None = None,
+    *,
+    release: Callable[[], None] | None = None,
 ) -> Collected:
-    """Feed each chunk's rows to ``sink`` and gather its totals, findings and summary counts."""
+    """Feed each chunk's rows to ``sink`` and gather its totals, findings and summary counts.
+
+    ``release`` is called once every chunk is done, before the sink assembles its result (the
+    engine's :meth:`~townplan_gis.fiveline.overlap.Reference.release`); then the memory freed is
+    given back to the system (:func:`~townplan_gis.fiveline.memory.release_freed_memory`), so
+    that the result is not assembled on top of the chunks' leftovers."""
     report, close = progress_report(progress, n)
-    totals, findings = [], []
+    findings = []
+    # Filled chunk by chunk: one row per total, contiguous, so that the projects table takes its
+    # columns without a copy (a county's chunk tables, joined and then copied, held 0.2 GB more).
+    totals = np.zeros((len(TOTAL_COLUMNS), n))
     counts = np.zeros((3, 4 * len(LINE_TYPES)))
     done = 0
     try:
@@ -272,18 +295,25 @@ def collect(
             sink.add(got.rows, done, n)
             counts += summary_counts(got.rows, lines)
             if len(got.totals):
-                totals.append(got.totals)
+                at = got.totals.index.to_numpy(dtype=np.int64)
+                for k, col in enumerate(TOTAL_COLUMNS):
+                    if col in got.totals:
+                        totals[k, at] = got.totals[col].to_numpy(dtype=float)
             findings.append(got.findings)
             if report:
                 report(done, n)
     finally:
         close()
+    if release is not None:
+        release()
+    release_freed_memory()
     conflicts, path, n_rows = sink.result()
+    release_freed_memory()  # the chunks' rows, freed as they were joined
     return Collected(
         conflicts,
         path,
         n_rows,
-        pd.concat(totals) if totals else pd.DataFrame(columns=TOTAL_COLUMNS, dtype="float64"),
+        totals,
         pd.concat(findings) if findings else pd.DataFrame(),
         counts,
     )
