@@ -198,7 +198,7 @@ def test_degenerate_contacts_are_handed_back(c):
 
 
 def test_the_kernel_codes_are_the_clip_statuses():
-    from townplan_gis.fiveline.fast import kernel
+    from townplan_gis.fiveline.fast import clip_kernel as kernel
 
     assert (
         kernel.DISJOINT_CODE,

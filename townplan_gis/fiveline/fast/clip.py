@@ -3,7 +3,7 @@
 Why not GEOS: OverlayNG spends 12–20 µs on each pair even when one polygon is a quadrilateral (a
 parcel, a road strip) and the other a 32-gon (a zone): robust noding, a topology graph and result
 assembly. The review meets 10⁵–10⁶ such pairs. Here a pair costs well under a microsecond, in one
-compiled pass per pair (:mod:`.kernel`).
+compiled pass per pair (:mod:`.clip_kernel`).
 
 Method. Let C be convex (counter-clockwise, :class:`~.rings.ConvexRings`) and Z a simple polygon
 without holes (counter-clockwise, :class:`~.rings.PolygonRings`). The boundary of C ∩ Z consists of
@@ -74,7 +74,7 @@ class Clipped:
 def _kernel() -> ModuleType:
     # numba's import (≈ 0.3 s) and the kernel's load from its cache are paid by the first clip,
     # not by every ``import townplan_gis`` (the CLI's help, a notebook that only draws maps).
-    from townplan_gis.fiveline.fast import kernel
+    from townplan_gis.fiveline.fast import clip_kernel as kernel
 
     return kernel
 

@@ -6,11 +6,14 @@
   counter-clockwise vertex array with per-polygon offsets, and their edges in blocks of
   :data:`BLOCK` with a bounding box each, so that a clip reads only the edges near its project.
 
-Both are built once (the control lines' pieces when they are prepared, the projects per chunk) with
-a handful of vectorised shapely calls; no Python loop per polygon.
+Both are built once (the control lines' pieces when they are prepared, the projects per chunk):
+the convex rings with a handful of vectorised shapely and numpy calls, the polygon rings by one
+compiled pass over their vertices (:mod:`.rings_kernel`); no Python loop per polygon.
 """
 
 from __future__ import annotations
+
+from types import ModuleType
 
 import numpy as np
 import shapely
@@ -143,9 +146,11 @@ def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> Conv
     return out
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    """0, 1, …, counts[0] − 1, 0, 1, …, counts[1] − 1, … (positions within consecutive runs)."""
-    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+def _rings_kernel() -> ModuleType:
+    # numba is imported with the first rings read, not with ``import townplan_gis`` (≈ 0.3 s).
+    from townplan_gis.fiveline.fast import rings_kernel
+
+    return rings_kernel
 
 
 class PolygonRings:
@@ -193,45 +198,26 @@ class PolygonRings:
         )
         idx = np.flatnonzero(self.ok)
         coords = shapely.get_coordinates(geoms[idx])
-        per = shapely.get_num_coordinates(geoms[idx])
-        body = np.ones(len(coords), dtype=bool)
-        body[np.cumsum(per) - 1] = False  # no closing vertex
-        x, y = coords[body, 0], coords[body, 1]
-        k = per - 1
-        start = np.cumsum(k) - k
-        own = np.repeat(np.arange(len(idx)), k)
-        nxt = np.arange(1, len(x) + 1)
-        nxt[start + k - 1] = start
-        # Orientation by the shoelace sum relative to each ring's first vertex.
-        lx, ly = x - np.repeat(x[start], k), y - np.repeat(y[start], k)
-        twice = np.bincount(own, weights=lx * ly[nxt] - lx[nxt] * ly, minlength=len(idx))
-        cw = np.flatnonzero(twice < 0)
-        if len(cw):  # read clockwise rings backwards from their first vertex
-            ring, pos = np.repeat(cw, k[cw]), _offsets(k[cw])
-            at = start[ring] + pos
-            back = start[ring] + (k[ring] - pos) % k[ring]
-            x[at], y[at] = x[back], y[back]
-        self.x, self.y = x, y
+        per = shapely.get_num_coordinates(geoms[idx]).astype(np.int64)
+        (
+            self.x,
+            self.y,
+            k,
+            start,
+            nb,
+            _,
+            self.block_edge,
+            self.block_len,
+            self.block_x0,
+            self.block_y0,
+            self.block_x1,
+            self.block_y1,
+        ) = _rings_kernel().read_rings(np.ascontiguousarray(coords), per, BLOCK)
         self.k = np.zeros(n, np.int64)
         self.start = np.zeros(n, np.int64)
-        self.k[idx], self.start[idx] = k, start
-        nb = -(-self.k // BLOCK)
-        self.n_blocks = nb
-        self.first_block = np.cumsum(nb) - nb
-        owner_b = np.repeat(np.arange(n), nb)
-        j = np.arange(int(nb.sum())) - self.first_block[owner_b]
-        self.block_edge = j * BLOCK
-        self.block_len = np.minimum(BLOCK, self.k[owner_b] - j * BLOCK)
-        at = self.start[owner_b] + self.block_edge
-        if len(at):
-            ex0, ex1 = np.minimum(x, x[nxt]), np.maximum(x, x[nxt])
-            ey0, ey1 = np.minimum(y, y[nxt]), np.maximum(y, y[nxt])
-            self.block_x0 = np.minimum.reduceat(ex0, at)
-            self.block_x1 = np.maximum.reduceat(ex1, at)
-            self.block_y0 = np.minimum.reduceat(ey0, at)
-            self.block_y1 = np.maximum.reduceat(ey1, at)
-        else:
-            self.block_x0 = self.block_x1 = self.block_y0 = self.block_y1 = np.zeros(0)
+        self.n_blocks = np.zeros(n, np.int64)
+        self.k[idx], self.start[idx], self.n_blocks[idx] = k, start, nb
+        self.first_block = np.cumsum(self.n_blocks) - self.n_blocks
 
     def __len__(self) -> int:
         return len(self.ok)

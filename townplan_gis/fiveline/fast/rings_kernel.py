@@ -1,0 +1,95 @@
+"""The compiled reading of :class:`~townplan_gis.fiveline.fast.rings.PolygonRings`: one pass over the
+vertices of many single-ring polygons.
+
+Per polygon: its ring without the closing vertex, turned counter-clockwise where it is clockwise
+(read backwards from its first vertex, which stays first), and its edges in blocks of ``block``
+with a bounding box each. The numpy formulation it replaced made a dozen passes with fancy indexing
+over all vertices (at 10⁵ control lines, 4·10⁶ vertices of setback zones: 1.3 s, most of it
+holding the GIL); this reads each vertex about three times.
+
+Cached beside this file (``cache=True``) like :mod:`.clip_kernel`.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["read_rings"]
+
+
+@numba.njit(nogil=True, cache=True)
+def read_rings(coords: np.ndarray, per: np.ndarray, block: int):
+    """The open counter-clockwise rings of polygons whose closed rings are ``coords`` (``per[i]``
+    vertices each, the closing one included).
+
+    Returns ``(x, y, k, start, n_blocks, first_block, block_edge, block_len, block_x0, block_y0,
+    block_x1, block_y1)`` with the meaning of the :class:`PolygonRings` attributes of the same
+    names (for these polygons only).
+    """
+    m = per.shape[0]
+    k = np.empty(m, np.int64)
+    start = np.empty(m, np.int64)
+    n_blocks = np.empty(m, np.int64)
+    first_block = np.empty(m, np.int64)
+    total = 0
+    total_b = 0
+    for i in range(m):
+        k[i] = per[i] - 1
+        start[i] = total
+        total += k[i]
+        n_blocks[i] = -(-k[i] // block)
+        first_block[i] = total_b
+        total_b += n_blocks[i]
+    x = np.empty(total)
+    y = np.empty(total)
+    block_edge = np.empty(total_b, np.int64)
+    block_len = np.empty(total_b, np.int64)
+    bx0 = np.empty(total_b)
+    by0 = np.empty(total_b)
+    bx1 = np.empty(total_b)
+    by1 = np.empty(total_b)
+    src = 0  # the first vertex of polygon i in coords
+    for i in range(m):
+        n = k[i]
+        s = start[i]
+        x0 = coords[src, 0]
+        y0 = coords[src, 1]
+        # Orientation by the shoelace sum relative to the first vertex.
+        twice = 0.0
+        for j in range(n):
+            nj = j + 1 if j + 1 < n else 0
+            lx = coords[src + j, 0] - x0
+            ly = coords[src + j, 1] - y0
+            twice += lx * (coords[src + nj, 1] - y0) - (coords[src + nj, 0] - x0) * ly
+        if twice < 0:  # clockwise: read backwards from the first vertex
+            for j in range(n):
+                b = (n - j) % n
+                x[s + j] = coords[src + b, 0]
+                y[s + j] = coords[src + b, 1]
+        else:
+            for j in range(n):
+                x[s + j] = coords[src + j, 0]
+                y[s + j] = coords[src + j, 1]
+        for b in range(n_blocks[i]):
+            at = first_block[i] + b
+            e0 = b * block
+            size = min(block, n - e0)
+            block_edge[at] = e0
+            block_len[at] = size
+            lo_x = np.inf
+            lo_y = np.inf
+            hi_x = -np.inf
+            hi_y = -np.inf
+            for j in range(e0, e0 + size):
+                nj = j + 1 if j + 1 < n else 0
+                lo_x = min(lo_x, x[s + j], x[s + nj])
+                hi_x = max(hi_x, x[s + j], x[s + nj])
+                lo_y = min(lo_y, y[s + j], y[s + nj])
+                hi_y = max(hi_y, y[s + j], y[s + nj])
+            bx0[at] = lo_x
+            by0[at] = lo_y
+            bx1[at] = hi_x
+            by1[at] = hi_y
+        src += per[i]
+    return x, y, k, start, n_blocks, first_block, block_edge, block_len, bx0, by0, bx1, by1
