@@ -567,3 +567,15 @@ def test_fast_union_clips_an_overlap_against_the_other_overlaps_line():
         area, _ = engine.union_measures(pairs, np.array([0, 0]), 1, line=np.array([0, 1]))
     assert area[0] == pytest.approx(want, rel=1e-9)
     assert calls == []  # measured without GEOS's union
+
+
+def test_load_readies_the_compiled_kernels_and_times_it():
+    import sys
+
+    from townplan_gis.fiveline.fast import Fast
+
+    took = Fast.load()
+    assert 0 < took < 120  # the first run after an installation compiles (seconds), then caches
+    assert {"numba", "townplan_gis.fiveline.fast.clip_kernel"} <= set(sys.modules)
+    assert "townplan_gis.fiveline.fast.rings_kernel" in sys.modules
+    assert Fast.load() < took + 1.0  # loaded once per process
