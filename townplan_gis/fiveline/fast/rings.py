@@ -67,11 +67,6 @@ class ConvexRings:
         )
 
 
-def _next(v: np.ndarray) -> np.ndarray:
-    """The following vertex of each padded ring (the first after the last)."""
-    return np.concatenate([v[:, 1:], v[:, :1]], axis=1)
-
-
 def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> ConvexRings:
     """Find the convex polygons among ``geoms`` and return their rings as padded arrays.
 
@@ -103,41 +98,9 @@ def convex_rings(geoms: np.ndarray, *, max_vertices: int = MAX_VERTICES) -> Conv
     if not len(idx):
         return ConvexRings.empty(size)
     coords = shapely.get_coordinates(geoms[idx])
-    per = ncoord[idx]
-    k = per - 1  # the closing vertex is left out
-    width = int(k.max())
-    j = np.arange(width)[None, :]
-    live = j < k[:, None]
-    src = (np.cumsum(per) - per)[:, None] + np.where(live, j, 0)
-    x, y = coords[src, 0], coords[src, 1]
-    rows = np.arange(len(idx))
-    # Edges relative to the first vertex, where rounding is small (differences of nearby doubles
-    # are exact).
-    lx, ly = x - x[:, :1], y - y[:, :1]
-    ex, ey = _next(lx) - lx, _next(ly) - ly  # edge k-1 closes the ring; padding edges are zero
-    ax, ay = _next(ex), _next(ey)
-    ax[rows, k - 1], ay[rows, k - 1] = ex[:, 0], ey[:, 0]  # the turn at the first vertex
-    turn = ex * ay - ey * ax
-    dot = ex * ax + ey * ay
-    scale = np.hypot(ex, ey) * np.hypot(ax, ay)
-    live &= scale > 0
-    turn = np.where(live & (np.abs(turn) > _STRAIGHT * scale), turn, 0.0)
-    sign = np.sign((lx * _next(ly) - _next(lx) * ly).sum(axis=1))
-    winding = np.where(live, np.arctan2(turn, dot), 0.0).sum(axis=1)
-    spike = (live & (turn == 0) & (dot < 0)).any(axis=1)  # straight back: not even valid
-    good = (
-        (sign != 0)
-        & ((turn * sign[:, None]) >= 0).all(axis=1)
-        & (np.abs(np.abs(winding) - 2 * np.pi) < 1e-6)
-        & ~spike
-    )
-    # Counter-clockwise everywhere: a clockwise ring is read backwards from its first vertex, so
-    # that the padding stays a copy of the first vertex.
-    cw = np.flatnonzero(sign < 0)
-    if len(cw):
-        kc = k[cw][:, None]
-        back = np.where(j < kc, (kc - j) % kc, 0)
-        x[cw], y[cw] = x[cw[:, None], back], y[cw[:, None], back]
+    per = ncoord[idx].astype(np.int64)
+    width = int(per.max()) - 1
+    good, x, y, k = _rings_kernel().read_convex(np.ascontiguousarray(coords), per, width, _STRAIGHT)
     out = ConvexRings.empty(size, width)
     keep = idx[good]
     out.ok[keep] = True
