@@ -9,7 +9,7 @@ numpy formulation it replaced built arrays of (near edge × C edge) for whole ba
 parcels spent 10 of its 22 thread-seconds there, much of it in page faults on those arrays.
 
 The compiled code is cached beside this file (``cache=True``): numba compiles it once per
-installation (a few seconds), later processes load it in milliseconds.
+installation (≈ 10 s for the three kernels), later processes load it in a fraction of a second.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ class Fast(Reference):
 
         A process's first review loads them on first use: numba's import and its compiler's
         set-up, then each kernel from its cache beside the module (≈ 0.45 s on a 2-core office
-        machine; the first run after an installation compiles them, a few seconds, once). A
+        machine; the first run after an installation compiles them, ≈ 10 s, once). A
         service that reviews on demand calls this at start-up; the benchmark calls it outside its
         timing and reports it, as it reports the peers' loading of their data.
         """
