@@ -579,3 +579,41 @@ def test_load_readies_the_compiled_kernels_and_times_it():
     assert {"numba", "townplan_gis.fiveline.fast.clip_kernel"} <= set(sys.modules)
     assert "townplan_gis.fiveline.fast.rings_kernel" in sys.modules
     assert Fast.load() < took + 1.0  # loaded once per process
+
+
+def test_a_small_review_in_a_fresh_process_does_not_load_the_kernels(tmp_path):
+    # Loading numba and the kernels (≈ 0.45 s, ≈ 10 s the first time) costs a small review more
+    # than the accelerator saves: it is measured by the reference engine, with the same result,
+    # until the kernels are loaded or the review is large (ACCELERATE_FROM).
+    import json
+    import subprocess
+
+    script = """
+import json, sys
+import geopandas as gpd, shapely
+import townplan_gis as tp
+from townplan_gis.fiveline import engine
+from townplan_gis.fiveline.fast import Fast
+sq = lambda x0, y0, x1, y1: shapely.box(500_000 + x0, 3_850_000 + y0, 500_000 + x1, 3_850_000 + y1)
+sites = gpd.GeoDataFrame({"project_type": ["building", "park"]},
+                         geometry=[sq(90, 0, 110, 10), sq(10, 10, 20, 20)], crs="EPSG:4546")
+lines = gpd.GeoDataFrame({"line_type": ["green"]}, geometry=[sq(0, 0, 100, 100)], crs="EPSG:4546")
+def run():
+    r = tp.review(sites, lines, coverage=sq(-500, -500, 500, 500), progress=False)
+    return [r.settings["accelerated"],
+            r.conflicts["overlap_area_m2"].round(6).tolist(), r.projects["verdict"].tolist()]
+out = {"plain": run(), "numba_after_plain": "numba" in sys.modules}
+engine.ACCELERATE_FROM = 2
+out["large"] = run()
+engine.ACCELERATE_FROM = 10**9
+out["loaded"] = run()
+print(json.dumps(out))
+"""
+    got = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    out = json.loads(got.stdout.strip().splitlines()[-1])
+    assert out["numba_after_plain"] is False
+    assert [out[k][0] for k in ("plain", "large", "loaded")] == [False, True, True]
+    assert out["plain"][1:] == out["large"][1:] == out["loaded"][1:]
+    assert out["plain"][1] == [100.0, 100.0]  # the building's 10 × 10 m corner, the whole park

@@ -32,6 +32,12 @@ Engines
     ``n_jobs`` threads like ``"threads"`` (``n_jobs=1``: in this thread): the path to read, to
     debug against and to compare with.
 
+``"threads"``, ``"serial"`` and ``"dask"`` measure with the accelerator where it pays
+(:func:`accelerates`): for :data:`ACCELERATE_FROM` projects or more, or once this process has loaded
+its compiled kernels; a smaller review in a fresh process is measured by the reference engine, as
+loading the kernels (≈ 0.45 s; ≈ 10 s the first time after installing) would cost more than they save
+(≈ 10 µs a project). ``Review.settings["accelerated"]`` records which.
+
 Every engine gives the same conflict rows, in the projects' input order, and the same verdicts.
 Memory: the rows are held within a budget, or streamed to a GeoPackage with ``out=``
 (:mod:`~townplan_gis.fiveline.memory`).
@@ -82,13 +88,25 @@ from townplan_gis.fiveline.run import (
     run,
 )
 
-__all__ = ["ENGINES", "review", "town_inputs"]
+__all__ = ["ACCELERATE_FROM", "ENGINES", "accelerates", "review", "town_inputs"]
 
 log = logging.getLogger(__name__)
 
 ENGINES = ("threads", "serial", "dask", "reference")
 #: Reviews of fewer projects are not estimated beforehand: their rows fit any machine.
 _ESTIMATE_FROM = 20_000
+#: Projects from which a review loads the accelerator's compiled kernels if this process has not yet
+#: (:func:`accelerates`): the accelerator saves ≈ 10 µs a project on the full review (10⁵ parcels:
+#: 1.80 against 2.80 s), loading costs ≈ 0.45 s (benchmarks/README.md, 2026-12-07).
+ACCELERATE_FROM = 50_000
+
+
+def accelerates(engine: str, n_projects: int) -> bool:
+    """Whether a review with ``engine`` of ``n_projects`` projects measures with the accelerator
+    (:class:`~townplan_gis.fiveline.fast.Fast`): never with ``"reference"``; otherwise when its
+    compiled kernels are loaded in this process already (:meth:`Fast.load`, or an earlier review)
+    or the review is large enough for loading them to pay (:data:`ACCELERATE_FROM`)."""
+    return engine != "reference" and (Fast.loaded() or n_projects >= ACCELERATE_FROM)
 
 
 def _zones_and_rings(
@@ -193,9 +211,10 @@ def review(
         Control polygons with more vertices are subdivided for speed (results are identical).
     engine : {"threads", "serial", "dask", "reference"}, default "threads"
         How the work is run (module docstring): chunks on ``n_jobs`` threads with the accelerated
-        engine (``"threads"``), the same in this thread (``"serial"``), on a dask cluster
-        (``"dask"``), or the plain reference engine on ``n_jobs`` threads (``"reference"``; with
-        ``n_jobs=1``, in this thread). All give the same conflict rows and verdicts.
+        engine where it pays (``"threads"``; :func:`accelerates`), the same in this thread
+        (``"serial"``), on a dask cluster (``"dask"``), or the plain reference engine on ``n_jobs``
+        threads (``"reference"``; with ``n_jobs=1``, in this thread). All give the same conflict
+        rows and verdicts.
     chunk_size : int, optional
         Projects per chunk; default at least four chunks per thread, 2,000–20,000 projects each.
     n_jobs : int, default 2
@@ -303,7 +322,7 @@ def review(
         pending = pool.submit(prepare_projects, projects, analysis)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         check_declared(lines_frame, declared)
-        fast = engine != "reference"
+        fast = accelerates(engine, len(projects))
         zones = None
         if setbacks:
             zones = pool.submit(
@@ -419,6 +438,7 @@ def review(
         "rules": active.source,
         "rules_version": active.version,
         "engine": engine,
+        "accelerated": bool(fast),
         "chunk_size": int(chunk_size),
         "n_jobs": int(n_jobs),
         "max_vertices": int(max_vertices),

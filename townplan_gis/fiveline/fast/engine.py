@@ -54,8 +54,8 @@ class Fast(Reference):
         pieces: PolygonRings | None = None,
         zones: PolygonRings | None = None,
     ) -> None:
-        self.pieces = PolygonRings(lines.pieces) if pieces is None else pieces
-        self.zones = PolygonRings(lines.zones) if zones is None else zones
+        self.pieces = self.rings(lines.pieces) if pieces is None else pieces
+        self.zones = self.rings(lines.zones) if zones is None else zones
         self.line_geoms = lines.geoms
         self._line_rings: PolygonRings | None = None
         self._released = False
@@ -74,8 +74,16 @@ class Fast(Reference):
         if self._released:
             raise RuntimeError("Fast: released after its review; make one for the next review")
 
-    @staticmethod
-    def load() -> float:
+    _loaded = False
+
+    @classmethod
+    def loaded(cls) -> bool:
+        """Whether this process has loaded the compiled kernels (:meth:`load`, or a review that
+        used the accelerator)."""
+        return cls._loaded
+
+    @classmethod
+    def load(cls) -> float:
         """Load the compiled kernels now; returns the seconds it took.
 
         A process's first review loads them on first use: numba's import and its compiler's
@@ -88,12 +96,15 @@ class Fast(Reference):
         square = np.array([shapely.box(0.0, 0.0, 1.0, 1.0)], dtype=object)
         at = np.zeros(1, dtype=np.int64)
         clip(convex_rings(square), at, PolygonRings(square), at)
+        Fast._loaded = True
         return time.perf_counter() - t0
 
     @staticmethod
     def rings(geoms: np.ndarray) -> PolygonRings:
         """The vertex arrays :class:`Fast` reads from ``geoms`` (pieces or zones)."""
-        return PolygonRings(geoms)
+        out = PolygonRings(geoms)
+        Fast._loaded = True  # reading them loaded the kernels
+        return out
 
     def polygon_overlaps(
         self,
