@@ -56,6 +56,15 @@ def _stable_order(key: np.ndarray, n: int, out: np.ndarray) -> None:
         out[j + 1] = v
 
 
+@numba.njit(nogil=True, cache=True)
+def _edge(zx, zy, s0, kz, j, ox, oy):
+    """Edge ``j`` of the ring starting at ``s0`` with ``kz`` vertices, relative to (ox, oy): its
+    ends (px, py) and (qx, qy) (the last edge runs back to the first vertex)."""
+    vi = s0 + j
+    vn = vi + 1 if j + 1 < kz else s0
+    return zx[vi] - ox, zy[vi] - oy, zx[vn] - ox, zy[vn] - oy
+
+
 @numba.njit(nogil=True, cache=True, error_model="numpy")
 def _contains_origin(zx, zy, s0, kz, first, nb, bedge, blen, by0, by1, bx1, ox, oy):
     """Whether the point (ox, oy) lies inside the ring of Z (even–odd count of the crossings of
@@ -66,14 +75,8 @@ def _contains_origin(zx, zy, s0, kz, first, nb, bedge, blen, by0, by1, bx1, ox, 
         if by0[b] - oy > 0 or by1[b] - oy <= 0 or bx1[b] - ox < 0:
             continue  # every edge of the block above, below or left of the point
         for je in range(blen[b]):
-            j = bedge[b] + je
-            vi = s0 + j
-            vn = vi + 1 if j + 1 < kz else s0
-            py = zy[vi] - oy
-            qy = zy[vn] - oy
+            px, py, qx, qy = _edge(zx, zy, s0, kz, bedge[b] + je, ox, oy)
             if (py > 0) != (qy > 0):
-                px = zx[vi] - ox
-                qx = zx[vn] - ox
                 if px + (0.0 - py) * (qx - px) / (qy - py) > 0:
                     inside = not inside
     return inside
@@ -193,12 +196,7 @@ def clip_pairs(
                 continue
             for je in range(blen[b]):
                 j = bedge[b] + je
-                vi = s0 + j
-                vn = vi + 1 if j + 1 < kz else s0
-                px = zx[vi] - ox
-                py = zy[vi] - oy
-                qx = zx[vn] - ox
-                qy = zy[vn] - oy
+                px, py, qx, qy = _edge(zx, zy, s0, kz, j, ox, oy)
                 if max(px, qx) < x0 or min(px, qx) > x1 or max(py, qy) < y0 or min(py, qy) > y1:
                     continue
                 dx = qx - px

@@ -20,6 +20,21 @@ __all__ = ["read_convex", "read_rings"]
 
 
 @numba.njit(nogil=True, cache=True)
+def _twice_area(coords: np.ndarray, src: int, n: int) -> float:
+    """Twice the signed area of the open ring ``coords[src : src + n]`` (shoelace sum relative to
+    its first vertex, where differences of nearby coordinates are exact): > 0 counter-clockwise."""
+    x0 = coords[src, 0]
+    y0 = coords[src, 1]
+    twice = 0.0
+    for j in range(n):
+        nj = j + 1 if j + 1 < n else 0
+        lx = coords[src + j, 0] - x0
+        ly = coords[src + j, 1] - y0
+        twice += lx * (coords[src + nj, 1] - y0) - (coords[src + nj, 0] - x0) * ly
+    return twice
+
+
+@numba.njit(nogil=True, cache=True)
 def read_rings(coords: np.ndarray, per: np.ndarray, block: int):
     """The open counter-clockwise rings of polygons whose closed rings are ``coords`` (``per[i]``
     vertices each, the closing one included).
@@ -54,16 +69,7 @@ def read_rings(coords: np.ndarray, per: np.ndarray, block: int):
     for i in range(m):
         n = k[i]
         s = start[i]
-        x0 = coords[src, 0]
-        y0 = coords[src, 1]
-        # Orientation by the shoelace sum relative to the first vertex.
-        twice = 0.0
-        for j in range(n):
-            nj = j + 1 if j + 1 < n else 0
-            lx = coords[src + j, 0] - x0
-            ly = coords[src + j, 1] - y0
-            twice += lx * (coords[src + nj, 1] - y0) - (coords[src + nj, 0] - x0) * ly
-        if twice < 0:  # clockwise: read backwards from the first vertex
+        if _twice_area(coords, src, n) < 0:  # clockwise: read backwards from the first vertex
             for j in range(n):
                 b = (n - j) % n
                 x[s + j] = coords[src + b, 0]
@@ -124,12 +130,7 @@ def read_convex(coords: np.ndarray, per: np.ndarray, width: int, straight: float
             nj = j + 1 if j + 1 < n else 0
             ex[j] = (coords[src + nj, 0] - x0) - (coords[src + j, 0] - x0)
             ey[j] = (coords[src + nj, 1] - y0) - (coords[src + j, 1] - y0)
-        twice = 0.0
-        for j in range(n):
-            nj = j + 1 if j + 1 < n else 0
-            lx = coords[src + j, 0] - x0
-            ly = coords[src + j, 1] - y0
-            twice += lx * (coords[src + nj, 1] - y0) - (coords[src + nj, 0] - x0) * ly
+        twice = _twice_area(coords, src, n)
         sign = 1.0 if twice > 0 else -1.0 if twice < 0 else 0.0
         ok = sign != 0.0
         winding = 0.0
