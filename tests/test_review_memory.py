@@ -219,8 +219,9 @@ def test_a_released_engine_refuses_to_measure(county):
 
 
 def test_a_review_keeps_only_what_its_evidence_search_reads(county, in_memory):
-    # The Review holds its lines until the checks are read: without the setback zones and the
-    # other indexes (PreparedLines.for_checks), and the search finds the same distances.
+    # Once the chunks are done the lines drop the setback zones and the other indexes
+    # (PreparedLines.release_chunk_state): the nearest-feature search of the checks, run when the
+    # Review's checks are first read, finds the same distances without them.
     from townplan_gis.fiveline.checks import search_nearest
     from townplan_gis.fiveline.lines import prepare_lines
     from townplan_gis.fiveline.prepare import prepare_lines_frame
@@ -228,14 +229,16 @@ def test_a_review_keeps_only_what_its_evidence_search_reads(county, in_memory):
 
     frame, _ = prepare_lines_frame(county[1], county[1].crs)
     lines = prepare_lines(frame, load_rules(None), setbacks=True)
-    assert len(lines.zones) > 0
-    slim = lines.for_checks()
-    assert len(slim.zones) == len(slim.zone_tree) == len(slim.sb_tree) == len(slim.tree) == 0
-    assert slim.pieces is lines.pieces and slim.type_trees is lines.type_trees
+    assert len(lines.zones) > 0 and len(lines.piece_tree) > 0
     geoms = np.asarray(county[0].geometry.array, dtype=object)
     need = np.ones((len(geoms), len(LINE_TYPES)), dtype=bool)
     full = search_nearest(geoms, need, lines, 50.0)
     assert np.isfinite(full).sum() > 100
-    np.testing.assert_array_equal(search_nearest(geoms, need, slim, 50.0), full)
+    pieces, trees = lines.pieces, lines.type_trees
+    lines.release_chunk_state()
+    assert len(lines.zones) == len(lines.zone_tree) == len(lines.sb_tree) == 0
+    assert len(lines.tree) == len(lines.piece_tree) == 0
+    assert lines.pieces is pieces and lines.type_trees is trees and lines.arrays
+    np.testing.assert_array_equal(search_nearest(geoms, need, lines, 50.0), full)
     fresh = tp.review(*county, chunk_size=97, progress=False)
     pd.testing.assert_frame_equal(fresh.checks, in_memory.checks)

@@ -110,22 +110,17 @@ class PreparedLines:
             return replace(self)  # its own cache of prepared whole polygons, the pieces shared
         return replace(self, pieces=own_prepared(self.pieces))
 
-    def for_checks(self) -> PreparedLines:
-        """A copy with only what the evidence table's nearest-feature search reads (the per-line
-        tables, the pieces and their per-type trees): a :class:`~townplan_gis.fiveline.result.Review`
-        keeps it until its checks are read, without the setback zones and the other indexes
-        (≈ 0.1 GB at 10⁵ control lines)."""
+    def release_chunk_state(self) -> None:
+        """Drop, in place, what only the chunks read — the setback zones and their indexes, the
+        trees of the whole lines and of the pieces — once a review's chunks are done (≈ 0.1 GB at
+        10⁵ control lines). What is kept serves the conflicts frame and the evidence table's
+        nearest-feature search, which a :class:`~townplan_gis.fiveline.result.Review` runs when its
+        checks are first read: the per-line tables, the pieces and their per-type trees."""
         none = np.empty(0, dtype=object)
-        return replace(
-            self,
-            tree=shapely.STRtree(none),
-            piece_tree=shapely.STRtree(none),
-            zones=none,
-            zone_line=np.empty(0, dtype=np.int64),
-            zone_tree=shapely.STRtree(none),
-            sb_piece=np.zeros(0, np.int64),
-            sb_tree=shapely.STRtree(none),
-        )
+        self.tree = self.piece_tree = self.zone_tree = self.sb_tree = shapely.STRtree(none)
+        self.zones = none
+        self.zone_line = np.empty(0, dtype=np.int64)
+        self.sb_piece = np.zeros(0, np.int64)
 
     def prepared_geoms(self) -> np.ndarray:
         """The whole line polygons, prepared — a private copy made on first use (line projects

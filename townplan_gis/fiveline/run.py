@@ -247,6 +247,15 @@ def run(
         return review_work(chunk, thread_lines(), rules, settings, engine)
 
     pool, finished = None, False
+
+    def release() -> None:
+        # Every chunk is done: the threads end (with their copies of the lines), and the engine
+        # and the lines drop what only the chunks read, before the result is assembled.
+        if pool is not None:
+            pool.shutdown(wait=True)
+        engine.release()
+        lines.release_chunk_state()
+
     try:
         if threaded:
             pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="townplan-review")
@@ -256,7 +265,7 @@ def run(
             lines,
             n,
             progress,
-            release=engine.release,
+            release=release,
         )
         finished = True
     finally:
@@ -279,7 +288,8 @@ def collect(
     """Feed each chunk's rows to ``sink`` and gather its totals, findings and summary counts.
 
     ``release`` is called once every chunk is done, before the sink assembles its result (the
-    engine's :meth:`~townplan_gis.fiveline.overlap.Reference.release`); then the memory freed is
+    threads end, :meth:`Reference.release <townplan_gis.fiveline.overlap.Reference.release>`,
+    :meth:`PreparedLines.release_chunk_state`); then the memory freed is
     given back to the system (:func:`~townplan_gis.fiveline.memory.release_freed_memory`), so
     that the result is not assembled on top of the chunks' leftovers."""
     report, close = progress_report(progress, n)
