@@ -617,3 +617,15 @@ print(json.dumps(out))
     assert [out[k][0] for k in ("plain", "large", "loaded")] == [False, True, True]
     assert out["plain"][1:] == out["large"][1:] == out["loaded"][1:]
     assert out["plain"][1] == [100.0, 100.0]  # the building's 10 × 10 m corner, the whole park
+
+
+def test_the_clip_refuses_positions_it_would_read_as_garbage():
+    # The compiled loop reads unchecked: a ring that is not ok (no vertices) or a position past
+    # the arrays is refused before it can be measured as an overlap.
+    cs = convex_rings(np.array([box(0, 0, 10, 10), L_SHAPE]))  # the L is not convex
+    zs = PolygonRings(np.array([box(5, 5, 20, 20), box(0, 0, 4, 4).difference(box(1, 1, 2, 2))]))
+    assert cs.ok.tolist() == [True, False] and zs.ok.tolist() == [True, False]
+    assert clip(cs, np.array([0]), zs, np.array([0])).area.tolist() == [25.0]
+    for ic, iz in [([1], [0]), ([0], [1]), ([2], [0]), ([0], [2]), ([-1], [0])]:
+        with pytest.raises(ValueError, match="must point at"):
+            clip(cs, np.array(ic), zs, np.array(iz))

@@ -24,6 +24,7 @@ from townplan_gis.cli.common import (
 from townplan_gis.core.errors import MissingLayerError, TownPlanError
 from townplan_gis.core.town import Town
 from townplan_gis.fiveline import Review
+from townplan_gis.fiveline.engine import ACCELERATE_FROM
 from townplan_gis.fiveline.memory import STREAM_FROM
 from townplan_gis.fiveline.rules import GRADES
 from townplan_gis.io.dxf import read_dxf_lines, read_dxf_projects
@@ -216,8 +217,10 @@ def register(sub: Any) -> None:
         "--engine",
         choices=["threads", "serial", "reference"],
         default="threads",
-        help="threads: the accelerated engine on two threads (default); serial: the same on one "
-        "thread; reference: the plain reference engine (GEOS for every pair), to compare with",
+        help=f"threads: two threads, the accelerated engine from {ACCELERATE_FROM:,} projects "
+        "(below that, loading its compiled kernels costs more than they save; the same rows) "
+        "(default); serial: the same on one thread; reference: the plain reference engine (GEOS "
+        "for every pair), to compare with",
     )
     p.add_argument(
         "--stream",

@@ -119,8 +119,6 @@ def build_review(
         table = findings[[*FOUND, *NEAREST]]
         ids = prepared[["project_id", "_parts"]]
         geoms = np.asarray(prepared.geometry.array, dtype=object)
-        if lines is not None:
-            lines.release_chunk_state()  # kept until the checks are read: only what they need
 
         def assemble(_: pd.DataFrame | None) -> pd.DataFrame:
             frame = checks_frame(ids, table, status)

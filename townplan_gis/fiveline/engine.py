@@ -399,7 +399,9 @@ def review(
             chunk_size=int(chunk_size),
             n_jobs=int(n_jobs),
         )
-        got: Collected = collect(works, sink, lines, len(prepared), progress)
+        got: Collected = collect(
+            works, sink, lines, len(prepared), progress, release=lines.release_chunk_state
+        )
     else:
         threads = 1 if engine == "serial" else int(n_jobs)
         got = run(

@@ -218,11 +218,15 @@ def run(
     prepared : geopandas.GeoDataFrame
         All prepared projects (``_pos`` = 0 … n−1).
     lines : PreparedLines
+        The review's own lines: once every chunk is done they drop what only the chunks read
+        (:meth:`PreparedLines.release_chunk_state`), in place.
     rules : Rules
     settings : mapping
         ``{"setbacks": bool}``.
     engine : Reference
-        The engine measuring overlaps (shared by the threads: it holds no per-chunk state).
+        The engine measuring overlaps (shared by the threads: it holds no per-chunk state); the
+        review's own, released (:meth:`~townplan_gis.fiveline.overlap.Reference.release`) once
+        every chunk is done.
     sink : Sink
     chunk_size, n_jobs : int
         Projects per chunk; worker threads (1: every chunk in this thread).

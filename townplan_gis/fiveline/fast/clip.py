@@ -117,6 +117,12 @@ def clip(
     if not n:
         return Clipped(np.zeros(0), np.zeros(0, dtype=np.int8), geometry)
     ic, iz = _i64(ic), _i64(iz)
+    # The compiled loop reads its arrays unchecked: a position outside them, or a ring that is not
+    # ``ok`` (no vertices), would be measured as garbage — e.g. an empty C taken to contain Z.
+    if ic.min() < 0 or ic.max() >= len(c) or not c.ok[ic].all():
+        raise ValueError("clip: ic must point at convex rings of c (ok), within its length")
+    if iz.min() < 0 or iz.max() >= len(z) or not z.ok[iz].all():
+        raise ValueError("clip: iz must point at polygon rings of z (ok), within its length")
     kernel = _kernel()
     twice, code, g_pair, g_rings, ring_len, xs, ys = kernel.clip_pairs(
         _f64(c.x),
