@@ -10,7 +10,7 @@ import shapely
 
 from townplan_gis.core.repairs import Repair
 
-__all__ = ["keep_dimension", "nonfinite", "reduce_collections", "repair_geometry"]
+__all__ = ["keep_dimension", "nonfinite", "parts_of", "reduce_collections", "repair_geometry"]
 
 # The empty geometry of each topological dimension, and the multi-part constructor.
 _EMPTY = {2: shapely.Polygon(), 1: shapely.LineString(), 0: shapely.Point()}
@@ -92,6 +92,36 @@ def keep_dimension(geoms: np.ndarray, dim: int) -> np.ndarray:
     if wrong.any():
         out[wrong] = _EMPTY[dim]
     return out
+
+
+def parts_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``shapely.get_parts(geoms, return_index=True)``, with single-part geometries passed on as
+    they are.
+
+    ``get_parts`` copies every single-part geometry into a new GEOS object and a new Python object,
+    under the GIL: 0.5 s for the 10⁵ setback zones of the 10⁶-parcel county, almost all of them
+    polygons already. Here only Multi* geometries and collections are opened (one level, as
+    ``get_parts`` does); the rest are the same objects. Use it where the parts are the caller's
+    own (or are copied next), as a part that is the same object as its geometry shares its GEOS
+    state (preparing one prepares the other).
+
+    Returns
+    -------
+    (parts, index)
+        As ``shapely.get_parts``: the parts in order, and the position of the geometry each came
+        from; null geometries and empty Multi* geometries give none, an empty single-part
+        geometry gives itself.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    kind = shapely.get_type_id(geoms)
+    multi = kind >= 4
+    single = np.flatnonzero((kind >= 0) & ~multi)
+    if not multi.any():
+        return geoms[single], single
+    opened, of = shapely.get_parts(geoms[multi], return_index=True)
+    index = np.concatenate([single, np.flatnonzero(multi)[of]])
+    order = np.argsort(index, kind="stable")
+    return np.concatenate([geoms[single], opened])[order], index[order]
 
 
 def _flat_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,7 +63,7 @@ from townplan_gis.core.town import Town
 from townplan_gis.fiveline import dask as dask_engine
 from townplan_gis.fiveline.assemble import build_review
 from townplan_gis.fiveline.coverage import mark_incomplete, resolve_coverage
-from townplan_gis.fiveline.evidence import layer_sha256, now_iso, rules_file_record
+from townplan_gis.fiveline.evidence import hash_layers, review_evidence
 from townplan_gis.fiveline.fast import Fast
 from townplan_gis.fiveline.inputs import town_inputs
 from townplan_gis.fiveline.lines import (
@@ -115,6 +115,14 @@ def _zones_and_rings(
     """:func:`setback_zones` and, for the accelerator, the zone pieces' vertex arrays."""
     zones = setback_zones(geoms, distance_m, max_vertices=max_vertices)
     return zones, (Fast.rings(zones[0]) if rings and zones is not None else None)
+
+
+def _mark_when_ready(
+    pending: Future, covered: Future, missing: list[str], noise_m2: float
+) -> gpd.GeoDataFrame:
+    """:func:`mark_incomplete` of the prepared projects (``pending``) against the coverage
+    (``covered``), once both are ready: a worker task that waits on two submitted before it."""
+    return mark_incomplete(pending.result()[0], covered.result()[0], missing, noise_m2)
 
 
 def review(
@@ -315,10 +323,12 @@ def review(
     control_lines, rep = check_coordinates(control_lines, layer="control_lines")
     rep_crs += rep
     analysis = choose_crs(projects, control_lines, crs)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        # The projects are prepared while the lines are checked and indexed, and the setback
-        # zones (buffers of red and blue lines) are built meanwhile: three tasks that wait on the
-        # GIL at different times keep two cores busier than two tasks do.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        # While this thread checks and indexes the lines, workers prepare the projects and build
+        # the setback zones (buffers of red and blue lines): three tasks that wait on the GIL at
+        # different times keep two cores busier than two tasks do. The third worker resolves the
+        # coverage, then waits for the projects and marks what lies outside it, so that the
+        # coverage test is done before the lines are, not after them.
         pending = pool.submit(prepare_projects, projects, analysis)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         check_declared(lines_frame, declared)
@@ -332,10 +342,13 @@ def review(
                 max_vertices=max_vertices,
                 rings=fast,
             )
-        # The coverage, then the content hashes of the inputs (evidence), in the workers freed by
-        # the projects and the zones while this thread indexes the lines.
+        present = [t for t in LINE_TYPES if (lines_frame["line_type"] == t).any()]
+        missing = [t for t in LINE_TYPES if t not in present and t not in declared]
         covered = pool.submit(resolve_coverage, coverage, lines_frame, analysis, control_lines.crs)
-        hashes = pool.submit(lambda: (layer_sha256(projects), layer_sha256(control_lines)))
+        # Submitted after the two tasks it waits on, so they are never queued behind it.
+        marked = pool.submit(
+            _mark_when_ready, pending, covered, missing, active.tolerance["noise_m2"]
+        )
         lines = prepare_lines(
             lines_frame, active, max_vertices=max_vertices, setbacks=False, n_jobs=int(n_jobs)
         )
@@ -343,17 +356,10 @@ def review(
         # coordinates does not touch the prepared indexes this thread uses below).
         piece_rings = pool.submit(Fast.rings, lines.pieces) if fast else None
         prepared, rep_projects = pending.result()
-        cover, cover_info = covered.result()
+        cover_info = covered.result()[1]
         need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
         if zones is not None and not need_sb:
             zones.cancel()  # nothing subject to setbacks: drop the zones if not started yet
-        present = [t for t in LINE_TYPES if (lines_frame["line_type"] == t).any()]
-        missing = [t for t in LINE_TYPES if t not in present and t not in declared]
-        # The coverage test in a worker (the coverage polygon is used nowhere else) while this
-        # thread adds the setback bands and estimates the result's size.
-        marked = pool.submit(
-            mark_incomplete, prepared, cover, missing, active.tolerance["noise_m2"]
-        )
         zone_rings = None
         if need_sb and zones is not None:
             built, zone_rings = zones.result()
@@ -379,6 +385,9 @@ def review(
             if piece_rings is not None
             else Reference()
         )
+    # The inputs' content hashes are needed only by the result: taken beside the chunks, where
+    # they fill the cores' idle moments, not before them.
+    hashes = hash_layers({"projects": projects, "control_lines": control_lines})
     settings = {"setbacks": bool(need_sb)}
     if chunk_size is None:
         chunk_size = auto_chunk_size(len(prepared), int(n_jobs))
@@ -415,7 +424,6 @@ def review(
             n_jobs=threads,
             progress=progress,
         )
-    sources = hashes.result()
     epsg = analysis.to_epsg()
     crs_text = f"EPSG:{epsg}" if epsg else analysis.to_string()
     status = {
@@ -450,23 +458,14 @@ def review(
     }
     if out_path is not None:
         record["out"] = str(out_path)
-    counts = lines_frame["line_type"].value_counts()
-    evidence = {
-        "generated": now_iso(),
-        "townplan_gis_version": __version__,
-        "analysis_crs": crs_text,
-        "tolerance": dict(active.tolerance),
-        "nearest_search_m": float(active.checks["nearest_search_m"]),
-        "sources": [
-            {"layer": "projects", "features": len(projects), "sha256": sources[0]},
-            {"layer": "control_lines", "features": len(control_lines), "sha256": sources[1]},
-        ],
-        "coverage": cover_info,
-        "files": [rules_file_record(active.source, active.version)],
-        "line_types": {
-            t: {"status": status[t], "features": int(counts.get(t, 0))} for t in LINE_TYPES
-        },
-    }
+    evidence = review_evidence(
+        hashes.result(),
+        rules=active,
+        crs=crs_text,
+        coverage=cover_info,
+        status=status,
+        counts=lines_frame["line_type"].value_counts(),
+    )
     if missing:
         log.warning(
             "review: line types %s are neither in the control lines nor declared absent: no "

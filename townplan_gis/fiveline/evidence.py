@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,18 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-__all__ = ["file_sha256", "layer_sha256", "now_iso", "rules_file_record"]
+from townplan_gis._version import __version__
+from townplan_gis.core.schema import LINE_TYPES
+from townplan_gis.fiveline.rules import Rules
+
+__all__ = [
+    "file_sha256",
+    "hash_layers",
+    "layer_sha256",
+    "now_iso",
+    "review_evidence",
+    "rules_file_record",
+]
 
 
 def now_iso() -> str:
@@ -140,4 +153,67 @@ def rules_file_record(source: str, version: str) -> dict[str, Any]:
         "rules": str(path),
         "version": version,
         "sha256": file_sha256(path) if path.is_file() else None,
+    }
+
+
+def hash_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> Future:
+    """The :func:`layer_sha256` of each layer, taken in a thread of its own.
+
+    Returns
+    -------
+    concurrent.futures.Future
+        Of a list of ``{"layer", "features", "sha256"}`` records, in the order of ``layers``.
+        The thread ends with the work; nothing waits for it until its result is asked for.
+    """
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(
+            lambda: [
+                {"layer": name, "features": len(gdf), "sha256": layer_sha256(gdf)}
+                for name, gdf in layers.items()
+            ]
+        )
+    finally:
+        pool.shutdown(wait=False)
+
+
+def review_evidence(
+    sources: list[dict[str, Any]],
+    *,
+    rules: Rules,
+    crs: str,
+    coverage: dict[str, Any],
+    status: Mapping[str, str],
+    counts: pd.Series,
+) -> dict[str, Any]:
+    """:attr:`Review.evidence <townplan_gis.fiveline.result.Review.evidence>`: what a review rests
+    on.
+
+    Parameters
+    ----------
+    sources : list of dict
+        The inputs' records (:func:`hash_layers`).
+    rules : Rules
+        The rules in force (tolerance, search distance, rule file).
+    crs : str
+        The analysis CRS as text (``EPSG:4546``).
+    coverage : dict
+        What the line data covers (:func:`~townplan_gis.fiveline.coverage.resolve_coverage`).
+    status : mapping
+        Per line type: ``checked``, ``declared_absent`` or ``not_in_data``.
+    counts : pandas.Series
+        Control-line features per line type.
+    """
+    return {
+        "generated": now_iso(),
+        "townplan_gis_version": __version__,
+        "analysis_crs": crs,
+        "tolerance": dict(rules.tolerance),
+        "nearest_search_m": float(rules.checks["nearest_search_m"]),
+        "sources": sources,
+        "coverage": coverage,
+        "files": [rules_file_record(rules.source, rules.version)],
+        "line_types": {
+            t: {"status": status[t], "features": int(counts.get(t, 0))} for t in LINE_TYPES
+        },
     }
