@@ -462,6 +462,10 @@ def test_fast_refuses_rings_of_other_pieces():
     assert Fast(lines, pieces=own, zones=Fast.rings(lines.zones)).pieces is own
     with pytest.raises(ValueError, match="not those of these lines"):
         Fast(lines, pieces=Fast.rings(lines.pieces[:-1]))
+    whole = Fast.rings(lines.geoms)
+    assert Fast(lines, line_rings=whole).line_rings is whole
+    with pytest.raises(ValueError, match="not those of these lines"):
+        Fast(lines, line_rings=Fast.rings(lines.geoms[1:]))
 
 
 _SHAPES = st.sampled_from(["box", "rotated", "L", "U", "line", "multi"])

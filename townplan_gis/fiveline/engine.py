@@ -355,6 +355,9 @@ def review(
         # The accelerator's vertex arrays of the pieces, read in a worker meanwhile (reading
         # coordinates does not touch the prepared indexes this thread uses below).
         piece_rings = pool.submit(Fast.rings, lines.pieces) if fast else None
+        # And the whole lines', which the per-type totals read where lines of a type overlap.
+        shared = fast and lines.arrays["overlaps_same_type"].any()
+        line_rings = pool.submit(Fast.rings, lines.geoms) if shared else None
         prepared, rep_projects = pending.result()
         cover_info = covered.result()[1]
         need_sb = setbacks and prepared["project_type"].isin(active.setbacks["project_types"]).any()
@@ -381,6 +384,7 @@ def review(
                 lines,
                 pieces=piece_rings.result(),
                 zones=zone_rings if len(lines.zones) else None,
+                line_rings=line_rings.result() if line_rings is not None else None,
             )
             if piece_rings is not None
             else Reference()

@@ -36,9 +36,11 @@ class Fast(Reference):
     lines : PreparedLines
         The review's prepared lines (with their setback zones, if any): their pieces are read into
         vertex arrays once (:class:`~townplan_gis.fiveline.fast.rings.PolygonRings`).
-    pieces, zones : PolygonRings, optional
-        ``PolygonRings(lines.pieces)`` and ``PolygonRings(lines.zones)`` when the caller has
-        them already (the review reads them in a worker thread while it prepares the rest).
+    pieces, zones, line_rings : PolygonRings, optional
+        ``PolygonRings(lines.pieces)``, ``PolygonRings(lines.zones)`` and
+        ``PolygonRings(lines.geoms)`` when the caller has them already (the review reads them in
+        worker threads while it prepares the rest). The whole lines' rings are otherwise read on
+        first use (:attr:`line_rings`).
     """
 
     name = "fast"
@@ -53,13 +55,18 @@ class Fast(Reference):
         *,
         pieces: PolygonRings | None = None,
         zones: PolygonRings | None = None,
+        line_rings: PolygonRings | None = None,
     ) -> None:
         self.pieces = self.rings(lines.pieces) if pieces is None else pieces
         self.zones = self.rings(lines.zones) if zones is None else zones
         self.line_geoms = lines.geoms
-        self._line_rings: PolygonRings | None = None
+        self._line_rings: PolygonRings | None = line_rings
         self._released = False
-        if len(self.pieces) != len(lines.pieces) or len(self.zones) != len(lines.zones):
+        if (
+            len(self.pieces) != len(lines.pieces)
+            or len(self.zones) != len(lines.zones)
+            or (line_rings is not None and len(line_rings) != len(lines.geoms))
+        ):
             raise ValueError("Fast: the rings given are not those of these lines' pieces and zones")
 
     def release(self) -> None:
