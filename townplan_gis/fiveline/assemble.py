@@ -126,7 +126,7 @@ def build_review(
                 frame = fill_nearest(frame, geoms, lines, search_m)
             return frame
 
-        review._pending = assemble
+        review.defer_checks(assemble)
     return review
 
 

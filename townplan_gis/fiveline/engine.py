@@ -110,7 +110,7 @@ def accelerates(engine: str, n_projects: int) -> bool:
 
 
 def _zones_and_rings(
-    geoms: np.ndarray, distance_m: np.ndarray, *, max_vertices: int, rings: bool
+    geoms: np.ndarray, distance_m: np.ndarray, max_vertices: int, *, rings: bool
 ) -> tuple[tuple | None, Any]:
     """:func:`setback_zones` and, for the accelerator, the zone pieces' vertex arrays."""
     zones = setback_zones(geoms, distance_m, max_vertices=max_vertices)
@@ -325,23 +325,17 @@ def review(
     analysis = choose_crs(projects, control_lines, crs)
     with ThreadPoolExecutor(max_workers=3) as pool:
         # While this thread checks and indexes the lines, workers prepare the projects and build
-        # the setback zones (buffers of red and blue lines): three tasks that wait on the GIL at
-        # different times keep two cores busier than two tasks do. The third worker resolves the
-        # coverage, then waits for the projects and marks what lies outside it, so that the
-        # coverage test is done before the lines are, not after them.
+        # the setback zones (three tasks waiting on the GIL at different times keep two cores
+        # busier than two do); the third resolves the coverage, then marks what lies outside it.
         pending = pool.submit(prepare_projects, projects, analysis)
         lines_frame, rep_lines = prepare_lines_frame(control_lines, analysis)
         check_declared(lines_frame, declared)
         fast = accelerates(engine, len(projects))
         zones = None
         if setbacks:
-            zones = pool.submit(
-                _zones_and_rings,
-                np.asarray(lines_frame.geometry.array, dtype=object),
-                setback_distances(lines_frame, active),
-                max_vertices=max_vertices,
-                rings=fast,
-            )
+            geoms = np.asarray(lines_frame.geometry.array, dtype=object)
+            distance_m = setback_distances(lines_frame, active)
+            zones = pool.submit(_zones_and_rings, geoms, distance_m, max_vertices, rings=fast)
         present = [t for t in LINE_TYPES if (lines_frame["line_type"] == t).any()]
         missing = [t for t in LINE_TYPES if t not in present and t not in declared]
         covered = pool.submit(resolve_coverage, coverage, lines_frame, analysis, control_lines.crs)
@@ -365,8 +359,8 @@ def review(
             zones.cancel()  # nothing subject to setbacks: drop the zones if not started yet
         zone_rings = None
         if need_sb and zones is not None:
-            built, zone_rings = zones.result()
-            lines = with_setback_bands(lines, max_vertices=max_vertices, zones=built)
+            lines = with_setback_bands(lines, max_vertices=max_vertices, zones=zones.result()[0])
+            zone_rings = zones.result()[1]
         if out_path is None and len(prepared) >= _ESTIMATE_FROM and len(lines.pieces):
             # Before any work: a result that cannot fit stops here, not when memory runs out.
             guess = estimate_pairs(
@@ -389,6 +383,9 @@ def review(
             if piece_rings is not None
             else Reference()
         )
+        # From here the kernel and the lines alone hold the vertex arrays and the zones, so that
+        # they go when the chunks are done (Fast.release, PreparedLines.release_chunk_state).
+        del zones, zone_rings, piece_rings, line_rings
     # The inputs' content hashes are needed only by the result: taken beside the chunks, where
     # they fill the cores' idle moments, not before them.
     hashes = hash_layers({"projects": projects, "control_lines": control_lines})
@@ -443,11 +440,7 @@ def review(
             "distance_m": dict(active.setbacks["distance_m"]),
         },
         "coverage": cover_info["source"],
-        "line_types": {
-            "present": present,
-            "declared_absent": declared,
-            "not_in_data": missing,
-        },
+        "line_types": {"present": present, "declared_absent": declared, "not_in_data": missing},
         "nearest_search_m": float(active.checks["nearest_search_m"]),
         "rules": active.source,
         "rules_version": active.version,

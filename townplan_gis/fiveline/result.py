@@ -130,8 +130,8 @@ class Review:
         self.settings = settings
         self.repairs = repairs
         self._checks = checks
-        # The nearest-feature search of the evidence table, run on first read (see checks).
-        self._pending: Callable[[pd.DataFrame | None], pd.DataFrame] | None = None
+        # What the evidence table still needs, run on its first read (see checks, defer_checks).
+        self._pending: Callable[[pd.DataFrame | None], pd.DataFrame | None] | None = None
         self.evidence = dict(evidence or {})
 
     @property
@@ -183,6 +183,14 @@ class Review:
     @checks.setter
     def checks(self, value: pd.DataFrame | None) -> None:
         self._checks, self._pending = value, None
+
+    def defer_checks(self, step: Callable[[pd.DataFrame | None], pd.DataFrame | None]) -> None:
+        """Have ``step`` applied to the evidence table when it is next read, after any step
+        deferred before: the review's own assembly and nearest-feature search, then a wrapper's
+        changes (the 三区三线 review relabels the line types it did not select). The search costs
+        seconds for a county and many callers never read the table."""
+        before = self._pending
+        self._pending = step if before is None else (lambda frame: step(before(frame)))
 
     def __getstate__(self) -> dict[str, Any]:
         # A pickled Review carries its finished evidence table, not the search that makes it.

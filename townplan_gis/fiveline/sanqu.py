@@ -306,15 +306,8 @@ def annotate(result: Review, plan: Plan) -> Review:
         ]
         record["not_selected"] = list(plan.not_selected)
     result.settings["families"] = list(plan.selected)
-    # The evidence table is assembled on its first read (Review.checks): the relabelling is chained
-    # after that assembly, or applied at once when the table is already there.
-    pending = getattr(result, "_pending", None)
-    if pending is not None:
-        result._pending = lambda frame, _then=pending: _relabel(
-            _then(frame), plan.overrides, plan.not_selected
-        )
-    elif isinstance(getattr(result, "_checks", None), pd.DataFrame):
-        result._checks = _relabel(result._checks, plan.overrides, plan.not_selected)
+    # The evidence table is assembled on its first read (Review.checks): relabelled after that.
+    result.defer_checks(lambda frame: _relabel(frame, plan.overrides, plan.not_selected))
     if plan.repairs:
         result.repairs = pd.concat([repairs_frame(plan.repairs), result.repairs], ignore_index=True)
     return result
