@@ -36,7 +36,7 @@ Engines
 (:func:`accelerates`): for :data:`ACCELERATE_FROM` projects or more, or once this process has loaded
 its compiled kernels; a smaller review in a fresh process is measured by the reference engine, as
 loading the kernels (≈ 0.45 s; ≈ 10 s the first time after installing) would cost more than they save
-(≈ 10 µs a project). ``Review.settings["accelerated"]`` records which.
+(≈ 12 µs a project). ``Review.settings["accelerated"]`` records which.
 
 Every engine gives the same conflict rows, in the projects' input order, and the same verdicts.
 Memory: the rows are held within a budget, or streamed to a GeoPackage with ``out=``
@@ -96,8 +96,8 @@ ENGINES = ("threads", "serial", "dask", "reference")
 #: Reviews of fewer projects are not estimated beforehand: their rows fit any machine.
 _ESTIMATE_FROM = 20_000
 #: Projects from which a review loads the accelerator's compiled kernels if this process has not yet
-#: (:func:`accelerates`): the accelerator saves ≈ 10 µs a project on the full review (10⁵ parcels:
-#: 1.80 against 2.80 s), loading costs ≈ 0.45 s (benchmarks/README.md, 2026-12-07).
+#: (:func:`accelerates`): the accelerator saves ≈ 12 µs a project on the full review (10⁵ parcels:
+#: 1.38 against 2.57 s), loading costs ≈ 0.45 s (benchmarks/README.md, 2026-12-07).
 ACCELERATE_FROM = 50_000
 
 
