@@ -81,8 +81,7 @@ def layer_sha256(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
     return h.hexdigest()
 
 
-# A 2-D polygon without holes as ISO WKB, little-endian: byte order 1, type 3, one ring, its
-# vertex count (uint32), then x, y of each vertex (float64).
+# The first 9 bytes of a 2-D polygon of one ring as ISO WKB, little-endian (wkb_stream).
 _POLYGON_HEAD = np.array([1, 3, 0, 0, 0, 1, 0, 0, 0], dtype=np.uint8)
 
 
@@ -98,28 +97,26 @@ def wkb_plain(geoms: np.ndarray) -> tuple[np.ndarray, Iterator[bytes]]:
 
 
 def wkb_stream(geoms: np.ndarray) -> tuple[np.ndarray, Iterator[bytes]]:
-    """:func:`wkb_plain`, byte for byte, with the WKB of 2-D polygons without holes (parcels,
-    footprints: most of a county) written from their coordinates in numpy.
+    """:func:`wkb_plain`, byte for byte, for a layer of 2-D polygons without holes (parcels,
+    footprints: most of a county's projects) written from their coordinates in numpy.
 
     ``shapely.to_wkb`` makes a Python bytes object per geometry under the GIL (0.5 s for 10⁶
-    parcels, beside the review's threads); reading the coordinates takes a sixth of that. Every
-    other geometry (empty, with Z or M, with holes, multi-part, lines, points) is written by
-    ``to_wkb`` as before.
+    parcels, beside the review's threads); reading the coordinates takes a sixth of that. Record
+    of a polygon: byte order 1, type 3, one ring, its vertex count n (uint32), then x, y of each
+    vertex (float64): 13 + 16·n bytes. A layer holding anything else (empty polygons, Z or M,
+    holes, multi-part geometries, lines, points) is written by :func:`wkb_plain`; null geometries
+    are empty records either way.
     """
     geoms = np.asarray(geoms, dtype=object)
-    n = len(geoms)
     kind = shapely.get_type_id(geoms)
     count = shapely.get_num_coordinates(geoms).astype(np.int64)
     simple = (kind == 3) & (count > 0)  # an empty polygon has no ring
     simple &= ~shapely.has_z(geoms) & (shapely.get_num_interior_rings(geoms) == 0)
     if hasattr(shapely, "has_m"):  # shapely ≥ 2.1
         simple &= ~shapely.has_m(geoms)
+    if not (simple | (kind < 0)).all():
+        return wkb_plain(geoms)
     lengths = np.where(simple, 13 + 16 * count, 0)
-    other = np.flatnonzero(~simple & (kind >= 0))
-    other_wkb = shapely.to_wkb(geoms[other], byte_order=1, flavor="iso", include_srid=False)
-    lengths[other] = np.fromiter(map(len, other_wkb), dtype=np.int64, count=len(other))
-    written = np.full(n, None, dtype=object)
-    written[other] = other_wkb
 
     def batch(a: int, b: int) -> bytes:
         sel = simple[a:b]
@@ -127,32 +124,17 @@ def wkb_stream(geoms: np.ndarray) -> tuple[np.ndarray, Iterator[bytes]]:
         heads = np.zeros((int(sel.sum()), 13), dtype=np.uint8)
         heads[:, :9] = _POLYGON_HEAD
         heads[:, 9:] = count[a:b][sel].astype("<u4").view(np.uint8).reshape(-1, 4)
-        if len(other) and written[a:b].any():  # a batch mixing kinds: the heads in order
-            parts, k = [], 0
-            for i in range(b - a):
-                if sel[i]:
-                    parts.append(heads[k].tobytes())
-                    k += 1
-                elif written[a + i] is not None:
-                    parts.append(written[a + i])
-            values = np.frombuffer(b"".join(parts), dtype=np.uint8)
-        else:
-            values = heads.ravel()
-        # A record is its head (13 bytes of a polygon, or all of a record written by to_wkb),
-        # then its polygon's coordinates: the heads go to their places, the coordinates fill the
-        # rest in order.
-        size = lengths[a:b]
-        head = np.where(sel, 13, size)
-        start = np.repeat(np.cumsum(size) - size - (np.cumsum(head) - head), head)
-        place = start + np.arange(len(values))
+        # Each record's 13 header bytes go to its start; the coordinates fill the rest in order.
+        size = lengths[a:b][sel]
+        place = np.repeat(np.cumsum(size) - size, 13) + np.tile(np.arange(13), len(size))
         out = np.empty(int(size.sum()), dtype=np.uint8)
-        out[place] = values
+        out[place] = heads.ravel()
         rest = np.ones(len(out), dtype=bool)
         rest[place] = False
         out[rest] = coords.view(np.uint8).ravel()
         return out.tobytes()
 
-    return lengths, (batch(a, min(a + _BATCH, n)) for a in range(0, n, _BATCH))
+    return lengths, (batch(a, min(a + _BATCH, len(geoms))) for a in range(0, len(geoms), _BATCH))
 
 
 def _update_column(h, name: str, values: pd.Series) -> None:
@@ -231,7 +213,7 @@ def rules_file_record(source: str, version: str) -> dict[str, Any]:
     }
 
 
-def hash_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> Future:
+def hash_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> Future[list[dict[str, Any]]]:
     """The :func:`layer_sha256` of each layer, taken in a thread of its own.
 
     Returns

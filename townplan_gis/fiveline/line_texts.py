@@ -1,6 +1,6 @@
 """The per-line parts of the reasons, built once per review and taken per conflict row.
 
-Every reason begins with where the overlap lies — ``inside red (core) '人民路'`` / ``位于道路红线「人民路」内``,
+Every reason begins with where the overlap lies — ``inside 红线 '人民路'`` / ``位于红线「人民路」内``,
 or, for the review's ``dev_boundary`` feature, ``outside 城镇开发边界 …`` — and setback reasons quote
 a red line's road class. These texts depend on the line only, so they are built here once per line
 (with Arrow's string kernels: 10⁵ lines in a few milliseconds, without the GIL, where f-strings
@@ -59,7 +59,7 @@ def where_texts(line_type: np.ndarray, zone: np.ndarray, label: np.ndarray) -> d
     Returns
     -------
     dict of pyarrow string arrays
-        ``where_en`` / ``where_zh`` (``inside green (core) '河滨公园'`` / ``位于绿线核心区「河滨公园」内``;
+        ``where_en`` / ``where_zh`` (``inside 绿线 (core) '河滨公园'`` / ``位于绿线（核心保护范围）「河滨公园」内``;
         for the area outside a development boundary, ``outside 城镇开发边界 '…'`` /
         ``超出城镇开发边界「…」``), ``label`` and ``line_zh`` (the line type in Chinese).
     """
