@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from docx import Document
 from pyproj import Transformer
@@ -100,8 +101,11 @@ def docx_lines(path_or_bytes) -> list[str]:
     return ["".join(t.text or "" for t in p.iter(f"{w}t")) for p in doc.element.body.iter(f"{w}p")]
 
 
-def docx_tables(path) -> list[list[list[str]]]:
-    return [[[c.text for c in row.cells] for row in t.rows] for t in Document(str(path)).tables]
+def docx_tables(path_or_bytes) -> list[list[list[str]]]:
+    import io
+
+    src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
+    return [[[c.text for c in row.cells] for row in t.rows] for t in Document(src).tables]
 
 
 def number(text: str) -> float:
@@ -410,3 +414,49 @@ def test_projects_labelled_from_100_and_a_review_without_conflicts(world):
     rv.conflicts = rv.conflicts.iloc[0:0]
     page = project_opinion(rv, "P1", town=labelled)
     assert "未发现与控制线的冲突。" in page
+
+
+# --- how a finding names its control line ------------------------------------------------------------
+def test_the_area_outside_the_development_boundary_is_named_by_its_boundary(world):
+    town, _ = world
+    lines = town.control_lines
+    # P2 (2000–2040, 2000–2025) lies outside this boundary; P1 and P3 inside it.
+    bound = gpd.GeoDataFrame(
+        {"line_type": ["dev_boundary"], "name": ["测试镇城镇开发边界"]},
+        geometry=[b(-1000, -1000, 1900, 1900)],
+        crs=CRS,
+    )
+    town = tp.Town(
+        "测试镇",
+        layers={**town.layers, "control_lines": gpd.GeoDataFrame(
+            pd.concat([lines, bound], ignore_index=True), crs=CRS)},
+        crs=CRS,
+    )  # fmt: skip
+    rv = tp.review(town)
+    row = rv.conflicts[rv.conflicts["line_type"] == "dev_boundary"]
+    assert row["project_id"].tolist() == ["P2"] and row["line_name"].tolist() == [
+        "测试镇城镇开发边界以外"
+    ]
+    page = visible_text(project_opinion(rv, "P2", town=town))
+    assert "城镇开发边界「测试镇城镇开发边界」以外" in page
+    assert "「测试镇城镇开发边界以外」" not in page
+    cells = [c for t in docx_tables(project_opinion(rv, "P2", town=town, format="docx"))
+             for row in t for c in row]  # fmt: skip
+    assert "城镇开发边界「测试镇城镇开发边界」以外" in cells
+    en = visible_text(project_opinion(rv, "P2", town=town, lang="en"))
+    assert "outside the urban development boundary '测试镇城镇开发边界'" in en
+
+
+def test_line_text_names_lines_and_the_outside_area():
+    from townplan_gis.deliverables.tables import line_text
+
+    assert line_text("green", "滨河公园绿线", "zh") == "绿线「滨河公园绿线」"
+    assert line_text("green", float("nan"), "zh") == line_text("green", None, "zh") == "绿线"
+    assert line_text("dev_boundary", "城镇开发边界以外", "zh") == "城镇开发边界以外"  # no own name
+    assert line_text("dev_boundary", "城镇开发边界以外", "en") == (
+        "outside the urban development boundary"
+    )
+    # several boundaries, named together (sanqu.outside_boundary joins them with 、)
+    assert line_text("dev_boundary", "甲镇城镇开发边界、乙镇城镇开发边界以外", "zh") == (
+        "城镇开发边界「甲镇城镇开发边界、乙镇城镇开发边界」以外"
+    )

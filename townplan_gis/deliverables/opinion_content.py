@@ -29,7 +29,7 @@ from townplan_gis.deliverables.opinion_evidence import evidence_lines, own_confl
 from townplan_gis.deliverables.opinion_map import site_box, site_map_png
 from townplan_gis.deliverables.opinion_office import Office, load_office, zh_date
 from townplan_gis.deliverables.pages import version
-from townplan_gis.deliverables.tables import conflicts_table
+from townplan_gis.deliverables.tables import conflicts_table, line_text
 from townplan_gis.fiveline.grade import MU_M2
 
 __all__ = ["OpinionBatch", "opinion_content"]
@@ -220,12 +220,7 @@ def _findings(cf: pd.DataFrame, zh: bool) -> list[dict[str, Any]]:
         r = r._asdict()
         area, length = _num(r.get("overlap_area_m2")), _num(r.get("overlap_length_m"))
         mu, pct, dist = _num(r.get("overlap_area_mu")), _num(r.get("pct_of_project")), None
-        name = _t(r.get("line_name"))
-        line = (
-            (f"{r['line_type_label']}「{name}」" if zh else f"{r['line_type_label']} {name}")
-            if name
-            else r["line_type_label"]
-        )
+        line = line_text(r.get("line_type"), r.get("line_name"), "zh" if zh else "en")
         setback = r.get("check") == "setback"
         if setback:
             dist = _num(r.get("distance_m"))

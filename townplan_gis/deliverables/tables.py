@@ -14,8 +14,9 @@ from markupsafe import Markup
 
 from townplan_gis.core.errors import TownPlanError
 from townplan_gis.core.reprs import badge, fmt_number, label, unit_label, worst_conflicts
-from townplan_gis.core.vocab import localised
+from townplan_gis.core.vocab import localised, text
 from townplan_gis.fiveline.conflicts import CONFLICT_COLUMNS as _REVIEW_CONFLICT_COLUMNS
+from townplan_gis.fiveline.line_texts import OUTSIDE_BOUNDARY, boundary_name
 from townplan_gis.fiveline.result import PROJECT_COLUMNS as _REVIEW_PROJECT_COLUMNS
 
 __all__ = [
@@ -146,6 +147,35 @@ def _text(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
+def line_text(line_type: Any, name: Any, lang: str) -> str:
+    """How a table or an opinion names the control line of a conflict row.
+
+    ``蓝线「黄河蓝线」`` / ``blue line (water) 黄河蓝线``, the line type alone for a line without a
+    name. The review's ``dev_boundary`` feature is the area outside the boundary, named after it
+    + 以外 (:func:`townplan_gis.fiveline.sanqu.outside_boundary`): it is named by its boundary, as
+    ``城镇开发边界「蒲州镇城镇开发边界」以外``, not as a line called "…以外".
+
+    Examples
+    --------
+    >>> line_text("blue", "黄河蓝线", "zh"), line_text("red", None, "zh")
+    ('蓝线「黄河蓝线」', '道路红线')
+    >>> line_text("dev_boundary", "蒲州镇城镇开发边界以外", "zh")
+    '城镇开发边界「蒲州镇城镇开发边界」以外'
+    >>> line_text("dev_boundary", "蒲州镇城镇开发边界以外", "en")
+    "outside the urban development boundary '蒲州镇城镇开发边界'"
+    """
+    kind = label("line_type", line_type, lang)
+    name = _text(name)
+    zh = lang == "zh"
+    if line_type == OUTSIDE_BOUNDARY:
+        own = boundary_name(name)
+        quoted = (f"「{own}」" if zh else f" '{own}'") if own else ""
+        return text("line_outside_boundary", lang, line=kind, name=quoted)
+    if not name:
+        return kind
+    return f"{kind}「{name}」" if zh else f"{kind} {name}"
+
+
 def conflict_rows(cf: pd.DataFrame, lang: str) -> tuple[list[dict], list[dict]]:
     """Rows of a conflict table for the HTML pages, and the numbered list of distinct (clause,
     procedure) pairs the rows refer to (``basis``), so long legal texts are printed once."""
@@ -155,7 +185,7 @@ def conflict_rows(cf: pd.DataFrame, lang: str) -> tuple[list[dict], list[dict]]:
     for _, r in cf.iterrows():
         pair = (_text(r.get("clause")), _text(r.get("procedure")))
         n = basis.setdefault(pair, len(basis) + 1)
-        line = f"{r['line_type_label']} {_text(r.get('line_name'))}".strip()
+        line = line_text(r.get("line_type"), r.get("line_name"), lang)
         if r.get("check") == "setback":
             dist = fmt_number(r.get("distance_m"))
             line += f"(退线,距离 {dist} m)" if zh else f" (setback, distance {dist} m)"

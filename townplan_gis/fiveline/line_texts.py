@@ -18,7 +18,7 @@ from townplan_gis.core.schema import aliases
 from townplan_gis.core.vocab import LINE_ZH, TEXT, ZONE_ZH
 from townplan_gis.fiveline.text import join, strings
 
-__all__ = ["OUTSIDE_BOUNDARY", "class_texts", "where_texts"]
+__all__ = ["OUTSIDE_BOUNDARY", "boundary_name", "class_texts", "where_texts"]
 
 #: The line type whose feature in the review is the area *outside* a boundary: the 三区三线 wrapper
 #: (:mod:`townplan_gis.fiveline.sanqu`) turns 城镇开发边界 polygons into their complement.
@@ -27,7 +27,7 @@ OUTSIDE_BOUNDARY = "dev_boundary"
 _ROAD_ZH = {k: v[0] for k, v in aliases()["values"]["road_class"].items() if v}
 
 
-def _boundary_name(label: str) -> str:
+def boundary_name(label: str) -> str:
     """The boundary's own name in the name of the area outside it (蒲州镇城镇开发边界以外 →
     蒲州镇城镇开发边界); "" when it has none of its own."""
     name = label.removesuffix("以外")
@@ -83,7 +83,7 @@ def where_texts(line_type: np.ndarray, zone: np.ndarray, label: np.ndarray) -> d
     if outside.any():
         # The outside area is named after its boundary + 以外 (sanqu.outside_boundary): a few
         # features at most, written one by one.
-        bound = [_boundary_name(str(lab)) for lab in np.asarray(label, dtype=object)[outside]]
+        bound = [boundary_name(str(lab)) for lab in np.asarray(label, dtype=object)[outside]]
         mask = pa.array(outside)
         where_en = pc.replace_with_mask(
             where_en, mask, pa.array([out_en.format(name=f" '{b}'" if b else "") for b in bound])
