@@ -15,12 +15,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import GeometryCollection, LineString, Point, Polygon, box
 
 import townplan_gis as tp
 from townplan_gis.core.errors import SchemaError
+from townplan_gis.core.geometry import keep_dimension
 from townplan_gis.core.schema import LINE_TYPES
 from townplan_gis.core.schema.spec import LINE_FAMILIES
+from townplan_gis.fiveline.coverage import outside_parts
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_850_000.0
@@ -119,6 +124,66 @@ def test_line_and_point_projects_outside_the_coverage():
     assert r.projects["outside_coverage_pct"].tolist() == pytest.approx([50.0, 100.0, 0.0])
     assert "50.0 m (50.0 % of project)" in verdict(r, "P0")["reason"]
     assert "1.0 point(s) (100.0 % of project)" in verdict(r, "P1")["reason"]
+
+
+def test_projects_far_outside_the_coverage_are_wholly_outside():
+    # A park 2 km east of the town (100 × 200 m = 20,000 m²), a pipe 300 m long and a lamp beyond it,
+    # and a site with its access road (a collection: 50 × 40 m = 2,000 m² and 60 m): all outside.
+    site = GeometryCollection([B(3000, 0, 3050, 40), LineString([P(3050, 20), P(3110, 20)])])
+    r = tp.review(
+        projects(
+            ("park", B(3000, 100, 3100, 300)),
+            ("utility", LineString([P(3000, -50), P(3300, -50)])),
+            ("lighting", Point(P(3500, 0))),
+            ("building", site),
+        ),
+        five(),
+        coverage=TOWN,
+    )
+    assert r.projects["verdict"].tolist() == ["not_checked"] * 4
+    assert r.projects["outside_coverage_pct"].tolist() == [100.0] * 4
+    reasons = r.projects["reason"].tolist()
+    assert reasons[0].endswith("outside the review coverage: 20000.0 m² (100.0 % of project)")
+    assert reasons[1].endswith("outside the review coverage: 300.0 m (100.0 % of project)")
+    assert reasons[3].endswith(
+        "outside the review coverage: 2000.0 m² (100.0 % of project); its line part 60.0 m"
+    )
+
+
+_coord = st.floats(-400, 1400, allow_nan=False)
+
+
+@st.composite
+def _geometries(draw):
+    """Boxes, lines, points, multi-parts and collections inside, across and outside TOWN."""
+    kind = draw(st.sampled_from(["box", "line", "point", "multi", "collection"]))
+    x, y = draw(_coord), draw(_coord)
+    w, h = draw(st.floats(0.5, 300)), draw(st.floats(0.5, 300))
+    if kind == "box":
+        return B(x, y, x + w, y + h)
+    if kind == "line":
+        return LineString([P(x, y), P(x + w, y + h / 3)])
+    if kind == "point":
+        return Point(P(x, y))
+    if kind == "multi":
+        return shapely.multipolygons([B(x, y, x + w, y + h), B(x + w + 5, y, x + 2 * w + 5, y + h)])
+    return GeometryCollection([B(x, y, x + w, y + h), LineString([P(x + w, y), P(x + 2 * w, y)])])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_geometries(), min_size=1, max_size=12))
+def test_outside_parts_equal_the_difference(geoms):
+    g = np.array(geoms, dtype=object)
+    cover = box(*TOWN.bounds)
+    shapely.prepare(cover)
+    fast, plain = outside_parts(g, cover), shapely.difference(g, cover)
+    for dim, measure in ((2, shapely.area), (1, shapely.length)):
+        a, b = measure(keep_dimension(fast, dim)), measure(keep_dimension(plain, dim))
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-9)
+    # Those that do not meet the coverage are passed on as they are: no difference computed.
+    away = ~shapely.intersects(cover, g)
+    assert all(f is x for f, x in zip(fast[away], g[away], strict=True))
+    assert shapely.equals(plain[away], g[away]).all()
 
 
 def test_edge_of_the_coverage_and_float_noise_are_inside():

@@ -39,6 +39,7 @@ __all__ = [
     "coverage_gaps",
     "mark_incomplete",
     "missing_reason",
+    "outside_parts",
     "resolve_coverage",
 ]
 
@@ -177,11 +178,12 @@ def coverage_gaps(
     out = idx[~shapely.covers(cover, geoms[idx])]
     if not len(out):
         return pct, en, zh
-    diff = shapely.difference(geoms[out], cover)
+    diff = outside_parts(geoms[out], cover)
     area_out = shapely.area(keep_dimension(diff, 2))
     len_out = shapely.length(keep_dimension(diff, 1))
     pts = keep_dimension(geoms[out], 0)
-    n_pts = shapely.get_num_geometries(pts)
+    # A project without a point part keeps an empty point here, which GEOS counts as one geometry.
+    n_pts = np.where(shapely.is_empty(pts), 0, shapely.get_num_geometries(pts))
     pts_out = np.zeros(len(out), dtype=np.int64)
     has_pts = np.flatnonzero(n_pts > 0)
     if len(has_pts):
@@ -239,6 +241,21 @@ def coverage_gaps(
     place[out] = np.arange(len(out))
     pick = pa.array(place, mask=place < 0)
     return pct, en_out.take(pick), zh_out.take(pick)
+
+
+def outside_parts(geoms: np.ndarray, cover: shapely.Geometry) -> np.ndarray:
+    """``shapely.difference(geoms, cover)``: the part of each project outside the coverage.
+
+    A project that does not meet the coverage at all is wholly outside, so its part outside is
+    itself and no difference is computed. That is the common case where the work is: a county's
+    projects reviewed against one town's boundary, where a difference with a boundary of thousands
+    of vertices costs tens of microseconds a project and the test on the prepared coverage about
+    one. Tested equal to ``shapely.difference`` (areas and lengths) in tests/test_review_completeness.py.
+    """
+    parts = geoms.copy()
+    meets = np.flatnonzero(shapely.intersects(cover, geoms))
+    parts[meets] = shapely.difference(geoms[meets], cover)
+    return parts
 
 
 def missing_reason(missing: list[str]) -> tuple[str, str]:
