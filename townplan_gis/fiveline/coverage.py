@@ -32,7 +32,7 @@ from townplan_gis.core.errors import CRSError, SchemaError, _rows
 from townplan_gis.core.geometry import keep_dimension, nonfinite
 from townplan_gis.core.vocab import LINE_ZH
 from townplan_gis.fiveline.evidence import layer_sha256
-from townplan_gis.fiveline.text import fixed, join
+from townplan_gis.fiveline.text import fixed, join, take
 
 __all__ = [
     "COVER_TOLERANCE_M",
@@ -213,12 +213,14 @@ def coverage_gaps(
         )
     pct[out] = np.clip(share, 0.0, 100.0)
     amount = np.where(dim == 2, area_out, np.where(dim == 1, len_out, pts_out))
-    unit = pa.array(np.where(dim == 2, " m²", np.where(dim == 1, " m", " point(s)")).tolist())
-    unit_zh = pa.array(np.where(dim == 2, " m²", np.where(dim == 1, " m", " 个点")).tolist())
+    # Texts by dimension taken from three-word tables (not a Python string per project).
+    by_dim = 2 - np.clip(dim, 0, 2)
+    unit = take(pa.array([" m²", " m", " point(s)"]), by_dim)
+    unit_zh = take(pa.array([" m²", " m", " 个点"]), by_dim)
     digits = fixed(amount, 1)
     share_txt = fixed(pct[out], 1)
     # A collection's lower parts outside are named after its main part.
-    extra_en = extra_zh = pa.array([""] * len(out))
+    extra_en = extra_zh = pa.repeat("", len(out))
     line_too = (dim == 2) & (len_out > 0)
     if line_too.any():
         extra_en = pc.if_else(
