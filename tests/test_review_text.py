@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -85,3 +87,20 @@ def test_coded_texts_expand_take_and_join():
     )
     assert ids.values().tolist() == ["P2", "P1", "P3"]
     assert len(ids) == 3
+
+
+def test_coded_series_holds_each_text_once_and_reads_back_by_slice():
+    from townplan_gis.fiveline.text import coded_series, plain_texts
+
+    texts = pa.array(["outside: 12.5 m²", None, "outside: 12.5 m²", "未核对紫线"] * 25_000)
+    s = coded_series(texts, index=pd.RangeIndex(100_000))
+    arr = pa.array(s.array)
+    assert pa.types.is_dictionary(arr.type) and len(arr.dictionary) == 3  # "", and the two texts
+    assert strings(s.iloc[1:4]).to_pylist() == ["", "outside: 12.5 m²", "未核对紫线"]
+    assert strings(coded_series(pa.nulls(3, pa.string()))).to_pylist() == ["", "", ""]
+    # A partition for a worker: plain texts of its own rows, not the whole table of texts.
+    many = coded_series(pa.array([f"outside: {i} m²" for i in range(100_000)]))
+    frame = pd.DataFrame({"t": many, "n": np.arange(100_000)})
+    part = plain_texts(frame.iloc[10:20])
+    assert part["t"].tolist() == [f"outside: {i} m²" for i in range(10, 20)]
+    assert len(pickle.dumps(part)) < len(pickle.dumps(frame.iloc[10:20])) / 50

@@ -22,7 +22,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
@@ -32,7 +31,7 @@ from townplan_gis.core.errors import CRSError, SchemaError, _rows
 from townplan_gis.core.geometry import keep_dimension, nonfinite
 from townplan_gis.core.vocab import LINE_ZH
 from townplan_gis.fiveline.evidence import layer_sha256
-from townplan_gis.fiveline.text import fixed, join, take
+from townplan_gis.fiveline.text import coded_series, fixed, join, take
 
 __all__ = [
     "COVER_TOLERANCE_M",
@@ -277,7 +276,8 @@ def mark_incomplete(
     prepared: gpd.GeoDataFrame, cover: shapely.Geometry | None, missing: list[str], noise_m2: float
 ) -> gpd.GeoDataFrame:
     """The prepared projects with ``_incomplete`` / ``_incomplete_zh`` (why the check of each is
-    incomplete, "" when complete) and ``_outside_pct`` (% outside the coverage)."""
+    incomplete, "" when complete; Arrow dictionary-encoded, :func:`~townplan_gis.fiveline.text.coded_series`)
+    and ``_outside_pct`` (% outside the coverage)."""
     pct, en, zh = coverage_gaps(prepared, cover, noise_m2)
     miss_en, miss_zh = missing_reason(missing)
     valid = prepared["_parts"].to_numpy() > 0
@@ -291,15 +291,9 @@ def mark_incomplete(
         en = en_v if all_valid else pc.replace_with_mask(en, mask, en_v)
         zh = zh_v if all_valid else pc.replace_with_mask(zh, mask, zh_v)
     out = prepared.copy(deep=False)
-    for col, text in (("_incomplete", en), ("_incomplete_zh", zh)):
-        values = np.full(len(prepared), "", dtype=object)
-        some = np.flatnonzero(text.is_valid().to_numpy(zero_copy_only=False))
-        if len(some):  # usually none: a complete check of projects inside the town
-            # Few distinct texts (a missing line type gives every project the same one): each
-            # becomes a Python string once, not once per project.
-            coded = text.dictionary_encode()
-            words = coded.dictionary.to_numpy(zero_copy_only=False)
-            values[some] = words[coded.indices.fill_null(0).to_numpy()[some]]
-        out[col] = pd.Series(values, index=prepared.index, dtype=object, copy=False)
+    # Dictionary-encoded: a missing line type gives every project the same text, held once; the
+    # chunks take their rows' texts as Arrow strings, with no Python string per project.
+    out["_incomplete"] = coded_series(en, index=prepared.index)
+    out["_incomplete_zh"] = coded_series(zh, index=prepared.index)
     out["_outside_pct"] = pct
     return out

@@ -51,6 +51,7 @@ from townplan_gis.fiveline.chunk import Work, review_work
 from townplan_gis.fiveline.lines import PreparedLines
 from townplan_gis.fiveline.overlap import Reference
 from townplan_gis.fiveline.rules import Rules
+from townplan_gis.fiveline.text import plain_texts
 
 __all__ = ["hilbert_distance", "hilbert_order", "partition", "run"]
 
@@ -104,7 +105,11 @@ def partition(projects: gpd.GeoDataFrame, npartitions: int) -> list[gpd.GeoDataF
     cuts = np.linspace(0, len(order), npartitions + 1).astype(int)
     # Within a partition the rows keep their input order (the per-project findings need their
     # positions ascending); which rows form a partition is what the curve decides.
-    return [projects.iloc[np.sort(order[a:b])] for a, b in itertools.pairwise(cuts) if b > a]
+    return [
+        plain_texts(projects.iloc[np.sort(order[a:b])])
+        for a, b in itertools.pairwise(cuts)
+        if b > a
+    ]
 
 
 _THREAD = threading.local()

@@ -49,10 +49,9 @@ _ALSO = ("; also not checked: ", "；另未完成审查：")
 _THEN = ("; ", "；")
 
 
-def _column(projects: pd.DataFrame, name: str) -> np.ndarray:
-    if name in projects:
-        return projects[name].to_numpy(dtype=object)
-    return np.full(len(projects), "", dtype=object)
+def _texts(projects: pd.DataFrame, name: str) -> pa.Array:
+    """A text column of the projects as Arrow strings, "" for every row where it is absent."""
+    return strings(projects[name]) if name in projects else pa.repeat("", len(projects))
 
 
 def project_findings(rows: Rows, projects: pd.DataFrame) -> pd.DataFrame:
@@ -90,7 +89,8 @@ def project_findings(rows: Rows, projects: pd.DataFrame) -> pd.DataFrame:
     n_real = np.bincount(inv[~ignored], minlength=m)
     n_ign = np.bincount(inv[ignored], minlength=m)
     invalid = projects["_invalid"].to_numpy(dtype=object) != ""
-    incomplete = (_column(projects, "_incomplete") != "") & ~invalid
+    why_en = _texts(projects, "_incomplete")
+    incomplete = pc.not_equal(why_en, "").to_numpy(zero_copy_only=False) & ~invalid
     code = np.where(invalid, 4, np.where(worst == 3, 3, np.where(incomplete, _NOT_CHECKED, worst)))
     verdict = take(_VERDICT_BY_CODE, code)
     keep = np.flatnonzero(~ignored)
@@ -131,7 +131,7 @@ def project_findings(rows: Rows, projects: pd.DataFrame) -> pd.DataFrame:
             mask = pa.array(notices_only)
             text = pc.replace_with_mask(text, mask, join(_NOTICES[k], found.filter(mask)))
         if incomplete.any():
-            why = strings(_column(projects, why_col))
+            why = why_en if k == 0 else _texts(projects, why_col)
             rejected = pa.array(incomplete & (worst == 3))
             if rejected.true_count:
                 also = join(text.filter(rejected), _ALSO[k], why.filter(rejected))

@@ -15,7 +15,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["STR", "Coded", "as_series", "fixed", "join", "join_groups", "strings", "take"]
+__all__ = [
+    "STR",
+    "Coded",
+    "as_series",
+    "coded_series",
+    "fixed",
+    "join",
+    "join_groups",
+    "plain_texts",
+    "strings",
+    "take",
+]
 
 #: pandas' default string dtype (pandas ≥ 3): Arrow storage, NaN for missing.
 STR = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -30,11 +41,12 @@ def strings(values) -> pa.Array:
         return values.combine_chunks().cast(pa.string())
     if isinstance(values, pa.Array):
         return values.cast(pa.string())
-    if isinstance(values, pd.Series | pd.Index) and isinstance(values.dtype, pd.StringDtype):
-        arr = pa.array(values.array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        return arr.cast(pa.string())
+    if isinstance(values, pd.Series | pd.Index) and isinstance(
+        values.dtype, pd.StringDtype | pd.ArrowDtype
+    ):
+        # Arrow storage read as it is; a dictionary-encoded column (coded_series) is decoded.
+        arr = pa.array(values.array).cast(pa.string())
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     arr = np.asarray(values, dtype=object)
     missing = pd.isna(arr)
     if missing.any():
@@ -85,6 +97,37 @@ def join_groups(values: pa.Array, starts: np.ndarray, separator: str) -> pa.Arra
 def as_series(values: pa.Array | Sequence, index=None) -> pd.Series:
     """A pandas ``str`` Series over an Arrow string array (no per-element conversion)."""
     return pd.Series(values, index=index, dtype=STR)
+
+
+def coded_series(values: pa.Array | pa.ChunkedArray, index=None) -> pd.Series:
+    """A pandas Series over the Arrow dictionary encoding of ``values`` (null → ""): each distinct
+    text held once, however many rows repeat it; :func:`strings` reads it back as Arrow strings."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.null_count == len(values):  # the usual case: "" for every row, without hashing them
+        coded = pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(len(values), dtype=np.int32)), pa.array([""], type=pa.string())
+        )
+    else:
+        coded = pc.fill_null(values, "").dictionary_encode()
+    return pd.Series(pd.arrays.ArrowExtensionArray(coded), index=index, copy=False)
+
+
+def plain_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its dictionary-encoded text columns (:func:`coded_series`) as plain Arrow
+    strings: a slice of such a column still holds the whole table of texts, which pickling a
+    partition (the dask engine) would copy in full to every worker."""
+    coded = [
+        c
+        for c, t in frame.dtypes.items()
+        if isinstance(t, pd.ArrowDtype) and pa.types.is_dictionary(t.pyarrow_dtype)
+    ]
+    if not coded:
+        return frame
+    out = frame.copy(deep=False)
+    for c in coded:
+        out[c] = as_series(strings(frame[c]), index=frame.index)
+    return out
 
 
 class Coded:
