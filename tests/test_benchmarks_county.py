@@ -197,3 +197,15 @@ def test_floor_cut_finds_the_true_pairs_areas_without_cutting_the_parcels_inside
         got = bench_county.run_floor(p, lines, threads=threads, prepared=cut)
         assert got["pairs"] == true["pairs"] > 3_000
         assert abs(got["area_m2"] - true["area_m2"]) / true["area_m2"] < 1e-12
+
+
+def test_town_boundary_covers_a_tenth_of_the_county():
+    c = county.make_peers_county(2_000, seed=0)
+    lines = c["control_lines"]
+    town = bench_county.town_boundary(lines)
+    x0, _, x1, _ = lines.total_bounds
+    # a circle of radius 0.18 of the lines' width: π · 0.18² ≈ 10 % of their square, 400 vertices
+    assert town.area / ((x1 - x0) * (x1 - x0)) == pytest.approx(np.pi * 0.18**2, rel=1e-3)
+    assert len(town.exterior.coords) == 401
+    # most projects outside it (13 % inside at 10⁵ parcels, 20 % at this size)
+    assert 0.05 < c["projects"].within(town).mean() < 0.25
