@@ -242,3 +242,35 @@ def test_in_memory_rows_do_not_depend_on_chunk_size(data, expected):
     pd.testing.assert_frame_equal(
         expected.conflicts.drop(columns="geometry"), other.conflicts.drop(columns="geometry")
     )
+
+
+def test_dask_cluster_gives_identical_review_with_projects_outside_the_coverage(data, cluster):
+    # A town over the western half of the 3 km square: about half the projects are not checked,
+    # each with its own text (its m² and % outside), which the partitions carry to the workers.
+    projects, lines = data
+    town = box(X0 - 100, Y0 - 100, X0 + 1500, Y0 + 3100)
+    expected = review(projects, lines, coverage=town, chunk_size=400)
+    outside = expected.projects["outside_coverage_pct"] > 0
+    assert 0.3 < outside.mean() < 0.7
+    assert (expected.projects["verdict"] == "not_checked").sum() > 100
+    assert (
+        expected.projects.loc[outside, "reason"].str.contains("outside the review coverage").all()
+    )
+    with distributed.Client(cluster):
+        got = review(projects, lines, coverage=town, engine="dask", chunk_size=400)
+    _assert_same(expected, got)
+
+
+def test_partitions_carry_plain_texts_of_their_own_rows(data):
+    import pyarrow as pa
+
+    from townplan_gis.fiveline.text import coded_series
+
+    projects, _ = data
+    texts = pa.array([f"outside: {i} m²" for i in range(len(projects))])
+    coded = projects.assign(_incomplete=coded_series(texts, index=projects.index))
+    for part in partition(coded, 4):
+        assert not isinstance(part["_incomplete"].dtype, pd.ArrowDtype)  # decoded
+        assert part["_incomplete"].tolist() == [
+            f"outside: {projects.index.get_loc(i)} m²" for i in part.index
+        ]

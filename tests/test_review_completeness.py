@@ -123,7 +123,35 @@ def test_line_and_point_projects_outside_the_coverage():
     assert r.projects["verdict"].tolist() == ["not_checked", "not_checked", "pass"]
     assert r.projects["outside_coverage_pct"].tolist() == pytest.approx([50.0, 100.0, 0.0])
     assert "50.0 m (50.0 % of project)" in verdict(r, "P0")["reason"]
-    assert "1.0 point(s) (100.0 % of project)" in verdict(r, "P1")["reason"]
+    assert "1 point(s) (100.0 % of project)" in verdict(r, "P1")["reason"]
+    assert "超出审查范围：1 个点（占项目 100.0 %）" in verdict(r, "P1")["reason_zh"]
+
+
+def test_parts_outside_the_coverage_by_hand():
+    # A site x 950..1050 × y 0..100 with a lamp at x 1200 (outside) and one at x 900 (inside):
+    # 100 × 50 = 5,000 m² of its 10,000 m² outside (50 %), and a point outside. Two lamps, one
+    # outside: 1 of 2 points (50 %). A park like the site, no points: no point named.
+    from shapely.geometry import MultiPoint
+
+    site = GeometryCollection([B(950, 0, 1050, 100), Point(P(1200, 50)), Point(P(900, 50))])
+    lamps = MultiPoint([P(1200, 50), P(900, 50)])
+    r = tp.review(
+        projects(("building", site), ("lighting", lamps), ("park", B(950, 150, 1050, 250))),
+        five(),
+        coverage=TOWN,
+    )
+    assert r.projects["verdict"].tolist() == ["not_checked"] * 3
+    assert r.projects["outside_coverage_pct"].tolist() == [50.0, 50.0, 50.0]
+    assert r.projects["reason"].tolist() == [
+        "not checked: outside the review coverage: 5000.0 m² (50.0 % of project); points of it",
+        "not checked: outside the review coverage: 1 point(s) (50.0 % of project)",
+        "not checked: outside the review coverage: 5000.0 m² (50.0 % of project)",
+    ]
+    assert r.projects["reason_zh"].tolist() == [
+        "未完成审查：超出审查范围：5000.0 m²（占项目 50.0 %）；点状部分",
+        "未完成审查：超出审查范围：1 个点（占项目 50.0 %）",
+        "未完成审查：超出审查范围：5000.0 m²（占项目 50.0 %）",
+    ]
 
 
 def test_projects_far_outside_the_coverage_are_wholly_outside():
@@ -631,3 +659,32 @@ def test_report_workbook_and_opinion_show_the_checks_and_the_evidence(tmp_path):
     assert "未发现冲突不代表没有冲突" in far and "没有冲突。" not in far
     near = tp.project_opinion(r, "P0", town=town, lang="en")
     assert "What was checked" in near and "does not conflict" in near  # nothing found at all
+
+
+def test_findings_read_the_incompleteness_texts_and_never_pass_without_one():
+    import pyarrow as pa
+
+    from townplan_gis.fiveline.findings import project_findings
+    from townplan_gis.fiveline.rows import Rows
+
+    # Three projects without a finding: complete (""), outside the coverage, and one whose text is
+    # missing altogether (a null: not a statement that the check is complete).
+    why = pa.array(["", "outside the review coverage: 5.0 m² (50.0 % of project)", None])
+    zh = pa.array(["", "超出审查范围：5.0 m²（占项目 50.0 %）", None])
+    frame = pd.DataFrame(
+        {
+            "_pos": [0, 1, 2],
+            "_invalid": ["", "", ""],
+            "_repaired": ["", "", ""],
+            # dictionary-encoded as mark_incomplete writes them, the null kept (it writes "")
+            "_incomplete": pd.arrays.ArrowExtensionArray(why.dictionary_encode()),
+            "_incomplete_zh": pd.arrays.ArrowExtensionArray(zh.dictionary_encode()),
+        }
+    )
+    out = project_findings(Rows.empty(), frame)
+    assert out["verdict"].tolist() == ["pass", "not_checked", "not_checked"]
+    assert out["reason"].tolist()[:2] == [
+        "no conflict",
+        "not checked: outside the review coverage: 5.0 m² (50.0 % of project)",
+    ]
+    assert out["reason_zh"].tolist()[1] == "未完成审查：超出审查范围：5.0 m²（占项目 50.0 %）"

@@ -216,7 +216,12 @@ def coverage_gaps(
     by_dim = 2 - np.clip(dim, 0, 2)
     unit = take(pa.array([" m²", " m", " point(s)"]), by_dim)
     unit_zh = take(pa.array([" m²", " m", " 个点"]), by_dim)
+    # Areas and lengths to 0.1; points are counted ("1 个点", not "1.0 个点").
     digits = fixed(amount, 1)
+    points = dim == 0
+    if points.any():
+        mask = pa.array(points)
+        digits = pc.replace_with_mask(digits, mask, fixed(amount[points], 0))
     share_txt = fixed(pct[out], 1)
     # A collection's lower parts outside are named after its main part.
     extra_en = extra_zh = pa.repeat("", len(out))
@@ -276,8 +281,9 @@ def mark_incomplete(
     prepared: gpd.GeoDataFrame, cover: shapely.Geometry | None, missing: list[str], noise_m2: float
 ) -> gpd.GeoDataFrame:
     """The prepared projects with ``_incomplete`` / ``_incomplete_zh`` (why the check of each is
-    incomplete, "" when complete; Arrow dictionary-encoded, :func:`~townplan_gis.fiveline.text.coded_series`)
-    and ``_outside_pct`` (% outside the coverage)."""
+    incomplete, "" when complete; dictionary-encoded by
+    :func:`~townplan_gis.fiveline.text.coded_series`) and ``_outside_pct`` (% outside the
+    coverage)."""
     pct, en, zh = coverage_gaps(prepared, cover, noise_m2)
     miss_en, miss_zh = missing_reason(missing)
     valid = prepared["_parts"].to_numpy() > 0

@@ -90,7 +90,9 @@ def project_findings(rows: Rows, projects: pd.DataFrame) -> pd.DataFrame:
     n_ign = np.bincount(inv[ignored], minlength=m)
     invalid = projects["_invalid"].to_numpy(dtype=object) != ""
     why_en = _texts(projects, "_incomplete")
-    incomplete = pc.not_equal(why_en, "").to_numpy(zero_copy_only=False) & ~invalid
+    # Complete only where the text says so (""): a missing text does not make a check complete.
+    complete = pc.fill_null(pc.equal(why_en, ""), False).to_numpy(zero_copy_only=False)
+    incomplete = ~complete & ~invalid
     code = np.where(invalid, 4, np.where(worst == 3, 3, np.where(incomplete, _NOT_CHECKED, worst)))
     verdict = take(_VERDICT_BY_CODE, code)
     keep = np.flatnonzero(~ignored)

@@ -52,7 +52,7 @@ def where_texts(line_type: np.ndarray, zone: np.ndarray, label: np.ndarray) -> d
     line_type : numpy.ndarray of str
         Canonical line types.
     zone : numpy.ndarray of object
-        Zone tier per line, None where it has none.
+        Zone tier per line, None or "" where it has none.
     label : numpy.ndarray of str
         The line's name, else its id.
 

@@ -129,8 +129,8 @@ class PreparedLines:
         obj["zone"] = np.where(pd.isna(obj["zone"]), None, obj["zone"])
         label = np.where(pd.isna(obj["line_name"]), obj["line_id"], obj["line_name"]).astype(str)
         # The line's part of every reason, built once per line instead of once per conflict row.
-        self.text = where_texts(obj["line_type"], obj["zone"], label)
         zone = np.array([z if isinstance(z, str) else "" for z in obj["zone"]], dtype=object)
+        self.text = where_texts(obj["line_type"], zone, label)
         keys, table = _factorize_pairs(obj["line_type"].astype(str).astype(object), zone)
         self.line_table = [(lt, z or None) for lt, z in table]
         self.arrays = {
